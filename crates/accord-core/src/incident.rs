@@ -1,0 +1,754 @@
+//! Incidents: what happened, who did it and on what basis that is said, where, how, and which
+//! of the accord's principles it bears on.
+//!
+//! Every fact in an incident carries its own [`Source`], because sources disagree (OPM's
+//! discovery date, Shamoon's machine count) and a reader must see which fact rests on what.
+
+use serde::{Deserialize, Serialize};
+
+use crate::accord::PrincipleId;
+use crate::country::CountryCode;
+use crate::date::FuzzyDate;
+use crate::source::Source;
+use crate::validate::{Problems, check_slug};
+
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)*
+        }
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+            /// The value as written in data files and shown to users.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text,)* }
+            }
+            /// Parses the written form.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)* _ => None }
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// The sector a victim belongs to.
+    Sector {
+        /// Electricity, oil and gas, nuclear.
+        Energy = "energy",
+        /// Water supply and treatment.
+        Water = "water",
+        /// Hospitals and public health.
+        Health = "health",
+        /// Banks, central banks, payment networks.
+        Finance = "finance",
+        /// Transport and logistics, including shipping and pipelines' operators.
+        Transport = "transport",
+        /// Telecommunications and satellite communications.
+        Telecommunications = "telecommunications",
+        /// DNS, routing, certificate authorities and other public-core services.
+        InternetInfrastructure = "internet-infrastructure",
+        /// Government bodies.
+        Government = "government",
+        /// Election bodies, parties and campaigns.
+        Elections = "elections",
+        /// Military and defence industry.
+        Defence = "defence",
+        /// Media and entertainment.
+        Media = "media",
+        /// Software and IT services, including managed service providers.
+        Technology = "technology",
+        /// Manufacturing and industry.
+        Manufacturing = "manufacturing",
+        /// Hotels, travel and hospitality.
+        Hospitality = "hospitality",
+        /// Retail and consumer services.
+        Retail = "retail",
+        /// Credit bureaus and data brokers.
+        ConsumerData = "consumer-data",
+        /// Education and research.
+        Education = "education",
+        /// Anything else.
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// What kind of actor an initiator is.
+    ActorKind {
+        /// A state organ: an intelligence service, a military unit.
+        State = "state",
+        /// A group acting for or with the support of a state.
+        StateSponsored = "state-sponsored",
+        /// A criminal group.
+        Criminal = "criminal",
+        /// A hacktivist persona or group.
+        Hacktivist = "hacktivist",
+        /// A company or other private-sector body.
+        PrivateSector = "private-sector",
+        /// An individual acting alone.
+        Individual = "individual",
+        /// Not known.
+        Unknown = "unknown",
+    }
+}
+
+vocabulary! {
+    /// Why an initiator acted, as the sources state it.
+    Motive {
+        /// Intelligence gathering.
+        Espionage = "espionage",
+        /// Destruction or disruption.
+        Sabotage = "sabotage",
+        /// Money.
+        Financial = "financial",
+        /// Influencing politics or opinion.
+        Influence = "influence",
+        /// Retaliating against an earlier attack.
+        Retaliation = "retaliation",
+        /// Commercial advantage from stolen intellectual property.
+        CommercialAdvantage = "commercial-advantage",
+        /// Coercion of the victim.
+        Coercion = "coercion",
+    }
+}
+
+vocabulary! {
+    /// What kind of harm an impact figure measures.
+    ImpactKind {
+        /// Personal data of individuals stolen or exposed.
+        PersonalData = "personal-data",
+        /// Intellectual property, trade secrets or confidential business data stolen.
+        IntellectualProperty = "intellectual-property",
+        /// Machines wiped, encrypted or made inoperable.
+        SystemsDestroyed = "systems-destroyed",
+        /// A service interrupted (power, fuel, connectivity, websites).
+        ServiceDisruption = "service-disruption",
+        /// Physical equipment damaged.
+        PhysicalDamage = "physical-damage",
+        /// Money stolen, paid or lost.
+        FinancialLoss = "financial-loss",
+        /// Stolen material published.
+        DataLeak = "data-leak",
+        /// Spread of the malware (infection counts, countries reached).
+        Spread = "spread",
+        /// Anything else worth recording (legal consequences, recoveries).
+        Other = "other",
+    }
+}
+
+vocabulary! {
+    /// A method used in an incident step, in the record's controlled vocabulary.
+    Method {
+        /// Targeted phishing e-mails.
+        SpearPhishing = "spear-phishing",
+        /// Compromise of a supplier's product or update channel.
+        SupplyChainCompromise = "supply-chain-compromise",
+        /// Compromise of a service provider to reach its customers.
+        ServiceProviderCompromise = "service-provider-compromise",
+        /// Exploitation of a vulnerability unknown to the vendor.
+        ZeroDayExploit = "zero-day-exploit",
+        /// Exploitation of a known vulnerability for which a fix existed.
+        KnownVulnerabilityExploit = "known-vulnerability-exploit",
+        /// Use of stolen or guessed credentials.
+        CredentialAbuse = "credential-abuse",
+        /// Malware that spreads itself from machine to machine.
+        SelfPropagation = "self-propagation",
+        /// Use of an exploit or tool leaked from another actor's arsenal.
+        LeakedToolReuse = "leaked-tool-reuse",
+        /// Destructive wiping of data or disks.
+        Wiper = "wiper",
+        /// Encryption for ransom.
+        Ransomware = "ransomware",
+        /// Distributed denial of service.
+        Ddos = "ddos",
+        /// A botnet of compromised devices.
+        Botnet = "botnet",
+        /// Theft and publication of documents to influence.
+        HackAndLeak = "hack-and-leak",
+        /// Bulk copying of data out of the victim.
+        DataExfiltration = "data-exfiltration",
+        /// Manipulation of industrial control systems.
+        IcsManipulation = "ics-manipulation",
+        /// Fraudulent financial transactions.
+        FraudulentTransactions = "fraudulent-transactions",
+        /// Firmware or device corruption.
+        FirmwareCorruption = "firmware-corruption",
+    }
+}
+
+vocabulary! {
+    /// On what an attribution rests.
+    AttributionBasis {
+        /// An official statement by a government.
+        GovernmentStatement = "government-statement",
+        /// A criminal indictment or complaint.
+        Indictment = "indictment",
+        /// Sanctions imposed in response.
+        Sanctions = "sanctions",
+        /// A joint statement by several governments.
+        JointStatement = "joint-statement",
+        /// A security vendor's technical report.
+        VendorReport = "vendor-report",
+        /// The actor's own claim of responsibility.
+        SelfClaim = "self-claim",
+        /// Press reporting, often from anonymous officials.
+        Media = "media",
+        /// Nobody has attributed it.
+        None = "none",
+    }
+}
+
+vocabulary! {
+    /// How confident the attributing party says it is.
+    Confidence {
+        /// High confidence as stated by the attributor.
+        High = "high",
+        /// Moderate confidence.
+        Moderate = "moderate",
+        /// Low confidence.
+        Low = "low",
+        /// The attributor gives no level.
+        Unstated = "unstated",
+    }
+}
+
+vocabulary! {
+    /// How a date bounds the event.
+    DateBound {
+        /// The event happened on (or in) that date.
+        On = "on",
+        /// The event happened before that date.
+        Before = "before",
+        /// The date is approximate.
+        About = "about",
+    }
+}
+
+/// A date in an incident's timeline with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedFact {
+    /// The date, to the precision the source gives.
+    pub date: FuzzyDate,
+    /// Whether the event was on, before or about that date.
+    #[serde(default = "default_bound")]
+    pub bound: DateBound,
+    /// Detail from the source ("first attack wave per Symantec").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Where the date was read.
+    pub source: Source,
+}
+
+fn default_bound() -> DateBound {
+    DateBound::On
+}
+
+/// The incident's timeline.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentDates {
+    /// When the malicious activity started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<DatedFact>,
+    /// When it was discovered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovered: Option<DatedFact>,
+    /// When it was made public.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosed: Option<DatedFact>,
+}
+
+/// Someone harmed by the incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Victim {
+    /// Who: an organisation or a described group of people.
+    pub name: String,
+    /// Where the victim is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<CountryCode>,
+    /// The victim's sector.
+    pub sector: Sector,
+    /// The victim's party id when it is a party in the registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// Where this was read.
+    pub source: Source,
+}
+
+/// A figure or statement of harm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Impact {
+    /// What the figure measures.
+    pub kind: ImpactKind,
+    /// The number, when the source gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<f64>,
+    /// The unit of `quantity` ("individuals", "USD", "computers", "customers").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The fact in words, as the source states it.
+    pub description: String,
+    /// Where it was read.
+    pub source: Source,
+}
+
+/// Who carried out the incident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Initiator {
+    /// The group or persona ("Sandworm (GRU Unit 74455)").
+    pub name: String,
+    /// What kind of actor.
+    pub kind: ActorKind,
+    /// The state the actor is linked to, if any is named by the sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_nexus: Option<CountryCode>,
+    /// The initiator's party id when it is a party in the registry (a company that hacked back).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// Why it acted, as the sources state.
+    #[serde(default)]
+    pub motives: Vec<Motive>,
+    /// How the link is described ("widely suspected; not formally attributed").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Where this was read.
+    pub source: Source,
+}
+
+/// A public statement of who did it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attribution {
+    /// Who attributes ("US DOJ", "CrowdStrike").
+    pub by: String,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<FuzzyDate>,
+    /// The state it names, if it names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<CountryCode>,
+    /// The actor it names, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// On what it rests.
+    pub basis: AttributionBasis,
+    /// How confident the attributor says it is.
+    #[serde(default = "default_confidence")]
+    pub confidence: Confidence,
+    /// Whether the attribution is disputed (by the accused or by researchers).
+    #[serde(default)]
+    pub contested: bool,
+    /// The statement in words.
+    pub statement: String,
+    /// Where it was read.
+    pub source: Source,
+}
+
+fn default_confidence() -> Confidence {
+    Confidence::Unstated
+}
+
+/// Where the incident touched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Jurisdictions {
+    /// Where the initiators acted from.
+    #[serde(default)]
+    pub origin: Vec<CountryCode>,
+    /// Where the infrastructure used sat.
+    #[serde(default)]
+    pub infrastructure: Vec<CountryCode>,
+    /// Where the victims are.
+    #[serde(default)]
+    pub victims: Vec<CountryCode>,
+    /// What the codes cannot say ("worm reached 150+ countries"; "origin alleged").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One step of how the incident unfolded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What happened.
+    pub description: String,
+    /// MITRE ATT&CK technique ids (`T1195.002`), only where a source gives them.
+    #[serde(default)]
+    pub techniques: Vec<String>,
+    /// Methods in the record's vocabulary.
+    #[serde(default)]
+    pub methods: Vec<Method>,
+    /// Where it was read.
+    pub source: Source,
+}
+
+/// A principle that a reporter asserts the incident breaks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssertedPrinciple {
+    /// Which principle.
+    pub principle: PrincipleId,
+    /// Why the reporter says so.
+    pub reason: String,
+    /// Who asserts it.
+    pub by: String,
+}
+
+/// An incident as reported: the facts, each with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    /// Stable slug, e.g. `notpetya-2017`.
+    pub id: String,
+    /// Short title.
+    pub title: String,
+    /// What happened, in a paragraph.
+    pub summary: String,
+    /// Timeline.
+    #[serde(default)]
+    pub dates: IncidentDates,
+    /// Who was harmed.
+    pub victims: Vec<Victim>,
+    /// How much harm, in figures and words.
+    #[serde(default)]
+    pub impacts: Vec<Impact>,
+    /// Who did it.
+    #[serde(default)]
+    pub initiators: Vec<Initiator>,
+    /// Who says who did it, and on what basis.
+    #[serde(default)]
+    pub attributions: Vec<Attribution>,
+    /// Where it touched.
+    #[serde(default)]
+    pub jurisdictions: Jurisdictions,
+    /// How it unfolded, in order.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// Principles the reporter asserts it breaks.
+    #[serde(default)]
+    pub asserted_principles: Vec<AssertedPrinciple>,
+    /// Ids of related incidents in the record.
+    #[serde(default)]
+    pub related: Vec<String>,
+    /// General sources on the incident.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+}
+
+/// True for a MITRE ATT&CK enterprise technique id: `T` + 4 digits, optionally `.` + 3 digits.
+pub fn is_attack_technique_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
+    match b.len() {
+        5 => b[0] == b'T' && digits(&b[1..5]),
+        9 => b[0] == b'T' && digits(&b[1..5]) && b[5] == b'.' && digits(&b[6..9]),
+        _ => false,
+    }
+}
+
+impl Incident {
+    /// The year the incident is filed under: its start, else discovery, else disclosure.
+    pub fn year(&self) -> Option<i16> {
+        self.reference_date().map(|d| d.year())
+    }
+
+    /// The date the incident is filed under: its start, else discovery, else disclosure.
+    pub fn reference_date(&self) -> Option<FuzzyDate> {
+        let d = &self.dates;
+        d.start
+            .as_ref()
+            .or(d.discovered.as_ref())
+            .or(d.disclosed.as_ref())
+            .map(|f| f.date)
+    }
+
+    /// Every state the record links to the initiators: state nexus or a named attribution.
+    pub fn linked_states(&self) -> Vec<CountryCode> {
+        let mut v: Vec<CountryCode> = self
+            .initiators
+            .iter()
+            .filter_map(|i| i.state_nexus)
+            .chain(self.attributions.iter().filter_map(|a| a.attributed_to))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Every country where a victim is, from victims and jurisdictions.
+    pub fn victim_countries(&self) -> Vec<CountryCode> {
+        let mut v: Vec<CountryCode> = self
+            .victims
+            .iter()
+            .filter_map(|v| v.country)
+            .chain(self.jurisdictions.victims.iter().copied())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Checks the incident, reporting every problem with its field path. `principles` is the
+    /// number of principles in the accord (asserted ids must fall within it).
+    pub fn validate(&self, principles: u8) -> Problems {
+        let mut p = Problems::new();
+        check_slug("id", &self.id, &mut p);
+        p.require_text("title", &self.title);
+        p.require_text("summary", &self.summary);
+        if self.victims.is_empty() {
+            p.push("victims", "at least one victim is required");
+        }
+        let d = &self.dates;
+        if d.start.is_none() && d.discovered.is_none() && d.disclosed.is_none() {
+            p.push("dates", "at least one of start, discovered or disclosed is required");
+        }
+        let dated = [
+            ("dates.start", &d.start),
+            ("dates.discovered", &d.discovered),
+            ("dates.disclosed", &d.disclosed),
+        ];
+        for (path, fact) in dated {
+            if let Some(f) = fact {
+                f.source.validate(&format!("{path}.source"), &mut p);
+            }
+        }
+        // Dates out of order: only when they certainly are, given their precision.
+        for (i, (earlier_path, earlier)) in dated.iter().enumerate() {
+            for (later_path, later) in dated.iter().skip(i + 1) {
+                if let (Some(e), Some(l)) = (earlier, later)
+                    && l.date.certainly_before(&e.date)
+                {
+                    p.push(
+                        *later_path,
+                        format!(
+                            "{} is before {} ({earlier_path}); dates must run start ≤ discovered ≤ disclosed",
+                            l.date, e.date
+                        ),
+                    );
+                }
+            }
+        }
+        for (i, v) in self.victims.iter().enumerate() {
+            p.require_text(&format!("victims[{i}].name"), &v.name);
+            v.source.validate(&format!("victims[{i}].source"), &mut p);
+            if let Some(party) = &v.party {
+                check_party_ref(&format!("victims[{i}].party"), party, &mut p);
+            }
+        }
+        for (i, im) in self.impacts.iter().enumerate() {
+            let path = format!("impacts[{i}]");
+            p.require_text(&format!("{path}.description"), &im.description);
+            if let Some(q) = im.quantity {
+                if !q.is_finite() || q < 0.0 {
+                    p.push(format!("{path}.quantity"), "must be a finite number ≥ 0");
+                }
+                if im.unit.as_deref().is_none_or(|u| u.trim().is_empty()) {
+                    p.push(format!("{path}.unit"), "a quantity needs its unit");
+                }
+            }
+            im.source.validate(&format!("{path}.source"), &mut p);
+        }
+        for (i, ini) in self.initiators.iter().enumerate() {
+            p.require_text(&format!("initiators[{i}].name"), &ini.name);
+            ini.source.validate(&format!("initiators[{i}].source"), &mut p);
+            if let Some(party) = &ini.party {
+                check_party_ref(&format!("initiators[{i}].party"), party, &mut p);
+            }
+        }
+        for (i, a) in self.attributions.iter().enumerate() {
+            p.require_text(&format!("attributions[{i}].by"), &a.by);
+            p.require_text(&format!("attributions[{i}].statement"), &a.statement);
+            a.source.validate(&format!("attributions[{i}].source"), &mut p);
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            p.require_text(&format!("steps[{i}].description"), &s.description);
+            for (j, t) in s.techniques.iter().enumerate() {
+                if !is_attack_technique_id(t) {
+                    p.push(
+                        format!("steps[{i}].techniques[{j}]"),
+                        format!("{t:?} is not a MITRE ATT&CK technique id (e.g. T1195 or T1195.002)"),
+                    );
+                }
+            }
+            s.source.validate(&format!("steps[{i}].source"), &mut p);
+        }
+        for (i, a) in self.asserted_principles.iter().enumerate() {
+            if a.principle.0 > principles {
+                p.push(
+                    format!("asserted_principles[{i}].principle"),
+                    format!("{} does not exist: the accord has P1–P{principles}", a.principle),
+                );
+            }
+            p.require_text(&format!("asserted_principles[{i}].reason"), &a.reason);
+            p.require_text(&format!("asserted_principles[{i}].by"), &a.by);
+        }
+        for (i, r) in self.related.iter().enumerate() {
+            check_slug(&format!("related[{i}]"), r, &mut p);
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            s.validate(&format!("sources[{i}]"), &mut p);
+        }
+        p
+    }
+}
+
+fn check_party_ref(path: &str, id: &str, p: &mut Problems) {
+    // A party id is either a state's alpha-2 code or a slug.
+    let is_code = id.len() == 2 && id.bytes().all(|b| b.is_ascii_uppercase());
+    if !is_code {
+        check_slug(path, id, p);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Verification;
+
+    pub(crate) fn src() -> Source {
+        Source {
+            url: Some("https://www.opm.gov/cybersecurity/cybersecurity-incidents/".into()),
+            title: None,
+            as_of: FuzzyDate::parse("2026-11").unwrap(),
+            verification: Verification::Verified,
+            note: None,
+        }
+    }
+
+    fn fact(d: &str) -> Option<DatedFact> {
+        Some(DatedFact {
+            date: FuzzyDate::parse(d).unwrap(),
+            bound: DateBound::On,
+            note: None,
+            source: src(),
+        })
+    }
+
+    fn minimal() -> Incident {
+        Incident {
+            id: "opm-breach-2015".into(),
+            title: "OPM breaches".into(),
+            summary: "Background-investigation records stolen.".into(),
+            dates: IncidentDates {
+                start: fact("2014"),
+                discovered: fact("2015-06"),
+                disclosed: fact("2015-06-12"),
+            },
+            victims: vec![Victim {
+                name: "US Office of Personnel Management".into(),
+                country: Some(CountryCode::parse("US").unwrap()),
+                sector: Sector::Government,
+                party: None,
+                source: src(),
+            }],
+            impacts: vec![],
+            initiators: vec![],
+            attributions: vec![],
+            jurisdictions: Jurisdictions::default(),
+            steps: vec![],
+            asserted_principles: vec![],
+            related: vec![],
+            sources: vec![],
+        }
+    }
+
+    fn paths(i: &Incident) -> Vec<String> {
+        i.validate(9).0.into_iter().map(|p| p.path).collect()
+    }
+
+    #[test]
+    fn minimal_incident_is_valid() {
+        assert_eq!(paths(&minimal()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_required_field_is_reported_at_once() {
+        let mut i = minimal();
+        i.id = "Bad Id".into();
+        i.title = " ".into();
+        i.summary = String::new();
+        i.victims.clear();
+        i.dates = IncidentDates::default();
+        assert_eq!(paths(&i), ["id", "title", "summary", "victims", "dates"]);
+    }
+
+    #[test]
+    fn dates_out_of_order() {
+        let mut i = minimal();
+        i.dates.disclosed = fact("2013-01-01");
+        assert_eq!(paths(&i), ["dates.disclosed", "dates.disclosed"]);
+        // Same year at different precision is not out of order.
+        let mut j = minimal();
+        j.dates.start = fact("2015");
+        j.dates.discovered = fact("2015-01-01");
+        assert!(paths(&j).is_empty());
+    }
+
+    #[test]
+    fn technique_ids_and_principles_and_quantities() {
+        let mut i = minimal();
+        i.steps.push(Step {
+            description: "update channel".into(),
+            techniques: vec!["T1195.002".into(), "T195".into()],
+            methods: vec![Method::SupplyChainCompromise],
+            source: src(),
+        });
+        i.asserted_principles.push(AssertedPrinciple {
+            principle: PrincipleId(12),
+            reason: "x".into(),
+            by: "analyst".into(),
+        });
+        i.impacts.push(Impact {
+            kind: ImpactKind::PersonalData,
+            quantity: Some(21_500_000.0),
+            unit: None,
+            description: "SSNs".into(),
+            source: src(),
+        });
+        assert_eq!(
+            paths(&i),
+            ["impacts[0].unit", "steps[0].techniques[1]", "asserted_principles[0].principle"]
+        );
+    }
+
+    #[test]
+    fn sources_need_urls_unless_unverified() {
+        let mut i = minimal();
+        i.victims[0].source.url = None;
+        assert_eq!(paths(&i), ["victims[0].source.url"]);
+        i.victims[0].source.verification = Verification::Unverified;
+        assert!(paths(&i).is_empty());
+        i.victims[0].source.url = Some("n/a".into());
+        assert_eq!(paths(&i), ["victims[0].source.url"]);
+    }
+
+    #[test]
+    fn bad_country_code_is_a_deserialisation_error_naming_the_code() {
+        let mut v = serde_json::to_value(minimal()).unwrap();
+        v["victims"][0]["country"] = "XX".into();
+        let err = serde_json::from_value::<Incident>(v).unwrap_err().to_string();
+        assert!(err.contains("\"XX\""), "{err}");
+    }
+
+    #[test]
+    fn attack_ids() {
+        assert!(is_attack_technique_id("T1486"));
+        assert!(is_attack_technique_id("T1195.002"));
+        for bad in ["t1486", "T148", "T1195.02", "T1195-002", "S0368"] {
+            assert!(!is_attack_technique_id(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Parties: the states, companies, organisations and public authorities that support the
+//! accord, stay out of it, or appear in its incident record.
+
+use std::fmt;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::country::CountryCode;
+use crate::date::FuzzyDate;
+use crate::source::Source;
+use crate::validate::{Problems, check_slug};
+
+/// What kind of party this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// A state, identified by its ISO 3166-1 alpha-2 code.
+    State,
+    /// A company.
+    Company,
+    /// An organisation: civil society, an international organisation, a union like the EU.
+    Organisation,
+    /// A public authority below the state (a city, a regulator, a national agency).
+    PublicAuthority,
+}
+
+impl PartyKind {
+    /// The kind's name as written in data files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyKind::State => "state",
+            PartyKind::Company => "company",
+            PartyKind::Organisation => "organisation",
+            PartyKind::PublicAuthority => "public_authority",
+        }
+    }
+}
+
+impl fmt::Display for PartyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the `since` date of a [`Support`] is to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SinceMeaning {
+    /// The date the party joined, as announced.
+    Joined,
+    /// The date the party was first seen listed as a supporter: it joined on or before it.
+    FirstSeenUpperBound,
+}
+
+/// A party's support of the accord.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Support {
+    /// When the party is known to support the accord.
+    pub since: FuzzyDate,
+    /// Whether `since` is the joining date or only an upper bound for it.
+    pub since_meaning: SinceMeaning,
+    /// When support was withdrawn, if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn: Option<FuzzyDate>,
+    /// How the party joined, if the source says (an announcement, who made it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub how: Option<String>,
+    /// Where the support was read.
+    pub source: Source,
+}
+
+impl Support {
+    /// A short human explanation of the date, honest about first-seen bounds.
+    pub fn since_text(&self) -> String {
+        match self.since_meaning {
+            SinceMeaning::Joined => format!("joined {}", self.since),
+            SinceMeaning::FirstSeenUpperBound => format!(
+                "listed as a supporter by {} (first seen on the official site; it may have joined earlier)",
+                self.since
+            ),
+        }
+    }
+}
+
+/// A record that the party stayed out of the accord at its launch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Absence {
+    /// Context from the source ("absent at launch; administration declined").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Where the absence was read.
+    pub source: Source,
+}
+
+/// A party to the accord's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// Stable id: the ISO alpha-2 code for a state (`FR`), a slug otherwise (`european-union`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// What kind of party.
+    pub kind: PartyKind,
+    /// The state's code, or the country where a company or organisation is based.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<CountryCode>,
+    /// Its support of the accord, if it supports it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<Support>,
+    /// Set when a source records the party as absent at the accord's launch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absent_at_launch: Option<Absence>,
+}
+
+/// Where a party stands on the accord at a given date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportStatus {
+    /// Supports the accord.
+    Supporter,
+    /// Supported it, then withdrew.
+    Withdrawn,
+    /// Not (yet) a supporter.
+    NonSupporter,
+}
+
+impl SupportStatus {
+    /// The status's name as shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupportStatus::Supporter => "supporter",
+            SupportStatus::Withdrawn => "withdrawn",
+            SupportStatus::NonSupporter => "non-supporter",
+        }
+    }
+}
+
+impl Party {
+    /// The party's status on `date`: a supporter from the latest day its `since` may mean.
+    pub fn status_on(&self, date: Date) -> SupportStatus {
+        match &self.support {
+            Some(s) if s.withdrawn.is_some_and(|w| w.earliest() <= date) => {
+                SupportStatus::Withdrawn
+            }
+            Some(s) if s.since.latest() <= date => SupportStatus::Supporter,
+            _ => SupportStatus::NonSupporter,
+        }
+    }
+
+    /// Checks the party record, reporting every problem.
+    pub fn validate(&self) -> Problems {
+        let mut p = Problems::new();
+        p.require_text("name", &self.name);
+        match self.kind {
+            PartyKind::State => match &self.country {
+                Some(c) if c.as_str() == self.id => {}
+                Some(c) => p.push(
+                    "id",
+                    format!("a state's id must be its ISO 3166-1 alpha-2 code {c}, found {:?}", self.id),
+                ),
+                None => p.push("country", "a state needs its ISO 3166-1 alpha-2 country code"),
+            },
+            _ => check_slug("id", &self.id, &mut p),
+        }
+        if let Some(s) = &self.support {
+            s.source.validate("support.source", &mut p);
+            if let Some(w) = &s.withdrawn
+                && w.certainly_before(&s.since)
+            {
+                p.push("support.withdrawn", format!("withdrawn {w} is before support since {}", s.since));
+            }
+        }
+        if let Some(a) = &self.absent_at_launch {
+            a.source.validate("absent_at_launch.source", &mut p);
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Verification;
+
+    fn src() -> Source {
+        Source {
+            url: Some("https://pariscall.international/en/supporters".into()),
+            title: None,
+            as_of: FuzzyDate::parse("2026-11").unwrap(),
+            verification: Verification::Verified,
+            note: None,
+        }
+    }
+
+    fn state(id: &str, country: &str) -> Party {
+        Party {
+            id: id.into(),
+            name: "France".into(),
+            kind: PartyKind::State,
+            country: Some(CountryCode::parse(country).unwrap()),
+            support: Some(Support {
+                since: FuzzyDate::parse("2019-09-16").unwrap(),
+                since_meaning: SinceMeaning::FirstSeenUpperBound,
+                withdrawn: None,
+                how: None,
+                source: src(),
+            }),
+            absent_at_launch: None,
+        }
+    }
+
+    #[test]
+    fn state_id_must_be_its_code() {
+        assert!(state("FR", "FR").validate().is_empty());
+        let p = state("france", "FR").validate();
+        assert_eq!(p.0[0].path, "id");
+        let mut no_country = state("FR", "FR");
+        no_country.country = None;
+        assert_eq!(no_country.validate().0[0].path, "country");
+    }
+
+    #[test]
+    fn non_state_ids_are_slugs() {
+        let mut eu = state("European Union", "FR");
+        eu.kind = PartyKind::Organisation;
+        eu.country = None;
+        assert_eq!(eu.validate().0[0].path, "id");
+        eu.id = "european-union".into();
+        assert!(eu.validate().is_empty());
+    }
+
+    #[test]
+    fn status_follows_dates() {
+        let fr = state("FR", "FR");
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(fr.status_on(d("2019-01-01")), SupportStatus::NonSupporter);
+        assert_eq!(fr.status_on(d("2019-09-16")), SupportStatus::Supporter);
+        let mut w = fr.clone();
+        w.support.as_mut().unwrap().withdrawn = Some(FuzzyDate::parse("2020").unwrap());
+        assert_eq!(w.status_on(d("2021-01-01")), SupportStatus::Withdrawn);
+        w.support.as_mut().unwrap().withdrawn = Some(FuzzyDate::parse("2018").unwrap());
+        assert_eq!(w.validate().0[0].path, "support.withdrawn");
+    }
+}

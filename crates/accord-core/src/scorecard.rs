@@ -1,0 +1,308 @@
+//! Scorecards, computed from the record and never typed in.
+//!
+//! A party's scorecard counts the incidents the record links to it as initiator (through an
+//! initiator's state nexus, an attribution naming it, or the party itself as initiator) and
+//! those it suffered, by principle and by year, and lists the bases of each attribution so a
+//! reader can weigh an indictment against a press report. The bloc view compares supporters
+//! and non-supporters of the accord.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::accord::{Accord, PrincipleId};
+use crate::incident::{AttributionBasis, Incident};
+use crate::party::{Party, PartyKind, SupportStatus};
+use crate::record::IncidentRecord;
+
+/// One incident as it appears on a scorecard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentLine {
+    /// The incident's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The year it is filed under.
+    pub year: Option<i16>,
+    /// The principles it bears on (suggested or asserted).
+    pub principles: Vec<PrincipleId>,
+    /// For an initiator line: the bases of the attributions that name this party.
+    pub bases: Vec<AttributionBasis>,
+    /// For an initiator line: whether any attribution naming this party is contested.
+    pub contested: bool,
+}
+
+/// Counts over a set of incidents.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tally {
+    /// How many incidents.
+    pub total: usize,
+    /// Incidents per principle.
+    pub by_principle: BTreeMap<PrincipleId, usize>,
+    /// Incidents per year.
+    pub by_year: BTreeMap<i16, usize>,
+    /// Incidents per principle per year.
+    pub by_principle_year: BTreeMap<PrincipleId, BTreeMap<i16, usize>>,
+    /// The incidents, newest first.
+    pub incidents: Vec<IncidentLine>,
+}
+
+impl Tally {
+    fn add(&mut self, line: IncidentLine) {
+        self.total += 1;
+        for p in &line.principles {
+            *self.by_principle.entry(*p).or_default() += 1;
+            if let Some(y) = line.year {
+                *self
+                    .by_principle_year
+                    .entry(*p)
+                    .or_default()
+                    .entry(y)
+                    .or_default() += 1;
+            }
+        }
+        if let Some(y) = line.year {
+            *self.by_year.entry(y).or_default() += 1;
+        }
+        self.incidents.push(line);
+    }
+
+    fn finish(mut self) -> Self {
+        self.incidents
+            .sort_by(|a, b| b.year.cmp(&a.year).then_with(|| a.id.cmp(&b.id)));
+        self
+    }
+}
+
+/// A party's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartyScorecard {
+    /// The party's id.
+    pub party: String,
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: PartyKind,
+    /// Its support status on the scorecard's date.
+    pub status: SupportStatus,
+    /// Its support, explained (honest about first-seen dates).
+    pub support: Option<String>,
+    /// Whether a source records it as absent at the accord's launch.
+    pub absent_at_launch: bool,
+    /// Incidents the record links to the party as initiator.
+    pub as_initiator: Tally,
+    /// Incidents the party suffered.
+    pub as_victim: Tally,
+    /// The date the status was computed for.
+    pub as_of: Date,
+}
+
+fn line(record: &IncidentRecord, party: Option<&Party>) -> IncidentLine {
+    let i = &record.incident;
+    let (mut bases, mut contested) = (Vec::new(), false);
+    if let Some(c) = party.and_then(|p| p.country.filter(|_| p.kind == PartyKind::State)) {
+        for a in i.attributions.iter().filter(|a| a.attributed_to == Some(c)) {
+            bases.push(a.basis);
+            contested |= a.contested;
+        }
+    }
+    bases.sort();
+    bases.dedup();
+    IncidentLine {
+        id: i.id.clone(),
+        title: i.title.clone(),
+        year: i.year(),
+        principles: record.principles(),
+        bases,
+        contested,
+    }
+}
+
+/// True when the record links `party` to the incident as initiator.
+pub fn is_initiator(party: &Party, i: &Incident) -> bool {
+    let by_state = party.kind == PartyKind::State
+        && party
+            .country
+            .is_some_and(|c| i.linked_states().contains(&c));
+    by_state || i.initiators.iter().any(|ini| ini.party.as_deref() == Some(&party.id))
+}
+
+/// True when `party` suffered the incident.
+pub fn is_victim(party: &Party, i: &Incident) -> bool {
+    let by_state = party.kind == PartyKind::State
+        && party
+            .country
+            .is_some_and(|c| i.victim_countries().contains(&c));
+    by_state || i.victims.iter().any(|v| v.party.as_deref() == Some(&party.id))
+}
+
+/// Computes a party's scorecard from the record, with its status on `as_of`.
+pub fn party_scorecard(party: &Party, records: &[IncidentRecord], as_of: Date) -> PartyScorecard {
+    let mut as_initiator = Tally::default();
+    let mut as_victim = Tally::default();
+    for r in records {
+        if is_initiator(party, &r.incident) {
+            as_initiator.add(line(r, Some(party)));
+        }
+        if is_victim(party, &r.incident) {
+            as_victim.add(line(r, None));
+        }
+    }
+    PartyScorecard {
+        party: party.id.clone(),
+        name: party.name.clone(),
+        kind: party.kind,
+        status: party.status_on(as_of),
+        support: party.support.as_ref().map(|s| s.since_text()),
+        absent_at_launch: party.absent_at_launch.is_some(),
+        as_initiator: as_initiator.finish(),
+        as_victim: as_victim.finish(),
+        as_of,
+    }
+}
+
+/// One principle's record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrincipleScorecard {
+    /// The principle.
+    pub principle: PrincipleId,
+    /// Its short name.
+    pub short_name: String,
+    /// Incidents bearing on it, by any route.
+    pub total: usize,
+    /// Incidents per year.
+    pub by_year: BTreeMap<i16, usize>,
+    /// How many incidents the rules suggest it for.
+    pub suggested: usize,
+    /// How many incidents a reporter asserts it for.
+    pub asserted: usize,
+    /// The incidents' ids, newest first.
+    pub incidents: Vec<String>,
+}
+
+/// Computes every principle's scorecard from the record.
+pub fn principle_scorecards(accord: &Accord, records: &[IncidentRecord]) -> Vec<PrincipleScorecard> {
+    accord
+        .principles
+        .iter()
+        .map(|p| {
+            let mut card = PrincipleScorecard {
+                principle: p.id,
+                short_name: p.short_name.clone(),
+                total: 0,
+                by_year: BTreeMap::new(),
+                suggested: 0,
+                asserted: 0,
+                incidents: Vec::new(),
+            };
+            let mut hits: Vec<(Option<i16>, &str)> = Vec::new();
+            for r in records {
+                let suggested = r.suggested_principles.iter().any(|s| s.principle == p.id);
+                let asserted = r
+                    .incident
+                    .asserted_principles
+                    .iter()
+                    .any(|a| a.principle == p.id);
+                card.suggested += usize::from(suggested);
+                card.asserted += usize::from(asserted);
+                if suggested || asserted {
+                    card.total += 1;
+                    let year = r.incident.year();
+                    if let Some(y) = year {
+                        *card.by_year.entry(y).or_default() += 1;
+                    }
+                    hits.push((year, &r.incident.id));
+                }
+            }
+            hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+            card.incidents = hits.into_iter().map(|(_, id)| id.to_owned()).collect();
+            card
+        })
+        .collect()
+}
+
+/// One side of the bloc view.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Bloc {
+    /// How many states are in the bloc.
+    pub states: usize,
+    /// States of the bloc that the record links to at least one incident as initiator.
+    pub states_linked: Vec<String>,
+    /// Incidents linked to at least one state of the bloc.
+    pub incidents: Tally,
+}
+
+/// Supporters against non-supporters: incidents the record links to each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlocView {
+    /// States supporting the accord on `as_of`.
+    pub supporters: Bloc,
+    /// Every other state in the registry, or named in the record, on `as_of`.
+    pub non_supporters: Bloc,
+    /// Incidents that link no state at all.
+    pub unattributed: usize,
+    /// The date statuses were computed for (the current status, not the status at the time of
+    /// each incident: most incidents pre-date the accord).
+    pub as_of: Date,
+}
+
+/// Computes the bloc view. States named in the record but absent from the registry count as
+/// non-supporters.
+pub fn bloc_view(parties: &[Party], records: &[IncidentRecord], as_of: Date) -> BlocView {
+    let supporter = |code: &str| {
+        parties.iter().any(|p| {
+            p.kind == PartyKind::State && p.id == code && p.status_on(as_of) == SupportStatus::Supporter
+        })
+    };
+    let mut supporters = Bloc::default();
+    let mut non = Bloc::default();
+    let mut known_states: Vec<String> = parties
+        .iter()
+        .filter(|p| p.kind == PartyKind::State)
+        .map(|p| p.id.clone())
+        .collect();
+    let mut unattributed = 0;
+    for r in records {
+        let linked = r.incident.linked_states();
+        if linked.is_empty() {
+            unattributed += 1;
+            continue;
+        }
+        let (mut s_hit, mut n_hit) = (false, false);
+        for c in &linked {
+            let code = c.as_str().to_owned();
+            if !known_states.contains(&code) {
+                known_states.push(code.clone());
+            }
+            let bloc = if supporter(&code) {
+                s_hit = true;
+                &mut supporters
+            } else {
+                n_hit = true;
+                &mut non
+            };
+            if !bloc.states_linked.contains(&code) {
+                bloc.states_linked.push(code);
+            }
+        }
+        if s_hit {
+            supporters.incidents.add(line(r, None));
+        }
+        if n_hit {
+            non.incidents.add(line(r, None));
+        }
+    }
+    supporters.states = known_states.iter().filter(|c| supporter(c)).count();
+    non.states = known_states.len() - supporters.states;
+    for b in [&mut supporters, &mut non] {
+        b.states_linked.sort();
+        b.incidents = std::mem::take(&mut b.incidents).finish();
+    }
+    BlocView {
+        supporters,
+        non_supporters: non,
+        unattributed,
+        as_of,
+    }
+}
