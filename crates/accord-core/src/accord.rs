@@ -37,7 +37,8 @@ impl fmt::Debug for PrincipleId {
 impl FromStr for PrincipleId {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        PrincipleId::parse(s).ok_or_else(|| format!("{s:?} is not a principle id (expected P1, P2, …)"))
+        PrincipleId::parse(s)
+            .ok_or_else(|| format!("{s:?} is not a principle id (expected P1, P2, …)"))
     }
 }
 
@@ -137,7 +138,10 @@ impl Accord {
         for (i, pr) in self.principles.iter().enumerate() {
             let path = format!("principles[{i}]");
             if usize::from(pr.id.0) != i + 1 {
-                p.push(format!("{path}.id"), format!("expected P{}, found {}", i + 1, pr.id));
+                p.push(
+                    format!("{path}.id"),
+                    format!("expected P{}, found {}", i + 1, pr.id),
+                );
             }
             p.require_text(&format!("{path}.short_name"), &pr.short_name);
             p.require_text(&format!("{path}.gist"), &pr.gist);

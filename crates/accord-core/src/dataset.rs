@@ -92,11 +92,15 @@ impl Dataset {
         let mut ids = std::collections::HashSet::new();
         for (i, party) in parties.parties.iter().enumerate() {
             let mut ps = party.validate();
-            ps.0.iter_mut().for_each(|p| p.path = format!("parties[{i}].{}", p.path));
+            ps.0.iter_mut()
+                .for_each(|p| p.path = format!("parties[{i}].{}", p.path));
             add("parties.json", ps);
             if !ids.insert(party.id.as_str()) {
                 let mut ps = Problems::new();
-                ps.push(format!("parties[{i}].id"), format!("duplicate party id {:?}", party.id));
+                ps.push(
+                    format!("parties[{i}].id"),
+                    format!("duplicate party id {:?}", party.id),
+                );
                 add("parties.json", ps);
             }
         }

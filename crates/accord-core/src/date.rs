@@ -188,15 +188,32 @@ mod tests {
 
     #[test]
     fn parses_each_precision() {
-        assert_eq!(FuzzyDate::parse("2010").unwrap().precision(), Precision::Year);
-        assert_eq!(FuzzyDate::parse("2010-06").unwrap().precision(), Precision::Month);
-        assert_eq!(FuzzyDate::parse("2010-06-17").unwrap().precision(), Precision::Day);
+        assert_eq!(
+            FuzzyDate::parse("2010").unwrap().precision(),
+            Precision::Year
+        );
+        assert_eq!(
+            FuzzyDate::parse("2010-06").unwrap().precision(),
+            Precision::Month
+        );
+        assert_eq!(
+            FuzzyDate::parse("2010-06-17").unwrap().precision(),
+            Precision::Day
+        );
         assert_eq!(FuzzyDate::parse("2010-06").unwrap().to_string(), "2010-06");
     }
 
     #[test]
     fn rejects_impossible_dates() {
-        for bad in ["2010-13", "2010-02-30", "10-06", "2010/06", "", "2010-6", "1800"] {
+        for bad in [
+            "2010-13",
+            "2010-02-30",
+            "10-06",
+            "2010/06",
+            "",
+            "2010-6",
+            "1800",
+        ] {
             assert!(FuzzyDate::parse(bad).is_err(), "{bad} accepted");
         }
     }

@@ -513,7 +513,10 @@ impl Incident {
         }
         let d = &self.dates;
         if d.start.is_none() && d.discovered.is_none() && d.disclosed.is_none() {
-            p.push("dates", "at least one of start, discovered or disclosed is required");
+            p.push(
+                "dates",
+                "at least one of start, discovered or disclosed is required",
+            );
         }
         let dated = [
             ("dates.start", &d.start),
@@ -563,7 +566,8 @@ impl Incident {
         }
         for (i, ini) in self.initiators.iter().enumerate() {
             p.require_text(&format!("initiators[{i}].name"), &ini.name);
-            ini.source.validate(&format!("initiators[{i}].source"), &mut p);
+            ini.source
+                .validate(&format!("initiators[{i}].source"), &mut p);
             if let Some(party) = &ini.party {
                 check_party_ref(&format!("initiators[{i}].party"), party, &mut p);
             }
@@ -571,7 +575,8 @@ impl Incident {
         for (i, a) in self.attributions.iter().enumerate() {
             p.require_text(&format!("attributions[{i}].by"), &a.by);
             p.require_text(&format!("attributions[{i}].statement"), &a.statement);
-            a.source.validate(&format!("attributions[{i}].source"), &mut p);
+            a.source
+                .validate(&format!("attributions[{i}].source"), &mut p);
         }
         for (i, s) in self.steps.iter().enumerate() {
             p.require_text(&format!("steps[{i}].description"), &s.description);
@@ -579,7 +584,9 @@ impl Incident {
                 if !is_attack_technique_id(t) {
                     p.push(
                         format!("steps[{i}].techniques[{j}]"),
-                        format!("{t:?} is not a MITRE ATT&CK technique id (e.g. T1195 or T1195.002)"),
+                        format!(
+                            "{t:?} is not a MITRE ATT&CK technique id (e.g. T1195 or T1195.002)"
+                        ),
                     );
                 }
             }
@@ -589,7 +596,10 @@ impl Incident {
             if a.principle.0 > principles {
                 p.push(
                     format!("asserted_principles[{i}].principle"),
-                    format!("{} does not exist: the accord has P1–P{principles}", a.principle),
+                    format!(
+                        "{} does not exist: the accord has P1–P{principles}",
+                        a.principle
+                    ),
                 );
             }
             p.require_text(&format!("asserted_principles[{i}].reason"), &a.reason);
@@ -720,7 +730,11 @@ mod tests {
         });
         assert_eq!(
             paths(&i),
-            ["impacts[0].unit", "steps[0].techniques[1]", "asserted_principles[0].principle"]
+            [
+                "impacts[0].unit",
+                "steps[0].techniques[1]",
+                "asserted_principles[0].principle"
+            ]
         );
     }
 
@@ -739,7 +753,9 @@ mod tests {
     fn bad_country_code_is_a_deserialisation_error_naming_the_code() {
         let mut v = serde_json::to_value(minimal()).unwrap();
         v["victims"][0]["country"] = "XX".into();
-        let err = serde_json::from_value::<Incident>(v).unwrap_err().to_string();
+        let err = serde_json::from_value::<Incident>(v)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"XX\""), "{err}");
     }
 

@@ -72,12 +72,13 @@ pub type Bindings = BTreeMap<&'static str, String>;
 impl Condition {
     /// Evaluates the condition; `Some(bindings)` when it holds.
     pub fn eval(&self, i: &Incident) -> Option<Bindings> {
-        let one = |pairs: &[(&'static str, String)]| -> Bindings { pairs.iter().cloned().collect() };
+        let one =
+            |pairs: &[(&'static str, String)]| -> Bindings { pairs.iter().cloned().collect() };
         match self {
             Condition::VictimSector(sectors) => i.victims.iter().find_map(|v| {
-                sectors.contains(&v.sector).then(|| {
-                    one(&[("sector", v.sector.to_string()), ("victim", v.name.clone())])
-                })
+                sectors
+                    .contains(&v.sector)
+                    .then(|| one(&[("sector", v.sector.to_string()), ("victim", v.name.clone())]))
             }),
             Condition::ImpactKind(kinds) => i.impacts.iter().find_map(|im| {
                 kinds.contains(&im.kind).then(|| {
@@ -98,7 +99,9 @@ impl Condition {
                     .iter()
                     .find(|t| {
                         prefixes.iter().any(|p| {
-                            t.as_str() == p || t.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('.'))
+                            t.as_str() == p
+                                || t.strip_prefix(p.as_str())
+                                    .is_some_and(|r| r.starts_with('.'))
                         })
                     })
                     .map(|t| one(&[("technique", t.clone())]))
@@ -107,14 +110,19 @@ impl Condition {
                 if c.kind.as_ref().is_some_and(|k| !k.contains(&ini.kind)) {
                     return None;
                 }
-                if c.state_nexus.is_some_and(|want| want != ini.state_nexus.is_some()) {
+                if c.state_nexus
+                    .is_some_and(|want| want != ini.state_nexus.is_some())
+                {
                     return None;
                 }
                 let motive = match &c.motive {
                     Some(ms) => Some(*ini.motives.iter().find(|m| ms.contains(m))?),
                     None => ini.motives.first().copied(),
                 };
-                let mut b = one(&[("initiator", ini.name.clone()), ("kind", ini.kind.to_string())]);
+                let mut b = one(&[
+                    ("initiator", ini.name.clone()),
+                    ("kind", ini.kind.to_string()),
+                ]);
                 if let Some(m) = motive {
                     b.insert("motive", m.to_string());
                 }
@@ -127,7 +135,9 @@ impl Condition {
                 if c.basis.as_ref().is_some_and(|b| !b.contains(&a.basis)) {
                     return None;
                 }
-                if c.names_state.is_some_and(|want| want != a.attributed_to.is_some()) {
+                if c.names_state
+                    .is_some_and(|want| want != a.attributed_to.is_some())
+                {
                     return None;
                 }
                 let mut b = one(&[("attributor", a.by.clone()), ("basis", a.basis.to_string())]);
@@ -256,12 +266,18 @@ impl RuleSet {
             let path = format!("rules[{i}]");
             check_slug(&format!("{path}.id"), &r.id, &mut p);
             if !seen.insert(r.id.as_str()) {
-                p.push(format!("{path}.id"), format!("duplicate rule id {:?}", r.id));
+                p.push(
+                    format!("{path}.id"),
+                    format!("duplicate rule id {:?}", r.id),
+                );
             }
             if r.principle.0 > principles {
                 p.push(
                     format!("{path}.principle"),
-                    format!("{} does not exist: the accord has P1–P{principles}", r.principle),
+                    format!(
+                        "{} does not exist: the accord has P1–P{principles}",
+                        r.principle
+                    ),
                 );
             }
             let bound = r.when.bound_names();
@@ -269,7 +285,10 @@ impl RuleSet {
                 if !bound.contains(&name) {
                     p.push(
                         format!("{path}.reason"),
-                        format!("placeholder {{{name}}} is not bound by the condition (it binds: {})", bound.join(", ")),
+                        format!(
+                            "placeholder {{{name}}} is not bound by the condition (it binds: {})",
+                            bound.join(", ")
+                        ),
                     );
                 }
             }

@@ -160,9 +160,15 @@ impl Party {
                 Some(c) if c.as_str() == self.id => {}
                 Some(c) => p.push(
                     "id",
-                    format!("a state's id must be its ISO 3166-1 alpha-2 code {c}, found {:?}", self.id),
+                    format!(
+                        "a state's id must be its ISO 3166-1 alpha-2 code {c}, found {:?}",
+                        self.id
+                    ),
                 ),
-                None => p.push("country", "a state needs its ISO 3166-1 alpha-2 country code"),
+                None => p.push(
+                    "country",
+                    "a state needs its ISO 3166-1 alpha-2 country code",
+                ),
             },
             _ => check_slug("id", &self.id, &mut p),
         }
@@ -171,7 +177,10 @@ impl Party {
             if let Some(w) = &s.withdrawn
                 && w.certainly_before(&s.since)
             {
-                p.push("support.withdrawn", format!("withdrawn {w} is before support since {}", s.since));
+                p.push(
+                    "support.withdrawn",
+                    format!("withdrawn {w} is before support since {}", s.since),
+                );
             }
         }
         if let Some(a) = &self.absent_at_launch {

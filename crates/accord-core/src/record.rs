@@ -22,10 +22,96 @@ impl IncidentRecord {
             .suggested_principles
             .iter()
             .map(|s| s.principle)
-            .chain(self.incident.asserted_principles.iter().map(|a| a.principle))
+            .chain(
+                self.incident
+                    .asserted_principles
+                    .iter()
+                    .map(|a| a.principle),
+            )
             .collect();
         v.sort();
         v.dedup();
         v
+    }
+}
+
+/// A dimension incidents can be filtered on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Facet {
+    /// A principle the incident bears on (`P1`).
+    Principle,
+    /// A party linked to it as initiator or victim (a state's code, or a party id).
+    Party,
+    /// Any country the record names: victims, origin, infrastructure, state nexus.
+    Country,
+    /// A victim's sector.
+    Sector,
+    /// The year it is filed under.
+    Year,
+}
+
+impl Facet {
+    /// The facet's name as stored and as used in query strings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Facet::Principle => "principle",
+            Facet::Party => "party",
+            Facet::Country => "country",
+            Facet::Sector => "sector",
+            Facet::Year => "year",
+        }
+    }
+}
+
+impl IncidentRecord {
+    /// The values under which the record is indexed, one pair per facet value; every backend
+    /// indexes with this so that filters mean the same everywhere.
+    pub fn facets(&self) -> Vec<(Facet, String)> {
+        let i = &self.incident;
+        let mut out: Vec<(Facet, String)> = Vec::new();
+        for p in self.principles() {
+            out.push((Facet::Principle, p.to_string()));
+        }
+        for c in i.linked_states().into_iter().chain(i.victim_countries()) {
+            out.push((Facet::Party, c.to_string()));
+        }
+        for id in i
+            .initiators
+            .iter()
+            .filter_map(|x| x.party.clone())
+            .chain(i.victims.iter().filter_map(|v| v.party.clone()))
+        {
+            out.push((Facet::Party, id));
+        }
+        let j = &i.jurisdictions;
+        for c in i
+            .victim_countries()
+            .into_iter()
+            .chain(i.linked_states())
+            .chain(j.origin.iter().copied())
+            .chain(j.infrastructure.iter().copied())
+        {
+            out.push((Facet::Country, c.to_string()));
+        }
+        for v in &i.victims {
+            out.push((Facet::Sector, v.sector.to_string()));
+        }
+        if let Some(y) = i.year() {
+            out.push((Facet::Year, y.to_string()));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The key incidents are listed by, newest first when sorted descending: the filing date's
+    /// first day, then the id so that keys are unique.
+    pub fn sort_key(&self) -> String {
+        let date = self
+            .incident
+            .reference_date()
+            .map(|d| d.earliest().to_string())
+            .unwrap_or_else(|| "0000-00-00".to_owned());
+        format!("{date}|{}", self.incident.id)
     }
 }

@@ -125,7 +125,10 @@ pub fn is_initiator(party: &Party, i: &Incident) -> bool {
         && party
             .country
             .is_some_and(|c| i.linked_states().contains(&c));
-    by_state || i.initiators.iter().any(|ini| ini.party.as_deref() == Some(&party.id))
+    by_state
+        || i.initiators
+            .iter()
+            .any(|ini| ini.party.as_deref() == Some(&party.id))
 }
 
 /// True when `party` suffered the incident.
@@ -134,7 +137,10 @@ pub fn is_victim(party: &Party, i: &Incident) -> bool {
         && party
             .country
             .is_some_and(|c| i.victim_countries().contains(&c));
-    by_state || i.victims.iter().any(|v| v.party.as_deref() == Some(&party.id))
+    by_state
+        || i.victims
+            .iter()
+            .any(|v| v.party.as_deref() == Some(&party.id))
 }
 
 /// Computes a party's scorecard from the record, with its status on `as_of`.
@@ -182,7 +188,10 @@ pub struct PrincipleScorecard {
 }
 
 /// Computes every principle's scorecard from the record.
-pub fn principle_scorecards(accord: &Accord, records: &[IncidentRecord]) -> Vec<PrincipleScorecard> {
+pub fn principle_scorecards(
+    accord: &Accord,
+    records: &[IncidentRecord],
+) -> Vec<PrincipleScorecard> {
     accord
         .principles
         .iter()
@@ -252,7 +261,9 @@ pub struct BlocView {
 pub fn bloc_view(parties: &[Party], records: &[IncidentRecord], as_of: Date) -> BlocView {
     let supporter = |code: &str| {
         parties.iter().any(|p| {
-            p.kind == PartyKind::State && p.id == code && p.status_on(as_of) == SupportStatus::Supporter
+            p.kind == PartyKind::State
+                && p.id == code
+                && p.status_on(as_of) == SupportStatus::Supporter
         })
     };
     let mut supporters = Bloc::default();

@@ -66,7 +66,10 @@ impl Source {
             Some(url) => {
                 let ok = url.starts_with("https://") || url.starts_with("http://");
                 if !ok || url.contains(char::is_whitespace) || url.len() < 12 {
-                    problems.push(format!("{path}.url"), format!("{url:?} is not an http(s) URL"));
+                    problems.push(
+                        format!("{path}.url"),
+                        format!("{url:?} is not an http(s) URL"),
+                    );
                 }
             }
             None if self.verification != Verification::Unverified => problems.push(

@@ -1,0 +1,391 @@
+//! # accord-store-sqlite
+//!
+//! The embedded default backend: one SQLite file (`accord.db`) in the hub's data directory, in
+//! WAL mode so readers never wait for the writer, with schema migrations applied at open.
+//! `accord serve` needs nothing else installed.
+//!
+//! rusqlite is synchronous; every call runs on Tokio's blocking pool so the HTTP workers never
+//! wait on disk. A single connection behind a mutex serialises access: SQLite allows one writer
+//! at a time anyway, and the record's writes are small.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use accord_core::accord::Accord;
+use accord_core::dataset::Dataset;
+use accord_core::mapping::RuleSet;
+use accord_core::party::Party;
+use accord_core::record::IncidentRecord;
+use accord_store::{
+    Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, SeedOutcome, Store,
+    StoreError,
+};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// The SQLite file's name inside the data directory.
+pub const DB_FILE: &str = "accord.db";
+
+/// A hub's store in one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.into(),
+        detail: e.to_string(),
+    }
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(backend)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store in `data_dir`, applying pending migrations.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Backend(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let mut conn = Connection::open(&path)
+            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        // WAL: readers do not block the writer; NORMAL sync is durable across process crashes
+        // in WAL mode (RFC-free, SQLite docs "synchronous"); FULL adds power-loss durability.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(backend)?;
+        migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The database file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock cannot leave a half-done transaction behind
+            // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let runner = embedded::migrations::runner();
+    let newest_known = runner
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0);
+    let applied = runner
+        .get_last_applied_migration(conn)
+        .map_err(backend)?
+        .map(|m| i64::from(m.version()));
+    if let Some(found) = applied
+        && found > newest_known
+    {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: newest_known,
+        });
+    }
+    runner.run(conn).map_err(backend)?;
+    Ok(())
+}
+
+fn insert_incident_tx(tx: &Transaction<'_>, record: &IncidentRecord) -> Result<(), StoreError> {
+    let id = &record.incident.id;
+    let exists: bool = tx
+        .query_row("SELECT 1 FROM incidents WHERE id = ?1", [id], |_| Ok(()))
+        .optional()
+        .map_err(backend)?
+        .is_some();
+    if exists {
+        return Err(StoreError::Conflict {
+            what: "incident",
+            id: id.clone(),
+        });
+    }
+    let now = jiff::Timestamp::now().to_string();
+    tx.execute(
+        "INSERT INTO incidents (id, sort_key, recorded_at, body) VALUES (?1, ?2, ?3, ?4)",
+        params![id, record.sort_key(), now, to_json(record)?],
+    )
+    .map_err(backend)?;
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO incident_facets (incident_id, facet, value) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(backend)?;
+    for (facet, value) in record.facets() {
+        stmt.execute(params![id, facet.as_str(), value])
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn seed(&self, dataset: &Dataset) -> Result<SeedOutcome, StoreError> {
+        let dataset = dataset.clone();
+        self.with(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            let seeded: Option<String> = tx
+                .query_row("SELECT value FROM meta WHERE key = 'seeded_at'", [], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(backend)?;
+            if seeded.is_some() {
+                return Ok(SeedOutcome::AlreadySeeded);
+            }
+            tx.execute(
+                "INSERT INTO accord (id, body) VALUES (?1, ?2)",
+                params![dataset.accord.id, to_json(&dataset.accord)?],
+            )
+            .map_err(backend)?;
+            tx.execute(
+                "INSERT INTO rules (id, body) VALUES (1, ?1)",
+                [to_json(&dataset.rules)?],
+            )
+            .map_err(backend)?;
+            for p in &dataset.parties {
+                tx.execute(
+                    "INSERT INTO parties (id, kind, name, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![p.id, p.kind.as_str(), p.name, to_json(p)?],
+                )
+                .map_err(backend)?;
+            }
+            for i in &dataset.incidents {
+                let record = IncidentRecord {
+                    suggested_principles: dataset.rules.suggest(i),
+                    incident: i.clone(),
+                };
+                insert_incident_tx(&tx, &record)?;
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('seeded_at', ?1)",
+                [jiff::Timestamp::now().to_string()],
+            )
+            .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            Ok(SeedOutcome::Loaded {
+                parties: dataset.parties.len(),
+                incidents: dataset.incidents.len(),
+            })
+        })
+        .await
+    }
+
+    async fn accord(&self) -> Result<Accord, StoreError> {
+        self.with(|conn| {
+            let body: Option<String> = conn
+                .query_row("SELECT body FROM accord LIMIT 1", [], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            from_json("accord", &body.ok_or(StoreError::NotSeeded)?)
+        })
+        .await
+    }
+
+    async fn rules(&self) -> Result<RuleSet, StoreError> {
+        self.with(|conn| {
+            let body: Option<String> = conn
+                .query_row("SELECT body FROM rules WHERE id = 1", [], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            from_json("rules", &body.ok_or(StoreError::NotSeeded)?)
+        })
+        .await
+    }
+
+    async fn parties(&self) -> Result<Vec<Party>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT id, body FROM parties ORDER BY kind, name")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, body) = row.map_err(backend)?;
+                out.push(from_json(&format!("party {id}"), &body)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn party(&self, id: &str) -> Result<Party, StoreError> {
+        let id = id.to_owned();
+        self.with(move |conn| {
+            let body: Option<String> = conn
+                .query_row("SELECT body FROM parties WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(backend)?;
+            match body {
+                Some(b) => from_json(&format!("party {id}"), &b),
+                None => Err(StoreError::NotFound { what: "party", id }),
+            }
+        })
+        .await
+    }
+
+    async fn insert_incident(&self, record: &IncidentRecord) -> Result<(), StoreError> {
+        let record = record.clone();
+        self.with(move |conn| {
+            let tx = conn.transaction().map_err(backend)?;
+            insert_incident_tx(&tx, &record)?;
+            tx.commit().map_err(backend)
+        })
+        .await
+    }
+
+    async fn incident(&self, id: &str) -> Result<IncidentRecord, StoreError> {
+        let id = id.to_owned();
+        self.with(move |conn| {
+            let body: Option<String> = conn
+                .query_row("SELECT body FROM incidents WHERE id = ?1", [&id], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(backend)?;
+            match body {
+                Some(b) => from_json(&format!("incident {id}"), &b),
+                None => Err(StoreError::NotFound {
+                    what: "incident",
+                    id,
+                }),
+            }
+        })
+        .await
+    }
+
+    async fn incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<IncidentRecord>, StoreError> {
+        let facets = filter.facets();
+        let after = page.after.as_ref().map(Cursor::key).transpose()?;
+        let limit = page.limit.clamp(1, MAX_PAGE_SIZE);
+        self.with(move |conn| {
+            // One EXISTS per facet: every facet given must hold.
+            let mut sql = String::from("SELECT sort_key, body FROM incidents i WHERE 1 = 1");
+            let mut args: Vec<String> = Vec::new();
+            for (facet, value) in &facets {
+                args.push(facet.as_str().to_owned());
+                args.push(value.clone());
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM incident_facets f WHERE f.incident_id = i.id \
+                     AND f.facet = ?{} AND f.value = ?{})",
+                    args.len() - 1,
+                    args.len()
+                ));
+            }
+            if let Some(key) = &after {
+                args.push(key.clone());
+                sql.push_str(&format!(" AND sort_key < ?{}", args.len()));
+            }
+            // Fetch one extra row to know whether a next page exists.
+            sql.push_str(&format!(" ORDER BY sort_key DESC LIMIT {}", limit + 1));
+            let mut stmt = conn.prepare(&sql).map_err(backend)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(backend)?;
+            let mut items = Vec::new();
+            let mut keys = Vec::new();
+            for row in rows {
+                let (key, body) = row.map_err(backend)?;
+                items.push(from_json::<IncidentRecord>(
+                    &format!("incident {key}"),
+                    &body,
+                )?);
+                keys.push(key);
+            }
+            let next = if items.len() > limit {
+                items.truncate(limit);
+                keys.get(limit - 1).map(|k| Cursor::from_key(k))
+            } else {
+                None
+            };
+            Ok(Page { items, next })
+        })
+        .await
+    }
+
+    async fn all_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT id, body FROM incidents ORDER BY sort_key DESC")
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+                .map_err(backend)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, body) = row.map_err(backend)?;
+                out.push(from_json(&format!("incident {id}"), &body)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        self.with(|conn| {
+            let count = |sql: &str| -> Result<usize, StoreError> {
+                let n: i64 = conn.query_row(sql, [], |r| r.get(0)).map_err(backend)?;
+                Ok(usize::try_from(n).unwrap_or(0))
+            };
+            Ok(Counts {
+                parties: count("SELECT COUNT(*) FROM parties")?,
+                states: count("SELECT COUNT(*) FROM parties WHERE kind = 'state'")?,
+                incidents: count("SELECT COUNT(*) FROM incidents")?,
+            })
+        })
+        .await
+    }
+}

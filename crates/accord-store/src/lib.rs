@@ -1,0 +1,245 @@
+//! # accord-store
+//!
+//! The one storage seam of Accord. Callers (the server, the CLI) hold an `Arc<dyn Store>` and
+//! never learn which database sits behind it: embedded SQLite by default
+//! (`accord-store-sqlite`), PostgreSQL for deployments that outgrow one machine.
+//!
+//! The trait speaks in domain records from `accord-core`. Each backend stores a record's
+//! canonical JSON beside the columns it indexes; the facets a record is indexed under come from
+//! [`IncidentRecord::facets`], so a filter means the same thing on every backend.
+//!
+//! Writes are all-or-nothing: a write that fails leaves the store as it was. Seeding the
+//! bundled dataset happens once, in one transaction, and is remembered in the store itself, so
+//! a restart never loads it twice.
+
+use accord_core::accord::{Accord, PrincipleId};
+use accord_core::country::CountryCode;
+use accord_core::dataset::Dataset;
+use accord_core::incident::Sector;
+use accord_core::mapping::RuleSet;
+use accord_core::party::Party;
+use accord_core::record::{Facet, IncidentRecord};
+use async_trait::async_trait;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The record asked for does not exist.
+    #[error("{what} {id:?} not found")]
+    NotFound {
+        /// What kind of record ("incident", "party").
+        what: &'static str,
+        /// The id that was asked for.
+        id: String,
+    },
+    /// A record with that id already exists; nothing was written.
+    #[error("{what} {id:?} already exists")]
+    Conflict {
+        /// What kind of record.
+        what: &'static str,
+        /// The id that is taken.
+        id: String,
+    },
+    /// A pagination cursor was not one this store issued.
+    #[error("invalid cursor {cursor:?}: pass back the `next` value of a previous page")]
+    BadCursor {
+        /// The cursor that was given.
+        cursor: String,
+    },
+    /// The store has not been seeded with an accord yet.
+    #[error("the store holds no accord yet: it has not been seeded")]
+    NotSeeded,
+    /// Stored data could not be read back (a damaged or foreign database).
+    #[error("stored {what} is unreadable: {detail}")]
+    Corrupt {
+        /// Which record.
+        what: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The database schema is newer than this binary understands.
+    #[error(
+        "the database schema is version {found}, newer than this binary's {supported}: upgrade accord"
+    )]
+    SchemaTooNew {
+        /// Version found in the database.
+        found: i64,
+        /// Newest version this binary knows.
+        supported: i64,
+    },
+    /// The database itself failed (I/O, locking, connection).
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+/// What a filter on the incident list can ask for; every field given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentFilter {
+    /// Bears on this principle (suggested or asserted).
+    pub principle: Option<PrincipleId>,
+    /// Links this party as initiator or victim (a state's code, or a party id).
+    pub party: Option<String>,
+    /// Names this country anywhere (victims, origin, infrastructure, state nexus).
+    pub country: Option<CountryCode>,
+    /// Has a victim in this sector.
+    pub sector: Option<Sector>,
+    /// Is filed under this year.
+    pub year: Option<i16>,
+}
+
+impl IncidentFilter {
+    /// The filter as `(facet, value)` pairs, the form every backend's index uses.
+    pub fn facets(&self) -> Vec<(Facet, String)> {
+        let mut v = Vec::new();
+        if let Some(p) = self.principle {
+            v.push((Facet::Principle, p.to_string()));
+        }
+        if let Some(p) = &self.party {
+            v.push((Facet::Party, p.clone()));
+        }
+        if let Some(c) = self.country {
+            v.push((Facet::Country, c.to_string()));
+        }
+        if let Some(s) = self.sector {
+            v.push((Facet::Sector, s.to_string()));
+        }
+        if let Some(y) = self.year {
+            v.push((Facet::Year, y.to_string()));
+        }
+        v
+    }
+}
+
+/// Largest page a caller may ask for.
+pub const MAX_PAGE_SIZE: usize = 500;
+
+/// Which page of a list to return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageRequest {
+    /// How many items at most (clamped to 1..=[`MAX_PAGE_SIZE`]).
+    pub limit: usize,
+    /// The `next` cursor of the previous page; `None` for the first page.
+    pub after: Option<Cursor>,
+}
+
+/// An opaque position in a list, handed to clients as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(pub String);
+
+impl Cursor {
+    /// Encodes a backend's sort key for clients.
+    pub fn from_key(key: &str) -> Self {
+        Cursor(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key))
+    }
+
+    /// Decodes a cursor a client sent back into the sort key.
+    pub fn key(&self) -> Result<String, StoreError> {
+        let bad = || StoreError::BadCursor {
+            cursor: self.0.clone(),
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&self.0)
+            .map_err(|_| bad())?;
+        let key = String::from_utf8(bytes).map_err(|_| bad())?;
+        // Keys are "YYYY-MM-DD|id"; anything else was not issued by us.
+        if key.len() < 12 || key.as_bytes().get(10) != Some(&b'|') {
+            return Err(bad());
+        }
+        Ok(key)
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    /// The items on this page.
+    pub items: Vec<T>,
+    /// The cursor for the next page, `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+/// What seeding did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedOutcome {
+    /// The dataset was loaded now.
+    Loaded {
+        /// Parties loaded.
+        parties: usize,
+        /// Incidents loaded.
+        incidents: usize,
+    },
+    /// The store was seeded before; nothing was written.
+    AlreadySeeded,
+}
+
+/// How many records the store holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Parties.
+    pub parties: usize,
+    /// Parties that are states.
+    pub states: usize,
+    /// Incidents.
+    pub incidents: usize,
+}
+
+/// The storage seam. Every method is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Loads `dataset` if the store has never been seeded: the accord, rules, parties and
+    /// incidents (with principles suggested by the dataset's rules), all in one transaction.
+    async fn seed(&self, dataset: &Dataset) -> Result<SeedOutcome, StoreError>;
+
+    /// The accord and its principles.
+    async fn accord(&self) -> Result<Accord, StoreError>;
+
+    /// The principle-mapping rules in force.
+    async fn rules(&self) -> Result<RuleSet, StoreError>;
+
+    /// Every party, ordered by kind then name.
+    async fn parties(&self) -> Result<Vec<Party>, StoreError>;
+
+    /// One party by id.
+    async fn party(&self, id: &str) -> Result<Party, StoreError>;
+
+    /// Records a new incident; `Conflict` if its id is taken (nothing is written then).
+    async fn insert_incident(&self, record: &IncidentRecord) -> Result<(), StoreError>;
+
+    /// One incident by id.
+    async fn incident(&self, id: &str) -> Result<IncidentRecord, StoreError>;
+
+    /// A page of incidents matching `filter`, newest first.
+    async fn incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<IncidentRecord>, StoreError>;
+
+    /// Every incident, newest first (for scorecards and charts).
+    async fn all_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError>;
+
+    /// How many records the store holds.
+    async fn counts(&self) -> Result<Counts, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip_and_rejection() {
+        let c = Cursor::from_key("2017-06-27|notpetya-2017");
+        assert_eq!(c.key().unwrap(), "2017-06-27|notpetya-2017");
+        assert!(matches!(
+            Cursor("!!".into()).key(),
+            Err(StoreError::BadCursor { .. })
+        ));
+        assert!(matches!(
+            Cursor::from_key("hello").key(),
+            Err(StoreError::BadCursor { .. })
+        ));
+    }
+}
