@@ -1,0 +1,2 @@
+//! Proof benchmarks (written next).
+fn main() {}

@@ -1,0 +1,463 @@
+//! Log entries: a canonical JSON envelope signed by its submitter.
+//!
+//! Every write to Accord becomes one log entry. The entry does not carry the
+//! record itself, only its SHA-256, so a TLP:RED record is provable by hash
+//! without being disclosed; bodies live beside the log and are released by
+//! the read rules.
+//!
+//! ```text
+//! envelope = {"body_sha256":"…","id":"…","kind":"incident","signer_key":"…",
+//!             "submitted_at":"2026-11-29T10:00:00Z","submitter":"…","tlp":"amber", …}
+//! signature = Ed25519(submitter's key, RFC8785(envelope))
+//! entry bytes = RFC8785({"envelope": envelope, "signature": base64(signature)})
+//! ```
+//!
+//! The entry bytes are what the log hashes (`leaf = SHA-256(0x00 ‖ bytes)`)
+//! and what entry bundles carry. They must be exactly the canonical form, so
+//! each entry has one byte string and re-encoding can never change a leaf.
+//! An entry larger than 65,535 bytes cannot be bundled and is refused.
+//!
+//! Numbers in extra fields must be I-JSON integers (|n| ≤ 2^53) or plain
+//! floats: RFC 8785 writes every number as an IEEE double, so a larger
+//! integer would be signed as a different value than the submitter meant.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::merkle::{Hash, leaf_hash};
+use crate::tiles::MAX_ENTRY_SIZE;
+
+/// Field names the envelope defines; extra fields may not reuse them.
+const RESERVED: [&str; 7] = [
+    "kind",
+    "id",
+    "submitter",
+    "submitted_at",
+    "body_sha256",
+    "tlp",
+    "signer_key",
+];
+
+/// Largest integer every RFC 8785 implementation represents exactly (2^53).
+const MAX_SAFE_INTEGER: u64 = 1 << 53;
+
+/// TLP 2.0 (FIRST) labels an entry can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Tlp {
+    /// TLP:CLEAR — no restriction.
+    #[serde(rename = "clear")]
+    Clear,
+    /// TLP:GREEN — the community.
+    #[serde(rename = "green")]
+    Green,
+    /// TLP:AMBER — the recipient's organisation and its clients.
+    #[serde(rename = "amber")]
+    Amber,
+    /// TLP:AMBER+STRICT — the recipient's organisation only.
+    #[serde(rename = "amber+strict")]
+    AmberStrict,
+    /// TLP:RED — named recipients only.
+    #[serde(rename = "red")]
+    Red,
+}
+
+/// The signed part of a log entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// What was written: `incident`, `indicator`, `key`, …
+    pub kind: String,
+    /// Unique id of the write; the store refuses a second entry with it.
+    pub id: String,
+    /// The submitting party's id.
+    pub submitter: String,
+    /// When it was submitted, RFC 3339 UTC (the store checks the format).
+    pub submitted_at: String,
+    /// Lower-case hex SHA-256 of the body bytes (see [`body_sha256`]).
+    pub body_sha256: String,
+    /// The body's TLP marking.
+    pub tlp: Tlp,
+    /// Base64 of the Ed25519 public key that signed the envelope.
+    pub signer_key: String,
+    /// Further fields, signed like the rest.
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A signed envelope: one log entry.
+#[derive(Clone, PartialEq)]
+pub struct SignedEntry {
+    /// The envelope.
+    pub envelope: Envelope,
+    /// Ed25519 signature over the envelope's canonical bytes.
+    pub signature: ed25519_dalek::Signature,
+}
+
+/// The on-the-wire shape of a signed entry.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireEntry {
+    envelope: Envelope,
+    signature: String,
+}
+
+/// Why an entry was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// A required envelope field is empty or malformed.
+    #[error("envelope field {field}: {reason}")]
+    Field {
+        /// Field name.
+        field: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The entry would not fit in an entry bundle.
+    #[error(
+        "entry is {size} bytes; a log entry may be at most {MAX_ENTRY_SIZE} bytes (shorten the envelope's extra fields)"
+    )]
+    TooLarge {
+        /// Its canonical size.
+        size: usize,
+    },
+    /// The bytes are not a JSON signed entry.
+    #[error("entry is not valid JSON of the expected shape: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The bytes are valid but not in RFC 8785 canonical form.
+    #[error("entry bytes are not RFC 8785 canonical JSON")]
+    NotCanonical,
+    /// The signature field is not a base64 Ed25519 signature.
+    #[error("entry signature is not the base64 of 64 bytes")]
+    BadSignatureEncoding,
+    /// `signer_key` is not a base64 Ed25519 public key.
+    #[error("signer_key is not the base64 of an Ed25519 public key")]
+    BadSignerKey,
+    /// The key given to verify is not the one named in the envelope.
+    #[error("entry was signed by key {named}, not by the key given")]
+    WrongKey {
+        /// The key named in the envelope.
+        named: String,
+    },
+    /// The signature does not verify.
+    #[error("entry signature does not verify")]
+    BadSignature,
+}
+
+/// RFC 8785 canonical JSON of any serializable value.
+pub fn canonical_json<T: Serialize>(value: &T) -> Result<Vec<u8>, EntryError> {
+    Ok(serde_json_canonicalizer::to_vec(value)?)
+}
+
+/// Lower-case hex SHA-256 of a body, for [`Envelope::body_sha256`].
+pub fn body_sha256(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+fn field_err(field: &str, reason: &'static str) -> EntryError {
+    EntryError::Field {
+        field: field.to_string(),
+        reason,
+    }
+}
+
+impl Envelope {
+    /// Checks the envelope's fields.
+    pub fn validate(&self) -> Result<(), EntryError> {
+        for (field, value) in [
+            ("kind", &self.kind),
+            ("id", &self.id),
+            ("submitter", &self.submitter),
+            ("submitted_at", &self.submitted_at),
+        ] {
+            if value.is_empty() {
+                return Err(field_err(field, "must not be empty"));
+            }
+        }
+        let digest = &self.body_sha256;
+        if digest.len() != 64
+            || !digest
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            return Err(field_err("body_sha256", "must be 64 lower-case hex digits"));
+        }
+        self.signer()?;
+        for (name, value) in &self.extra {
+            if RESERVED.contains(&name.as_str()) {
+                return Err(field_err(name, "is reserved by the envelope"));
+            }
+            check_numbers(name, value)?;
+        }
+        Ok(())
+    }
+
+    /// RFC 8785 canonical bytes: what the submitter signs.
+    pub fn canonical_bytes(&self) -> Result<Vec<u8>, EntryError> {
+        canonical_json(self)
+    }
+
+    /// The public key named in `signer_key`.
+    pub fn signer(&self) -> Result<VerifyingKey, EntryError> {
+        let raw = BASE64
+            .decode(&self.signer_key)
+            .map_err(|_| EntryError::BadSignerKey)?;
+        let raw: [u8; 32] = raw.try_into().map_err(|_| EntryError::BadSignerKey)?;
+        VerifyingKey::from_bytes(&raw).map_err(|_| EntryError::BadSignerKey)
+    }
+
+    /// Base64 of a public key, the form `signer_key` holds.
+    pub fn encode_key(key: &VerifyingKey) -> String {
+        BASE64.encode(key.as_bytes())
+    }
+}
+
+/// I-JSON (RFC 7493 §2.2): integers beyond ±2^53 do not survive RFC 8785.
+fn check_numbers(field: &str, value: &serde_json::Value) -> Result<(), EntryError> {
+    match value {
+        serde_json::Value::Number(n) => {
+            let too_big = n.as_u64().is_some_and(|u| u > MAX_SAFE_INTEGER)
+                || n.as_i64()
+                    .is_some_and(|i| i.unsigned_abs() > MAX_SAFE_INTEGER);
+            if too_big {
+                return Err(field_err(
+                    field,
+                    "holds an integer beyond ±2^53, which RFC 8785 cannot keep exact",
+                ));
+            }
+            Ok(())
+        }
+        serde_json::Value::Array(items) => items.iter().try_for_each(|v| check_numbers(field, v)),
+        serde_json::Value::Object(map) => map.values().try_for_each(|v| check_numbers(field, v)),
+        _ => Ok(()),
+    }
+}
+
+impl SignedEntry {
+    /// Signs `envelope` with `key`, which must be the key its `signer_key`
+    /// names. Refuses envelopes whose entry would exceed 65,535 bytes.
+    pub fn sign(envelope: Envelope, key: &SigningKey) -> Result<Self, EntryError> {
+        envelope.validate()?;
+        let public = key.verifying_key();
+        if envelope.signer()? != public {
+            return Err(EntryError::WrongKey {
+                named: envelope.signer_key.clone(),
+            });
+        }
+        let signature = key.sign(&envelope.canonical_bytes()?);
+        let entry = SignedEntry {
+            envelope,
+            signature,
+        };
+        // Refuse now rather than at append time.
+        entry.to_bytes()?;
+        Ok(entry)
+    }
+
+    /// The entry bytes the log stores and hashes (canonical JSON).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EntryError> {
+        let wire = WireEntry {
+            envelope: self.envelope.clone(),
+            signature: BASE64.encode(self.signature.to_bytes()),
+        };
+        let bytes = canonical_json(&wire)?;
+        if bytes.len() > MAX_ENTRY_SIZE {
+            return Err(EntryError::TooLarge { size: bytes.len() });
+        }
+        Ok(bytes)
+    }
+
+    /// Parses entry bytes, requiring the exact canonical form and a valid
+    /// envelope. Does not check the signature; see [`SignedEntry::verify`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EntryError> {
+        if bytes.len() > MAX_ENTRY_SIZE {
+            return Err(EntryError::TooLarge { size: bytes.len() });
+        }
+        let wire: WireEntry = serde_json::from_slice(bytes)?;
+        if canonical_json(&wire)? != bytes {
+            return Err(EntryError::NotCanonical);
+        }
+        let raw = BASE64
+            .decode(&wire.signature)
+            .map_err(|_| EntryError::BadSignatureEncoding)?;
+        let signature = ed25519_dalek::Signature::from_slice(&raw)
+            .map_err(|_| EntryError::BadSignatureEncoding)?;
+        wire.envelope.validate()?;
+        Ok(SignedEntry {
+            envelope: wire.envelope,
+            signature,
+        })
+    }
+
+    /// Verifies the signature with `key`, which must be the key the
+    /// envelope names. The caller decides whether that key belongs to the
+    /// submitter and was current at `submitted_at`.
+    pub fn verify(&self, key: &VerifyingKey) -> Result<(), EntryError> {
+        if self.envelope.signer()? != *key {
+            return Err(EntryError::WrongKey {
+                named: self.envelope.signer_key.clone(),
+            });
+        }
+        key.verify_strict(&self.envelope.canonical_bytes()?, &self.signature)
+            .map_err(|_| EntryError::BadSignature)
+    }
+
+    /// Verifies the signature with the key the envelope names (integrity
+    /// only: it says nothing about whom that key belongs to).
+    pub fn verify_self_signed(&self) -> Result<(), EntryError> {
+        self.verify(&self.envelope.signer()?)
+    }
+
+    /// The RFC 9162 leaf hash of the entry bytes.
+    pub fn leaf_hash(&self) -> Result<Hash, EntryError> {
+        Ok(leaf_hash(&self.to_bytes()?))
+    }
+}
+
+impl fmt::Debug for SignedEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedEntry")
+            .field("envelope", &self.envelope)
+            .field("signature", &BASE64.encode(self.signature.to_bytes()))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn envelope(signer: &SigningKey) -> Envelope {
+        Envelope {
+            kind: "incident".into(),
+            id: "inc-1".into(),
+            submitter: "party:fr".into(),
+            submitted_at: "2026-11-29T10:00:00Z".into(),
+            body_sha256: body_sha256(b"{}"),
+            tlp: Tlp::Red,
+            signer_key: Envelope::encode_key(&signer.verifying_key()),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn rfc8785_examples() {
+        // RFC 8785 §3.2.2 / Appendix: numbers and string escapes.
+        // The input text exactly as RFC 8785 §3.2.2 gives it.
+        let input: serde_json::Value = serde_json::from_str(
+            r#"{
+  "numbers": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],
+  "string": "\u20ac$\u000F\u000aA'\u0042\u0022\u005c\\\"\/",
+  "literals": [null, true, false]
+}"#,
+        )
+        .unwrap();
+        let out = String::from_utf8(canonical_json(&input).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            r#"{"literals":[null,true,false],"numbers":[333333333.3333333,1e+30,4.5,0.002,1e-27],"string":"€$\u000f\nA'B\"\\\\\"/"}"#
+        );
+        // RFC 8785 §3.2.3: keys sort by UTF-16 code units, not UTF-8 bytes.
+        let sorting = json!({"\u{20ac}": "Euro Sign", "\r": "Carriage Return", "\u{fb33}": "Hebrew Letter Dalet With Dagesh", "1": "One", "\u{1f600}": "Emoji: Grinning Face", "\u{0080}": "Control", "\u{00f6}": "Latin Small Letter O With Diaeresis"});
+        let out = String::from_utf8(canonical_json(&sorting).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\u{80}\":\"Control\",\"\u{f6}\":\"Latin Small Letter O With Diaeresis\",\"\u{20ac}\":\"Euro Sign\",\"\u{1f600}\":\"Emoji: Grinning Face\",\"\u{fb33}\":\"Hebrew Letter Dalet With Dagesh\"}"
+        );
+    }
+
+    #[test]
+    fn sign_serialize_parse_verify() {
+        let k = key(1);
+        let mut env = envelope(&k);
+        env.extra.insert("principles".into(), json!([1, 2]));
+        let entry = SignedEntry::sign(env, &k).unwrap();
+        let bytes = entry.to_bytes().unwrap();
+        let parsed = SignedEntry::from_bytes(&bytes).unwrap();
+        assert_eq!(parsed, entry);
+        parsed.verify(&k.verifying_key()).unwrap();
+        parsed.verify_self_signed().unwrap();
+        assert!(matches!(
+            parsed.verify(&key(2).verifying_key()),
+            Err(EntryError::WrongKey { .. })
+        ));
+        assert_eq!(entry.leaf_hash().unwrap(), leaf_hash(&bytes));
+    }
+
+    #[test]
+    fn tampered_or_noncanonical_entries_fail() {
+        let k = key(1);
+        let entry = SignedEntry::sign(envelope(&k), &k).unwrap();
+        let text = String::from_utf8(entry.to_bytes().unwrap()).unwrap();
+        let tampered = text.replace("\"red\"", "\"clear\"");
+        let parsed = SignedEntry::from_bytes(tampered.as_bytes()).unwrap();
+        assert!(matches!(
+            parsed.verify_self_signed(),
+            Err(EntryError::BadSignature)
+        ));
+        let spaced = text.replacen(':', ": ", 1);
+        assert!(matches!(
+            SignedEntry::from_bytes(spaced.as_bytes()),
+            Err(EntryError::NotCanonical)
+        ));
+    }
+
+    #[test]
+    fn signing_with_another_key_is_refused() {
+        let env = envelope(&key(1));
+        assert!(matches!(
+            SignedEntry::sign(env, &key(2)),
+            Err(EntryError::WrongKey { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_envelopes_are_refused() {
+        let k = key(1);
+        let mut env = envelope(&k);
+        env.body_sha256 = "ABC".into();
+        assert!(
+            matches!(SignedEntry::sign(env, &k), Err(EntryError::Field { field, .. }) if field == "body_sha256")
+        );
+        let mut env = envelope(&k);
+        env.extra.insert("kind".into(), json!("other"));
+        assert!(
+            matches!(SignedEntry::sign(env, &k), Err(EntryError::Field { field, .. }) if field == "kind")
+        );
+        let mut env = envelope(&k);
+        env.extra
+            .insert("n".into(), json!(9_007_199_254_740_993u64));
+        assert!(matches!(
+            SignedEntry::sign(env, &k),
+            Err(EntryError::Field { .. })
+        ));
+        let mut env = envelope(&k);
+        env.id = String::new();
+        assert!(SignedEntry::sign(env, &k).is_err());
+    }
+
+    #[test]
+    fn oversize_entries_are_refused_not_truncated() {
+        let k = key(1);
+        let mut env = envelope(&k);
+        env.extra
+            .insert("note".into(), json!("x".repeat(MAX_ENTRY_SIZE)));
+        match SignedEntry::sign(env, &k) {
+            Err(EntryError::TooLarge { size }) => assert!(size > MAX_ENTRY_SIZE),
+            other => panic!("expected TooLarge, got {other:?}"),
+        }
+        assert!(matches!(
+            SignedEntry::from_bytes(&vec![b' '; MAX_ENTRY_SIZE + 1]),
+            Err(EntryError::TooLarge { .. })
+        ));
+    }
+}

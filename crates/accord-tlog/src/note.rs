@@ -1,0 +1,728 @@
+//! C2SP signed-note: text signed by one or more Ed25519 keys.
+//!
+//! ```text
+//! <text, ending in a newline>
+//!
+//! — <key name> <base64(4-byte key ID ‖ signature)>
+//! — <another key name> <…>
+//! ```
+//!
+//! The signed bytes are the text including its final newline. A key is named
+//! (no spaces, no `+`) and identified by `key ID = SHA-256(name ‖ 0x0A ‖ 0x01
+//! ‖ public key)[:4]` (signed-note §Ed25519 signatures). Keys travel as
+//! strings:
+//!
+//! ```text
+//! verifier key  <name>+<hex key ID>+<base64(0x01 ‖ public key)>
+//! signer key    PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 ‖ seed)>
+//! ```
+//!
+//! [`Note::open`] follows the spec and the Go reference (`note.Open`): the
+//! whole message must be UTF-8 without control characters other than
+//! newline; signatures from unknown keys are kept aside and ignored; a
+//! signature from a known key that fails to verify rejects the note; a note
+//! with no verified known signature is rejected. Several signatures — the
+//! log's and its witnesses' cosignatures — live side by side.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+/// signed-note signature type for Ed25519.
+pub const ALG_ED25519: u8 = 0x01;
+
+/// Most signature lines [`Note::open`] reads before refusing the note; the
+/// spec requires accepting at least 16, Go's reference stops at 100.
+pub const MAX_SIGNATURES: usize = 100;
+
+/// The signature line prefix: em dash (U+2014) and a space.
+const SIG_PREFIX: &str = "\u{2014} ";
+
+/// Why a note, key or signature was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NoteError {
+    /// A key name that is empty or contains a space or `+`.
+    #[error("key name {0:?} is invalid: it must be non-empty, without spaces or '+'")]
+    BadName(String),
+    /// A key string that does not follow the format.
+    #[error("malformed {kind} key: {reason}")]
+    BadKey {
+        /// "verifier" or "signer".
+        kind: &'static str,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The key ID in a key string does not match its name and public key.
+    #[error("{kind} key ID {given:08x} does not match the key (expected {computed:08x})")]
+    KeyIdMismatch {
+        /// "verifier" or "signer".
+        kind: &'static str,
+        /// The ID in the string.
+        given: u32,
+        /// The ID computed from name and key.
+        computed: u32,
+    },
+    /// The note text is not valid note text.
+    #[error("note text is invalid: {0}")]
+    BadText(&'static str),
+    /// The message is not a well-formed signed note.
+    #[error("malformed note: {reason} (line {line})")]
+    Malformed {
+        /// 1-based line number in the message where the problem is.
+        line: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// More signature lines than [`MAX_SIGNATURES`].
+    #[error("note has more than {MAX_SIGNATURES} signatures")]
+    TooManySignatures,
+    /// A signature by a known key did not verify.
+    #[error("signature by {name} (key ID {key_id:08x}) does not verify")]
+    InvalidSignature {
+        /// Key name.
+        name: String,
+        /// Key ID.
+        key_id: u32,
+    },
+    /// No known key signed the note.
+    #[error("note is not signed by any known key (signed by: {signed_by})")]
+    Unverified {
+        /// Names of the keys that did sign it, comma-separated.
+        signed_by: String,
+    },
+    /// Two verifiers with the same name and key ID were given.
+    #[error("two verifiers share name {name} and key ID {key_id:08x}")]
+    AmbiguousVerifier {
+        /// Key name.
+        name: String,
+        /// Key ID.
+        key_id: u32,
+    },
+}
+
+/// signed-note key name rule: non-empty, no Unicode spaces, no `+`.
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c == '+')
+}
+
+fn check_name(name: &str) -> Result<(), NoteError> {
+    if is_valid_name(name) {
+        Ok(())
+    } else {
+        Err(NoteError::BadName(name.to_string()))
+    }
+}
+
+/// The recommended key ID for an Ed25519 key:
+/// `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]`, big-endian.
+pub fn key_id(name: &str, public_key: &VerifyingKey) -> u32 {
+    let mut hasher = Sha256::new();
+    hasher.update(name.as_bytes());
+    hasher.update([b'\n', ALG_ED25519]);
+    hasher.update(public_key.as_bytes());
+    let digest = hasher.finalize();
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+}
+
+/// A named Ed25519 public key that checks note signatures.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Verifier {
+    name: String,
+    key_id: u32,
+    key: VerifyingKey,
+}
+
+impl Verifier {
+    /// A verifier for `key` under `name`.
+    pub fn new(name: &str, key: VerifyingKey) -> Result<Self, NoteError> {
+        check_name(name)?;
+        Ok(Verifier {
+            name: name.to_string(),
+            key_id: key_id(name, &key),
+            key,
+        })
+    }
+
+    /// Parses a verifier key string `name+hexid+base64(0x01 ‖ key)`.
+    pub fn from_key_string(vkey: &str) -> Result<Self, NoteError> {
+        const KIND: &str = "verifier";
+        let bad = |reason| NoteError::BadKey { kind: KIND, reason };
+        let mut parts = vkey.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("expected name+keyid+key"));
+        };
+        check_name(name)?;
+        let given = parse_key_id(id_hex).ok_or_else(|| bad("key ID must be 8 hex digits"))?;
+        let raw = BASE64
+            .decode(key_b64)
+            .map_err(|_| bad("key is not base64"))?;
+        let (&alg, key) = raw.split_first().ok_or_else(|| bad("key is empty"))?;
+        if alg != ALG_ED25519 {
+            return Err(bad("only Ed25519 (type 0x01) keys are supported"));
+        }
+        let key: [u8; 32] = key
+            .try_into()
+            .map_err(|_| bad("an Ed25519 public key is 32 bytes"))?;
+        let key =
+            VerifyingKey::from_bytes(&key).map_err(|_| bad("not a valid Ed25519 public key"))?;
+        let verifier = Verifier::new(name, key)?;
+        if verifier.key_id != given {
+            return Err(NoteError::KeyIdMismatch {
+                kind: KIND,
+                given,
+                computed: verifier.key_id,
+            });
+        }
+        Ok(verifier)
+    }
+
+    /// The verifier key string `name+hexid+base64(0x01 ‖ key)`.
+    pub fn to_key_string(&self) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(self.key.as_bytes());
+        format!("{}+{:08x}+{}", self.name, self.key_id, BASE64.encode(raw))
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key ID.
+    pub fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// Whether `signature` (without the key ID prefix) is this key's
+    /// signature of `text`. Uses strict RFC 8032 verification.
+    pub fn verify(&self, text: &[u8], signature: &[u8]) -> bool {
+        let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
+            return false;
+        };
+        self.key.verify_strict(text, &sig).is_ok()
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_key_string())
+    }
+}
+
+fn parse_key_id(hex_id: &str) -> Option<u32> {
+    if hex_id.len() != 8 || !hex_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(hex_id, 16).ok()
+}
+
+/// A named Ed25519 private key that signs notes.
+#[derive(Clone)]
+pub struct Signer {
+    name: String,
+    key_id: u32,
+    key: SigningKey,
+}
+
+impl Signer {
+    /// A signer for `key` under `name`.
+    pub fn new(name: &str, key: SigningKey) -> Result<Self, NoteError> {
+        check_name(name)?;
+        Ok(Signer {
+            name: name.to_string(),
+            key_id: key_id(name, &key.verifying_key()),
+            key,
+        })
+    }
+
+    /// A signer from a 32-byte Ed25519 seed (RFC 8032 private key).
+    pub fn from_seed(name: &str, seed: &[u8; 32]) -> Result<Self, NoteError> {
+        Signer::new(name, SigningKey::from_bytes(seed))
+    }
+
+    /// Parses a signer key string `PRIVATE+KEY+name+hexid+base64(0x01 ‖ seed)`.
+    pub fn from_key_string(skey: &str) -> Result<Self, NoteError> {
+        const KIND: &str = "signer";
+        let bad = |reason| NoteError::BadKey { kind: KIND, reason };
+        let rest = skey
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or_else(|| bad("must start with PRIVATE+KEY+"))?;
+        let mut parts = rest.splitn(3, '+');
+        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad("expected PRIVATE+KEY+name+keyid+key"));
+        };
+        check_name(name)?;
+        let given = parse_key_id(id_hex).ok_or_else(|| bad("key ID must be 8 hex digits"))?;
+        let raw = BASE64
+            .decode(key_b64)
+            .map_err(|_| bad("key is not base64"))?;
+        let (&alg, seed) = raw.split_first().ok_or_else(|| bad("key is empty"))?;
+        if alg != ALG_ED25519 {
+            return Err(bad("only Ed25519 (type 0x01) keys are supported"));
+        }
+        let seed: [u8; 32] = seed
+            .try_into()
+            .map_err(|_| bad("an Ed25519 seed is 32 bytes"))?;
+        let signer = Signer::from_seed(name, &seed)?;
+        if signer.key_id != given {
+            return Err(NoteError::KeyIdMismatch {
+                kind: KIND,
+                given,
+                computed: signer.key_id,
+            });
+        }
+        Ok(signer)
+    }
+
+    /// The signer key string. It contains the private key: keep it secret.
+    pub fn to_key_string(&self) -> String {
+        let mut raw = vec![ALG_ED25519];
+        raw.extend_from_slice(self.key.as_bytes());
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.key_id,
+            BASE64.encode(raw)
+        )
+    }
+
+    /// The matching verifier.
+    pub fn verifier(&self) -> Verifier {
+        Verifier {
+            name: self.name.clone(),
+            key_id: self.key_id,
+            key: self.key.verifying_key(),
+        }
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key ID.
+    pub fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// Signs `text` (which must be valid note text) and returns the
+    /// signature line's content.
+    pub fn sign(&self, text: &str) -> Result<NoteSignature, NoteError> {
+        check_text(text)?;
+        Ok(NoteSignature {
+            name: self.name.clone(),
+            key_id: self.key_id,
+            signature: self.key.sign(text.as_bytes()).to_bytes().to_vec(),
+        })
+    }
+}
+
+impl fmt::Debug for Signer {
+    /// Never prints the private key.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signer({}+{:08x})", self.name, self.key_id)
+    }
+}
+
+/// One signature line of a note: key name, key ID and signature bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NoteSignature {
+    /// Key name.
+    pub name: String,
+    /// Key ID (first four bytes of the decoded signature field).
+    pub key_id: u32,
+    /// The signature proper (after the key ID); 64 bytes for Ed25519.
+    pub signature: Vec<u8>,
+}
+
+impl NoteSignature {
+    /// Formats the line `— name base64(id ‖ sig)` with its newline.
+    pub fn to_line(&self) -> String {
+        let mut raw = self.key_id.to_be_bytes().to_vec();
+        raw.extend_from_slice(&self.signature);
+        format!("{SIG_PREFIX}{} {}\n", self.name, BASE64.encode(raw))
+    }
+
+    /// Parses one signature line (with or without its newline); `line_no`
+    /// is used in errors.
+    pub fn parse_line(line: &str, line_no: usize) -> Result<Self, NoteError> {
+        let malformed = |reason| NoteError::Malformed {
+            line: line_no,
+            reason,
+        };
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let rest = line
+            .strip_prefix(SIG_PREFIX)
+            .ok_or_else(|| malformed("signature line must start with an em dash and a space"))?;
+        let (name, b64) = rest
+            .split_once(' ')
+            .ok_or_else(|| malformed("signature line must be: em dash, name, space, base64"))?;
+        if !is_valid_name(name) {
+            return Err(malformed("invalid key name in signature line"));
+        }
+        let raw = BASE64
+            .decode(b64)
+            .map_err(|_| malformed("signature is not standard base64"))?;
+        // Four bytes of key ID and at least one byte of signature.
+        if raw.len() < 5 {
+            return Err(malformed("signature is too short"));
+        }
+        Ok(NoteSignature {
+            name: name.to_string(),
+            key_id: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
+            signature: raw[4..].to_vec(),
+        })
+    }
+}
+
+/// Checks note text: non-empty, ends in a newline, valid for signing.
+fn check_text(text: &str) -> Result<(), NoteError> {
+    if !text.ends_with('\n') {
+        return Err(NoteError::BadText("it must end with a newline"));
+    }
+    if text.chars().any(|c| c < ' ' && c != '\n') {
+        return Err(NoteError::BadText(
+            "it must not contain control characters other than newline",
+        ));
+    }
+    // The text is separated from the signatures by the last blank line, so a
+    // text ending in a blank line could not be told apart on parsing.
+    if text.ends_with("\n\n") || text == "\n" {
+        return Err(NoteError::BadText("it must not end with a blank line"));
+    }
+    Ok(())
+}
+
+/// A signed note: text and its signature lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    text: String,
+    signatures: Vec<NoteSignature>,
+}
+
+/// A note opened against a verifier list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OpenedNote {
+    /// The note text (verified).
+    pub text: String,
+    /// Signatures by known keys, all verified.
+    pub verified: Vec<NoteSignature>,
+    /// Signatures by keys not in the verifier list, not checked.
+    pub unverified: Vec<NoteSignature>,
+}
+
+impl Note {
+    /// An unsigned note with `text` (must end with a newline and contain no
+    /// control characters other than newline).
+    pub fn new(text: &str) -> Result<Self, NoteError> {
+        check_text(text)?;
+        Ok(Note {
+            text: text.to_string(),
+            signatures: Vec::new(),
+        })
+    }
+
+    /// The note text, which the signatures cover.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The signature lines in order.
+    pub fn signatures(&self) -> &[NoteSignature] {
+        &self.signatures
+    }
+
+    /// Signs with `signer` and appends the signature, replacing any earlier
+    /// one by the same key (name and key ID).
+    pub fn sign(&mut self, signer: &Signer) -> Result<(), NoteError> {
+        let sig = signer.sign(&self.text)?;
+        self.add_signature(sig);
+        Ok(())
+    }
+
+    /// Appends a signature made elsewhere (e.g. a witness's cosignature),
+    /// replacing any earlier one by the same key. Not verified here.
+    pub fn add_signature(&mut self, sig: NoteSignature) {
+        self.signatures
+            .retain(|s| !(s.name == sig.name && s.key_id == sig.key_id));
+        self.signatures.push(sig);
+    }
+
+    /// Parses a signed note without verifying it (syntax only).
+    pub fn parse(msg: &str) -> Result<Self, NoteError> {
+        // signed-note §Format: UTF-8 (guaranteed by &str), no control
+        // characters but newline.
+        if let Some(pos) = msg.find(|c: char| c < ' ' && c != '\n') {
+            let line = msg[..pos].matches('\n').count() + 1;
+            return Err(NoteError::Malformed {
+                line,
+                reason: "control character other than newline",
+            });
+        }
+        // The text is separated from the signatures by the last blank line.
+        let split = msg.rfind("\n\n").ok_or(NoteError::Malformed {
+            line: msg.matches('\n').count() + 1,
+            reason: "no blank line before the signatures",
+        })?;
+        let text = &msg[..split + 1];
+        let sigs = &msg[split + 2..];
+        let first_sig_line = text.matches('\n').count() + 2;
+        if sigs.is_empty() {
+            return Err(NoteError::Malformed {
+                line: first_sig_line,
+                reason: "no signature lines",
+            });
+        }
+        if !sigs.ends_with('\n') {
+            return Err(NoteError::Malformed {
+                line: first_sig_line + sigs.matches('\n').count(),
+                reason: "signature lines must end with a newline",
+            });
+        }
+        let mut signatures = Vec::new();
+        for (i, line) in sigs.split_terminator('\n').enumerate() {
+            if i >= MAX_SIGNATURES {
+                return Err(NoteError::TooManySignatures);
+            }
+            signatures.push(NoteSignature::parse_line(line, first_sig_line + i)?);
+        }
+        Ok(Note {
+            text: text.to_string(),
+            signatures,
+        })
+    }
+
+    /// Parses bytes as a signed note; non-UTF-8 input is malformed.
+    pub fn parse_bytes(msg: &[u8]) -> Result<Self, NoteError> {
+        let msg = std::str::from_utf8(msg).map_err(|e| NoteError::Malformed {
+            line: msg[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1,
+            reason: "not valid UTF-8",
+        })?;
+        Note::parse(msg)
+    }
+
+    /// Checks the signatures against `verifiers` (signed-note §Signatures):
+    /// unknown keys are ignored, a known key's bad signature rejects the
+    /// note, and at least one known key must have signed.
+    pub fn verify(&self, verifiers: &[Verifier]) -> Result<OpenedNote, NoteError> {
+        for (i, a) in verifiers.iter().enumerate() {
+            if verifiers[..i]
+                .iter()
+                .any(|b| b.name == a.name && b.key_id == a.key_id)
+            {
+                return Err(NoteError::AmbiguousVerifier {
+                    name: a.name.clone(),
+                    key_id: a.key_id,
+                });
+            }
+        }
+        let mut verified: Vec<NoteSignature> = Vec::new();
+        let mut unverified: Vec<NoteSignature> = Vec::new();
+        for sig in &self.signatures {
+            let known = verifiers
+                .iter()
+                .find(|v| v.name == sig.name && v.key_id == sig.key_id);
+            match known {
+                None => {
+                    if !unverified.contains(sig) {
+                        unverified.push(sig.clone());
+                    }
+                }
+                Some(v) => {
+                    // Like the Go reference, a key's first signature decides.
+                    if verified
+                        .iter()
+                        .any(|s| s.name == sig.name && s.key_id == sig.key_id)
+                    {
+                        continue;
+                    }
+                    if !v.verify(self.text.as_bytes(), &sig.signature) {
+                        return Err(NoteError::InvalidSignature {
+                            name: sig.name.clone(),
+                            key_id: sig.key_id,
+                        });
+                    }
+                    verified.push(sig.clone());
+                }
+            }
+        }
+        if verified.is_empty() {
+            return Err(NoteError::Unverified {
+                signed_by: self
+                    .signatures
+                    .iter()
+                    .map(|s| format!("{}+{:08x}", s.name, s.key_id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        Ok(OpenedNote {
+            text: self.text.clone(),
+            verified,
+            unverified,
+        })
+    }
+
+    /// Parses and verifies a signed note in one step (Go's `note.Open`).
+    pub fn open(msg: &[u8], verifiers: &[Verifier]) -> Result<OpenedNote, NoteError> {
+        Note::parse_bytes(msg)?.verify(verifiers)
+    }
+}
+
+impl fmt::Display for Note {
+    /// The wire form: text, blank line, signature lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)?;
+        f.write_str("\n")?;
+        for sig in &self.signatures {
+            f.write_str(&sig.to_line())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signer(name: &str, seed: u8) -> Signer {
+        Signer::from_seed(name, &[seed; 32]).unwrap()
+    }
+
+    /// The Go reference's documented example (golang.org/x/mod/sumdb/note):
+    /// a key pair for "PeterNeumann" and a note it signed.
+    const GO_SKEY: &str =
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const GO_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const GO_MSG: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+
+    #[test]
+    fn go_reference_keys_and_note() {
+        let s = Signer::from_key_string(GO_SKEY).unwrap();
+        let v = Verifier::from_key_string(GO_VKEY).unwrap();
+        assert_eq!(s.verifier(), v);
+        assert_eq!(s.to_key_string(), GO_SKEY);
+        assert_eq!(v.to_key_string(), GO_VKEY);
+        assert_eq!(v.key_id(), 0xc74f20a3);
+        let opened = Note::open(GO_MSG.as_bytes(), &[v]).unwrap();
+        assert_eq!(
+            opened.text,
+            "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+        );
+        // Ed25519 is deterministic: signing again gives the same bytes.
+        let mut note = Note::new(&opened.text).unwrap();
+        note.sign(&s).unwrap();
+        assert_eq!(note.to_string(), GO_MSG);
+    }
+
+    #[test]
+    fn cosignatures_and_unknown_keys() {
+        let log = signer("example.com/log", 1);
+        let witness = signer("witness.example/w1", 2);
+        let stranger = signer("stranger.example", 3);
+        let mut note = Note::new("example.com/log\n5\nAAAA\n").unwrap();
+        note.sign(&log).unwrap();
+        note.sign(&witness).unwrap();
+        note.sign(&stranger).unwrap();
+        let msg = note.to_string();
+        let opened = Note::open(msg.as_bytes(), &[log.verifier(), witness.verifier()]).unwrap();
+        assert_eq!(opened.verified.len(), 2);
+        assert_eq!(opened.unverified.len(), 1);
+        // Only the witness known: still verifies; nobody known: refused.
+        assert!(Note::open(msg.as_bytes(), &[witness.verifier()]).is_ok());
+        assert!(matches!(
+            Note::open(msg.as_bytes(), &[signer("other", 9).verifier()]),
+            Err(NoteError::Unverified { .. })
+        ));
+        // Same name, different key: an unknown key, ignored.
+        let impostor = signer("example.com/log", 7);
+        assert!(matches!(
+            Note::open(msg.as_bytes(), &[impostor.verifier()]),
+            Err(NoteError::Unverified { .. })
+        ));
+    }
+
+    #[test]
+    fn tampering_is_detected() {
+        let log = signer("example.com/log", 1);
+        let mut note = Note::new("example.com/log\n5\nAAAA\n").unwrap();
+        note.sign(&log).unwrap();
+        let msg = note.to_string().replace("\n5\n", "\n6\n");
+        assert!(matches!(
+            Note::open(msg.as_bytes(), &[log.verifier()]),
+            Err(NoteError::InvalidSignature { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_notes_name_the_line() {
+        let err = Note::parse("a\nb\n\nnot a signature\n").unwrap_err();
+        assert_eq!(
+            err,
+            NoteError::Malformed {
+                line: 4,
+                reason: "signature line must start with an em dash and a space"
+            }
+        );
+        assert!(matches!(
+            Note::parse("text\n"),
+            Err(NoteError::Malformed { .. })
+        ));
+        assert!(matches!(
+            Note::parse("a\n\n\u{2014} k AAAAAA==\n"),
+            Err(NoteError::Malformed { line: 3, .. })
+        ));
+        assert!(matches!(
+            Note::parse("a\tb\n\n"),
+            Err(NoteError::Malformed { line: 1, .. })
+        ));
+        assert!(Note::parse_bytes(b"a\xff\n\n").is_err());
+        assert!(Note::new("no newline").is_err());
+        assert!(Note::new("ends blank\n\n").is_err());
+    }
+
+    #[test]
+    fn key_strings_are_checked() {
+        let v = signer("example.com/log", 1).verifier().to_key_string();
+        let mut parts: Vec<&str> = v.splitn(3, '+').collect();
+        assert!(Verifier::from_key_string(&v).is_ok());
+        parts[1] = "00000000";
+        assert!(matches!(
+            Verifier::from_key_string(&parts.join("+")),
+            Err(NoteError::KeyIdMismatch { .. })
+        ));
+        assert!(Verifier::from_key_string("name+1234+AA==").is_err());
+        assert!(Signer::from_key_string(&v).is_err());
+        assert!(Signer::new("has space", SigningKey::from_bytes(&[1; 32])).is_err());
+        assert!(Signer::new("has+plus", SigningKey::from_bytes(&[1; 32])).is_err());
+    }
+
+    #[test]
+    fn too_many_signatures_are_refused() {
+        let mut msg = String::from("text\n\n");
+        for i in 0..=MAX_SIGNATURES {
+            let sig = NoteSignature {
+                name: format!("k{i}"),
+                key_id: 1,
+                signature: vec![0; 64],
+            };
+            msg.push_str(&sig.to_line());
+        }
+        assert_eq!(Note::parse(&msg), Err(NoteError::TooManySignatures));
+    }
+}
