@@ -11,7 +11,7 @@
 //!
 //! # Map
 //!
-//! - [`merkle`] — RFC 9162 §2.1 hashing ([`merkle::Hash`], leaf and node
+//! - [`merkle`] — RFC 9162 §2.1 hashing ([`merkle::Hash`](struct@merkle::Hash), leaf and node
 //!   hashes), tree heads, inclusion and consistency proofs and their
 //!   verification. Proofs are generated through [`merkle::HashReader`], a
 //!   batched read of stored complete-subtree hashes, so a store answers a
@@ -40,7 +40,7 @@
 //! keeps proof code free of index arithmetic.
 //!
 //! **Typed hashes, raw verification at the edge.** Inside the crate a hash
-//! is a [`merkle::Hash`] (`[u8; 32]`); [`merkle::verify_inclusion_raw`] and
+//! is a [`merkle::Hash`](struct@merkle::Hash) (`[u8; 32]`); [`merkle::verify_inclusion_raw`] and
 //! [`merkle::verify_consistency_raw`] take untrusted bytes and reject wrong
 //! lengths as errors. Both pass every case of the transparency-dev/merkle
 //! test vectors (`tests/vectors.rs`).

@@ -103,7 +103,7 @@ impl<'de> serde::Deserialize<'de> for Hash {
     }
 }
 
-/// Why bytes or text could not be read as a [`Hash`].
+/// Why bytes or text could not be read as a [`Hash`](struct@Hash).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum HashParseError {

@@ -2,6 +2,8 @@
 //! data (`shared/vectors/merkle`, beside the repository): a verifier must
 //! accept each `wantErr: false` case and reject each `wantErr: true` one.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test: failing loudly is the point
+
 use std::path::{Path, PathBuf};
 
 use accord_tlog::merkle::{verify_consistency_raw, verify_inclusion_raw};
