@@ -1,0 +1,50 @@
+//! Where Accord follows the STIX 2.1 text rather than the OASIS reference
+//! matcher (`stix2-matcher` 3.0.0), and the other choices the text leaves open.
+//!
+//! Differential tests against the reference must treat exactly these cases
+//! as expected disagreements.
+//!
+//! # Deviations from the reference matcher
+//!
+//! 1. **`EXISTS` inside `AND`/`OR`** (§9.5, comparison operators; grammar
+//!    `propTestExists`). The grammar makes `EXISTS path` a comparison like
+//!    any other, so it may be combined with `AND`/`OR`. The reference
+//!    evaluates it alone but raises an error inside `AND`/`OR`; Accord
+//!    evaluates it everywhere.
+//! 2. **`ISSUPERSET` with a plain address** (§9.5, `ISSUPERSET`). The text
+//!    compares IP addresses and CIDR ranges; a single address is the range of
+//!    that one address (`/32`, `/128`). The reference raises when the
+//!    observed value is not written as a CIDR; Accord treats it as a
+//!    host-length range, so `'198.51.100.7' ISSUPERSET '198.51.100.7'` holds.
+//! 3. **`/0` ranges** (§9.5, `ISSUBSET`). `0.0.0.0/0` and `::/0` are valid
+//!    CIDR ranges; the reference rejects them, Accord accepts them (every
+//!    address of the family is a subset).
+//! 4. **`MATCHES` engine** (§9.5, `MATCHES`: PCRE). The reference runs
+//!    Python `re.search`. Accord runs a linear-time engine and rejects at
+//!    parse time what it cannot honour (look-around, backreferences, atomic
+//!    groups, possessive quantifiers, conditionals, `\Z`); see
+//!    [`crate::pattern::regex`] for the remaining syntax differences (`$`
+//!    before a final newline, nested classes, `{,n}`).
+//!
+//! # Choices shared with the reference
+//!
+//! - Comparisons joined by `AND` inside one `[...]` must hold for the same
+//!   object; `OR` may be satisfied by different objects of one observation.
+//! - A comparison on a property the object lacks is false, with or without
+//!   `NOT`; `NOT` inverts the operator for values that exist.
+//! - `LIKE` and `=` on strings are case-sensitive; dictionary keys such as
+//!   hash names are compared exactly (`'sha-256'` is not `'SHA-256'`).
+//! - `MATCHES` is an unanchored search; `LIKE` matches the whole value.
+//! - Time intervals: `FOLLOWEDBY`, `WITHIN` and `START`/`STOP` hold when some
+//!   choice of instants inside each `[first_observed, last_observed]`
+//!   satisfies them; `START` is inclusive and `STOP` exclusive.
+//! - `number_observed = n` counts as `n` distinct observation instances.
+//! - A negative list index (`[-1]`), which the 2.1 grammar admits, selects
+//!   nothing.
+//!
+//! # Stricter than the grammar
+//!
+//! - `ISSUBSET`/`ISSUPERSET` constants must be an IP address or CIDR range
+//!   at parse time (the reference raises at match time).
+//! - `WITHIN` must be positive and `REPEATS` at least 1 at parse time (the
+//!   reference raises at match time).

@@ -1,0 +1,66 @@
+//! STIX 2.1 for Accord: objects, the patterning language and its evaluator.
+//!
+//! Threat indicators are shared as STIX 2.1 objects; an `indicator` says what
+//! to look for with a *pattern* such as
+//! `[file:hashes.'SHA-256' = '…'] FOLLOWEDBY [network-traffic:dst_port = 4444]`.
+//! This crate is the pure engine behind `accord match`, the TAXII server and
+//! the exports: it reads and validates objects, parses patterns, and decides
+//! whether observations satisfy them. It does no I/O.
+//!
+//! # Design
+//!
+//! - [`object`]: one envelope type, [`object::StixObject`], for every STIX
+//!   object (type, id, and all other properties in order), validated against
+//!   what STIX 2.1 requires of each known type. Custom properties survive a
+//!   round trip. Typed views ([`object::Indicator`], [`object::ObservedData`])
+//!   extract what the engine reads; [`object::TlpMarking`] knows the TLP 1.0
+//!   and 2.0 marking definitions.
+//! - [`pattern`]: a `logos` lexer and a hand-written recursive-descent parser
+//!   for all of STIX 2.1 §9, producing a syntax tree named after the spec
+//!   ([`pattern::Pattern`], [`pattern::ObservationExpression`],
+//!   [`pattern::ComparisonExpression`], [`pattern::ObjectPath`],
+//!   [`pattern::Constant`], [`pattern::Qualifier`]). Diagnostics carry line,
+//!   column and span and say what was found and what was expected; several
+//!   independent problems are reported at once. `MATCHES` uses a linear-time
+//!   regex engine and rejects look-around and backreferences when parsing.
+//!   The tree prints back to canonical pattern text.
+//! - [`eval`]: the semantics of §9.5–§9.7 over [`eval::Observation`]s built
+//!   from `observed-data`: per-object comparisons, observation operators over
+//!   distinct observation instances, and qualifiers over time intervals.
+//! - [`deviations`]: where Accord follows the specification text rather than
+//!   the OASIS reference matcher, clause by clause.
+//!
+//! # Example
+//!
+//! ```
+//! use accord_stix::eval::{CompiledPattern, Observation};
+//! use accord_stix::pattern::Pattern;
+//!
+//! let pattern = Pattern::parse("[ipv4-addr:value ISSUBSET '198.51.100.0/24']").unwrap();
+//! let compiled = CompiledPattern::new(pattern).unwrap();
+//!
+//! let mut ip = serde_json::Map::new();
+//! ip.insert("type".into(), "ipv4-addr".into());
+//! ip.insert("value".into(), "198.51.100.7".into());
+//! let seen = "2026-11-29T10:00:00Z".parse().unwrap();
+//! let observation = Observation {
+//!     id: "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf".into(),
+//!     first_observed: seen,
+//!     last_observed: seen,
+//!     number_observed: 1,
+//!     objects: vec![("0".into(), ip)],
+//! };
+//! assert!(compiled.matches(&[observation]).is_some());
+//!
+//! let error = Pattern::parse("[ipv4-addr:value = ]").unwrap_err();
+//! assert_eq!(
+//!     error.to_string(),
+//!     "line 1, column 20: expected a constant (string, number, `true`/`false`, t'…', h'…' \
+//!      or b'…'), found `]`"
+//! );
+//! ```
+
+pub mod deviations;
+pub mod eval;
+pub mod object;
+pub mod pattern;
