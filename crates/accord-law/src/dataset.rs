@@ -439,7 +439,15 @@ impl Instrument {
         }
         match &self.entry_into_force.rule {
             EntryRule::Always => Some(Date::MIN),
-            EntryRule::Fixed { date } => Some(party.in_force.unwrap_or(*date).max(*date)),
+            // No delay is recorded for these instruments, so a bare ratification counts from
+            // its own date.
+            EntryRule::Fixed { date } => Some(
+                party
+                    .in_force
+                    .or(party.ratified)
+                    .unwrap_or(*date)
+                    .max(*date),
+            ),
             EntryRule::AfterRatifications { delay, .. } => {
                 let general = self.general_date?;
                 let own = party
