@@ -57,6 +57,7 @@ impl<'de> Deserialize<'de> for PrincipleId {
 
 /// One of the accord's principles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Principle {
     /// Its number, `P1`…
@@ -71,6 +72,7 @@ pub struct Principle {
 
 /// A published count of the accord's supporters at some date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SupporterCount {
     /// What the count describes ("at launch", "latest on the Paris Peace Forum page").
@@ -96,6 +98,7 @@ pub struct SupporterCount {
 
 /// The accord: what it is, when it started, its principles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Accord {
     /// Stable id, e.g. `paris-call`.

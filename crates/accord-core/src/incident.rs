@@ -16,6 +16,7 @@ macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant,)*
         }
@@ -235,6 +236,7 @@ vocabulary! {
 
 /// A date in an incident's timeline with its source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DatedFact {
     /// The date, to the precision the source gives.
@@ -255,6 +257,7 @@ fn default_bound() -> DateBound {
 
 /// The incident's timeline.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IncidentDates {
     /// When the malicious activity started.
@@ -270,6 +273,7 @@ pub struct IncidentDates {
 
 /// Someone harmed by the incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Victim {
     /// Who: an organisation or a described group of people.
@@ -288,6 +292,7 @@ pub struct Victim {
 
 /// A figure or statement of harm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Impact {
     /// What the figure measures.
@@ -306,6 +311,7 @@ pub struct Impact {
 
 /// Who carried out the incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Initiator {
     /// The group or persona ("Sandworm (GRU Unit 74455)").
@@ -330,6 +336,7 @@ pub struct Initiator {
 
 /// A public statement of who did it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Attribution {
     /// Who attributes ("US DOJ", "CrowdStrike").
@@ -363,6 +370,7 @@ fn default_confidence() -> Confidence {
 
 /// Where the incident touched.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Jurisdictions {
     /// Where the initiators acted from.
@@ -381,6 +389,7 @@ pub struct Jurisdictions {
 
 /// One step of how the incident unfolded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// What happened.
@@ -397,6 +406,7 @@ pub struct Step {
 
 /// A principle that a reporter asserts the incident breaks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssertedPrinciple {
     /// Which principle.
@@ -409,6 +419,7 @@ pub struct AssertedPrinciple {
 
 /// An incident as reported: the facts, each with its source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
     /// Stable slug, e.g. `notpetya-2017`.

@@ -39,3 +39,6 @@ pub mod record;
 pub mod scorecard;
 pub mod source;
 pub mod validate;
+
+#[cfg(feature = "openapi")]
+mod openapi;

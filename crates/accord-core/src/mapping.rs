@@ -215,6 +215,7 @@ pub struct Rule {
 
 /// A principle suggested for an incident by a rule, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     /// The suggested principle.
     pub principle: PrincipleId,

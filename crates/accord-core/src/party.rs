@@ -13,6 +13,7 @@ use crate::validate::{Problems, check_slug};
 
 /// What kind of party this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PartyKind {
     /// A state, identified by its ISO 3166-1 alpha-2 code.
@@ -45,6 +46,7 @@ impl fmt::Display for PartyKind {
 
 /// How the `since` date of a [`Support`] is to be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SinceMeaning {
     /// The date the party joined, as announced.
@@ -55,6 +57,7 @@ pub enum SinceMeaning {
 
 /// A party's support of the accord.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Support {
     /// When the party is known to support the accord.
@@ -86,6 +89,7 @@ impl Support {
 
 /// A record that the party stayed out of the accord at its launch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Absence {
     /// Context from the source ("absent at launch; administration declined").
@@ -97,6 +101,7 @@ pub struct Absence {
 
 /// A party to the accord's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     /// Stable id: the ISO alpha-2 code for a state (`FR`), a slug otherwise (`european-union`).
@@ -118,6 +123,7 @@ pub struct Party {
 
 /// Where a party stands on the accord at a given date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SupportStatus {
     /// Supports the accord.

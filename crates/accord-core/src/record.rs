@@ -8,6 +8,7 @@ use crate::mapping::Suggestion;
 
 /// An incident with the principles the rules suggested when it was recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IncidentRecord {
     /// The facts as reported.
     pub incident: Incident,

@@ -18,6 +18,7 @@ use crate::record::IncidentRecord;
 
 /// One incident as it appears on a scorecard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IncidentLine {
     /// The incident's id.
     pub id: String,
@@ -35,6 +36,7 @@ pub struct IncidentLine {
 
 /// Counts over a set of incidents.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tally {
     /// How many incidents.
     pub total: usize,
@@ -77,6 +79,7 @@ impl Tally {
 
 /// A party's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PartyScorecard {
     /// The party's id.
     pub party: String,
@@ -95,6 +98,7 @@ pub struct PartyScorecard {
     /// Incidents the party suffered.
     pub as_victim: Tally,
     /// The date the status was computed for.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub as_of: Date,
 }
 
@@ -170,6 +174,7 @@ pub fn party_scorecard(party: &Party, records: &[IncidentRecord], as_of: Date) -
 
 /// One principle's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PrincipleScorecard {
     /// The principle.
     pub principle: PrincipleId,
@@ -233,6 +238,7 @@ pub fn principle_scorecards(
 
 /// One side of the bloc view.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bloc {
     /// How many states are in the bloc.
     pub states: usize,
@@ -244,6 +250,7 @@ pub struct Bloc {
 
 /// Supporters against non-supporters: incidents the record links to each.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlocView {
     /// States supporting the accord on `as_of`.
     pub supporters: Bloc,
@@ -253,6 +260,7 @@ pub struct BlocView {
     pub unattributed: usize,
     /// The date statuses were computed for (the current status, not the status at the time of
     /// each incident: most incidents pre-date the accord).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub as_of: Date,
 }
 

@@ -12,6 +12,7 @@ use crate::validate::Problems;
 
 /// How far a fact has been checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Verification {
     /// Read on an authoritative page: government, court, regulator, the victim, the vendor's
@@ -42,6 +43,7 @@ impl fmt::Display for Verification {
 
 /// The provenance of one fact.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Source {
     /// Where the fact was read. Absent only for unverified facts that no page confirmed.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// One thing wrong with a record: where, and what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// Path of the offending field, e.g. `victims[0].country`.
     pub path: String,
@@ -24,6 +25,7 @@ impl fmt::Display for Problem {
 
 /// Everything wrong with a record; empty when it is valid.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problems(pub Vec<Problem>);
 
 impl Problems {

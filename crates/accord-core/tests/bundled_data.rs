@@ -1,5 +1,7 @@
 //! Loads the shipped `data/` directory through the same checks the hub runs at first start.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::PathBuf;
 
 use accord_core::dataset::Dataset;

@@ -177,6 +177,7 @@ pub enum SeedOutcome {
 
 /// How many records the store holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counts {
     /// Parties.
     pub parties: usize,
@@ -243,3 +244,5 @@ mod tests {
         ));
     }
 }
+
+pub mod write;

@@ -1,0 +1,357 @@
+//! The REST API under `/api/v1`: the accord, principles, parties, incidents and scorecards.
+//!
+//! Query parameters are parsed by hand so that a bad one is answered with problem details that
+//! name it (`?year=20x7` → 400, `errors[0].path = "year"`), not with a framework's plain text.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use accord_core::accord::{Accord, Principle, PrincipleId};
+use accord_core::country::CountryCode;
+use accord_core::incident::{Incident, Sector};
+use accord_core::party::{Party, SupportStatus};
+use accord_core::record::IncidentRecord;
+use accord_core::scorecard::{
+    BlocView, PartyScorecard, PrincipleScorecard, bloc_view, party_scorecard, principle_scorecards,
+};
+use accord_store::write::{RecordError, record_incident};
+use accord_store::{Counts, Cursor, IncidentFilter, PageRequest};
+
+use crate::error::ApiError;
+use crate::json::JsonBody;
+use crate::{AppState, today};
+
+/// Default page size of the incident list.
+pub const DEFAULT_LIMIT: usize = 50;
+
+/// The `/api/v1` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accord", get(accord))
+        .route("/principles", get(principles))
+        .route("/parties", get(parties))
+        .route("/parties/{id}", get(party))
+        .route("/incidents", get(incidents).post(create_incident))
+        .route("/incidents/{id}", get(incident))
+        .route("/scorecards/parties/{id}", get(party_card))
+        .route("/scorecards/principles", get(principle_cards))
+        .route("/scorecards/blocs", get(blocs))
+        .route("/openapi.json", get(crate::openapi::document))
+}
+
+/// Liveness and readiness: the store answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when the store answered.
+    pub status: &'static str,
+    /// What the store holds.
+    pub counts: Counts,
+}
+
+/// Reports whether the hub can reach its store.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+pub async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, ApiError> {
+    let counts = st.store.counts().await?;
+    Ok(Json(Health {
+        status: "ok",
+        counts,
+    }))
+}
+
+/// The accord with what the hub holds about it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccordView {
+    /// The accord.
+    #[serde(flatten)]
+    pub accord: Accord,
+    /// Record counts.
+    pub counts: Counts,
+}
+
+/// The accord, its principles and supporter counts.
+#[utoipa::path(get, path = "/api/v1/accord", responses((status = 200, body = AccordView)))]
+pub async fn accord(State(st): State<AppState>) -> Result<Json<AccordView>, ApiError> {
+    let accord = st.store.accord().await?;
+    let counts = st.store.counts().await?;
+    Ok(Json(AccordView { accord, counts }))
+}
+
+/// The accord's principles.
+#[utoipa::path(get, path = "/api/v1/principles", responses((status = 200, body = Vec<Principle>)))]
+pub async fn principles(State(st): State<AppState>) -> Result<Json<Vec<Principle>>, ApiError> {
+    Ok(Json(st.store.accord().await?.principles))
+}
+
+/// A party with its status today.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyView {
+    /// The party.
+    #[serde(flatten)]
+    pub party: Party,
+    /// Its support status today.
+    pub status: SupportStatus,
+    /// Its support explained, honest about first-seen dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub support_text: Option<String>,
+}
+
+fn party_view(p: Party) -> PartyView {
+    PartyView {
+        status: p.status_on(today()),
+        support_text: p.support.as_ref().map(|s| s.since_text()),
+        party: p,
+    }
+}
+
+/// Every party; `?kind=state|company|organisation|public_authority` and
+/// `?status=supporter|non-supporter|withdrawn` narrow the list.
+#[utoipa::path(get, path = "/api/v1/parties",
+    params(("kind" = Option<String>, Query, description = "party kind"),
+           ("status" = Option<String>, Query, description = "support status today")),
+    responses((status = 200, body = Vec<PartyView>), (status = 400, description = "bad parameter")))]
+pub async fn parties(
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<PartyView>>, ApiError> {
+    reject_unknown(&q, &["kind", "status"])?;
+    let kind = q.get("kind").map(String::as_str);
+    if let Some(k) = kind
+        && !["state", "company", "organisation", "public_authority"].contains(&k)
+    {
+        return Err(bad(
+            "kind",
+            format!("unknown kind {k:?}: use state, company, organisation or public_authority"),
+        ));
+    }
+    let status = match q.get("status").map(String::as_str) {
+        None => None,
+        Some("supporter") => Some(SupportStatus::Supporter),
+        Some("non-supporter") => Some(SupportStatus::NonSupporter),
+        Some("withdrawn") => Some(SupportStatus::Withdrawn),
+        Some(s) => {
+            return Err(bad(
+                "status",
+                format!("unknown status {s:?}: use supporter, non-supporter or withdrawn"),
+            ));
+        }
+    };
+    let views = st
+        .store
+        .parties()
+        .await?
+        .into_iter()
+        .filter(|p| kind.is_none_or(|k| p.kind.as_str() == k))
+        .map(party_view)
+        .filter(|v| status.is_none_or(|s| v.status == s))
+        .collect();
+    Ok(Json(views))
+}
+
+/// One party.
+#[utoipa::path(get, path = "/api/v1/parties/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = PartyView), (status = 404, description = "no such party")))]
+pub async fn party(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PartyView>, ApiError> {
+    Ok(Json(party_view(st.store.party(&id).await?)))
+}
+
+/// A page of incidents.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentPage {
+    /// The incidents on this page, newest first.
+    pub items: Vec<IncidentRecord>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+fn bad(field: &str, detail: String) -> ApiError {
+    ApiError::BadRequest {
+        detail,
+        field: Some(field.to_owned()),
+    }
+}
+
+fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
+    for k in q.keys() {
+        if !known.contains(&k.as_str()) {
+            return Err(bad(
+                k,
+                format!("unknown parameter {k:?}; known: {}", known.join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses the incident-list filters, naming the parameter at fault.
+pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiError> {
+    let mut f = IncidentFilter::default();
+    if let Some(p) = q.get("principle").filter(|s| !s.is_empty()) {
+        f.principle = Some(PrincipleId::parse(p).ok_or_else(|| {
+            bad(
+                "principle",
+                format!("{p:?} is not a principle id (P1, P2, …)"),
+            )
+        })?);
+    }
+    if let Some(p) = q.get("party").filter(|s| !s.is_empty()) {
+        f.party = Some(p.clone());
+    }
+    if let Some(c) = q.get("country").filter(|s| !s.is_empty()) {
+        f.country = Some(CountryCode::parse(c).map_err(|e| bad("country", e.to_string()))?);
+    }
+    if let Some(s) = q.get("sector").filter(|s| !s.is_empty()) {
+        f.sector = Some(Sector::parse(s).ok_or_else(|| {
+            let all: Vec<&str> = Sector::ALL.iter().map(|s| s.as_str()).collect();
+            bad(
+                "sector",
+                format!("unknown sector {s:?}; known: {}", all.join(", ")),
+            )
+        })?);
+    }
+    if let Some(y) = q.get("year").filter(|s| !s.is_empty()) {
+        f.year = Some(
+            y.parse::<i16>()
+                .ok()
+                .filter(|y| (1900..=9999).contains(y))
+                .ok_or_else(|| bad("year", format!("{y:?} is not a year")))?,
+        );
+    }
+    Ok(f)
+}
+
+/// Incidents, newest first, filtered by `principle`, `party`, `country`, `sector` and `year`,
+/// paged with `limit` (1–500, default 50) and `cursor`.
+#[utoipa::path(get, path = "/api/v1/incidents",
+    params(("principle" = Option<String>, Query, description = "P1…P9"),
+           ("party" = Option<String>, Query, description = "party id linked as initiator or victim"),
+           ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code named anywhere in the record"),
+           ("sector" = Option<String>, Query, description = "victim sector"),
+           ("year" = Option<i16>, Query, description = "year the incident is filed under"),
+           ("limit" = Option<usize>, Query, description = "page size, 1-500"),
+           ("cursor" = Option<String>, Query, description = "`next` of the previous page")),
+    responses((status = 200, body = IncidentPage), (status = 400, description = "bad parameter")))]
+pub async fn incidents(
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<IncidentPage>, ApiError> {
+    reject_unknown(
+        &q,
+        &[
+            "principle",
+            "party",
+            "country",
+            "sector",
+            "year",
+            "limit",
+            "cursor",
+        ],
+    )?;
+    let filter = parse_filter(&q)?;
+    let limit = match q.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=accord_store::MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                bad(
+                    "limit",
+                    format!("{l:?} is not a page size between 1 and 500"),
+                )
+            })?,
+    };
+    let after = q
+        .get("cursor")
+        .filter(|c| !c.is_empty())
+        .map(|c| Cursor(c.clone()));
+    let page = st
+        .store
+        .incidents(&filter, &PageRequest { limit, after })
+        .await?;
+    Ok(Json(IncidentPage {
+        items: page.items,
+        next: page.next.map(|c| c.0),
+    }))
+}
+
+/// One incident with its suggested principles.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = IncidentRecord), (status = 404, description = "no such incident")))]
+pub async fn incident(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<IncidentRecord>, ApiError> {
+    Ok(Json(st.store.incident(&id).await?))
+}
+
+/// Records an incident. The hub validates it (every problem is listed with its field path),
+/// checks that referenced parties exist, suggests its principles with the rules, and stores it.
+#[utoipa::path(post, path = "/api/v1/incidents", request_body = Incident,
+    responses((status = 201, body = IncidentRecord),
+              (status = 400, description = "malformed JSON"),
+              (status = 409, description = "an incident with this id exists"),
+              (status = 413, description = "body too large"),
+              (status = 415, description = "not JSON"),
+              (status = 422, description = "invalid incident; problem details list every field")))]
+pub async fn create_incident(
+    State(st): State<AppState>,
+    JsonBody(incident): JsonBody<Incident>,
+) -> Result<Response, ApiError> {
+    let record = record_incident(st.store.as_ref(), incident)
+        .await
+        .map_err(|e| match e {
+            RecordError::Invalid { problems } => ApiError::Invalid { problems },
+            RecordError::Store(s) => s.into(),
+            other => ApiError::Internal(other.to_string()),
+        })?;
+    let location = format!("/api/v1/incidents/{}", record.incident.id);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(record),
+    )
+        .into_response())
+}
+
+/// A party's scorecard, computed from the record.
+#[utoipa::path(get, path = "/api/v1/scorecards/parties/{id}", params(("id" = String, Path)),
+    responses((status = 200, body = PartyScorecard), (status = 404, description = "no such party")))]
+pub async fn party_card(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PartyScorecard>, ApiError> {
+    let party = st.store.party(&id).await?;
+    let records = st.store.all_incidents().await?;
+    Ok(Json(party_scorecard(&party, &records, today())))
+}
+
+/// Every principle's scorecard: incidents per year.
+#[utoipa::path(get, path = "/api/v1/scorecards/principles",
+    responses((status = 200, body = Vec<PrincipleScorecard>)))]
+pub async fn principle_cards(
+    State(st): State<AppState>,
+) -> Result<Json<Vec<PrincipleScorecard>>, ApiError> {
+    let accord = st.store.accord().await?;
+    let records = st.store.all_incidents().await?;
+    Ok(Json(principle_scorecards(&accord, &records)))
+}
+
+/// Supporters against non-supporters: incidents the record links to each bloc.
+#[utoipa::path(get, path = "/api/v1/scorecards/blocs", responses((status = 200, body = BlocView)))]
+pub async fn blocs(State(st): State<AppState>) -> Result<Json<BlocView>, ApiError> {
+    let parties = st.store.parties().await?;
+    let records = st.store.all_incidents().await?;
+    Ok(Json(bloc_view(&parties, &records, today())))
+}

@@ -1,0 +1,218 @@
+//! One error type for every HTTP handler, rendered as RFC 9457 problem details.
+//!
+//! Handlers return `Result<_, ApiError>`; the response says what was wrong and where (the field
+//! path and a JSON Pointer to it) and never leaks internals: a database failure is logged with
+//! its detail and answered with a generic 500 or 503.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use accord_core::validate::Problem;
+use accord_store::StoreError;
+
+/// The media type of problem details (RFC 9457 §3).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Why a request failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// The resource does not exist.
+    #[error("{what} {id:?} not found")]
+    NotFound {
+        /// What kind of resource.
+        what: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// A resource with that id already exists.
+    #[error("{what} {id:?} already exists")]
+    Conflict {
+        /// What kind of resource.
+        what: &'static str,
+        /// The id that is taken.
+        id: String,
+    },
+    /// The request is malformed: bad JSON syntax, a bad query parameter.
+    #[error("{detail}")]
+    BadRequest {
+        /// What is wrong.
+        detail: String,
+        /// The offending field or parameter, if one.
+        field: Option<String>,
+    },
+    /// The body is well-formed but its content is invalid; every problem is listed.
+    #[error("the request body is invalid")]
+    Invalid {
+        /// Every problem, each with its field path.
+        problems: Vec<Problem>,
+    },
+    /// The body was not sent as JSON.
+    #[error("send the body as application/json")]
+    UnsupportedMediaType,
+    /// The body is larger than the limit.
+    #[error("the request body exceeds the limit of {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The store is unavailable or failed; details are logged, not returned.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what, id } => ApiError::NotFound { what, id },
+            StoreError::Conflict { what, id } => ApiError::Conflict { what, id },
+            StoreError::BadCursor { .. } => ApiError::BadRequest {
+                detail: e.to_string(),
+                field: Some("cursor".into()),
+            },
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A problem-details body (RFC 9457 §3.1) with Accord's `errors` extension member.
+#[derive(Debug, Serialize)]
+pub struct ProblemBody {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the problem type.
+    pub title: &'static str,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence, in words.
+    pub detail: String,
+    /// Each offending field (RFC 9457 §3.2 extension member).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One offending field.
+#[derive(Debug, Serialize)]
+pub struct FieldError {
+    /// The field path, e.g. `victims[0].country`.
+    pub path: String,
+    /// A JSON Pointer (RFC 6901) to the field in the request body, e.g. `/victims/0/country`.
+    pub pointer: String,
+    /// What is wrong with it.
+    pub detail: String,
+}
+
+/// Converts a field path (`victims[0].country`) to a JSON Pointer (`/victims/0/country`).
+pub fn pointer(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        return String::new();
+    }
+    let mut out = String::new();
+    for part in path.split(['.', '[']) {
+        let part = part.trim_end_matches(']');
+        if part.is_empty() {
+            continue;
+        }
+        out.push('/');
+        out.push_str(&part.replace('~', "~0").replace('/', "~1"));
+    }
+    out
+}
+
+impl ApiError {
+    fn status(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            ApiError::NotFound { .. } => "not-found",
+            ApiError::Conflict { .. } => "conflict",
+            ApiError::BadRequest { .. } => "bad-request",
+            ApiError::Invalid { .. } => "invalid-body",
+            ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    /// The problem-details body for this error.
+    pub fn body(&self) -> ProblemBody {
+        let status = self.status();
+        let errors = match self {
+            ApiError::Invalid { problems } => problems
+                .iter()
+                .map(|p| FieldError {
+                    path: p.path.clone(),
+                    pointer: pointer(&p.path),
+                    detail: p.message.clone(),
+                })
+                .collect(),
+            ApiError::BadRequest {
+                field: Some(f),
+                detail,
+            } => vec![FieldError {
+                path: f.clone(),
+                pointer: pointer(f),
+                detail: detail.clone(),
+            }],
+            _ => Vec::new(),
+        };
+        let detail = match self {
+            ApiError::Invalid { problems } => format!(
+                "{} problem(s): {}",
+                problems.len(),
+                problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            ApiError::Internal(_) => "the hub could not complete the request; see its log".into(),
+            other => other.to_string(),
+        };
+        ProblemBody {
+            kind: format!("https://accord.invalid/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(detail) = &self {
+            tracing::error!(%detail, "request failed");
+        }
+        let status = self.status();
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let mut resp = (status, body).into_response();
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers() {
+        assert_eq!(pointer("victims[0].country"), "/victims/0/country");
+        assert_eq!(pointer("title"), "/title");
+        assert_eq!(pointer("a/b"), "/a~1b");
+    }
+}

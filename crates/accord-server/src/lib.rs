@@ -1,0 +1,74 @@
+//! # accord-server
+//!
+//! The HTTP edge of the hub: the REST API under `/api/v1`, its OpenAPI document, the
+//! server-rendered dashboard at `/`, and `/healthz`. [`app`] builds the whole `Router` from an
+//! [`AppState`], so tests drive it with `tower::ServiceExt::oneshot` and no socket, and
+//! `accord serve` binds the same router to a listener.
+//!
+//! The server holds no state of its own beyond the store handle: every answer is read from the
+//! store, and scorecards are computed from the record on each request.
+//!
+//! ```no_run
+//! # async fn run(store: std::sync::Arc<dyn accord_store::Store>) -> std::io::Result<()> {
+//! let app = accord_server::app(accord_server::AppState::new(store));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! axum::serve(listener, app).await
+//! # }
+//! ```
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+use accord_store::Store;
+
+pub mod api;
+mod dashboard;
+pub mod error;
+pub mod json;
+pub mod openapi;
+
+/// Default limit on request bodies: an incident with many sourced facts fits easily.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The hub's store.
+    pub store: Arc<dyn Store>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl AppState {
+    /// State over `store` with the default body limit.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            body_limit: DEFAULT_BODY_LIMIT,
+        }
+    }
+}
+
+/// Today's date in UTC, the date scorecards compute support status for.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+/// The hub's whole HTTP interface.
+pub fn app(state: AppState) -> Router {
+    let limit = state.body_limit;
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .nest("/api/v1", api::router())
+        .merge(dashboard::router())
+        // axum's own limit applies to its extractors; ours reads the same number.
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,36 @@
+//! The OpenAPI document of the REST API, served at `/api/v1/openapi.json`.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+use crate::api;
+
+/// The API description, generated from the handlers and the domain types.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Accord hub API",
+        description = "The registry of the accord and its parties, the incident record with the \
+                       principles each incident bears on, and scorecards computed from the record. \
+                       Errors are RFC 9457 problem details (application/problem+json)."
+    ),
+    paths(
+        api::healthz,
+        api::accord,
+        api::principles,
+        api::parties,
+        api::party,
+        api::incidents,
+        api::incident,
+        api::create_incident,
+        api::party_card,
+        api::principle_cards,
+        api::blocs,
+    )
+)]
+pub struct ApiDoc;
+
+/// Serves the OpenAPI document.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
