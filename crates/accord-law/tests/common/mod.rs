@@ -1,5 +1,7 @@
 //! Shared helpers for the integration tests: the real dataset and answer expectations.
 #![allow(dead_code)]
+// Test helpers may panic: a broken fixture should stop the test at once.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 
