@@ -338,14 +338,14 @@ impl CompiledPattern {
     }
 }
 
-fn is_type(object: &Map<String, Value>, ty: &str) -> bool {
+pub(crate) fn is_type(object: &Map<String, Value>, ty: &str) -> bool {
     object.get("type").and_then(Value::as_str) == Some(ty)
 }
 
 /// Resolves an object path on one object to every value it reaches. A
 /// property ending in `_ref`/`_refs` followed by further steps is
 /// dereferenced to the named object(s) of the same observation (§9.4).
-fn resolve<'a>(
+pub(crate) fn resolve<'a>(
     path: &ObjectPath,
     object: &'a Map<String, Value>,
     obs: &'a Observation,

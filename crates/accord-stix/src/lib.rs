@@ -62,5 +62,6 @@
 
 pub mod deviations;
 pub mod eval;
+pub mod matcher;
 pub mod object;
 pub mod pattern;

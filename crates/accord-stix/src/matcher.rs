@@ -1,0 +1,522 @@
+//! Many indicators compiled into one structure.
+//!
+//! Evaluating every indicator against every observation costs
+//! indicators × observations; a CSIRT holds hundreds of thousands of
+//! indicators. Most of them are, or contain, an equality on one property
+//! (`[file:hashes.'SHA-256' = '…']`, `[domain-name:value IN (…)]`) or an
+//! address range (`[ipv4-addr:value ISSUBSET '…/24']`). The [`Matcher`]
+//! extracts from each pattern an *anchor*: a set of (object path, value)
+//! keys or address ranges of which at least one must hold in some
+//! observation for the pattern to match at all. Anchors go into a hash index
+//! per object path and a prefix trie per path for ranges. Matching an
+//! observation then costs one lookup per value on an indexed path, plus a
+//! full evaluation only for the candidates the index returns and for the
+//! (few) indicators without an anchor.
+//!
+//! Anchors are sound by construction: a pattern matches only if one of its
+//! observation expressions' comparison expressions holds, and for
+//! `AND`/`FOLLOWEDBY` each operand is necessary, for `OR` the union of the
+//! operands' anchors is. So the index may produce false candidates (they
+//! fail full evaluation) but never misses a match.
+//!
+//! Indicators are only matched against observations whose interval overlaps
+//! their validity `[valid_from, valid_until)` (STIX 2.1 §4.7).
+
+use std::collections::HashMap;
+
+use prefix_trie::joint::JointPrefixMap;
+use serde_json::Value;
+
+use crate::eval::{self, CompiledPattern, EvalError, Observation, parse_ip_network};
+use crate::object::Indicator;
+use crate::pattern::{
+    Comparison, ComparisonExpression, ComparisonOperator, Constant, ObjectPath,
+    ObservationExpression, Pattern, PatternErrors,
+};
+
+/// A problem compiling an indicator; names the indicator.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MatcherError {
+    /// The indicator's pattern does not parse.
+    #[error("indicator {id}: invalid pattern: {errors}")]
+    Pattern {
+        /// The indicator id.
+        id: String,
+        /// The parser's diagnostics.
+        errors: PatternErrors,
+    },
+    /// The pattern parses but cannot be prepared for evaluation.
+    #[error("indicator {id}: {error}")]
+    Eval {
+        /// The indicator id.
+        id: String,
+        /// Why.
+        error: EvalError,
+    },
+}
+
+/// A match of one indicator: the observations that satisfy it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sighting {
+    /// Index of the indicator in the list given to [`Matcher::compile`].
+    pub indicator: usize,
+    /// Indexes of the matched observations, ascending.
+    pub observations: Vec<usize>,
+}
+
+/// A value an equality anchor compares with, normalised so that equal
+/// STIX values (`1` and `1.0`) have equal keys.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    String(Box<str>),
+    Integer(i64),
+    Float(u64),
+    Boolean(bool),
+}
+
+impl Key {
+    fn from_constant(c: &Constant) -> Option<Key> {
+        match c {
+            Constant::String(s) => Some(Key::String(s.as_str().into())),
+            Constant::Integer(n) => Some(Key::Integer(*n)),
+            Constant::Float(f) => Some(Key::number(*f)),
+            Constant::Boolean(b) => Some(Key::Boolean(*b)),
+            // Timestamps, hex and binary compare after decoding the
+            // observed value; leave them to full evaluation.
+            _ => None,
+        }
+    }
+
+    fn number(f: f64) -> Key {
+        if f.fract() == 0.0 && f.abs() < 9.0e15 {
+            Key::Integer(f as i64)
+        } else {
+            Key::Float(f.to_bits())
+        }
+    }
+}
+
+/// One anchor alternative.
+#[derive(Debug, Clone)]
+enum Anchor {
+    Equal(ObjectPath, Key),
+    Within(ObjectPath, ipnet::IpNet),
+}
+
+/// The index for one object path.
+#[derive(Default)]
+struct PathIndex {
+    strings: HashMap<Box<str>, Vec<u32>>,
+    others: HashMap<Key, Vec<u32>>,
+    ranges: JointPrefixMap<ipnet::IpNet, Vec<u32>>,
+}
+
+struct Entry {
+    compiled: CompiledPattern,
+    valid_from: jiff::Timestamp,
+    valid_until: Option<jiff::Timestamp>,
+    /// The pattern is one `[...]` with no qualifier: it matches exactly the
+    /// observations that satisfy the comparison expression.
+    simple: bool,
+}
+
+/// Indicators compiled for matching. Build with [`Matcher::compile`].
+pub struct Matcher {
+    entries: Vec<Option<Entry>>,
+    paths: Vec<(ObjectPath, PathIndex)>,
+    unanchored: Vec<u32>,
+    skipped: Vec<(usize, String)>,
+}
+
+impl Matcher {
+    /// Compiles indicators. Indicators whose `pattern_type` is not `stix`
+    /// are skipped (see [`Matcher::skipped`]); an invalid STIX pattern is an
+    /// error naming the indicator.
+    pub fn compile(indicators: &[Indicator]) -> Result<Matcher, MatcherError> {
+        let mut matcher = Matcher {
+            entries: Vec::with_capacity(indicators.len()),
+            paths: Vec::new(),
+            unanchored: Vec::new(),
+            skipped: Vec::new(),
+        };
+        let mut path_ids: HashMap<ObjectPath, usize> = HashMap::new();
+        for (i, indicator) in indicators.iter().enumerate() {
+            if indicator.pattern_type != "stix" {
+                matcher.skipped.push((
+                    i,
+                    format!("pattern_type `{}` is not `stix`", indicator.pattern_type),
+                ));
+                matcher.entries.push(None);
+                continue;
+            }
+            let pattern =
+                Pattern::parse(&indicator.pattern).map_err(|errors| MatcherError::Pattern {
+                    id: indicator.id.clone(),
+                    errors,
+                })?;
+            let n = u32::try_from(i).unwrap_or(u32::MAX);
+            match observation_anchors(&pattern.observation) {
+                Some(anchors) => {
+                    for anchor in anchors {
+                        let path = match &anchor {
+                            Anchor::Equal(p, _) | Anchor::Within(p, _) => p.clone(),
+                        };
+                        let next_id = matcher.paths.len();
+                        let id = *path_ids.entry(path.clone()).or_insert(next_id);
+                        if id == next_id {
+                            matcher.paths.push((path, PathIndex::default()));
+                        }
+                        let index = &mut matcher.paths[id].1;
+                        match anchor {
+                            Anchor::Equal(_, Key::String(s)) => {
+                                index.strings.entry(s).or_default().push(n);
+                            }
+                            Anchor::Equal(_, key) => index.others.entry(key).or_default().push(n),
+                            Anchor::Within(_, net) => {
+                                index.ranges.entry(net.trunc()).or_default().push(n);
+                            }
+                        }
+                    }
+                }
+                None => matcher.unanchored.push(n),
+            }
+            let simple = matches!(pattern.observation, ObservationExpression::Simple(_));
+            let compiled = CompiledPattern::new(pattern).map_err(|error| MatcherError::Eval {
+                id: indicator.id.clone(),
+                error,
+            })?;
+            matcher.entries.push(Some(Entry {
+                compiled,
+                valid_from: indicator.valid_from,
+                valid_until: indicator.valid_until,
+                simple,
+            }));
+        }
+        Ok(matcher)
+    }
+
+    /// Indicators left out, with the reason: (index, reason).
+    pub fn skipped(&self) -> &[(usize, String)] {
+        &self.skipped
+    }
+
+    /// How many indicators need full evaluation for every input because no
+    /// index anchor could be extracted from their pattern.
+    pub fn unanchored_count(&self) -> usize {
+        self.unanchored.len()
+    }
+
+    /// Matches a set of observations against every indicator. Patterns
+    /// that combine observations (`AND`, `FOLLOWEDBY`, qualifiers) are
+    /// evaluated over the whole slice; pass the observations that belong
+    /// together (a bundle, a time window). Sightings are ordered by
+    /// indicator index.
+    pub fn match_observations(&self, observations: &[Observation]) -> Vec<Sighting> {
+        // Candidate indicator → observations that triggered it.
+        let mut candidates: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (o, obs) in observations.iter().enumerate() {
+            for (path, index) in &self.paths {
+                for (_, object) in &obs.objects {
+                    if !eval::is_type(object, &path.object_type) {
+                        continue;
+                    }
+                    for value in eval::resolve(path, object, obs) {
+                        index.lookup(value, &mut |n| candidates.entry(n).or_default().push(o));
+                    }
+                }
+            }
+        }
+        for &n in &self.unanchored {
+            candidates
+                .entry(n)
+                .or_insert_with(|| (0..observations.len()).collect());
+        }
+        let mut sightings = Vec::new();
+        for (n, mut triggered) in candidates {
+            let Some(Some(entry)) = self.entries.get(n as usize) else {
+                continue;
+            };
+            triggered.sort_unstable();
+            triggered.dedup();
+            if let Some(matched) = entry.evaluate(observations, &triggered) {
+                sightings.push(Sighting {
+                    indicator: n as usize,
+                    observations: matched,
+                });
+            }
+        }
+        sightings.sort_by_key(|s| s.indicator);
+        sightings
+    }
+}
+
+impl PathIndex {
+    fn lookup(&self, value: &Value, found: &mut impl FnMut(u32)) {
+        let hits = match value {
+            Value::String(s) => {
+                if !self.ranges.is_empty()
+                    && let Some(net) = parse_ip_network(s)
+                {
+                    for (_, ids) in self.ranges.cover(&net.trunc()) {
+                        ids.iter().copied().for_each(&mut *found);
+                    }
+                }
+                self.strings.get(s.as_str())
+            }
+            Value::Number(n) => n
+                .as_i64()
+                .map(Key::Integer)
+                .or_else(|| n.as_f64().map(Key::number))
+                .and_then(|k| self.others.get(&k)),
+            Value::Bool(b) => self.others.get(&Key::Boolean(*b)),
+            _ => None,
+        };
+        if let Some(ids) = hits {
+            ids.iter().copied().for_each(found);
+        }
+    }
+}
+
+impl Entry {
+    fn valid_for(&self, o: &Observation) -> bool {
+        o.last_observed >= self.valid_from && self.valid_until.is_none_or(|u| o.first_observed < u)
+    }
+
+    fn evaluate(&self, observations: &[Observation], triggered: &[usize]) -> Option<Vec<usize>> {
+        if self.simple {
+            let ObservationExpression::Simple(c) = &self.compiled.pattern().observation else {
+                return None;
+            };
+            let matched: Vec<usize> = triggered
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let o = &observations[i];
+                    self.valid_for(o) && self.compiled.observation_satisfies(c, o)
+                })
+                .collect();
+            return (!matched.is_empty()).then_some(matched);
+        }
+        // Combinations: evaluate over every observation in the validity window.
+        let eligible: Vec<usize> = (0..observations.len())
+            .filter(|&i| self.valid_for(&observations[i]))
+            .collect();
+        let subset: Vec<Observation> = eligible.iter().map(|&i| observations[i].clone()).collect();
+        let m = self.compiled.matches(&subset)?;
+        Some(m.observations.into_iter().map(|i| eligible[i]).collect())
+    }
+}
+
+/// Anchors for an observation expression: `None` if some match could avoid
+/// every indexable condition.
+fn observation_anchors(expr: &ObservationExpression) -> Option<Vec<Anchor>> {
+    match expr {
+        ObservationExpression::Simple(c) => comparison_anchors(c),
+        ObservationExpression::Qualified(inner, _) => observation_anchors(inner),
+        // Every operand must match: any one operand's anchors suffice; pick
+        // the one with fewest alternatives.
+        ObservationExpression::And(v) | ObservationExpression::FollowedBy(v) => v
+            .iter()
+            .filter_map(observation_anchors)
+            .min_by_key(Vec::len),
+        ObservationExpression::Or(v) => {
+            let mut all = Vec::new();
+            for e in v {
+                all.extend(observation_anchors(e)?);
+            }
+            Some(all)
+        }
+    }
+}
+
+fn comparison_anchors(expr: &ComparisonExpression) -> Option<Vec<Anchor>> {
+    match expr {
+        ComparisonExpression::Comparison(Comparison {
+            path,
+            negated: false,
+            operator,
+            value,
+        }) => match (operator, value) {
+            (ComparisonOperator::Equal, c) => {
+                Key::from_constant(c).map(|k| vec![Anchor::Equal(path.clone(), k)])
+            }
+            (ComparisonOperator::In, Constant::Set(items)) => items
+                .iter()
+                .map(|c| Key::from_constant(c).map(|k| Anchor::Equal(path.clone(), k)))
+                .collect(),
+            (ComparisonOperator::IsSubset, Constant::String(s)) => {
+                parse_ip_network(s).map(|net| vec![Anchor::Within(path.clone(), net)])
+            }
+            _ => None,
+        },
+        ComparisonExpression::Comparison(_) | ComparisonExpression::Exists(_) => None,
+        ComparisonExpression::And(v) => {
+            v.iter().filter_map(comparison_anchors).min_by_key(Vec::len)
+        }
+        ComparisonExpression::Or(v) => {
+            let mut all = Vec::new();
+            for e in v {
+                all.extend(comparison_anchors(e)?);
+            }
+            Some(all)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn indicator(id: usize, pattern: &str) -> Indicator {
+        Indicator {
+            id: format!("indicator--00000000-0000-4000-8000-{id:012}"),
+            name: None,
+            pattern: pattern.into(),
+            pattern_type: "stix".into(),
+            valid_from: "2020-01-01T00:00:00Z".parse().expect("ts"),
+            valid_until: None,
+        }
+    }
+
+    fn observation(t: &str, objects: Vec<Value>) -> Observation {
+        Observation {
+            id: "observed-data--1".into(),
+            first_observed: t.parse().expect("ts"),
+            last_observed: t.parse().expect("ts"),
+            number_observed: 1,
+            objects: objects
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i.to_string(), v.as_object().cloned().expect("object")))
+                .collect(),
+        }
+    }
+
+    const T: &str = "2021-06-01T00:00:00Z";
+
+    fn patterns() -> Vec<Indicator> {
+        vec![
+            indicator(0, "[domain-name:value = 'evil.example']"),
+            indicator(1, "[ipv4-addr:value ISSUBSET '198.51.100.0/24']"),
+            indicator(2, "[file:hashes.'SHA-256' IN ('aa', 'bb')]"),
+            indicator(3, "[file:size > 100]"),
+            indicator(
+                4,
+                "[domain-name:value = 'evil.example'] AND [ipv4-addr:value = '203.0.113.1']",
+            ),
+            indicator(5, "[network-traffic:dst_port = 4444.0]"),
+        ]
+    }
+
+    /// The index must give the same answer as evaluating every pattern.
+    fn brute_force(indicators: &[Indicator], observations: &[Observation]) -> Vec<usize> {
+        indicators
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| {
+                let p = CompiledPattern::new(Pattern::parse(&i.pattern).expect("parses"))
+                    .expect("compiles");
+                p.matches(observations).is_some()
+            })
+            .map(|(n, _)| n)
+            .collect()
+    }
+
+    #[test]
+    fn index_agrees_with_brute_force() {
+        let indicators = patterns();
+        let matcher = Matcher::compile(&indicators).expect("compiles");
+        assert_eq!(
+            matcher.unanchored_count(),
+            1,
+            "only `file:size > 100` lacks an anchor"
+        );
+        let inputs = vec![
+            vec![observation(
+                T,
+                vec![json!({"type": "domain-name", "value": "evil.example"})],
+            )],
+            vec![observation(
+                T,
+                vec![json!({"type": "ipv4-addr", "value": "198.51.100.9"})],
+            )],
+            vec![observation(
+                T,
+                vec![json!({"type": "file", "size": 7, "hashes": {"SHA-256": "bb"}})],
+            )],
+            vec![observation(T, vec![json!({"type": "file", "size": 700})])],
+            vec![
+                observation(
+                    T,
+                    vec![json!({"type": "domain-name", "value": "evil.example"})],
+                ),
+                observation(
+                    T,
+                    vec![json!({"type": "ipv4-addr", "value": "203.0.113.1"})],
+                ),
+            ],
+            vec![observation(
+                T,
+                vec![json!({"type": "network-traffic", "dst_port": 4444})],
+            )],
+            vec![observation(
+                T,
+                vec![json!({"type": "domain-name", "value": "good.example"})],
+            )],
+        ];
+        for obs in inputs {
+            let got: Vec<usize> = matcher
+                .match_observations(&obs)
+                .iter()
+                .map(|s| s.indicator)
+                .collect();
+            assert_eq!(got, brute_force(&indicators, &obs), "{obs:?}");
+        }
+    }
+
+    #[test]
+    fn validity_window_is_respected() {
+        let mut i = indicator(0, "[domain-name:value = 'evil.example']");
+        i.valid_until = Some("2021-01-01T00:00:00Z".parse().expect("ts"));
+        let matcher = Matcher::compile(&[i]).expect("compiles");
+        let before = observation(
+            "2020-06-01T00:00:00Z",
+            vec![json!({"type": "domain-name", "value": "evil.example"})],
+        );
+        let after = observation(
+            "2021-06-01T00:00:00Z",
+            vec![json!({"type": "domain-name", "value": "evil.example"})],
+        );
+        assert_eq!(
+            matcher
+                .match_observations(std::slice::from_ref(&before))
+                .len(),
+            1
+        );
+        assert!(
+            matcher
+                .match_observations(std::slice::from_ref(&after))
+                .is_empty()
+        );
+        assert_eq!(
+            matcher.match_observations(&[after, before])[0].observations,
+            vec![1]
+        );
+    }
+
+    #[test]
+    fn non_stix_indicators_are_skipped_and_bad_patterns_rejected() {
+        let mut yara = indicator(0, "rule x { condition: true }");
+        yara.pattern_type = "yara".into();
+        let matcher = Matcher::compile(&[yara]).expect("compiles");
+        assert_eq!(matcher.skipped().len(), 1);
+        let bad = indicator(1, "[domain-name:value = ");
+        let e = Matcher::compile(&[bad]).err().expect("error");
+        assert!(
+            e.to_string()
+                .starts_with("indicator indicator--00000000-0000-4000-8000-000000000001")
+        );
+    }
+}
