@@ -82,6 +82,10 @@ pub struct Pathway<'d> {
     pub deadlines: Vec<DeadlineUse<'d>>,
     /// Conditions and caveats that hold for this request.
     pub conditions: Vec<Cow<'d, str>>,
+    /// When the requested state is outside the instrument's parties: the condition under
+    /// which the instrument still reaches the provider there (also listed in `conditions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reach: Option<&'d str>,
     /// The weakest verification level among the facts used.
     pub verification: Verification,
     /// The facts used that nobody has verified (empty when none).
@@ -192,6 +196,7 @@ pub fn route<'d>(dataset: &'d Dataset, query: &Query) -> Answer<'d> {
 struct Link<'d> {
     facts: Vec<FactUse<'d>>,
     conditions: Vec<Cow<'d, str>>,
+    reach: Option<&'d str>,
 }
 
 /// Capitalises the first letter, for names that start a sentence ("the Budapest Convention").
@@ -263,6 +268,7 @@ fn connects<'d>(
     let eif = &inst.entry_into_force;
     let mut facts = Vec::with_capacity(6);
     let mut conditions = Vec::new();
+    let mut reach_used = None;
     match &eif.rule {
         EntryRule::Always => facts.push(FactUse {
             about: Cow::Borrowed(&eif.text),
@@ -367,6 +373,7 @@ fn connects<'d>(
                 // Not listed: the instrument reaches providers there only under a condition.
                 None => match &inst.reach_beyond_parties {
                     Some(reach) => {
+                        reach_used = Some(reach.text.as_str());
                         conditions.push(Cow::Borrowed(reach.text.as_str()));
                         Ok(FactUse {
                             about: Cow::Borrowed(&reach.text),
@@ -382,7 +389,11 @@ fn connects<'d>(
             }
         }
     }
-    Ok(Link { facts, conditions })
+    Ok(Link {
+        facts,
+        conditions,
+        reach: reach_used,
+    })
 }
 
 /// Why one side is not bound: the reason and the fact behind it.
@@ -657,6 +668,7 @@ fn pathway<'d>(
         deadline: deadline_phrase(&deadlines),
         deadlines,
         conditions,
+        reach: link.reach,
         verification,
         unverified,
         facts,

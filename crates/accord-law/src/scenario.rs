@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataset::Dataset;
 use crate::query::{Field, Query, QueryError, parse_category, parse_country, parse_date};
-use crate::route::{Domestic, NotApplicable, Pathway, route};
+use crate::route::{Domestic, NotApplicable, Pathway, route, sentence, state_phrase};
 use crate::vocabulary::{Action, DataCategory};
 
 /// The three-state question.
@@ -138,7 +138,7 @@ pub fn scenario<'d>(dataset: &'d Dataset, s: &Scenario) -> ScenarioAnswer<'d> {
 }
 
 fn own_motion<'d>(dataset: &'d Dataset, s: &Scenario) -> OwnMotion<'d> {
-    let via = dataset.state_name(s.via);
+    let via = sentence(&state_phrase(dataset, s.via));
     if s.via == s.victim {
         return OwnMotion {
             pathways: Vec::new(),
@@ -178,12 +178,12 @@ fn own_motion<'d>(dataset: &'d Dataset, s: &Scenario) -> OwnMotion<'d> {
         Some(if why.is_empty() {
             format!(
                 "No instrument in the dataset lets {via} disclose traffic data to {} on its own",
-                dataset.state_name(s.victim)
+                state_phrase(dataset, s.victim)
             )
         } else {
             format!(
                 "{via} has no expedited-disclosure duty towards {}: {}",
-                dataset.state_name(s.victim),
+                state_phrase(dataset, s.victim),
                 why.join("; ")
             )
         })
@@ -195,9 +195,19 @@ fn own_motion<'d>(dataset: &'d Dataset, s: &Scenario) -> OwnMotion<'d> {
 
 fn describe(p: &Pathway<'_>) -> String {
     let mut text = format!(
-        "{} {} ({}, {})",
+        "{}, {} ({}, {})",
         p.instrument_name, p.article, p.channel, p.deadline
     );
+    if let Some(reach) = p.reach {
+        // "Only if the provider offers services in the Union: ..." → the part before the colon.
+        let head = reach.split(':').next().unwrap_or(reach);
+        let mut chars = head.chars();
+        let lowered: String = chars
+            .next()
+            .map(|c| c.to_lowercase().chain(chars).collect())
+            .unwrap_or_default();
+        text.push_str(&format!(", {lowered}"));
+    }
     if p.verification == accord_core::source::Verification::Unverified {
         text.push_str(" [relies on unverified facts]");
     }
@@ -211,9 +221,10 @@ fn summary(
     to_attacker: &Leg<'_>,
     own: &OwnMotion<'_>,
 ) -> String {
-    let a = dataset.state_name(s.attacker);
-    let b = dataset.state_name(s.via);
-    let c = dataset.state_name(s.victim);
+    let a = state_phrase(dataset, s.attacker);
+    let b = state_phrase(dataset, s.via);
+    let c = state_phrase(dataset, s.victim);
+    let c_cap = sentence(&c);
     let data = s.data.phrase();
     let mut out = format!(
         "On {}, for {data}{}: ",
@@ -227,10 +238,10 @@ fn summary(
     } else {
         match to_via.preservation.first() {
             Some(p) => out.push_str(&format!(
-                "{c} should first ask {b} to preserve the data through {}",
+                "{c_cap} should first ask {b} to preserve the data through {}",
                 describe(p)
             )),
-            None => out.push_str(&format!("{c} has no preservation pathway to {b}")),
+            None => out.push_str(&format!("{c_cap} has no preservation pathway to {b}")),
         }
         match to_via.production.first() {
             Some(p) => out.push_str(&format!(", then obtain it through {}. ", describe(p))),
@@ -238,8 +249,8 @@ fn summary(
         }
         match own.pathways.first() {
             Some(p) => out.push_str(&format!(
-                "While preserving, {b} must disclose enough traffic data to identify the provider in {a} and the path ({} {}). ",
-                p.instrument_name, p.article
+                "While preserving, {} must disclose enough traffic data to identify the provider in {a} and the path ({}, {}). ",
+                b, p.instrument_name, p.article
             )),
             None => {
                 if let Some(r) = &own.reason {
@@ -259,15 +270,15 @@ fn summary(
             .or(to_attacker.production.first());
         match (first, to_attacker.production.first()) {
             (Some(first), Some(prod)) if first != prod => out.push_str(&format!(
-                "{c} then repeats the request to {a}: preservation through {}, production through {}.",
+                "{c_cap} then repeats the request to {a}: preservation through {}, production through {}.",
                 describe(first),
                 describe(prod)
             )),
             (Some(first), _) => out.push_str(&format!(
-                "{c} then repeats the request to {a} through {}.",
+                "{c_cap} then repeats the request to {a} through {}.",
                 describe(first)
             )),
-            (None, _) => out.push_str(&format!("{c} has no pathway to {a} in the dataset.")),
+            (None, _) => out.push_str(&format!("{c_cap} has no pathway to {a} in the dataset.")),
         }
     }
     let any_unverified = [to_via, to_attacker].iter().any(|l| {
