@@ -1,5 +1,8 @@
 //! Properties of the engine over random questions against the shipped dataset.
 
+// Test-only helpers outside #[test] functions may panic on broken fixtures.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::collections::BTreeSet;
