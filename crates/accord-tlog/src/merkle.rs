@@ -928,16 +928,15 @@ mod tests {
 
     proptest! {
         #[test]
-        fn roots_match_naive(n in 0u64..300) {
+        fn roots_match_naive(n in 0u64..600, seed in any::<u64>()) {
             let l = leaves(n);
             let store = MemoryHashStore::from_leaf_hashes(l.iter().copied());
             let naive = naive_root(&l);
             prop_assert_eq!(tree_hash(&l), naive);
             prop_assert_eq!(store.root(), naive);
-            // Every prefix of the stored tree too.
-            for m in 0..=n {
-                prop_assert_eq!(root(&store, m).unwrap(), naive_root(&l[..m as usize]));
-            }
+            // A prefix of the stored tree too.
+            let m = seed % (n + 1);
+            prop_assert_eq!(root(&store, m).unwrap(), naive_root(&l[..m as usize]));
         }
 
         #[test]
