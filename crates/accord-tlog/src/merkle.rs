@@ -281,6 +281,12 @@ pub enum ProofError {
         /// Hashes returned.
         got: usize,
     },
+    /// A tile (valid by the path grammar) that no tree of `u64` size has.
+    #[error("tile {path} lies beyond any possible tree")]
+    TileOutOfRange {
+        /// The tile's path.
+        path: String,
+    },
     /// The hash store failed.
     #[error("reading stored hashes: {0}")]
     Storage(#[source] Box<dyn std::error::Error + Send + Sync>),

@@ -156,22 +156,27 @@ impl Tile {
         }
     }
 
-    /// Leaves covered by the tile's first hash: `256^level`.
-    fn leaves_per_hash(&self) -> u64 {
-        1u64 << (u32::from(self.level()) * u32::from(TILE_HEIGHT))
-    }
-
-    /// Index of the first leaf (entry) the tile covers.
-    pub fn start_leaf(&self) -> u64 {
-        self.index * TILE_WIDTH * self.leaves_per_hash()
+    /// Index of the first leaf (entry) the tile covers, or `None` for a
+    /// tile (allowed by the path grammar) beyond any tree of `u64` size.
+    pub fn start_leaf(&self) -> Option<u64> {
+        let shift = u32::from(self.level()) * u32::from(TILE_HEIGHT);
+        let first_hash = self.index.checked_mul(TILE_WIDTH)?;
+        let start = first_hash.checked_shl(shift)?;
+        // checked_shl only rejects shift >= 64; lost high bits mean overflow.
+        (start >> shift == first_hash).then_some(start)
     }
 
     /// Tree nodes whose hashes the tile holds, in order (hash tiles at
-    /// tree height `8 × level`; for bundles, the leaves).
-    pub fn nodes(&self) -> impl Iterator<Item = NodeId> + '_ {
+    /// tree height `8 × level`; for bundles, the leaves), or `None` for a
+    /// tile beyond any tree of `u64` size.
+    pub fn nodes(&self) -> Option<Vec<NodeId>> {
+        self.start_leaf()?;
+        // start_leaf succeeded, so the level is below 8 and the height fits.
         let level = self.level() * TILE_HEIGHT;
         let first = self.index * TILE_WIDTH;
-        (0..u64::from(self.width)).map(move |i| NodeId::new(level, first + i))
+        (0..u64::from(self.width))
+            .map(|i| first.checked_add(i).map(|index| NodeId::new(level, index)))
+            .collect()
     }
 
     /// The C2SP path, e.g. `tile/0/x001/234` or `tile/entries/005.p/7`.
@@ -379,7 +384,9 @@ pub fn tile_in_tree(level: u8, index: u64, size: u64) -> Option<Tile> {
 /// hashes: what a log serves at [`Tile::path`]. For an entry-bundle tile
 /// this returns the leaf hashes, i.e. the level 0 tile.
 pub fn read_tile_data<R: HashReader>(reader: &R, tile: &Tile) -> Result<Vec<u8>, ProofError> {
-    let nodes: Vec<NodeId> = tile.nodes().collect();
+    let nodes = tile
+        .nodes()
+        .ok_or_else(|| ProofError::TileOutOfRange { path: tile.path() })?;
     let hashes = reader
         .read_hashes(&nodes)
         .map_err(|e| ProofError::Storage(Box::new(e)))?;
@@ -747,6 +754,33 @@ mod tests {
                 assert_eq!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn tiles_beyond_any_tree_are_errors_not_panics() {
+        let store = MemoryHashStore::from_leaf_hashes([leaf_hash(b"a")]);
+        for path in [
+            "tile/63/000",
+            "tile/8/000",
+            "tile/7/001",
+            "tile/0/x018/x446/x744/x073/x709/x551/615",
+        ] {
+            let tile = Tile::parse(path).unwrap();
+            assert_eq!(tile.start_leaf(), None, "{path}");
+            assert!(matches!(
+                read_tile_data(&store, &tile),
+                Err(ProofError::TileOutOfRange { .. })
+            ));
+        }
+        assert_eq!(Tile::parse("tile/7/000").unwrap().start_leaf(), Some(0));
+        assert_eq!(
+            Tile::parse("tile/1/002").unwrap().start_leaf(),
+            Some(2 * 65_536)
+        );
+        assert_eq!(
+            Tile::parse("tile/entries/003").unwrap().start_leaf(),
+            Some(768)
+        );
     }
 
     #[test]

@@ -72,7 +72,7 @@ fn write_log(dir: &Path) -> u64 {
         for tile in tiles::tiles_for_size(size) {
             let data = match tile.kind {
                 TileKind::Entries => {
-                    let start = tile.start_leaf() as usize;
+                    let start = tile.start_leaf().unwrap() as usize;
                     tiles::encode_bundle(&entries[start..start + usize::from(tile.width)]).unwrap()
                 }
                 TileKind::Hashes { .. } => tiles::read_tile_data(&store, &tile).unwrap(),
