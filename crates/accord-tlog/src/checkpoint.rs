@@ -208,6 +208,19 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_checkpoint_round_trips(
+            origin in "[a-z0-9./-]{1,40}",
+            size in proptest::prelude::any::<u64>(),
+            root in proptest::prelude::any::<[u8; 32]>(),
+            extensions in proptest::collection::vec("[ -~]{1,30}", 0..3),
+        ) {
+            let cp = Checkpoint { origin, size, root: Hash(root), extensions };
+            proptest::prop_assert_eq!(Checkpoint::parse_text(&cp.to_text()).unwrap(), cp);
+        }
+    }
+
     #[test]
     fn sign_and_open() {
         let signer = Signer::from_seed("accord.example/log", &[5; 32]).unwrap();

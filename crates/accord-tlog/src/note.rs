@@ -712,6 +712,29 @@ mod tests {
         assert!(Signer::new("has+plus", SigningKey::from_bytes(&[1; 32])).is_err());
     }
 
+    proptest::proptest! {
+        #[test]
+        fn signed_notes_round_trip(text in "([^\\x00-\\x1f]{1,20}\n){1,4}", names in proptest::collection::vec("[a-z./]{1,12}", 1..4)) {
+            let mut note = Note::new(&text).unwrap();
+            let signers: Vec<Signer> = names.iter().enumerate().map(|(i, n)| signer(n, i as u8)).collect();
+            for s in &signers {
+                note.sign(s).unwrap();
+            }
+            let msg = note.to_string();
+            proptest::prop_assert_eq!(Note::parse(&msg).unwrap(), note.clone());
+            let verifiers: Vec<Verifier> = signers.iter().map(Signer::verifier).collect();
+            // Repeated names with different seeds are distinct keys; keep the first of each.
+            let mut unique: Vec<Verifier> = Vec::new();
+            for v in verifiers {
+                if !unique.iter().any(|u| u.name() == v.name() && u.key_id() == v.key_id()) {
+                    unique.push(v);
+                }
+            }
+            let opened = Note::open(msg.as_bytes(), &unique).unwrap();
+            proptest::prop_assert_eq!(opened.text, text);
+        }
+    }
+
     #[test]
     fn too_many_signatures_are_refused() {
         let mut msg = String::from("text\n\n");

@@ -756,6 +756,21 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_tile_path_round_trips(level in 0u8..=63, index in proptest::prelude::any::<u64>(), width in 1u64..=256, entries in proptest::prelude::any::<bool>()) {
+            let tile = if entries { Tile::entries(index, width) } else { Tile::hashes(level, index, width) }.unwrap();
+            proptest::prop_assert_eq!(Tile::parse(&tile.path()).unwrap(), tile);
+        }
+
+        #[test]
+        fn any_bundle_round_trips(entries in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300), 0..20)) {
+            let data = encode_bundle(&entries).unwrap();
+            let decoded: Vec<Vec<u8>> = decode_bundle(&data).unwrap().into_iter().map(<[u8]>::to_vec).collect();
+            proptest::prop_assert_eq!(decoded, entries);
+        }
+    }
+
     #[test]
     fn tiles_beyond_any_tree_are_errors_not_panics() {
         let store = MemoryHashStore::from_leaf_hashes([leaf_hash(b"a")]);
