@@ -10,6 +10,8 @@
 //!   tiles, or a tile-only store, pays);
 //! - `consistency/generate+verify`: between a pseudo-random older size and
 //!   10M;
+//! - `append/append_nodes_1000_at_10M`: the nodes a batch of 1,000 appends
+//!   creates on a 10M tree (what a store computes per group commit);
 //! - `root/stored`: tree head at 10M from stored nodes;
 //! - `root/from_leaves_1M`: tree head recomputed from 1M leaf hashes.
 //!
@@ -89,6 +91,15 @@ fn bench(c: &mut Criterion) {
             let proof = merkle::consistency_proof(&store, old, SIZE).unwrap();
             proof.verify(&roots[&old], &root).unwrap();
         })
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("append");
+    let batch: Vec<Hash> = (SIZE..SIZE + 1000)
+        .map(|i| leaf_hash(&i.to_le_bytes()))
+        .collect();
+    g.bench_function("append_nodes_1000_at_10M", |b| {
+        b.iter(|| merkle::append_nodes(&store, SIZE, black_box(&batch)).unwrap())
     });
     g.finish();
 

@@ -713,6 +713,83 @@ pub fn verify_consistency_raw<B: AsRef<[u8]>>(
     verify_consistency(old, new, &proof, &old_root, &new_root)
 }
 
+/// The complete-subtree nodes that appending `leaves` to a stored tree of
+/// `size` leaves creates, leaves included, level by level: what a store
+/// writes for one batch of appends.
+///
+/// Reads at most one existing node per level (the left siblings on the
+/// right edge of the old tree), in one batched call.
+pub fn append_nodes<R: HashReader>(
+    reader: &R,
+    size: u64,
+    leaves: &[Hash],
+) -> Result<Vec<(NodeId, Hash)>, ProofError> {
+    let new_size = size + leaves.len() as u64;
+    // Old nodes that become left children of new parents: at level l, if
+    // the old tree ends with an unpaired node and a new parent appears.
+    let mut needed = Vec::new();
+    for level in 0..63u8 {
+        let old_count = size >> level;
+        if old_count == 0 {
+            break;
+        }
+        if old_count & 1 == 1 && (new_size >> (level + 1)) > (size >> (level + 1)) {
+            needed.push(NodeId::new(level, old_count - 1));
+        }
+    }
+    let old_hashes = reader
+        .read_hashes(&needed)
+        .map_err(|e| ProofError::Storage(Box::new(e)))?;
+    if old_hashes.len() != needed.len() {
+        return Err(ProofError::ShortRead {
+            asked: needed.len(),
+            got: old_hashes.len(),
+        });
+    }
+
+    let mut out: Vec<(NodeId, Hash)> = Vec::with_capacity(leaves.len() * 2);
+    let mut current: Vec<Hash> = leaves.to_vec();
+    let mut first = size;
+    let mut level = 0u8;
+    while !current.is_empty() {
+        out.extend(
+            current
+                .iter()
+                .enumerate()
+                .map(|(i, h)| (NodeId::new(level, first + i as u64), *h)),
+        );
+        // Pair this level's nodes (with the stored left sibling if the
+        // first new node is a right child) into the next level.
+        let mut row = Vec::with_capacity(current.len() + 1);
+        let mut start = first;
+        if first & 1 == 1 {
+            let left = needed
+                .iter()
+                .position(|n| n.level == level)
+                .map(|i| old_hashes[i]);
+            match left {
+                Some(left) => {
+                    row.push(left);
+                    start -= 1;
+                }
+                None => {
+                    // No parent completes at this level: drop the orphan.
+                    current.remove(0);
+                    start += 1;
+                }
+            }
+        }
+        row.extend(current);
+        current = row
+            .chunks_exact(2)
+            .map(|pair| node_hash(&pair[0], &pair[1]))
+            .collect();
+        first = start / 2;
+        level += 1;
+    }
+    Ok(out)
+}
+
 /// A node the store was asked for but does not hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{node} is not stored (tree has {size} leaves)")]
@@ -943,6 +1020,26 @@ mod tests {
             // A prefix of the stored tree too.
             let m = seed % (n + 1);
             prop_assert_eq!(root(&store, m).unwrap(), naive_root(&l[..m as usize]));
+        }
+
+        #[test]
+        fn append_nodes_matches_memory_store(old in 0u64..600, added in 0u64..300) {
+            let l = leaves(old + added);
+            let before = MemoryHashStore::from_leaf_hashes(l[..old as usize].iter().copied());
+            let after = MemoryHashStore::from_leaf_hashes(l.iter().copied());
+            let nodes = append_nodes(&before, old, &l[old as usize..]).unwrap();
+            // Exactly the nodes the grown tree has and the old one lacks.
+            let mut expected = Vec::new();
+            for level in 0..20u8 {
+                for index in (old >> level)..((old + added) >> level) {
+                    let node = NodeId::new(level, index);
+                    expected.push((node, after.get(node).unwrap()));
+                }
+            }
+            let mut got = nodes.clone();
+            got.sort_by_key(|(n, _)| *n);
+            expected.sort_by_key(|(n, _)| *n);
+            prop_assert_eq!(got, expected);
         }
 
         #[test]
