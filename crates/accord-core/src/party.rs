@@ -124,7 +124,7 @@ pub struct Party {
 /// Where a party stands on the accord at a given date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum SupportStatus {
     /// Supports the accord.
     Supporter,
@@ -146,6 +146,19 @@ impl SupportStatus {
 }
 
 impl Party {
+    /// A state the record names that is not in the registry: no support, no absence on record.
+    /// Scorecards use it so that every state in the record has one.
+    pub fn unregistered_state(code: CountryCode) -> Party {
+        Party {
+            id: code.to_string(),
+            name: code.name().to_owned(),
+            kind: PartyKind::State,
+            country: Some(code),
+            support: None,
+            absent_at_launch: None,
+        }
+    }
+
     /// The party's status on `date`: a supporter from the latest day its `since` may mean.
     pub fn status_on(&self, date: Date) -> SupportStatus {
         match &self.support {

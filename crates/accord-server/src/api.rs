@@ -23,7 +23,7 @@ use accord_core::scorecard::{
     BlocView, PartyScorecard, PrincipleScorecard, bloc_view, party_scorecard, principle_scorecards,
 };
 use accord_store::write::{RecordError, record_incident};
-use accord_store::{Counts, Cursor, IncidentFilter, PageRequest};
+use accord_store::{Counts, Cursor, IncidentFilter, PageRequest, party_or_state};
 
 use crate::error::ApiError;
 use crate::json::JsonBody;
@@ -101,13 +101,16 @@ pub struct PartyView {
     /// Its support explained, honest about first-seen dates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub support_text: Option<String>,
+    /// False for a state the incident record names but the registry does not hold.
+    pub registered: bool,
 }
 
-fn party_view(p: Party) -> PartyView {
+fn party_view(p: Party, registered: bool) -> PartyView {
     PartyView {
         status: p.status_on(today()),
         support_text: p.support.as_ref().map(|s| s.since_text()),
         party: p,
+        registered,
     }
 }
 
@@ -149,20 +152,21 @@ pub async fn parties(
         .await?
         .into_iter()
         .filter(|p| kind.is_none_or(|k| p.kind.as_str() == k))
-        .map(party_view)
+        .map(|p| party_view(p, true))
         .filter(|v| status.is_none_or(|s| v.status == s))
         .collect();
     Ok(Json(views))
 }
 
-/// One party.
+/// One party; a state code the registry lacks answers as an unregistered state.
 #[utoipa::path(get, path = "/api/v1/parties/{id}", params(("id" = String, Path)),
     responses((status = 200, body = PartyView), (status = 404, description = "no such party")))]
 pub async fn party(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<PartyView>, ApiError> {
-    Ok(Json(party_view(st.store.party(&id).await?)))
+    let (party, registered) = party_or_state(st.store.as_ref(), &id).await?;
+    Ok(Json(party_view(party, registered)))
 }
 
 /// A page of incidents.
@@ -325,14 +329,14 @@ pub async fn create_incident(
         .into_response())
 }
 
-/// A party's scorecard, computed from the record.
+/// A party's scorecard, computed from the record (any state the record names has one).
 #[utoipa::path(get, path = "/api/v1/scorecards/parties/{id}", params(("id" = String, Path)),
     responses((status = 200, body = PartyScorecard), (status = 404, description = "no such party")))]
 pub async fn party_card(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<PartyScorecard>, ApiError> {
-    let party = st.store.party(&id).await?;
+    let (party, _) = party_or_state(st.store.as_ref(), &id).await?;
     let records = st.store.all_incidents().await?;
     Ok(Json(party_scorecard(&party, &records, today())))
 }

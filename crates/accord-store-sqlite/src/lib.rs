@@ -114,10 +114,24 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .map(|m| i64::from(m.version()))
         .max()
         .unwrap_or(0);
-    let applied = runner
-        .get_last_applied_migration(conn)
+    // refinery's history table exists only once a migration ran; a new file has none.
+    let has_history: bool = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
         .map_err(backend)?
-        .map(|m| i64::from(m.version()));
+        .is_some();
+    let applied = if has_history {
+        runner
+            .get_last_applied_migration(conn)
+            .map_err(backend)?
+            .map(|m| i64::from(m.version()))
+    } else {
+        None
+    };
     if let Some(found) = applied
         && found > newest_known
     {

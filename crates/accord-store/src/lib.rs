@@ -226,6 +226,23 @@ pub trait Store: Send + Sync + 'static {
     async fn counts(&self) -> Result<Counts, StoreError>;
 }
 
+/// A party by id, or, for an ISO 3166-1 alpha-2 code of a state the registry does not hold,
+/// that state as an unregistered party (flagged by the `bool`: true when registered). Every
+/// state the incident record names thereby has a scorecard.
+pub async fn party_or_state(store: &dyn Store, id: &str) -> Result<(Party, bool), StoreError> {
+    match store.party(id).await {
+        Ok(p) => Ok((p, true)),
+        Err(StoreError::NotFound { what, id }) => {
+            let is_code = id.len() == 2 && id.bytes().all(|b| b.is_ascii_uppercase());
+            match CountryCode::parse(&id) {
+                Ok(code) if is_code => Ok((Party::unregistered_state(code), false)),
+                _ => Err(StoreError::NotFound { what, id }),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,4 +262,5 @@ mod tests {
     }
 }
 
+pub mod dataset_dir;
 pub mod write;

@@ -1,0 +1,539 @@
+//! The REST API, driven through the router with `oneshot` (no socket) over a SQLite store
+//! seeded with the bundled dataset, plus one test over a real socket.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use accord_core::dataset::Dataset;
+use accord_server::{AppState, app};
+use accord_store::Store;
+use accord_store_sqlite::SqliteStore;
+
+fn bundled() -> Dataset {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    accord_store::dataset_dir::load_dataset_dir(&dir).unwrap()
+}
+
+struct Hub {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    state: AppState,
+}
+
+async fn hub() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path()).unwrap();
+    store.seed(&bundled()).await.unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let state = AppState::new(store.clone());
+    Hub {
+        _dir: dir,
+        store,
+        state,
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: String,
+    location: Option<String>,
+    body: Value,
+}
+
+impl Hub {
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let resp = app(self.state.clone()).oneshot(req).await.unwrap();
+        let status = resp.status();
+        let header_text = |name| {
+            resp.headers()
+                .get(name)
+                .map(|v: &header::HeaderValue| v.to_str().unwrap().to_owned())
+        };
+        let content_type = header_text(header::CONTENT_TYPE).unwrap_or_default();
+        let location = header_text(header::LOCATION);
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            content_type,
+            location,
+            body,
+        }
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.send(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    async fn post_json(&self, uri: &str, body: impl Into<Body>) -> Reply {
+        self.send(
+            Request::post(uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body.into())
+                .unwrap(),
+        )
+        .await
+    }
+
+    async fn incident_count(&self) -> usize {
+        self.store.counts().await.unwrap().incidents
+    }
+}
+
+fn ids(reply: &Reply) -> Vec<String> {
+    reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["incident"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Asserts a problem+json reply with `status` whose errors name `path` (when given).
+fn assert_problem(r: &Reply, status: StatusCode, path: Option<&str>) {
+    assert_eq!(r.status, status, "body: {}", r.body);
+    assert_eq!(r.content_type, "application/problem+json");
+    assert_eq!(r.body["status"], status.as_u16());
+    assert!(r.body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+    if let Some(path) = path {
+        let errors = r.body["errors"].as_array().expect("errors member");
+        assert!(
+            errors.iter().any(|e| e["path"] == path),
+            "no error at {path}: {}",
+            r.body
+        );
+    }
+}
+
+fn new_incident() -> Value {
+    json!({
+        "id": "test-grid-intrusion-2026",
+        "title": "Test grid intrusion",
+        "summary": "A utility's control network was reached by a state-linked group.",
+        "dates": {"discovered": {"date": "2026-03", "source": {"as_of": "2026-11", "verification": "unverified"}}},
+        "victims": [{"name": "A regional utility", "country": "FI", "sector": "energy",
+                     "source": {"url": "https://example.org/report", "as_of": "2026-11", "verification": "secondary"}}],
+        "initiators": [{"name": "Group X", "kind": "state-sponsored", "state_nexus": "KP",
+                        "source": {"as_of": "2026-11", "verification": "unverified"}}]
+    })
+}
+
+#[tokio::test]
+async fn healthz_reports_counts() {
+    let h = hub().await;
+    let r = h.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "ok");
+    assert!(r.body["counts"]["incidents"].as_u64().unwrap() >= 15);
+}
+
+#[tokio::test]
+async fn accord_and_principles() {
+    let h = hub().await;
+    let r = h.get("/api/v1/accord").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["id"], "paris-call");
+    assert_eq!(r.body["launched"], "2018-11-12");
+    assert_eq!(r.body["principles"].as_array().unwrap().len(), 9);
+    let p = h.get("/api/v1/principles").await;
+    assert_eq!(p.body[7]["id"], "P8");
+    assert!(p.body[0]["source"]["verification"].is_string());
+}
+
+#[tokio::test]
+async fn parties_and_filters() {
+    let h = hub().await;
+    let all = h.get("/api/v1/parties").await;
+    assert_eq!(all.status, StatusCode::OK);
+    let states = h.get("/api/v1/parties?kind=state&status=supporter").await;
+    let states = states.body.as_array().unwrap();
+    // 81 states from the official site's data; the US among them, joined 2021-11-10.
+    assert_eq!(states.len(), 81);
+    assert!(
+        states
+            .iter()
+            .all(|p| p["kind"] == "state" && p["status"] == "supporter")
+    );
+    let non = h
+        .get("/api/v1/parties?kind=state&status=non-supporter")
+        .await;
+    let non: Vec<&str> = non
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for id in ["RU", "CN", "IR", "KP"] {
+        assert!(
+            non.contains(&id),
+            "{id} missing from non-supporters: {non:?}"
+        );
+    }
+    let fr = h.get("/api/v1/parties/FR").await;
+    assert_eq!(fr.body["status"], "supporter");
+    assert!(
+        fr.body["support_text"]
+            .as_str()
+            .unwrap()
+            .contains("may have joined earlier")
+    );
+    assert_problem(
+        &h.get("/api/v1/parties/XX").await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    assert_problem(
+        &h.get("/api/v1/parties?kind=planet").await,
+        StatusCode::BAD_REQUEST,
+        Some("kind"),
+    );
+}
+
+#[tokio::test]
+async fn incident_filters() {
+    let h = hub().await;
+    let cases: &[(&str, &str)] = &[
+        ("principle=P3", "dnc-us-election-2016"),
+        ("country=UA", "ukraine-power-grid-2015"),
+        ("sector=energy", "colonial-pipeline-2021"),
+        ("year=2017", "notpetya-2017"),
+        ("party=RU", "notpetya-2017"),
+        ("party=KP&year=2017", "wannacry-2017"),
+    ];
+    for (query, expected) in cases {
+        let r = h.get(&format!("/api/v1/incidents?{query}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{query}");
+        let got = ids(&r);
+        assert!(got.contains(&expected.to_string()), "{query}: {got:?}");
+        let all = h.get("/api/v1/incidents?limit=500").await;
+        assert!(
+            got.len() < ids(&all).len(),
+            "{query} did not narrow the list"
+        );
+    }
+    // Every returned incident satisfies the filter.
+    let r = h.get("/api/v1/incidents?year=2017").await;
+    for item in r.body["items"].as_array().unwrap() {
+        let dates = &item["incident"]["dates"];
+        let d = ["start", "discovered", "disclosed"]
+            .iter()
+            .find_map(|k| dates[k]["date"].as_str())
+            .unwrap();
+        assert!(d.starts_with("2017"), "{d}");
+    }
+}
+
+#[tokio::test]
+async fn cursor_pagination_visits_every_incident_once() {
+    let h = hub().await;
+    let total = h.incident_count().await;
+    let mut seen = Vec::new();
+    let mut uri = "/api/v1/incidents?limit=5".to_owned();
+    loop {
+        let r = h.get(&uri).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let page = ids(&r);
+        assert!(page.len() <= 5);
+        seen.extend(page);
+        match r.body["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/incidents?limit=5&cursor={next}"),
+            None => break,
+        }
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "an incident appeared twice");
+    assert_eq!(seen.len(), total);
+}
+
+#[tokio::test]
+async fn bad_query_parameters_are_named() {
+    let h = hub().await;
+    for (query, field) in [
+        ("year=20x7", "year"),
+        ("principle=P99x", "principle"),
+        ("country=XX", "country"),
+        ("sector=space", "sector"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("cursor=not-a-cursor", "cursor"),
+        ("colour=red", "colour"),
+    ] {
+        let r = h.get(&format!("/api/v1/incidents?{query}")).await;
+        assert_problem(&r, StatusCode::BAD_REQUEST, Some(field));
+    }
+}
+
+#[tokio::test]
+async fn incident_by_id() {
+    let h = hub().await;
+    let r = h.get("/api/v1/incidents/notpetya-2017").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["incident"]["id"], "notpetya-2017");
+    let suggested = r.body["suggested_principles"].as_array().unwrap();
+    assert!(!suggested.is_empty());
+    assert!(
+        suggested
+            .iter()
+            .all(|s| s["reason"].as_str().is_some_and(|r| !r.contains('{')))
+    );
+    assert_problem(
+        &h.get("/api/v1/incidents/nope").await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+}
+
+#[tokio::test]
+async fn post_records_an_incident_with_suggestions() {
+    let h = hub().await;
+    let before = h.incident_count().await;
+    let r = h
+        .post_json("/api/v1/incidents", new_incident().to_string())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(
+        r.location.as_deref(),
+        Some("/api/v1/incidents/test-grid-intrusion-2026")
+    );
+    let reasons: Vec<&str> = r.body["suggested_principles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("energy")), "{reasons:?}");
+    assert_eq!(h.incident_count().await, before + 1);
+    let back = h.get("/api/v1/incidents/test-grid-intrusion-2026").await;
+    assert_eq!(back.status, StatusCode::OK);
+    // The new incident shows on the scorecard of the state it is linked to.
+    let kp = h.get("/api/v1/scorecards/parties/KP").await;
+    let lines = kp.body["as_initiator"]["incidents"].as_array().unwrap();
+    assert!(lines.iter().any(|l| l["id"] == "test-grid-intrusion-2026"));
+    // A second POST with the same id conflicts and writes nothing.
+    let again = h
+        .post_json("/api/v1/incidents", new_incident().to_string())
+        .await;
+    assert_problem(&again, StatusCode::CONFLICT, None);
+    assert_eq!(h.incident_count().await, before + 1);
+}
+
+#[tokio::test]
+async fn bad_bodies_are_refused_and_nothing_is_written() {
+    let h = hub().await;
+    let before = h.incident_count().await;
+    let incident_before = h.get("/api/v1/incidents?limit=500").await.body;
+
+    let r = h.post_json("/api/v1/incidents", "{\"id\": \"x\", ").await;
+    assert_problem(&r, StatusCode::BAD_REQUEST, None);
+
+    let mut bad_country = new_incident();
+    bad_country["victims"][0]["country"] = json!("XX");
+    let r = h
+        .post_json("/api/v1/incidents", bad_country.to_string())
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("victims[0].country"),
+    );
+    assert_eq!(r.body["errors"][0]["pointer"], "/victims/0/country");
+
+    let mut missing = new_incident();
+    missing.as_object_mut().unwrap().remove("title");
+    let r = h.post_json("/api/v1/incidents", missing.to_string()).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("title"));
+
+    let mut wrong_type = new_incident();
+    wrong_type["victims"] = json!("many");
+    let r = h
+        .post_json("/api/v1/incidents", wrong_type.to_string())
+        .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("victims"));
+
+    let mut unknown_party = new_incident();
+    unknown_party["victims"][0]["party"] = json!("no-such-party");
+    let r = h
+        .post_json("/api/v1/incidents", unknown_party.to_string())
+        .await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("victims[0].party"),
+    );
+
+    // Several semantic problems are reported together.
+    let mut several = new_incident();
+    several["id"] = json!("Bad Id");
+    several["summary"] = json!(" ");
+    several["dates"]["disclosed"] =
+        json!({"date": "2020-01-01", "source": {"as_of": "2026-11", "verification": "unverified"}});
+    let r = h.post_json("/api/v1/incidents", several.to_string()).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("id"));
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("summary"));
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("dates.disclosed"),
+    );
+
+    let oversize = format!(
+        "{{\"id\": \"{}\"}}",
+        "a".repeat(accord_server::DEFAULT_BODY_LIMIT + 1)
+    );
+    let r = h.post_json("/api/v1/incidents", oversize).await;
+    assert_problem(&r, StatusCode::PAYLOAD_TOO_LARGE, None);
+
+    let r = h
+        .send(
+            Request::post("/api/v1/incidents")
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from(new_incident().to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, None);
+
+    assert_eq!(h.incident_count().await, before);
+    assert_eq!(
+        h.get("/api/v1/incidents?limit=500").await.body,
+        incident_before
+    );
+}
+
+#[tokio::test]
+async fn scorecards_are_computed_from_the_record() {
+    let h = hub().await;
+    let ru = h.get("/api/v1/scorecards/parties/RU").await;
+    assert_eq!(ru.status, StatusCode::OK);
+    assert_eq!(ru.body["status"], "non-supporter");
+    assert_eq!(ru.body["absent_at_launch"], true);
+    let lines = ru.body["as_initiator"]["incidents"].as_array().unwrap();
+    let notpetya = lines
+        .iter()
+        .find(|l| l["id"] == "notpetya-2017")
+        .expect("NotPetya on RU's card");
+    assert!(
+        !notpetya["bases"].as_array().unwrap().is_empty(),
+        "attribution bases shown"
+    );
+    assert_eq!(
+        ru.body["as_initiator"]["total"].as_u64().unwrap() as usize,
+        lines.len()
+    );
+
+    // Ukraine is not in the registry, but the record names it: it still has a scorecard.
+    let ua = h.get("/api/v1/scorecards/parties/UA").await;
+    assert_eq!(ua.status, StatusCode::OK, "{}", ua.body);
+    assert_eq!(h.get("/api/v1/parties/UA").await.body["registered"], false);
+    assert_eq!(h.get("/api/v1/parties/FR").await.body["registered"], true);
+    let suffered: Vec<&str> = ua.body["as_victim"]["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        suffered.contains(&"ukraine-power-grid-2015"),
+        "{suffered:?}"
+    );
+
+    let principles = h.get("/api/v1/scorecards/principles").await;
+    let cards = principles.body.as_array().unwrap();
+    assert_eq!(cards.len(), 9);
+    let p1 = &cards[0];
+    let per_year: u64 = p1["by_year"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert!(p1["total"].as_u64().unwrap() >= per_year.min(1));
+
+    let blocs = h.get("/api/v1/scorecards/blocs").await;
+    assert_eq!(blocs.status, StatusCode::OK);
+    let non: Vec<&str> = blocs.body["non_supporters"]["states_linked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(non.contains(&"RU") && non.contains(&"KP"), "{non:?}");
+
+    assert_problem(
+        &h.get("/api/v1/scorecards/parties/nobody").await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_route() {
+    let h = hub().await;
+    let r = h.get("/api/v1/openapi.json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = r.body["paths"].as_object().unwrap();
+    for p in [
+        "/healthz",
+        "/api/v1/accord",
+        "/api/v1/principles",
+        "/api/v1/parties",
+        "/api/v1/parties/{id}",
+        "/api/v1/incidents",
+        "/api/v1/incidents/{id}",
+        "/api/v1/scorecards/parties/{id}",
+        "/api/v1/scorecards/principles",
+        "/api/v1/scorecards/blocs",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+    assert!(paths["/api/v1/incidents"]["post"].is_object());
+    assert!(r.body["components"]["schemas"]["Incident"].is_object());
+}
+
+#[tokio::test]
+async fn over_a_real_socket() {
+    let h = hub().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(axum::serve(listener, app(h.state.clone())).into_future());
+    let client = reqwest::Client::new();
+    let health: Value = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    let resp = client
+        .post(format!("http://{addr}/api/v1/incidents"))
+        .json(&new_incident())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::CREATED);
+    let resp = client
+        .post(format!("http://{addr}/api/v1/incidents"))
+        .header("content-type", "application/json")
+        .body("[")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::BAD_REQUEST);
+    assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    server.abort();
+}
