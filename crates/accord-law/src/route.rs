@@ -277,7 +277,7 @@ fn connects<'d>(
         EntryRule::Fixed { date } => {
             let about = Cow::Owned(format!(
                 "{} {} from {date}",
-                inst.short_name,
+                sentence(&inst.short_name),
                 in_force_phrase(inst)
             ));
             let fact = FactUse {
@@ -299,7 +299,10 @@ fn connects<'d>(
             let general = inst.general_entry_into_force();
             match general {
                 Some(g) if q.on >= g => facts.push(FactUse {
-                    about: Cow::Owned(format!("{} in force from {g}", inst.short_name)),
+                    about: Cow::Owned(format!(
+                        "{} is in force from {g}",
+                        sentence(&inst.short_name)
+                    )),
                     source: &eif.source,
                 }),
                 _ => {
@@ -494,7 +497,7 @@ fn bound<'d>(
                 party.in_force.or(party.ratified),
             ) {
                 (EntryRule::Always, _) => format!("{name} can make and receive requests"),
-                (_, Some(_)) => format!("{name} bound by {} from {from}", inst.short_name),
+                (_, Some(_)) => format!("{name} is bound by {} from {from}", inst.short_name),
                 (_, None) => format!("{name} is a party to {}", inst.short_name),
             };
             Ok(fact(about))

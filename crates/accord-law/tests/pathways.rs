@@ -65,7 +65,7 @@ const CASES: &[Case] = &[
         extra: NONE,
         expect: &[Unverified(
             "budapest",
-            "United States bound by the Budapest Convention from 2007-01-01",
+            "United States is bound by the Budapest Convention from 2007-01-01",
         )],
     },
     Case {
