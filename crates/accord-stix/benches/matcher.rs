@@ -102,6 +102,7 @@ fn bench_matcher(c: &mut Criterion) {
     group.sample_size(10);
     for n in [1_000u64, 100_000] {
         let ind = indicators(n);
+        group.throughput(Throughput::Elements(n));
         group.bench_with_input(BenchmarkId::new("compile", n), &ind, |b, ind| {
             b.iter(|| Matcher::compile(black_box(ind)).expect("compiles"))
         });

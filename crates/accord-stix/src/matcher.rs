@@ -3,15 +3,16 @@
 //! Evaluating every indicator against every observation costs
 //! indicators × observations; a CSIRT holds hundreds of thousands of
 //! indicators. Most of them are, or contain, an equality on one property
-//! (`[file:hashes.'SHA-256' = '…']`, `[domain-name:value IN (…)]`) or an
-//! address range (`[ipv4-addr:value ISSUBSET '…/24']`). The [`Matcher`]
-//! extracts from each pattern an *anchor*: a set of (object path, value)
-//! keys or address ranges of which at least one must hold in some
-//! observation for the pattern to match at all. Anchors go into a hash index
-//! per object path and a prefix trie per path for ranges. Matching an
-//! observation then costs one lookup per value on an indexed path, plus a
-//! full evaluation only for the candidates the index returns and for the
-//! (few) indicators without an anchor.
+//! (`[file:hashes.'SHA-256' = '…']`, `[domain-name:value IN (…)]`), an
+//! address range (`[ipv4-addr:value ISSUBSET '…/24']`) or a `LIKE` with a
+//! literal part (`[url:value LIKE '%/wp-admin/%']`). The [`Matcher`]
+//! extracts from each pattern an *anchor*: a set of conditions on (object
+//! path, value) of which at least one must hold in some observation for the
+//! pattern to match at all. Anchors go into, per object path, a hash index
+//! for equality, a prefix trie for ranges and one Aho-Corasick automaton for
+//! all `LIKE` literals. Matching an observation then costs one lookup per
+//! value on an indexed path, plus a full evaluation only for the candidates
+//! the index returns and for the (few) indicators without an anchor.
 //!
 //! Anchors are sound by construction: a pattern matches only if one of its
 //! observation expressions' comparison expressions holds, and for
@@ -24,6 +25,7 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::AhoCorasick;
 use prefix_trie::joint::JointPrefixMap;
 use serde_json::Value;
 
@@ -100,9 +102,25 @@ impl Key {
 /// One anchor alternative.
 #[derive(Debug, Clone)]
 enum Anchor {
+    /// The value equals the key.
     Equal(ObjectPath, Key),
+    /// The value is an address or range inside this range.
     Within(ObjectPath, ipnet::IpNet),
+    /// The value is a string containing this literal.
+    Contains(ObjectPath, Box<str>),
 }
+
+impl Anchor {
+    fn path(&self) -> &ObjectPath {
+        match self {
+            Anchor::Equal(p, _) | Anchor::Within(p, _) | Anchor::Contains(p, _) => p,
+        }
+    }
+}
+
+/// Shortest `LIKE` literal worth indexing: shorter ones occur in too many
+/// values to narrow anything down.
+const MIN_LIKE_LITERAL: usize = 3;
 
 /// The index for one object path.
 #[derive(Default)]
@@ -110,6 +128,11 @@ struct PathIndex {
     strings: HashMap<Box<str>, Vec<u32>>,
     others: HashMap<Key, Vec<u32>>,
     ranges: JointPrefixMap<ipnet::IpNet, Vec<u32>>,
+    /// `LIKE` literals and their indicators, while compiling.
+    literals: HashMap<Box<str>, Vec<u32>>,
+    /// The automaton over `literal_ids`' literals, once compiled.
+    contains: Option<AhoCorasick>,
+    literal_ids: Vec<Vec<u32>>,
 }
 
 struct Entry {
@@ -159,9 +182,7 @@ impl Matcher {
             match observation_anchors(&pattern.observation) {
                 Some(anchors) => {
                     for anchor in anchors {
-                        let path = match &anchor {
-                            Anchor::Equal(p, _) | Anchor::Within(p, _) => p.clone(),
-                        };
+                        let path = anchor.path().clone();
                         let next_id = matcher.paths.len();
                         let id = *path_ids.entry(path.clone()).or_insert(next_id);
                         if id == next_id {
@@ -175,6 +196,9 @@ impl Matcher {
                             Anchor::Equal(_, key) => index.others.entry(key).or_default().push(n),
                             Anchor::Within(_, net) => {
                                 index.ranges.entry(net.trunc()).or_default().push(n);
+                            }
+                            Anchor::Contains(_, literal) => {
+                                index.literals.entry(literal).or_default().push(n);
                             }
                         }
                     }
@@ -192,6 +216,9 @@ impl Matcher {
                 valid_until: indicator.valid_until,
                 simple,
             }));
+        }
+        for (_, index) in &mut matcher.paths {
+            index.build_automaton();
         }
         Ok(matcher)
     }
@@ -251,10 +278,70 @@ impl Matcher {
     }
 }
 
+impl Matcher {
+    /// Matches many independent batches (e.g. one per `observed-data`, or
+    /// one per time window) on up to `threads` threads; the result has one
+    /// entry per batch, in order. Pure `std` threads, no runtime.
+    pub fn match_batches(&self, batches: &[&[Observation]], threads: usize) -> Vec<Vec<Sighting>> {
+        let threads = threads.clamp(1, batches.len().max(1));
+        if threads == 1 {
+            return batches.iter().map(|b| self.match_observations(b)).collect();
+        }
+        let chunk = batches.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = batches
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|b| self.match_observations(b))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                // A worker only panics on a bug; re-raise it in the caller.
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+}
+
 impl PathIndex {
+    fn build_automaton(&mut self) {
+        if self.literals.is_empty() {
+            return;
+        }
+        let (literals, ids): (Vec<Box<str>>, Vec<Vec<u32>>) = self.literals.drain().unzip();
+        // Building only fails beyond internal size limits; the indicators
+        // then fall back to "always a candidate", which stays correct.
+        match AhoCorasick::new(literals.iter().map(|l| l.as_bytes())) {
+            Ok(ac) => {
+                self.contains = Some(ac);
+                self.literal_ids = ids;
+            }
+            Err(_) => self.literal_ids = vec![ids.into_iter().flatten().collect()],
+        }
+    }
+
     fn lookup(&self, value: &Value, found: &mut impl FnMut(u32)) {
         let hits = match value {
             Value::String(s) => {
+                match &self.contains {
+                    Some(ac) => {
+                        for m in ac.find_overlapping_iter(s.as_str()) {
+                            if let Some(ids) = self.literal_ids.get(m.pattern().as_usize()) {
+                                ids.iter().copied().for_each(&mut *found);
+                            }
+                        }
+                    }
+                    None => {
+                        for ids in &self.literal_ids {
+                            ids.iter().copied().for_each(&mut *found);
+                        }
+                    }
+                }
                 if !self.ranges.is_empty()
                     && let Some(net) = parse_ip_network(s)
                 {
@@ -348,6 +435,9 @@ fn comparison_anchors(expr: &ComparisonExpression) -> Option<Vec<Anchor>> {
             (ComparisonOperator::IsSubset, Constant::String(s)) => {
                 parse_ip_network(s).map(|net| vec![Anchor::Within(path.clone(), net)])
             }
+            (ComparisonOperator::Like, Constant::String(s)) => {
+                longest_like_literal(s).map(|lit| vec![Anchor::Contains(path.clone(), lit.into())])
+            }
             _ => None,
         },
         ComparisonExpression::Comparison(_) | ComparisonExpression::Exists(_) => None,
@@ -362,6 +452,14 @@ fn comparison_anchors(expr: &ComparisonExpression) -> Option<Vec<Anchor>> {
             Some(all)
         }
     }
+}
+
+/// The longest run of a LIKE expression without wildcards (`%`, `_`), if
+/// it is long enough to index: every matching value contains it.
+fn longest_like_literal(like: &str) -> Option<&str> {
+    like.split(['%', '_'])
+        .max_by_key(|part| part.chars().count())
+        .filter(|part| part.chars().count() >= MIN_LIKE_LITERAL)
 }
 
 #[cfg(test)]
@@ -407,6 +505,11 @@ mod tests {
                 "[domain-name:value = 'evil.example'] AND [ipv4-addr:value = '203.0.113.1']",
             ),
             indicator(5, "[network-traffic:dst_port = 4444.0]"),
+            indicator(6, "[url:value LIKE '%/wp-admin/%.php']"),
+            indicator(
+                7,
+                "[url:value LIKE 'http://_.cn/%' OR domain-name:value = 'x.example']",
+            ),
         ]
     }
 
@@ -428,11 +531,9 @@ mod tests {
     fn index_agrees_with_brute_force() {
         let indicators = patterns();
         let matcher = Matcher::compile(&indicators).expect("compiles");
-        assert_eq!(
-            matcher.unanchored_count(),
-            1,
-            "only `file:size > 100` lacks an anchor"
-        );
+        // Only `file:size > 100` has no anchor: `LIKE 'http://_.cn/%'` has the
+        // literal `http://`, long enough to index.
+        assert_eq!(matcher.unanchored_count(), 1);
         let inputs = vec![
             vec![observation(
                 T,
@@ -474,6 +575,35 @@ mod tests {
                 .collect();
             assert_eq!(got, brute_force(&indicators, &obs), "{obs:?}");
         }
+    }
+
+    #[test]
+    fn batches_in_parallel_match_one_by_one() {
+        let matcher = Matcher::compile(&patterns()).expect("compiles");
+        let batches: Vec<Vec<Observation>> = (0..37)
+            .map(|i| {
+                let value = if i % 3 == 0 {
+                    "evil.example"
+                } else {
+                    "good.example"
+                };
+                vec![observation(
+                    T,
+                    vec![json!({"type": "domain-name", "value": value})],
+                )]
+            })
+            .collect();
+        let refs: Vec<&[Observation]> = batches.iter().map(Vec::as_slice).collect();
+        let serial = matcher.match_batches(&refs, 1);
+        assert_eq!(matcher.match_batches(&refs, 4), serial);
+        assert_eq!(serial.iter().filter(|s| !s.is_empty()).count(), 13);
+    }
+
+    #[test]
+    fn like_literals() {
+        assert_eq!(longest_like_literal("%/wp-admin/%.php"), Some("/wp-admin/"));
+        assert_eq!(longest_like_literal("a%b_c"), None);
+        assert_eq!(longest_like_literal("exact"), Some("exact"));
     }
 
     #[test]
