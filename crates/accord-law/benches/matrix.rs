@@ -51,7 +51,16 @@ fn matrix(c: &mut Criterion) {
             })
         },
     );
-    // The cell a dashboard colours: only the fastest pathway is kept.
+    // The dashboard's matrix: the same answers, keeping the fastest production pathway.
+    group.bench_function("matrix() for one category (content)", |b| {
+        b.iter(|| {
+            black_box(
+                accord_law::matrix::matrix(&dataset, &states, DataCategory::Content, false, on)
+                    .cells
+                    .len(),
+            )
+        })
+    });
     group.bench_function("one answer FR->US subscriber", |b| {
         let q = Query::parse("FR", "US", "subscriber", false, "2026-11-29")
             .unwrap_or_else(|e| panic!("{e}"));

@@ -70,12 +70,13 @@
 //!             Budapest Convention binds the United States only from 2007-01-01");
 //! ```
 //!
-//! The three-state question is [`scenario()`]; due dates for a sent request are
-//! [`deadline::due_dates`].
+//! The three-state question is [`scenario()`]; the "who can ask whom" matrix is
+//! [`matrix::matrix`]; due dates for a sent request are [`deadline::due_dates`].
 
 pub mod dataset;
 pub mod deadline;
 pub mod load;
+pub mod matrix;
 pub mod query;
 pub mod route;
 pub mod scenario;

@@ -162,3 +162,49 @@ fn a_wrong_country_names_its_field() {
     assert!(err.to_string().starts_with("via:"), "{err}");
     assert!(err.to_string().contains("GB"), "{err}");
 }
+
+#[test]
+fn the_matrix_colours_each_pair_by_its_fastest_production_pathway() {
+    use accord_core::country::CountryCode;
+    use accord_law::matrix::matrix;
+    let dataset = real_dataset();
+    let states: Vec<CountryCode> = ["DE", "DK", "GB", "IE", "US"]
+        .iter()
+        .map(|c| CountryCode::parse(c).unwrap())
+        .collect();
+    let on = jiff::civil::date(2026, 11, 29);
+    let m = matrix(
+        &dataset,
+        &states,
+        accord_law::DataCategory::Content,
+        false,
+        on,
+    );
+    assert_eq!(m.cells.len(), 25);
+    let cell = |a: &str, b: &str| {
+        m.cell(
+            CountryCode::parse(a).unwrap(),
+            CountryCode::parse(b).unwrap(),
+        )
+        .unwrap()
+    };
+    // The diagonal is domestic.
+    assert!(cell("DE", "DE").fastest.is_none());
+    // Reg. 2023/1543 between bound Member States from 2026-08-18 (10 days).
+    assert_eq!(
+        cell("DE", "IE").fastest.as_ref().unwrap().instrument,
+        "eu-e-evidence"
+    );
+    // Denmark is not bound: Budapest MLA (Art. 31) is the fastest production route.
+    assert_eq!(
+        cell("DE", "DK").fastest.as_ref().unwrap().instrument,
+        "budapest"
+    );
+    // UK-US agreement: orders directly to the provider, content data.
+    assert_eq!(
+        cell("GB", "US").fastest.as_ref().unwrap().instrument,
+        "cloud-act-uk-us"
+    );
+    // Ireland is not a Budapest party and the UK is outside the EU: only plain MLA.
+    assert_eq!(cell("GB", "IE").fastest.as_ref().unwrap().instrument, "mla");
+}
