@@ -1,0 +1,239 @@
+//! The `accord` binary end to end: the commands users type, and a hub that keeps its record
+//! across a restart without loading the bundled data twice.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::Value;
+
+fn accord(data: &Path) -> Command {
+    let mut c = Command::cargo_bin("accord").unwrap();
+    c.arg("--data").arg(data).env("RUST_LOG", "warn");
+    c
+}
+
+fn run_json(data: &Path, args: &[&str]) -> Value {
+    let out = accord(data).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A running `accord serve`, killed when dropped (also when a test panics).
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = accord(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+
+    fn stop(mut self) {
+        // SIGTERM: the hub shuts down gracefully.
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn incident_file(dir: &Path, id: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{id}.json"));
+    let body = serde_json::json!({
+        "id": id,
+        "title": "CLI test incident",
+        "summary": "Recorded from a file.",
+        "dates": {"disclosed": {"date": "2026-05-04", "source": {"as_of": "2026-11", "verification": "unverified"}}},
+        "victims": [{"name": "A hospital", "country": "BE", "sector": "health",
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}]
+    });
+    std::fs::write(&path, body.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn principles_parties_and_incidents_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let principles = run_json(&data, &["principles", "--json"]);
+    assert_eq!(principles.as_array().unwrap().len(), 9);
+    let states = run_json(&data, &["parties", "list", "--kind", "state", "--json"]);
+    assert!(states.as_array().unwrap().len() >= 81);
+    let p8 = run_json(&data, &["incidents", "list", "--principle", "P8", "--json"]);
+    let ids: Vec<&str> = p8
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["incident"]["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"private-hackback-sony-ddos-2014"), "{ids:?}");
+    let one = run_json(&data, &["incidents", "show", "notpetya-2017", "--json"]);
+    assert_eq!(one["incident"]["id"], "notpetya-2017");
+}
+
+#[test]
+fn text_output_shows_verification_and_first_seen_caveat() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = accord(dir.path())
+        .args(["incidents", "show", "stuxnet-2010"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("unverified"), "{text}");
+    assert!(text.contains("Suggested principles"));
+    let out = accord(dir.path())
+        .args(["parties", "list"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("first seen"), "{text}");
+}
+
+#[test]
+fn add_records_a_file_and_refuses_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let good = incident_file(dir.path(), "cli-hospital-2026");
+    let out = accord(&data)
+        .args(["incidents", "add"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("suggested P1"), "{text}");
+
+    let bad = dir.path().join("bad.json");
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&good).unwrap()).unwrap();
+    v["id"] = "cli-bad-2026".into();
+    v["victims"][0]["country"] = "XX".into();
+    std::fs::write(&bad, v.to_string()).unwrap();
+    let out = accord(&data)
+        .args(["incidents", "add"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("victims[0].country") && err.contains("XX"),
+        "{err}"
+    );
+
+    let list = run_json(&data, &["incidents", "list", "--json"]);
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["incident"]["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"cli-hospital-2026"));
+    assert!(!ids.contains(&"cli-bad-2026"));
+}
+
+#[test]
+fn bad_filter_value_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = accord(dir.path())
+        .args(["incidents", "list", "--country", "UK"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("did you mean GB"), "{err}");
+}
+
+#[test]
+fn hub_keeps_its_record_across_a_restart_and_seeds_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let client = reqwest::blocking::Client::new();
+
+    let server = Server::start(&data);
+    let health: Value = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let parties = health["counts"]["parties"].as_u64().unwrap();
+    let incidents = health["counts"]["incidents"].as_u64().unwrap();
+    let body = std::fs::read_to_string(incident_file(dir.path(), "restart-test-2026")).unwrap();
+    let resp = client
+        .post(format!("{}/api/v1/incidents", server.base))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    server.stop();
+
+    let server = Server::start(&data);
+    let health: Value = client
+        .get(format!("{}/healthz", server.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        health["counts"]["parties"].as_u64().unwrap(),
+        parties,
+        "parties loaded twice"
+    );
+    assert_eq!(
+        health["counts"]["incidents"].as_u64().unwrap(),
+        incidents + 1
+    );
+    let r = client
+        .get(format!(
+            "{}/api/v1/incidents/restart-test-2026",
+            server.base
+        ))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    server.stop();
+}
