@@ -26,12 +26,29 @@
 //!    [`crate::pattern::regex`] for the remaining syntax differences (`$`
 //!    before a final newline, nested classes, `{,n}`).
 //!
+//! 5. **Unicode normalisation.** Before `LIKE` and `MATCHES` the reference
+//!    normalises both the value and the expression to NFC. Accord compares
+//!    code points as written (no normalisation library in the pure
+//!    dependency set), so a decomposed `é` in the data does not match a
+//!    precomposed one in the pattern. Equality behaves alike in both
+//!    (neither normalises).
+//! 6. **Undecodable and binary values.** The reference decodes `*_hex` and
+//!    `*_bin` properties and raises an error when one is malformed; Accord
+//!    treats such a value as matching nothing. `MATCHES` on a decoded
+//!    binary value is a byte-regex search in the reference and never
+//!    matches in Accord.
+//!
 //! # Choices shared with the reference
 //!
 //! - Comparisons joined by `AND` inside one `[...]` must hold for the same
 //!   object; `OR` may be satisfied by different objects of one observation.
 //! - A comparison on a property the object lacks is false, with or without
-//!   `NOT`; `NOT` inverts the operator for values that exist.
+//!   `NOT`; `NOT` inverts the operator for values that exist, and `!=` is
+//!   the negation of `=`, so a value of another type is "not equal"
+//!   (`file:size != '1'` holds for a numeric size). Ordering across types
+//!   is false (and `NOT >` across types is therefore true).
+//! - Strings compare with `h'…'`/`b'…'` constants and decoded binary values
+//!   code point by code point when every code point is below 256 (§9.5).
 //! - `LIKE` and `=` on strings are case-sensitive; dictionary keys such as
 //!   hash names are compared exactly (`'sha-256'` is not `'SHA-256'`).
 //! - `MATCHES` is an unanchored search; `LIKE` matches the whole value.

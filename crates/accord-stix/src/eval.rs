@@ -284,18 +284,24 @@ impl CompiledPattern {
             PathStep::Property(p) => Some(p.as_str()),
             _ => None,
         });
-        resolve(&c.path, object, obs)
-            .into_iter()
-            .any(|v| self.compare(c, v, last_property.unwrap_or_default()) != c.negated)
+        resolve(&c.path, object, obs).into_iter().any(|v| {
+            match Observed::new(v, last_property.unwrap_or_default()) {
+                Some(value) => self.compare(c, &value) != c.negated,
+                // An undecodable `*_hex`/`*_bin` value matches nothing.
+                None => false,
+            }
+        })
     }
 
-    fn compare(&self, c: &Comparison, value: &Value, property: &str) -> bool {
+    fn compare(&self, c: &Comparison, value: &Observed<'_>) -> bool {
         use ComparisonOperator as Op;
         match c.operator {
-            Op::Equal => equal(&c.value, value, property),
-            Op::NotEqual => !equal(&c.value, value, property) && comparable(&c.value, value),
+            Op::Equal => equal(&c.value, value),
+            // As in the reference, `!=` is the negation of `=` on a value that
+            // exists, so values of another type are "not equal".
+            Op::NotEqual => !equal(&c.value, value),
             Op::GreaterThan | Op::LessThan | Op::GreaterThanOrEqual | Op::LessThanOrEqual => {
-                let Some(ord) = order(value, &c.value, property) else {
+                let Some(ord) = order(value, &c.value) else {
                     return false;
                 };
                 match c.operator {
@@ -306,11 +312,12 @@ impl CompiledPattern {
                 }
             }
             Op::In => match &c.value {
-                Constant::Set(items) => items.iter().any(|k| equal(k, value, property)),
+                Constant::Set(items) => items.iter().any(|k| equal(k, value)),
                 _ => false,
             },
             Op::Like | Op::Matches => {
-                let (Constant::String(s), Value::String(v)) = (&c.value, value) else {
+                let (Constant::String(s), Observed::Json(Value::String(v))) = (&c.value, value)
+                else {
                     return false;
                 };
                 let map = if c.operator == Op::Like {
@@ -321,7 +328,8 @@ impl CompiledPattern {
                 map.get(s).is_some_and(|re| re.is_match(v.as_str()))
             }
             Op::IsSubset | Op::IsSuperset => {
-                let (Constant::String(s), Value::String(v)) = (&c.value, value) else {
+                let (Constant::String(s), Observed::Json(Value::String(v))) = (&c.value, value)
+                else {
                     return false;
                 };
                 let (Some(constant), Some(observed)) = (parse_ip_network(s), parse_ip_network(v))
@@ -334,6 +342,30 @@ impl CompiledPattern {
                     observed.contains(&constant)
                 }
             }
+        }
+    }
+}
+
+/// A value reached by an object path, with binary properties decoded:
+/// STIX 2.1 §2.2/§2.6 — `*_bin` properties hold base64, `*_hex` hex.
+enum Observed<'a> {
+    Json(&'a Value),
+    Bytes(Vec<u8>),
+}
+
+impl<'a> Observed<'a> {
+    fn new(value: &'a Value, property: &str) -> Option<Observed<'a>> {
+        match value {
+            Value::String(s) if property.ends_with("_hex") => {
+                hex::decode(s).ok().map(Observed::Bytes)
+            }
+            Value::String(s) if property.ends_with("_bin") => {
+                base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .ok()
+                    .map(Observed::Bytes)
+            }
+            v => Some(Observed::Json(v)),
         }
     }
 }
@@ -427,44 +459,39 @@ fn like_to_regex(like: &str) -> String {
     out
 }
 
-/// Bytes of a binary or hex property value: `*_hex` properties hold hex,
-/// others (`*_bin`, hashes aside) base64 (STIX 2.1 §2.2, §2.6).
-fn bytes_of(value: &str, property: &str) -> Option<Vec<u8>> {
-    if property.ends_with("_hex") {
-        hex::decode(value).ok()
-    } else {
-        base64::engine::general_purpose::STANDARD.decode(value).ok()
-    }
+/// A string as bytes when every code point is below 256, the rule STIX 2.1
+/// §9.5 gives for comparing strings with binary values.
+fn latin1(s: &str) -> Option<Vec<u8>> {
+    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
 }
 
-/// Whether a constant and a JSON value have comparable types.
-fn comparable(constant: &Constant, value: &Value) -> bool {
-    matches!(
-        (constant, value),
-        (
-            Constant::String(_) | Constant::Timestamp(_) | Constant::Hex(_) | Constant::Binary(_),
-            Value::String(_)
-        ) | (Constant::Integer(_) | Constant::Float(_), Value::Number(_))
-            | (Constant::Boolean(_), Value::Bool(_))
-    )
-}
-
-fn equal(constant: &Constant, value: &Value, property: &str) -> bool {
+fn equal(constant: &Constant, value: &Observed<'_>) -> bool {
     match (constant, value) {
-        (Constant::Boolean(a), Value::Bool(b)) => a == b,
-        _ => order(value, constant, property).is_some_and(|o| o.is_eq()),
+        (Constant::Boolean(a), Observed::Json(Value::Bool(b))) => a == b,
+        _ => order(value, constant).is_some_and(|o| o.is_eq()),
     }
 }
 
-/// Orders a property value against a constant of a compatible type.
-fn order(value: &Value, constant: &Constant, property: &str) -> Option<std::cmp::Ordering> {
-    match (value, constant) {
+/// Orders a property value against a constant of a compatible type; `None`
+/// when the types cannot be compared.
+fn order(value: &Observed<'_>, constant: &Constant) -> Option<std::cmp::Ordering> {
+    let json = match value {
+        Observed::Bytes(b) => {
+            return match constant {
+                Constant::Hex(c) | Constant::Binary(c) => Some(b.as_slice().cmp(c.as_slice())),
+                Constant::String(c) => latin1(c).map(|c| b.as_slice().cmp(c.as_slice())),
+                _ => None,
+            };
+        }
+        Observed::Json(v) => v,
+    };
+    match (json, constant) {
         (Value::String(v), Constant::String(c)) => Some(v.as_str().cmp(c.as_str())),
         (Value::String(v), Constant::Timestamp(c)) => {
             parse_stix_timestamp(v).ok().map(|t| t.cmp(c))
         }
         (Value::String(v), Constant::Hex(c) | Constant::Binary(c)) => {
-            bytes_of(v, property).map(|b| b.as_slice().cmp(c.as_slice()))
+            latin1(v).map(|b| b.as_slice().cmp(c.as_slice()))
         }
         (Value::Number(n), Constant::Integer(c)) => match n.as_i64() {
             Some(i) => Some(i.cmp(c)),
@@ -781,10 +808,25 @@ mod tests {
     #[test]
     fn hex_and_binary() {
         let o = [at(T0, vec![file()])];
+        // `*_hex` values are hex, `*_bin` values base64; both decode to bytes.
         assert!(check("[file:magic_number_hex = h'4D5A']", &o));
         assert!(check("[file:payload_bin = b'TVqQ']", &o));
         assert!(check("[file:payload_bin = h'4d5a90']", &o));
         assert!(!check("[file:payload_bin = h'4d5a91']", &o));
+        assert!(check("[file:payload_bin > h'4d']", &o));
+        // Strings compare with bytes code point by code point (all < 256).
+        assert!(check("[file:magic_number_hex = 'MZ']", &o));
+        assert!(check("[file:name = h'496e766f6963652e5044462e657865']", &o));
+        assert!(!check("[file:magic_number_hex = 'MZé€']", &o));
+    }
+
+    #[test]
+    fn type_mismatch() {
+        let o = [at(T0, vec![file()])];
+        assert!(!check("[file:size = '25536']", &o));
+        assert!(check("[file:size != '25536']", &o));
+        assert!(!check("[file:size > 'a']", &o));
+        assert!(check("[file:size NOT > 'a']", &o));
     }
 
     #[test]

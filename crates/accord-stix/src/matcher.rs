@@ -424,7 +424,7 @@ fn comparison_anchors(expr: &ComparisonExpression) -> Option<Vec<Anchor>> {
             negated: false,
             operator,
             value,
-        }) => match (operator, value) {
+        }) if !is_binary_path(path) => match (operator, value) {
             (ComparisonOperator::Equal, c) => {
                 Key::from_constant(c).map(|k| vec![Anchor::Equal(path.clone(), k)])
             }
@@ -452,6 +452,15 @@ fn comparison_anchors(expr: &ComparisonExpression) -> Option<Vec<Anchor>> {
             Some(all)
         }
     }
+}
+
+/// Whether the path ends in a `*_hex`/`*_bin` property, whose values are
+/// compared after decoding and so cannot be looked up as written.
+fn is_binary_path(path: &ObjectPath) -> bool {
+    path.steps.iter().rev().find_map(|s| match s {
+        crate::pattern::PathStep::Property(p) => Some(p.ends_with("_hex") || p.ends_with("_bin")),
+        _ => None,
+    }) == Some(true)
 }
 
 /// The longest run of a LIKE expression without wildcards (`%`, `_`), if
@@ -510,6 +519,7 @@ mod tests {
                 7,
                 "[url:value LIKE 'http://_.cn/%' OR domain-name:value = 'x.example']",
             ),
+            indicator(8, "[file:magic_number_hex = 'MZ']"),
         ]
     }
 
@@ -531,9 +541,10 @@ mod tests {
     fn index_agrees_with_brute_force() {
         let indicators = patterns();
         let matcher = Matcher::compile(&indicators).expect("compiles");
-        // Only `file:size > 100` has no anchor: `LIKE 'http://_.cn/%'` has the
-        // literal `http://`, long enough to index.
-        assert_eq!(matcher.unanchored_count(), 1);
+        // `file:size > 100` has no anchor, nor has the hex property (its
+        // values are decoded before comparing); `LIKE 'http://_.cn/%'` has
+        // the literal `http://`, long enough to index.
+        assert_eq!(matcher.unanchored_count(), 2);
         let inputs = vec![
             vec![observation(
                 T,
@@ -566,7 +577,25 @@ mod tests {
                 T,
                 vec![json!({"type": "domain-name", "value": "good.example"})],
             )],
+            vec![observation(
+                T,
+                vec![json!({"type": "url", "value": "http://a.example/wp-admin/x.php"})],
+            )],
+            vec![observation(
+                T,
+                vec![json!({"type": "url", "value": "http://a.example/wp-admin/x.js"})],
+            )],
+            vec![observation(
+                T,
+                vec![json!({"type": "url", "value": "http://a.cn/index"})],
+            )],
+            vec![observation(
+                T,
+                vec![json!({"type": "file", "magic_number_hex": "4d5a"})],
+            )],
         ];
+        // Every indicator matches at least one input, so the test is not vacuous.
+        let mut seen = std::collections::BTreeSet::new();
         for obs in inputs {
             let got: Vec<usize> = matcher
                 .match_observations(&obs)
@@ -574,7 +603,9 @@ mod tests {
                 .map(|s| s.indicator)
                 .collect();
             assert_eq!(got, brute_force(&indicators, &obs), "{obs:?}");
+            seen.extend(got);
         }
+        assert_eq!(seen.len(), indicators.len(), "matched: {seen:?}");
     }
 
     #[test]
