@@ -212,10 +212,26 @@ impl CompiledPattern {
     /// Evaluates the pattern over a set of observations; `None` if it does
     /// not match.
     pub fn matches(&self, observations: &[Observation]) -> Option<PatternMatch> {
+        let all: Vec<usize> = (0..observations.len()).collect();
+        self.matches_subset(observations, &all)
+    }
+
+    /// Like [`CompiledPattern::matches`], over only the observations whose
+    /// indexes are in `subset`; the result indexes into `observations`.
+    pub fn matches_subset(
+        &self,
+        observations: &[Observation],
+        subset: &[usize],
+    ) -> Option<PatternMatch> {
         let mut instances = Vec::new();
-        for (i, o) in observations.iter().enumerate() {
+        let mut ranges = Vec::with_capacity(subset.len());
+        for &i in subset {
+            let Some(o) = observations.get(i) else {
+                continue;
+            };
             // Counting beyond what any REPEATS could need adds nothing.
             let copies = o.number_observed.min(MAX_BINDINGS as u64);
+            let start = instances.len();
             for _ in 0..copies {
                 instances.push(Instance {
                     observation: i,
@@ -223,11 +239,13 @@ impl CompiledPattern {
                     last: o.last_observed,
                 });
             }
+            ranges.push((i, start..instances.len()));
         }
         let ctx = Ctx {
             compiled: self,
             observations,
             instances: &instances,
+            ranges: &ranges,
         };
         let bindings = ctx.bindings(&self.pattern.observation);
         let first = bindings.into_iter().next()?;
@@ -516,6 +534,8 @@ struct Ctx<'a> {
     compiled: &'a CompiledPattern,
     observations: &'a [Observation],
     instances: &'a [Instance],
+    /// Each observation taking part, with the range of its instances.
+    ranges: &'a [(usize, std::ops::Range<usize>)],
 }
 
 fn disjoint(a: &Binding, b: &Binding) -> bool {
@@ -550,16 +570,21 @@ impl Ctx<'_> {
     fn bindings(&self, expr: &ObservationExpression) -> Vec<Binding> {
         match expr {
             ObservationExpression::Simple(c) => {
+                // Evaluate each observation once; its instances all match
+                // or none does.
                 let mut out = Vec::new();
-                for (i, inst) in self.instances.iter().enumerate() {
+                for (o, range) in self.ranges {
                     if out.len() >= MAX_BINDINGS {
                         break;
                     }
-                    let obs = &self.observations[inst.observation];
-                    if self.compiled.observation_satisfies(c, obs) {
-                        out.push(vec![i]);
+                    if self
+                        .compiled
+                        .observation_satisfies(c, &self.observations[*o])
+                    {
+                        out.extend(range.clone().map(|i| vec![i]));
                     }
                 }
+                out.truncate(MAX_BINDINGS);
                 out
             }
             ObservationExpression::Or(v) => {
@@ -1025,6 +1050,23 @@ mod tests {
         let observations = Observation::from_bundle(&bundle).expect("observations");
         assert_eq!(observations.len(), 1);
         assert!(check("[ipv4-addr:value = '198.51.100.3']", &observations));
+    }
+
+    #[test]
+    fn subset_results_index_the_full_slice() {
+        let a = json!({"type": "mutex", "name": "m"});
+        let o = [
+            at(T0, vec![a.clone()]),
+            at(T0, vec![a.clone()]),
+            at(T0, vec![a]),
+        ];
+        let p = Pattern::parse("[mutex:name = 'm'] AND [mutex:name = 'm']").expect("parses");
+        let c = CompiledPattern::new(p).expect("compiles");
+        assert_eq!(
+            c.matches_subset(&o, &[0, 2]).map(|m| m.observations),
+            Some(vec![0, 2])
+        );
+        assert_eq!(c.matches_subset(&o, &[1]), None);
     }
 
     #[test]

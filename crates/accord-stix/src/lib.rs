@@ -27,6 +27,12 @@
 //! - [`eval`]: the semantics of §9.5–§9.7 over [`eval::Observation`]s built
 //!   from `observed-data`: per-object comparisons, observation operators over
 //!   distinct observation instances, and qualifiers over time intervals.
+//! - [`matcher`]: many indicators compiled into one [`matcher::Matcher`]:
+//!   a hash index on (object path, value) for equality and `IN`, a prefix
+//!   trie for `ISSUBSET` ranges, an Aho-Corasick automaton for `LIKE`
+//!   literals; only the candidates they return are fully evaluated, so the
+//!   cost per observation does not grow with the number of simple
+//!   indicators. Indicators' validity windows are respected.
 //! - [`deviations`]: where Accord follows the specification text rather than
 //!   the OASIS reference matcher, clause by clause.
 //!

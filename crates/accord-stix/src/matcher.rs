@@ -389,9 +389,9 @@ impl Entry {
         let eligible: Vec<usize> = (0..observations.len())
             .filter(|&i| self.valid_for(&observations[i]))
             .collect();
-        let subset: Vec<Observation> = eligible.iter().map(|&i| observations[i].clone()).collect();
-        let m = self.compiled.matches(&subset)?;
-        Some(m.observations.into_iter().map(|i| eligible[i]).collect())
+        self.compiled
+            .matches_subset(observations, &eligible)
+            .map(|m| m.observations)
     }
 }
 
