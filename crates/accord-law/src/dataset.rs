@@ -248,6 +248,9 @@ pub struct Deadline {
     /// The period in an emergency, when shorter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emergency: Option<Period>,
+    /// The period is a minimum ("not less than 60 days", Budapest Art. 29(7)).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_least: bool,
     /// The limit as the text states it.
     pub text: String,
     /// Where it was read.

@@ -53,6 +53,8 @@ pub struct DeadlineUse<'d> {
     pub period: Period,
     /// True when `period` is the emergency period.
     pub emergency: bool,
+    /// True when `period` is a minimum.
+    pub at_least: bool,
     /// The limit as the text states it.
     pub text: &'d str,
     /// How far the limit was checked.
@@ -614,6 +616,7 @@ fn pathway<'d>(
             kind: d.kind,
             period,
             emergency: q.emergency && d.emergency.is_some(),
+            at_least: d.at_least,
             text: &d.text,
             verification: d.source.verification,
         });
@@ -721,7 +724,11 @@ fn deadline_phrase(deadlines: &[DeadlineUse<'_>]) -> String {
     let parts: Vec<String> = deadlines
         .iter()
         .map(|d| {
-            let p = d.period;
+            let p = if d.at_least {
+                format!("at least {}", d.period)
+            } else {
+                d.period.to_string()
+            };
             let what = match d.kind {
                 DeadlineKind::Response => format!("data within {p}"),
                 DeadlineKind::Hold => format!("preserved for {p}"),

@@ -446,7 +446,7 @@ const CASES: &[Case] = &[
         on: "2026-11-29",
         extra: NONE,
         expect: &[
-            Deadline("budapest", "Art. 29", "preserved for 60 days"),
+            Deadline("budapest", "Art. 29", "preserved for at least 60 days"),
             Condition("budapest", "Dual criminality is not required"),
         ],
     },
