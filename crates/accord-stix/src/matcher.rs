@@ -136,7 +136,10 @@ struct PathIndex {
 }
 
 struct Entry {
-    compiled: CompiledPattern,
+    /// `None` for exact indicators: a hit in the equality index *is* the
+    /// match, so the syntax tree is not kept (this is most indicators, and
+    /// what keeps the per-indicator memory small).
+    compiled: Option<Box<CompiledPattern>>,
     valid_from: jiff::Timestamp,
     valid_until: Option<jiff::Timestamp>,
     /// The pattern is one `[...]` with no qualifier: it matches exactly the
@@ -206,10 +209,16 @@ impl Matcher {
                 None => matcher.unanchored.push(n),
             }
             let simple = matches!(pattern.observation, ObservationExpression::Simple(_));
-            let compiled = CompiledPattern::new(pattern).map_err(|error| MatcherError::Eval {
-                id: indicator.id.clone(),
-                error,
-            })?;
+            let compiled = if is_exact(&pattern) {
+                None
+            } else {
+                let compiled =
+                    CompiledPattern::new(pattern).map_err(|error| MatcherError::Eval {
+                        id: indicator.id.clone(),
+                        error,
+                    })?;
+                Some(Box::new(compiled))
+            };
             matcher.entries.push(Some(Entry {
                 compiled,
                 valid_from: indicator.valid_from,
@@ -371,8 +380,17 @@ impl Entry {
     }
 
     fn evaluate(&self, observations: &[Observation], triggered: &[usize]) -> Option<Vec<usize>> {
+        let Some(compiled) = &self.compiled else {
+            // Exact: the index hit was the comparison itself.
+            let matched: Vec<usize> = triggered
+                .iter()
+                .copied()
+                .filter(|&i| self.valid_for(&observations[i]))
+                .collect();
+            return (!matched.is_empty()).then_some(matched);
+        };
         if self.simple {
-            let ObservationExpression::Simple(c) = &self.compiled.pattern().observation else {
+            let ObservationExpression::Simple(c) = &compiled.pattern().observation else {
                 return None;
             };
             let matched: Vec<usize> = triggered
@@ -380,7 +398,7 @@ impl Entry {
                 .copied()
                 .filter(|&i| {
                     let o = &observations[i];
-                    self.valid_for(o) && self.compiled.observation_satisfies(c, o)
+                    self.valid_for(o) && compiled.observation_satisfies(c, o)
                 })
                 .collect();
             return (!matched.is_empty()).then_some(matched);
@@ -389,7 +407,7 @@ impl Entry {
         let eligible: Vec<usize> = (0..observations.len())
             .filter(|&i| self.valid_for(&observations[i]))
             .collect();
-        self.compiled
+        compiled
             .matches_subset(observations, &eligible)
             .map(|m| m.observations)
     }
@@ -451,6 +469,26 @@ fn comparison_anchors(expr: &ComparisonExpression) -> Option<Vec<Anchor>> {
             }
             Some(all)
         }
+    }
+}
+
+/// Whether the pattern is one `[path = constant]` or `[path IN (…)]` whose
+/// anchors are exactly the comparison: an index hit then needs no further
+/// evaluation.
+fn is_exact(pattern: &Pattern) -> bool {
+    let ObservationExpression::Simple(ComparisonExpression::Comparison(c)) = &pattern.observation
+    else {
+        return false;
+    };
+    if c.negated || is_binary_path(&c.path) {
+        return false;
+    }
+    match (&c.operator, &c.value) {
+        (ComparisonOperator::Equal, v) => Key::from_constant(v).is_some(),
+        (ComparisonOperator::In, Constant::Set(items)) => {
+            items.iter().all(|v| Key::from_constant(v).is_some())
+        }
+        _ => false,
     }
 }
 
