@@ -1,0 +1,592 @@
+//! The dashboard's pages: one askama template struct per page, and the views that turn the
+//! domain's records into what a reader sees.
+//!
+//! Templates use the domain types directly where they display well; the small traits here add
+//! the few wordings that belong to the page (a date's precision, a source's link text), so
+//! that every page says them the same way.
+
+use std::collections::BTreeSet;
+
+use askama::Template;
+use jiff::civil::Date;
+
+use accord_core::accord::Accord;
+use accord_core::country::CountryCode;
+use accord_core::date::{FuzzyDate, Precision};
+use accord_core::incident::{DatedFact, Impact};
+use accord_core::party::{Party, SinceMeaning, SupportStatus};
+use accord_core::record::IncidentRecord;
+use accord_core::scorecard::{BlocView, IncidentLine, PartyScorecard, PrincipleScorecard, Tally};
+use accord_core::source::Source;
+use accord_store::Counts;
+
+use super::chart::Chart;
+use super::link;
+
+/// How a source is shown: a badge with its verification level and a safe link.
+pub trait SourceDisplay {
+    /// `verified`, `secondary` or `unverified`; also the badge's CSS class.
+    fn level(&self) -> &'static str;
+    /// The URL when it may be linked (http or https only).
+    fn href(&self) -> Option<&str>;
+    /// The link text: the source's title, else its URL, else a plain statement.
+    fn label(&self) -> &str;
+}
+
+impl SourceDisplay for Source {
+    fn level(&self) -> &'static str {
+        self.verification.as_str()
+    }
+
+    fn href(&self) -> Option<&str> {
+        self.url.as_deref().and_then(link::external)
+    }
+
+    fn label(&self) -> &str {
+        match (&self.title, &self.url) {
+            (Some(t), _) if !t.trim().is_empty() => t,
+            // A bare URL makes a poor link text and overflows tables: name its site; the link
+            // itself keeps the full address.
+            (_, Some(u)) => host(u).unwrap_or(u),
+            _ => "no source page recorded",
+        }
+    }
+}
+
+/// The host of an http(s) URL: `https://www.example.org/a` → `www.example.org`.
+fn host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|h| !h.is_empty())
+}
+
+/// How dates are worded.
+pub trait DateDisplay {
+    /// `day`, `month` or `year`: how precisely the source dates the event.
+    fn precision_label(&self) -> &'static str;
+}
+
+impl DateDisplay for FuzzyDate {
+    fn precision_label(&self) -> &'static str {
+        match self.precision() {
+            Precision::Day => "day",
+            Precision::Month => "month",
+            Precision::Year => "year",
+        }
+    }
+}
+
+/// How impact figures are worded.
+pub trait ImpactDisplay {
+    /// The figure with its unit, grouped in thousands (`147,900,000 individuals`).
+    fn figure(&self) -> Option<String>;
+}
+
+impl ImpactDisplay for Impact {
+    fn figure(&self) -> Option<String> {
+        let q = self.quantity?;
+        let number = if q.fract() == 0.0 && q.abs() < 1e15 {
+            group_thousands(q as i64)
+        } else {
+            q.to_string()
+        };
+        Some(match &self.unit {
+            Some(u) => format!("{number} {u}"),
+            None => number,
+        })
+    }
+}
+
+/// `1508` → `1,508`.
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// How a country is shown: its code with the ISO short name for a tooltip.
+pub trait CountryDisplay {
+    /// The English short name.
+    fn long(&self) -> &'static str;
+}
+
+impl CountryDisplay for CountryCode {
+    fn long(&self) -> &'static str {
+        self.name()
+    }
+}
+
+/// A party's `since` in words, honest about first-seen dates (they are upper bounds).
+pub fn since_label(party: &Party) -> Option<String> {
+    let s = party.support.as_ref()?;
+    let mut text = match s.since_meaning {
+        SinceMeaning::Joined => format!("joined {}", s.since),
+        SinceMeaning::FirstSeenUpperBound => format!(
+            "listed by {} (first seen; may have joined earlier)",
+            s.since
+        ),
+    };
+    if let Some(w) = s.withdrawn {
+        text.push_str(&format!("; withdrawn {w}"));
+    }
+    Some(text)
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// The HTTP status.
+    pub status: u16,
+    /// Its reason phrase.
+    pub title: String,
+    /// What went wrong.
+    pub detail: String,
+    /// The offending parameters: (name, what is wrong).
+    pub fields: Vec<(String, String)>,
+}
+
+/// The standalone chart, `/charts/principles.svg`.
+#[derive(Template)]
+#[template(path = "principles-chart.svg")]
+pub struct ChartSvg {
+    /// The laid-out chart.
+    pub chart: Chart,
+}
+
+/// A principle on the home page.
+pub struct PrincipleRow {
+    /// The principle.
+    pub principle: accord_core::accord::Principle,
+    /// Incidents bearing on it.
+    pub total: usize,
+    /// How many of those the rules suggest, and how many a reporter asserts.
+    pub suggested: usize,
+    /// See `suggested`.
+    pub asserted: usize,
+}
+
+/// One bloc of the bloc view.
+pub struct BlocRow {
+    /// `Supporters` or `Non-supporters`.
+    pub name: &'static str,
+    /// States in the bloc.
+    pub states: usize,
+    /// States of the bloc the record links to an incident as initiator.
+    pub linked: Vec<String>,
+    /// The incidents linked to the bloc.
+    pub incidents: Vec<IncidentLine>,
+}
+
+/// The home page.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    /// The accord.
+    pub accord: Accord,
+    /// What the hub holds.
+    pub counts: Counts,
+    /// The principles with their totals.
+    pub principles: Vec<PrincipleRow>,
+    /// Supporters and non-supporters.
+    pub blocs: Vec<BlocRow>,
+    /// Incidents that link no state.
+    pub unattributed: usize,
+    /// The date statuses were computed for.
+    pub as_of: String,
+    /// The chart of incidents per principle per year.
+    pub chart: Chart,
+}
+
+impl HomePage {
+    /// Assembles the home page.
+    pub fn new(
+        accord: Accord,
+        counts: Counts,
+        cards: &[PrincipleScorecard],
+        bloc: BlocView,
+        chart: Chart,
+    ) -> Self {
+        let principles = accord
+            .principles
+            .iter()
+            .map(|p| {
+                let card = cards.iter().find(|c| c.principle == p.id);
+                PrincipleRow {
+                    principle: p.clone(),
+                    total: card.map_or(0, |c| c.total),
+                    suggested: card.map_or(0, |c| c.suggested),
+                    asserted: card.map_or(0, |c| c.asserted),
+                }
+            })
+            .collect();
+        let blocs = vec![
+            BlocRow {
+                name: "Supporters",
+                states: bloc.supporters.states,
+                linked: bloc.supporters.states_linked,
+                incidents: bloc.supporters.incidents.incidents,
+            },
+            BlocRow {
+                name: "Non-supporters",
+                states: bloc.non_supporters.states,
+                linked: bloc.non_supporters.states_linked,
+                incidents: bloc.non_supporters.incidents.incidents,
+            },
+        ];
+        HomePage {
+            accord,
+            counts,
+            principles,
+            blocs,
+            unattributed: bloc.unattributed,
+            as_of: bloc.as_of.to_string(),
+            chart,
+        }
+    }
+}
+
+/// A party on the parties list.
+pub struct PartyRow {
+    /// The party.
+    pub party: Party,
+    /// Its status today.
+    pub status: SupportStatus,
+    /// Its `since`, in words.
+    pub since: Option<String>,
+}
+
+impl PartyRow {
+    /// The row for `party` with its status on `today`.
+    pub fn new(party: Party, today: Date) -> Self {
+        PartyRow {
+            status: party.status_on(today),
+            since: since_label(&party),
+            party,
+        }
+    }
+}
+
+/// The parties list.
+#[derive(Template)]
+#[template(path = "parties.html")]
+pub struct PartiesPage {
+    /// The parties shown.
+    pub rows: Vec<PartyRow>,
+    /// How many parties the registry holds.
+    pub total: usize,
+    /// The kind filter, empty for any.
+    pub kind: &'static str,
+    /// The status filter, empty for any.
+    pub status: &'static str,
+    /// The date statuses are computed for.
+    pub today: String,
+}
+
+/// A principle × year table of a tally.
+pub struct Matrix {
+    /// The years with incidents, ascending.
+    pub years: Vec<i16>,
+    /// One row per principle with incidents: (id, short name, count per year, total).
+    pub rows: Vec<MatrixRow>,
+}
+
+/// One principle's row of a [`Matrix`].
+pub struct MatrixRow {
+    /// `P1`.
+    pub principle: String,
+    /// Its short name.
+    pub name: String,
+    /// Counts per year, aligned with [`Matrix::years`].
+    pub cells: Vec<usize>,
+    /// Incidents bearing on the principle.
+    pub total: usize,
+}
+
+impl Matrix {
+    fn new(tally: &Tally, accord: &Accord) -> Self {
+        let years: BTreeSet<i16> = tally
+            .by_principle_year
+            .values()
+            .flat_map(|m| m.keys().copied())
+            .collect();
+        let years: Vec<i16> = years.into_iter().collect();
+        let rows = tally
+            .by_principle
+            .iter()
+            .map(|(id, total)| {
+                let per_year = tally.by_principle_year.get(id);
+                MatrixRow {
+                    principle: id.to_string(),
+                    name: accord
+                        .principle(*id)
+                        .map(|p| p.short_name.clone())
+                        .unwrap_or_default(),
+                    cells: years
+                        .iter()
+                        .map(|y| per_year.and_then(|m| m.get(y)).copied().unwrap_or(0))
+                        .collect(),
+                    total: *total,
+                }
+            })
+            .collect();
+        Matrix { years, rows }
+    }
+}
+
+/// A party's page with its scorecard.
+#[derive(Template)]
+#[template(path = "party.html")]
+pub struct PartyPage {
+    /// The party.
+    pub party: Party,
+    /// Its `since`, in words.
+    pub since: Option<String>,
+    /// Its scorecard.
+    pub card: PartyScorecard,
+    /// Incidents as initiator by principle and year.
+    pub initiator: Matrix,
+    /// Incidents suffered by principle and year.
+    pub victim: Matrix,
+}
+
+impl PartyPage {
+    /// Assembles a party's page.
+    pub fn new(party: Party, card: PartyScorecard, accord: &Accord) -> Self {
+        PartyPage {
+            since: since_label(&party),
+            initiator: Matrix::new(&card.as_initiator, accord),
+            victim: Matrix::new(&card.as_victim, accord),
+            party,
+            card,
+        }
+    }
+}
+
+/// An incident on the incidents list.
+pub struct IncidentRow {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// The year it is filed under.
+    pub year: Option<i16>,
+    /// Where its victims are.
+    pub countries: Vec<CountryCode>,
+    /// The principles it bears on.
+    pub principles: Vec<String>,
+}
+
+impl IncidentRow {
+    /// The row for a record.
+    pub fn new(r: &IncidentRecord) -> Self {
+        IncidentRow {
+            id: r.incident.id.clone(),
+            title: r.incident.title.clone(),
+            year: r.incident.year(),
+            countries: r.incident.victim_countries(),
+            principles: r.principles().iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// The incidents list with its filter form.
+#[derive(Template)]
+#[template(path = "incidents.html")]
+pub struct IncidentsPage {
+    /// The incidents on this page.
+    pub rows: Vec<IncidentRow>,
+    /// Every principle: (id, short name), for the form.
+    pub principles: Vec<(String, String)>,
+    /// Every sector, for the form.
+    pub sectors: Vec<&'static str>,
+    /// Every party: (id, name), suggested in the form.
+    pub parties: Vec<(String, String)>,
+    /// The principle filter as given.
+    pub principle: String,
+    /// The party filter as given.
+    pub party: String,
+    /// The country filter as given.
+    pub country: String,
+    /// The sector filter as given.
+    pub sector: String,
+    /// The year filter as given.
+    pub year: String,
+    /// The page size, when given.
+    pub limit: Option<String>,
+    /// Whether any filter is set.
+    pub filtered: bool,
+    /// The first page's link when this is a later page.
+    pub first_href: Option<String>,
+    /// The next page's link, when there is one.
+    pub next_href: Option<String>,
+}
+
+/// A dated fact with the name of the event it dates.
+pub struct TimelineRow {
+    /// `Started`, `Discovered`, `Disclosed`.
+    pub event: &'static str,
+    /// The date and its source.
+    pub fact: DatedFact,
+}
+
+/// A principle the rules suggest, with its reason.
+pub struct SuggestedRow {
+    /// `P1`.
+    pub principle: String,
+    /// Its short name.
+    pub name: String,
+    /// The rule that fired.
+    pub rule: String,
+    /// Why, from the record.
+    pub reason: String,
+}
+
+/// A principle a reporter asserts.
+pub struct AssertedRow {
+    /// `P1`.
+    pub principle: String,
+    /// Its short name.
+    pub name: String,
+    /// Why, in the reporter's words.
+    pub reason: String,
+    /// Who asserts it.
+    pub by: String,
+}
+
+/// A step of the incident with its ATT&CK links.
+pub struct StepView {
+    /// The step.
+    pub step: accord_core::incident::Step,
+    /// Technique ids with their ATT&CK page (`None` for an id that is not one).
+    pub techniques: Vec<(String, Option<String>)>,
+}
+
+/// An incident's page.
+#[derive(Template)]
+#[template(path = "incident.html")]
+pub struct IncidentPage {
+    /// The record.
+    pub record: IncidentRecord,
+    /// The timeline, in order.
+    pub timeline: Vec<TimelineRow>,
+    /// The steps with links.
+    pub steps: Vec<StepView>,
+    /// Suggested principles.
+    pub suggested: Vec<SuggestedRow>,
+    /// Asserted principles.
+    pub asserted: Vec<AssertedRow>,
+    /// Every principle it bears on.
+    pub principles: Vec<String>,
+}
+
+impl IncidentPage {
+    /// Assembles an incident's page.
+    pub fn new(record: IncidentRecord, accord: &Accord) -> Self {
+        let name = |id| {
+            accord
+                .principle(id)
+                .map(|p| p.short_name.clone())
+                .unwrap_or_default()
+        };
+        let d = &record.incident.dates;
+        let timeline = [
+            ("Started", &d.start),
+            ("Discovered", &d.discovered),
+            ("Disclosed", &d.disclosed),
+        ]
+        .into_iter()
+        .filter_map(|(event, fact)| fact.clone().map(|fact| TimelineRow { event, fact }))
+        .collect();
+        let steps = record
+            .incident
+            .steps
+            .iter()
+            .map(|s| StepView {
+                techniques: s
+                    .techniques
+                    .iter()
+                    .map(|t| (t.clone(), link::attack_technique(t)))
+                    .collect(),
+                step: s.clone(),
+            })
+            .collect();
+        let suggested = record
+            .suggested_principles
+            .iter()
+            .map(|s| SuggestedRow {
+                principle: s.principle.to_string(),
+                name: name(s.principle),
+                rule: s.rule.clone(),
+                reason: s.reason.clone(),
+            })
+            .collect();
+        let asserted = record
+            .incident
+            .asserted_principles
+            .iter()
+            .map(|a| AssertedRow {
+                principle: a.principle.to_string(),
+                name: name(a.principle),
+                reason: a.reason.clone(),
+                by: a.by.clone(),
+            })
+            .collect();
+        IncidentPage {
+            principles: record
+                .principles()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            timeline,
+            steps,
+            suggested,
+            asserted,
+            record,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_urls_are_labelled_by_host() {
+        let source = |url: Option<&str>, title: Option<&str>| Source {
+            url: url.map(str::to_owned),
+            title: title.map(str::to_owned),
+            as_of: FuzzyDate::parse("2026-11").expect("date"),
+            verification: accord_core::source::Verification::Secondary,
+            note: None,
+        };
+        assert_eq!(
+            source(Some("https://incyber.org/en/x/"), None).label(),
+            "incyber.org"
+        );
+        assert_eq!(
+            source(Some("https://incyber.org/x"), Some("InCyber")).label(),
+            "InCyber"
+        );
+        assert_eq!(source(None, None).label(), "no source page recorded");
+        assert_eq!(host("https://a.example?q"), Some("a.example"));
+    }
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1508), "1,508");
+        assert_eq!(group_thousands(147_900_000), "147,900,000");
+        assert_eq!(group_thousands(-1234), "-1,234");
+    }
+}
