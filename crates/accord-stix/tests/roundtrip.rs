@@ -163,3 +163,80 @@ proptest! {
         prop_assert_eq!(reparsed, Ok(pattern), "printed: {}", printed);
     }
 }
+
+/// Fragments that make random input look like patterns, so the parser's
+/// deeper paths are reached more often than with arbitrary bytes.
+fn noisy_pattern() -> impl Strategy<Value = String> {
+    let fragment = prop::sample::select(vec![
+        "[",
+        "]",
+        "(",
+        ")",
+        "file:name",
+        "ipv4-addr:value",
+        ".'SHA-256'",
+        "[*]",
+        "[0]",
+        " = ",
+        " != ",
+        " > ",
+        " IN ",
+        " LIKE ",
+        " MATCHES ",
+        " ISSUBSET ",
+        " NOT ",
+        " EXISTS ",
+        " AND ",
+        " OR ",
+        " FOLLOWEDBY ",
+        " WITHIN ",
+        " SECONDS",
+        " REPEATS ",
+        " TIMES",
+        " START ",
+        " STOP ",
+        "'a'",
+        "'it\\'s'",
+        "'\\x'",
+        "'unterminated",
+        "t'2020-01-01T00:00:00Z'",
+        "t'bad'",
+        "h'0f'",
+        "h'0'",
+        "b'AA=='",
+        "b'@'",
+        "1",
+        "-2",
+        "3.5",
+        "99999999999999999999",
+        "true",
+        ",",
+        "é",
+        "\n",
+        "/* c */",
+        "#",
+    ]);
+    prop::collection::vec(fragment, 0..24).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// The parser never panics, and every diagnostic points inside the input
+    /// at a character boundary, with 1-based positions.
+    #[test]
+    fn parser_is_total_and_diagnostics_point_into_the_input(
+        source in prop_oneof![noisy_pattern(), any::<String>()]
+    ) {
+        if let Err(errors) = Pattern::parse(&source) {
+            prop_assert!(!errors.errors.is_empty());
+            for e in &errors.errors {
+                let at = e.location();
+                prop_assert!(at.line >= 1 && at.column >= 1);
+                prop_assert!(at.span.start <= at.span.end && at.span.end <= source.len());
+                prop_assert!(source.is_char_boundary(at.span.start));
+                prop_assert!(source.is_char_boundary(at.span.end));
+            }
+        }
+    }
+}

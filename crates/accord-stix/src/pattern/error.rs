@@ -144,6 +144,15 @@ pub enum PatternError {
         /// Where.
         at: Location,
     },
+    /// Parentheses nested deeper than the parser allows; the limit keeps a
+    /// hostile pattern from exhausting the stack.
+    #[error("{at}: parentheses nested deeper than {limit} levels")]
+    TooDeep {
+        /// The nesting limit.
+        limit: usize,
+        /// Where the limit was exceeded.
+        at: Location,
+    },
     /// A `MATCHES` regular expression that does not compile.
     #[error("{at}: invalid regular expression: {reason}")]
     InvalidRegex {
@@ -180,6 +189,7 @@ impl PatternError {
             | PatternError::HyphenInPropertyName { at, .. }
             | PatternError::InvalidOperand { at, .. }
             | PatternError::InvalidQualifier { at, .. }
+            | PatternError::TooDeep { at, .. }
             | PatternError::InvalidRegex { at, .. }
             | PatternError::UnsupportedRegex { at, .. } => at,
         }

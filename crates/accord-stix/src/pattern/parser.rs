@@ -51,11 +51,16 @@ struct Fatal;
 
 type PResult<T> = Result<T, Fatal>;
 
+/// Deepest parenthesis nesting accepted. Real patterns nest a few levels;
+/// the bound keeps recursion far from the stack limit.
+pub const MAX_NESTING: usize = 64;
+
 struct Parser<'s> {
     source: &'s str,
     tokens: Vec<(Token, Range<usize>)>,
     pos: usize,
     errors: Vec<PatternError>,
+    depth: usize,
 }
 
 impl<'s> Parser<'s> {
@@ -98,6 +103,7 @@ impl<'s> Parser<'s> {
             tokens,
             pos: 0,
             errors,
+            depth: 0,
         }
     }
 
@@ -263,8 +269,11 @@ impl<'s> Parser<'s> {
                 }
             }
             Some(Token::LParen) => {
+                self.enter()?;
                 self.bump();
-                let inner = self.followed_by()?;
+                let inner = self.followed_by();
+                self.depth -= 1;
+                let inner = inner?;
                 self.expect(
                     Token::RParen,
                     "`AND`, `OR`, `FOLLOWEDBY`, a qualifier or `)`",
@@ -273,6 +282,20 @@ impl<'s> Parser<'s> {
             }
             _ => self.expected("`[` or `(` to start an observation expression"),
         }
+    }
+
+    /// Counts one more level of parentheses, failing past [`MAX_NESTING`].
+    fn enter(&mut self) -> PResult<()> {
+        if self.depth >= MAX_NESTING {
+            let at = self.location(self.span());
+            self.errors.push(PatternError::TooDeep {
+                limit: MAX_NESTING,
+                at,
+            });
+            return Err(Fatal);
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn skip_to_close_bracket(&mut self) -> PResult<()> {
@@ -366,8 +389,11 @@ impl<'s> Parser<'s> {
     fn comparison_primary(&mut self) -> PResult<ComparisonExpression> {
         match self.peek() {
             Some(Token::LParen) => {
+                self.enter()?;
                 self.bump();
-                let inner = self.comparison_or()?;
+                let inner = self.comparison_or();
+                self.depth -= 1;
+                let inner = inner?;
                 self.expect(Token::RParen, "`AND`, `OR` or `)`")?;
                 Ok(inner)
             }
@@ -799,6 +825,20 @@ mod tests {
         let e = err("[a:b = 1]\n  AND [c:d = ]");
         let at = e[0].location();
         assert_eq!((at.line, at.column), (2, 14));
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let deep = format!("{}[a:b = 1]{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(matches!(&err(&deep)[0], PatternError::TooDeep { .. }));
+        let inner = format!("[{}a:b = 1{}]", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(matches!(&err(&inner)[0], PatternError::TooDeep { .. }));
+        let ok_depth = format!(
+            "{}[a:b = 1]{}",
+            "(".repeat(MAX_NESTING),
+            ")".repeat(MAX_NESTING)
+        );
+        assert!(parse(&ok_depth).is_ok());
     }
 
     #[test]
