@@ -106,10 +106,15 @@ impl Observation {
     /// Every observation in a bundle, in order, with `object_refs` resolved
     /// within the bundle.
     pub fn from_bundle(bundle: &Bundle) -> Result<Vec<Observation>, ObjectError> {
+        Observation::from_objects(&bundle.objects)
+    }
+
+    /// Every `observed-data` among `objects`, in order, with `object_refs`
+    /// resolved among the same objects.
+    pub fn from_objects(objects: &[StixObject]) -> Result<Vec<Observation>, ObjectError> {
         let by_id: HashMap<&str, &StixObject> =
-            bundle.objects.iter().map(|o| (o.id.as_str(), o)).collect();
-        bundle
-            .objects
+            objects.iter().map(|o| (o.id.as_str(), o)).collect();
+        objects
             .iter()
             .filter(|o| o.object_type == "observed-data")
             .map(|o| Observation::from_observed_data(o, |id| by_id.get(id).copied()))

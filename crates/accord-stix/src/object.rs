@@ -208,6 +208,23 @@ impl StixObject {
         self.get(property).and_then(Value::as_str)
     }
 
+    /// The TLP markings among `object_marking_refs`, in order.
+    pub fn tlp_markings(&self) -> Vec<TlpMarking> {
+        match self.get("object_marking_refs") {
+            Some(Value::Array(refs)) => refs
+                .iter()
+                .filter_map(|r| r.as_str().and_then(TlpMarking::from_id))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The most restrictive TLP marking on the object, if any. When an
+    /// object carries several (it should not), the strictest one governs.
+    pub fn strictest_tlp(&self) -> Option<TlpMarking> {
+        self.tlp_markings().into_iter().max_by_key(|m| m.rank())
+    }
+
     /// Which family the object's type belongs to.
     pub fn family(&self) -> ObjectFamily {
         family(&self.object_type)
@@ -381,6 +398,59 @@ pub fn validate_reference(reference: &str) -> Result<(), String> {
 /// Parses a STIX timestamp: RFC 3339 in UTC with a `Z` suffix (STIX 2.1 §3.2).
 pub fn parse_stix_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
     crate::pattern::parser::parse_timestamp(text)
+}
+
+/// A problem reading a stream of objects: where, and what.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}: {error}")]
+pub struct StreamError {
+    /// 1-based line where the offending JSON value starts (or where the
+    /// JSON syntax error is).
+    pub line: usize,
+    /// What is wrong.
+    pub error: ObjectError,
+}
+
+/// Reads STIX objects from text holding one or more JSON values: a bundle
+/// (pretty-printed or not), single objects, or NDJSON mixing both. Bundles
+/// are flattened into their objects, in order. Objects are not validated
+/// (see [`StixObject::validate`]); a value that is not a STIX object is an
+/// error with its line.
+pub fn parse_objects(text: &str) -> Result<Vec<StixObject>, StreamError> {
+    let line_at = |offset: usize| {
+        let rest = text.get(offset..).unwrap_or("");
+        let start = offset + (rest.len() - rest.trim_start().len());
+        text.get(..start).map_or(1, |s| s.matches('\n').count() + 1)
+    };
+    let mut out = Vec::new();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    loop {
+        let start = stream.byte_offset();
+        let value = match stream.next() {
+            None => return Ok(out),
+            Some(Ok(value)) => value,
+            Some(Err(e)) => {
+                return Err(StreamError {
+                    line: e.line().max(1),
+                    error: ObjectError::Malformed {
+                        reason: e.to_string(),
+                    },
+                });
+            }
+        };
+        let line = line_at(start);
+        let wrap = |error| StreamError { line, error };
+        if value.get("type").and_then(Value::as_str) == Some("bundle") {
+            let bundle: Bundle = serde_json::from_value(value).map_err(|e| {
+                wrap(ObjectError::Malformed {
+                    reason: e.to_string(),
+                })
+            })?;
+            out.extend(bundle.objects);
+        } else {
+            out.push(StixObject::from_value(value).map_err(wrap)?);
+        }
+    }
 }
 
 /// A bundle of objects (STIX 2.1 §8).
@@ -610,6 +680,18 @@ impl TlpMarking {
         }
     }
 
+    /// How restrictive the level is: CLEAR/WHITE 0, GREEN 1, AMBER 2,
+    /// AMBER+STRICT 3, RED 4 (TLP 2.0 orders them so).
+    pub fn rank(self) -> u8 {
+        match self {
+            TlpMarking::Clear | TlpMarking::White => 0,
+            TlpMarking::Green | TlpMarking::Green2 => 1,
+            TlpMarking::Amber | TlpMarking::Amber2 => 2,
+            TlpMarking::AmberStrict => 3,
+            TlpMarking::Red | TlpMarking::Red2 => 4,
+        }
+    }
+
     /// Whether this is a TLP 2.0 definition.
     pub fn is_tlp2(self) -> bool {
         matches!(
@@ -815,6 +897,39 @@ mod tests {
             assert_eq!(TlpMarking::from_id(m.id()), Some(m));
         }
         assert_eq!(TlpMarking::AmberStrict.level(), "amber+strict");
+    }
+
+    #[test]
+    fn strictest_tlp_governs() {
+        let mut v = indicator();
+        v["object_marking_refs"] = json!([
+            TlpMarking::Green.id(),
+            "marking-definition--00000000-0000-4000-8000-000000000000",
+            TlpMarking::AmberStrict.id()
+        ]);
+        let o = obj(v);
+        assert_eq!(
+            o.tlp_markings(),
+            vec![TlpMarking::Green, TlpMarking::AmberStrict]
+        );
+        assert_eq!(o.strictest_tlp(), Some(TlpMarking::AmberStrict));
+        assert_eq!(obj(indicator()).strictest_tlp(), None);
+    }
+
+    #[test]
+    fn streams_of_bundles_and_objects() {
+        let bundle = json!({"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4c354e56d",
+            "objects": [indicator(), indicator()]});
+        let pretty = serde_json::to_string_pretty(&bundle).expect("json");
+        assert_eq!(parse_objects(&pretty).expect("bundle").len(), 2);
+        let ndjson = format!("{}\n\n{}\n{}\n", indicator(), bundle, indicator());
+        assert_eq!(parse_objects(&ndjson).expect("ndjson").len(), 4);
+        let bad = format!("{}\n{{\"type\": \"x\"}}\n", indicator());
+        let e = parse_objects(&bad).expect_err("no id");
+        assert_eq!(e.line, 2, "{e}");
+        let broken = format!("{}\n{{\"type\": ", indicator());
+        assert_eq!(parse_objects(&broken).expect_err("truncated").line, 2);
+        assert!(parse_objects("").expect("empty").is_empty());
     }
 
     #[test]
