@@ -54,6 +54,57 @@ impl Pattern {
     }
 }
 
+impl Pattern {
+    /// If the pattern holds exactly when some observed object has one of a
+    /// set of values at a path — `=` and `IN` joined by `OR`, inside one
+    /// `[...]` or several joined by `OR`, with no `NOT` and no qualifier —
+    /// returns those (path, value) pairs. This is the subset of patterns that
+    /// blocklists and sensor intel files can express. The constants are as
+    /// written: for `*_hex`/`*_bin` paths the comparison is on decoded bytes.
+    pub fn exact_values(&self) -> Option<Vec<(&ObjectPath, &Constant)>> {
+        fn observation<'a>(
+            o: &'a ObservationExpression,
+            out: &mut Vec<(&'a ObjectPath, &'a Constant)>,
+        ) -> Option<()> {
+            match o {
+                ObservationExpression::Simple(c) => comparison(c, out),
+                ObservationExpression::Or(v) => v.iter().try_for_each(|o| observation(o, out)),
+                _ => None,
+            }
+        }
+        fn comparison<'a>(
+            c: &'a ComparisonExpression,
+            out: &mut Vec<(&'a ObjectPath, &'a Constant)>,
+        ) -> Option<()> {
+            match c {
+                ComparisonExpression::Comparison(Comparison {
+                    path,
+                    negated: false,
+                    operator: ComparisonOperator::Equal,
+                    value,
+                }) => {
+                    out.push((path, value));
+                    Some(())
+                }
+                ComparisonExpression::Comparison(Comparison {
+                    path,
+                    negated: false,
+                    operator: ComparisonOperator::In,
+                    value: Constant::Set(items),
+                }) => {
+                    out.extend(items.iter().map(|v| (path, v)));
+                    Some(())
+                }
+                ComparisonExpression::Or(v) => v.iter().try_for_each(|c| comparison(c, out)),
+                _ => None,
+            }
+        }
+        let mut out = Vec::new();
+        observation(&self.observation, &mut out)?;
+        Some(out)
+    }
+}
+
 impl FromStr for Pattern {
     type Err = PatternErrors;
 

@@ -828,6 +828,39 @@ mod tests {
     }
 
     #[test]
+    fn exact_values_of_exportable_patterns() {
+        let p = ok(
+            "[domain-name:value = 'a.example' OR domain-name:value IN ('b', 'c')] \
+                    OR [ipv4-addr:value = '198.51.100.1']",
+        );
+        let values: Vec<String> = p
+            .exact_values()
+            .expect("exportable")
+            .iter()
+            .map(|(p, v)| format!("{p} {v}"))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                "domain-name:value 'a.example'",
+                "domain-name:value 'b'",
+                "domain-name:value 'c'",
+                "ipv4-addr:value '198.51.100.1'"
+            ]
+        );
+        for not_exact in [
+            "[a:b = 1 AND a:c = 2]",
+            "[a:b NOT = 1]",
+            "[a:b LIKE 'x%']",
+            "[a:b = 1] AND [a:b = 2]",
+            "[a:b = 1] WITHIN 5 SECONDS",
+            "[a:b = 1] FOLLOWEDBY [a:b = 2]",
+        ] {
+            assert!(ok(not_exact).exact_values().is_none(), "{not_exact}");
+        }
+    }
+
+    #[test]
     fn nesting_is_bounded() {
         let deep = format!("{}[a:b = 1]{}", "(".repeat(100_000), ")".repeat(100_000));
         assert!(matches!(&err(&deep)[0], PatternError::TooDeep { .. }));
