@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -143,6 +144,18 @@ fn bad(field: &str, detail: String) -> PageError {
     })
 }
 
+/// The query string, or a 400 page when it cannot be read (axum's own answer is plain text).
+fn query(
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<HashMap<String, String>, PageError> {
+    q.map(|Query(q)| q).map_err(|e| {
+        PageError(ApiError::BadRequest {
+            detail: format!("the query string cannot be read: {}", e.body_text()),
+            field: None,
+        })
+    })
+}
+
 /// A query parameter, treating an empty value (an unset form field) as absent.
 fn param<'q>(q: &'q HashMap<String, String>, name: &str) -> Option<&'q str> {
     q.get(name).map(String::as_str).filter(|s| !s.is_empty())
@@ -224,8 +237,9 @@ fn parse_status(value: Option<&str>) -> Result<Option<SupportStatus>, PageError>
 
 async fn parties(
     State(st): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let q = query(q)?;
     let kind = parse_kind(param(&q, "kind"))?;
     let status = parse_status(param(&q, "status"))?;
     let today = today();
@@ -256,8 +270,9 @@ async fn party(State(st): State<AppState>, Path(id): Path<String>) -> Result<Res
 
 async fn incidents(
     State(st): State<AppState>,
-    Query(q): Query<HashMap<String, String>>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let q = query(q)?;
     let filter = parse_filter(&q)?;
     let limit = match param(&q, "limit") {
         None => PAGE_SIZE,
