@@ -581,6 +581,82 @@ mod tests {
         assert_eq!(host("https://a.example?q"), Some("a.example"));
     }
 
+    /// Every `<input>` and `<select>` has a `<label for>`, and every `<th>` a scope.
+    fn assert_accessible(html: &str) {
+        for tag in ["<input", "<select"] {
+            for rest in html.split(tag).skip(1) {
+                let open = &rest[..rest.find('>').expect("closed tag")];
+                if open.contains("type=\"hidden\"") {
+                    continue;
+                }
+                let id = open
+                    .split("id=\"")
+                    .nth(1)
+                    .and_then(|r| r.split('"').next())
+                    .unwrap_or_else(|| panic!("{tag}{open}> has no id"));
+                assert!(
+                    html.contains(&format!("<label for=\"{id}\">")),
+                    "no label for {id}"
+                );
+            }
+        }
+        for rest in html.split("<th").skip(1) {
+            if !rest.starts_with([' ', '>']) {
+                continue; // <thead>
+            }
+            let open = &rest[..rest.find('>').expect("closed tag")];
+            assert!(open.contains("scope="), "<th{open}> has no scope");
+        }
+    }
+
+    #[test]
+    fn forms_are_labelled_and_headers_scoped() {
+        let incidents = IncidentsPage {
+            rows: vec![IncidentRow {
+                id: "x-2020".into(),
+                title: "X".into(),
+                year: Some(2020),
+                countries: Vec::new(),
+                principles: vec!["P1".into()],
+            }],
+            principles: vec![("P1".into(), "Protect".into())],
+            sectors: vec!["energy"],
+            parties: vec![("FR".into(), "France".into())],
+            principle: String::new(),
+            party: String::new(),
+            country: String::new(),
+            sector: String::new(),
+            year: String::new(),
+            limit: Some("5".into()),
+            filtered: false,
+            first_href: None,
+            next_href: Some("/incidents?cursor=abc".into()),
+        };
+        let html = incidents.render().expect("renders");
+        assert!(html.contains("<label for=\"f-year\">"));
+        assert_accessible(&html);
+        let parties = PartiesPage {
+            rows: Vec::new(),
+            total: 0,
+            kind: "state",
+            status: "",
+            today: "2026-11-29".into(),
+        };
+        let html = parties.render().expect("renders");
+        assert!(html.contains("<option value=\"state\" selected>"));
+        assert_accessible(&html);
+        let error = ErrorPage {
+            status: 400,
+            title: "Bad Request".into(),
+            detail: "\"20x7\" is not a year".into(),
+            fields: vec![("year".into(), "\"20x7\" is not a year".into())],
+        };
+        let html = error.render().expect("renders");
+        assert!(html.contains("<title>400 Bad Request · Accord</title>"));
+        assert!(html.contains("&#34;20x7&#34; is not a year"));
+        assert_accessible(&html);
+    }
+
     #[test]
     fn thousands() {
         assert_eq!(group_thousands(0), "0");
