@@ -11,11 +11,15 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use accord_core::incident::Incident;
-use accord_store::write::{RecordError, record_incident};
+use accord_store::log::Operator;
+use accord_store::sequencer::Sequencer;
+use accord_store::write::{RecordError, record_incident_as_operator, seed_bundled};
 use accord_store::{IncidentFilter, PageRequest, SeedOutcome, Store};
 use accord_store_sqlite::SqliteStore;
 
 mod bundled;
+mod client;
+mod keys;
 mod render;
 
 /// Accord: a hub that turns a cyber accord's principles into working machinery.
@@ -34,6 +38,11 @@ struct Cli {
         default_value = "accord-data"
     )]
     data: PathBuf,
+
+    /// The log's origin, fixed when the data directory is created (default
+    /// `accord.localhost/log`); it names the log in every checkpoint.
+    #[arg(long, global = true, env = "ACCORD_ORIGIN")]
+    origin: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -63,10 +72,94 @@ enum Command {
         #[command(subcommand)]
         command: IncidentsCommand,
     },
+    /// Generate an Ed25519 key pair for a party (client side; no data directory needed).
+    Keygen {
+        /// The party id the key is for (e.g. FR, or a witness's id); names the key.
+        #[arg(long)]
+        party: String,
+        /// Where to write the private key (mode 0600); the public key goes to FILE.pub.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a record client-side and submit it to a hub.
+    Submit {
+        /// What to submit: `incident`.
+        kind: String,
+        /// The record as JSON.
+        file: PathBuf,
+        /// The party's private key (from `accord keygen`); the key's name is the submitter.
+        #[arg(long)]
+        key: PathBuf,
+        /// The hub's base URL.
+        #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+        hub: String,
+        /// The party's API token (from `accord tokens issue`).
+        #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Print the hub's answer as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register or revoke parties' public keys (local admin on the hub's data directory).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Issue API tokens (local admin on the hub's data directory).
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Register a public key for a party; a signed log entry by the operator.
+    Add {
+        /// The party id.
+        #[arg(long)]
+        party: String,
+        /// The public key file (FILE.pub from `accord keygen`, or base64 of the raw key).
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// Revoke a party's public key; later writes signed with it are refused.
+    Revoke {
+        /// The party id.
+        #[arg(long)]
+        party: String,
+        /// The public key file.
+        #[arg(long)]
+        public_key: PathBuf,
+    },
+    /// List a party's keys with the log entries that added and revoked them.
+    List {
+        /// The party id.
+        #[arg(long)]
+        party: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokensCommand {
+    /// Issue a new API token bound to a party; it is printed once and stored only hashed.
+    Issue {
+        /// The party id.
+        #[arg(long)]
+        party: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 enum PartiesCommand {
+    /// Register a party from a JSON file (local admin); a signed log entry by the operator.
+    Add {
+        /// The party as JSON (id, name, kind, country, support…).
+        file: PathBuf,
+    },
     /// List every party with its support status.
     List {
         /// Only parties of this kind: state, company, organisation, public_authority.
@@ -129,9 +222,60 @@ async fn main() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let store = open(&cli.data).await?;
-    match cli.command {
-        Command::Serve { listen } => serve(store, listen).await,
+    // Client-side commands need no data directory.
+    let command = match cli.command {
+        Command::Keygen { party, out } => {
+            let (public, verifier) = keys::generate(&party, &out)?;
+            println!("private key: {} (keep it secret)", out.display());
+            println!("public key:  {}", public.display());
+            println!("{}", verifier.to_key_string());
+            return Ok(());
+        }
+        Command::Submit {
+            kind,
+            file,
+            key,
+            hub,
+            token,
+            json,
+        } => return submit(&kind, &file, &key, &hub, token, json).await,
+        other => other,
+    };
+    let hub = open(&cli.data, cli.origin.as_deref()).await?;
+    let store = hub.store.clone();
+    match command {
+        Command::Keygen { .. } | Command::Submit { .. } => Ok(()),
+        Command::Keys { command } => keys_admin(&hub, command).await,
+        Command::Tokens {
+            command: TokensCommand::Issue { party },
+        } => {
+            store
+                .party(&party)
+                .await
+                .with_context(|| format!("cannot issue a token for {party:?}"))?;
+            let token = accord_store::write::new_token()?;
+            store
+                .add_token(&accord_store::write::token_digest(&token), &party)
+                .await?;
+            eprintln!("token for {party} (shown once; the hub keeps only its hash):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Parties {
+            command: PartiesCommand::Add { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let party: accord_core::party::Party = parse_json(&text)
+                .with_context(|| format!("{} is not a valid party", file.display()))?;
+            let id = party.id.clone();
+            let receipt = accord_store::write::register_party(&hub.sequencer, party)
+                .await
+                .map_err(explain)?;
+            println!("registered party {id} as log entry {}", receipt.index);
+            Ok(())
+        }
+        Command::Serve { listen } => serve(hub, listen).await,
         Command::Principles { json } => {
             let accord = store.accord().await?;
             if json {
@@ -157,30 +301,48 @@ async fn main() -> Result<()> {
                 Ok(())
             }
         }
-        Command::Incidents { command } => incidents(store, command).await,
+        Command::Incidents { command } => incidents(&hub, command).await,
     }
 }
 
-/// Opens the store in `dir`, loading the bundled dataset if the store is new.
-async fn open(dir: &Path) -> Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(dir)
+/// An open hub: its store, the operator's identity and the one writer.
+struct Hub {
+    store: Arc<dyn Store>,
+    operator: Arc<Operator>,
+    sequencer: Sequencer,
+}
+
+/// Opens the store in `dir`, creating the operator key and loading the bundled dataset (as
+/// operator-signed log entries) if the store is new.
+async fn open(dir: &Path, origin: Option<&str>) -> Result<Hub> {
+    let sqlite = SqliteStore::open(dir)
         .with_context(|| format!("cannot open the hub's data directory {}", dir.display()))?;
+    let path = sqlite.path().to_owned();
+    let store: Arc<dyn Store> = Arc::new(sqlite);
+    let operator = Arc::new(Operator::load_or_create(dir, origin)?);
     let dataset = bundled::dataset().context("the bundled dataset is invalid")?;
-    match store.seed(&dataset).await? {
+    match seed_bundled(store.as_ref(), operator.clone(), &dataset).await? {
         SeedOutcome::Loaded { parties, incidents } => tracing::info!(
             parties,
             incidents,
             "loaded the bundled {} dataset into {}",
             dataset.accord.name,
-            store.path().display()
+            path.display()
         ),
         SeedOutcome::AlreadySeeded => {}
     }
-    Ok(Arc::new(store))
+    let sequencer = Sequencer::start(store.clone(), operator.clone());
+    Ok(Hub {
+        store,
+        operator,
+        sequencer,
+    })
 }
 
-async fn serve(store: Arc<dyn Store>, listen: SocketAddr) -> Result<()> {
-    let app = accord_server::app(accord_server::AppState::new(store));
+async fn serve(hub: Hub, listen: SocketAddr) -> Result<()> {
+    eprintln!("log origin: {}", hub.operator.origin());
+    eprintln!("log verifier key: {}", hub.operator.verifier_key());
+    let app = accord_server::app(accord_server::AppState::new(hub.store, hub.sequencer));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
@@ -216,7 +378,8 @@ async fn shutdown() {
     eprintln!("shutting down");
 }
 
-async fn incidents(store: Arc<dyn Store>, command: IncidentsCommand) -> Result<()> {
+async fn incidents(hub: &Hub, command: IncidentsCommand) -> Result<()> {
+    let store = &hub.store;
     match command {
         IncidentsCommand::List {
             principle,
@@ -272,24 +435,20 @@ async fn incidents(store: Arc<dyn Store>, command: IncidentsCommand) -> Result<(
         IncidentsCommand::Add { file, json } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            let incident: Incident = parse_incident(&text)
+            let incident: Incident = parse_json(&text)
                 .with_context(|| format!("{} is not a valid incident", file.display()))?;
-            let record = match record_incident(store.as_ref(), incident).await {
-                Ok(r) => r,
-                Err(RecordError::Invalid { problems }) => {
-                    let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
-                    bail!(
-                        "{} is not a valid incident; nothing was recorded:\n{}",
-                        file.display(),
-                        list.join("\n")
-                    );
-                }
-                Err(e) => return Err(e.into()),
-            };
+            let record = record_incident_as_operator(store.as_ref(), &hub.sequencer, incident)
+                .await
+                .map_err(explain)
+                .with_context(|| format!("{} was not recorded", file.display()))?;
             if json {
                 print_json(&record)
             } else {
-                println!("recorded incident {}", record.incident.id);
+                println!(
+                    "recorded incident {} as log entry {}",
+                    record.incident.id,
+                    record.log_index.map(|i| i.to_string()).unwrap_or_default()
+                );
                 for s in &record.suggested_principles {
                     println!(
                         "  suggested {}: {} [rule {}]",
@@ -302,8 +461,106 @@ async fn incidents(store: Arc<dyn Store>, command: IncidentsCommand) -> Result<(
     }
 }
 
-/// Parses an incident file, naming the field and line of the first structural error.
-fn parse_incident(text: &str) -> Result<Incident> {
+/// Turns a write-path error into a message listing every problem.
+fn explain(e: RecordError) -> anyhow::Error {
+    match e {
+        RecordError::Invalid { problems } => {
+            let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+            anyhow::anyhow!("invalid; nothing was recorded:\n{}", list.join("\n"))
+        }
+        other => other.into(),
+    }
+}
+
+async fn keys_admin(hub: &Hub, command: KeysCommand) -> Result<()> {
+    use accord_store::write::{add_key, revoke_key};
+    match command {
+        KeysCommand::Add { party, public_key } => {
+            let key = keys::read_public(&public_key)?;
+            let r = add_key(hub.store.as_ref(), &hub.sequencer, &party, &key)
+                .await
+                .map_err(explain)
+                .with_context(|| format!("cannot add the key for {party:?}"))?;
+            println!("registered key for {party} as log entry {}", r.index);
+        }
+        KeysCommand::Revoke { party, public_key } => {
+            let key = keys::read_public(&public_key)?;
+            let r = revoke_key(hub.store.as_ref(), &hub.sequencer, &party, &key)
+                .await
+                .map_err(explain)
+                .with_context(|| format!("cannot revoke the key of {party:?}"))?;
+            println!("revoked key of {party} as log entry {}", r.index);
+        }
+        KeysCommand::List { party, json } => {
+            let keys = hub.store.party_keys(&party).await?;
+            if json {
+                print_json(&keys)?;
+            } else {
+                for k in keys {
+                    let revoked = k
+                        .revoked_at
+                        .map(|r| format!(", revoked at entry {r}"))
+                        .unwrap_or_default();
+                    println!("{} (added at entry {}{revoked})", k.public_key, k.added_at);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Signs a record with the party's key and posts it to the hub.
+async fn submit(
+    kind: &str,
+    file: &Path,
+    key: &Path,
+    hub: &str,
+    token: Option<String>,
+    json: bool,
+) -> Result<()> {
+    use accord_store::log::kind as entry_kind;
+    let path = match kind {
+        entry_kind::INCIDENT => "/api/v1/incidents",
+        other => bail!("cannot submit {other:?}: the hub takes `incident` here"),
+    };
+    let signer = keys::read_signer(key)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let body: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let id = body["id"]
+        .as_str()
+        .with_context(|| format!("{} has no string `id`", file.display()))?
+        .to_owned();
+    let submission = accord_store::write::sign_submission(
+        kind,
+        &id,
+        signer.name(),
+        accord_tlog::entry::Tlp::Clear,
+        &body,
+        signer.signing_key(),
+    )
+    .map_err(explain)?;
+    let client = client::HubClient::new(hub, token)?;
+    let answer = client
+        .post_json(path, &serde_json::to_value(&submission)?)
+        .await?;
+    if json {
+        print_json(&answer)
+    } else {
+        println!(
+            "recorded {kind} {id} as log entry {}",
+            answer["log_index"]
+                .as_u64()
+                .map(|i| i.to_string())
+                .unwrap_or_default()
+        );
+        Ok(())
+    }
+}
+
+/// Parses a JSON file's text, naming the field of the first structural error.
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

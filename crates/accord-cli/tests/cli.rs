@@ -186,11 +186,43 @@ fn bad_filter_value_is_a_clear_error() {
     assert!(err.contains("did you mean GB"), "{err}");
 }
 
+fn run_ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Sets FR up to write: a key pair, the key registered, a token. Returns (key file, token).
+fn enrol_fr(dir: &Path, data: &Path) -> (std::path::PathBuf, String) {
+    let key = dir.join("fr.key");
+    let mut keygen = Command::cargo_bin("accord").unwrap();
+    run_ok(keygen.args(["keygen", "--party", "FR", "--out"]).arg(&key));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "private key readable by others");
+    }
+    let public = dir.join("fr.key.pub");
+    run_ok(
+        accord(data)
+            .args(["keys", "add", "--party", "FR", "--public-key"])
+            .arg(&public),
+    );
+    let token = run_ok(accord(data).args(["tokens", "issue", "--party", "FR"]));
+    (key, token.trim().to_owned())
+}
+
 #[test]
 fn hub_keeps_its_record_across_a_restart_and_seeds_once() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
     let client = reqwest::blocking::Client::new();
+    let (key, token) = enrol_fr(dir.path(), &data);
 
     let server = Server::start(&data);
     let health: Value = client
@@ -201,14 +233,26 @@ fn hub_keeps_its_record_across_a_restart_and_seeds_once() {
         .unwrap();
     let parties = health["counts"]["parties"].as_u64().unwrap();
     let incidents = health["counts"]["incidents"].as_u64().unwrap();
-    let body = std::fs::read_to_string(incident_file(dir.path(), "restart-test-2026")).unwrap();
-    let resp = client
-        .post(format!("{}/api/v1/incidents", server.base))
-        .header("content-type", "application/json")
-        .body(body)
+    let file = incident_file(dir.path(), "restart-test-2026");
+    let out = run_ok(
+        Command::cargo_bin("accord")
+            .unwrap()
+            .args(["submit", "incident"])
+            .arg(&file)
+            .arg("--key")
+            .arg(&key)
+            .args(["--hub", &server.base, "--token", &token]),
+    );
+    assert!(
+        out.contains("recorded incident restart-test-2026 as log entry"),
+        "{out}"
+    );
+    let checkpoint_before = client
+        .get(format!("{}/log/checkpoint", server.base))
         .send()
+        .unwrap()
+        .text()
         .unwrap();
-    assert_eq!(resp.status().as_u16(), 201);
     server.stop();
 
     let server = Server::start(&data);
@@ -235,5 +279,44 @@ fn hub_keeps_its_record_across_a_restart_and_seeds_once() {
         .send()
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    // The same log, the same checkpoint, signed by the same key after the restart.
+    let checkpoint_after = client
+        .get(format!("{}/log/checkpoint", server.base))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(checkpoint_before, checkpoint_after);
+    server.stop();
+}
+
+#[test]
+fn submit_is_refused_without_a_registered_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let (_, token) = enrol_fr(dir.path(), &data);
+    let other = dir.path().join("other.key");
+    run_ok(
+        Command::cargo_bin("accord")
+            .unwrap()
+            .args(["keygen", "--party", "FR", "--out"])
+            .arg(&other),
+    );
+    let server = Server::start(&data);
+    let out = Command::cargo_bin("accord")
+        .unwrap()
+        .args(["submit", "incident"])
+        .arg(incident_file(dir.path(), "unregistered-key-2026"))
+        .arg("--key")
+        .arg(&other)
+        .args(["--hub", &server.base, "--token", &token])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("403") && err.contains("not registered"),
+        "{err}"
+    );
     server.stop();
 }

@@ -14,6 +14,9 @@ pub struct IncidentRecord {
     pub incident: Incident,
     /// Principles suggested by the mapping rules, with reasons; kept apart from the asserted ones.
     pub suggested_principles: Vec<Suggestion>,
+    /// Index of the log entry that recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_index: Option<u64>,
 }
 
 impl IncidentRecord {

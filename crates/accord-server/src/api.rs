@@ -22,9 +22,10 @@ use accord_core::record::IncidentRecord;
 use accord_core::scorecard::{
     BlocView, PartyScorecard, PrincipleScorecard, bloc_view, party_scorecard, principle_scorecards,
 };
-use accord_store::write::{RecordError, record_incident};
+use accord_store::write::{Submission, submit_incident};
 use accord_store::{Counts, Cursor, IncidentFilter, PageRequest, party_or_state};
 
+use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::{AppState, today};
@@ -300,26 +301,38 @@ pub async fn incident(
     Ok(Json(st.store.incident(&id).await?))
 }
 
-/// Records an incident. The hub validates it (every problem is listed with its field path),
-/// checks that referenced parties exist, suggests its principles with the rules, and stores it.
-#[utoipa::path(post, path = "/api/v1/incidents", request_body = Incident,
+/// A party's signed write: the signed log entry and the body whose canonical form it hashes.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct SubmissionSchema {
+    /// `{"envelope": {kind, id, submitter, submitted_at, body_sha256, tlp, signer_key}, "signature"}`.
+    pub entry: serde_json::Value,
+    /// The incident.
+    pub body: Incident,
+}
+
+/// Records an incident submitted by the authenticated party. The body is the incident and a
+/// signed log entry whose envelope names the party, the incident's id and the SHA-256 of the
+/// incident's RFC 8785 form, signed with a key registered for the party (`accord submit`
+/// builds it). The hub verifies all of it, validates the incident (every problem is listed with
+/// its field path), suggests its principles and appends the entry to the log; the response
+/// carries the entry's log index.
+#[utoipa::path(post, path = "/api/v1/incidents", request_body = SubmissionSchema,
+    security(("bearer" = [])),
     responses((status = 201, body = IncidentRecord),
               (status = 400, description = "malformed JSON"),
-              (status = 409, description = "an incident with this id exists"),
+              (status = 401, description = "no valid token, or the signature does not verify"),
+              (status = 403, description = "the key is not a current key of the party, or the entry names another submitter"),
+              (status = 409, description = "an incident with this id exists (a replay)"),
               (status = 413, description = "body too large"),
               (status = 415, description = "not JSON"),
               (status = 422, description = "invalid incident; problem details list every field")))]
 pub async fn create_incident(
     State(st): State<AppState>,
-    JsonBody(incident): JsonBody<Incident>,
+    Authenticated(party): Authenticated,
+    JsonBody(submission): JsonBody<Submission>,
 ) -> Result<Response, ApiError> {
-    let record = record_incident(st.store.as_ref(), incident)
-        .await
-        .map_err(|e| match e {
-            RecordError::Invalid { problems } => ApiError::Invalid { problems },
-            RecordError::Store(s) => s.into(),
-            other => ApiError::Internal(other.to_string()),
-        })?;
+    let record = submit_incident(st.store.as_ref(), &st.sequencer, &party, submission).await?;
     let location = format!("/api/v1/incidents/{}", record.incident.id);
     Ok((
         StatusCode::CREATED,

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use accord_core::validate::Problem;
 use accord_store::StoreError;
+use accord_store::write::RecordError;
 
 /// The media type of problem details (RFC 9457 §3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -48,6 +49,12 @@ pub enum ApiError {
         /// Every problem, each with its field path.
         problems: Vec<Problem>,
     },
+    /// The caller is not authenticated (no token, an unknown token, a bad signature).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// The body was not sent as JSON.
     #[error("send the body as application/json")]
     UnsupportedMediaType,
@@ -70,6 +77,14 @@ impl From<StoreError> for ApiError {
             StoreError::BadCursor { .. } => ApiError::BadRequest {
                 detail: e.to_string(),
                 field: Some("cursor".into()),
+            },
+            StoreError::NoSuchEntry { index, .. } => ApiError::NotFound {
+                what: "log entry",
+                id: index.to_string(),
+            },
+            StoreError::BeyondLog { .. } => ApiError::NotFound {
+                what: "log resource",
+                id: e.to_string(),
             },
             other => ApiError::Internal(other.to_string()),
         }
@@ -127,6 +142,8 @@ impl ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -139,6 +156,8 @@ impl ApiError {
             ApiError::NotFound { .. } => "not-found",
             ApiError::Conflict { .. } => "conflict",
             ApiError::BadRequest { .. } => "bad-request",
+            ApiError::Unauthenticated(_) => "unauthenticated",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::Invalid { .. } => "invalid-body",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
@@ -191,6 +210,18 @@ impl ApiError {
     }
 }
 
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> Self {
+        match e {
+            RecordError::Invalid { problems } => ApiError::Invalid { problems },
+            RecordError::BadSignature(m) => ApiError::Unauthenticated(m),
+            RecordError::Forbidden(m) => ApiError::Forbidden(m),
+            RecordError::Store(s) => s.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(detail) = &self {
@@ -201,6 +232,10 @@ impl IntoResponse for ApiError {
         let mut resp = (status, body).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         resp
     }
 }

@@ -55,6 +55,14 @@ where
 
 /// Parses JSON text into `T`, turning serde's error into one that names the field.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Syntax first: a truncated document is malformed (400) even if a field before the cut
+    // would already fail the schema.
+    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        return Err(ApiError::BadRequest {
+            detail: format!("malformed JSON: {e}"),
+            field: None,
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -136,6 +144,11 @@ mod tests {
     fn syntax_errors_are_bad_requests() {
         assert!(matches!(
             parse::<Outer>(b"{\"title\": "),
+            Err(ApiError::BadRequest { .. })
+        ));
+        // Regression: a schema error before the cut used to win over the syntax error.
+        assert!(matches!(
+            parse::<Outer>(b"{\"bogus\": 1, "),
             Err(ApiError::BadRequest { .. })
         ));
     }

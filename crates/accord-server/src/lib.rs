@@ -1,7 +1,8 @@
 //! # accord-server
 //!
 //! The HTTP edge of the hub: the REST API under `/api/v1`, its OpenAPI document, the
-//! server-rendered dashboard at `/`, and `/healthz`. [`app`] builds the whole `Router` from an
+//! transparency log under `/log` (C2SP checkpoint and tiles, proofs), the server-rendered
+//! dashboard at `/`, and `/healthz`. [`app`] builds the whole `Router` from an
 //! [`AppState`], so tests drive it with `tower::ServiceExt::oneshot` and no socket, and
 //! `accord serve` binds the same router to a listener.
 //!
@@ -9,8 +10,11 @@
 //! store, and scorecards are computed from the record on each request.
 //!
 //! ```no_run
-//! # async fn run(store: std::sync::Arc<dyn accord_store::Store>) -> std::io::Result<()> {
-//! let app = accord_server::app(accord_server::AppState::new(store));
+//! # async fn run(
+//! #     store: std::sync::Arc<dyn accord_store::Store>,
+//! #     sequencer: accord_store::sequencer::Sequencer,
+//! # ) -> std::io::Result<()> {
+//! let app = accord_server::app(accord_server::AppState::new(store, sequencer));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, app).await
 //! # }
@@ -24,11 +28,14 @@ use axum::routing::get;
 use tower_http::trace::TraceLayer;
 
 use accord_store::Store;
+use accord_store::sequencer::Sequencer;
 
 pub mod api;
+pub mod auth;
 mod dashboard;
 pub mod error;
 pub mod json;
+pub mod log;
 pub mod openapi;
 
 /// Default limit on request bodies: an incident with many sourced facts fits easily.
@@ -39,15 +46,18 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     /// The hub's store.
     pub store: Arc<dyn Store>,
+    /// The one writer: every write goes through it to the log.
+    pub sequencer: Sequencer,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
 }
 
 impl AppState {
-    /// State over `store` with the default body limit.
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    /// State over `store`, writing through `sequencer`, with the default body limit.
+    pub fn new(store: Arc<dyn Store>, sequencer: Sequencer) -> Self {
         AppState {
             store,
+            sequencer,
             body_limit: DEFAULT_BODY_LIMIT,
         }
     }
@@ -66,6 +76,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(api::healthz))
         .nest("/api/v1", api::router())
+        .nest("/log", log::router())
         .merge(dashboard::router())
         // axum's own limit applies to its extractors; ours reads the same number.
         .layer(DefaultBodyLimit::max(limit))

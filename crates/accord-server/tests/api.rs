@@ -15,7 +15,12 @@ use tower::ServiceExt;
 use accord_core::dataset::Dataset;
 use accord_server::{AppState, app};
 use accord_store::Store;
+use accord_store::log::{Operator, kind};
+use accord_store::sequencer::Sequencer;
+use accord_store::write::{add_key, seed_bundled, sign_submission, token_digest};
 use accord_store_sqlite::SqliteStore;
+use accord_tlog::entry::Tlp;
+use ed25519_dalek::SigningKey;
 
 fn bundled() -> Dataset {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
@@ -26,19 +31,42 @@ struct Hub {
     _dir: tempfile::TempDir,
     store: Arc<dyn Store>,
     state: AppState,
+    /// FR's registered signing key.
+    key: SigningKey,
 }
+
+/// FR's API token in every test hub.
+const TOKEN: &str = "test-token-fr";
 
 async fn hub() -> Hub {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
-    store.seed(&bundled()).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
-    let state = AppState::new(store.clone());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let op = Arc::new(Operator::load_or_create(dir.path(), None).unwrap());
+    seed_bundled(store.as_ref(), op.clone(), &bundled())
+        .await
+        .unwrap();
+    let sequencer = Sequencer::start(store.clone(), op);
+    let key = SigningKey::from_bytes(&[42; 32]);
+    add_key(store.as_ref(), &sequencer, "FR", &key.verifying_key())
+        .await
+        .unwrap();
+    store.add_token(&token_digest(TOKEN), "FR").await.unwrap();
+    let state = AppState::new(store.clone(), sequencer);
     Hub {
         _dir: dir,
         store,
         state,
+        key,
     }
+}
+
+/// A signed submission of `incident` by FR.
+fn signed(h: &Hub, incident: &Value) -> Value {
+    let id = incident["id"].as_str().unwrap_or("no-id");
+    serde_json::to_value(
+        sign_submission(kind::INCIDENT, id, "FR", Tlp::Clear, incident, &h.key).unwrap(),
+    )
+    .unwrap()
 }
 
 struct Reply {
@@ -78,10 +106,17 @@ impl Hub {
         self.send(
             Request::post(uri)
                 .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
                 .body(body.into())
                 .unwrap(),
         )
         .await
+    }
+
+    /// POSTs `incident` signed by FR.
+    async fn submit(&self, incident: &Value) -> Reply {
+        self.post_json("/api/v1/incidents", signed(self, incident).to_string())
+            .await
     }
 
     async fn incident_count(&self) -> usize {
@@ -299,10 +334,9 @@ async fn incident_by_id() {
 async fn post_records_an_incident_with_suggestions() {
     let h = hub().await;
     let before = h.incident_count().await;
-    let r = h
-        .post_json("/api/v1/incidents", new_incident().to_string())
-        .await;
+    let r = h.submit(&new_incident()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert!(r.body["log_index"].as_u64().is_some(), "{}", r.body);
     assert_eq!(
         r.location.as_deref(),
         Some("/api/v1/incidents/test-grid-intrusion-2026")
@@ -322,9 +356,7 @@ async fn post_records_an_incident_with_suggestions() {
     let lines = kp.body["as_initiator"]["incidents"].as_array().unwrap();
     assert!(lines.iter().any(|l| l["id"] == "test-grid-intrusion-2026"));
     // A second POST with the same id conflicts and writes nothing.
-    let again = h
-        .post_json("/api/v1/incidents", new_incident().to_string())
-        .await;
+    let again = h.submit(&new_incident()).await;
     assert_problem(&again, StatusCode::CONFLICT, None);
     assert_eq!(h.incident_count().await, before + 1);
 }
@@ -340,37 +372,31 @@ async fn bad_bodies_are_refused_and_nothing_is_written() {
 
     let mut bad_country = new_incident();
     bad_country["victims"][0]["country"] = json!("XX");
-    let r = h
-        .post_json("/api/v1/incidents", bad_country.to_string())
-        .await;
+    let r = h.submit(&bad_country).await;
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Some("victims[0].country"),
+        Some("body.victims[0].country"),
     );
-    assert_eq!(r.body["errors"][0]["pointer"], "/victims/0/country");
+    assert_eq!(r.body["errors"][0]["pointer"], "/body/victims/0/country");
 
     let mut missing = new_incident();
     missing.as_object_mut().unwrap().remove("title");
-    let r = h.post_json("/api/v1/incidents", missing.to_string()).await;
-    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("title"));
+    let r = h.submit(&missing).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.title"));
 
     let mut wrong_type = new_incident();
     wrong_type["victims"] = json!("many");
-    let r = h
-        .post_json("/api/v1/incidents", wrong_type.to_string())
-        .await;
-    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("victims"));
+    let r = h.submit(&wrong_type).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.victims"));
 
     let mut unknown_party = new_incident();
     unknown_party["victims"][0]["party"] = json!("no-such-party");
-    let r = h
-        .post_json("/api/v1/incidents", unknown_party.to_string())
-        .await;
+    let r = h.submit(&unknown_party).await;
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Some("victims[0].party"),
+        Some("body.victims[0].party"),
     );
 
     // Several semantic problems are reported together.
@@ -379,14 +405,21 @@ async fn bad_bodies_are_refused_and_nothing_is_written() {
     several["summary"] = json!(" ");
     several["dates"]["disclosed"] =
         json!({"date": "2020-01-01", "source": {"as_of": "2026-11", "verification": "unverified"}});
-    let r = h.post_json("/api/v1/incidents", several.to_string()).await;
-    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("id"));
-    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("summary"));
+    // The entry must name the incident's id, so sign it under the bad id too.
+    let r = h.submit(&several).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.id"));
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.summary"));
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
-        Some("dates.disclosed"),
+        Some("body.dates.disclosed"),
     );
+
+    // An unsigned body (the bare incident) is refused, naming what is missing.
+    let r = h
+        .post_json("/api/v1/incidents", new_incident().to_string())
+        .await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, None);
 
     let oversize = format!(
         "{{\"id\": \"{}\"}}",
@@ -399,7 +432,8 @@ async fn bad_bodies_are_refused_and_nothing_is_written() {
         .send(
             Request::post("/api/v1/incidents")
                 .header(header::CONTENT_TYPE, "text/plain")
-                .body(Body::from(new_incident().to_string()))
+                .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
+                .body(Body::from(signed(&h, &new_incident()).to_string()))
                 .unwrap(),
         )
         .await;
@@ -521,13 +555,15 @@ async fn over_a_real_socket() {
     assert_eq!(health["status"], "ok");
     let resp = client
         .post(format!("http://{addr}/api/v1/incidents"))
-        .json(&new_incident())
+        .bearer_auth(TOKEN)
+        .json(&signed(&h, &new_incident()))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), reqwest::StatusCode::CREATED);
     let resp = client
         .post(format!("http://{addr}/api/v1/incidents"))
+        .bearer_auth(TOKEN)
         .header("content-type", "application/json")
         .body("[")
         .send()
@@ -536,4 +572,166 @@ async fn over_a_real_socket() {
     assert_eq!(resp.status(), reqwest::StatusCode::BAD_REQUEST);
     assert_eq!(resp.headers()["content-type"], "application/problem+json");
     server.abort();
+}
+
+#[tokio::test]
+async fn writes_need_a_token_and_a_good_signature() {
+    let h = hub().await;
+    let before = h.incident_count().await;
+    let body = signed(&h, &new_incident()).to_string();
+    let no_token = h
+        .send(
+            Request::post("/api/v1/incidents")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&no_token, StatusCode::UNAUTHORIZED, None);
+    let bad_token = h
+        .send(
+            Request::post("/api/v1/incidents")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, "Bearer nope")
+                .body(Body::from(body))
+                .unwrap(),
+        )
+        .await;
+    assert_problem(&bad_token, StatusCode::UNAUTHORIZED, None);
+    // Signed by a key FR never registered.
+    let stranger = SigningKey::from_bytes(&[1; 32]);
+    let sub = sign_submission(
+        kind::INCIDENT,
+        "test-grid-intrusion-2026",
+        "FR",
+        Tlp::Clear,
+        &new_incident(),
+        &stranger,
+    )
+    .unwrap();
+    let r = h
+        .post_json("/api/v1/incidents", serde_json::to_string(&sub).unwrap())
+        .await;
+    assert_problem(&r, StatusCode::FORBIDDEN, None);
+    // A signature that does not verify.
+    let mut forged = signed(&h, &new_incident());
+    let sig = forged["entry"]["signature"].as_str().unwrap().to_owned();
+    let flipped = if sig.starts_with('A') {
+        format!("B{}", &sig[1..])
+    } else {
+        format!("A{}", &sig[1..])
+    };
+    forged["entry"]["signature"] = json!(flipped);
+    let r = h.post_json("/api/v1/incidents", forged.to_string()).await;
+    assert!(
+        r.status == StatusCode::UNAUTHORIZED || r.status == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        r.body
+    );
+    assert_eq!(h.incident_count().await, before);
+}
+
+async fn raw(h: &Hub, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    let resp = app(h.state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status();
+    let cache = resp
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    (status, cache, bytes)
+}
+
+#[tokio::test]
+async fn log_endpoints_serve_a_verifiable_record() {
+    use accord_tlog::checkpoint::Checkpoint;
+    use accord_tlog::merkle::{self, Hash, InclusionProof};
+    use accord_tlog::note::Verifier;
+    use accord_tlog::tiles::{TileKind, decode_bundle, tiles_for_size};
+
+    let h = hub().await;
+    let posted = h.submit(&new_incident()).await;
+    let index = posted.body["log_index"].as_u64().unwrap();
+
+    let (status, _, key) = raw(&h, "/log/key").await;
+    assert_eq!(status, StatusCode::OK);
+    let verifier = Verifier::from_key_string(String::from_utf8(key).unwrap().trim()).unwrap();
+    let (status, cache, note) = raw(&h, "/log/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(cache.contains("max-age=1"), "{cache}");
+    let (cp, _) = Checkpoint::open(&note, verifier.name(), &[verifier.clone()]).unwrap();
+
+    // Every bundle, read back, rebuilds the signed root.
+    let mut leaves = Vec::new();
+    for tile in tiles_for_size(cp.size) {
+        let (status, cache, data) = raw(&h, &format!("/log/{}", tile.path())).await;
+        assert_eq!(status, StatusCode::OK, "{}", tile.path());
+        assert!(cache.contains(if tile.is_partial() {
+            "max-age=60"
+        } else {
+            "immutable"
+        }));
+        if tile.kind == TileKind::Entries {
+            leaves.extend(
+                decode_bundle(&data)
+                    .unwrap()
+                    .into_iter()
+                    .map(merkle::leaf_hash),
+            );
+        }
+    }
+    assert_eq!(merkle::tree_hash(&leaves), cp.root);
+
+    let entry = h.get(&format!("/log/entries/{index}")).await;
+    assert_eq!(
+        entry.body["entry"]["envelope"]["id"],
+        "test-grid-intrusion-2026"
+    );
+    assert_eq!(entry.body["body"]["id"], "test-grid-intrusion-2026");
+    let leaf = Hash::from_base64(entry.body["leaf_hash"].as_str().unwrap()).unwrap();
+    let proof: InclusionProof = serde_json::from_value(
+        h.get(&format!(
+            "/log/proof/inclusion?index={index}&size={}",
+            cp.size
+        ))
+        .await
+        .body,
+    )
+    .unwrap();
+    proof.verify(&leaf, &cp.root).unwrap();
+    let consistency = h
+        .get(&format!("/log/proof/consistency?old=3&new={}", cp.size))
+        .await;
+    assert_eq!(consistency.status, StatusCode::OK);
+
+    assert_problem(
+        &h.get(&format!("/log/entries/{}", cp.size)).await,
+        StatusCode::NOT_FOUND,
+        None,
+    );
+    assert_problem(
+        &h.get("/log/proof/inclusion?index=x").await,
+        StatusCode::BAD_REQUEST,
+        Some("index"),
+    );
+    assert_problem(
+        &h.get("/log/proof/inclusion").await,
+        StatusCode::BAD_REQUEST,
+        Some("index"),
+    );
+    assert_eq!(
+        raw(&h, "/log/tile/0/x999/999").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(raw(&h, "/log/tile/nonsense").await.0, StatusCode::NOT_FOUND);
 }

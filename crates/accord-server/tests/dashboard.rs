@@ -61,12 +61,15 @@ struct Hub {
 
 async fn hub() -> Hub {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path()).unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
     let data = bundled();
-    store.seed(&data).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
+    let operator = Arc::new(accord_store::log::Operator::load_or_create(dir.path(), None).unwrap());
+    accord_store::write::seed_bundled(store.as_ref(), operator.clone(), &data)
+        .await
+        .unwrap();
+    let sequencer = accord_store::sequencer::Sequencer::start(store.clone(), operator);
     Hub {
-        state: AppState::new(store.clone()),
+        state: AppState::new(store.clone(), sequencer),
         _dir: dir,
         store,
         data,
@@ -654,16 +657,15 @@ async fn posted_record_text_is_escaped_everywhere() {
             "source": {"as_of": "2026-11", "verification": "unverified"}}],
         "asserted_principles": [{"principle": "P1", "reason": evil, "by": evil}]
     });
-    let resp = app(h.state.clone())
-        .oneshot(
-            Request::post("/api/v1/incidents")
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(incident.to_string()))
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::CREATED);
+    // Recorded through the one write path, as the operator would from the command line.
+    let incident = serde_json::from_value(incident).unwrap();
+    accord_store::write::record_incident_as_operator(
+        h.store.as_ref(),
+        &h.state.sequencer,
+        incident,
+    )
+    .await
+    .unwrap();
     for uri in [
         "/incidents/escaping-test-2026",
         "/incidents",

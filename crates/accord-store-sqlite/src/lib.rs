@@ -12,16 +12,21 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use accord_core::accord::Accord;
-use accord_core::dataset::Dataset;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
-use accord_store::{
-    Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, SeedOutcome, Store,
-    StoreError,
+use accord_store::log::{
+    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
 };
+use accord_store::{
+    Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, Store, StoreError,
+};
+use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
+use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
+
+mod log;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -33,26 +38,32 @@ pub const DB_FILE: &str = "accord.db";
 /// A hub's store in one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
-    conn: Arc<Mutex<Connection>>,
+    // One writer and one reader: in WAL mode readers see the last commit and never wait for
+    // a batch being written.
+    writer: Arc<Mutex<Connection>>,
+    reader: Arc<Mutex<Connection>>,
     path: PathBuf,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what: what.into(),
         detail: e.to_string(),
     }
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(backend)
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
@@ -66,20 +77,26 @@ impl SqliteStore {
             ))
         })?;
         let path = data_dir.join(DB_FILE);
-        let mut conn = Connection::open(&path)
-            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
-        // WAL: readers do not block the writer; NORMAL sync is durable across process crashes
-        // in WAL mode (RFC-free, SQLite docs "synchronous"); FULL adds power-loss durability.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;",
-        )
-        .map_err(backend)?;
-        migrate(&mut conn)?;
+        let connect = || -> Result<Connection, StoreError> {
+            let conn = Connection::open(&path)
+                .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+            // WAL: readers do not block the writer. FULL: an acknowledged commit survives a
+            // power loss, not only a process crash.
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = FULL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(backend)?;
+            Ok(conn)
+        };
+        let mut writer = connect()?;
+        migrate(&mut writer)?;
+        let reader = connect()?;
         Ok(SqliteStore {
-            conn: Arc::new(Mutex::new(conn)),
+            writer: Arc::new(Mutex::new(writer)),
+            reader: Arc::new(Mutex::new(reader)),
             path,
         })
     }
@@ -89,12 +106,31 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Runs a read on the reader connection.
     async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let conn = Arc::clone(&self.conn);
+        run(Arc::clone(&self.reader), f).await
+    }
+
+    /// Runs a write on the writer connection.
+    async fn with_writer<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        run(Arc::clone(&self.writer), f).await
+    }
+}
+
+async fn run<T, F>(conn: Arc<Mutex<Connection>>, f: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    {
         tokio::task::spawn_blocking(move || {
             // A panic while holding the lock cannot leave a half-done transaction behind
             // (rusqlite rolls back on drop), so a poisoned lock is safe to reuse.
@@ -144,7 +180,10 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn insert_incident_tx(tx: &Transaction<'_>, record: &IncidentRecord) -> Result<(), StoreError> {
+pub(crate) fn insert_incident_tx(
+    tx: &Connection,
+    record: &IncidentRecord,
+) -> Result<(), StoreError> {
     let id = &record.incident.id;
     let exists: bool = tx
         .query_row("SELECT 1 FROM incidents WHERE id = ?1", [id], |_| Ok(()))
@@ -159,8 +198,8 @@ fn insert_incident_tx(tx: &Transaction<'_>, record: &IncidentRecord) -> Result<(
     }
     let now = jiff::Timestamp::now().to_string();
     tx.execute(
-        "INSERT INTO incidents (id, sort_key, recorded_at, body) VALUES (?1, ?2, ?3, ?4)",
-        params![id, record.sort_key(), now, to_json(record)?],
+        "INSERT INTO incidents (id, sort_key, recorded_at, body, log_index) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, record.sort_key(), now, to_json(record)?, record.log_index.map(|i| i as i64)],
     )
     .map_err(backend)?;
     let mut stmt = tx
@@ -177,55 +216,64 @@ fn insert_incident_tx(tx: &Transaction<'_>, record: &IncidentRecord) -> Result<(
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn seed(&self, dataset: &Dataset) -> Result<SeedOutcome, StoreError> {
-        let dataset = dataset.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(backend)?;
-            let seeded: Option<String> = tx
-                .query_row("SELECT value FROM meta WHERE key = 'seeded_at'", [], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(backend)?;
-            if seeded.is_some() {
-                return Ok(SeedOutcome::AlreadySeeded);
-            }
-            tx.execute(
-                "INSERT INTO accord (id, body) VALUES (?1, ?2)",
-                params![dataset.accord.id, to_json(&dataset.accord)?],
-            )
-            .map_err(backend)?;
-            tx.execute(
-                "INSERT INTO rules (id, body) VALUES (1, ?1)",
-                [to_json(&dataset.rules)?],
-            )
-            .map_err(backend)?;
-            for p in &dataset.parties {
-                tx.execute(
-                    "INSERT INTO parties (id, kind, name, body) VALUES (?1, ?2, ?3, ?4)",
-                    params![p.id, p.kind.as_str(), p.name, to_json(p)?],
-                )
-                .map_err(backend)?;
-            }
-            for i in &dataset.incidents {
-                let record = IncidentRecord {
-                    suggested_principles: dataset.rules.suggest(i),
-                    incident: i.clone(),
-                };
-                insert_incident_tx(&tx, &record)?;
-            }
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('seeded_at', ?1)",
-                [jiff::Timestamp::now().to_string()],
-            )
-            .map_err(backend)?;
-            tx.commit().map_err(backend)?;
-            Ok(SeedOutcome::Loaded {
-                parties: dataset.parties.len(),
-                incidents: dataset.incidents.len(),
-            })
-        })
-        .await
+    async fn append(
+        &self,
+        batch: Vec<LogWrite>,
+        operator: Arc<Operator>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.with_writer(move |conn| log::append(conn, batch, &operator))
+            .await
+    }
+
+    async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
+        self.with(|conn| log::latest_checkpoint(conn)).await
+    }
+
+    async fn checkpoint_at(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError> {
+        self.with(move |conn| log::checkpoint_at(conn, size)).await
+    }
+
+    async fn add_cosignature(&self, size: u64, line: String) -> Result<(), StoreError> {
+        self.with_writer(move |conn| log::add_cosignature(conn, size, &line))
+            .await
+    }
+
+    async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError> {
+        self.with(move |conn| log::entry(conn, index)).await
+    }
+
+    async fn tile(&self, tile: Tile) -> Result<Vec<u8>, StoreError> {
+        self.with(move |conn| log::tile(conn, tile)).await
+    }
+
+    async fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, StoreError> {
+        self.with(move |conn| log::inclusion_proof(conn, index, size))
+            .await
+    }
+
+    async fn consistency_proof(&self, old: u64, new: u64) -> Result<ConsistencyProof, StoreError> {
+        self.with(move |conn| log::consistency_proof(conn, old, new))
+            .await
+    }
+
+    async fn party_keys(&self, party: &str) -> Result<Vec<PartyKey>, StoreError> {
+        let party = party.to_owned();
+        self.with(move |conn| log::party_keys(conn, &party)).await
+    }
+
+    async fn add_token(&self, token_sha256: &str, party: &str) -> Result<(), StoreError> {
+        let (token, party) = (token_sha256.to_owned(), party.to_owned());
+        self.with_writer(move |conn| log::add_token(conn, &token, &party))
+            .await
+    }
+
+    async fn token_party(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {
+        let token = token_sha256.to_owned();
+        self.with(move |conn| log::token_party(conn, &token)).await
+    }
+
+    async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        self.with(|conn| log::entry_counts(conn)).await
     }
 
     async fn accord(&self) -> Result<Accord, StoreError> {
@@ -281,16 +329,6 @@ impl Store for SqliteStore {
                 Some(b) => from_json(&format!("party {id}"), &b),
                 None => Err(StoreError::NotFound { what: "party", id }),
             }
-        })
-        .await
-    }
-
-    async fn insert_incident(&self, record: &IncidentRecord) -> Result<(), StoreError> {
-        let record = record.clone();
-        self.with(move |conn| {
-            let tx = conn.transaction().map_err(backend)?;
-            insert_incident_tx(&tx, &record)?;
-            tx.commit().map_err(backend)
         })
         .await
     }

@@ -14,14 +14,19 @@
 
 use accord_core::accord::{Accord, PrincipleId};
 use accord_core::country::CountryCode;
-use accord_core::dataset::Dataset;
 use accord_core::incident::Sector;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::{Facet, IncidentRecord};
+use std::sync::Arc;
+
+use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
+use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
+
+use crate::log::{AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +74,22 @@ pub enum StoreError {
         found: i64,
         /// Newest version this binary knows.
         supported: i64,
+    },
+    /// The log entry asked for does not exist.
+    #[error("the log has no entry {index}; its size is {size}")]
+    NoSuchEntry {
+        /// Index asked for.
+        index: u64,
+        /// Current size.
+        size: u64,
+    },
+    /// A tile or proof was asked for a tree larger than the log.
+    #[error("{what} is beyond the log's current size {size}")]
+    BeyondLog {
+        /// What was asked for.
+        what: String,
+        /// Current size.
+        size: u64,
     },
     /// The database itself failed (I/O, locking, connection).
     #[error("database error: {0}")]
@@ -190,9 +211,48 @@ pub struct Counts {
 /// The storage seam. Every method is one transaction.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Loads `dataset` if the store has never been seeded: the accord, rules, parties and
-    /// incidents (with principles suggested by the dataset's rules), all in one transaction.
-    async fn seed(&self, dataset: &Dataset) -> Result<SeedOutcome, StoreError>;
+    /// Appends a batch of verified writes to the log, applying each one's effect, and signs a
+    /// checkpoint for the new tree with `operator`, all in one transaction. A write whose effect
+    /// is refused (an id already taken, a replayed entry) is skipped with its error; the others
+    /// land. Nothing is visible until the whole batch is durable.
+    async fn append(
+        &self,
+        batch: Vec<LogWrite>,
+        operator: Arc<Operator>,
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// The latest signed checkpoint, `None` for an empty log.
+    async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError>;
+
+    /// The signed checkpoint the log published at `size`, if it published one.
+    async fn checkpoint_at(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError>;
+
+    /// Attaches a witness's cosignature line to the checkpoint of `size`.
+    async fn add_cosignature(&self, size: u64, line: String) -> Result<(), StoreError>;
+
+    /// One log entry with its body.
+    async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError>;
+
+    /// The data of a hash tile or entry bundle, for a tree of the current size.
+    async fn tile(&self, tile: Tile) -> Result<Vec<u8>, StoreError>;
+
+    /// The inclusion proof of entry `index` in the tree of `size` entries.
+    async fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, StoreError>;
+
+    /// The consistency proof from the tree of `old` entries to the tree of `new` entries.
+    async fn consistency_proof(&self, old: u64, new: u64) -> Result<ConsistencyProof, StoreError>;
+
+    /// Every key ever registered for `party`, with when it was added and revoked.
+    async fn party_keys(&self, party: &str) -> Result<Vec<PartyKey>, StoreError>;
+
+    /// Stores an API token (as its SHA-256) bound to `party`.
+    async fn add_token(&self, token_sha256: &str, party: &str) -> Result<(), StoreError>;
+
+    /// The party a token (given as its SHA-256) is bound to, if any and not revoked.
+    async fn token_party(&self, token_sha256: &str) -> Result<Option<String>, StoreError>;
+
+    /// Entry counts by kind.
+    async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError>;
 
     /// The accord and its principles.
     async fn accord(&self) -> Result<Accord, StoreError>;
@@ -205,9 +265,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// One party by id.
     async fn party(&self, id: &str) -> Result<Party, StoreError>;
-
-    /// Records a new incident; `Conflict` if its id is taken (nothing is written then).
-    async fn insert_incident(&self, record: &IncidentRecord) -> Result<(), StoreError>;
 
     /// One incident by id.
     async fn incident(&self, id: &str) -> Result<IncidentRecord, StoreError>;
@@ -263,4 +320,6 @@ mod tests {
 }
 
 pub mod dataset_dir;
+pub mod log;
+pub mod sequencer;
 pub mod write;

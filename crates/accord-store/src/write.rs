@@ -1,35 +1,353 @@
-//! The one write path for records: validate, derive, check references, store.
+//! The one write path: validate → canonicalise → check the signature → append → index.
 //!
-//! Every interface that records an incident (the HTTP API, the CLI, the bundled-data loader)
-//! goes through [`record_incident`], so a record is checked the same way whichever door it
-//! came in by, and nothing is written unless every check passed.
+//! Every interface that writes (the HTTP API, the CLI's local admin commands, the bundled-data
+//! loader) comes through here, so a record is checked the same way whichever door it came in
+//! by, is appended to the log in the same transaction as its effect, and nothing is written
+//! unless every check passed.
+//!
+//! A party's write arrives as a [`Submission`]: the body and a signed entry whose envelope
+//! carries the SHA-256 of the body's RFC 8785 canonical form, signed client-side with a key the
+//! party registered. The operator's own writes (bundled data, party and key registrations) are
+//! signed here with the operator key.
 
+use std::sync::Arc;
+
+use accord_core::dataset::Dataset;
 use accord_core::incident::Incident;
+use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_core::validate::{Problem, Problems};
+use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_sha256, canonical_json};
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::{Store, StoreError};
+use crate::log::{Effect, KeyBody, LogWrite, Operator, Receipt, kind};
+use crate::sequencer::Sequencer;
+use crate::{SeedOutcome, Store, StoreError};
 
-/// Why an incident was not recorded.
+/// Why a write was not recorded. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
-    /// The incident is invalid; every problem is listed with its field path.
-    #[error("the incident is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    /// The submission is invalid; every problem is listed with its field path.
+    #[error("the submission is invalid: {}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Invalid {
         /// Every problem found.
         problems: Vec<Problem>,
     },
-    /// The store refused or failed (a taken id is `StoreError::Conflict`).
+    /// The write's signature does not verify.
+    #[error("{0}")]
+    BadSignature(String),
+    /// The caller may not make this write (another party's entry, a key not registered for
+    /// the party, a revoked key).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The store refused or failed (a replayed or taken id is `StoreError::Conflict`).
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Validates `incident` against the accord and the registry, suggests its principles with the
-/// rules in force, and stores it in one transaction. Nothing is written on any error.
-pub async fn record_incident(
+fn invalid(path: &str, message: impl Into<String>) -> RecordError {
+    RecordError::Invalid {
+        problems: vec![Problem {
+            path: path.to_owned(),
+            message: message.into(),
+        }],
+    }
+}
+
+/// A party's signed write as it travels: the signed entry and the body it commits to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    /// The signed entry: `{"envelope": {...}, "signature": "base64"}`.
+    pub entry: serde_json::Value,
+    /// The body; its RFC 8785 canonical form must hash to `envelope.body_sha256`.
+    pub body: serde_json::Value,
+}
+
+/// The current time as RFC 3339 UTC, the form `submitted_at` takes.
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now().to_string()
+}
+
+/// Builds and signs an envelope over `body`.
+pub fn sign_entry<B: Serialize>(
+    entry_kind: &str,
+    id: &str,
+    submitter: &str,
+    tlp: Tlp,
+    body: &B,
+    key: &SigningKey,
+) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+    let body = canonical_json(body).map_err(|e| invalid("body", e.to_string()))?;
+    let envelope = Envelope {
+        kind: entry_kind.to_owned(),
+        id: id.to_owned(),
+        submitter: submitter.to_owned(),
+        submitted_at: now_rfc3339(),
+        body_sha256: body_sha256(&body),
+        tlp,
+        signer_key: Envelope::encode_key(&key.verifying_key()),
+        extra: serde_json::Map::new(),
+    };
+    let entry = SignedEntry::sign(envelope, key).map_err(|e| invalid("entry", e.to_string()))?;
+    Ok((entry, body))
+}
+
+/// Signs a write client-side: what `accord submit` sends.
+pub fn sign_submission<B: Serialize>(
+    entry_kind: &str,
+    id: &str,
+    submitter: &str,
+    tlp: Tlp,
+    body: &B,
+    key: &SigningKey,
+) -> Result<Submission, RecordError> {
+    let (entry, body) = sign_entry(entry_kind, id, submitter, tlp, body, key)?;
+    let entry_bytes = entry
+        .to_bytes()
+        .map_err(|e| invalid("entry", e.to_string()))?;
+    let parse = |b: &[u8]| serde_json::from_slice(b).map_err(|e| invalid("entry", e.to_string()));
+    Ok(Submission {
+        entry: parse(&entry_bytes)?,
+        body: parse(&body)?,
+    })
+}
+
+/// An operator-signed write.
+pub fn operator_write<B: Serialize>(
+    operator: &Operator,
+    entry_kind: &str,
+    id: &str,
+    body: &B,
+    effect: Effect,
+) -> Result<LogWrite, RecordError> {
+    let (entry, body) = sign_entry(
+        entry_kind,
+        id,
+        &operator.party,
+        Tlp::Clear,
+        body,
+        operator.signer.signing_key(),
+    )?;
+    Ok(LogWrite {
+        entry,
+        body,
+        effect,
+    })
+}
+
+/// The hex SHA-256 under which an API token is stored: tokens themselves are never kept.
+pub fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Creates a new random API token (shown once to its holder).
+pub fn new_token() -> Result<String, RecordError> {
+    let seed = crate::log::random_seed()
+        .map_err(|e| RecordError::Store(StoreError::Backend(e.to_string())))?;
+    Ok(format!("acc_{}", hex::encode(seed)))
+}
+
+/// Loads `dataset` if the store has never been seeded: the operator as a party with its key,
+/// then the accord, rules, parties and incidents, each an operator-signed log entry, all in one
+/// transaction.
+pub async fn seed_bundled(
+    store: &dyn Store,
+    operator: Arc<Operator>,
+    dataset: &Dataset,
+) -> Result<SeedOutcome, RecordError> {
+    match store.accord().await {
+        Ok(_) => return Ok(SeedOutcome::AlreadySeeded),
+        Err(StoreError::NotSeeded) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let op = operator.as_ref();
+    let mut batch = Vec::new();
+    let me = Party {
+        id: op.party.clone(),
+        name: "Hub operator".to_owned(),
+        kind: accord_core::party::PartyKind::Organisation,
+        country: None,
+        support: None,
+        absent_at_launch: None,
+    };
+    batch.push(operator_write(
+        op,
+        kind::PARTY,
+        &me.id,
+        &me,
+        Effect::Party(Box::new(me.clone())),
+    )?);
+    let key = KeyBody {
+        party: op.party.clone(),
+        public_key: Envelope::encode_key(&op.signer.verifier().public_key().to_owned()),
+    };
+    batch.push(operator_write(
+        op,
+        kind::KEY,
+        &format!("{}/{}", key.party, key.public_key),
+        &key,
+        Effect::KeyAdded(key.clone()),
+    )?);
+    let a = &dataset.accord;
+    batch.push(operator_write(
+        op,
+        kind::ACCORD,
+        &a.id,
+        a,
+        Effect::Accord(Box::new(a.clone())),
+    )?);
+    let rules_id = format!("{}-rules", a.id);
+    batch.push(operator_write(
+        op,
+        kind::RULES,
+        &rules_id,
+        &dataset.rules,
+        Effect::Rules(dataset.rules.clone()),
+    )?);
+    for p in &dataset.parties {
+        batch.push(operator_write(
+            op,
+            kind::PARTY,
+            &p.id,
+            p,
+            Effect::Party(Box::new(p.clone())),
+        )?);
+    }
+    for i in &dataset.incidents {
+        let record = IncidentRecord {
+            suggested_principles: dataset.rules.suggest(i),
+            incident: i.clone(),
+            log_index: None,
+        };
+        batch.push(operator_write(
+            op,
+            kind::INCIDENT,
+            &i.id,
+            i,
+            Effect::Incident(Box::new(record)),
+        )?);
+    }
+    let outcome = store.append(batch, operator).await?;
+    for r in outcome.results {
+        r?;
+    }
+    Ok(SeedOutcome::Loaded {
+        parties: dataset.parties.len(),
+        incidents: dataset.incidents.len(),
+    })
+}
+
+/// Checks a party's submission: the entry's shape, its kind, that the authenticated `party` is
+/// its submitter, that the body matches its hash, that the signing key is a current key of the
+/// party, and the signature. Returns the entry and the canonical body bytes.
+pub async fn verify_submission(
+    store: &dyn Store,
+    party: &str,
+    expected_kind: &str,
+    submission: &Submission,
+) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+    let entry_bytes =
+        canonical_json(&submission.entry).map_err(|e| invalid("entry", e.to_string()))?;
+    let entry =
+        SignedEntry::from_bytes(&entry_bytes).map_err(|e| invalid("entry", e.to_string()))?;
+    let env = &entry.envelope;
+    if env.kind != expected_kind {
+        return Err(invalid(
+            "entry.envelope.kind",
+            format!(
+                "is {:?}; this endpoint takes {expected_kind:?} entries",
+                env.kind
+            ),
+        ));
+    }
+    if env.submitter != party {
+        return Err(RecordError::Forbidden(format!(
+            "the entry names submitter {:?} but the request is authenticated as {party:?}",
+            env.submitter
+        )));
+    }
+    if env.submitted_at.parse::<jiff::Timestamp>().is_err() {
+        return Err(invalid(
+            "entry.envelope.submitted_at",
+            format!("{:?} is not an RFC 3339 timestamp", env.submitted_at),
+        ));
+    }
+    let body = canonical_json(&submission.body).map_err(|e| invalid("body", e.to_string()))?;
+    if body_sha256(&body) != env.body_sha256 {
+        return Err(invalid(
+            "entry.envelope.body_sha256",
+            "does not match the SHA-256 of the body's RFC 8785 canonical form",
+        ));
+    }
+    let keys = store.party_keys(party).await?;
+    match keys.iter().find(|k| k.public_key == env.signer_key) {
+        None => {
+            return Err(RecordError::Forbidden(format!(
+                "key {} is not registered for party {party:?}",
+                env.signer_key
+            )));
+        }
+        Some(k) if k.revoked_at.is_some() => {
+            return Err(RecordError::Forbidden(format!(
+                "key {} of party {party:?} was revoked (log entry {})",
+                env.signer_key,
+                k.revoked_at.unwrap_or_default()
+            )));
+        }
+        Some(_) => {}
+    }
+    let signer = env
+        .signer()
+        .map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))?;
+    entry
+        .verify(&signer)
+        .map_err(|e| RecordError::BadSignature(format!("the entry's {e}")))?;
+    Ok((entry, body))
+}
+
+/// Deserialises a body, naming the offending field under `prefix` (`body.victims[0].country`).
+pub fn parse_body<T: serde::de::DeserializeOwned>(
+    value: &serde_json::Value,
+    prefix: &str,
+) -> Result<T, RecordError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let at = e.path().to_string();
+        let message = e.inner().to_string();
+        // serde reports a missing field at its parent; point at the field itself.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let mut path = prefix.to_owned();
+        if at != "." {
+            path = format!("{path}.{at}");
+        }
+        if let Some(field) = missing {
+            path = format!("{path}.{field}");
+        }
+        invalid(&path, message)
+    })
+}
+
+fn prefixed(problems: Problems, prefix: &str) -> Vec<Problem> {
+    problems
+        .0
+        .into_iter()
+        .map(|p| Problem {
+            path: format!("{prefix}{}", p.path),
+            message: p.message,
+        })
+        .collect()
+}
+
+/// Validates an incident against the accord and the registry and derives its suggestions.
+async fn prepare_incident(
     store: &dyn Store,
     incident: Incident,
+    prefix: &str,
 ) -> Result<IncidentRecord, RecordError> {
     let accord = store.accord().await?;
     let n = u8::try_from(accord.principles.len()).unwrap_or(u8::MAX);
@@ -37,16 +355,144 @@ pub async fn record_incident(
     check_party_refs(store, &incident, &mut problems).await?;
     if !problems.is_empty() {
         return Err(RecordError::Invalid {
-            problems: problems.0,
+            problems: prefixed(problems, prefix),
         });
     }
     let rules = store.rules().await?;
-    let record = IncidentRecord {
+    Ok(IncidentRecord {
         suggested_principles: rules.suggest(&incident),
         incident,
-    };
-    store.insert_incident(&record).await?;
+        log_index: None,
+    })
+}
+
+/// Records a party's signed incident submission.
+pub async fn submit_incident(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    party: &str,
+    submission: Submission,
+) -> Result<IncidentRecord, RecordError> {
+    let (entry, body) = verify_submission(store, party, kind::INCIDENT, &submission).await?;
+    let incident: Incident = parse_body(&submission.body, "body")?;
+    if entry.envelope.id != incident.id {
+        return Err(invalid(
+            "entry.envelope.id",
+            format!(
+                "is {:?} but the incident's id is {:?}",
+                entry.envelope.id, incident.id
+            ),
+        ));
+    }
+    let mut record = prepare_incident(store, incident, "body.").await?;
+    let receipt = sequencer
+        .append(LogWrite {
+            entry,
+            body,
+            effect: Effect::Incident(Box::new(record.clone())),
+        })
+        .await?;
+    record.log_index = Some(receipt.index);
     Ok(record)
+}
+
+/// Records an incident as the operator (a local admin command on the hub's machine).
+pub async fn record_incident_as_operator(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    incident: Incident,
+) -> Result<IncidentRecord, RecordError> {
+    let mut record = prepare_incident(store, incident, "").await?;
+    let write = operator_write(
+        sequencer.operator(),
+        kind::INCIDENT,
+        &record.incident.id,
+        &record.incident,
+        Effect::Incident(Box::new(record.clone())),
+    )?;
+    let receipt = sequencer.append(write).await?;
+    record.log_index = Some(receipt.index);
+    Ok(record)
+}
+
+/// Registers a party (operator-signed).
+pub async fn register_party(sequencer: &Sequencer, party: Party) -> Result<Receipt, RecordError> {
+    let problems = party.validate();
+    if !problems.is_empty() {
+        return Err(RecordError::Invalid {
+            problems: problems.0,
+        });
+    }
+    let write = operator_write(
+        sequencer.operator(),
+        kind::PARTY,
+        &party.id,
+        &party,
+        Effect::Party(Box::new(party.clone())),
+    )?;
+    Ok(sequencer.append(write).await?)
+}
+
+/// Registers a public key for an existing party (operator-signed).
+pub async fn add_key(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    party: &str,
+    public_key: &ed25519_dalek::VerifyingKey,
+) -> Result<Receipt, RecordError> {
+    store.party(party).await?;
+    let body = KeyBody {
+        party: party.to_owned(),
+        public_key: Envelope::encode_key(public_key),
+    };
+    let id = format!("{}/{}", body.party, body.public_key);
+    let write = operator_write(
+        sequencer.operator(),
+        kind::KEY,
+        &id,
+        &body,
+        Effect::KeyAdded(body.clone()),
+    )?;
+    Ok(sequencer.append(write).await?)
+}
+
+/// Revokes a party's public key (operator-signed); later writes signed with it are refused.
+pub async fn revoke_key(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    party: &str,
+    public_key: &ed25519_dalek::VerifyingKey,
+) -> Result<Receipt, RecordError> {
+    let encoded = Envelope::encode_key(public_key);
+    let keys = store.party_keys(party).await?;
+    match keys.iter().find(|k| k.public_key == encoded) {
+        None => {
+            return Err(invalid(
+                "public_key",
+                format!("{encoded} is not a key of party {party:?}"),
+            ));
+        }
+        Some(k) if k.revoked_at.is_some() => {
+            return Err(RecordError::Store(StoreError::Conflict {
+                what: "key revocation",
+                id: encoded,
+            }));
+        }
+        Some(_) => {}
+    }
+    let body = KeyBody {
+        party: party.to_owned(),
+        public_key: encoded,
+    };
+    let id = format!("{}/{}", body.party, body.public_key);
+    let write = operator_write(
+        sequencer.operator(),
+        kind::KEY_REVOCATION,
+        &id,
+        &body,
+        Effect::KeyRevoked(body.clone()),
+    )?;
+    Ok(sequencer.append(write).await?)
 }
 
 /// Reports every `party` reference that names no party in the registry.

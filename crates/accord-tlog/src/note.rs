@@ -311,6 +311,11 @@ impl Signer {
         &self.name
     }
 
+    /// The Ed25519 private key, for signing log entries under the same identity.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
     /// The key ID.
     pub fn key_id(&self) -> u32 {
         self.key_id

@@ -1,0 +1,106 @@
+//! Talking to a hub over HTTP: `accord submit`, and the fetches `log verify` and `witness`
+//! make.
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde_json::Value;
+
+/// A hub's base URL with an HTTP client.
+pub struct HubClient {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl HubClient {
+    /// A client for the hub at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str, token: Option<String>) -> Result<Self> {
+        let base = base.trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            bail!("--hub {base:?} is not an http(s) URL");
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("accord/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(HubClient { base, http, token })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// GETs bytes; `Ok(None)` on 404.
+    pub async fn get_bytes(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.url(path)))?;
+        if resp.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        let resp = check(resp, &self.url(path)).await?;
+        Ok(Some(resp.bytes().await?.to_vec()))
+    }
+
+    /// GETs bytes that must exist.
+    pub async fn get_required(&self, path: &str) -> Result<Vec<u8>> {
+        self.get_bytes(path)
+            .await?
+            .ok_or_else(|| anyhow!("{} answered 404 Not Found", self.url(path)))
+    }
+
+    /// GETs JSON.
+    pub async fn get_json(&self, path: &str) -> Result<Value> {
+        let bytes = self.get_required(path).await?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} did not answer JSON", self.url(path)))
+    }
+
+    /// POSTs JSON with the bearer token; returns the JSON answer (or null for 204).
+    pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
+        let token = self
+            .token
+            .as_deref()
+            .ok_or_else(|| anyhow!("this needs an API token: pass --token or set ACCORD_TOKEN"))?;
+        let resp = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.url(path)))?;
+        let resp = check(resp, &self.url(path)).await?;
+        if resp.status() == reqwest::StatusCode::NO_CONTENT {
+            return Ok(Value::Null);
+        }
+        Ok(resp.json().await?)
+    }
+}
+
+/// Turns an error answer (problem+json) into a message that says what the hub refused and why.
+async fn check(resp: reqwest::Response, url: &str) -> Result<reqwest::Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let text = resp.text().await.unwrap_or_default();
+    let detail = serde_json::from_str::<Value>(&text)
+        .ok()
+        .map(|v| {
+            let mut d = v["detail"].as_str().unwrap_or("").to_owned();
+            if let Some(errors) = v["errors"].as_array() {
+                for e in errors {
+                    d.push_str(&format!(
+                        "\n  - {}: {}",
+                        e["path"].as_str().unwrap_or(""),
+                        e["detail"].as_str().unwrap_or("")
+                    ));
+                }
+            }
+            d
+        })
+        .unwrap_or(text);
+    bail!("{url} refused ({status}): {detail}")
+}

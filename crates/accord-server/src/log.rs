@@ -1,0 +1,251 @@
+//! The transparency log over HTTP, under `/log`.
+//!
+//! The C2SP resources (`checkpoint`, `tile/…`, `tile/entries/…`) are what any tlog client,
+//! including the Go reference, reads; the JSON conveniences (`proof/…`, `entries/{index}`) save
+//! a client the tile arithmetic. Full tiles never change, so they are cached for a year; the
+//! checkpoint changes with every batch of writes and is cached for a second.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use accord_tlog::entry::Tlp;
+use accord_tlog::merkle::{self, ConsistencyProof, InclusionProof};
+use accord_tlog::note::{Note, NoteSignature, Verifier};
+use accord_tlog::tiles::Tile;
+
+use crate::AppState;
+use crate::auth::Authenticated;
+use crate::error::ApiError;
+use crate::json::JsonBody;
+
+/// How long the checkpoint may be cached (C2SP tlog-tiles: short).
+const CHECKPOINT_CACHE: &str = "public, max-age=1";
+/// Full tiles and bundles never change.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Partial tiles are fixed too, but are superseded by wider ones soon.
+const PARTIAL: &str = "public, max-age=60";
+
+/// The `/log` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/checkpoint", get(checkpoint))
+        .route("/key", get(key))
+        .route("/tile/{*path}", get(tile))
+        .route("/proof/inclusion", get(inclusion))
+        .route("/proof/consistency", get(consistency))
+        .route("/entries/{index}", get(entry))
+        .route("/cosignatures", post(cosign))
+}
+
+fn text(body: String, cache: &'static str) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    resp
+}
+
+/// The latest signed checkpoint (a C2SP signed note), cosignatures included.
+pub async fn checkpoint(State(st): State<AppState>) -> Result<Response, ApiError> {
+    let cp = st.store.checkpoint().await?.ok_or(ApiError::NotFound {
+        what: "checkpoint",
+        id: "latest".into(),
+    })?;
+    Ok(text(cp.note, CHECKPOINT_CACHE))
+}
+
+/// The verifier key string of the log's checkpoints and the operator's entries.
+pub async fn key(State(st): State<AppState>) -> Response {
+    text(
+        format!("{}\n", st.sequencer.operator().verifier_key()),
+        CHECKPOINT_CACHE,
+    )
+}
+
+/// A hash tile or entry bundle by its C2SP path.
+pub async fn tile(
+    State(st): State<AppState>,
+    Path(path): Path<String>,
+) -> Result<Response, ApiError> {
+    let tile = Tile::parse(&format!("tile/{path}")).map_err(|e| ApiError::NotFound {
+        what: "tile",
+        id: format!("{path} ({e})"),
+    })?;
+    let data = st.store.tile(tile).await?;
+    let mut resp = data.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let cache = if tile.is_partial() {
+        PARTIAL
+    } else {
+        IMMUTABLE
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    Ok(resp)
+}
+
+fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
+    q.get(name)
+        .map(|v| {
+            v.parse::<u64>().map_err(|_| ApiError::BadRequest {
+                detail: format!("{name}={v:?} is not a non-negative integer"),
+                field: Some(name.to_owned()),
+            })
+        })
+        .transpose()
+}
+
+fn required(q: &HashMap<String, String>, name: &str) -> Result<u64, ApiError> {
+    number(q, name)?.ok_or_else(|| ApiError::BadRequest {
+        detail: format!("the {name} parameter is required"),
+        field: Some(name.to_owned()),
+    })
+}
+
+async fn current_size(st: &AppState) -> Result<u64, ApiError> {
+    Ok(st.store.checkpoint().await?.map(|c| c.size).unwrap_or(0))
+}
+
+/// `GET /log/proof/inclusion?index=N[&size=S]`: the proof that entry N is in the tree of S
+/// entries (default: the latest checkpoint's size).
+pub async fn inclusion(
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<InclusionProof>, ApiError> {
+    let index = required(&q, "index")?;
+    let size = match number(&q, "size")? {
+        Some(s) => s,
+        None => current_size(&st).await?,
+    };
+    Ok(Json(st.store.inclusion_proof(index, size).await?))
+}
+
+/// `GET /log/proof/consistency?old=A[&new=B]`: the proof that the tree of A entries is a
+/// prefix of the tree of B entries (default: the latest checkpoint's size).
+pub async fn consistency(
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<ConsistencyProof>, ApiError> {
+    let old = required(&q, "old")?;
+    let new = match number(&q, "new")? {
+        Some(s) => s,
+        None => current_size(&st).await?,
+    };
+    Ok(Json(st.store.consistency_proof(old, new).await?))
+}
+
+/// One log entry as JSON.
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    /// Its index.
+    pub index: u64,
+    /// Its RFC 9162 leaf hash (base64).
+    pub leaf_hash: String,
+    /// The signed entry: envelope and signature.
+    pub entry: serde_json::Value,
+    /// The body's TLP marking.
+    pub tlp: Tlp,
+    /// The body, when the read rules release it to the caller.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
+    /// Why the body is withheld, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_withheld: Option<String>,
+}
+
+/// `GET /log/entries/{index}`: the entry, and its body if its marking allows anyone to read it.
+pub async fn entry(
+    State(st): State<AppState>,
+    Path(index): Path<u64>,
+) -> Result<Json<EntryView>, ApiError> {
+    let stored = st.store.log_entry(index).await?;
+    let entry = serde_json::from_slice(&stored.entry)
+        .map_err(|e| ApiError::Internal(format!("stored entry {index} is not JSON: {e}")))?;
+    // Only TLP:CLEAR bodies are public; other markings are released by the read rules of the
+    // sharing layer, never here. The entry itself (with the body's hash) is always public.
+    let (body, body_withheld) = if stored.tlp == Tlp::Clear {
+        let body = serde_json::from_slice(&stored.body)
+            .map_err(|e| ApiError::Internal(format!("stored body {index} is not JSON: {e}")))?;
+        (Some(body), None)
+    } else {
+        (None, Some("the body's TLP marking does not allow public release; its SHA-256 is in the envelope".to_owned()))
+    };
+    Ok(Json(EntryView {
+        index,
+        leaf_hash: merkle::leaf_hash(&stored.entry).to_base64(),
+        entry,
+        tlp: stored.tlp,
+        body,
+        body_withheld,
+    }))
+}
+
+/// A witness's cosignature of one checkpoint.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cosignature {
+    /// The size of the checkpoint cosigned.
+    pub size: u64,
+    /// The signed-note signature line (`— name base64`) over the checkpoint text.
+    pub signature: String,
+}
+
+/// `POST /log/cosignatures`: a witness party attaches its cosignature. The signature must be
+/// by a current key of the authenticated party over the text of the checkpoint of `size`.
+pub async fn cosign(
+    State(st): State<AppState>,
+    Authenticated(party): Authenticated,
+    JsonBody(c): JsonBody<Cosignature>,
+) -> Result<StatusCode, ApiError> {
+    let cp = st
+        .store
+        .checkpoint_at(c.size)
+        .await?
+        .ok_or(ApiError::NotFound {
+            what: "checkpoint",
+            id: c.size.to_string(),
+        })?;
+    let note = Note::parse(&cp.note).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let sig =
+        NoteSignature::parse_line(c.signature.trim_end(), 1).map_err(|e| ApiError::BadRequest {
+            detail: format!("not a signed-note signature line: {e}"),
+            field: Some("signature".into()),
+        })?;
+    let keys = st.store.party_keys(&party).await?;
+    let verified = keys.iter().filter(|k| k.revoked_at.is_none()).any(|k| {
+        let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(&k.public_key) else {
+            return false;
+        };
+        let Ok(raw) = <[u8; 32]>::try_from(raw.as_slice()) else {
+            return false;
+        };
+        let Ok(vk) = ed25519_dalek::VerifyingKey::from_bytes(&raw) else {
+            return false;
+        };
+        Verifier::new(&sig.name, vk).is_ok_and(|v| {
+            v.key_id() == sig.key_id && v.verify(note.text().as_bytes(), &sig.signature)
+        })
+    });
+    if !verified {
+        return Err(ApiError::Forbidden(format!(
+            "the cosignature does not verify with a current key of party {party:?} over the checkpoint of size {}",
+            c.size
+        )));
+    }
+    st.store.add_cosignature(c.size, sig.to_line()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

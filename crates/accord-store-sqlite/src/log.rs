@@ -1,0 +1,494 @@
+//! The log's tables: entries, every complete-subtree hash, checkpoints, keys and tokens.
+
+use accord_core::record::IncidentRecord;
+use accord_store::StoreError;
+use accord_store::log::{
+    AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt, SignedCheckpoint, StoredEntry,
+};
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::entry::Tlp;
+use accord_tlog::merkle::{
+    self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
+};
+use accord_tlog::note::{Note, NoteSignature};
+use accord_tlog::tiles::{self, Tile, TileKind};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+use crate::{backend, corrupt, insert_incident_tx, to_json};
+
+/// A stored node was missing: the database is damaged.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReadError(String);
+
+/// Reads node hashes from `log_nodes` on one connection (inside a transaction when writing).
+struct NodeReader<'a>(&'a Connection);
+
+impl HashReader for NodeReader<'_> {
+    type Error = ReadError;
+    fn read_hashes(&self, nodes: &[NodeId]) -> Result<Vec<Hash>, ReadError> {
+        let mut stmt = self
+            .0
+            .prepare_cached("SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")
+            .map_err(|e| ReadError(e.to_string()))?;
+        nodes
+            .iter()
+            .map(|n| {
+                let bytes: Vec<u8> = stmt
+                    .query_row(params![n.level, n.index as i64], |r| r.get(0))
+                    .map_err(|e| ReadError(format!("node {}/{}: {e}", n.level, n.index)))?;
+                Hash::from_slice(&bytes).map_err(|e| ReadError(e.to_string()))
+            })
+            .collect()
+    }
+}
+
+fn is_constraint(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
+}
+
+fn tlp_text(tlp: Tlp) -> String {
+    serde_json::to_value(tlp)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "red".to_owned())
+}
+
+fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
+    serde_json::from_value(serde_json::Value::from(text)).map_err(|e| corrupt("entry tlp", e))
+}
+
+/// The size of the log: entries appended, committed or not yet (inside a transaction).
+fn entry_count(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM log_entries", [], |r| r.get(0))
+        .map_err(backend)?;
+    Ok(n as u64)
+}
+
+/// The size covered by the latest signed checkpoint: what readers may see of the tree.
+fn published_size(conn: &Connection) -> Result<u64, StoreError> {
+    let n: Option<i64> = conn
+        .query_row("SELECT MAX(size) FROM checkpoints", [], |r| r.get(0))
+        .map_err(backend)?;
+    Ok(n.unwrap_or(0) as u64)
+}
+
+fn proof_err(e: ProofError, size: u64) -> StoreError {
+    match e {
+        ProofError::Storage(inner) => StoreError::Corrupt {
+            what: "log tree".into(),
+            detail: inner.to_string(),
+        },
+        other => StoreError::BeyondLog {
+            what: other.to_string(),
+            size,
+        },
+    }
+}
+
+/// Applies one write inside a savepoint; returns its leaf hash.
+fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError> {
+    let bytes = w
+        .entry
+        .to_bytes()
+        .map_err(|e| StoreError::Backend(e.to_string()))?;
+    let leaf = merkle::leaf_hash(&bytes);
+    let env = &w.entry.envelope;
+    conn.execute(
+        "INSERT INTO log_entries (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            index as i64,
+            bytes,
+            env.kind,
+            env.id,
+            env.submitter,
+            env.submitted_at,
+            tlp_text(env.tlp),
+            w.body
+        ],
+    )
+    .map_err(|e| {
+        if is_constraint(&e) {
+            StoreError::Conflict {
+                what: "log entry",
+                id: format!("{}/{}", env.kind, env.id),
+            }
+        } else {
+            backend(e)
+        }
+    })?;
+    fn conflict(what: &'static str, id: &str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+        let id = id.to_owned();
+        move |e| {
+            if is_constraint(&e) {
+                StoreError::Conflict { what, id }
+            } else {
+                backend(e)
+            }
+        }
+    }
+    match &w.effect {
+        Effect::Accord(a) => {
+            conn.execute(
+                "INSERT INTO accord (id, body) VALUES (?1, ?2)",
+                params![a.id, to_json(a)?],
+            )
+            .map_err(conflict("accord", &a.id))?;
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('seeded_at', ?1)",
+                [jiff::Timestamp::now().to_string()],
+            )
+            .map_err(backend)?;
+        }
+        Effect::Rules(r) => {
+            conn.execute(
+                "INSERT INTO rules (id, body) VALUES (1, ?1) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                [to_json(r)?],
+            )
+            .map_err(backend)?;
+        }
+        Effect::Party(p) => {
+            conn.execute(
+                "INSERT INTO parties (id, kind, name, body) VALUES (?1, ?2, ?3, ?4)",
+                params![p.id, p.kind.as_str(), p.name, to_json(p)?],
+            )
+            .map_err(conflict("party", &p.id))?;
+        }
+        Effect::Incident(record) => {
+            let record = IncidentRecord {
+                log_index: Some(index),
+                ..(**record).clone()
+            };
+            insert_incident_tx(conn, &record)?;
+        }
+        Effect::KeyAdded(k) => {
+            let known: bool = conn
+                .query_row(
+                    "SELECT 1 FROM parties WHERE id = ?1",
+                    [&k.party],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map_err(backend)?
+                .is_some();
+            if !known {
+                return Err(StoreError::NotFound {
+                    what: "party",
+                    id: k.party.clone(),
+                });
+            }
+            conn.execute(
+                "INSERT INTO party_keys (party_id, public_key, added_at) VALUES (?1, ?2, ?3)",
+                params![k.party, k.public_key, index as i64],
+            )
+            .map_err(conflict("key", &k.public_key))?;
+        }
+        Effect::KeyRevoked(k) => {
+            let n = conn
+                .execute(
+                    "UPDATE party_keys SET revoked_at = ?3 \
+                     WHERE party_id = ?1 AND public_key = ?2 AND revoked_at IS NULL",
+                    params![k.party, k.public_key, index as i64],
+                )
+                .map_err(backend)?;
+            if n == 0 {
+                return Err(StoreError::NotFound {
+                    what: "current key",
+                    id: format!("{}/{}", k.party, k.public_key),
+                });
+            }
+        }
+        _ => {
+            return Err(StoreError::Backend(
+                "this store does not know that kind of write".into(),
+            ));
+        }
+    }
+    Ok(leaf)
+}
+
+/// Appends a batch in one transaction and signs the new checkpoint.
+pub fn append(
+    conn: &mut Connection,
+    batch: Vec<LogWrite>,
+    operator: &Operator,
+) -> Result<AppendOutcome, StoreError> {
+    let mut tx = conn.transaction().map_err(backend)?;
+    let old_size = entry_count(&tx)?;
+    let mut size = old_size;
+    let mut leaves = Vec::with_capacity(batch.len());
+    let mut results = Vec::with_capacity(batch.len());
+    for w in &batch {
+        // A savepoint per write: a refused write rolls back alone.
+        let sp = tx.savepoint().map_err(backend)?;
+        match apply(&sp, w, size) {
+            Ok(leaf) => {
+                sp.commit().map_err(backend)?;
+                leaves.push(leaf);
+                results.push(Ok(Receipt {
+                    index: size,
+                    leaf_hash: leaf,
+                }));
+                size += 1;
+            }
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    let checkpoint = if leaves.is_empty() {
+        latest_checkpoint(&tx)?
+    } else {
+        let nodes = merkle::append_nodes(&NodeReader(&tx), old_size, &leaves)
+            .map_err(|e| proof_err(e, old_size))?;
+        {
+            let mut stmt = tx
+                .prepare_cached("INSERT INTO log_nodes (level, idx, hash) VALUES (?1, ?2, ?3)")
+                .map_err(backend)?;
+            for (node, hash) in &nodes {
+                stmt.execute(params![node.level, node.index as i64, hash.0.as_slice()])
+                    .map_err(backend)?;
+            }
+        }
+        let root = merkle::root(&NodeReader(&tx), size).map_err(|e| proof_err(e, size))?;
+        let note = Checkpoint::new(operator.origin(), size, root)
+            .sign(&operator.signer)
+            .map_err(|e| StoreError::Backend(format!("cannot sign the checkpoint: {e}")))?
+            .to_string();
+        tx.execute(
+            "INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                size as i64,
+                root.0.as_slice(),
+                note,
+                jiff::Timestamp::now().to_string()
+            ],
+        )
+        .map_err(backend)?;
+        Some(SignedCheckpoint { size, root, note })
+    };
+    tx.commit().map_err(backend)?;
+    Ok(AppendOutcome {
+        results,
+        checkpoint,
+    })
+}
+
+fn checkpoint_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Vec<u8>, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+fn to_checkpoint(
+    row: Option<(i64, Vec<u8>, String)>,
+) -> Result<Option<SignedCheckpoint>, StoreError> {
+    row.map(|(size, root, note)| {
+        Ok(SignedCheckpoint {
+            size: size as u64,
+            root: Hash::from_slice(&root).map_err(|e| corrupt("checkpoint root", e))?,
+            note,
+        })
+    })
+    .transpose()
+}
+
+/// The latest signed checkpoint.
+pub fn latest_checkpoint(conn: &Connection) -> Result<Option<SignedCheckpoint>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+            [],
+            checkpoint_row,
+        )
+        .optional()
+        .map_err(backend)?;
+    to_checkpoint(row)
+}
+
+/// The checkpoint published at `size`.
+pub fn checkpoint_at(conn: &Connection, size: u64) -> Result<Option<SignedCheckpoint>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT size, root, note FROM checkpoints WHERE size = ?1",
+            [size as i64],
+            checkpoint_row,
+        )
+        .optional()
+        .map_err(backend)?;
+    to_checkpoint(row)
+}
+
+/// Adds (or replaces, for the same key) a cosignature line on the checkpoint of `size`.
+pub fn add_cosignature(conn: &mut Connection, size: u64, line: &str) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let current = checkpoint_at(&tx, size)?.ok_or_else(|| StoreError::NotFound {
+        what: "checkpoint",
+        id: size.to_string(),
+    })?;
+    let mut note = Note::parse(&current.note).map_err(|e| corrupt("checkpoint note", e))?;
+    let sig = NoteSignature::parse_line(line.trim_end(), 1)
+        .map_err(|e| StoreError::Backend(format!("bad cosignature line: {e}")))?;
+    note.add_signature(sig);
+    tx.execute(
+        "UPDATE checkpoints SET note = ?2 WHERE size = ?1",
+        params![size as i64, note.to_string()],
+    )
+    .map_err(backend)?;
+    tx.commit().map_err(backend)
+}
+
+/// One entry and its body.
+pub fn entry(conn: &Connection, index: u64) -> Result<StoredEntry, StoreError> {
+    let size = published_size(conn)?;
+    if index >= size {
+        return Err(StoreError::NoSuchEntry { index, size });
+    }
+    let (entry, body, tlp): (Vec<u8>, Vec<u8>, String) = conn
+        .query_row(
+            "SELECT entry, body, tlp FROM log_entries WHERE idx = ?1",
+            [index as i64],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .map_err(backend)?;
+    Ok(StoredEntry {
+        index,
+        entry,
+        body,
+        tlp: parse_tlp(&tlp)?,
+    })
+}
+
+/// The data of a hash tile or entry bundle within the published tree.
+pub fn tile(conn: &Connection, tile: Tile) -> Result<Vec<u8>, StoreError> {
+    let size = published_size(conn)?;
+    let level = match tile.kind {
+        TileKind::Hashes { level } => level,
+        TileKind::Entries => 0,
+    };
+    let beyond = || StoreError::BeyondLog {
+        what: format!("tile {}", tile.path()),
+        size,
+    };
+    let published = tiles::tile_in_tree(level, tile.index, size).ok_or_else(beyond)?;
+    if tile.width > published.width {
+        return Err(beyond());
+    }
+    match tile.kind {
+        TileKind::Hashes { .. } => {
+            tiles::read_tile_data(&NodeReader(conn), &tile).map_err(|e| proof_err(e, size))
+        }
+        TileKind::Entries => {
+            let start = tile.start_leaf().ok_or_else(beyond)?;
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT entry FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(
+                    params![start as i64, (start + u64::from(tile.width)) as i64],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .map_err(backend)?;
+            let entries: Vec<Vec<u8>> = rows.collect::<Result<_, _>>().map_err(backend)?;
+            tiles::encode_bundle(&entries).map_err(|e| corrupt("entry bundle", e))
+        }
+    }
+}
+
+/// The inclusion proof of `index` in the tree of `size`.
+pub fn inclusion_proof(
+    conn: &Connection,
+    index: u64,
+    size: u64,
+) -> Result<InclusionProof, StoreError> {
+    let published = published_size(conn)?;
+    if size > published {
+        return Err(StoreError::BeyondLog {
+            what: format!("a tree of size {size}"),
+            size: published,
+        });
+    }
+    merkle::inclusion_proof(&NodeReader(conn), index, size).map_err(|e| proof_err(e, published))
+}
+
+/// The consistency proof from `old` to `new`.
+pub fn consistency_proof(
+    conn: &Connection,
+    old: u64,
+    new: u64,
+) -> Result<ConsistencyProof, StoreError> {
+    let published = published_size(conn)?;
+    if new > published {
+        return Err(StoreError::BeyondLog {
+            what: format!("a tree of size {new}"),
+            size: published,
+        });
+    }
+    merkle::consistency_proof(&NodeReader(conn), old, new).map_err(|e| proof_err(e, published))
+}
+
+/// Every key of a party.
+pub fn party_keys(conn: &Connection, party: &str) -> Result<Vec<PartyKey>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT public_key, added_at, revoked_at FROM party_keys WHERE party_id = ?1 ORDER BY added_at",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([party], |r| {
+            Ok(PartyKey {
+                party: party.to_owned(),
+                public_key: r.get(0)?,
+                added_at: r.get::<_, i64>(1)? as u64,
+                revoked_at: r.get::<_, Option<i64>>(2)?.map(|i| i as u64),
+            })
+        })
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+/// Stores a token digest for a party.
+pub fn add_token(conn: &Connection, token: &str, party: &str) -> Result<(), StoreError> {
+    let known: bool = conn
+        .query_row("SELECT 1 FROM parties WHERE id = ?1", [party], |_| Ok(()))
+        .optional()
+        .map_err(backend)?
+        .is_some();
+    if !known {
+        return Err(StoreError::NotFound {
+            what: "party",
+            id: party.to_owned(),
+        });
+    }
+    conn.execute(
+        "INSERT INTO tokens (token_sha256, party_id, created_at) VALUES (?1, ?2, ?3)",
+        params![token, party, jiff::Timestamp::now().to_string()],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// The party a token digest belongs to.
+pub fn token_party(conn: &Connection, token: &str) -> Result<Option<String>, StoreError> {
+    conn.query_row(
+        "SELECT party_id FROM tokens WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+        [token],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)
+}
+
+/// Entry counts by kind.
+pub fn entry_counts(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT kind, COUNT(*) FROM log_entries GROUP BY kind ORDER BY kind")
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+        })
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}

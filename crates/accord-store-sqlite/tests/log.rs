@@ -1,0 +1,298 @@
+//! The verifiable record in the SQLite backend: signed checkpoints, proofs, tiles, keys.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use accord_store::dataset_dir::load_dataset_dir;
+use accord_store::log::{Operator, kind};
+use accord_store::sequencer::Sequencer;
+use accord_store::write::{
+    RecordError, add_key, revoke_key, seed_bundled, sign_submission, submit_incident,
+};
+use accord_store::{Store, StoreError};
+use accord_store_sqlite::SqliteStore;
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::entry::{SignedEntry, Tlp};
+use accord_tlog::merkle::{self, MemoryHashStore};
+use accord_tlog::tiles::{Tile, decode_bundle, tiles_for_size};
+use ed25519_dalek::SigningKey;
+
+struct Hub {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    seq: Sequencer,
+    op: Arc<Operator>,
+}
+
+async fn hub() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let op = Arc::new(Operator::load_or_create(dir.path(), Some("test.example/log")).unwrap());
+    let data =
+        load_dataset_dir(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data")).unwrap();
+    seed_bundled(store.as_ref(), op.clone(), &data)
+        .await
+        .unwrap();
+    let seq = Sequencer::start(store.clone(), op.clone());
+    Hub {
+        _dir: dir,
+        store,
+        seq,
+        op,
+    }
+}
+
+fn incident(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "title": "Test", "summary": "A test incident.",
+        "dates": {"start": {"date": "2026", "source": {"as_of": "2026-11", "verification": "unverified"}}},
+        "victims": [{"name": "A port", "country": "NL", "sector": "transport",
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}]
+    })
+}
+
+/// Registers a key for FR and returns it.
+async fn fr_key(h: &Hub, seed: u8) -> SigningKey {
+    let key = SigningKey::from_bytes(&[seed; 32]);
+    add_key(h.store.as_ref(), &h.seq, "FR", &key.verifying_key())
+        .await
+        .unwrap();
+    key
+}
+
+#[tokio::test]
+async fn checkpoint_is_signed_and_covers_every_entry() {
+    let h = hub().await;
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let (parsed, opened) =
+        Checkpoint::open(cp.note.as_bytes(), h.op.origin(), &[h.op.signer.verifier()]).unwrap();
+    assert_eq!(parsed.size, cp.size);
+    assert_eq!(opened.verified.len(), 1);
+    // Recompute the root from the entries themselves.
+    let mut tree = MemoryHashStore::new();
+    for i in 0..cp.size {
+        let e = h.store.log_entry(i).await.unwrap();
+        let entry = SignedEntry::from_bytes(&e.entry).unwrap();
+        entry.verify_self_signed().unwrap();
+        assert_eq!(
+            entry.envelope.body_sha256,
+            accord_tlog::entry::body_sha256(&e.body)
+        );
+        tree.append(&e.entry);
+    }
+    assert_eq!(tree.root(), parsed.root);
+}
+
+#[tokio::test]
+async fn proofs_verify_against_published_checkpoints() {
+    let h = hub().await;
+    let old = h.store.checkpoint().await.unwrap().unwrap();
+    let key = fr_key(&h, 7).await;
+    let sub = sign_submission(
+        kind::INCIDENT,
+        "proof-test",
+        "FR",
+        Tlp::Clear,
+        &incident("proof-test"),
+        &key,
+    )
+    .unwrap();
+    let record = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap();
+    let new = h.store.checkpoint().await.unwrap().unwrap();
+    assert!(new.size > old.size);
+    let index = record.log_index.unwrap();
+    let stored = h.store.log_entry(index).await.unwrap();
+    let proof = h.store.inclusion_proof(index, new.size).await.unwrap();
+    proof
+        .verify(&merkle::leaf_hash(&stored.entry), &new.root)
+        .unwrap();
+    let consistency = h.store.consistency_proof(old.size, new.size).await.unwrap();
+    consistency.verify(&old.root, &new.root).unwrap();
+    // Beyond the published tree there is nothing to prove.
+    assert!(matches!(
+        h.store.inclusion_proof(0, new.size + 1).await,
+        Err(StoreError::BeyondLog { .. })
+    ));
+    assert!(matches!(
+        h.store.log_entry(new.size).await,
+        Err(StoreError::NoSuchEntry { .. })
+    ));
+}
+
+#[tokio::test]
+async fn tiles_and_bundles_rebuild_the_tree() {
+    let h = hub().await;
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let mut leaves = Vec::new();
+    for tile in tiles_for_size(cp.size) {
+        let data = h.store.tile(tile).await.unwrap();
+        if tile.kind == accord_tlog::tiles::TileKind::Entries {
+            for e in decode_bundle(&data).unwrap() {
+                leaves.push(merkle::leaf_hash(e));
+            }
+        }
+    }
+    assert_eq!(leaves.len() as u64, cp.size);
+    assert_eq!(merkle::tree_hash(&leaves), cp.root);
+    let too_wide = Tile::hashes(0, 0, 256).unwrap();
+    if cp.size < 256 {
+        assert!(matches!(
+            h.store.tile(too_wide).await,
+            Err(StoreError::BeyondLog { .. })
+        ));
+    }
+}
+
+#[tokio::test]
+async fn signatures_keys_and_replays() {
+    let h = hub().await;
+    let key = fr_key(&h, 9).await;
+    let stranger = SigningKey::from_bytes(&[3; 32]);
+    let body = incident("sig-test");
+    let size = || async { h.store.checkpoint().await.unwrap().unwrap().size };
+    let before = size().await;
+
+    // A key not registered for the party.
+    let sub = sign_submission(
+        kind::INCIDENT,
+        "sig-test",
+        "FR",
+        Tlp::Clear,
+        &body,
+        &stranger,
+    )
+    .unwrap();
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RecordError::Forbidden(_)), "{err}");
+
+    // Another party's entry.
+    let sub = sign_submission(kind::INCIDENT, "sig-test", "DE", Tlp::Clear, &body, &key).unwrap();
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RecordError::Forbidden(_)), "{err}");
+
+    // A tampered body.
+    let mut sub =
+        sign_submission(kind::INCIDENT, "sig-test", "FR", Tlp::Clear, &body, &key).unwrap();
+    sub.body["title"] = "Tampered".into();
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("body_sha256"), "{err}");
+
+    // A tampered signature.
+    let mut sub =
+        sign_submission(kind::INCIDENT, "sig-test", "FR", Tlp::Clear, &body, &key).unwrap();
+    let sig = sub.entry["signature"].as_str().unwrap().to_owned();
+    let flipped = if sig.starts_with('A') {
+        format!("B{}", &sig[1..])
+    } else {
+        format!("A{}", &sig[1..])
+    };
+    sub.entry["signature"] = flipped.into();
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RecordError::BadSignature(_) | RecordError::Invalid { .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(size().await, before, "a refused write reached the log");
+
+    // A good one, then its replay.
+    let sub = sign_submission(kind::INCIDENT, "sig-test", "FR", Tlp::Clear, &body, &key).unwrap();
+    submit_incident(h.store.as_ref(), &h.seq, "FR", sub.clone())
+        .await
+        .unwrap();
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RecordError::Store(StoreError::Conflict { .. })),
+        "{err}"
+    );
+
+    // A revoked key.
+    revoke_key(h.store.as_ref(), &h.seq, "FR", &key.verifying_key())
+        .await
+        .unwrap();
+    let after_revoke = size().await;
+    let sub = sign_submission(
+        kind::INCIDENT,
+        "sig-test-2",
+        "FR",
+        Tlp::Clear,
+        &incident("sig-test-2"),
+        &key,
+    )
+    .unwrap();
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("revoked"), "{err}");
+    assert_eq!(size().await, after_revoke);
+}
+
+#[tokio::test]
+async fn concurrent_writes_are_batched_without_gaps() {
+    let h = hub().await;
+    let key = fr_key(&h, 11).await;
+    let start = h.store.checkpoint().await.unwrap().unwrap().size;
+    let mut tasks = Vec::new();
+    for n in 0..200 {
+        let store = h.store.clone();
+        let seq = h.seq.clone();
+        let key = key.clone();
+        tasks.push(tokio::spawn(async move {
+            let id = format!("batch-{n}");
+            let sub = sign_submission(kind::INCIDENT, &id, "FR", Tlp::Clear, &incident(&id), &key)
+                .unwrap();
+            submit_incident(store.as_ref(), &seq, "FR", sub)
+                .await
+                .unwrap()
+                .log_index
+                .unwrap()
+        }));
+    }
+    let mut indexes = Vec::new();
+    for t in tasks {
+        indexes.push(t.await.unwrap());
+    }
+    indexes.sort_unstable();
+    let expected: Vec<u64> = (start..start + 200).collect();
+    assert_eq!(indexes, expected);
+    assert_eq!(
+        h.store.checkpoint().await.unwrap().unwrap().size,
+        start + 200
+    );
+}
+
+#[tokio::test]
+async fn cosignatures_are_attached_to_the_checkpoint() {
+    let h = hub().await;
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let witness = accord_tlog::note::Signer::from_seed("witness.example/w1", &[5; 32]).unwrap();
+    let text = accord_tlog::note::Note::parse(&cp.note)
+        .unwrap()
+        .text()
+        .to_owned();
+    let line = witness.sign(&text).unwrap().to_line();
+    h.store.add_cosignature(cp.size, line).await.unwrap();
+    let cosigned = h.store.checkpoint().await.unwrap().unwrap();
+    let opened = accord_tlog::note::Note::open(
+        cosigned.note.as_bytes(),
+        &[h.op.signer.verifier(), witness.verifier()],
+    )
+    .unwrap();
+    assert_eq!(opened.verified.len(), 2);
+}

@@ -1,0 +1,278 @@
+//! The verifiable record's storage types: what a write appends to the log, what the store
+//! returns for it, and the operator's signing identity.
+//!
+//! Every write is a signed entry (`accord_tlog::entry::SignedEntry`) appended to a Merkle log
+//! in the same transaction as its effect on the indexes (an incident row, a party row, a key).
+//! The entry holds only the hash of the body; the body is stored beside it and released by the
+//! read rules, so a TLP:RED record is provable without being disclosed.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use accord_core::accord::Accord;
+use accord_core::mapping::RuleSet;
+use accord_core::party::Party;
+use accord_core::record::IncidentRecord;
+use accord_tlog::entry::{SignedEntry, Tlp};
+use accord_tlog::merkle::Hash;
+use accord_tlog::note::Signer;
+use serde::{Deserialize, Serialize};
+
+/// Entry kinds (the envelope's `kind`).
+pub mod kind {
+    /// The accord itself.
+    pub const ACCORD: &str = "accord";
+    /// The principle-mapping rules.
+    pub const RULES: &str = "rules";
+    /// A party registered in the registry.
+    pub const PARTY: &str = "party";
+    /// An incident.
+    pub const INCIDENT: &str = "incident";
+    /// A public key registered for a party.
+    pub const KEY: &str = "key";
+    /// A public key revoked.
+    pub const KEY_REVOCATION: &str = "key-revocation";
+}
+
+/// What a write changes besides the log.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Effect {
+    /// Stores the accord (the first one seeds the store).
+    Accord(Box<Accord>),
+    /// Stores the principle-mapping rules.
+    Rules(RuleSet),
+    /// Registers a party.
+    Party(Box<Party>),
+    /// Records an incident.
+    Incident(Box<IncidentRecord>),
+    /// Registers a public key for a party.
+    KeyAdded(KeyBody),
+    /// Revokes a party's public key.
+    KeyRevoked(KeyBody),
+}
+
+/// The body of a key registration or revocation entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyBody {
+    /// The party the key belongs to.
+    pub party: String,
+    /// Base64 of the Ed25519 public key.
+    pub public_key: String,
+}
+
+/// One write: a verified signed entry, its body and its effect.
+#[derive(Debug, Clone)]
+pub struct LogWrite {
+    /// The signed entry; the caller has checked its signature and signer.
+    pub entry: SignedEntry,
+    /// The body bytes whose SHA-256 the envelope carries.
+    pub body: Vec<u8>,
+    /// What the write changes in the indexes.
+    pub effect: Effect,
+}
+
+/// Where an appended write landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// The entry's index in the log (0-based).
+    pub index: u64,
+    /// The entry's RFC 9162 leaf hash.
+    pub leaf_hash: Hash,
+}
+
+/// A signed tree head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedCheckpoint {
+    /// Number of entries.
+    pub size: u64,
+    /// Root hash of the tree of `size` entries.
+    pub root: Hash,
+    /// The C2SP signed note (checkpoint text plus signature lines, cosignatures included).
+    pub note: String,
+}
+
+/// What one append batch did.
+#[derive(Debug)]
+pub struct AppendOutcome {
+    /// One result per write, in order; a refused write appended nothing.
+    pub results: Vec<Result<Receipt, crate::StoreError>>,
+    /// The checkpoint after the batch (unchanged if nothing was appended).
+    pub checkpoint: Option<SignedCheckpoint>,
+}
+
+/// An entry as stored, with its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    /// Index in the log.
+    pub index: u64,
+    /// The entry bytes (canonical JSON of envelope and signature).
+    pub entry: Vec<u8>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+    /// The body's TLP marking, copied from the envelope.
+    pub tlp: Tlp,
+}
+
+/// A public key registered for a party, with its place in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartyKey {
+    /// The party.
+    pub party: String,
+    /// Base64 of the Ed25519 public key.
+    pub public_key: String,
+    /// Index of the entry that registered it.
+    pub added_at: u64,
+    /// Index of the entry that revoked it, if any.
+    pub revoked_at: Option<u64>,
+}
+
+/// The hub's operator: the log's origin and the key that signs checkpoints and the operator's
+/// own entries (bundled data, party and key registrations).
+pub struct Operator {
+    /// The party id the operator's entries are submitted as.
+    pub party: String,
+    /// The log origin (first line of every checkpoint) and the key's name.
+    pub signer: Signer,
+}
+
+/// Name of the operator's private-key file in the data directory.
+pub const OPERATOR_KEY_FILE: &str = "operator.key";
+
+/// The party id of a hub's operator.
+pub const OPERATOR_PARTY: &str = "hub-operator";
+
+/// Why the operator's key could not be loaded or created.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OperatorKeyError {
+    /// The key file could not be read or written.
+    #[error("operator key {path}: {source}")]
+    Io {
+        /// The key file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The key file does not hold a signed-note private key.
+    #[error("operator key {path} is not a signed-note private key: {detail}")]
+    Malformed {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The operating system gave no randomness.
+    #[error("cannot generate a key: {0}")]
+    Random(String),
+    /// The key file names another origin than the one asked for.
+    #[error("operator key {path} is for origin {found:?}, not {wanted:?}")]
+    OriginMismatch {
+        /// The key file.
+        path: PathBuf,
+        /// Origin in the file.
+        found: String,
+        /// Origin asked for.
+        wanted: String,
+    },
+}
+
+/// A fresh Ed25519 seed from the operating system.
+pub fn random_seed() -> Result<[u8; 32], OperatorKeyError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| OperatorKeyError::Random(e.to_string()))?;
+    Ok(seed)
+}
+
+impl std::fmt::Debug for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the private key.
+        f.debug_struct("Operator")
+            .field("party", &self.party)
+            .field("origin", &self.signer.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Operator {
+    /// The origin a new hub's log gets when none is given.
+    pub const DEFAULT_ORIGIN: &'static str = "accord.localhost/log";
+
+    /// Loads the operator key from `data_dir`, creating it (mode 0600) on first start.
+    /// `origin` names the log (e.g. `accord.example/paris-call`); `None` keeps the origin of an
+    /// existing key, or uses [`Operator::DEFAULT_ORIGIN`] for a new one. A log's origin never
+    /// changes: asking for another one than the key's is an error.
+    pub fn load_or_create(
+        data_dir: &Path,
+        origin: Option<&str>,
+    ) -> Result<Operator, OperatorKeyError> {
+        let path = data_dir.join(OPERATOR_KEY_FILE);
+        let io = |source| OperatorKeyError::Io {
+            path: path.clone(),
+            source,
+        };
+        let signer = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let signer = Signer::from_key_string(text.trim()).map_err(|e| {
+                    OperatorKeyError::Malformed {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    }
+                })?;
+                if let Some(wanted) = origin
+                    && signer.name() != wanted
+                {
+                    return Err(OperatorKeyError::OriginMismatch {
+                        path: path.clone(),
+                        found: signer.name().to_owned(),
+                        wanted: wanted.to_owned(),
+                    });
+                }
+                signer
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                std::fs::create_dir_all(data_dir).map_err(io)?;
+                let name = origin.unwrap_or(Self::DEFAULT_ORIGIN);
+                let signer = Signer::from_seed(name, &random_seed()?).map_err(|e| {
+                    OperatorKeyError::Malformed {
+                        path: path.clone(),
+                        detail: e.to_string(),
+                    }
+                })?;
+                write_private(&path, &signer.to_key_string()).map_err(io)?;
+                signer
+            }
+            Err(e) => return Err(io(e)),
+        };
+        Ok(Operator {
+            party: OPERATOR_PARTY.to_owned(),
+            signer,
+        })
+    }
+
+    /// The log's origin line.
+    pub fn origin(&self) -> &str {
+        self.signer.name()
+    }
+
+    /// The verifier key string anyone uses to check checkpoints and operator entries.
+    pub fn verifier_key(&self) -> String {
+        self.signer.verifier().to_key_string()
+    }
+}
+
+/// Writes a secret file readable by its owner only, never leaving a wider-mode copy behind.
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
