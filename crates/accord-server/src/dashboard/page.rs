@@ -351,6 +351,8 @@ pub struct PartyPage {
     pub party: Party,
     /// Its `since`, in words.
     pub since: Option<String>,
+    /// The scorecard's fuller support text, when it says more than `since`.
+    pub support_text: Option<String>,
     /// Its scorecard.
     pub card: PartyScorecard,
     /// Incidents as initiator by principle and year.
@@ -362,8 +364,10 @@ pub struct PartyPage {
 impl PartyPage {
     /// Assembles a party's page.
     pub fn new(party: Party, card: PartyScorecard, accord: &Accord) -> Self {
+        let since = since_label(&party);
         PartyPage {
-            since: since_label(&party),
+            support_text: card.support.clone().filter(|t| Some(t) != since.as_ref()),
+            since,
             initiator: Matrix::new(&card.as_initiator, accord),
             victim: Matrix::new(&card.as_victim, accord),
             party,
