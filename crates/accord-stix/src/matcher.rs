@@ -122,12 +122,43 @@ impl Anchor {
 /// values to narrow anything down.
 const MIN_LIKE_LITERAL: usize = 3;
 
+/// Indicator numbers under one index key. Almost every key has exactly
+/// one indicator, so that case is stored inline, without an allocation.
+#[derive(Debug, Clone, Default)]
+enum IdList {
+    #[default]
+    Empty,
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl IdList {
+    fn push(&mut self, n: u32) {
+        *self = match std::mem::take(self) {
+            IdList::Empty => IdList::One(n),
+            IdList::One(a) => IdList::Many(vec![a, n]),
+            IdList::Many(mut v) => {
+                v.push(n);
+                IdList::Many(v)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            IdList::Empty => &[],
+            IdList::One(a) => std::slice::from_ref(a),
+            IdList::Many(v) => v,
+        }
+    }
+}
+
 /// The index for one object path.
 #[derive(Default)]
 struct PathIndex {
-    strings: HashMap<Box<str>, Vec<u32>>,
-    others: HashMap<Key, Vec<u32>>,
-    ranges: JointPrefixMap<ipnet::IpNet, Vec<u32>>,
+    strings: HashMap<Box<str>, IdList>,
+    others: HashMap<Key, IdList>,
+    ranges: JointPrefixMap<ipnet::IpNet, IdList>,
     /// `LIKE` literals and their indicators, while compiling.
     literals: HashMap<Box<str>, Vec<u32>>,
     /// The automaton over `literal_ids`' literals, once compiled.
@@ -141,7 +172,8 @@ struct Entry {
     /// what keeps the per-indicator memory small).
     compiled: Option<Box<CompiledPattern>>,
     valid_from: jiff::Timestamp,
-    valid_until: Option<jiff::Timestamp>,
+    /// `Timestamp::MAX` when unbounded (saves the `Option`'s space).
+    valid_until: jiff::Timestamp,
     /// The pattern is one `[...]` with no qualifier: it matches exactly the
     /// observations that satisfy the comparison expression.
     simple: bool,
@@ -222,7 +254,7 @@ impl Matcher {
             matcher.entries.push(Some(Entry {
                 compiled,
                 valid_from: indicator.valid_from,
-                valid_until: indicator.valid_until,
+                valid_until: indicator.valid_until.unwrap_or(jiff::Timestamp::MAX),
                 simple,
             }));
         }
@@ -355,7 +387,7 @@ impl PathIndex {
                     && let Some(net) = parse_ip_network(s)
                 {
                     for (_, ids) in self.ranges.cover(&net.trunc()) {
-                        ids.iter().copied().for_each(&mut *found);
+                        ids.as_slice().iter().copied().for_each(&mut *found);
                     }
                 }
                 self.strings.get(s.as_str())
@@ -369,14 +401,14 @@ impl PathIndex {
             _ => None,
         };
         if let Some(ids) = hits {
-            ids.iter().copied().for_each(found);
+            ids.as_slice().iter().copied().for_each(found);
         }
     }
 }
 
 impl Entry {
     fn valid_for(&self, o: &Observation) -> bool {
-        o.last_observed >= self.valid_from && self.valid_until.is_none_or(|u| o.first_observed < u)
+        o.last_observed >= self.valid_from && o.first_observed < self.valid_until
     }
 
     fn evaluate(&self, observations: &[Observation], triggered: &[usize]) -> Option<Vec<usize>> {
@@ -666,6 +698,37 @@ mod tests {
         let serial = matcher.match_batches(&refs, 1);
         assert_eq!(matcher.match_batches(&refs, 4), serial);
         assert_eq!(serial.iter().filter(|s| !s.is_empty()).count(), 13);
+    }
+
+    #[test]
+    fn id_lists_grow_from_inline_to_heap() {
+        let mut ids = IdList::default();
+        assert!(ids.as_slice().is_empty());
+        ids.push(7);
+        assert!(matches!(ids, IdList::One(7)));
+        ids.push(9);
+        ids.push(11);
+        assert_eq!(ids.as_slice(), [7, 9, 11]);
+    }
+
+    #[test]
+    fn indicators_sharing_a_value_all_match() {
+        let same = [
+            indicator(0, "[domain-name:value = 'evil.example']"),
+            indicator(1, "[domain-name:value IN ('evil.example', 'x')]"),
+            indicator(2, "[domain-name:value = 'evil.example'] REPEATS 1 TIMES"),
+        ];
+        let matcher = Matcher::compile(&same).expect("compiles");
+        let obs = [observation(
+            T,
+            vec![json!({"type": "domain-name", "value": "evil.example"})],
+        )];
+        let hits: Vec<usize> = matcher
+            .match_observations(&obs)
+            .iter()
+            .map(|s| s.indicator)
+            .collect();
+        assert_eq!(hits, [0, 1, 2]);
     }
 
     #[test]
