@@ -183,6 +183,8 @@ struct Entry {
 pub struct Matcher {
     entries: Vec<Option<Entry>>,
     paths: Vec<(ObjectPath, PathIndex)>,
+    /// Object type → the indexed paths that start at that type.
+    paths_by_type: HashMap<String, Vec<usize>>,
     unanchored: Vec<u32>,
     skipped: Vec<(usize, String)>,
 }
@@ -195,6 +197,7 @@ impl Matcher {
         let mut matcher = Matcher {
             entries: Vec::with_capacity(indicators.len()),
             paths: Vec::new(),
+            paths_by_type: HashMap::new(),
             unanchored: Vec::new(),
             skipped: Vec::new(),
         };
@@ -258,8 +261,13 @@ impl Matcher {
                 simple,
             }));
         }
-        for (_, index) in &mut matcher.paths {
+        for (i, (path, index)) in matcher.paths.iter_mut().enumerate() {
             index.build_automaton();
+            matcher
+                .paths_by_type
+                .entry(path.object_type.clone())
+                .or_default()
+                .push(i);
         }
         Ok(matcher)
     }
@@ -281,41 +289,58 @@ impl Matcher {
     /// together (a bundle, a time window). Sightings are ordered by
     /// indicator index.
     pub fn match_observations(&self, observations: &[Observation]) -> Vec<Sighting> {
-        // Candidate indicator → observations that triggered it.
-        let mut candidates: HashMap<u32, Vec<usize>> = HashMap::new();
+        // (indicator, observation) pairs the index proposes.
+        let mut hits: Vec<(u32, usize)> = Vec::new();
         for (o, obs) in observations.iter().enumerate() {
-            for (path, index) in &self.paths {
-                for (_, object) in &obs.objects {
-                    if !eval::is_type(object, &path.object_type) {
-                        continue;
-                    }
+            for (_, object) in &obs.objects {
+                let Some(ty) = object.get("type").and_then(Value::as_str) else {
+                    continue;
+                };
+                let Some(path_ids) = self.paths_by_type.get(ty) else {
+                    continue;
+                };
+                for &p in path_ids {
+                    let (path, index) = &self.paths[p];
                     for value in eval::resolve(path, object, obs) {
-                        index.lookup(value, &mut |n| candidates.entry(n).or_default().push(o));
+                        index.lookup(value, &mut |n| hits.push((n, o)));
                     }
                 }
             }
         }
-        for &n in &self.unanchored {
-            candidates
-                .entry(n)
-                .or_insert_with(|| (0..observations.len()).collect());
-        }
+        hits.sort_unstable();
+        hits.dedup();
         let mut sightings = Vec::new();
-        for (n, mut triggered) in candidates {
-            let Some(Some(entry)) = self.entries.get(n as usize) else {
-                continue;
-            };
-            triggered.sort_unstable();
-            triggered.dedup();
-            if let Some(matched) = entry.evaluate(observations, &triggered) {
-                sightings.push(Sighting {
-                    indicator: n as usize,
-                    observations: matched,
-                });
+        let mut triggered = Vec::new();
+        for group in hits.chunk_by(|a, b| a.0 == b.0) {
+            triggered.clear();
+            triggered.extend(group.iter().map(|&(_, o)| o));
+            self.evaluate_into(group[0].0, observations, &triggered, &mut sightings);
+        }
+        if !self.unanchored.is_empty() {
+            let all: Vec<usize> = (0..observations.len()).collect();
+            for &n in &self.unanchored {
+                self.evaluate_into(n, observations, &all, &mut sightings);
             }
         }
         sightings.sort_by_key(|s| s.indicator);
         sightings
+    }
+
+    fn evaluate_into(
+        &self,
+        n: u32,
+        observations: &[Observation],
+        triggered: &[usize],
+        out: &mut Vec<Sighting>,
+    ) {
+        if let Some(Some(entry)) = self.entries.get(n as usize)
+            && let Some(matched) = entry.evaluate(observations, triggered)
+        {
+            out.push(Sighting {
+                indicator: n as usize,
+                observations: matched,
+            });
+        }
     }
 }
 
