@@ -183,8 +183,9 @@ struct Entry {
 pub struct Matcher {
     entries: Vec<Option<Entry>>,
     paths: Vec<(ObjectPath, PathIndex)>,
-    /// Object type → the indexed paths that start at that type.
-    paths_by_type: HashMap<String, Vec<usize>>,
+    /// Object type → the indexed paths that start at that type. Indicators
+    /// name few distinct types, so a short list beats hashing the type.
+    paths_by_type: Vec<(String, Vec<usize>)>,
     unanchored: Vec<u32>,
     skipped: Vec<(usize, String)>,
 }
@@ -197,7 +198,7 @@ impl Matcher {
         let mut matcher = Matcher {
             entries: Vec::with_capacity(indicators.len()),
             paths: Vec::new(),
-            paths_by_type: HashMap::new(),
+            paths_by_type: Vec::new(),
             unanchored: Vec::new(),
             skipped: Vec::new(),
         };
@@ -263,11 +264,16 @@ impl Matcher {
         }
         for (i, (path, index)) in matcher.paths.iter_mut().enumerate() {
             index.build_automaton();
-            matcher
+            match matcher
                 .paths_by_type
-                .entry(path.object_type.clone())
-                .or_default()
-                .push(i);
+                .iter_mut()
+                .find(|(t, _)| *t == path.object_type)
+            {
+                Some((_, ids)) => ids.push(i),
+                None => matcher
+                    .paths_by_type
+                    .push((path.object_type.clone(), vec![i])),
+            }
         }
         Ok(matcher)
     }
@@ -296,7 +302,7 @@ impl Matcher {
                 let Some(ty) = object.get("type").and_then(Value::as_str) else {
                     continue;
                 };
-                let Some(path_ids) = self.paths_by_type.get(ty) else {
+                let Some((_, path_ids)) = self.paths_by_type.iter().find(|(t, _)| t == ty) else {
                     continue;
                 };
                 for &p in path_ids {
