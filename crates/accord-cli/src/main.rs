@@ -20,6 +20,7 @@ use accord_store_sqlite::SqliteStore;
 mod bundled;
 mod client;
 mod keys;
+mod logcmd;
 mod render;
 
 /// Accord: a hub that turns a cyber accord's principles into working machinery.
@@ -109,6 +110,72 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: TokensCommand,
+    },
+    /// Verify the transparency log, or prove one entry is in it.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+    /// Act as a witness: check the hub's checkpoint extends the last one seen, then cosign it.
+    Witness {
+        /// The hub's base URL.
+        #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+        hub: String,
+        /// The witness party's private key (from `accord keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// Where the witness keeps the last checkpoint it cosigned.
+        #[arg(long)]
+        state: PathBuf,
+        /// The log's verifier key (string or file); required on the first run, then pinned.
+        #[arg(long)]
+        log_key: Option<String>,
+        /// The witness party's API token.
+        #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LogCommand {
+    /// Fetch the checkpoint, every tile, bundle and visible body, recompute the tree and check
+    /// every signature against the key history in the log. Without --hub, verifies the local
+    /// data directory offline. Exits non-zero naming the first discrepancy.
+    Verify {
+        /// The hub's base URL (omit to verify --data offline).
+        #[arg(long)]
+        hub: Option<String>,
+        /// The operator's verifier key (string or file) to trust; default: the hub's /log/key
+        /// (or the data directory's operator key).
+        #[arg(long)]
+        key: Option<String>,
+        /// Witness verifier keys whose cosignatures to report (repeatable).
+        #[arg(long = "witness-key")]
+        witness_keys: Vec<String>,
+        /// A checkpoint saved earlier: prove the log still extends it.
+        #[arg(long)]
+        since: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prove that entry N is in the hub's latest checkpoint.
+    Prove {
+        /// The entry's index.
+        #[arg(long)]
+        index: u64,
+        /// The hub's base URL.
+        #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+        hub: String,
+        /// The operator's verifier key to trust (default: the hub's /log/key).
+        #[arg(long)]
+        key: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -217,8 +284,9 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,tower_http=warn,refinery_core=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -239,12 +307,52 @@ async fn main() -> Result<()> {
             token,
             json,
         } => return submit(&kind, &file, &key, &hub, token, json).await,
+        Command::Log {
+            command:
+                LogCommand::Verify {
+                    hub,
+                    key,
+                    witness_keys,
+                    since,
+                    json,
+                },
+        } => {
+            return logcmd::verify(
+                &cli.data,
+                hub.as_deref(),
+                key.as_deref(),
+                &witness_keys,
+                since.as_deref(),
+                json,
+            )
+            .await;
+        }
+        Command::Log {
+            command:
+                LogCommand::Prove {
+                    index,
+                    hub,
+                    key,
+                    json,
+                },
+        } => return logcmd::prove(&hub, key.as_deref(), index, json).await,
+        Command::Witness {
+            hub,
+            key,
+            state,
+            log_key,
+            token,
+            json,
+        } => return logcmd::witness(&hub, &key, &state, log_key.as_deref(), token, json).await,
         other => other,
     };
     let hub = open(&cli.data, cli.origin.as_deref()).await?;
     let store = hub.store.clone();
     match command {
-        Command::Keygen { .. } | Command::Submit { .. } => Ok(()),
+        Command::Keygen { .. }
+        | Command::Submit { .. }
+        | Command::Log { .. }
+        | Command::Witness { .. } => Ok(()),
         Command::Keys { command } => keys_admin(&hub, command).await,
         Command::Tokens {
             command: TokensCommand::Issue { party },

@@ -42,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .route("/proof/inclusion", get(inclusion))
         .route("/proof/consistency", get(consistency))
         .route("/entries/{index}", get(entry))
+        .route("/bodies/{bundle}", get(bodies))
         .route("/cosignatures", post(cosign))
 }
 
@@ -192,6 +193,50 @@ pub async fn entry(
         body,
         body_withheld,
     }))
+}
+
+/// One body of an entry bundle, as `/log/bodies/{bundle}` lists it.
+#[derive(Debug, Serialize)]
+pub struct BodyView {
+    /// The entry's index.
+    pub index: u64,
+    /// The body's exact bytes as text (canonical JSON), or null when withheld.
+    pub body: Option<String>,
+}
+
+/// `GET /log/bodies/{bundle}`: the bodies behind entry bundle `bundle` that the read rules
+/// release (TLP:CLEAR), so an auditor can check them against their hashes in bulk.
+pub async fn bodies(
+    State(st): State<AppState>,
+    Path(bundle): Path<u64>,
+) -> Result<Json<Vec<BodyView>>, ApiError> {
+    let start = bundle
+        .checked_mul(accord_tlog::tiles::TILE_WIDTH)
+        .ok_or(ApiError::NotFound {
+            what: "bundle",
+            id: bundle.to_string(),
+        })?;
+    let entries = st
+        .store
+        .log_entries(start, accord_tlog::tiles::TILE_WIDTH)
+        .await?;
+    if entries.is_empty() {
+        return Err(ApiError::NotFound {
+            what: "bundle",
+            id: bundle.to_string(),
+        });
+    }
+    Ok(Json(
+        entries
+            .into_iter()
+            .map(|e| BodyView {
+                index: e.index,
+                body: (e.tlp == Tlp::Clear)
+                    .then(|| String::from_utf8(e.body).ok())
+                    .flatten(),
+            })
+            .collect(),
+    ))
 }
 
 /// A witness's cosignature of one checkpoint.

@@ -616,11 +616,9 @@ async fn writes_need_a_token_and_a_good_signature() {
     // A signature that does not verify.
     let mut forged = signed(&h, &new_incident());
     let sig = forged["entry"]["signature"].as_str().unwrap().to_owned();
-    let flipped = if sig.starts_with('A') {
-        format!("B{}", &sig[1..])
-    } else {
-        format!("A{}", &sig[1..])
-    };
+    let mut chars: Vec<char> = sig.chars().collect();
+    chars[5] = if chars[5] == 'A' { 'B' } else { 'A' };
+    let flipped: String = chars.into_iter().collect();
     forged["entry"]["signature"] = json!(flipped);
     let r = h.post_json("/api/v1/incidents", forged.to_string()).await;
     assert!(
@@ -669,7 +667,8 @@ async fn log_endpoints_serve_a_verifiable_record() {
     let (status, cache, note) = raw(&h, "/log/checkpoint").await;
     assert_eq!(status, StatusCode::OK);
     assert!(cache.contains("max-age=1"), "{cache}");
-    let (cp, _) = Checkpoint::open(&note, verifier.name(), &[verifier.clone()]).unwrap();
+    let (cp, _) =
+        Checkpoint::open(&note, verifier.name(), std::slice::from_ref(&verifier)).unwrap();
 
     // Every bundle, read back, rebuilds the signed root.
     let mut leaves = Vec::new();

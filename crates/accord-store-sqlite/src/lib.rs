@@ -242,6 +242,11 @@ impl Store for SqliteStore {
         self.with(move |conn| log::entry(conn, index)).await
     }
 
+    async fn log_entries(&self, start: u64, count: u64) -> Result<Vec<StoredEntry>, StoreError> {
+        self.with(move |conn| log::entries(conn, start, count))
+            .await
+    }
+
     async fn tile(&self, tile: Tile) -> Result<Vec<u8>, StoreError> {
         self.with(move |conn| log::tile(conn, tile)).await
     }

@@ -216,7 +216,12 @@ pub fn append(
     batch: Vec<LogWrite>,
     operator: &Operator,
 ) -> Result<AppendOutcome, StoreError> {
-    let mut tx = conn.transaction().map_err(backend)?;
+    // IMMEDIATE takes the write lock before the size is read, so that two processes on one
+    // file (a running hub and a local admin command) append one after the other, each
+    // extending the tree the other committed.
+    let mut tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)?;
     let old_size = entry_count(&tx)?;
     let mut size = old_size;
     let mut leaves = Vec::with_capacity(batch.len());
@@ -356,6 +361,38 @@ pub fn entry(conn: &Connection, index: u64) -> Result<StoredEntry, StoreError> {
         body,
         tlp: parse_tlp(&tlp)?,
     })
+}
+
+/// Consecutive published entries with their bodies.
+pub fn entries(conn: &Connection, start: u64, count: u64) -> Result<Vec<StoredEntry>, StoreError> {
+    let size = published_size(conn)?;
+    let end = start.saturating_add(count).min(size);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT idx, entry, body, tlp FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params![start as i64, end as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Vec<u8>>(1)?,
+                r.get::<_, Vec<u8>>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (index, entry, body, tlp) = row.map_err(backend)?;
+        out.push(StoredEntry {
+            index: index as u64,
+            entry,
+            body,
+            tlp: parse_tlp(&tlp)?,
+        });
+    }
+    Ok(out)
 }
 
 /// The data of a hash tile or entry bundle within the published tree.

@@ -191,11 +191,9 @@ async fn signatures_keys_and_replays() {
     let mut sub =
         sign_submission(kind::INCIDENT, "sig-test", "FR", Tlp::Clear, &body, &key).unwrap();
     let sig = sub.entry["signature"].as_str().unwrap().to_owned();
-    let flipped = if sig.starts_with('A') {
-        format!("B{}", &sig[1..])
-    } else {
-        format!("A{}", &sig[1..])
-    };
+    let mut chars: Vec<char> = sig.chars().collect();
+    chars[5] = if chars[5] == 'A' { 'B' } else { 'A' };
+    let flipped: String = chars.into_iter().collect();
     sub.entry["signature"] = flipped.into();
     let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
         .await

@@ -233,6 +233,9 @@ pub trait Store: Send + Sync + 'static {
     /// One log entry with its body.
     async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError>;
 
+    /// Up to `count` consecutive published entries from `start`, with their bodies.
+    async fn log_entries(&self, start: u64, count: u64) -> Result<Vec<StoredEntry>, StoreError>;
+
     /// The data of a hash tile or entry bundle, for a tree of the current size.
     async fn tile(&self, tile: Tile) -> Result<Vec<u8>, StoreError>;
 
@@ -319,6 +322,7 @@ mod tests {
     }
 }
 
+pub mod audit;
 pub mod dataset_dir;
 pub mod log;
 pub mod sequencer;

@@ -1,0 +1,360 @@
+//! `accord log verify`, `accord log prove` and `accord witness`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use async_trait::async_trait;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+
+use accord_store::audit::{LogSource, StoreSource, audit};
+use accord_store::log::Operator;
+use accord_store_sqlite::SqliteStore;
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::merkle::{ConsistencyProof, Hash, InclusionProof};
+use accord_tlog::note::{Note, Verifier};
+use accord_tlog::tiles::Tile;
+
+use crate::client::HubClient;
+use crate::keys;
+
+/// Reads the log over HTTP.
+struct HttpSource(HubClient);
+
+#[derive(Deserialize)]
+struct BodyView {
+    index: u64,
+    body: Option<String>,
+}
+
+#[async_trait]
+impl LogSource for HttpSource {
+    async fn checkpoint(&self) -> Result<Vec<u8>, String> {
+        self.0
+            .get_required("/log/checkpoint")
+            .await
+            .map_err(|e| format!("{e:#}"))
+    }
+    async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String> {
+        self.0
+            .get_required(&format!("/log/{}", tile.path()))
+            .await
+            .map_err(|e| format!("{e:#}"))
+    }
+    async fn bodies(&self, bundle: u64, _width: u16) -> Result<Vec<(u64, Vec<u8>)>, String> {
+        let v = self
+            .0
+            .get_json(&format!("/log/bodies/{bundle}"))
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        let list: Vec<BodyView> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        Ok(list
+            .into_iter()
+            .filter_map(|b| b.body.map(|t| (b.index, t.into_bytes())))
+            .collect())
+    }
+}
+
+/// A verifier key given as a string or a file holding one.
+fn verifier_arg(value: &str) -> Result<Verifier> {
+    let text = if Path::new(value).is_file() {
+        std::fs::read_to_string(value).with_context(|| format!("cannot read {value}"))?
+    } else {
+        value.to_owned()
+    };
+    Verifier::from_key_string(text.trim())
+        .with_context(|| format!("{value:?} is not a verifier key string (NAME+KEYID+BASE64)"))
+}
+
+fn bar(json: bool) -> ProgressBar {
+    if json || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{spinner} verifying {pos}/{len} entries [{elapsed}] {wide_bar}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    pb
+}
+
+/// `accord log verify`.
+pub async fn verify(
+    data: &Path,
+    hub: Option<&str>,
+    key: Option<&str>,
+    witness_keys: &[String],
+    since: Option<&Path>,
+    json: bool,
+) -> Result<()> {
+    let witnesses: Vec<Verifier> = witness_keys
+        .iter()
+        .map(|k| verifier_arg(k))
+        .collect::<Result<_>>()?;
+    let since = since
+        .map(|p| {
+            std::fs::read(p)
+                .with_context(|| format!("cannot read saved checkpoint {}", p.display()))
+        })
+        .transpose()?;
+    let pb = bar(json);
+    let progress = {
+        let pb = pb.clone();
+        move |done: u64, total: u64| {
+            pb.set_length(total);
+            pb.set_position(done);
+        }
+    };
+    let (report, pinned) = match hub {
+        Some(url) => {
+            let client = HubClient::new(url, None)?;
+            let (verifier, pinned) = match key {
+                Some(k) => (verifier_arg(k)?, true),
+                None => {
+                    let text = client.get_required("/log/key").await?;
+                    (verifier_arg(String::from_utf8_lossy(&text).trim())?, false)
+                }
+            };
+            let source = HttpSource(client);
+            (
+                audit(&source, &verifier, &witnesses, since.as_deref(), &progress).await,
+                pinned,
+            )
+        }
+        None => {
+            if !data.join(accord_store_sqlite::DB_FILE).exists() {
+                bail!(
+                    "{} holds no hub (no {}); pass --hub URL to verify a remote hub",
+                    data.display(),
+                    accord_store_sqlite::DB_FILE
+                );
+            }
+            let store = SqliteStore::open(data)?;
+            let verifier = match key {
+                Some(k) => verifier_arg(k)?,
+                None => Verifier::from_key_string(
+                    &Operator::load_or_create(data, None)?.verifier_key(),
+                )?,
+            };
+            let source = StoreSource(&store);
+            (
+                audit(&source, &verifier, &witnesses, since.as_deref(), &progress).await,
+                true,
+            )
+        }
+    };
+    pb.finish_and_clear();
+    let report = report.map_err(|e| anyhow!("verification failed: {e}"))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "log {} verifies: {} entries, root {}",
+            report.origin, report.size, report.root
+        );
+        for (kind, n) in &report.kinds {
+            println!("  {kind:<16} {n}");
+        }
+        println!(
+            "  {} hash tiles match; {} bodies match their hashes, {} withheld by their marking",
+            report.tiles_checked, report.bodies_checked, report.bodies_withheld
+        );
+        println!(
+            "  checkpoint signed by: {}",
+            report.checkpoint_signers.join(", ")
+        );
+        if let Some(old) = report.consistent_with {
+            println!("  consistent with the saved checkpoint of size {old}");
+        }
+        if !pinned {
+            eprintln!(
+                "note: the operator key was fetched from the hub itself; pass --key to pin the key you trust"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What `accord log prove` prints.
+#[derive(Serialize)]
+struct ProofReport {
+    index: u64,
+    leaf_hash: String,
+    checkpoint_size: u64,
+    root: String,
+    proof: InclusionProof,
+    verified: bool,
+}
+
+/// `accord log prove --index N`: fetches and checks the inclusion proof of one entry against
+/// the latest checkpoint.
+pub async fn prove(hub: &str, key: Option<&str>, index: u64, json: bool) -> Result<()> {
+    let client = HubClient::new(hub, None)?;
+    let verifier = match key {
+        Some(k) => verifier_arg(k)?,
+        None => {
+            verifier_arg(String::from_utf8_lossy(&client.get_required("/log/key").await?).trim())?
+        }
+    };
+    let note = client.get_required("/log/checkpoint").await?;
+    let (cp, _) = Checkpoint::open(&note, verifier.name(), std::slice::from_ref(&verifier))
+        .map_err(|e| anyhow!("the checkpoint does not verify: {e}"))?;
+    let entry = client.get_json(&format!("/log/entries/{index}")).await?;
+    let leaf = Hash::from_base64(entry["leaf_hash"].as_str().unwrap_or_default())
+        .map_err(|e| anyhow!("bad leaf hash from the hub: {e}"))?;
+    // Recompute the leaf from the entry itself rather than trusting the hub's hash.
+    let entry_bytes = accord_tlog::entry::canonical_json(&entry["entry"])?;
+    if accord_tlog::merkle::leaf_hash(&entry_bytes) != leaf {
+        bail!("entry {index}: the hub's leaf hash does not match the entry it served");
+    }
+    let proof: InclusionProof = serde_json::from_value(
+        client
+            .get_json(&format!(
+                "/log/proof/inclusion?index={index}&size={}",
+                cp.size
+            ))
+            .await?,
+    )?;
+    proof.verify(&leaf, &cp.root).map_err(|e| {
+        anyhow!(
+            "entry {index} is NOT proven in the checkpoint of size {}: {e}",
+            cp.size
+        )
+    })?;
+    let report = ProofReport {
+        index,
+        leaf_hash: leaf.to_base64(),
+        checkpoint_size: cp.size,
+        root: cp.root.to_base64(),
+        proof,
+        verified: true,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "entry {index} (leaf {}) is in the log of {} entries with root {}: {} proof hashes verified",
+            report.leaf_hash,
+            report.checkpoint_size,
+            report.root,
+            report.proof.hashes.len()
+        );
+    }
+    Ok(())
+}
+
+/// A witness's memory of a log: the log's key and the last checkpoint it cosigned.
+#[derive(Serialize, Deserialize)]
+struct WitnessState {
+    log_key: String,
+    checkpoint: String,
+}
+
+/// `accord witness`: checks that the hub's checkpoint extends the last one this witness saw,
+/// and only then cosigns it.
+pub async fn witness(
+    hub: &str,
+    key: &Path,
+    state_path: &PathBuf,
+    log_key: Option<&str>,
+    token: Option<String>,
+    json: bool,
+) -> Result<()> {
+    let signer = keys::read_signer(key)?;
+    let client = HubClient::new(hub, token)?;
+    let state: Option<WitnessState> = match std::fs::read_to_string(state_path) {
+        Ok(text) => Some(
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a witness state file", state_path.display()))?,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", state_path.display())),
+    };
+    let log_key = match (&state, log_key) {
+        (Some(s), Some(k)) if s.log_key != verifier_arg(k)?.to_key_string() => {
+            bail!(
+                "--log-key differs from the key in {}; a witness follows one log",
+                state_path.display()
+            )
+        }
+        (Some(s), _) => s.log_key.clone(),
+        (None, Some(k)) => verifier_arg(k)?.to_key_string(),
+        (None, None) => {
+            bail!("the first run needs --log-key (the log's verifier key, from its operator)")
+        }
+    };
+    let verifier = Verifier::from_key_string(&log_key)?;
+    let note = client.get_required("/log/checkpoint").await?;
+    let (cp, _) = Checkpoint::open(&note, verifier.name(), std::slice::from_ref(&verifier))
+        .map_err(|e| anyhow!("the hub's checkpoint does not verify with the log key: {e}"))?;
+    if let Some(s) = &state {
+        let (old, _) = Checkpoint::open(
+            s.checkpoint.as_bytes(),
+            verifier.name(),
+            std::slice::from_ref(&verifier),
+        )
+        .map_err(|e| anyhow!("the saved checkpoint does not verify: {e}"))?;
+        let fork = |why: String| {
+            anyhow!(
+                "FORK: refusing to cosign. {why}\n--- last checkpoint this witness cosigned ---\n{}\n--- checkpoint the hub serves now ---\n{}",
+                s.checkpoint.trim_end(),
+                String::from_utf8_lossy(&note).trim_end()
+            )
+        };
+        if cp.size < old.size {
+            return Err(fork(format!(
+                "the log shrank from {} to {} entries",
+                old.size, cp.size
+            )));
+        }
+        if cp.size == old.size && cp.root != old.root {
+            return Err(fork(format!("two different roots for size {}", cp.size)));
+        }
+        if cp.size > old.size {
+            let proof: ConsistencyProof = serde_json::from_value(
+                client
+                    .get_json(&format!(
+                        "/log/proof/consistency?old={}&new={}",
+                        old.size, cp.size
+                    ))
+                    .await?,
+            )?;
+            if proof.old_size != old.size || proof.new_size != cp.size {
+                return Err(fork("the hub answered a proof for other sizes".into()));
+            }
+            proof
+                .verify(&old.root, &cp.root)
+                .map_err(|e| fork(format!("the consistency proof fails: {e}")))?;
+        }
+    }
+    let text = Note::parse_bytes(&note)?.text().to_owned();
+    let line = signer.sign(&text)?.to_line();
+    client
+        .post_json(
+            "/log/cosignatures",
+            &serde_json::json!({"size": cp.size, "signature": line}),
+        )
+        .await?;
+    let new_state = WitnessState {
+        log_key,
+        checkpoint: String::from_utf8_lossy(&note).into_owned(),
+    };
+    std::fs::write(state_path, serde_json::to_string_pretty(&new_state)?)
+        .with_context(|| format!("cannot write {}", state_path.display()))?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"cosigned": cp.size, "root": cp.root.to_base64(), "witness": signer.name()})
+        );
+    } else {
+        println!(
+            "cosigned the checkpoint of size {} (root {}) as {}",
+            cp.size,
+            cp.root.to_base64(),
+            signer.name()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,312 @@
+//! The verifiable record end to end with the real binary: `log verify` over HTTP and offline,
+//! tampering caught and named, `log prove`, and a witness that refuses a fork.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn accord() -> Command {
+    let mut c = Command::cargo_bin("accord").unwrap();
+    c.env("RUST_LOG", "warn");
+    c
+}
+
+fn on(data: &Path) -> Command {
+    let mut c = accord();
+    c.arg("--data").arg(data);
+    c
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails(cmd: &mut Command) -> String {
+    let out: Output = cmd.output().unwrap();
+    assert!(
+        !out.status.success(),
+        "{cmd:?} succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = on(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A hub data directory with the bundled data, plus a registered key and token for `party`.
+fn enrol(dir: &Path, data: &Path, party: &str) -> (PathBuf, String) {
+    let key = dir.join(format!("{party}.key"));
+    ok(accord()
+        .args(["keygen", "--party", party, "--out"])
+        .arg(&key));
+    ok(on(data)
+        .args(["keys", "add", "--party", party, "--public-key"])
+        .arg(dir.join(format!("{party}.key.pub"))));
+    let token = ok(on(data).args(["tokens", "issue", "--party", party]));
+    (key, token.trim().to_owned())
+}
+
+fn sqlite(data: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open(data.join("accord.db")).unwrap()
+}
+
+#[test]
+fn verify_over_http_and_offline_and_prove() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    ok(on(&data).arg("principles"));
+    let server = Server::start(&data);
+    let key = ok(accord()
+        .args(["--data"])
+        .arg(&data)
+        .args(["log", "verify", "--json"]));
+    let report: serde_json::Value = serde_json::from_str(&key).unwrap();
+    let size = report["size"].as_u64().unwrap();
+    assert!(size > 100, "{report}");
+    assert_eq!(report["bodies_checked"].as_u64().unwrap(), size);
+
+    let pinned = std::fs::read_to_string(data.join("operator.key")).unwrap();
+    assert!(pinned.starts_with("PRIVATE+KEY+"));
+    let vkey = reqwest::blocking::get(format!("{}/log/key", server.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    let out = ok(accord().args(["log", "verify", "--hub", &server.base, "--key", vkey.trim()]));
+    assert!(out.contains(&format!("{size} entries")), "{out}");
+
+    // Save the checkpoint, write more, and prove the log still extends it.
+    let saved = dir.path().join("saved-checkpoint");
+    std::fs::write(
+        &saved,
+        reqwest::blocking::get(format!("{}/log/checkpoint", server.base))
+            .unwrap()
+            .bytes()
+            .unwrap(),
+    )
+    .unwrap();
+    enrol(dir.path(), &data, "FR");
+    let out = ok(accord()
+        .args(["log", "verify", "--hub", &server.base, "--since"])
+        .arg(&saved));
+    assert!(
+        out.contains(&format!(
+            "consistent with the saved checkpoint of size {size}"
+        )),
+        "{out}"
+    );
+
+    let out = ok(accord().args([
+        "log",
+        "prove",
+        "--index",
+        "7",
+        "--hub",
+        &server.base,
+        "--key",
+        vkey.trim(),
+    ]));
+    assert!(out.contains("entry 7") && out.contains("verified"), "{out}");
+
+    // Pinning another key fails the verification.
+    let other = dir.path().join("other.key");
+    ok(accord()
+        .args(["keygen", "--party", "accord.localhost/log", "--out"])
+        .arg(&other));
+    let err = fails(
+        accord()
+            .args(["log", "verify", "--hub", &server.base, "--key"])
+            .arg(dir.path().join("other.key.pub")),
+    );
+    assert!(err.contains("checkpoint does not verify"), "{err}");
+}
+
+#[test]
+fn tampering_on_disk_is_caught_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    ok(on(&data).arg("principles"));
+    ok(on(&data).args(["log", "verify"]));
+
+    // An edited entry: its leaf no longer matches what the tree committed to.
+    let conn = sqlite(&data);
+    let entry: Vec<u8> = conn
+        .query_row("SELECT entry FROM log_entries WHERE idx = 40", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let edited = String::from_utf8(entry).unwrap().replacen(
+        "\"submitter\":\"hub-operator\"",
+        "\"submitter\":\"hub-operatoR\"",
+        1,
+    );
+    conn.execute(
+        "UPDATE log_entries SET entry = ?1 WHERE idx = 40",
+        [edited.as_bytes()],
+    )
+    .unwrap();
+    let err = fails(on(&data).args(["log", "verify"]));
+    assert!(err.contains("entry 40"), "{err}");
+    conn.execute(
+        "UPDATE log_entries SET entry = ?1 WHERE idx = 40",
+        [String::from_utf8(
+            conn.query_row("SELECT entry FROM log_entries WHERE idx = 41", [], |r| {
+                r.get::<_, Vec<u8>>(0)
+            })
+            .unwrap(),
+        )
+        .unwrap()
+        .as_bytes()],
+    )
+    .unwrap();
+    drop(conn);
+
+    // A fresh hub, and an edited stored node: the tile that serves it is named.
+    let data2 = dir.path().join("hub2");
+    ok(on(&data2).arg("principles"));
+    let conn = sqlite(&data2);
+    conn.execute(
+        "UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 3",
+        [],
+    )
+    .unwrap();
+    let err = fails(on(&data2).args(["log", "verify"]));
+    assert!(err.contains("tile/0/000"), "{err}");
+    drop(conn);
+
+    // A fresh hub, and an edited body: the entry's hash no longer matches it.
+    let data3 = dir.path().join("hub3");
+    ok(on(&data3).arg("principles"));
+    let conn = sqlite(&data3);
+    conn.execute(
+        "UPDATE log_entries SET body = CAST('{}' AS BLOB) WHERE idx = 12",
+        [],
+    )
+    .unwrap();
+    let err = fails(on(&data3).args(["log", "verify"]));
+    assert!(err.contains("entry 12") && err.contains("body"), "{err}");
+}
+
+#[test]
+fn witness_cosigns_then_refuses_a_fork() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    ok(on(&data).arg("principles"));
+    let party = dir.path().join("witness.json");
+    std::fs::write(
+        &party,
+        r#"{"id": "witness-one-party", "name": "Witness One", "kind": "organisation"}"#,
+    )
+    .unwrap();
+    ok(on(&data).args(["parties", "add"]).arg(&party));
+    let (wkey, token) = enrol(dir.path(), &data, "witness-one-party");
+    let state = dir.path().join("witness.state");
+    let vkey_file = dir.path().join("log.vkey");
+
+    // A fork: a copy of the hub taken now, then both copies diverge.
+    let fork = dir.path().join("fork");
+    std::fs::create_dir_all(&fork).unwrap();
+    for f in ["accord.db", "operator.key"] {
+        std::fs::copy(data.join(f), fork.join(f)).unwrap();
+    }
+    for f in ["accord.db-wal", "accord.db-shm"] {
+        if data.join(f).exists() {
+            std::fs::copy(data.join(f), fork.join(f)).unwrap();
+        }
+    }
+
+    let server = Server::start(&data);
+    std::fs::write(
+        &vkey_file,
+        reqwest::blocking::get(format!("{}/log/key", server.base))
+            .unwrap()
+            .text()
+            .unwrap(),
+    )
+    .unwrap();
+    let witness = |base: &str| {
+        let mut c = accord();
+        c.args(["witness", "--hub", base, "--key"])
+            .arg(&wkey)
+            .arg("--state")
+            .arg(&state)
+            .arg("--log-key")
+            .arg(&vkey_file)
+            .args(["--token", &token]);
+        c
+    };
+    let out = ok(&mut witness(&server.base));
+    assert!(out.contains("cosigned"), "{out}");
+    let cp = reqwest::blocking::get(format!("{}/log/checkpoint", server.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(cp.contains("— witness-one-party "), "{cp}");
+    // The log grows; the witness follows.
+    enrol(dir.path(), &data, "FR");
+    ok(&mut witness(&server.base));
+    drop(server);
+
+    // The fork writes something else and grows past the witness's last checkpoint.
+    enrol(dir.path(), &fork, "DE");
+    enrol(dir.path(), &fork, "IT");
+    let forked = Server::start(&fork);
+    let err = fails(&mut witness(&forked.base));
+    assert!(err.contains("FORK"), "{err}");
+    assert!(
+        err.contains("last checkpoint this witness cosigned")
+            && err.contains("checkpoint the hub serves now"),
+        "{err}"
+    );
+    let served = reqwest::blocking::get(format!("{}/log/checkpoint", forked.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!served.contains("witness-one-party"), "cosigned a fork");
+}
