@@ -6,20 +6,20 @@
 //!
 //! # Deviations from the reference matcher
 //!
-//! 1. **`EXISTS` inside `AND`/`OR`** (§9.5, comparison operators; grammar
+//! 1. **`EXISTS` inside `AND`/`OR`** (§9, comparison operators; grammar
 //!    `propTestExists`). The grammar makes `EXISTS path` a comparison like
 //!    any other, so it may be combined with `AND`/`OR`. The reference
 //!    evaluates it alone but raises an error inside `AND`/`OR`; Accord
 //!    evaluates it everywhere.
-//! 2. **`ISSUPERSET` with a plain address** (§9.5, `ISSUPERSET`). The text
+//! 2. **`ISSUPERSET` with a plain address** (§9, `ISSUPERSET`). The text
 //!    compares IP addresses and CIDR ranges; a single address is the range of
 //!    that one address (`/32`, `/128`). The reference raises when the
 //!    observed value is not written as a CIDR; Accord treats it as a
 //!    host-length range, so `'198.51.100.7' ISSUPERSET '198.51.100.7'` holds.
-//! 3. **`/0` ranges** (§9.5, `ISSUBSET`). `0.0.0.0/0` and `::/0` are valid
+//! 3. **`/0` ranges** (§9, `ISSUBSET`). `0.0.0.0/0` and `::/0` are valid
 //!    CIDR ranges; the reference rejects them, Accord accepts them (every
 //!    address of the family is a subset).
-//! 4. **`MATCHES` engine** (§9.5, `MATCHES`: PCRE). The reference runs
+//! 4. **`MATCHES` engine** (§9, `MATCHES`: PCRE). The reference runs
 //!    Python `re.search`. Accord runs a linear-time engine and rejects at
 //!    parse time what it cannot honour (look-around, backreferences, atomic
 //!    groups, possessive quantifiers, conditionals, `\Z`); see
@@ -48,7 +48,7 @@
 //!   (`file:size != '1'` holds for a numeric size). Ordering across types
 //!   is false (and `NOT >` across types is therefore true).
 //! - Strings compare with `h'…'`/`b'…'` constants and decoded binary values
-//!   code point by code point when every code point is below 256 (§9.5).
+//!   code point by code point when every code point is below 256 (§9).
 //! - `LIKE` and `=` on strings are case-sensitive; dictionary keys such as
 //!   hash names are compared exactly (`'sha-256'` is not `'SHA-256'`).
 //! - `MATCHES` is an unanchored search; `LIKE` matches the whole value.

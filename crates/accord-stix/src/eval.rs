@@ -1,4 +1,4 @@
-//! Evaluating patterns against observations (STIX 2.1 §9.5–§9.7).
+//! Evaluating patterns against observations (STIX 2.1 §9).
 //!
 //! An [`Observation`] is one `observed-data` with the cyber-observable
 //! objects it refers to. Evaluation works in two layers, as in the
@@ -260,7 +260,7 @@ impl CompiledPattern {
         Some(PatternMatch { observations: obs })
     }
 
-    /// For each object of `obs`, whether it satisfies `expr` (§9.5: the
+    /// For each object of `obs`, whether it satisfies `expr` (§9: the
     /// comparisons joined by AND hold for the same object).
     fn roots(&self, expr: &ComparisonExpression, obs: &Observation) -> Vec<bool> {
         match expr {
@@ -301,7 +301,7 @@ impl CompiledPattern {
         object: &Map<String, Value>,
         obs: &Observation,
     ) -> bool {
-        // §9.5: a comparison on a property the object lacks is false, with or
+        // §9: a comparison on a property the object lacks is false, with or
         // without NOT; otherwise it holds if some resolved value satisfies it.
         let last_property = c.path.steps.iter().rev().find_map(|s| match s {
             PathStep::Property(p) => Some(p.as_str()),
@@ -370,7 +370,8 @@ impl CompiledPattern {
 }
 
 /// A value reached by an object path, with binary properties decoded:
-/// STIX 2.1 §2.2/§2.6 — `*_bin` properties hold base64, `*_hex` hex.
+/// STIX 2.1 §2 binary and hex data types: `*_bin` properties hold base64,
+/// `*_hex` properties hex.
 enum Observed<'a> {
     Json(&'a Value),
     Bytes(Vec<u8>),
@@ -399,7 +400,7 @@ pub(crate) fn is_type(object: &Map<String, Value>, ty: &str) -> bool {
 
 /// Resolves an object path on one object to every value it reaches. A
 /// property ending in `_ref`/`_refs` followed by further steps is
-/// dereferenced to the named object(s) of the same observation (§9.4).
+/// dereferenced to the named object(s) of the same observation (§9).
 pub(crate) fn resolve<'a>(
     path: &ObjectPath,
     object: &'a Map<String, Value>,
@@ -483,7 +484,7 @@ fn like_to_regex(like: &str) -> String {
 }
 
 /// A string as bytes when every code point is below 256, the rule STIX 2.1
-/// §9.5 gives for comparing strings with binary values.
+/// §9 gives for comparing strings with binary values.
 fn latin1(s: &str) -> Option<Vec<u8>> {
     s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
 }

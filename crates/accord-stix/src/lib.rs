@@ -24,7 +24,7 @@
 //!   independent problems are reported at once. `MATCHES` uses a linear-time
 //!   regex engine and rejects look-around and backreferences when parsing.
 //!   The tree prints back to canonical pattern text.
-//! - [`eval`]: the semantics of §9.5–§9.7 over [`eval::Observation`]s built
+//! - [`eval`]: the semantics of §9 over [`eval::Observation`]s built
 //!   from `observed-data`: per-object comparisons, observation operators over
 //!   distinct observation instances, and qualifiers over time intervals.
 //! - [`matcher`]: many indicators compiled into one [`matcher::Matcher`]:

@@ -732,6 +732,41 @@ mod tests {
     }
 
     #[test]
+    fn address_ranges_of_both_families_and_the_whole_space() {
+        let ranges = [
+            indicator(0, "[ipv4-addr:value ISSUBSET '0.0.0.0/0']"),
+            indicator(1, "[ipv6-addr:value ISSUBSET '2001:db8::/32']"),
+            indicator(2, "[ipv4-addr:value ISSUBSET '198.51.100.0/25']"),
+        ];
+        let matcher = Matcher::compile(&ranges).expect("compiles");
+        let hits = |v: Value| -> Vec<usize> {
+            let obs = [observation(T, vec![v])];
+            matcher
+                .match_observations(&obs)
+                .iter()
+                .map(|s| s.indicator)
+                .collect()
+        };
+        assert_eq!(
+            hits(json!({"type": "ipv4-addr", "value": "198.51.100.7"})),
+            [0, 2]
+        );
+        assert_eq!(
+            hits(json!({"type": "ipv4-addr", "value": "198.51.100.200"})),
+            [0]
+        );
+        assert_eq!(
+            hits(json!({"type": "ipv4-addr", "value": "198.51.100.0/24"})),
+            [0]
+        );
+        assert_eq!(
+            hits(json!({"type": "ipv6-addr", "value": "2001:db8:1::5"})),
+            [1]
+        );
+        assert!(hits(json!({"type": "ipv6-addr", "value": "2001:db9::5"})).is_empty());
+    }
+
+    #[test]
     fn id_lists_grow_from_inline_to_heap() {
         let mut ids = IdList::default();
         assert!(ids.as_slice().is_empty());

@@ -6,7 +6,7 @@
 //! extensions and properties of newer spec revisions survive a round trip
 //! unchanged, which a hub relaying other parties' intelligence must
 //! guarantee. [`StixObject::validate`] checks what STIX 2.1 requires of each
-//! type it knows (§3–§6 common properties, per-type required properties,
+//! type it knows (common properties, per-type required properties,
 //! `type--UUID` identifiers, timestamps) and names the object and property
 //! at fault. Typed views ([`Indicator`], [`ObservedData`]) extract what the
 //! matcher needs, and [`TlpMarking`] knows the TLP marking definitions.
@@ -49,7 +49,7 @@ pub enum ObjectError {
     },
 }
 
-/// Which family of STIX objects a type belongs to (STIX 2.1 §2.1).
+/// Which family of STIX objects a type belongs to (SDO, SRO, SCO, SMO).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectFamily {
     /// STIX Domain Object (indicator, malware, …).
@@ -287,7 +287,7 @@ impl StixObject {
             family,
             ObjectFamily::Domain | ObjectFamily::Relationship | ObjectFamily::Meta
         ) {
-            // STIX 2.1 §3.2: spec_version and created are required on SDOs,
+            // STIX 2.1 §3 common properties: spec_version and created are required on SDOs,
             // SROs and marking definitions; modified on SDOs and SROs.
             match self.require("spec_version")?.as_str() {
                 Some("2.1") => {}
@@ -335,7 +335,7 @@ impl StixObject {
                 if last < first {
                     return Err(self.invalid("last_observed", "earlier than `first_observed`"));
                 }
-                // STIX 2.1 §4.13: number_observed is 1 to 999,999,999.
+                // STIX 2.1 §4.14: number_observed is 1 to 999,999,999.
                 match self.get("number_observed").and_then(Value::as_u64) {
                     Some(1..=999_999_999) => {}
                     _ => {
@@ -350,7 +350,11 @@ impl StixObject {
             "report" => {
                 self.timestamp("published")?;
             }
-            // STIX 2.1 §7.2.1: definition_type/definition, unless the
+            // STIX 2.1 §4.11: a malware family must have a name.
+            "malware" if self.get("is_family") == Some(&Value::Bool(true)) => {
+                self.require("name")?;
+            }
+            // STIX 2.1 §7.2 (data markings): definition_type/definition, unless the
             // definition comes from an extension (TLP 2.0 does that).
             "marking-definition" if self.get("extensions").is_none() => {
                 self.require("definition_type")?;
@@ -377,7 +381,7 @@ impl StixObject {
 }
 
 /// Checks `type--UUID` and that the type part matches the object's type
-/// (STIX 2.1 §2.9).
+/// (STIX 2.1 §2, identifier data type).
 pub fn validate_id(id: &str, object_type: &str) -> Result<(), String> {
     let (ty, uuid) = id.split_once("--").ok_or("expected `type--UUID`")?;
     if ty != object_type {
@@ -395,7 +399,7 @@ pub fn validate_reference(reference: &str) -> Result<(), String> {
     validate_id(reference, ty)
 }
 
-/// Parses a STIX timestamp: RFC 3339 in UTC with a `Z` suffix (STIX 2.1 §3.2).
+/// Parses a STIX timestamp: RFC 3339 in UTC with a `Z` suffix (STIX 2.1 §2, timestamp data type).
 pub fn parse_stix_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
     crate::pattern::parser::parse_timestamp(text)
 }
@@ -548,7 +552,7 @@ impl Indicator {
     }
 }
 
-/// What the evaluator needs from `observed-data` (STIX 2.1 §4.13).
+/// What the evaluator needs from `observed-data` (STIX 2.1 §4.14).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObservedData {
     /// `observed-data--UUID`.
@@ -607,7 +611,7 @@ impl ObservedData {
 }
 
 /// The Traffic Light Protocol markings: TLP 1.0 as predefined by STIX 2.1
-/// §7.2.1.4, and TLP 2.0 as published by the OASIS CTI TC with the
+/// §7.2, and TLP 2.0 as published by the OASIS CTI TC with the
 /// extension `extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TlpMarking {
@@ -852,6 +856,21 @@ mod tests {
         assert!(
             matches!(e, ObjectError::InvalidProperty { ref property, .. } if property == "created")
         );
+    }
+
+    #[test]
+    fn malware_families_need_a_name() {
+        let family = json!({"type": "malware", "spec_version": "2.1",
+            "id": "malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2016-04-06T20:03:48.000Z", "modified": "2016-04-06T20:03:48.000Z",
+            "is_family": true});
+        let e = obj(family.clone()).validate().expect_err("no name");
+        assert!(
+            matches!(e, ObjectError::MissingProperty { ref property, .. } if property == "name")
+        );
+        let mut instance = family;
+        instance["is_family"] = json!(false);
+        obj(instance).validate().expect("a sample needs no name");
     }
 
     #[test]

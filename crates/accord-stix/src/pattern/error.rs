@@ -70,7 +70,7 @@ pub enum PatternError {
         /// Where the constant starts.
         at: Location,
     },
-    /// A backslash escape other than `\'` and `\\` (STIX 2.1 §9.3).
+    /// A backslash escape other than `\'` and `\\` (STIX 2.1 §9).
     #[error("{at}: invalid escape `{sequence}` in string; only \\' and \\\\ are allowed")]
     InvalidEscape {
         /// The escape as written.

@@ -29,7 +29,7 @@ use std::str::FromStr;
 
 pub use error::{Location, PatternError, PatternErrors};
 
-/// A parsed pattern (STIX 2.1 §9.1, "Pattern Expression").
+/// A parsed pattern (STIX 2.1 §9, "Pattern Expression").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pattern {
     /// The observation expression the whole pattern consists of.
@@ -113,7 +113,7 @@ impl FromStr for Pattern {
     }
 }
 
-/// An observation expression (STIX 2.1 §9.1): what must be observed, in which
+/// An observation expression (STIX 2.1 §9): what must be observed, in which
 /// combination and under which qualifiers.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObservationExpression {
@@ -155,7 +155,7 @@ impl ObservationExpression {
     }
 }
 
-/// A qualifier restricting when observations may match (STIX 2.1 §9.7).
+/// A qualifier restricting when observations may match (STIX 2.1 §9).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Qualifier {
     /// `WITHIN n SECONDS`: all matching observations fall within `n` seconds.
@@ -177,7 +177,7 @@ pub enum Qualifier {
     },
 }
 
-/// A comparison expression: the contents of `[...]` (STIX 2.1 §9.5).
+/// A comparison expression: the contents of `[...]` (STIX 2.1 §9).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ComparisonExpression {
     /// `path op constant`.
@@ -220,7 +220,7 @@ pub struct Comparison {
     pub value: Constant,
 }
 
-/// The comparison operators of STIX 2.1 §9.5.
+/// The comparison operators of STIX 2.1 §9.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ComparisonOperator {
     /// `=`
@@ -266,7 +266,7 @@ impl ComparisonOperator {
     }
 }
 
-/// An object path (STIX 2.1 §9.4): `type:property.step[0].step`.
+/// An object path (STIX 2.1 §9): `type:property.step[0].step`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ObjectPath {
     /// The SCO type, e.g. `file` or `ipv4-addr`.
@@ -286,7 +286,7 @@ pub enum PathStep {
     AnyIndex,
 }
 
-/// A constant on the right-hand side of a comparison (STIX 2.1 §9.3).
+/// A constant on the right-hand side of a comparison (STIX 2.1 §9).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Constant {
     /// `'text'`

@@ -324,7 +324,7 @@ impl<'s> Parser<'s> {
             _ => return self.expected("a number of seconds after `WITHIN`"),
         };
         self.expect(Token::Seconds, "`SECONDS`")?;
-        // STIX 2.1 §9.7.1 / grammar: WITHIN takes a positive number.
+        // STIX 2.1 §9 / grammar: WITHIN takes a positive number.
         if !(seconds.is_finite() && seconds > 0.0) {
             self.errors.push(PatternError::InvalidQualifier {
                 reason: format!(
@@ -452,7 +452,7 @@ impl<'s> Parser<'s> {
             .map_or(0, |(_, s)| s.end)
     }
 
-    /// Type rules of the grammar's `propTest` alternatives (STIX 2.1 §9.5).
+    /// Type rules of the grammar's `propTest` alternatives (STIX 2.1 §9).
     fn check_operand(
         &mut self,
         operator: ComparisonOperator,
@@ -633,7 +633,7 @@ impl<'s> Parser<'s> {
 
     // ----- constants ----------------------------------------------------
 
-    /// Unescapes a quoted string; STIX 2.1 §9.3 allows only `\'` and `\\`.
+    /// Unescapes a quoted string; STIX 2.1 §9 allows only `\'` and `\\`.
     fn string(&mut self, span: Range<usize>) -> String {
         let raw = self.text(&span);
         let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
@@ -725,7 +725,7 @@ fn collapse<T>(mut operands: Vec<T>, make: impl FnOnce(Vec<T>) -> T) -> T {
     make(operands)
 }
 
-/// Parses the body of a `t'…'` constant. STIX 2.1 §9.3 / grammar: RFC 3339
+/// Parses the body of a `t'…'` constant. STIX 2.1 §9 / grammar: RFC 3339
 /// in UTC, `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, nothing else.
 pub(crate) fn parse_timestamp(body: &str) -> Result<jiff::Timestamp, String> {
     let b = body.as_bytes();

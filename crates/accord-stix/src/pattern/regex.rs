@@ -1,6 +1,6 @@
 //! Regular expressions for `MATCHES`, compiled with a linear-time engine.
 //!
-//! STIX 2.1 §9.5 defines `MATCHES` with PCRE syntax, and the OASIS reference
+//! STIX 2.1 §9 defines `MATCHES` with PCRE syntax, and the OASIS reference
 //! matcher runs Python's `re.search`. Both are backtracking engines whose
 //! worst case is exponential, which a hub that evaluates other people's
 //! indicators cannot afford. Accord compiles `MATCHES` with `regex-automata`
