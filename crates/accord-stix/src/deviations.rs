@@ -19,20 +19,24 @@
 //! 3. **`/0` ranges** (§9, `ISSUBSET`). `0.0.0.0/0` and `::/0` are valid
 //!    CIDR ranges; the reference rejects them, Accord accepts them (every
 //!    address of the family is a subset).
-//! 4. **`MATCHES` engine** (§9, `MATCHES`: PCRE). The reference runs
+//! 4. **IPv6 ranges** (§9, `ISSUBSET`/`ISSUPERSET`; `ipv6-addr` values are
+//!    addresses or CIDR ranges). The reference's containment test is written
+//!    with 32-bit masks; Accord compares IPv6 addresses and ranges as it does
+//!    IPv4 ones, and never matches across families.
+//! 5. **`MATCHES` engine** (§9, `MATCHES`: PCRE). The reference runs
 //!    Python `re.search`. Accord runs a linear-time engine and rejects at
 //!    parse time what it cannot honour (look-around, backreferences, atomic
 //!    groups, possessive quantifiers, conditionals, `\Z`); see
 //!    [`crate::pattern::regex`] for the remaining syntax differences (`$`
 //!    before a final newline, nested classes, `{,n}`).
 //!
-//! 5. **Unicode normalisation.** Before `LIKE` and `MATCHES` the reference
+//! 6. **Unicode normalisation.** Before `LIKE` and `MATCHES` the reference
 //!    normalises both the value and the expression to NFC. Accord compares
 //!    code points as written (no normalisation library in the pure
 //!    dependency set), so a decomposed `é` in the data does not match a
 //!    precomposed one in the pattern. Equality behaves alike in both
 //!    (neither normalises).
-//! 6. **Undecodable and binary values.** The reference decodes `*_hex` and
+//! 7. **Undecodable and binary values.** The reference decodes `*_hex` and
 //!    `*_bin` properties and raises an error when one is malformed; Accord
 //!    treats such a value as matching nothing. `MATCHES` on a decoded
 //!    binary value is a byte-regex search in the reference and never
