@@ -20,9 +20,10 @@
 //!    CIDR ranges; the reference rejects them, Accord accepts them (every
 //!    address of the family is a subset).
 //! 4. **IPv6 ranges** (§9, `ISSUBSET`/`ISSUPERSET`; `ipv6-addr` values are
-//!    addresses or CIDR ranges). The reference's containment test is written
-//!    with 32-bit masks; Accord compares IPv6 addresses and ranges as it does
-//!    IPv4 ones, and never matches across families.
+//!    addresses or CIDR ranges). The reference's containment test handles
+//!    IPv4 only (it packs addresses into 32 bits and accepts prefixes 1–32);
+//!    Accord compares IPv6 addresses and ranges as it does IPv4 ones, and
+//!    never matches across families.
 //! 5. **`MATCHES` engine** (§9, `MATCHES`: PCRE). The reference runs
 //!    Python `re.search`. Accord runs a linear-time engine and rejects at
 //!    parse time what it cannot honour (look-around, backreferences, atomic
