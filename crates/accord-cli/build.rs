@@ -1,5 +1,5 @@
 //! Embeds the shipped dataset (`data/`) into the binary, so `accord serve` loads the Paris Call
-//! on first start from any working directory.
+//! on first start from any working directory, and `accord route` answers with no files around.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -37,6 +37,33 @@ fn main() {
     incidents.sort();
     out.push_str("pub const INCIDENTS: &[(&str, &str)] = &[\n");
     for p in &incidents {
+        println!("cargo:rerun-if-changed={}", p.display());
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            p.display().to_string()
+        );
+    }
+    out.push_str("];\n");
+    // The legal-instruments dataset (`data/law/*.json`), one instrument per file, for
+    // `accord route` and the hub's pathway endpoints.
+    let law_dir = data.join("law");
+    println!("cargo:rerun-if-changed={}", law_dir.display());
+    let mut law: Vec<PathBuf> = std::fs::read_dir(&law_dir)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    law.sort();
+    out.push_str("pub const LAW: &[(&str, &str)] = &[\n");
+    for p in &law {
         println!("cargo:rerun-if-changed={}", p.display());
         let name = p
             .file_name()

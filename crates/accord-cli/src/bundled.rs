@@ -15,3 +15,9 @@ pub fn dataset() -> Result<Dataset, DatasetError> {
         files::INCIDENTS.iter().copied(),
     )
 }
+
+/// Parses and checks the bundled legal-instruments dataset (`data/law/*.json`), the one
+/// `accord route` answers from and `accord serve` hands to the pathway endpoints.
+pub fn law_dataset() -> Result<accord_law::Dataset, accord_law::DatasetError> {
+    accord_law::Dataset::from_json_files(files::LAW.iter().copied())
+}

@@ -22,6 +22,7 @@ mod client;
 mod keys;
 mod logcmd;
 mod render;
+mod route;
 
 /// Accord: a hub that turns a cyber accord's principles into working machinery.
 ///
@@ -116,6 +117,9 @@ enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
+    /// Which instruments let a state obtain data held in another, fastest first, and why the
+    /// others do not apply (the legal dataset is built in; no data directory needed).
+    Route(route::RouteArgs),
     /// Act as a witness: check the hub's checkpoint extends the last one seen, then cosign it.
     Witness {
         /// The hub's base URL.
@@ -344,6 +348,7 @@ async fn main() -> Result<()> {
             token,
             json,
         } => return logcmd::witness(&hub, &key, &state, log_key.as_deref(), token, json).await,
+        Command::Route(args) => return route::run(&args),
         other => other,
     };
     let hub = open(&cli.data, cli.origin.as_deref()).await?;
@@ -352,6 +357,7 @@ async fn main() -> Result<()> {
         Command::Keygen { .. }
         | Command::Submit { .. }
         | Command::Log { .. }
+        | Command::Route(_)
         | Command::Witness { .. } => Ok(()),
         Command::Keys { command } => keys_admin(&hub, command).await,
         Command::Tokens {
@@ -450,7 +456,10 @@ async fn open(dir: &Path, origin: Option<&str>) -> Result<Hub> {
 async fn serve(hub: Hub, listen: SocketAddr) -> Result<()> {
     eprintln!("log origin: {}", hub.operator.origin());
     eprintln!("log verifier key: {}", hub.operator.verifier_key());
-    let app = accord_server::app(accord_server::AppState::new(hub.store, hub.sequencer));
+    let law = bundled::law_dataset().context("the bundled legal dataset is invalid")?;
+    let app = accord_server::app(
+        accord_server::AppState::new(hub.store, hub.sequencer).with_law(Arc::new(law)),
+    );
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

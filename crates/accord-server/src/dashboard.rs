@@ -36,6 +36,7 @@ use crate::{AppState, today};
 mod chart;
 mod link;
 mod page;
+mod pathways;
 
 use page::{
     ErrorPage, HomePage, IncidentPage, IncidentRow, IncidentsPage, PartiesPage, PartyPage, PartyRow,
@@ -57,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents", get(incidents))
         .route("/incidents/{id}", get(incident))
         .route("/charts/principles.svg", get(principles_svg))
+        .route("/pathways", get(pathways::page))
         .fallback(not_found)
 }
 

@@ -37,6 +37,7 @@ pub mod error;
 pub mod json;
 pub mod log;
 pub mod openapi;
+pub mod pathways;
 
 /// Default limit on request bodies: an incident with many sourced facts fits easily.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -50,6 +51,11 @@ pub struct AppState {
     pub sequencer: Sequencer,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The legal-instruments dataset the pathway endpoints answer from. `None` (the default
+    /// of [`AppState::new`]) makes those endpoints answer 503 rather than an empty answer,
+    /// which would wrongly read as "no lawful pathway"; `accord serve` passes the bundled
+    /// dataset with [`AppState::with_law`].
+    pub law: Option<Arc<accord_law::Dataset>>,
 }
 
 impl AppState {
@@ -59,6 +65,15 @@ impl AppState {
             store,
             sequencer,
             body_limit: DEFAULT_BODY_LIMIT,
+            law: None,
+        }
+    }
+
+    /// The same state, answering pathway questions from `law`.
+    pub fn with_law(self, law: Arc<accord_law::Dataset>) -> Self {
+        AppState {
+            law: Some(law),
+            ..self
         }
     }
 }
@@ -75,7 +90,7 @@ pub fn app(state: AppState) -> Router {
     let limit = state.body_limit;
     Router::new()
         .route("/healthz", get(api::healthz))
-        .nest("/api/v1", api::router())
+        .nest("/api/v1", api::router().merge(pathways::router()))
         .nest("/log", log::router())
         .merge(dashboard::router())
         // axum's own limit applies to its extractors; ours reads the same number.

@@ -26,6 +26,8 @@ use crate::api;
         api::party_card,
         api::principle_cards,
         api::blocs,
+        crate::pathways::pathways,
+        crate::pathways::scenario,
     )
 )]
 pub struct ApiDoc;
