@@ -19,6 +19,7 @@ use accord_store_sqlite::SqliteStore;
 
 mod bundled;
 mod client;
+mod hammer;
 mod keys;
 mod logcmd;
 mod render;
@@ -116,6 +117,36 @@ enum Command {
     Log {
         #[command(subcommand)]
         command: LogCommand,
+    },
+    /// Load-test a hub's write path: many clients submitting signed incidents.
+    Hammer {
+        /// The hub's base URL.
+        #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+        hub: String,
+        /// The submitting party's private key.
+        #[arg(long)]
+        key: PathBuf,
+        /// The party's API token.
+        #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+        token: String,
+        /// How many writes.
+        #[arg(long, default_value_t = 10_000)]
+        writes: u64,
+        /// How many concurrent clients.
+        #[arg(long, default_value_t = 64)]
+        clients: u64,
+        /// A tag making this run's incident ids unique (default: the current time).
+        #[arg(long)]
+        run: Option<String>,
+        /// Append each acknowledged id to this file as it arrives.
+        #[arg(long)]
+        acked: Option<PathBuf>,
+        /// Sign every write before starting the clock (measure the hub, not the client).
+        #[arg(long)]
+        presign: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Which instruments let a state obtain data held in another, fastest first, and why the
     /// others do not apply (the legal dataset is built in; no data directory needed).
@@ -348,6 +379,48 @@ async fn main() -> Result<()> {
             token,
             json,
         } => return logcmd::witness(&hub, &key, &state, log_key.as_deref(), token, json).await,
+        Command::Hammer {
+            hub,
+            key,
+            token,
+            writes,
+            clients,
+            run,
+            acked,
+            presign,
+            json,
+        } => {
+            let run = run.unwrap_or_else(|| jiff::Timestamp::now().as_millisecond().to_string());
+            let report = hammer::run(
+                &hub,
+                &key,
+                &token,
+                writes,
+                clients,
+                &run,
+                acked.as_deref(),
+                presign,
+            )
+            .await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "{} acknowledged, {} failed in {:.2} s: {:.0} writes/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    report.acknowledged,
+                    report.failed,
+                    report.seconds,
+                    report.per_second,
+                    report.p50_ms,
+                    report.p99_ms,
+                    report.max_ms
+                );
+                if let Some(e) = &report.first_error {
+                    eprintln!("first error: {e}");
+                }
+            }
+            return Ok(());
+        }
         Command::Route(args) => return route::run(&args),
         other => other,
     };
@@ -357,6 +430,7 @@ async fn main() -> Result<()> {
         Command::Keygen { .. }
         | Command::Submit { .. }
         | Command::Log { .. }
+        | Command::Hammer { .. }
         | Command::Route(_)
         | Command::Witness { .. } => Ok(()),
         Command::Keys { command } => keys_admin(&hub, command).await,

@@ -9,14 +9,15 @@
 //! at a time anyway, and the record's writes are small.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use accord_core::accord::Accord;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_store::log::{
-    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
+    AppendOutcome, Effect, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
 };
 use accord_store::{
     Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, Store, StoreError,
@@ -38,10 +39,14 @@ pub const DB_FILE: &str = "accord.db";
 /// A hub's store in one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
-    // One writer and one reader: in WAL mode readers see the last commit and never wait for
-    // a batch being written.
+    // One writer and a few readers: in WAL mode readers see the last commit and never wait
+    // for a batch being written.
     writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: Arc<AtomicUsize>,
+    // The accord and its rules change only by an append in this process (seeding), and every
+    // write reads them: keep them parsed.
+    cache: Arc<RwLock<Option<(Accord, RuleSet)>>>,
     path: PathBuf,
 }
 
@@ -93,10 +98,17 @@ impl SqliteStore {
         };
         let mut writer = connect()?;
         migrate(&mut writer)?;
-        let reader = connect()?;
+        let n = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(2, 8);
+        let readers = (0..n)
+            .map(|_| connect().map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
+            readers: Arc::new(readers),
+            next_reader: Arc::new(AtomicUsize::new(0)),
+            cache: Arc::new(RwLock::new(None)),
             path,
         })
     }
@@ -106,13 +118,64 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs a read on the reader connection.
+    /// Runs a read on a free reader connection, in place: reads are short, and a hop to the
+    /// blocking pool costs more than the query. On a multi-threaded runtime the worker hands
+    /// its other tasks off while it waits.
     async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        run(Arc::clone(&self.reader), f).await
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let run = || {
+            // Take the first idle reader; if all are busy, wait for ours.
+            let mut guard = (0..n)
+                .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
+                .unwrap_or_else(|| {
+                    self.readers[start % n]
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                });
+            f(&mut guard)
+        };
+        let multi = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        if multi {
+            tokio::task::block_in_place(run)
+        } else {
+            run()
+        }
+    }
+
+    /// The accord and rules, from the cache or the database.
+    async fn accord_and_rules(&self) -> Result<(Accord, RuleSet), StoreError> {
+        if let Some(cached) = self
+            .cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            return Ok(cached.clone());
+        }
+        let loaded = self
+            .with(|conn| {
+                let accord: Option<String> = conn
+                    .query_row("SELECT body FROM accord LIMIT 1", [], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                let rules: Option<String> = conn
+                    .query_row("SELECT body FROM rules WHERE id = 1", [], |r| r.get(0))
+                    .optional()
+                    .map_err(backend)?;
+                match (accord, rules) {
+                    (Some(a), Some(r)) => Ok((from_json("accord", &a)?, from_json("rules", &r)?)),
+                    _ => Err(StoreError::NotSeeded),
+                }
+            })
+            .await?;
+        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded.clone());
+        Ok(loaded)
     }
 
     /// Runs a write on the writer connection.
@@ -180,27 +243,26 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Inserts an incident and its facets; the caller has checked that its id is free.
 pub(crate) fn insert_incident_tx(
     tx: &Connection,
     record: &IncidentRecord,
 ) -> Result<(), StoreError> {
     let id = &record.incident.id;
-    let exists: bool = tx
-        .query_row("SELECT 1 FROM incidents WHERE id = ?1", [id], |_| Ok(()))
-        .optional()
-        .map_err(backend)?
-        .is_some();
-    if exists {
-        return Err(StoreError::Conflict {
-            what: "incident",
-            id: id.clone(),
-        });
-    }
     let now = jiff::Timestamp::now().to_string();
-    tx.execute(
+    let body = to_json(record)?;
+    tx.prepare_cached(
         "INSERT INTO incidents (id, sort_key, recorded_at, body, log_index) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, record.sort_key(), now, to_json(record)?, record.log_index.map(|i| i as i64)],
     )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            id,
+            record.sort_key(),
+            now,
+            body,
+            record.log_index.map(|i| i as i64)
+        ])
+    })
     .map_err(backend)?;
     let mut stmt = tx
         .prepare_cached(
@@ -221,8 +283,16 @@ impl Store for SqliteStore {
         batch: Vec<LogWrite>,
         operator: Arc<Operator>,
     ) -> Result<AppendOutcome, StoreError> {
-        self.with_writer(move |conn| log::append(conn, batch, &operator))
-            .await
+        let changes_registry = batch
+            .iter()
+            .any(|w| matches!(w.effect, Effect::Accord(_) | Effect::Rules(_)));
+        let outcome = self
+            .with_writer(move |conn| log::append(conn, batch, &operator))
+            .await;
+        if changes_registry {
+            *self.cache.write().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+        outcome
     }
 
     async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
@@ -282,25 +352,11 @@ impl Store for SqliteStore {
     }
 
     async fn accord(&self) -> Result<Accord, StoreError> {
-        self.with(|conn| {
-            let body: Option<String> = conn
-                .query_row("SELECT body FROM accord LIMIT 1", [], |r| r.get(0))
-                .optional()
-                .map_err(backend)?;
-            from_json("accord", &body.ok_or(StoreError::NotSeeded)?)
-        })
-        .await
+        Ok(self.accord_and_rules().await?.0)
     }
 
     async fn rules(&self) -> Result<RuleSet, StoreError> {
-        self.with(|conn| {
-            let body: Option<String> = conn
-                .query_row("SELECT body FROM rules WHERE id = 1", [], |r| r.get(0))
-                .optional()
-                .map_err(backend)?;
-            from_json("rules", &body.ok_or(StoreError::NotSeeded)?)
-        })
-        .await
+        Ok(self.accord_and_rules().await?.1)
     }
 
     async fn parties(&self) -> Result<Vec<Party>, StoreError> {

@@ -12,7 +12,7 @@ use accord_tlog::merkle::{
 };
 use accord_tlog::note::{Note, NoteSignature};
 use accord_tlog::tiles::{self, Tile, TileKind};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{backend, corrupt, insert_incident_tx, to_json};
 
@@ -41,10 +41,6 @@ impl HashReader for NodeReader<'_> {
             })
             .collect()
     }
-}
-
-fn is_constraint(e: &rusqlite::Error) -> bool {
-    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation)
 }
 
 fn tlp_text(tlp: Tlp) -> String {
@@ -87,7 +83,97 @@ fn proof_err(e: ProofError, size: u64) -> StoreError {
     }
 }
 
-/// Applies one write inside a savepoint; returns its leaf hash.
+fn exists(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    stmt.exists(args).map_err(backend)
+}
+
+/// Refuses a write whose id or effect collides with what the log already holds, before
+/// anything is written; so that refusing one write never needs to undo part of it.
+fn precheck(conn: &Connection, w: &LogWrite) -> Result<(), StoreError> {
+    let env = &w.entry.envelope;
+    if exists(
+        conn,
+        "SELECT 1 FROM log_entries WHERE kind = ?1 AND entry_id = ?2",
+        params![env.kind, env.id],
+    )? {
+        return Err(StoreError::Conflict {
+            what: "log entry",
+            id: format!("{}/{}", env.kind, env.id),
+        });
+    }
+    let party_known = |id: &str| exists(conn, "SELECT 1 FROM parties WHERE id = ?1", [id]);
+    match &w.effect {
+        Effect::Accord(a) => {
+            if exists(conn, "SELECT 1 FROM accord", [])? {
+                return Err(StoreError::Conflict {
+                    what: "accord",
+                    id: a.id.clone(),
+                });
+            }
+        }
+        Effect::Rules(_) => {}
+        Effect::Party(p) => {
+            if party_known(&p.id)? {
+                return Err(StoreError::Conflict {
+                    what: "party",
+                    id: p.id.clone(),
+                });
+            }
+        }
+        Effect::Incident(r) => {
+            if exists(
+                conn,
+                "SELECT 1 FROM incidents WHERE id = ?1",
+                [&r.incident.id],
+            )? {
+                return Err(StoreError::Conflict {
+                    what: "incident",
+                    id: r.incident.id.clone(),
+                });
+            }
+        }
+        Effect::KeyAdded(k) => {
+            if !party_known(&k.party)? {
+                return Err(StoreError::NotFound {
+                    what: "party",
+                    id: k.party.clone(),
+                });
+            }
+            if exists(
+                conn,
+                "SELECT 1 FROM party_keys WHERE party_id = ?1 AND public_key = ?2",
+                params![k.party, k.public_key],
+            )? {
+                return Err(StoreError::Conflict {
+                    what: "key",
+                    id: k.public_key.clone(),
+                });
+            }
+        }
+        Effect::KeyRevoked(k) => {
+            if !exists(
+                conn,
+                "SELECT 1 FROM party_keys WHERE party_id = ?1 AND public_key = ?2 AND revoked_at IS NULL",
+                params![k.party, k.public_key],
+            )? {
+                return Err(StoreError::NotFound {
+                    what: "current key",
+                    id: format!("{}/{}", k.party, k.public_key),
+                });
+            }
+        }
+        _ => {
+            return Err(StoreError::Backend(
+                "this store does not know that kind of write".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes one prechecked write; returns its leaf hash. Any error here is the database's, and
+/// aborts the whole batch.
 fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError> {
     let bytes = w
         .entry
@@ -95,7 +181,13 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
         .map_err(|e| StoreError::Backend(e.to_string()))?;
     let leaf = merkle::leaf_hash(&bytes);
     let env = &w.entry.envelope;
-    conn.execute(
+    let run = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<(), StoreError> {
+        conn.prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute(args))
+            .map(|_| ())
+            .map_err(backend)
+    };
+    run(
         "INSERT INTO log_entries (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
@@ -108,55 +200,27 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             tlp_text(env.tlp),
             w.body
         ],
-    )
-    .map_err(|e| {
-        if is_constraint(&e) {
-            StoreError::Conflict {
-                what: "log entry",
-                id: format!("{}/{}", env.kind, env.id),
-            }
-        } else {
-            backend(e)
-        }
-    })?;
-    fn conflict(what: &'static str, id: &str) -> impl FnOnce(rusqlite::Error) -> StoreError {
-        let id = id.to_owned();
-        move |e| {
-            if is_constraint(&e) {
-                StoreError::Conflict { what, id }
-            } else {
-                backend(e)
-            }
-        }
-    }
+    )?;
     match &w.effect {
         Effect::Accord(a) => {
-            conn.execute(
+            run(
                 "INSERT INTO accord (id, body) VALUES (?1, ?2)",
                 params![a.id, to_json(a)?],
-            )
-            .map_err(conflict("accord", &a.id))?;
-            conn.execute(
+            )?;
+            run(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('seeded_at', ?1)",
-                [jiff::Timestamp::now().to_string()],
-            )
-            .map_err(backend)?;
+                params![jiff::Timestamp::now().to_string()],
+            )?;
         }
-        Effect::Rules(r) => {
-            conn.execute(
-                "INSERT INTO rules (id, body) VALUES (1, ?1) \
-                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                [to_json(r)?],
-            )
-            .map_err(backend)?;
-        }
-        Effect::Party(p) => {
-            conn.execute(
-                "INSERT INTO parties (id, kind, name, body) VALUES (?1, ?2, ?3, ?4)",
-                params![p.id, p.kind.as_str(), p.name, to_json(p)?],
-            )
-            .map_err(conflict("party", &p.id))?;
-        }
+        Effect::Rules(r) => run(
+            "INSERT INTO rules (id, body) VALUES (1, ?1) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+            params![to_json(r)?],
+        )?,
+        Effect::Party(p) => run(
+            "INSERT INTO parties (id, kind, name, body) VALUES (?1, ?2, ?3, ?4)",
+            params![p.id, p.kind.as_str(), p.name, to_json(p)?],
+        )?,
         Effect::Incident(record) => {
             let record = IncidentRecord {
                 log_index: Some(index),
@@ -164,43 +228,15 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             };
             insert_incident_tx(conn, &record)?;
         }
-        Effect::KeyAdded(k) => {
-            let known: bool = conn
-                .query_row(
-                    "SELECT 1 FROM parties WHERE id = ?1",
-                    [&k.party],
-                    |_| Ok(()),
-                )
-                .optional()
-                .map_err(backend)?
-                .is_some();
-            if !known {
-                return Err(StoreError::NotFound {
-                    what: "party",
-                    id: k.party.clone(),
-                });
-            }
-            conn.execute(
-                "INSERT INTO party_keys (party_id, public_key, added_at) VALUES (?1, ?2, ?3)",
-                params![k.party, k.public_key, index as i64],
-            )
-            .map_err(conflict("key", &k.public_key))?;
-        }
-        Effect::KeyRevoked(k) => {
-            let n = conn
-                .execute(
-                    "UPDATE party_keys SET revoked_at = ?3 \
-                     WHERE party_id = ?1 AND public_key = ?2 AND revoked_at IS NULL",
-                    params![k.party, k.public_key, index as i64],
-                )
-                .map_err(backend)?;
-            if n == 0 {
-                return Err(StoreError::NotFound {
-                    what: "current key",
-                    id: format!("{}/{}", k.party, k.public_key),
-                });
-            }
-        }
+        Effect::KeyAdded(k) => run(
+            "INSERT INTO party_keys (party_id, public_key, added_at) VALUES (?1, ?2, ?3)",
+            params![k.party, k.public_key, index as i64],
+        )?,
+        Effect::KeyRevoked(k) => run(
+            "UPDATE party_keys SET revoked_at = ?3 \
+             WHERE party_id = ?1 AND public_key = ?2 AND revoked_at IS NULL",
+            params![k.party, k.public_key, index as i64],
+        )?,
         _ => {
             return Err(StoreError::Backend(
                 "this store does not know that kind of write".into(),
@@ -219,7 +255,7 @@ pub fn append(
     // IMMEDIATE takes the write lock before the size is read, so that two processes on one
     // file (a running hub and a local admin command) append one after the other, each
     // extending the tree the other committed.
-    let mut tx = conn
+    let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(backend)?;
     let old_size = entry_count(&tx)?;
@@ -227,11 +263,11 @@ pub fn append(
     let mut leaves = Vec::with_capacity(batch.len());
     let mut results = Vec::with_capacity(batch.len());
     for w in &batch {
-        // A savepoint per write: a refused write rolls back alone.
-        let sp = tx.savepoint().map_err(backend)?;
-        match apply(&sp, w, size) {
-            Ok(leaf) => {
-                sp.commit().map_err(backend)?;
+        // A refused write is refused before it writes anything; a failure while writing is
+        // the database's and rolls the whole batch back.
+        match precheck(&tx, w) {
+            Ok(()) => {
+                let leaf = apply(&tx, w, size)?;
                 leaves.push(leaf);
                 results.push(Ok(Receipt {
                     index: size,
