@@ -432,3 +432,46 @@ fn the_default_date_is_today() {
         "answered for {on}, today is {today}"
     );
 }
+
+/// `accord serve` hands the bundled legal dataset to the hub: the pathway endpoint answers
+/// (a hub without it would answer 503) with the same answer as `accord route --json`.
+#[test]
+fn serve_answers_pathway_questions_from_the_bundled_dataset() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::cargo_bin("accord")
+        .unwrap()
+        .arg("--data")
+        .arg(dir.path().join("hub"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let Some(line) = lines.next() else {
+            let _ = child.kill();
+            panic!("accord serve exited before listening");
+        };
+        if let Some(rest) = line.unwrap().strip_prefix("Accord hub listening on ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let url = format!("{base}/api/v1/pathways?from=GB&to=US&data=content&on=2026-11-29");
+    let reply = reqwest::blocking::get(&url);
+    let _ = child.kill();
+    let _ = child.wait();
+    let reply = reply.unwrap();
+    assert_eq!(reply.status().as_u16(), 200);
+    let body: Value = reply.json().unwrap();
+    assert_eq!(body, engine(&["GB", "US", "content", "no", "2026-11-29"]));
+}
