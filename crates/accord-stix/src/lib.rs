@@ -35,6 +35,13 @@
 //!   indicators. Indicators' validity windows are respected.
 //! - [`deviations`]: where Accord follows the specification text rather than
 //!   the OASIS reference matcher, clause by clause.
+//! - [`telemetry`]: Suricata `eve.json` and Zeek JSON log records mapped to
+//!   cyber-observable objects, so sensors' own logs can be matched; and a
+//!   reader that gives every input record its line.
+//! - [`export`]: indicators turned into what sensors load (Suricata rules
+//!   and datasets, the Zeek Intel framework, plain blocklists), for the
+//!   patterns each target can express, with the reason for every one left
+//!   out.
 //!
 //! # Example
 //!
@@ -68,6 +75,8 @@
 
 pub mod deviations;
 pub mod eval;
+pub mod export;
 pub mod matcher;
 pub mod object;
 pub mod pattern;
+pub mod telemetry;

@@ -297,22 +297,7 @@ impl Matcher {
     pub fn match_observations(&self, observations: &[Observation]) -> Vec<Sighting> {
         // (indicator, observation) pairs the index proposes.
         let mut hits: Vec<(u32, usize)> = Vec::new();
-        for (o, obs) in observations.iter().enumerate() {
-            for (_, object) in &obs.objects {
-                let Some(ty) = object.get("type").and_then(Value::as_str) else {
-                    continue;
-                };
-                let Some((_, path_ids)) = self.paths_by_type.iter().find(|(t, _)| t == ty) else {
-                    continue;
-                };
-                for &p in path_ids {
-                    let (path, index) = &self.paths[p];
-                    for value in eval::resolve(path, object, obs) {
-                        index.lookup(value, &mut |n| hits.push((n, o)));
-                    }
-                }
-            }
-        }
+        self.index_hits(observations, 0, &mut hits);
         hits.sort_unstable();
         hits.dedup();
         let mut sightings = Vec::new();
@@ -328,6 +313,113 @@ impl Matcher {
                 self.evaluate_into(n, observations, &all, &mut sightings);
             }
         }
+        sightings.sort_by_key(|s| s.indicator);
+        sightings
+    }
+
+    /// Appends the (indicator, observation) pairs the index proposes for
+    /// `observations`, numbering them from `first`.
+    fn index_hits(&self, observations: &[Observation], first: usize, hits: &mut Vec<(u32, usize)>) {
+        for (o, obs) in observations.iter().enumerate() {
+            for (_, object) in &obs.objects {
+                let Some(ty) = object.get("type").and_then(Value::as_str) else {
+                    continue;
+                };
+                let Some((_, path_ids)) = self.paths_by_type.iter().find(|(t, _)| t == ty) else {
+                    continue;
+                };
+                for &p in path_ids {
+                    let (path, index) = &self.paths[p];
+                    for value in eval::resolve(path, object, obs) {
+                        index.lookup(value, &mut |n| hits.push((n, first + o)));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same answer as [`Matcher::match_observations`] over one set of
+    /// observations, computed on up to `threads` threads: the index is
+    /// probed for slices of the observations in parallel, then the
+    /// candidate indicators are evaluated in parallel, each over the whole
+    /// set (so `AND`, `FOLLOWEDBY` and qualifiers still combine
+    /// observations from different slices).
+    pub fn match_observations_threaded(
+        &self,
+        observations: &[Observation],
+        threads: usize,
+    ) -> Vec<Sighting> {
+        let threads = threads.max(1);
+        if threads == 1 || observations.len() < 2 * threads {
+            return self.match_observations(observations);
+        }
+        let chunk = observations.len().div_ceil(threads);
+        let mut hits: Vec<(u32, usize)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = observations
+                .chunks(chunk)
+                .enumerate()
+                .map(|(i, part)| {
+                    scope.spawn(move || {
+                        let mut hits = Vec::new();
+                        self.index_hits(part, i * chunk, &mut hits);
+                        hits.sort_unstable();
+                        hits.dedup();
+                        hits
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                // A worker only panics on a bug; re-raise it in the caller.
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        hits.sort_unstable();
+        hits.dedup();
+        // Work items: one per candidate indicator, then the unanchored ones.
+        let groups: Vec<&[(u32, usize)]> = hits.chunk_by(|a, b| a.0 == b.0).collect();
+        let all: Vec<usize> = if self.unanchored.is_empty() {
+            Vec::new()
+        } else {
+            (0..observations.len()).collect()
+        };
+        let items = groups.len() + self.unanchored.len();
+        let per = items.div_ceil(threads).max(1);
+        let mut sightings: Vec<Sighting> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..items)
+                .step_by(per)
+                .map(|start| {
+                    let (groups, all) = (&groups, &all);
+                    scope.spawn(move || {
+                        let mut out = Vec::new();
+                        let mut triggered = Vec::new();
+                        for item in start..(start + per).min(items) {
+                            match groups.get(item) {
+                                Some(group) => {
+                                    triggered.clear();
+                                    triggered.extend(group.iter().map(|&(_, o)| o));
+                                    self.evaluate_into(
+                                        group[0].0,
+                                        observations,
+                                        &triggered,
+                                        &mut out,
+                                    );
+                                }
+                                None => {
+                                    let n = self.unanchored[item - groups.len()];
+                                    self.evaluate_into(n, observations, all, &mut out);
+                                }
+                            }
+                        }
+                        out
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
         sightings.sort_by_key(|s| s.indicator);
         sightings
     }

@@ -114,3 +114,35 @@ proptest! {
         prop_assert_eq!(got, expected, "patterns: {:?}", patterns);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Matching one set on several threads gives exactly the sightings of
+    /// matching it on one, including patterns that combine observations
+    /// from different threads' slices.
+    #[test]
+    fn threaded_matching_agrees_with_one_thread(
+        patterns in prop::collection::vec(pattern(), 1..12),
+        observations in prop::collection::vec(observation(), 4..24),
+        threads in 2usize..5,
+    ) {
+        let indicators: Vec<Indicator> = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Indicator {
+                id: format!("indicator--00000000-0000-4000-8000-{i:012}"),
+                name: None,
+                pattern: p.clone(),
+                pattern_type: "stix".into(),
+                valid_from: jiff::Timestamp::UNIX_EPOCH,
+                valid_until: None,
+            })
+            .collect();
+        let matcher = Matcher::compile(&indicators).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(
+            matcher.match_observations_threaded(&observations, threads),
+            matcher.match_observations(&observations)
+        );
+    }
+}
