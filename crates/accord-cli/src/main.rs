@@ -19,9 +19,11 @@ use accord_store_sqlite::SqliteStore;
 
 mod bundled;
 mod client;
+mod export;
 mod hammer;
 mod keys;
 mod logcmd;
+mod matching;
 mod render;
 mod route;
 
@@ -151,6 +153,15 @@ enum Command {
     /// Which instruments let a state obtain data held in another, fastest first, and why the
     /// others do not apply (the legal dataset is built in; no data directory needed).
     Route(route::RouteArgs),
+    /// Match STIX indicators against observations (STIX, Suricata eve.json, Zeek JSON logs) and
+    /// report sightings (client side; no data directory needed).
+    Match(matching::MatchArgs),
+    /// Export STIX indicators to what sensors load: Suricata rules or datasets, a Zeek Intel
+    /// file, or a blocklist (client side; no data directory needed).
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
+    },
     /// Act as a witness: check the hub's checkpoint extends the last one seen, then cosign it.
     Witness {
         /// The hub's base URL.
@@ -422,6 +433,8 @@ async fn main() -> Result<()> {
             return Ok(());
         }
         Command::Route(args) => return route::run(&args),
+        Command::Match(args) => return matching::run(&args),
+        Command::Export { command } => return export::run(&command),
         other => other,
     };
     let hub = open(&cli.data, cli.origin.as_deref()).await?;
@@ -432,6 +445,8 @@ async fn main() -> Result<()> {
         | Command::Log { .. }
         | Command::Hammer { .. }
         | Command::Route(_)
+        | Command::Match(_)
+        | Command::Export { .. }
         | Command::Witness { .. } => Ok(()),
         Command::Keys { command } => keys_admin(&hub, command).await,
         Command::Tokens {

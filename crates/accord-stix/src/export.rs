@@ -19,7 +19,7 @@
 //! |---|---|---|---|---|---|
 //! | Suricata rules | `dns.query`, `tls.sni` | `ip` rule both ways | `http.host` + `http.uri` (`http://` only) | — (datasets) | — |
 //! | Suricata datasets | `dataset` lists on `dns.query`, `tls.sni` | as rules | as rules | `filemd5`/`filesha1`/`filesha256` lists | — |
-//! | Zeek Intel | `Intel::DOMAIN` | `Intel::ADDR`, `Intel::SUBNET` | `Intel::URL` (`http://` only) | `Intel::FILE_HASH` | `Intel::EMAIL`, `Intel::USER_NAME`, `Intel::CERT_HASH` |
+//! | Zeek Intel | `Intel::DOMAIN` | `Intel::ADDR`, `Intel::SUBNET` | `Intel::URL` (`http://` only) | `Intel::FILE_HASH` | `Intel::EMAIL`, `Intel::USER_NAME`, `Intel::CERT_HASH`, `Intel::FILE_NAME` |
 //! | blocklist | `domain` | `ipv4`, `ipv6` | `url` | `sha256` | — |
 
 use std::collections::HashSet;
@@ -107,6 +107,7 @@ enum Value {
     Email(String),
     UserName(String),
     CertSha1(String),
+    FileName(String),
 }
 
 impl Value {
@@ -119,6 +120,7 @@ impl Value {
             Value::Email(v) => format!("e-mail address `{v}`"),
             Value::UserName(v) => format!("user name `{v}`"),
             Value::CertSha1(v) => format!("certificate SHA-1 `{v}`"),
+            Value::FileName(v) => format!("file name `{v}`"),
         }
     }
 }
@@ -332,6 +334,7 @@ fn classify(path: &ObjectPath, constant: &Constant) -> Result<Value, String> {
             Some(Value::Ip(net, v4))
         }
         "url" if property("value") => Some(Value::Url(s.clone())),
+        "file" if property("name") => Some(Value::FileName(s.clone())),
         "file" | "artifact" => [("MD5", 32), ("SHA-1", 40), ("SHA-256", 64)]
             .into_iter()
             .find(|(name, _)| hash(name))
@@ -459,8 +462,9 @@ impl Writer {
     fn rule(&mut self, header: &str, indicator: &Indicator, body: &str) {
         let _ = writeln!(
             self.main,
-            "alert {header} (msg:\"Accord indicator: {}\"; {body} metadata:stix_id {}; sid:{}; rev:1;)",
+            "alert {header} (msg:\"Accord indicator: {}\"; {body}{}metadata:stix_id {}; sid:{}; rev:1;)",
             msg(&label(indicator)),
+            if body.is_empty() { "" } else { " " },
             indicator.id,
             self.sid
         );
@@ -502,6 +506,7 @@ impl Writer {
                     Value::Email(e) => (e.clone(), "Intel::EMAIL"),
                     Value::UserName(u) => (u.clone(), "Intel::USER_NAME"),
                     Value::CertSha1(h) => (h.clone(), "Intel::CERT_HASH"),
+                    Value::FileName(n) => (n.clone(), "Intel::FILE_NAME"),
                 };
                 let desc: String = label(indicator)
                     .chars()

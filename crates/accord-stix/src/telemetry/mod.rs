@@ -354,6 +354,11 @@ impl<'a> Records<'a> {
         }
     }
 
+    /// How far into the text reading has got, in bytes (for progress).
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
     fn advance_to(&mut self, offset: usize) {
         let offset = offset.min(self.text.len());
         let skipped = self.text.get(self.offset..offset).unwrap_or("");
@@ -385,9 +390,15 @@ impl<'a> Records<'a> {
                     .find('\n')
                     .map_or(self.text.len(), |i| start + i + 1);
                 self.advance_to(next_line);
+                // serde_json's position is relative to where this value
+                // started; report the record's line instead.
+                let message = e.to_string();
+                let message = message
+                    .rfind(" at line ")
+                    .map_or(message.as_str(), |i| &message[..i]);
                 Some(Err(RecordError {
                     line: start_line,
-                    reason: format!("invalid JSON: {e}"),
+                    reason: format!("invalid JSON: {message}"),
                 }))
             }
         }

@@ -1,0 +1,306 @@
+//! `accord match`: indicators against observations, sightings out.
+//!
+//! Both files are read record by record ([`accord_stix::telemetry::Records`]),
+//! so every error names `file:line`. Indicators come from STIX bundles or
+//! NDJSON; observations from STIX (`observed-data` with its SCOs), Suricata
+//! `eve.json` or Zeek JSON logs, detected per record, mixed freely. All
+//! observations of the file form one observation set: `FOLLOWEDBY`, `AND`
+//! and qualifiers combine observations across the whole file. The matcher
+//! probes its index and evaluates candidates on `--threads` threads.
+//!
+//! stdout carries only results (text lines, or NDJSON `sighting` objects
+//! with `--json`); the summary and the progress bar (only on a terminal) go
+//! to stderr.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use accord_stix::eval::Observation;
+use accord_stix::matcher::Matcher;
+use accord_stix::object::{Indicator, StixObject, sighting};
+use accord_stix::pattern::Pattern;
+use accord_stix::telemetry::{self, Format, Records};
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Flags of `accord match`.
+#[derive(Debug, clap::Args)]
+pub struct MatchArgs {
+    /// STIX indicators: a bundle, or NDJSON of indicator objects (other
+    /// object types are ignored).
+    #[arg(long)]
+    pub indicators: PathBuf,
+    /// Observations: STIX bundles or NDJSON (observed-data and its objects),
+    /// Suricata eve.json (dns, http, tls, flow, fileinfo) or Zeek JSON logs
+    /// (conn, dns, http, files, ssl); detected per line.
+    #[arg(long)]
+    pub observations: PathBuf,
+    /// Print NDJSON STIX sighting objects instead of text lines.
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Skip invalid records (bad JSON, invalid objects or patterns) instead
+    /// of stopping at the first; they are counted and reported on stderr.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+/// Invalid records skipped with `--skip-invalid`: how many, and the first
+/// few messages (each `file:line: …`).
+#[derive(Debug, Default)]
+pub struct Skipped {
+    count: usize,
+    first: Vec<String>,
+}
+
+impl Skipped {
+    /// Records a problem: an error in strict mode, a count otherwise.
+    fn record(&mut self, skip: bool, message: String) -> Result<()> {
+        if !skip {
+            bail!(message);
+        }
+        self.count += 1;
+        if self.first.len() < 5 {
+            self.first.push(message);
+        }
+        Ok(())
+    }
+
+    /// Prints the count and first messages to stderr, if any.
+    pub fn report(&self, what: &str) {
+        if self.count == 0 {
+            return;
+        }
+        eprintln!("skipped {} invalid {what} record(s):", self.count);
+        for m in &self.first {
+            eprintln!("  {m}");
+        }
+        if self.count > self.first.len() {
+            eprintln!("  … and {} more", self.count - self.first.len());
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Reads the indicators of a file, checking each pattern so that a bad one
+/// is reported with its line.
+pub fn read_indicators(path: &Path, skip_invalid: bool) -> Result<(Vec<Indicator>, Skipped)> {
+    let text = read(path)?;
+    let file = path.display();
+    let mut skipped = Skipped::default();
+    let mut indicators = Vec::new();
+    for record in Records::new(&text) {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.record(skip_invalid, format!("{file}:{}: {}", e.line, e.reason))?;
+                continue;
+            }
+        };
+        let line = record.line;
+        if record.value.get("type").and_then(|t| t.as_str()) != Some("indicator") {
+            if telemetry::detect(&record.value) != Some(Format::Stix) {
+                skipped.record(skip_invalid, format!("{file}:{line}: not a STIX object"))?;
+            }
+            continue;
+        }
+        let indicator = StixObject::from_value(serde_json::Value::Object(record.value))
+            .and_then(|o| o.validate().map(|()| o))
+            .and_then(|o| Indicator::from_object(&o));
+        let indicator = match indicator {
+            Ok(i) => i,
+            Err(e) => {
+                skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?;
+                continue;
+            }
+        };
+        if indicator.pattern_type == "stix"
+            && let Err(e) = Pattern::parse(&indicator.pattern)
+        {
+            let message = format!(
+                "{file}:{line}: indicator {}: invalid pattern: {e}",
+                indicator.id
+            );
+            skipped.record(skip_invalid, message)?;
+            continue;
+        }
+        indicators.push(indicator);
+    }
+    Ok((indicators, skipped))
+}
+
+/// What reading the observations found besides the observations.
+#[derive(Debug, Default)]
+struct ObservationStats {
+    records: usize,
+    unsupported: usize,
+}
+
+enum Item {
+    Ready(Observation),
+    /// An `observed-data`, resolved once every object is read: (line, index
+    /// into the STIX objects).
+    Stix(usize, usize),
+}
+
+fn read_observations(
+    path: &Path,
+    skip_invalid: bool,
+) -> Result<(Vec<Observation>, Skipped, ObservationStats)> {
+    let text = read(path)?;
+    let file = path.display();
+    let bar = progress(text.len() as u64, "reading observations");
+    let mut skipped = Skipped::default();
+    let mut stats = ObservationStats::default();
+    let mut items = Vec::new();
+    let mut stix: Vec<StixObject> = Vec::new();
+    let mut records = Records::new(&text);
+    while let Some(record) = records.next() {
+        stats.records += 1;
+        if stats.records.is_multiple_of(4096) {
+            bar.set_position(records.offset() as u64);
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.record(skip_invalid, format!("{file}:{}: {}", e.line, e.reason))?;
+                continue;
+            }
+        };
+        let line = record.line;
+        match telemetry::detect(&record.value) {
+            Some(Format::Stix) => {
+                let object = StixObject::from_value(serde_json::Value::Object(record.value))
+                    .and_then(|o| o.validate().map(|()| o));
+                match object {
+                    Ok(o) => {
+                        if o.object_type == "observed-data" {
+                            items.push(Item::Stix(line, stix.len()));
+                        }
+                        stix.push(o);
+                    }
+                    Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
+                }
+            }
+            _ => match telemetry::observation(&record.value) {
+                Ok(Some(o)) => items.push(Item::Ready(o)),
+                Ok(None) => stats.unsupported += 1,
+                Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
+            },
+        }
+    }
+    bar.finish_and_clear();
+    let by_id: HashMap<&str, &StixObject> = stix.iter().map(|o| (o.id.as_str(), o)).collect();
+    let mut observations = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Item::Ready(o) => observations.push(o),
+            Item::Stix(line, i) => {
+                match Observation::from_observed_data(&stix[i], |id| by_id.get(id).copied()) {
+                    Ok(o) => observations.push(o),
+                    Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
+                }
+            }
+        }
+    }
+    Ok((observations, skipped, stats))
+}
+
+/// Runs `accord match`.
+pub fn run(args: &MatchArgs) -> Result<()> {
+    let started = Instant::now();
+    let (indicators, skipped_indicators) = read_indicators(&args.indicators, args.skip_invalid)?;
+    let matcher = Matcher::compile(&indicators)
+        .with_context(|| format!("{}: cannot compile indicators", args.indicators.display()))?;
+    let (observations, skipped_observations, stats) =
+        read_observations(&args.observations, args.skip_invalid)?;
+    let threads = args
+        .threads
+        .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
+        .unwrap_or(1)
+        .max(1);
+    let bar = if std::io::stderr().is_terminal() {
+        ProgressBar::new_spinner().with_message("matching")
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let sightings = matcher.match_observations_threaded(&observations, threads);
+    bar.finish_and_clear();
+
+    let created = jiff::Timestamp::now();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for s in &sightings {
+        let indicator = &indicators[s.indicator];
+        let matched: Vec<&Observation> = s.observations.iter().map(|&i| &observations[i]).collect();
+        let refs: Vec<String> = matched.iter().map(|o| o.id.clone()).collect();
+        if args.json {
+            let (Some(first), Some(last)) = (
+                matched.iter().map(|o| o.first_observed).min(),
+                matched.iter().map(|o| o.last_observed).max(),
+            ) else {
+                continue;
+            };
+            // Deterministic id: the same indicator seen in the same
+            // observations is the same sighting.
+            let key = format!("{} {}", indicator.id, refs.join(" "));
+            let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, key.as_bytes());
+            let count = matched.iter().map(|o| o.number_observed).sum();
+            let object = sighting(id, created, &indicator.id, &refs, first, last, count);
+            serde_json::to_writer(&mut out, &object)?;
+            writeln!(out)?;
+        } else {
+            match &indicator.name {
+                Some(name) => write!(out, "{} ({name}):", indicator.id)?,
+                None => write!(out, "{}:", indicator.id)?,
+            }
+            writeln!(out, " {}", refs.join(", "))?;
+        }
+    }
+    out.flush()?;
+
+    skipped_indicators.report("indicator");
+    skipped_observations.report("observation");
+    for (i, reason) in matcher.skipped() {
+        eprintln!("indicator {} not matched: {reason}", indicators[*i].id);
+    }
+    eprintln!(
+        "{} sighting(s): {} indicator(s) against {} observation(s) from {} record(s){} in {:.2} s on {threads} thread(s)",
+        sightings.len(),
+        indicators.len() - matcher.skipped().len(),
+        observations.len(),
+        stats.records,
+        if stats.unsupported > 0 {
+            format!(
+                " ({} record(s) of event types without a mapping ignored)",
+                stats.unsupported
+            )
+        } else {
+            String::new()
+        },
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,65 @@
+//! Any text read as observations (STIX bundles, NDJSON) is parsed, turned
+//! into observations and matched against a small fixed set of indicators
+//! without panicking.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use accord_stix::eval::Observation;
+use accord_stix::matcher::Matcher;
+use accord_stix::object::{Indicator, parse_objects};
+use libfuzzer_sys::fuzz_target;
+
+const PATTERNS: &[&str] = &[
+    "[file:hashes.'SHA-256' = 'aa']",
+    "[domain-name:value IN ('a.example', 'b.example')]",
+    "[ipv4-addr:value ISSUBSET '10.0.0.0/8']",
+    "[url:value LIKE '%/admin/%']",
+    "[network-traffic:dst_ref.value = '10.0.0.1' AND network-traffic:dst_port > 1000]",
+    "[file:name MATCHES '^a.*\\\\.exe$'] FOLLOWEDBY [domain-name:value = 'c.example'] WITHIN 60 SECONDS",
+    "[process:command_line LIKE '%x%'] REPEATS 2 TIMES",
+    "[x509-certificate:serial_number EXISTS] START t'2020-01-01T00:00:00Z' STOP t'2030-01-01T00:00:00Z'",
+    "[artifact:payload_bin = b'AAE=' OR file:hashes.MD5 = h'00ff']",
+    "NOT-A-PATTERN-ON-PURPOSE",
+];
+
+fn matcher() -> &'static Matcher {
+    static MATCHER: OnceLock<Matcher> = OnceLock::new();
+    MATCHER.get_or_init(|| {
+        let valid_from = "2000-01-01T00:00:00Z".parse().unwrap();
+        let indicators: Vec<Indicator> = PATTERNS
+            .iter()
+            .filter(|p| accord_stix::pattern::Pattern::parse(p).is_ok())
+            .enumerate()
+            .map(|(i, p)| Indicator {
+                id: format!("indicator--00000000-0000-4000-8000-{i:012}"),
+                name: None,
+                pattern: (*p).to_string(),
+                pattern_type: "stix".into(),
+                valid_from,
+                valid_until: None,
+            })
+            .collect();
+        Matcher::compile(&indicators).unwrap()
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(objects) = parse_objects(text) else {
+        return;
+    };
+    for object in &objects {
+        let _ = object.validate();
+        let _ = object.tlp_markings();
+    }
+    let Ok(observations) = Observation::from_objects(&objects) else {
+        return;
+    };
+    let sightings = matcher().match_observations(&observations);
+    for s in sightings {
+        assert!(s.observations.iter().all(|&i| i < observations.len()));
+    }
+});
