@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Accord's whole test suite: every crate's tests, plus the interop tests against the Go
-# reference for C2SP logs and the headless-browser test of the dashboard. Installs what those
-# need from Debian when it is missing (needs root or sudo for that step).
+# reference for C2SP logs, the differential test against the OASIS STIX matcher, and the
+# headless-browser test of the dashboard. Installs what those need when it is missing: Debian
+# packages (needs root or sudo for that step) and two PyPI packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,14 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# The OASIS reference STIX matcher and pattern validator, for the differential test
+# (crates/accord-stix/tests/differential.rs).
+if ! python3 -c 'import stix2matcher, stix2patterns' >/dev/null 2>&1; then
+  echo "installing test dependencies: stix2-matcher stix2-patterns (PyPI)" >&2
+  python3 -m pip install --quiet stix2-matcher==3.0.0 stix2-patterns==2.1.2
+fi
+
 export ACCORD_GO_INTEROP=1
 export ACCORD_BROWSER_TEST=1
+export ACCORD_PY_INTEROP=1
 exec cargo test --workspace --no-fail-fast "$@"
