@@ -1,7 +1,7 @@
 //! Due dates for a request sent along a pathway.
 //!
 //! The request lifecycle (draft → sent → acknowledged → preserved → produced | refused |
-//! withdrawn) lives in the store; this module only computes, from the moment a request was
+//! withdrawn) is [`crate::request`]; this module only computes, from the moment a request was
 //! sent, when each of the pathway's time limits falls due, so the store and the dashboard can
 //! list overdue requests. A legal day is counted as 24 hours from the moment of sending,
 //! which is how the engine treats every period; national rules on counting days (holidays,
@@ -9,13 +9,13 @@
 
 use accord_core::source::Verification;
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::DeadlineKind;
 use crate::route::Pathway;
 
 /// One time limit of a sent request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueDate {
     /// Which kind of limit.
     pub kind: DeadlineKind,
@@ -74,11 +74,16 @@ pub fn overdue(
 ) -> Result<Vec<DueDate>, DueDateError> {
     Ok(due_dates(pathway, sent)?
         .into_iter()
-        .filter(|d| {
-            matches!(
-                d.kind,
-                DeadlineKind::Response | DeadlineKind::Serve | DeadlineKind::ProviderWindow
-            ) && d.due < now
-        })
+        .filter(|d| answers_due(d.kind) && d.due < now)
         .collect())
+}
+
+/// True for the limits by which the requested side owes an answer (a response, serving the
+/// order, a provider's window): the ones a request can be overdue on. A hold is a minimum and
+/// a refusal window runs for a third state, so neither makes a request overdue.
+pub fn answers_due(kind: DeadlineKind) -> bool {
+    matches!(
+        kind,
+        DeadlineKind::Response | DeadlineKind::Serve | DeadlineKind::ProviderWindow
+    )
 }

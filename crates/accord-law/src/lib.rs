@@ -71,13 +71,15 @@
 //! ```
 //!
 //! The three-state question is [`scenario()`]; the "who can ask whom" matrix is
-//! [`matrix::matrix`]; due dates for a sent request are [`deadline::due_dates`].
+//! [`matrix::matrix`]; due dates for a sent request are [`deadline::due_dates`]; a request's
+//! lifecycle to its deadline is [`request`].
 
 pub mod dataset;
 pub mod deadline;
 pub mod load;
 pub mod matrix;
 pub mod query;
+pub mod request;
 pub mod route;
 pub mod scenario;
 pub mod vocabulary;
