@@ -1,6 +1,8 @@
-//! Any text read as observations (STIX bundles, NDJSON) is parsed, turned
-//! into observations and matched against a small fixed set of indicators
-//! without panicking.
+//! Any text read as observations is parsed, turned into observations and
+//! matched against a small fixed set of indicators without panicking, along
+//! both paths: STIX objects (`parse_objects`, `Observation::from_objects`)
+//! and the record reader with sensor telemetry (Suricata EVE, Zeek JSON)
+//! that `accord match` uses.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -8,6 +10,7 @@ use std::sync::OnceLock;
 use accord_stix::eval::Observation;
 use accord_stix::matcher::Matcher;
 use accord_stix::object::{Indicator, parse_objects};
+use accord_stix::telemetry::{self, Format, Records};
 use libfuzzer_sys::fuzz_target;
 
 const PATTERNS: &[&str] = &[
@@ -48,18 +51,39 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(objects) = parse_objects(text) else {
-        return;
-    };
-    for object in &objects {
-        let _ = object.validate();
-        let _ = object.tlp_markings();
+    if let Ok(objects) = parse_objects(text) {
+        for object in &objects {
+            let _ = object.validate();
+            let _ = object.tlp_markings();
+        }
+        if let Ok(observations) = Observation::from_objects(&objects) {
+            check(&observations);
+        }
     }
-    let Ok(observations) = Observation::from_objects(&objects) else {
-        return;
-    };
-    let sightings = matcher().match_observations(&observations);
-    for s in sightings {
+
+    let lines = text.matches('\n').count() + 1;
+    let mut observations = Vec::new();
+    for record in Records::new(text) {
+        let line = match &record {
+            Ok(r) => r.line,
+            Err(e) => e.line,
+        };
+        assert!((1..=lines).contains(&line), "line {line} of {lines}");
+        let Ok(record) = record else { continue };
+        if telemetry::detect(&record.value) != Some(Format::Stix)
+            && let Ok(Some(o)) = telemetry::observation(&record.value)
+        {
+            assert!(o.first_observed <= o.last_observed);
+            observations.push(o);
+        }
+    }
+    check(&observations);
+});
+
+fn check(observations: &[Observation]) {
+    let sightings = matcher().match_observations(observations);
+    for s in &sightings {
         assert!(s.observations.iter().all(|&i| i < observations.len()));
     }
-});
+    assert_eq!(matcher().match_observations_threaded(observations, 2), sightings);
+}
