@@ -74,13 +74,25 @@ impl CountryCode {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
 
-    /// The country's English short name from ISO 3166-1 (e.g. "France").
-    pub fn name(&self) -> &'static str {
-        celes::Country::get_countries()
+    /// The country's English name from ISO 3166-1, in sentence case ("United Kingdom of
+    /// Great Britain and Northern Ireland", "Korea, Republic of").
+    pub fn name(&self) -> String {
+        let raw = celes::Country::get_countries()
             .iter()
             .find(|c| c.alpha2.as_bytes() == self.0)
             .map(|c| c.long_name)
-            .unwrap_or("unknown")
+            .unwrap_or("unknown");
+        // The table title-cases every word ("The United States Of America"): drop a leading
+        // article and lower-case the small words, as ISO writes them.
+        let raw = raw.strip_prefix("The ").unwrap_or(raw);
+        raw.split(' ')
+            .enumerate()
+            .map(|(i, w)| match w {
+                "Of" | "And" | "The" | "Da" | "De" | "Du" | "Des" if i > 0 => w.to_lowercase(),
+                _ => w.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Every assigned alpha-2 code, in alphabetical order.
@@ -181,7 +193,11 @@ mod tests {
         assert_eq!(CountryCode::parse("fr").unwrap().as_str(), "FR");
         assert_eq!(
             CountryCode::parse("US").unwrap().name(),
-            "The United States Of America"
+            "United States of America"
+        );
+        assert_eq!(
+            CountryCode::parse("GB").unwrap().name(),
+            "United Kingdom of Great Britain and Northern Ireland"
         );
     }
 

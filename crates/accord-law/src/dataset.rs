@@ -744,10 +744,10 @@ impl Dataset {
 
     /// A state's usual English name: as the dataset's sources spell it, else the ISO 3166-1
     /// name.
-    pub fn state_name(&self, state: CountryCode) -> &str {
+    pub fn state_name(&self, state: CountryCode) -> String {
         self.names
             .get(&state)
-            .map(String::as_str)
+            .cloned()
             .unwrap_or_else(|| state.name())
     }
 

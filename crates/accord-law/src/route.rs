@@ -216,7 +216,7 @@ pub(crate) fn state_phrase(dataset: &Dataset, state: CountryCode) -> String {
     let takes_article = name.starts_with("United ")
         || name.starts_with("Republic ")
         || matches!(
-            name,
+            name.as_str(),
             "Netherlands"
                 | "Philippines"
                 | "Dominican Republic"
@@ -227,7 +227,7 @@ pub(crate) fn state_phrase(dataset: &Dataset, state: CountryCode) -> String {
     if takes_article {
         format!("the {name}")
     } else {
-        name.to_owned()
+        name
     }
 }
 

@@ -294,3 +294,41 @@ async fn cosignatures_are_attached_to_the_checkpoint() {
     .unwrap();
     assert_eq!(opened.verified.len(), 2);
 }
+
+/// Regression: `log verify` split a key entry's id "PARTY/KEY" at the last '/', but base64 keys
+/// can contain '/', so writes signed with such a key were reported as never registered.
+#[tokio::test]
+async fn audit_accepts_keys_whose_base64_contains_a_slash() {
+    use accord_store::audit::{StoreSource, audit};
+    use accord_tlog::entry::Envelope;
+    let h = hub().await;
+    let key = (0u8..=255)
+        .map(|b| SigningKey::from_bytes(&[b; 32]))
+        .find(|k| Envelope::encode_key(&k.verifying_key()).contains('/'))
+        .unwrap();
+    add_key(h.store.as_ref(), &h.seq, "FR", &key.verifying_key())
+        .await
+        .unwrap();
+    let sub = sign_submission(
+        kind::INCIDENT,
+        "slash-key",
+        "FR",
+        Tlp::Clear,
+        &incident("slash-key"),
+        &key,
+    )
+    .unwrap();
+    submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap();
+    let report = audit(
+        &StoreSource(h.store.as_ref()),
+        &h.op.signer.verifier(),
+        &[],
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.kinds["incident"], 23);
+}

@@ -270,9 +270,10 @@ pub async fn audit(
             if signer != operator_key {
                 return Err(entry_err("a key change not signed by the operator".into()));
             }
+            // Party ids never contain '/', base64 keys may: split at the first one.
             let (party, key) = env
                 .id
-                .rsplit_once('/')
+                .split_once('/')
                 .ok_or_else(|| entry_err(format!("key entry id {:?} is not PARTY/KEY", env.id)))?;
             let slot = (party.to_owned(), key.to_owned());
             if env.kind == kind::KEY {

@@ -116,11 +116,11 @@ fn group_thousands(n: i64) -> String {
 /// How a country is shown: its code with the ISO short name for a tooltip.
 pub trait CountryDisplay {
     /// The English short name.
-    fn long(&self) -> &'static str;
+    fn long(&self) -> String;
 }
 
 impl CountryDisplay for CountryCode {
-    fn long(&self) -> &'static str {
+    fn long(&self) -> String {
         self.name()
     }
 }

@@ -1,0 +1,181 @@
+//! Durability under a crash: concurrent clients stream signed writes, the hub is killed with
+//! SIGKILL at a random moment after at least 10,000 acknowledgements, and after a restart every
+//! acknowledged write is present and the whole log verifies.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn on(data: &Path) -> Command {
+    let mut c = Command::cargo_bin("accord").unwrap();
+    c.arg("--data").arg(data).env("RUST_LOG", "warn");
+    c
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn serve(data: &Path) -> (Child, String) {
+    let mut child = on(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+fn acked(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_acknowledged_write_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let key = dir.path().join("fr.key");
+    ok(Command::cargo_bin("accord")
+        .unwrap()
+        .args(["keygen", "--party", "FR", "--out"])
+        .arg(&key));
+    ok(on(&data)
+        .args(["keys", "add", "--party", "FR", "--public-key"])
+        .arg(dir.path().join("fr.key.pub")));
+    let token = ok(on(&data).args(["tokens", "issue", "--party", "FR"]))
+        .trim()
+        .to_owned();
+
+    let (server, base) = serve(&data);
+    let mut server = Kill(server);
+    let acked_file = dir.path().join("acked.txt");
+    let mut hammer = Command::cargo_bin("accord")
+        .unwrap()
+        .args([
+            "hammer",
+            "--hub",
+            &base,
+            "--token",
+            &token,
+            "--writes",
+            "40000",
+            "--clients",
+            "32",
+            "--run",
+            "crash",
+        ])
+        .arg("--key")
+        .arg(&key)
+        .arg("--acked")
+        .arg(&acked_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+
+    // Wait for 10,000 acknowledgements, then kill at a random moment within the next second.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while acked(&acked_file).len() < 10_000 {
+        assert!(
+            Instant::now() < deadline,
+            "fewer than 10,000 writes acknowledged in 5 minutes"
+        );
+        assert!(
+            hammer.try_wait().unwrap().is_none(),
+            "the load generator stopped early"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    std::thread::sleep(Duration::from_millis(u64::from(nanos % 1000)));
+    server.0.kill().unwrap(); // SIGKILL: no shutdown, no flush
+    server.0.wait().unwrap();
+    let _ = hammer.wait();
+    let acknowledged = acked(&acked_file);
+    assert!(acknowledged.len() >= 10_000);
+
+    // Restart on the same directory: every acknowledged incident is there, exactly once.
+    let (server, base) = serve(&data);
+    let _server = Kill(server);
+    let conn = rusqlite::Connection::open(data.join("accord.db")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id FROM incidents WHERE id LIKE 'hammer-crash-%'")
+        .unwrap();
+    let stored: HashSet<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged writes lost, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
+    let entries: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM log_entries WHERE entry_id LIKE 'hammer-crash-%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        entries as usize,
+        stored.len(),
+        "every stored incident has exactly one log entry"
+    );
+
+    // The whole log verifies after the crash.
+    let out = ok(Command::cargo_bin("accord")
+        .unwrap()
+        .args(["log", "verify", "--hub", &base]));
+    assert!(out.contains("verifies"), "{out}");
+}
+
+/// Kills the hub when the test ends, also when it fails.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
