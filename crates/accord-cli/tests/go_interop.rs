@@ -1,0 +1,205 @@
+//! The hub's published log checked by the Go team's reference packages
+//! (`golang.org/x/mod/sumdb/note` and `.../tlog`): a running `accord serve` takes a few hundred
+//! signed writes, then its checkpoints, tiles, bundles and JSON proofs are mirrored over HTTP
+//! into a directory and handed to the Go checker in `crates/accord-tlog/tests/go`.
+//!
+//! Runs when `ACCORD_GO_INTEROP=1` (scripts/test.sh sets it and installs Debian's golang-go and
+//! golang-golang-x-mod-dev); fails if Go is missing then.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use accord_tlog::tiles::tiles_for_size;
+use assert_cmd::cargo::CommandCargoExt;
+
+fn on(data: &Path) -> Command {
+    let mut c = Command::cargo_bin("accord").unwrap();
+    c.arg("--data").arg(data).env("RUST_LOG", "warn");
+    c
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(data: &Path) -> (Server, String) {
+    let mut child = on(data)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (Server(child), base)
+}
+
+fn get(base: &str, path: &str) -> Vec<u8> {
+    let resp = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.bytes().unwrap().to_vec()
+}
+
+fn size_of(note: &[u8]) -> u64 {
+    String::from_utf8_lossy(note)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Mirrors every tile and bundle of the tree of `size` into `dir`.
+fn mirror_tiles(base: &str, size: u64, dir: &Path) {
+    for tile in tiles_for_size(size) {
+        let path = dir.join(tile.path());
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, get(base, &format!("/log/{}", tile.path()))).unwrap();
+    }
+}
+
+#[test]
+fn go_reference_verifies_the_hubs_log() {
+    if std::env::var("ACCORD_GO_INTEROP").as_deref() != Ok("1") {
+        eprintln!("Go interop not requested (set ACCORD_GO_INTEROP=1 to run it); skipping");
+        return;
+    }
+    let go = std::env::var("GO").unwrap_or_else(|_| "go".into());
+    let gopath = std::env::var("ACCORD_GOPATH").unwrap_or_else(|_| "/usr/share/gocode".into());
+    assert!(
+        Command::new(&go)
+            .arg("version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+            && Path::new(&gopath)
+                .join("src/golang.org/x/mod/sumdb/tlog")
+                .is_dir(),
+        "ACCORD_GO_INTEROP=1 needs Go and golang.org/x/mod: apt-get install golang-go golang-golang-x-mod-dev"
+    );
+    let work = tempfile::tempdir().unwrap();
+    let checker = work.path().join("tlogcheck");
+    let built = Command::new(&go)
+        .args(["build", "-o"])
+        .arg(&checker)
+        .arg(".")
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../accord-tlog/tests/go"))
+        .env("GO111MODULE", "off")
+        .env("GOPATH", &gopath)
+        .env("GOFLAGS", "")
+        .env("GOCACHE", work.path().join("gocache"))
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+
+    // A hub with a few hundred signed writes: partial tiles at two levels.
+    let data = work.path().join("hub");
+    let key = work.path().join("fr.key");
+    ok(Command::cargo_bin("accord")
+        .unwrap()
+        .args(["keygen", "--party", "FR", "--out"])
+        .arg(&key));
+    ok(on(&data)
+        .args(["keys", "add", "--party", "FR", "--public-key"])
+        .arg(work.path().join("fr.key.pub")));
+    let token = ok(on(&data).args(["tokens", "issue", "--party", "FR"]))
+        .trim()
+        .to_owned();
+    let (_server, base) = serve(&data);
+    let hammer = |run: &str, writes: &str| {
+        ok(Command::cargo_bin("accord")
+            .unwrap()
+            .args([
+                "hammer",
+                "--hub",
+                &base,
+                "--token",
+                &token,
+                "--clients",
+                "8",
+                "--writes",
+                writes,
+                "--run",
+                run,
+            ])
+            .arg("--key")
+            .arg(&key));
+    };
+
+    let mirror = work.path().join("mirror");
+    std::fs::create_dir_all(mirror.join("older")).unwrap();
+    hammer("a", "150");
+    let older = get(&base, "/log/checkpoint");
+    let older_size = size_of(&older);
+    std::fs::write(mirror.join("older").join(older_size.to_string()), &older).unwrap();
+    mirror_tiles(&base, older_size, &mirror);
+    hammer("b", "400");
+    let latest = get(&base, "/log/checkpoint");
+    let size = size_of(&latest);
+    assert!(size > 512 && size % 256 != 0, "size {size}");
+    std::fs::write(mirror.join("checkpoint"), &latest).unwrap();
+    mirror_tiles(&base, size, &mirror);
+    std::fs::write(mirror.join("key"), get(&base, "/log/key")).unwrap();
+
+    // The hub's own JSON proofs, for the reference to check.
+    let json =
+        |path: &str| -> serde_json::Value { serde_json::from_slice(&get(&base, path)).unwrap() };
+    let inclusion: Vec<serde_json::Value> = [0, 1, older_size - 1, size / 2, size - 1]
+        .iter()
+        .map(|i| json(&format!("/log/proof/inclusion?index={i}&size={size}")))
+        .collect();
+    let consistency = vec![json(&format!(
+        "/log/proof/consistency?old={older_size}&new={size}"
+    ))];
+    std::fs::write(
+        mirror.join("proofs.json"),
+        serde_json::json!({"inclusion": inclusion, "consistency": consistency}).to_string(),
+    )
+    .unwrap();
+
+    let run = Command::new(&checker).arg(&mirror).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "the Go reference rejected the hub's log:\n{stdout}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("size {size}, {size} records proven")),
+        "{stdout}"
+    );
+}
