@@ -28,6 +28,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 mod log;
+mod requests;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -500,5 +501,28 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+
+    async fn request(&self, id: &str) -> Result<accord_law::request::Request, StoreError> {
+        let id = id.to_owned();
+        self.with(move |conn| requests::read(conn, &id)).await
+    }
+
+    async fn requests(
+        &self,
+        filter: &accord_store::requests::RequestFilter,
+    ) -> Result<Vec<accord_law::request::Request>, StoreError> {
+        let filter = filter.clone();
+        self.with(move |conn| requests::list(conn, &filter)).await
+    }
+
+    async fn overdue_requests(
+        &self,
+        filter: &accord_store::requests::RequestFilter,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<accord_law::request::Request>, StoreError> {
+        let filter = filter.clone();
+        self.with(move |conn| requests::overdue(conn, &filter, now))
+            .await
     }
 }

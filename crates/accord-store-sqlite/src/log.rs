@@ -163,10 +163,12 @@ fn precheck(conn: &Connection, w: &LogWrite) -> Result<(), StoreError> {
                 });
             }
         }
-        _ => {
-            return Err(StoreError::Backend(
-                "this store does not know that kind of write".into(),
-            ));
+        other => {
+            if !crate::requests::precheck(conn, other)? {
+                return Err(StoreError::Backend(
+                    "this store does not know that kind of write".into(),
+                ));
+            }
         }
     }
     Ok(())
@@ -237,10 +239,12 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
              WHERE party_id = ?1 AND public_key = ?2 AND revoked_at IS NULL",
             params![k.party, k.public_key, index as i64],
         )?,
-        _ => {
-            return Err(StoreError::Backend(
-                "this store does not know that kind of write".into(),
-            ));
+        other => {
+            if !crate::requests::apply(conn, other, index)? {
+                return Err(StoreError::Backend(
+                    "this store does not know that kind of write".into(),
+                ));
+            }
         }
     }
     Ok(leaf)

@@ -284,6 +284,24 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many records the store holds.
     async fn counts(&self) -> Result<Counts, StoreError>;
+
+    /// One evidence request by id. The caller applies the read rule
+    /// (`Request::visible_to`): the store answers whoever asks.
+    async fn request(&self, id: &str) -> Result<accord_law::request::Request, StoreError>;
+
+    /// Evidence requests matching `filter`, newest first.
+    async fn requests(
+        &self,
+        filter: &requests::RequestFilter,
+    ) -> Result<Vec<accord_law::request::Request>, StoreError>;
+
+    /// Evidence requests matching `filter` that are overdue at `now`
+    /// (`Request::overdue`), the longest overdue first.
+    async fn overdue_requests(
+        &self,
+        filter: &requests::RequestFilter,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<accord_law::request::Request>, StoreError>;
 }
 
 /// A party by id, or, for an ISO 3166-1 alpha-2 code of a state the registry does not hold,
@@ -325,5 +343,6 @@ mod tests {
 pub mod audit;
 pub mod dataset_dir;
 pub mod log;
+pub mod requests;
 pub mod sequencer;
 pub mod write;

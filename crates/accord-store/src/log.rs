@@ -32,6 +32,10 @@ pub mod kind {
     pub const KEY: &str = "key";
     /// A public key revoked.
     pub const KEY_REVOCATION: &str = "key-revocation";
+    /// An evidence request opened (see `accord_law::request`).
+    pub const REQUEST: &str = "request";
+    /// An evidence request moved along its lifecycle; the entry id is `"{request}/{status}"`.
+    pub const REQUEST_TRANSITION: &str = "request-transition";
 }
 
 /// What a write changes besides the log.
@@ -50,6 +54,20 @@ pub enum Effect {
     KeyAdded(KeyBody),
     /// Revokes a party's public key.
     KeyRevoked(KeyBody),
+    /// Opens an evidence request (in `draft`).
+    RequestCreated(Box<accord_law::request::Request>),
+    /// Moves an evidence request. The store applies it only if the request still stands at
+    /// `from`: of two racing moves from one status, the second is refused as a conflict.
+    RequestTransition {
+        /// The request's id.
+        request: String,
+        /// The status the write path checked the move from.
+        from: accord_law::request::Status,
+        /// The move.
+        transition: accord_law::request::Transition,
+        /// The due dates, when the move is to `sent` (empty otherwise).
+        due: Vec<accord_law::deadline::DueDate>,
+    },
 }
 
 /// The body of a key registration or revocation entry.

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::log::{Effect, KeyBody, LogWrite, Operator, Receipt, kind};
+pub use crate::requests::{sign_submission_at, submit_request, submit_transition};
 use crate::sequencer::Sequencer;
 use crate::{SeedOutcome, Store, StoreError};
 

@@ -1,0 +1,514 @@
+//! Evidence requests in the SQLite backend: signed creation and transitions through the one
+//! write path, the read filters, the overdue list, and that every step is a TLP:RED log entry.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use accord_law::Dataset;
+use accord_law::request::{Status, TransitionBody};
+use accord_store::dataset_dir::load_dataset_dir;
+use accord_store::log::{Operator, kind};
+use accord_store::requests::RequestFilter;
+use accord_store::sequencer::Sequencer;
+use accord_store::write::{
+    RecordError, add_key, seed_bundled, sign_submission_at, submit_request, submit_transition,
+};
+use accord_store::{Store, StoreError};
+use accord_store_sqlite::SqliteStore;
+use accord_tlog::entry::{SignedEntry, Tlp};
+use ed25519_dalek::SigningKey;
+use jiff::Timestamp;
+
+struct Hub {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    seq: Sequencer,
+    law: Dataset,
+    fr: SigningKey,
+    de: SigningKey,
+    us: SigningKey,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+async fn hub() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let op = Arc::new(Operator::load_or_create(dir.path(), Some("test.example/log")).unwrap());
+    let data = load_dataset_dir(&repo().join("data")).unwrap();
+    seed_bundled(store.as_ref(), op.clone(), &data)
+        .await
+        .unwrap();
+    let seq = Sequencer::start(store.clone(), op.clone());
+    let law = accord_law::load::load_dir(&repo().join("data/law")).unwrap();
+    let mut keys = Vec::new();
+    for (party, seed) in [("FR", 1u8), ("DE", 2), ("US", 3)] {
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        add_key(store.as_ref(), &seq, party, &key.verifying_key())
+            .await
+            .unwrap();
+        keys.push(key);
+    }
+    let us = keys.pop().unwrap();
+    let de = keys.pop().unwrap();
+    let fr = keys.pop().unwrap();
+    Hub {
+        _dir: dir,
+        store,
+        seq,
+        law,
+        fr,
+        de,
+        us,
+    }
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// A FR → DE request for subscriber data by a European Production Order (10 days, e-Evidence
+/// Regulation Art. 10(2); applies from 2026-08-18).
+fn fr_de(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id, "requesting_state": "FR", "requested_state": "DE", "data": "subscriber",
+        "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"},
+        "summary": "Subscriber behind an IP address seen in the intrusion."
+    })
+}
+
+async fn open(
+    h: &Hub,
+    body: serde_json::Value,
+    at: &str,
+) -> Result<accord_law::request::Request, RecordError> {
+    let id = body["id"].as_str().unwrap().to_owned();
+    let s = sign_submission_at(kind::REQUEST, &id, "FR", Tlp::Red, &body, &h.fr, ts(at)).unwrap();
+    submit_request(
+        h.store.as_ref(),
+        &h.seq,
+        &h.law,
+        "FR",
+        s,
+        ts("2026-11-29T12:00:00Z"),
+    )
+    .await
+}
+
+async fn step(
+    h: &Hub,
+    party: &str,
+    request: &str,
+    to: Status,
+    at: &str,
+) -> Result<accord_law::request::Request, RecordError> {
+    let key = match party {
+        "FR" => &h.fr,
+        "DE" => &h.de,
+        _ => &h.us,
+    };
+    let body = TransitionBody {
+        request: request.into(),
+        to,
+        note: None,
+    };
+    let s = sign_submission_at(
+        kind::REQUEST_TRANSITION,
+        &body.entry_id(),
+        party,
+        Tlp::Red,
+        &body,
+        key,
+        ts(at),
+    )
+    .unwrap();
+    submit_transition(
+        h.store.as_ref(),
+        &h.seq,
+        &h.law,
+        party,
+        request,
+        s,
+        ts("2026-11-29T12:00:00Z"),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry() {
+    let h = hub().await;
+    let r = open(&h, fr_de("fr-de-1"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(r.status, Status::Draft);
+    assert_eq!(r.tlp, Tlp::Red);
+    let created = r.history[0].log_index.unwrap();
+
+    step(&h, "FR", "fr-de-1", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    step(
+        &h,
+        "DE",
+        "fr-de-1",
+        Status::Acknowledged,
+        "2026-11-02T10:00:00Z",
+    )
+    .await
+    .unwrap();
+    let done = step(
+        &h,
+        "DE",
+        "fr-de-1",
+        Status::Produced,
+        "2026-11-05T09:00:00Z",
+    )
+    .await
+    .unwrap();
+
+    let stored = h.store.request("fr-de-1").await.unwrap();
+    assert_eq!(stored, done);
+    assert_eq!(stored.status, Status::Produced);
+    assert_eq!(stored.due.len(), 1);
+    assert_eq!(stored.due[0].due, ts("2026-11-12T09:00:00Z"));
+    let kinds: Vec<(Status, String)> = stored
+        .history
+        .iter()
+        .map(|t| (t.to, t.by.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Status::Draft, "FR".to_owned()),
+            (Status::Sent, "FR".to_owned()),
+            (Status::Acknowledged, "DE".to_owned()),
+            (Status::Produced, "DE".to_owned()),
+        ]
+    );
+    // Every step is its own log entry, signed by its party and marked TLP:RED.
+    for (i, t) in stored.history.iter().enumerate() {
+        let index = t.log_index.unwrap();
+        let e = h.store.log_entry(index).await.unwrap();
+        let entry = SignedEntry::from_bytes(&e.entry).unwrap();
+        assert_eq!(entry.envelope.tlp, Tlp::Red);
+        assert_eq!(e.tlp, Tlp::Red);
+        assert_eq!(entry.envelope.submitter, t.by);
+        let expected = if i == 0 {
+            kind::REQUEST
+        } else {
+            kind::REQUEST_TRANSITION
+        };
+        assert_eq!(entry.envelope.kind, expected);
+        if i == 0 {
+            assert_eq!(index, created);
+        } else {
+            assert_eq!(entry.envelope.id, format!("fr-de-1/{}", t.to));
+        }
+    }
+}
+
+#[tokio::test]
+async fn illegal_wrong_side_and_repeated_moves_write_nothing() {
+    let h = hub().await;
+    open(&h, fr_de("fr-de-2"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    let size = h.store.checkpoint().await.unwrap().unwrap().size;
+
+    // Produced before sent.
+    let e = step(
+        &h,
+        "DE",
+        "fr-de-2",
+        Status::Produced,
+        "2026-11-02T09:00:00Z",
+    )
+    .await
+    .unwrap_err();
+    let RecordError::Invalid { problems } = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(problems[0].path, "body.to");
+    // The requested state cannot send on the requesting state's behalf.
+    let e = step(&h, "DE", "fr-de-2", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RecordError::Forbidden(_)), "{e:?}");
+    // A third state cannot even see it.
+    let e = step(&h, "US", "fr-de-2", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, RecordError::Store(StoreError::NotFound { .. })),
+        "{e:?}"
+    );
+    assert_eq!(h.store.checkpoint().await.unwrap().unwrap().size, size);
+
+    step(&h, "FR", "fr-de-2", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    // Sending twice is a conflict, not a second entry.
+    let e = step(&h, "FR", "fr-de-2", Status::Sent, "2026-11-02T10:00:00Z")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, RecordError::Store(StoreError::Conflict { .. })),
+        "{e:?}"
+    );
+    assert_eq!(h.store.checkpoint().await.unwrap().unwrap().size, size + 1);
+    // A second request with a taken id is a conflict too.
+    let e = open(&h, fr_de("fr-de-2"), "2026-11-03T09:00:00Z")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, RecordError::Store(StoreError::Conflict { .. })),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_state() {
+    let h = hub().await;
+    // Before the e-Evidence Regulation applies (2026-08-18), its order is no pathway.
+    let e = open(&h, fr_de("early"), "2026-08-01T09:00:00Z")
+        .await
+        .unwrap_err();
+    let RecordError::Invalid { problems } = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(problems[0].path, "body.pathway.instrument");
+    assert!(
+        problems[0].message.contains("2026-08-01"),
+        "{}",
+        problems[0].message
+    );
+
+    // Every problem at once.
+    let mut bad = fr_de("Bad Id");
+    bad["summary"] = "".into();
+    bad["incident"] = "no-such-incident".into();
+    bad["pathway"]["article"] = "Art. 99".into();
+    let e = open(&h, bad, "2026-11-01T09:00:00Z").await.unwrap_err();
+    let RecordError::Invalid { problems } = e else {
+        panic!("{e:?}")
+    };
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "body.id",
+            "body.summary",
+            "body.pathway.article",
+            "body.incident"
+        ]
+    );
+
+    // Germany cannot file a request in France's name.
+    let body = fr_de("by-de");
+    let s = sign_submission_at(
+        kind::REQUEST,
+        "by-de",
+        "DE",
+        Tlp::Red,
+        &body,
+        &h.de,
+        ts("2026-11-01T09:00:00Z"),
+    )
+    .unwrap();
+    let e = submit_request(
+        h.store.as_ref(),
+        &h.seq,
+        &h.law,
+        "DE",
+        s,
+        ts("2026-11-29T12:00:00Z"),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, RecordError::Forbidden(_)), "{e:?}");
+
+    // An entry marked less strictly than its request is refused.
+    let body = fr_de("leaky");
+    let s = sign_submission_at(
+        kind::REQUEST,
+        "leaky",
+        "FR",
+        Tlp::Clear,
+        &body,
+        &h.fr,
+        ts("2026-11-01T09:00:00Z"),
+    )
+    .unwrap();
+    let e = submit_request(
+        h.store.as_ref(),
+        &h.seq,
+        &h.law,
+        "FR",
+        s,
+        ts("2026-11-29T12:00:00Z"),
+    )
+    .await
+    .unwrap_err();
+    let RecordError::Invalid { problems } = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(problems[0].path, "entry.envelope.tlp");
+}
+
+#[tokio::test]
+async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock() {
+    let h = hub().await;
+    open(&h, fr_de("late"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    step(&h, "FR", "late", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    open(&h, fr_de("answered"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    step(&h, "FR", "answered", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    step(
+        &h,
+        "DE",
+        "answered",
+        Status::Refused,
+        "2026-11-03T09:00:00Z",
+    )
+    .await
+    .unwrap();
+    open(&h, fr_de("draft"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    let mut public = fr_de("public");
+    public["tlp"] = "green".into();
+    let s = sign_submission_at(
+        kind::REQUEST,
+        "public",
+        "FR",
+        Tlp::Green,
+        &public,
+        &h.fr,
+        ts("2026-11-20T09:00:00Z"),
+    )
+    .unwrap();
+    submit_request(
+        h.store.as_ref(),
+        &h.seq,
+        &h.law,
+        "FR",
+        s,
+        ts("2026-11-29T12:00:00Z"),
+    )
+    .await
+    .unwrap();
+    step(&h, "FR", "public", Status::Sent, "2026-11-20T09:00:00Z")
+        .await
+        .unwrap();
+
+    let ids =
+        |v: Vec<accord_law::request::Request>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let all = RequestFilter::default();
+    assert_eq!(
+        ids(h.store.requests(&all).await.unwrap()),
+        ["public", "draft", "answered", "late"]
+    );
+    let us = RequestFilter {
+        party: Some("US".into()),
+        ..Default::default()
+    };
+    assert!(h.store.requests(&us).await.unwrap().is_empty());
+    let de = RequestFilter {
+        party: Some("DE".into()),
+        ..Default::default()
+    };
+    assert_eq!(h.store.requests(&de).await.unwrap().len(), 4);
+    let refused = RequestFilter {
+        status: Some(Status::Refused),
+        ..Default::default()
+    };
+    assert_eq!(ids(h.store.requests(&refused).await.unwrap()), ["answered"]);
+    let green = RequestFilter {
+        max_tlp: Some(Tlp::Green),
+        ..Default::default()
+    };
+    assert_eq!(ids(h.store.requests(&green).await.unwrap()), ["public"]);
+
+    // Sent 2026-11-02 09:00 with 10 days to answer: due 2026-11-12 09:00.
+    assert!(
+        h.store
+            .overdue_requests(&all, ts("2026-11-12T08:59:59Z"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        ids(h
+            .store
+            .overdue_requests(&all, ts("2026-11-12T09:00:01Z"))
+            .await
+            .unwrap()),
+        ["late"]
+    );
+    // Later, the public one (sent 2026-11-20) falls due too; the longest overdue comes first.
+    assert_eq!(
+        ids(h
+            .store
+            .overdue_requests(&all, ts("2026-12-01T00:00:00Z"))
+            .await
+            .unwrap()),
+        ["late", "public"]
+    );
+    assert_eq!(
+        ids(h
+            .store
+            .overdue_requests(&green, ts("2026-12-01T00:00:00Z"))
+            .await
+            .unwrap()),
+        ["public"]
+    );
+    // Once produced, it leaves the overdue list.
+    step(&h, "DE", "late", Status::Produced, "2026-11-29T09:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(h
+            .store
+            .overdue_requests(&all, ts("2026-12-01T00:00:00Z"))
+            .await
+            .unwrap()),
+        ["public"]
+    );
+}
+
+#[tokio::test]
+async fn requests_survive_a_reopen() {
+    let dir;
+    {
+        let h = hub().await;
+        open(&h, fr_de("kept"), "2026-11-01T09:00:00Z")
+            .await
+            .unwrap();
+        step(&h, "FR", "kept", Status::Sent, "2026-11-02T09:00:00Z")
+            .await
+            .unwrap();
+        dir = h._dir;
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let r = store.request("kept").await.unwrap();
+    assert_eq!(r.status, Status::Sent);
+    assert_eq!(r.history.len(), 2);
+    assert!(matches!(
+        store.request("gone").await,
+        Err(StoreError::NotFound {
+            what: "request",
+            ..
+        })
+    ));
+}

@@ -1,0 +1,411 @@
+//! The write path and read filter of evidence requests.
+//!
+//! A request is opened by the requesting state and then moved along its lifecycle
+//! (`accord_law::request`) by either state, each step a party-signed entry in the log:
+//!
+//! * [`submit_request`] takes a `request` entry signed by the requesting state. Its body is an
+//!   [`NewRequest`]; the hub checks it against the legal dataset (the pathway must be one the
+//!   engine offers on the day it is filed) and stores it in `draft`.
+//! * [`submit_transition`] takes a `request-transition` entry whose id is
+//!   `"{request}/{status}"` and whose body is a [`TransitionBody`]. Only the side that makes
+//!   the move may sign it (the requesting state sends and withdraws, the requested state
+//!   answers); the move to `sent` fixes the due dates from the pathway as the law stood that
+//!   day.
+//!
+//! **Time.** A transition is dated by its signed envelope's `submitted_at`: the party states
+//! when it happened, and signs that statement. The hub refuses a date more than
+//! [`CLOCK_SKEW`] ahead of its own clock and a date earlier than the request's last step,
+//! but accepts one in the past, because requests are often sent through another channel (the
+//! 24/7 network by phone) and recorded afterwards. The log position of the entry, covered by a
+//! signed checkpoint, bounds how late that record was made, so a backdated step is visible to
+//! anyone who checks. The hub's own clock enters only as the `now` argument, which is what lets
+//! tests replay a request's life in minutes.
+//!
+//! **TLP.** A request is TLP:RED unless its body says otherwise, and its entries must carry a
+//! marking at least as strict as the request's, so the log publishes their hashes and withholds
+//! their bodies. Reads follow `Request::visible_to`: only the two states see a TLP:RED request,
+//! and a party that may not see one is told it does not exist.
+
+use accord_law::Dataset;
+use accord_law::request::{
+    NewRequest, Request, Status, Transition, TransitionBody, TransitionError, sent_due_dates,
+};
+use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_sha256, canonical_json};
+use ed25519_dalek::SigningKey;
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use accord_core::validate::Problem;
+
+use crate::log::{Effect, LogWrite, kind};
+use crate::sequencer::Sequencer;
+use crate::write::{RecordError, Submission, parse_body, verify_submission};
+use crate::{Store, StoreError};
+
+/// How far ahead of the hub's clock a signed `submitted_at` may be.
+pub const CLOCK_SKEW: SignedDuration = SignedDuration::from_secs(300);
+
+/// Longest note a transition may carry, in bytes.
+pub const MAX_NOTE: usize = 2000;
+
+/// Which requests a list asks for; every field given must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestFilter {
+    /// The requesting or the requested state is this party.
+    pub party: Option<String>,
+    /// The request stands at this status.
+    pub status: Option<Status>,
+    /// The request is about this incident.
+    pub incident: Option<String>,
+    /// The request's TLP marking is at most this (e.g. `Green` for a public page).
+    pub max_tlp: Option<Tlp>,
+}
+
+impl RequestFilter {
+    /// True when `r` matches (every backend applies this to what its index returns).
+    pub fn matches(&self, r: &Request) -> bool {
+        self.party
+            .as_deref()
+            .is_none_or(|p| r.requesting_state.as_str() == p || r.requested_state.as_str() == p)
+            && self.status.is_none_or(|s| r.status == s)
+            && self
+                .incident
+                .as_deref()
+                .is_none_or(|i| r.incident.as_deref() == Some(i))
+            && self.max_tlp.is_none_or(|t| r.tlp <= t)
+    }
+}
+
+fn invalid(path: &str, message: impl Into<String>) -> RecordError {
+    RecordError::Invalid {
+        problems: vec![Problem {
+            path: path.to_owned(),
+            message: message.into(),
+        }],
+    }
+}
+
+/// The signed date of an entry, refused when it lies ahead of `now` by more than the skew.
+fn signed_time(entry: &SignedEntry, now: Timestamp) -> Result<Timestamp, RecordError> {
+    let path = "entry.envelope.submitted_at";
+    let at: Timestamp = entry.envelope.submitted_at.parse().map_err(|_| {
+        invalid(
+            path,
+            format!(
+                "{:?} is not an RFC 3339 timestamp",
+                entry.envelope.submitted_at
+            ),
+        )
+    })?;
+    if at.duration_since(now) > CLOCK_SKEW {
+        return Err(invalid(
+            path,
+            format!("{at} is in the future (the hub's clock reads {now})"),
+        ));
+    }
+    Ok(at)
+}
+
+/// Signs a write client-side dated `at` rather than now: what a party uses to record a step
+/// that happened earlier (and what tests use to replay a request's life).
+#[allow(clippy::too_many_arguments)]
+pub fn sign_submission_at<B: Serialize>(
+    entry_kind: &str,
+    id: &str,
+    submitter: &str,
+    tlp: Tlp,
+    body: &B,
+    key: &SigningKey,
+    at: Timestamp,
+) -> Result<Submission, RecordError> {
+    let body = canonical_json(body).map_err(|e| invalid("body", e.to_string()))?;
+    let envelope = Envelope {
+        kind: entry_kind.to_owned(),
+        id: id.to_owned(),
+        submitter: submitter.to_owned(),
+        submitted_at: at.to_string(),
+        body_sha256: body_sha256(&body),
+        tlp,
+        signer_key: Envelope::encode_key(&key.verifying_key()),
+        extra: serde_json::Map::new(),
+    };
+    let entry = SignedEntry::sign(envelope, key).map_err(|e| invalid("entry", e.to_string()))?;
+    let entry = entry
+        .to_bytes()
+        .map_err(|e| invalid("entry", e.to_string()))?;
+    let parse = |b: &[u8]| serde_json::from_slice(b).map_err(|e| invalid("entry", e.to_string()));
+    Ok(Submission {
+        entry: parse(&entry)?,
+        body: parse(&body)?,
+    })
+}
+
+/// Records a request opened by the authenticated `party`, which must be its requesting state.
+/// The request is checked against `law` on the day it is dated; it starts in `draft`.
+pub async fn submit_request(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    law: &Dataset,
+    party: &str,
+    submission: Submission,
+    now: Timestamp,
+) -> Result<Request, RecordError> {
+    let (entry, body) = verify_submission(store, party, kind::REQUEST, &submission).await?;
+    let new: NewRequest = parse_body(&submission.body, "body")?;
+    let at = signed_time(&entry, now)?;
+    if party != new.requesting_state.as_str() {
+        return Err(RecordError::Forbidden(format!(
+            "only the requesting state {} can file this request; the caller is {party:?}",
+            new.requesting_state
+        )));
+    }
+    let mut problems = Vec::new();
+    if entry.envelope.id != new.id {
+        problems.push(Problem {
+            path: "entry.envelope.id".into(),
+            message: format!(
+                "is {:?} but the request's id is {:?}",
+                entry.envelope.id, new.id
+            ),
+        });
+    }
+    if entry.envelope.tlp != new.tlp {
+        problems.push(Problem {
+            path: "entry.envelope.tlp".into(),
+            message: format!(
+                "is {} but the request is marked {}: the entry carries the request's marking",
+                tlp_name(entry.envelope.tlp),
+                tlp_name(new.tlp)
+            ),
+        });
+    }
+    let on = at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+    problems.extend(new.validate(law, on).0.into_iter().map(|p| Problem {
+        path: format!("body.{}", p.path),
+        message: p.message,
+    }));
+    if let Some(incident) = &new.incident {
+        match store.incident(incident).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound { .. }) => problems.push(Problem {
+                path: "body.incident".into(),
+                message: format!("no incident {incident:?} in the record"),
+            }),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(RecordError::Invalid { problems });
+    }
+    let mut request = Request::open(new, party, at);
+    let receipt = sequencer
+        .append(LogWrite {
+            entry,
+            body,
+            effect: Effect::RequestCreated(Box::new(request.clone())),
+        })
+        .await?;
+    if let Some(first) = request.history.first_mut() {
+        first.log_index = Some(receipt.index);
+    }
+    Ok(request)
+}
+
+/// Records a move of request `id` signed by the authenticated `party`.
+///
+/// A party that may not see the request is told it does not exist; a repeated move (the
+/// status was reached already, or the same entry replayed) is a conflict; a move the
+/// lifecycle forbids is invalid and names `body.to`; a move by the wrong side is forbidden.
+pub async fn submit_transition(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    law: &Dataset,
+    party: &str,
+    id: &str,
+    submission: Submission,
+    now: Timestamp,
+) -> Result<Request, RecordError> {
+    let (entry, body) =
+        verify_submission(store, party, kind::REQUEST_TRANSITION, &submission).await?;
+    let mut request = store.request(id).await?;
+    if !request.visible_to(Some(party)) {
+        // TLP:RED: do not disclose that the request exists.
+        return Err(StoreError::NotFound {
+            what: "request",
+            id: id.to_owned(),
+        }
+        .into());
+    }
+    let move_: TransitionBody = parse_body(&submission.body, "body")?;
+    let at = signed_time(&entry, now)?;
+    let mut problems = Vec::new();
+    if move_.request != request.id {
+        problems.push(Problem {
+            path: "body.request".into(),
+            message: format!(
+                "is {:?} but the transition was posted to request {:?}",
+                move_.request, request.id
+            ),
+        });
+    }
+    if entry.envelope.id != move_.entry_id() {
+        problems.push(Problem {
+            path: "entry.envelope.id".into(),
+            message: format!(
+                "is {:?}; a transition's entry id is \"{{request}}/{{status}}\", here {:?}",
+                entry.envelope.id,
+                move_.entry_id()
+            ),
+        });
+    }
+    if entry.envelope.tlp < request.tlp {
+        problems.push(Problem {
+            path: "entry.envelope.tlp".into(),
+            message: format!(
+                "is {} but the request is marked {}: its transitions may not be marked less strictly",
+                tlp_name(entry.envelope.tlp),
+                tlp_name(request.tlp)
+            ),
+        });
+    }
+    if move_.note.as_ref().is_some_and(|n| n.len() > MAX_NOTE) {
+        problems.push(Problem {
+            path: "body.note".into(),
+            message: format!("is longer than {MAX_NOTE} bytes"),
+        });
+    }
+    if !problems.is_empty() {
+        return Err(RecordError::Invalid { problems });
+    }
+    request
+        .check_transition(party, move_.to, at)
+        .map_err(|e| match e {
+            TransitionError::AlreadyReached { .. } => StoreError::Conflict {
+                what: "request transition",
+                id: move_.entry_id(),
+            }
+            .into(),
+            TransitionError::NotAParty { .. } | TransitionError::WrongSide { .. } => {
+                RecordError::Forbidden(e.to_string())
+            }
+            TransitionError::OutOfOrder { .. } => {
+                invalid("entry.envelope.submitted_at", e.to_string())
+            }
+            other => invalid("body.to", other.to_string()),
+        })?;
+    let due = if move_.to == Status::Sent {
+        sent_due_dates(law, &request, at).map_err(|e| invalid("body.to", e.to_string()))?
+    } else {
+        Vec::new()
+    };
+    let transition = Transition {
+        to: move_.to,
+        at,
+        by: party.to_owned(),
+        note: move_.note,
+        log_index: None,
+    };
+    let receipt = sequencer
+        .append(LogWrite {
+            entry,
+            body,
+            effect: Effect::RequestTransition {
+                request: request.id.clone(),
+                from: request.status,
+                transition: transition.clone(),
+                due: due.clone(),
+            },
+        })
+        .await?;
+    request.apply(
+        Transition {
+            log_index: Some(receipt.index),
+            ..transition
+        },
+        due,
+    );
+    Ok(request)
+}
+
+/// A TLP label as TLP 2.0 writes it.
+pub fn tlp_name(tlp: Tlp) -> &'static str {
+    match tlp {
+        Tlp::Clear => "TLP:CLEAR",
+        Tlp::Green => "TLP:GREEN",
+        Tlp::Amber => "TLP:AMBER",
+        Tlp::AmberStrict => "TLP:AMBER+STRICT",
+        Tlp::Red => "TLP:RED",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accord_law::request::PathwayRef;
+
+    fn request(tlp: Tlp, incident: Option<&str>) -> Request {
+        let new = NewRequest {
+            id: "r".into(),
+            incident: incident.map(str::to_owned),
+            requesting_state: "FR".parse().unwrap(),
+            requested_state: "US".parse().unwrap(),
+            data: accord_law::DataCategory::Content,
+            emergency: false,
+            pathway: PathwayRef {
+                instrument: "budapest".into(),
+                article: "Art. 29".into(),
+            },
+            summary: "s".into(),
+            tlp,
+        };
+        Request::open(new, "FR", "2026-11-01T00:00:00Z".parse().unwrap())
+    }
+
+    #[test]
+    fn filters_match_either_side_status_incident_and_marking() {
+        let r = request(Tlp::Red, Some("notpetya-2017"));
+        let all = RequestFilter::default();
+        assert!(all.matches(&r));
+        let by = |p: &str| RequestFilter {
+            party: Some(p.into()),
+            ..Default::default()
+        };
+        assert!(by("FR").matches(&r) && by("US").matches(&r) && !by("DE").matches(&r));
+        let public = RequestFilter {
+            max_tlp: Some(Tlp::Green),
+            ..Default::default()
+        };
+        assert!(!public.matches(&r));
+        assert!(public.matches(&request(Tlp::Clear, None)));
+        let sent = RequestFilter {
+            status: Some(Status::Sent),
+            ..Default::default()
+        };
+        assert!(!sent.matches(&r));
+        let about = |i: &str| RequestFilter {
+            incident: Some(i.into()),
+            ..Default::default()
+        };
+        assert!(about("notpetya-2017").matches(&r) && !about("wannacry-2017").matches(&r));
+    }
+
+    #[test]
+    fn a_date_beyond_the_skew_is_refused_a_past_one_kept() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let now: Timestamp = "2026-11-29T12:00:00Z".parse().unwrap();
+        let sign = |at: Timestamp| {
+            let s = sign_submission_at("request", "r", "FR", Tlp::Red, &"x", &key, at).unwrap();
+            let bytes = canonical_json(&s.entry).unwrap();
+            SignedEntry::from_bytes(&bytes).unwrap()
+        };
+        let past = now - SignedDuration::from_hours(24 * 30);
+        assert_eq!(signed_time(&sign(past), now).unwrap(), past);
+        let soon = now + SignedDuration::from_secs(60);
+        assert_eq!(signed_time(&sign(soon), now).unwrap(), soon);
+        let late = now + SignedDuration::from_secs(3600);
+        let Err(RecordError::Invalid { problems }) = signed_time(&sign(late), now) else {
+            panic!("a date an hour ahead must be refused");
+        };
+        assert_eq!(problems[0].path, "entry.envelope.submitted_at");
+    }
+}
