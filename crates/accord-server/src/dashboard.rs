@@ -37,6 +37,7 @@ mod chart;
 mod link;
 mod page;
 mod pathways;
+mod record;
 
 use page::{
     ErrorPage, HomePage, IncidentPage, IncidentRow, IncidentsPage, PartiesPage, PartyPage, PartyRow,
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}", get(incident))
         .route("/charts/principles.svg", get(principles_svg))
         .route("/pathways", get(pathways::page))
+        .route("/record", get(record::page))
         .fallback(not_found)
 }
 

@@ -734,3 +734,57 @@ async fn log_endpoints_serve_a_verifiable_record() {
     );
     assert_eq!(raw(&h, "/log/tile/nonsense").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn record_page_shows_the_checkpoint_signers_and_how_to_verify() {
+    use accord_tlog::note::{Note, Signer};
+    let h = hub().await;
+    // FR witnesses the current checkpoint with its registered key.
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let text = Note::parse(&cp.note).unwrap().text().to_owned();
+    let witness = Signer::new("FR", h.key.clone()).unwrap();
+    let line = witness.sign(&text).unwrap().to_line();
+    let r = h
+        .post_json(
+            "/log/cosignatures",
+            json!({"size": cp.size, "signature": line}).to_string(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // A cosignature by a key FR never registered is refused.
+    let stranger = Signer::new("FR", SigningKey::from_bytes(&[9; 32])).unwrap();
+    let bad = stranger.sign(&text).unwrap().to_line();
+    let r = h
+        .post_json(
+            "/log/cosignatures",
+            json!({"size": cp.size, "signature": bad}).to_string(),
+        )
+        .await;
+    assert_problem(&r, StatusCode::FORBIDDEN, None);
+
+    let (status, _, body) = raw(&h, "/record").await;
+    assert_eq!(status, StatusCode::OK);
+    let page = String::from_utf8(body).unwrap();
+    assert!(
+        page.contains(&format!("<dd>{}</dd>", cp.size)),
+        "size shown"
+    );
+    assert!(page.contains("witness cosignature"), "cosigner listed");
+    assert_eq!(
+        page.matches("badge verified\">verified</span></td>")
+            .count(),
+        2,
+        "operator and FR verified"
+    );
+    assert!(page.contains("accord log verify --hub"));
+
+    let (_, _, body) = raw(&h, "/incidents/notpetya-2017").await;
+    let page = String::from_utf8(body).unwrap();
+    let index = h.get("/api/v1/incidents/notpetya-2017").await.body["log_index"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        page.contains(&format!("/log/proof/inclusion?index={index}")),
+        "inclusion proof linked"
+    );
+}
