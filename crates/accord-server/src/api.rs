@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/scorecards/principles", get(principle_cards))
         .route("/scorecards/blocs", get(blocs))
         .route("/openapi.json", get(crate::openapi::document))
+        .merge(crate::requests::router())
 }
 
 /// Liveness and readiness: the store answers.

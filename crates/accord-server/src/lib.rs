@@ -38,6 +38,7 @@ pub mod json;
 pub mod log;
 pub mod openapi;
 pub mod pathways;
+pub mod requests;
 
 /// Default limit on request bodies: an incident with many sourced facts fits easily.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;

@@ -28,6 +28,11 @@ use crate::api;
         api::blocs,
         crate::pathways::pathways,
         crate::pathways::scenario,
+        crate::requests::create,
+        crate::requests::transition,
+        crate::requests::list,
+        crate::requests::overdue,
+        crate::requests::show,
     )
 )]
 pub struct ApiDoc;
