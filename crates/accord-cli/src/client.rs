@@ -57,6 +57,26 @@ impl HubClient {
             .with_context(|| format!("{} did not answer JSON", self.url(path)))
     }
 
+    /// GETs JSON with the bearer token (reads that depend on who asks); an error answer,
+    /// 404 included, is an error that carries the hub's problem details.
+    pub async fn get_json_as(&self, path: &str) -> Result<Value> {
+        let token = self
+            .token
+            .as_deref()
+            .ok_or_else(|| anyhow!("this needs an API token: pass --token or set ACCORD_TOKEN"))?;
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.url(path)))?;
+        let resp = check(resp, &self.url(path)).await?;
+        resp.json()
+            .await
+            .with_context(|| format!("{} did not answer JSON", self.url(path)))
+    }
+
     /// POSTs JSON with the bearer token; returns the JSON answer (or null for 204).
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
         let token = self

@@ -25,6 +25,7 @@ mod keys;
 mod logcmd;
 mod matching;
 mod render;
+mod requests;
 mod route;
 
 /// Accord: a hub that turns a cyber accord's principles into working machinery.
@@ -88,7 +89,7 @@ enum Command {
     },
     /// Sign a record client-side and submit it to a hub.
     Submit {
-        /// What to submit: `incident`.
+        /// What to submit: `incident`, `request` or `request-transition`.
         kind: String,
         /// The record as JSON.
         file: PathBuf,
@@ -153,6 +154,12 @@ enum Command {
     /// Which instruments let a state obtain data held in another, fastest first, and why the
     /// others do not apply (the legal dataset is built in; no data directory needed).
     Route(route::RouteArgs),
+    /// Evidence requests the party is a side of: list, show, overdue (read from a hub with the
+    /// party's token; TLP:RED requests are visible only to their two states).
+    Requests {
+        #[command(subcommand)]
+        command: requests::RequestsCommand,
+    },
     /// Match STIX indicators against observations (STIX, Suricata eve.json, Zeek JSON logs) and
     /// report sightings (client side; no data directory needed).
     Match(matching::MatchArgs),
@@ -433,6 +440,7 @@ async fn main() -> Result<()> {
             return Ok(());
         }
         Command::Route(args) => return route::run(&args),
+        Command::Requests { command } => return requests::run(command).await,
         Command::Match(args) => return matching::run(&args),
         Command::Export { command } => return export::run(&command),
         other => other,
@@ -445,6 +453,7 @@ async fn main() -> Result<()> {
         | Command::Log { .. }
         | Command::Hammer { .. }
         | Command::Route(_)
+        | Command::Requests { .. }
         | Command::Match(_)
         | Command::Export { .. }
         | Command::Witness { .. } => Ok(()),
@@ -725,9 +734,14 @@ async fn submit(
     json: bool,
 ) -> Result<()> {
     use accord_store::log::kind as entry_kind;
+    if requests::is_request_kind(kind) {
+        return requests::submit(kind, file, key, hub, token, json).await;
+    }
     let path = match kind {
         entry_kind::INCIDENT => "/api/v1/incidents",
-        other => bail!("cannot submit {other:?}: the hub takes `incident` here"),
+        other => bail!(
+            "cannot submit {other:?}: the hub takes `incident`, `request` or `request-transition` here"
+        ),
     };
     let signer = keys::read_signer(key)?;
     let text =

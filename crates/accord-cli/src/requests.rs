@@ -1,0 +1,389 @@
+//! Evidence requests from the command line: filing and moving them (`accord submit request` and
+//! `accord submit request-transition`, signed client-side) and reading them back (`accord
+//! requests list|show|overdue`) from a hub's REST API with the party's token.
+//!
+//! A request file is the body the hub takes (`{"id", "requesting_state", "requested_state",
+//! "data", "pathway": {"instrument", "article"}, "summary", …}`); its `tlp` (default `red`) is
+//! also the marking of the signed entry. A transition file is `{"request", "to", "note"?}`;
+//! its entry id is `"{request}/{to}"` and it is marked TLP:RED, the strictest marking, which
+//! every request's transitions may carry.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use serde_json::Value;
+
+use accord_store::log::kind as entry_kind;
+use accord_tlog::entry::Tlp;
+
+use crate::client::HubClient;
+use crate::{explain, keys, print_json};
+
+/// `accord requests …`: read a hub's evidence requests as a party.
+#[derive(Debug, Subcommand)]
+pub enum RequestsCommand {
+    /// The party's requests (as requesting or requested state), newest first.
+    List {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Only requests at this status (draft, sent, acknowledged, preserved, produced,
+        /// refused, withdrawn).
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// One request with its history and due dates.
+    Show {
+        /// The request's id.
+        id: String,
+        #[command(flatten)]
+        hub: HubArgs,
+    },
+    /// The party's open requests whose response limit has passed, the longest overdue first.
+    Overdue {
+        #[command(flatten)]
+        hub: HubArgs,
+        /// Compute for this instant (RFC 3339) instead of now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+}
+
+/// Where the hub is and who is asking.
+#[derive(Debug, clap::Args)]
+pub struct HubArgs {
+    /// The hub's base URL.
+    #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+    hub: String,
+    /// The party's API token (from `accord tokens issue`).
+    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+    token: String,
+    /// Print the hub's answer as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// True for the entry kinds this module submits.
+pub fn is_request_kind(kind: &str) -> bool {
+    kind == entry_kind::REQUEST || kind == entry_kind::REQUEST_TRANSITION
+}
+
+/// What a request file is submitted as: the API path, the entry id and the marking.
+fn target(kind: &str, body: &Value, file: &Path) -> Result<(String, String, Tlp)> {
+    let text = |field: &str| -> Result<String> {
+        body[field]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("{} has no string `{field}`", file.display()))
+    };
+    if kind == entry_kind::REQUEST {
+        let tlp = match body.get("tlp") {
+            None => Tlp::Red,
+            Some(v) => serde_json::from_value(v.clone()).with_context(|| {
+                format!(
+                    "{}: `tlp` is {v}; use clear, green, amber, amber+strict or red",
+                    file.display()
+                )
+            })?,
+        };
+        Ok(("/api/v1/requests".to_owned(), text("id")?, tlp))
+    } else {
+        let request = text("request")?;
+        let to = text("to")?;
+        Ok((
+            format!("/api/v1/requests/{request}/transitions"),
+            format!("{request}/{to}"),
+            Tlp::Red,
+        ))
+    }
+}
+
+/// Signs a request or transition file with the party's key and posts it.
+pub async fn submit(
+    kind: &str,
+    file: &Path,
+    key: &Path,
+    hub: &str,
+    token: Option<String>,
+    json: bool,
+) -> Result<()> {
+    let signer = keys::read_signer(key)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let body: Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let (path, id, tlp) = target(kind, &body, file)?;
+    let submission = accord_store::write::sign_submission(
+        kind,
+        &id,
+        signer.name(),
+        tlp,
+        &body,
+        signer.signing_key(),
+    )
+    .map_err(explain)?;
+    let client = HubClient::new(hub, token)?;
+    let answer = client
+        .post_json(&path, &serde_json::to_value(&submission)?)
+        .await?;
+    if json {
+        return print_json(&answer);
+    }
+    let index = |h: &Value| h["log_index"].as_u64().map(|i| i.to_string());
+    let last = answer["history"]
+        .as_array()
+        .and_then(|h| h.last())
+        .and_then(index)
+        .unwrap_or_default();
+    println!(
+        "request {} is {} (log entry {last})",
+        answer["id"].as_str().unwrap_or(&id),
+        answer["status"].as_str().unwrap_or("?")
+    );
+    Ok(())
+}
+
+/// Runs `accord requests …`.
+pub async fn run(command: RequestsCommand) -> Result<()> {
+    match command {
+        RequestsCommand::List { hub, status } => {
+            let path = match status {
+                Some(s) => format!("/api/v1/requests?status={}", query_value(&s)),
+                None => "/api/v1/requests".to_owned(),
+            };
+            let answer = get(&hub, &path).await?;
+            if hub.json {
+                return print_json(&answer);
+            }
+            print_table(&answer);
+            Ok(())
+        }
+        RequestsCommand::Overdue { hub, at } => {
+            let path = match at {
+                Some(t) => format!("/api/v1/requests/overdue?at={}", query_value(&t)),
+                None => "/api/v1/requests/overdue".to_owned(),
+            };
+            let answer = get(&hub, &path).await?;
+            if hub.json {
+                return print_json(&answer);
+            }
+            if answer.as_array().is_some_and(Vec::is_empty) {
+                println!("no overdue requests");
+                return Ok(());
+            }
+            print_table(&answer);
+            Ok(())
+        }
+        RequestsCommand::Show { id, hub } => {
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                bail!("{id:?} is not a request id (lower-case letters, digits and hyphens)");
+            }
+            let answer = get(&hub, &format!("/api/v1/requests/{id}")).await?;
+            if hub.json {
+                return print_json(&answer);
+            }
+            print!("{}", show_text(&answer));
+            Ok(())
+        }
+    }
+}
+
+async fn get(hub: &HubArgs, path: &str) -> Result<Value> {
+    HubClient::new(&hub.hub, Some(hub.token.clone()))?
+        .get_json_as(path)
+        .await
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters pass).
+fn query_value(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn s<'v>(v: &'v Value, field: &str) -> &'v str {
+    v[field].as_str().unwrap_or("")
+}
+
+fn print_table(list: &Value) {
+    let rows = list.as_array().map(Vec::as_slice).unwrap_or_default();
+    if rows.is_empty() {
+        println!("no requests");
+        return;
+    }
+    println!(
+        "{:<24} {:<5} {:<13} {:<14} {:<38} NEXT DUE",
+        "ID", "FROM", "TO / DATA", "STATUS", "PATHWAY"
+    );
+    for r in rows {
+        let due = match (r["overdue"].as_bool(), r["next_due"].as_str()) {
+            (Some(true), Some(d)) => format!("{d} OVERDUE"),
+            (_, Some(d)) => d.to_owned(),
+            _ => "-".to_owned(),
+        };
+        println!(
+            "{:<24} {:<5} {:<13} {:<14} {:<38} {}",
+            s(r, "id"),
+            s(r, "requesting_state"),
+            format!("{} {}", s(r, "requested_state"), s(r, "data")),
+            s(r, "status"),
+            format!(
+                "{} {}",
+                s(&r["pathway"], "instrument"),
+                s(&r["pathway"], "article")
+            ),
+            due
+        );
+    }
+}
+
+/// The text `accord requests show` prints.
+fn show_text(r: &Value) -> String {
+    let mut out = String::new();
+    let line = |out: &mut String, k: &str, v: &str| out.push_str(&format!("{k:<11} {v}\n"));
+    line(&mut out, "request", s(r, "id"));
+    line(
+        &mut out,
+        "states",
+        &format!(
+            "{} asks {}",
+            s(r, "requesting_state"),
+            s(r, "requested_state")
+        ),
+    );
+    let emergency = if r["emergency"].as_bool() == Some(true) {
+        " (emergency)"
+    } else {
+        ""
+    };
+    line(&mut out, "data", &format!("{}{emergency}", s(r, "data")));
+    line(
+        &mut out,
+        "pathway",
+        &format!(
+            "{} {}",
+            s(&r["pathway"], "instrument"),
+            s(&r["pathway"], "article")
+        ),
+    );
+    if let Some(i) = r["incident"].as_str() {
+        line(&mut out, "incident", i);
+    }
+    line(&mut out, "marking", &s(r, "tlp").to_uppercase());
+    let status = if r["overdue"].as_bool() == Some(true) {
+        format!("{} — OVERDUE", s(r, "status"))
+    } else {
+        s(r, "status").to_owned()
+    };
+    line(&mut out, "status", &status);
+    line(&mut out, "summary", s(r, "summary"));
+    if let Some(due) = r["due"].as_array().filter(|d| !d.is_empty()) {
+        out.push_str("due\n");
+        for d in due {
+            out.push_str(&format!(
+                "  {:<16} {}  ({}; {})\n",
+                s(d, "kind"),
+                s(d, "due"),
+                s(d, "text"),
+                s(d, "verification")
+            ));
+        }
+    }
+    out.push_str("history\n");
+    for t in r["history"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        let note = t["note"]
+            .as_str()
+            .map(|n| format!(" — {n}"))
+            .unwrap_or_default();
+        let index = t["log_index"]
+            .as_u64()
+            .map(|i| format!(" [log {i}]"))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}  {:<13} by {}{note}{index}\n",
+            s(t, "at"),
+            s(t, "to"),
+            s(t, "by")
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_map_to_their_endpoint_id_and_marking() {
+        let f = Path::new("r.json");
+        let (path, id, tlp) = target(
+            "request",
+            &serde_json::json!({"id": "fr-de-1", "tlp": "green"}),
+            f,
+        )
+        .unwrap();
+        assert_eq!(
+            (path.as_str(), id.as_str(), tlp),
+            ("/api/v1/requests", "fr-de-1", Tlp::Green)
+        );
+        let (_, _, tlp) = target("request", &serde_json::json!({"id": "x"}), f).unwrap();
+        assert_eq!(tlp, Tlp::Red);
+        let (path, id, tlp) = target(
+            "request-transition",
+            &serde_json::json!({"request": "fr-de-1", "to": "sent"}),
+            f,
+        )
+        .unwrap();
+        assert_eq!(
+            (path.as_str(), id.as_str(), tlp),
+            (
+                "/api/v1/requests/fr-de-1/transitions",
+                "fr-de-1/sent",
+                Tlp::Red
+            )
+        );
+        assert!(target("request-transition", &serde_json::json!({"to": "sent"}), f).is_err());
+        assert!(target("request", &serde_json::json!({"id": "x", "tlp": "pink"}), f).is_err());
+    }
+
+    #[test]
+    fn show_names_overdue_and_each_step() {
+        let r = serde_json::json!({
+            "id": "late", "requesting_state": "FR", "requested_state": "DE", "data": "subscriber",
+            "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"},
+            "summary": "s", "tlp": "red", "status": "sent", "overdue": true,
+            "due": [{"kind": "response", "due": "2026-11-12T09:00:00Z", "text": "10 days", "verification": "secondary"}],
+            "history": [{"to": "draft", "at": "2026-11-01T09:00:00Z", "by": "FR", "log_index": 7},
+                        {"to": "sent", "at": "2026-11-02T09:00:00Z", "by": "FR", "note": "ref 42", "log_index": 8}]
+        });
+        let text = show_text(&r);
+        assert!(text.contains("status      sent — OVERDUE"), "{text}");
+        assert!(text.contains("marking     RED"));
+        assert!(
+            text.contains("2026-11-02T09:00:00Z  sent          by FR — ref 42 [log 8]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("response         2026-11-12T09:00:00Z"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn query_values_are_encoded() {
+        assert_eq!(
+            query_value("2026-11-29T12:00:00+01:00"),
+            "2026-11-29T12:00:00%2B01:00"
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! Evidence requests end to end with the real binary: `accord submit request`, `accord submit
+//! request-transition` and `accord requests list|show|overdue` against a running `accord serve`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::{Value, json};
+
+fn accord() -> Command {
+    let mut c = Command::cargo_bin("accord").unwrap();
+    c.env("RUST_LOG", "warn")
+        .env_remove("ACCORD_TOKEN")
+        .env_remove("ACCORD_HUB");
+    c
+}
+
+fn admin(data: &Path) -> Command {
+    let mut c = accord();
+    c.arg("--data").arg(data);
+    c
+}
+
+fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A running `accord serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = admin(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let base = loop {
+            let line = lines.next().expect("server exited early").unwrap();
+            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A party's key file and token on the hub in `data`.
+fn enrol(dir: &Path, data: &Path, party: &str) -> (PathBuf, String) {
+    let key = dir.join(format!("{party}.key"));
+    ok(accord()
+        .args(["keygen", "--party", party, "--out"])
+        .arg(&key));
+    ok(admin(data)
+        .args(["keys", "add", "--party", party, "--public-key"])
+        .arg(dir.join(format!("{party}.key.pub"))));
+    let token = ok(admin(data).args(["tokens", "issue", "--party", party]));
+    (key, token.trim().to_owned())
+}
+
+fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+fn submit(kind: &str, file: &Path, key: &Path, base: &str, token: &str) -> Output {
+    accord()
+        .args(["submit", kind])
+        .arg(file)
+        .arg("--key")
+        .arg(key)
+        .args(["--hub", base, "--token", token])
+        .output()
+        .unwrap()
+}
+
+fn requests(args: &[&str], base: &str, token: &str) -> Output {
+    accord()
+        .arg("requests")
+        .args(args)
+        .args(["--hub", base, "--token", token])
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn a_request_is_filed_moved_and_read_back_by_its_two_states_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let (fr_key, fr) = enrol(dir.path(), &data, "FR");
+    let (de_key, de) = enrol(dir.path(), &data, "DE");
+    let (_, us) = enrol(dir.path(), &data, "US");
+    let server = Server::start(&data);
+    let base = server.base.as_str();
+
+    // FR files a request along the e-Evidence production order (10 days to answer).
+    let request = write(
+        dir.path(),
+        "request.json",
+        &json!({
+            "id": "fr-de-cli", "requesting_state": "FR", "requested_state": "DE",
+            "data": "subscriber", "summary": "Subscriber behind an IP address.",
+            "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"}
+        }),
+    );
+    let out = stdout(&submit("request", &request, &fr_key, base, &fr));
+    assert!(
+        out.starts_with("request fr-de-cli is draft (log entry "),
+        "{out}"
+    );
+    // The same file again is a replay.
+    let again = submit("request", &request, &fr_key, base, &fr);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("409"));
+
+    // Germany may not send it; France does.
+    let sent = write(
+        dir.path(),
+        "sent.json",
+        &json!({"request": "fr-de-cli", "to": "sent", "note": "via the 24/7 desk"}),
+    );
+    let wrong = submit("request-transition", &sent, &de_key, base, &de);
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("403"));
+    let out = stdout(&submit("request-transition", &sent, &fr_key, base, &fr));
+    assert!(
+        out.starts_with("request fr-de-cli is sent (log entry "),
+        "{out}"
+    );
+
+    // Germany sees it, with its due date.
+    let shown: Value = serde_json::from_str(&stdout(&requests(
+        &["show", "fr-de-cli", "--json"],
+        base,
+        &de,
+    )))
+    .unwrap();
+    assert_eq!(shown["status"], "sent");
+    assert_eq!(shown["due"][0]["kind"], "response");
+    let text = stdout(&requests(&["show", "fr-de-cli"], base, &de));
+    assert!(
+        text.contains("sent          by FR — via the 24/7 desk"),
+        "{text}"
+    );
+    let list = stdout(&requests(&["list"], base, &fr));
+    assert!(
+        list.contains("fr-de-cli") && list.contains("sent"),
+        "{list}"
+    );
+
+    // The United States is told nothing exists.
+    let hidden = requests(&["show", "fr-de-cli"], base, &us);
+    assert!(!hidden.status.success());
+    assert!(String::from_utf8_lossy(&hidden.stderr).contains("404"));
+    assert_eq!(
+        stdout(&requests(&["list"], base, &us)).trim(),
+        "no requests"
+    );
+
+    // Not overdue now; overdue eleven days from now.
+    let now = stdout(&requests(&["overdue"], base, &fr));
+    assert_eq!(now.trim(), "no overdue requests");
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 11)).to_string();
+    let late = stdout(&requests(&["overdue", "--at", &later], base, &fr));
+    assert!(
+        late.contains("fr-de-cli") && late.contains("OVERDUE"),
+        "{late}"
+    );
+}
