@@ -119,9 +119,8 @@ impl SqliteStore {
         &self.path
     }
 
-    /// Runs a read on a free reader connection, in place: reads are short, and a hop to the
-    /// blocking pool costs more than the query. On a multi-threaded runtime the worker hands
-    /// its other tasks off while it waits.
+    /// Runs a read on a free reader connection, in place: reads are short (an indexed lookup,
+    /// a page of records), and a hop to another thread costs more than the query.
     async fn with<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -129,24 +128,15 @@ impl SqliteStore {
     {
         let n = self.readers.len();
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        let run = || {
-            // Take the first idle reader; if all are busy, wait for ours.
-            let mut guard = (0..n)
-                .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
-                .unwrap_or_else(|| {
-                    self.readers[start % n]
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                });
-            f(&mut guard)
-        };
-        let multi = tokio::runtime::Handle::try_current()
-            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        if multi {
-            tokio::task::block_in_place(run)
-        } else {
-            run()
-        }
+        // Take the first idle reader; if all are busy, wait for ours.
+        let mut guard = (0..n)
+            .find_map(|i| self.readers[(start + i) % n].try_lock().ok())
+            .unwrap_or_else(|| {
+                self.readers[start % n]
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+            });
+        f(&mut guard)
     }
 
     /// The accord and rules, from the cache or the database.
