@@ -265,6 +265,15 @@ pub async fn incidents(
         ],
     )?;
     let filter = parse_filter(&q)?;
+    if let Some(p) = filter.principle {
+        let n = st.store.accord().await?.principles.len();
+        if usize::from(p.0) > n {
+            return Err(bad(
+                "principle",
+                format!("{p} does not exist: the accord has P1–P{n}"),
+            ));
+        }
+    }
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
         Some(l) => l

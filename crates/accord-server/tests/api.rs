@@ -298,6 +298,7 @@ async fn bad_query_parameters_are_named() {
     for (query, field) in [
         ("year=20x7", "year"),
         ("principle=P99x", "principle"),
+        ("principle=P42", "principle"),
         ("country=XX", "country"),
         ("sector=space", "sector"),
         ("limit=0", "limit"),
