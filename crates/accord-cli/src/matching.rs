@@ -231,22 +231,29 @@ fn read_observations(
 pub fn run(args: &MatchArgs) -> Result<()> {
     let started = Instant::now();
     let (indicators, skipped_indicators) = read_indicators(&args.indicators, args.skip_invalid)?;
+    let compiling = Instant::now();
     let matcher = Matcher::compile(&indicators)
         .with_context(|| format!("{}: cannot compile indicators", args.indicators.display()))?;
+    let compiled = compiling.elapsed();
+    let reading = Instant::now();
     let (observations, skipped_observations, stats) =
         read_observations(&args.observations, args.skip_invalid)?;
+    let read = reading.elapsed();
     let threads = args
         .threads
         .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
         .unwrap_or(1)
         .max(1);
     let bar = if std::io::stderr().is_terminal() {
-        ProgressBar::new_spinner().with_message("matching")
+        let bar = ProgressBar::new_spinner().with_message("matching");
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
     } else {
         ProgressBar::hidden()
     };
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let matching = Instant::now();
     let sightings = matcher.match_observations_threaded(&observations, threads);
+    let matched = matching.elapsed();
     bar.finish_and_clear();
 
     let created = jiff::Timestamp::now();
@@ -273,7 +280,14 @@ pub fn run(args: &MatchArgs) -> Result<()> {
             writeln!(out)?;
         } else {
             match &indicator.name {
-                Some(name) => write!(out, "{} ({name}):", indicator.id)?,
+                Some(name) => {
+                    // One line per sighting, whatever the name holds.
+                    let name: String = name
+                        .chars()
+                        .map(|c| if c.is_control() { ' ' } else { c })
+                        .collect();
+                    write!(out, "{} ({name}):", indicator.id)?
+                }
                 None => write!(out, "{}:", indicator.id)?,
             }
             writeln!(out, " {}", refs.join(", "))?;
@@ -287,7 +301,8 @@ pub fn run(args: &MatchArgs) -> Result<()> {
         eprintln!("indicator {} not matched: {reason}", indicators[*i].id);
     }
     eprintln!(
-        "{} sighting(s): {} indicator(s) against {} observation(s) from {} record(s){} in {:.2} s on {threads} thread(s)",
+        "{} sighting(s): {} indicator(s) against {} observation(s) from {} record(s){} in {:.3} s on {threads} thread(s) \
+         (compiling {:.3} s, reading observations {:.3} s, matching {:.3} s)",
         sightings.len(),
         indicators.len() - matcher.skipped().len(),
         observations.len(),
@@ -300,7 +315,10 @@ pub fn run(args: &MatchArgs) -> Result<()> {
         } else {
             String::new()
         },
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        compiled.as_secs_f64(),
+        read.as_secs_f64(),
+        matched.as_secs_f64(),
     );
     Ok(())
 }

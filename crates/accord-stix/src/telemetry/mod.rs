@@ -405,7 +405,7 @@ impl<'a> Records<'a> {
     }
 
     fn enqueue(&mut self, value: Value, line: usize, span: &str) -> Result<(), RecordError> {
-        let Value::Object(map) = value else {
+        let Value::Object(mut map) = value else {
             return Err(RecordError {
                 line,
                 reason: "not a JSON object".into(),
@@ -415,11 +415,13 @@ impl<'a> Records<'a> {
             self.pending.push_back(Record { line, value: map });
             return Ok(());
         }
-        let Some(Value::Array(objects)) = map.get("objects") else {
+        let Some(Value::Array(objects)) = map.remove("objects") else {
             return Ok(());
         };
-        // Locate each member by its id in the bundle text, searching forward.
+        // Locate each member by its id in the bundle text, searching forward
+        // and counting newlines as we go (linear in the bundle's size).
         let mut from = 0;
+        let mut member_line_at_from = line;
         for object in objects {
             let Value::Object(member) = object else {
                 return Err(RecordError {
@@ -430,18 +432,37 @@ impl<'a> Records<'a> {
             let mut member_line = line;
             if let Some(id) = member.get("id").and_then(Value::as_str) {
                 let needle = format!("\"{id}\"");
-                if let Some(at) = span.get(from..).and_then(|s| s.find(&needle)) {
-                    member_line = line + span[..from + at].matches('\n').count();
-                    from += at + needle.len();
+                if let Some(at) = find_id(span, from, &needle) {
+                    member_line_at_from += span[from..from + at].matches('\n').count();
+                    member_line = member_line_at_from;
+                    from += at;
                 }
             }
             self.pending.push_back(Record {
                 line: member_line,
-                value: member.clone(),
+                value: member,
             });
         }
         Ok(())
     }
+}
+
+/// The offset, relative to `from`, of the next `needle` in `text` after
+/// `from` that is the value of an `"id"` key (not a reference to the id).
+fn find_id(text: &str, from: usize, needle: &str) -> Option<usize> {
+    let rest = text.get(from..)?;
+    let mut start = 0;
+    while let Some(at) = rest.get(start..)?.find(needle) {
+        let before = rest[..start + at].trim_end();
+        if before
+            .strip_suffix(':')
+            .is_some_and(|b| b.trim_end().ends_with("\"id\""))
+        {
+            return Some(start + at);
+        }
+        start += at + needle.len();
+    }
+    None
 }
 
 impl Iterator for Records<'_> {
@@ -469,6 +490,13 @@ mod tests {
         let text = "{\"a\": 1}\n\n{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": [\n  {\"type\": \"x\",\n   \"id\": \"x--1\"},\n  {\"type\": \"x\", \"id\": \"x--2\"}\n]}\n{\"b\": 2}\n";
         let lines: Vec<usize> = Records::new(text).map(|r| r.unwrap().line).collect();
         assert_eq!(lines, [1, 5, 6, 8]);
+    }
+
+    #[test]
+    fn bundle_members_are_found_by_their_id_not_by_references_to_it() {
+        let text = "{\"type\": \"bundle\", \"id\": \"bundle--1\", \"objects\": [\n  {\"type\": \"o\", \"id\": \"o--1\",\n   \"object_refs\": [\"x--2\"]},\n\n  {\"type\": \"x\",\"id\":\"x--2\"}\n]}\n";
+        let lines: Vec<usize> = Records::new(text).map(|r| r.unwrap().line).collect();
+        assert_eq!(lines, [2, 5]);
     }
 
     #[test]
