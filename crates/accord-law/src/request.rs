@@ -603,11 +603,16 @@ impl Request {
         }
     }
 
-    /// True when `party` may see the request under its TLP marking. TLP:RED, AMBER and
-    /// AMBER+STRICT: the two states only; GREEN and CLEAR: anyone (TLP 2.0 §GREEN lets the
-    /// community see it; the hub's community is its parties).
+    /// True when `party` (`None`: an anonymous reader) may see the request under its TLP 2.0
+    /// marking: TLP:CLEAR anyone; TLP:GREEN any authenticated party of the hub (the
+    /// community, never an anonymous public page); TLP:AMBER, AMBER+STRICT and RED the two
+    /// states only.
     pub fn visible_to(&self, party: Option<&str>) -> bool {
-        self.tlp <= Tlp::Green || party.is_some_and(|p| self.side_of(p).is_some())
+        match self.tlp {
+            Tlp::Clear => true,
+            Tlp::Green => party.is_some(),
+            _ => party.is_some_and(|p| self.side_of(p).is_some()),
+        }
     }
 
     /// When it was sent, if it was.
@@ -1131,6 +1136,9 @@ mod tests {
         r.tlp = Tlp::Amber;
         assert!(!r.visible_to(Some("DE")));
         r.tlp = Tlp::Green;
+        assert!(r.visible_to(Some("DE")));
+        assert!(!r.visible_to(None), "TLP:GREEN is never public");
+        r.tlp = Tlp::Clear;
         assert!(r.visible_to(None));
     }
 

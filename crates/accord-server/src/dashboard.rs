@@ -38,6 +38,7 @@ mod link;
 mod page;
 mod pathways;
 mod record;
+mod requests;
 
 use page::{
     ErrorPage, HomePage, IncidentPage, IncidentRow, IncidentsPage, PartiesPage, PartyPage, PartyRow,
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/charts/principles.svg", get(principles_svg))
         .route("/pathways", get(pathways::page))
         .route("/record", get(record::page))
+        .route("/requests", get(requests::page))
         .fallback(not_found)
 }
 

@@ -507,3 +507,71 @@ async fn the_openapi_document_lists_the_request_routes() {
     assert!(paths["/api/v1/requests"]["post"].is_object());
     assert!(paths["/api/v1/requests"]["get"].is_object());
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_only_clear_requests_with_their_timeline() {
+    let h = hub().await;
+    // A TLP:RED request (the default) and a TLP:CLEAR one, both sent 19 days ago: overdue.
+    h.file(&fr_de("hidden"), ago(20)).await;
+    h.step("FR", "hidden", "sent", ago(19)).await;
+    let mut public = fr_de("public-one");
+    public["tlp"] = json!("clear");
+    public["summary"] = json!("Published <on purpose>.");
+    let s = sign_submission_at(
+        kind::REQUEST,
+        "public-one",
+        "FR",
+        Tlp::Clear,
+        &public,
+        &key("FR"),
+        ago(20),
+    )
+    .unwrap();
+    let r = h
+        .post_as("FR", "/api/v1/requests", &serde_json::to_value(s).unwrap())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // A TLP:CLEAR request's transitions may be marked more strictly (RED here).
+    assert_eq!(
+        h.step("FR", "public-one", "sent", ago(19)).await.status,
+        StatusCode::OK
+    );
+
+    let resp = app(h.state.clone())
+        .oneshot(Request::get("/requests").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let html = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(html.contains("<code>public-one</code>"), "{html}");
+    assert!(
+        html.contains("Published &#60;on purpose&#62;.")
+            || html.contains("Published &lt;on purpose&gt;.")
+    );
+    assert!(html.contains("France asks Germany"));
+    assert!(html.contains("class=\"request overdue\""));
+    assert!(html.contains("OVERDUE"));
+    // The timeline: drafted, then sent, each linked to its log entry.
+    let timeline = &html[html.find("<ol class=\"timeline\">").unwrap()..];
+    let draft = timeline
+        .find("<span class=\"status\">draft</span>")
+        .unwrap();
+    let sent = timeline.find("<span class=\"status\">sent</span>").unwrap();
+    assert!(draft < sent, "{timeline}");
+    assert!(html.contains("href=\"/log/entries/"));
+    // The TLP:RED request is not there, and the page says where it is.
+    assert!(!html.contains("hidden"));
+    assert!(html.contains("TLP:RED"));
+    assert!(html.contains("/api/v1/requests"));
+    assert!(html.contains("the log holds 4 request entries"));
+    // The nav links the page.
+    assert!(html.contains("<a href=\"/requests\">Requests</a>"));
+}
