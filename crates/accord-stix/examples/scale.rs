@@ -38,8 +38,16 @@ fn hex64(mut x: u64) -> String {
     s
 }
 
+/// Distinct addresses for distinct `i` below 2^24 × 200 (indicator values
+/// are below 2^24, in 10.0.0.0/8; misses are far above, outside it).
 fn ip(i: u64) -> String {
-    format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255)
+    format!(
+        "{}.{}.{}.{}",
+        10 + (i >> 24) % 200,
+        (i >> 16) & 255,
+        (i >> 8) & 255,
+        i & 255
+    )
 }
 
 fn pattern_for(i: u64) -> String {
