@@ -512,3 +512,39 @@ async fn requests_survive_a_reopen() {
         })
     ));
 }
+
+#[tokio::test]
+async fn of_two_racing_moves_from_one_status_exactly_one_lands() {
+    let h = hub().await;
+    open(&h, fr_de("race"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    step(&h, "FR", "race", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    let size = h.store.checkpoint().await.unwrap().unwrap().size;
+    // Both read the request as `sent` before either is appended.
+    let (ack, withdraw) = tokio::join!(
+        step(
+            &h,
+            "DE",
+            "race",
+            Status::Acknowledged,
+            "2026-11-03T09:00:00Z"
+        ),
+        step(&h, "FR", "race", Status::Withdrawn, "2026-11-03T09:00:00Z"),
+    );
+    let stored = h.store.request("race").await.unwrap();
+    match (ack, withdraw) {
+        (Ok(r), Err(e)) | (Err(e), Ok(r)) => {
+            assert!(
+                matches!(e, RecordError::Store(StoreError::Conflict { .. })),
+                "{e:?}"
+            );
+            assert_eq!(stored.status, r.status);
+        }
+        other => panic!("exactly one move must land: {other:?}"),
+    }
+    assert_eq!(stored.history.len(), 3);
+    assert_eq!(h.store.checkpoint().await.unwrap().unwrap().size, size + 1);
+}
