@@ -198,4 +198,22 @@ fn a_request_is_filed_moved_and_read_back_by_its_two_states_only() {
         late.contains("fr-de-cli") && late.contains("OVERDUE"),
         "{late}"
     );
+
+    // The log verifies over HTTP, where the two TLP:RED request bodies are withheld...
+    let report: Value = serde_json::from_str(&ok(
+        accord().args(["log", "verify", "--hub", base, "--json"])
+    ))
+    .unwrap();
+    let size = report["size"].as_u64().unwrap();
+    assert_eq!(
+        report["bodies_checked"].as_u64().unwrap(),
+        size - 2,
+        "{report}"
+    );
+    drop(server);
+    // ...and offline on the data directory, where every body is checked against its hash.
+    let report: Value =
+        serde_json::from_str(&ok(admin(&data).args(["log", "verify", "--json"]))).unwrap();
+    assert_eq!(report["size"].as_u64().unwrap(), size);
+    assert_eq!(report["bodies_checked"].as_u64().unwrap(), size, "{report}");
 }
