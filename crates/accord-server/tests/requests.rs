@@ -506,6 +506,14 @@ async fn the_openapi_document_lists_the_request_routes() {
     }
     assert!(paths["/api/v1/requests"]["post"].is_object());
     assert!(paths["/api/v1/requests"]["get"].is_object());
+    let schemas = &r.body["components"]["schemas"];
+    for s in [
+        "RequestView",
+        "RequestSubmissionSchema",
+        "TransitionSubmissionSchema",
+    ] {
+        assert!(schemas[s].is_object(), "{s} missing");
+    }
 }
 
 #[tokio::test]
