@@ -42,6 +42,8 @@
 //!   and datasets, the Zeek Intel framework, plain blocklists), for the
 //!   patterns each target can express, with the reason for every one left
 //!   out.
+//! - [`tlp`]: the one TLP 2.0 read rule ([`tlp::may_read`]) every read path
+//!   of the hub asks before it releases an object.
 //!
 //! # Example
 //!
@@ -80,3 +82,4 @@ pub mod matcher;
 pub mod object;
 pub mod pattern;
 pub mod telemetry;
+pub mod tlp;
