@@ -108,7 +108,6 @@ fn signed_time(entry: &SignedEntry, now: Timestamp) -> Result<Timestamp, RecordE
 
 /// Signs a write client-side dated `at` rather than now: what a party uses to record a step
 /// that happened earlier (and what tests use to replay a request's life).
-#[allow(clippy::too_many_arguments)]
 pub fn sign_submission_at<B: Serialize>(
     entry_kind: &str,
     id: &str,
