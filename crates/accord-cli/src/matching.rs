@@ -125,7 +125,7 @@ pub fn read_indicators(path: &Path, skip_invalid: bool) -> Result<(Vec<Indicator
             }
             continue;
         }
-        let indicator = StixObject::from_value(serde_json::Value::Object(record.value))
+        let indicator = StixObject::from_map(record.value)
             .and_then(|o| o.validate().map(|()| o))
             .and_then(|o| Indicator::from_object(&o));
         let indicator = match indicator {
@@ -191,8 +191,8 @@ fn read_observations(
         let line = record.line;
         match telemetry::detect(&record.value) {
             Some(Format::Stix) => {
-                let object = StixObject::from_value(serde_json::Value::Object(record.value))
-                    .and_then(|o| o.validate().map(|()| o));
+                let object =
+                    StixObject::from_map(record.value).and_then(|o| o.validate().map(|()| o));
                 match object {
                     Ok(o) => {
                         if o.object_type == "observed-data" {

@@ -187,6 +187,29 @@ impl StixObject {
         })
     }
 
+    /// Converts a JSON object into an object (without validating it): the
+    /// same result as [`StixObject::from_value`], without a serde round
+    /// trip through the flattened properties (several times faster, which
+    /// matters when reading millions of observations).
+    pub fn from_map(mut map: Map<String, Value>) -> Result<StixObject, ObjectError> {
+        let mut take = |key: &str| match map.shift_remove(key) {
+            Some(Value::String(s)) => Ok(s),
+            Some(other) => Err(ObjectError::Malformed {
+                reason: format!("`{key}` is {other}, not a string"),
+            }),
+            None => Err(ObjectError::Malformed {
+                reason: format!("missing field `{key}`"),
+            }),
+        };
+        let object_type = take("type")?;
+        let id = take("id")?;
+        Ok(StixObject {
+            object_type,
+            id,
+            properties: map,
+        })
+    }
+
     /// The object as a JSON object, `type` and `id` first.
     pub fn to_value(&self) -> Map<String, Value> {
         let mut map = Map::with_capacity(self.properties.len() + 2);
@@ -784,6 +807,30 @@ pub fn sighting(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn from_map_agrees_with_from_value() {
+        for v in [
+            indicator(),
+            json!({"type": "file", "id": "file--1", "x_custom": {"a": [1, 2]}, "name": "a"}),
+            json!({"id": "file--1", "type": "file"}),
+        ] {
+            let Value::Object(map) = v.clone() else {
+                panic!("an object")
+            };
+            assert_eq!(
+                StixObject::from_map(map).unwrap(),
+                StixObject::from_value(v).unwrap()
+            );
+        }
+        for v in [json!({"type": "file"}), json!({"type": 1, "id": "file--1"})] {
+            let Value::Object(map) = v.clone() else {
+                panic!("an object")
+            };
+            assert!(StixObject::from_map(map).is_err());
+            assert!(StixObject::from_value(v).is_err());
+        }
+    }
 
     fn obj(v: Value) -> StixObject {
         StixObject::from_value(v).expect("object")
