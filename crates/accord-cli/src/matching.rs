@@ -157,71 +157,120 @@ struct ObservationStats {
     unsupported: usize,
 }
 
-enum Item {
-    Ready(Observation),
-    /// An `observed-data`, resolved once every object is read: (line, index
-    /// into the STIX objects).
-    Stix(usize, usize),
+/// One record after the per-record work (which runs in parallel).
+enum Parsed {
+    Stix(usize, StixObject),
+    Telemetry(Observation),
+    Unsupported,
+    Invalid(String),
+}
+
+/// Maps `f` over `items` on up to `threads` threads, keeping the order.
+fn parallel_map<T: Send, U: Send>(
+    items: Vec<T>,
+    threads: usize,
+    f: impl Fn(T) -> U + Sync,
+) -> Vec<U> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let per = items.len().div_ceil(threads);
+    let mut parts: Vec<Vec<T>> = Vec::new();
+    let mut items = items.into_iter();
+    loop {
+        let part: Vec<T> = items.by_ref().take(per).collect();
+        if part.is_empty() {
+            break;
+        }
+        parts.push(part);
+    }
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || part.into_iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        workers
+            .into_iter()
+            // A worker only panics on a bug; re-raise it in the caller.
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 fn read_observations(
     path: &Path,
     skip_invalid: bool,
+    threads: usize,
 ) -> Result<(Vec<Observation>, Skipped, ObservationStats)> {
     let text = read(path)?;
     let file = path.display();
     let bar = progress(text.len() as u64, "reading observations");
     let mut skipped = Skipped::default();
     let mut stats = ObservationStats::default();
-    let mut items = Vec::new();
-    let mut stix: Vec<StixObject> = Vec::new();
+    // JSON parsing is sequential (one reader over the text); what follows
+    // per record (validation, telemetry mapping) runs on every thread.
     let mut records = Records::new(&text);
+    let mut good = Vec::new();
     while let Some(record) = records.next() {
         stats.records += 1;
         if stats.records.is_multiple_of(4096) {
             bar.set_position(records.offset() as u64);
         }
+        // Kept in place so that, in strict mode, the first bad line in the
+        // file is the one reported.
+        good.push(record.map_err(|e| format!("{file}:{}: {}", e.line, e.reason)));
+    }
+    bar.finish_and_clear();
+    let parsed = parallel_map(good, threads, |record| {
         let record = match record {
             Ok(r) => r,
-            Err(e) => {
-                skipped.record(skip_invalid, format!("{file}:{}: {}", e.line, e.reason))?;
-                continue;
-            }
+            Err(message) => return Parsed::Invalid(message),
         };
         let line = record.line;
         match telemetry::detect(&record.value) {
             Some(Format::Stix) => {
-                let object =
-                    StixObject::from_map(record.value).and_then(|o| o.validate().map(|()| o));
-                match object {
-                    Ok(o) => {
-                        if o.object_type == "observed-data" {
-                            items.push(Item::Stix(line, stix.len()));
-                        }
-                        stix.push(o);
-                    }
-                    Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
+                match StixObject::from_map(record.value).and_then(|o| o.validate().map(|()| o)) {
+                    Ok(o) => Parsed::Stix(line, o),
+                    Err(e) => Parsed::Invalid(format!("{file}:{line}: {e}")),
                 }
             }
             _ => match telemetry::observation(&record.value) {
-                Ok(Some(o)) => items.push(Item::Ready(o)),
-                Ok(None) => stats.unsupported += 1,
-                Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
+                Ok(Some(o)) => Parsed::Telemetry(o),
+                Ok(None) => Parsed::Unsupported,
+                Err(e) => Parsed::Invalid(format!("{file}:{line}: {e}")),
             },
         }
-    }
-    bar.finish_and_clear();
-    let by_id: HashMap<&str, &StixObject> = stix.iter().map(|o| (o.id.as_str(), o)).collect();
-    let mut observations = Vec::with_capacity(items.len());
-    for item in items {
-        match item {
-            Item::Ready(o) => observations.push(o),
-            Item::Stix(line, i) => {
-                match Observation::from_observed_data(&stix[i], |id| by_id.get(id).copied()) {
-                    Ok(o) => observations.push(o),
-                    Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
+    });
+    // In file order: the first invalid record is the one reported.
+    let mut stix: Vec<StixObject> = Vec::new();
+    let mut slots: Vec<Result<Observation, (usize, usize)>> = Vec::new();
+    for p in parsed {
+        match p {
+            Parsed::Stix(line, o) => {
+                if o.object_type == "observed-data" {
+                    slots.push(Err((line, stix.len())));
                 }
+                stix.push(o);
             }
+            Parsed::Telemetry(o) => slots.push(Ok(o)),
+            Parsed::Unsupported => stats.unsupported += 1,
+            Parsed::Invalid(message) => skipped.record(skip_invalid, message)?,
+        }
+    }
+    // Resolve observed-data references once every object is known.
+    let by_id: HashMap<&str, &StixObject> = stix.iter().map(|o| (o.id.as_str(), o)).collect();
+    let resolved = parallel_map(slots, threads, |slot| match slot {
+        Ok(o) => Ok(o),
+        Err((line, i)) => Observation::from_observed_data(&stix[i], |id| by_id.get(id).copied())
+            .map_err(|e| format!("{file}:{line}: {e}")),
+    });
+    let mut observations = Vec::with_capacity(resolved.len());
+    for r in resolved {
+        match r {
+            Ok(o) => observations.push(o),
+            Err(message) => skipped.record(skip_invalid, message)?,
         }
     }
     Ok((observations, skipped, stats))
@@ -235,15 +284,15 @@ pub fn run(args: &MatchArgs) -> Result<()> {
     let matcher = Matcher::compile(&indicators)
         .with_context(|| format!("{}: cannot compile indicators", args.indicators.display()))?;
     let compiled = compiling.elapsed();
-    let reading = Instant::now();
-    let (observations, skipped_observations, stats) =
-        read_observations(&args.observations, args.skip_invalid)?;
-    let read = reading.elapsed();
     let threads = args
         .threads
         .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
         .unwrap_or(1)
         .max(1);
+    let reading = Instant::now();
+    let (observations, skipped_observations, stats) =
+        read_observations(&args.observations, args.skip_invalid, threads)?;
+    let read = reading.elapsed();
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner().with_message("matching");
         bar.enable_steady_tick(std::time::Duration::from_millis(120));

@@ -205,3 +205,17 @@ fn stix_observations_from_a_bundle_file() {
         ["C2 domains", "Webshell URL", "Webshell paths"]
     );
 }
+
+#[test]
+fn strict_mode_reports_the_first_bad_line_in_the_file() {
+    // Line 2 has a bad address, line 4 is broken JSON: line 2 is reported.
+    let (code, stdout, stderr) =
+        run_match("indicators.json", "bad-order.json", &["--threads", "2"]);
+    assert_ne!(code, 0);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("bad-order.json:2: Suricata flow event"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("bad-order.json:4"), "{stderr}");
+}
