@@ -29,6 +29,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 mod log;
 mod requests;
+mod sharing;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
@@ -514,5 +515,9 @@ impl Store for SqliteStore {
         let filter = filter.clone();
         self.with(move |conn| requests::overdue(conn, &filter, now))
             .await
+    }
+
+    fn sharing(&self) -> Option<&dyn accord_store::sharing::SharingStore> {
+        Some(self)
     }
 }

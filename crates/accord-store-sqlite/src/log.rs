@@ -167,7 +167,7 @@ fn precheck(conn: &Connection, w: &LogWrite) -> Result<(), StoreError> {
             }
         }
         other => {
-            if !crate::requests::precheck(conn, other)? {
+            if !crate::requests::precheck(conn, other)? && !crate::sharing::precheck(conn, other)? {
                 return Err(StoreError::Backend(
                     "this store does not know that kind of write".into(),
                 ));
@@ -243,7 +243,9 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             params![k.party, k.public_key, index as i64],
         )?,
         other => {
-            if !crate::requests::apply(conn, other, index)? {
+            if !crate::requests::apply(conn, other, index)?
+                && !crate::sharing::apply(conn, other, index)?
+            {
                 return Err(StoreError::Backend(
                     "this store does not know that kind of write".into(),
                 ));

@@ -302,6 +302,11 @@ pub trait Store: Send + Sync + 'static {
         filter: &requests::RequestFilter,
         now: jiff::Timestamp,
     ) -> Result<Vec<accord_law::request::Request>, StoreError>;
+
+    /// The backend's threat-indicator sharing storage, if it keeps one.
+    fn sharing(&self) -> Option<&dyn sharing::SharingStore> {
+        None
+    }
 }
 
 /// A party by id, or, for an ISO 3166-1 alpha-2 code of a state the registry does not hold,
@@ -345,4 +350,5 @@ pub mod dataset_dir;
 pub mod log;
 pub mod requests;
 pub mod sequencer;
+pub mod sharing;
 pub mod write;

@@ -68,6 +68,19 @@ pub enum Effect {
         /// The due dates, when the move is to `sent` (empty otherwise).
         due: Vec<accord_law::deadline::DueDate>,
     },
+    /// Defines or redefines a sharing collection (see `crate::sharing`).
+    Collection(Box<crate::sharing::Collection>),
+    /// Records a party's organisation and the one it is a client of.
+    Affiliation(crate::sharing::AffiliationBody),
+    /// Adds a STIX object version to a collection.
+    StixObject(Box<crate::sharing::SharedObject>),
+    /// Removes the object version added at `added_us` from a collection.
+    StixDeleted {
+        /// The collection.
+        collection: String,
+        /// The version's date added, microseconds (its key in the index).
+        added_us: i64,
+    },
 }
 
 /// The body of a key registration or revocation entry.

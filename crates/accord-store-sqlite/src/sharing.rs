@@ -1,0 +1,262 @@
+//! Threat-indicator sharing: the `sharing_collections`, `sharing_affiliations` and
+//! `stix_objects` tables (migration V4).
+//!
+//! An object version's row keeps the object exactly as submitted beside the columns the read
+//! rule and TAXII's filters need. Its key, `added_us`, is its date added in microseconds,
+//! made strictly increasing within the store, so it orders pages and serves as the position
+//! a `next` token points at.
+
+use accord_stix::tlp::Level;
+use accord_store::StoreError;
+use accord_store::log::Effect;
+use accord_store::sharing::{
+    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore, format_us,
+};
+use async_trait::async_trait;
+use rusqlite::{Connection, params};
+
+use crate::{SqliteStore, backend, from_json, to_json};
+
+fn level_text(level: Level) -> &'static str {
+    level.as_str()
+}
+
+fn parse_level(text: &str) -> Result<Level, StoreError> {
+    Level::parse(text).ok_or_else(|| StoreError::Corrupt {
+        what: "stix object tlp".into(),
+        detail: format!("{text:?} is not a TLP level"),
+    })
+}
+
+/// Refuses a sharing write that collides with the stored state, before anything is written.
+/// Returns `Ok(false)` when the effect is not a sharing one.
+pub(crate) fn precheck(conn: &Connection, effect: &Effect) -> Result<bool, StoreError> {
+    match effect {
+        Effect::Collection(_) | Effect::Affiliation(_) => {}
+        Effect::StixObject(o) => {
+            if let Some(v) = o.version_us {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT 1 FROM stix_objects WHERE collection = ?1 AND id = ?2 AND version_us = ?3",
+                    )
+                    .map_err(backend)?;
+                if stmt
+                    .exists(params![o.collection, o.id, v])
+                    .map_err(backend)?
+                {
+                    return Err(StoreError::Conflict {
+                        what: "object version",
+                        id: format!("{} {}", o.id, format_us(v)),
+                    });
+                }
+            }
+        }
+        Effect::StixDeleted {
+            collection,
+            added_us,
+        } => {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT 1 FROM stix_objects WHERE collection = ?1 AND added_us = ?2",
+                )
+                .map_err(backend)?;
+            if !stmt
+                .exists(params![collection, added_us])
+                .map_err(backend)?
+            {
+                return Err(StoreError::NotFound {
+                    what: "object version",
+                    id: format!("{collection}/{added_us}"),
+                });
+            }
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Applies a prechecked sharing write at log `index`. Returns `Ok(false)` when the effect is
+/// not a sharing one.
+pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bool, StoreError> {
+    let run = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<(), StoreError> {
+        conn.prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute(args))
+            .map(|_| ())
+            .map_err(backend)
+    };
+    match effect {
+        Effect::Collection(c) => run(
+            "INSERT INTO sharing_collections (id, body, log_index) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET body = excluded.body, log_index = excluded.log_index",
+            params![c.id, to_json(c)?, index as i64],
+        )?,
+        Effect::Affiliation(a) => run(
+            "INSERT INTO sharing_affiliations (party, organisation, client_of, log_index) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (party) DO UPDATE SET \
+             organisation = excluded.organisation, client_of = excluded.client_of, \
+             log_index = excluded.log_index",
+            params![a.party, a.organisation, a.client_of, index as i64],
+        )?,
+        Effect::StixObject(o) => {
+            let last: i64 = conn
+                .prepare_cached("SELECT COALESCE(MAX(added_us), 0) FROM stix_objects")
+                .and_then(|mut s| s.query_row([], |r| r.get(0)))
+                .map_err(backend)?;
+            // Dates added are unique and increasing, even within one batch or if the clock
+            // steps back, so that a page boundary never splits two objects of equal date.
+            let added_us = jiff::Timestamp::now().as_microsecond().max(last + 1);
+            run(
+                "INSERT INTO stix_objects (added_us, collection, id, version_us, type, \
+                 spec_version, tlp, producer, recipients, body, log_index) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    added_us,
+                    o.collection,
+                    o.id,
+                    o.version_us.unwrap_or(added_us),
+                    o.object_type,
+                    o.spec_version,
+                    level_text(o.tlp),
+                    o.producer,
+                    to_json(&o.recipients)?,
+                    to_json(&o.object)?,
+                    index as i64
+                ],
+            )?;
+        }
+        Effect::StixDeleted {
+            collection,
+            added_us,
+        } => run(
+            "DELETE FROM stix_objects WHERE collection = ?1 AND added_us = ?2",
+            params![collection, added_us],
+        )?,
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn collections(conn: &Connection) -> Result<Vec<Collection>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, body FROM sharing_collections ORDER BY id")
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, body) = row.map_err(backend)?;
+        out.push(from_json(&format!("collection {id}"), &body)?);
+    }
+    Ok(out)
+}
+
+fn affiliations(conn: &Connection) -> Result<Vec<AffiliationBody>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT party, organisation, client_of FROM sharing_affiliations")
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(AffiliationBody {
+                party: r.get(0)?,
+                organisation: r.get(1)?,
+                client_of: r.get(2)?,
+            })
+        })
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
+    let mut sql = String::from(
+        "SELECT added_us, id, version_us, type, spec_version, tlp, producer, recipients, \
+         log_index FROM stix_objects WHERE collection = ?1",
+    );
+    let mut args: Vec<rusqlite::types::Value> = vec![filter.collection.clone().into()];
+    let mut any_of = |column: &str, values: &[String], sql: &mut String| {
+        if values.is_empty() {
+            return;
+        }
+        let marks: Vec<String> = values
+            .iter()
+            .map(|v| {
+                args.push(v.clone().into());
+                format!("?{}", args.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+    };
+    any_of("id", &filter.ids, &mut sql);
+    any_of("type", &filter.types, &mut sql);
+    any_of("spec_version", &filter.spec_versions, &mut sql);
+    if let Some(after) = filter.added_after_us {
+        args.push(after.into());
+        sql.push_str(&format!(" AND added_us > ?{}", args.len()));
+    }
+    sql.push_str(" ORDER BY added_us");
+    let mut stmt = conn.prepare(&sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, i64>(8)?,
+            ))
+        })
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (added_us, id, version_us, object_type, spec_version, tlp, producer, recipients, log) =
+            row.map_err(backend)?;
+        out.push(ObjectMeta {
+            added_us,
+            recipients: from_json(&format!("recipients of {id}"), &recipients)?,
+            id,
+            version_us,
+            object_type,
+            spec_version,
+            tlp: parse_level(&tlp)?,
+            producer,
+            log_index: log as u64,
+        });
+    }
+    Ok(out)
+}
+
+fn object_bodies(conn: &Connection, keys: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT body FROM stix_objects WHERE added_us = ?1")
+        .map_err(backend)?;
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let body: String = stmt.query_row([k], |r| r.get(0)).map_err(backend)?;
+        out.push((*k, body));
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl SharingStore for SqliteStore {
+    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
+        self.with(|conn| collections(conn)).await
+    }
+
+    async fn affiliations(&self) -> Result<Vec<AffiliationBody>, StoreError> {
+        self.with(|conn| affiliations(conn)).await
+    }
+
+    async fn object_index(&self, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
+        let filter = filter.clone();
+        self.with(move |conn| object_index(conn, &filter)).await
+    }
+
+    async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError> {
+        self.with(move |conn| object_bodies(conn, &keys)).await
+    }
+}

@@ -1,0 +1,412 @@
+//! Threat-indicator sharing in the SQLite backend: objects recorded as custodially signed log
+//! entries, released only under TLP, filtered, versioned and paged as TAXII asks; and the log
+//! still verifies.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use accord_stix::object::TlpMarking;
+use accord_stix::tlp::{Level, Reader};
+use accord_store::Store;
+use accord_store::dataset_dir::load_dataset_dir;
+use accord_store::log::Operator;
+use accord_store::sequencer::Sequencer;
+use accord_store::sharing::{
+    AffiliationBody, Collection, Member, ObjectQuery, SharingError, VersionMatch, add_objects,
+    collection_for, custodial_key, define_collection, delete_object, record_affiliation,
+    visible_objects,
+};
+use accord_store::write::seed_bundled;
+use accord_store_sqlite::SqliteStore;
+use accord_tlog::entry::{Envelope, Tlp};
+use serde_json::{Value, json};
+
+struct Hub {
+    _dir: tempfile::TempDir,
+    store: Arc<dyn Store>,
+    seq: Sequencer,
+    op: Arc<Operator>,
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Collection `c1`: FR and DE read and write, IT reads; NL is in no community.
+/// EE belongs to DE's organisation; LT is a client of DE's organisation.
+async fn hub() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let op = Arc::new(Operator::load_or_create(dir.path(), Some("test.example/log")).unwrap());
+    let data = load_dataset_dir(&repo().join("data")).unwrap();
+    seed_bundled(store.as_ref(), op.clone(), &data)
+        .await
+        .unwrap();
+    let seq = Sequencer::start(store.clone(), op.clone());
+    let member = |p: &str, w: bool| Member {
+        party: p.into(),
+        can_read: true,
+        can_write: w,
+    };
+    define_collection(
+        &seq,
+        Collection {
+            id: "c1".into(),
+            title: "Test community".into(),
+            description: None,
+            members: vec![member("FR", true), member("DE", true), member("IT", false)],
+            default_tlp: Level::Amber,
+            anonymous_read: true,
+        },
+    )
+    .await
+    .unwrap();
+    for (party, org, client) in [("EE", "DE", None), ("LT", "LT", Some("DE"))] {
+        record_affiliation(
+            store.as_ref(),
+            &seq,
+            AffiliationBody {
+                party: party.into(),
+                organisation: org.into(),
+                client_of: client.map(Into::into),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    Hub {
+        _dir: dir,
+        store,
+        seq,
+        op,
+    }
+}
+
+fn indicator(n: u32, modified: &str, marking: Option<TlpMarking>, to: &[&str]) -> Value {
+    let mut o = json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": modified,
+        "pattern": format!("[ipv4-addr:value = '198.51.100.{}']", n % 250),
+        "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z",
+        "x_custom": {"kept": [1, 2.5, "three"]}
+    });
+    if let Some(m) = marking {
+        o["object_marking_refs"] = json!([m.id()]);
+    }
+    if !to.is_empty() {
+        o["x_accord_recipients"] = json!(to);
+    }
+    o
+}
+
+async fn ids_seen(h: &Hub, reader: Reader<'_>, query: &ObjectQuery) -> Vec<String> {
+    let c = collection_for(h.store.as_ref(), "c1", Reader::Party("FR"))
+        .await
+        .unwrap();
+    visible_objects(h.store.as_ref(), &c, reader, query, true)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|(m, _)| m.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn tlp_decides_who_sees_each_object_on_every_read() {
+    let h = hub().await;
+    let objects = vec![
+        indicator(1, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Clear), &[]),
+        indicator(2, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Green), &[]),
+        indicator(3, "2026-01-02T00:00:00.000Z", None, &[]), // collection default: AMBER
+        indicator(
+            4,
+            "2026-01-02T00:00:00.000Z",
+            Some(TlpMarking::AmberStrict),
+            &["DE"],
+        ),
+        indicator(
+            5,
+            "2026-01-02T00:00:00.000Z",
+            Some(TlpMarking::Red2),
+            &["DE"],
+        ),
+        indicator(
+            6,
+            "2026-01-02T00:00:00.000Z",
+            Some(TlpMarking::Amber2),
+            &["DE"],
+        ),
+    ];
+    let out = add_objects(h.store.as_ref(), &h.seq, "FR", "c1", objects)
+        .await
+        .unwrap();
+    assert_eq!(out.successes.len(), 6, "{out:?}");
+    let q = ObjectQuery::default();
+    let id = |n: u32| format!("indicator--00000000-0000-4000-8000-{n:012}");
+    let want = |ns: &[u32]| ns.iter().map(|n| id(*n)).collect::<Vec<_>>();
+    assert_eq!(ids_seen(&h, Reader::Anonymous, &q).await, want(&[1]));
+    assert_eq!(
+        ids_seen(&h, Reader::Party("FR"), &q).await,
+        want(&[1, 2, 3, 4, 5, 6])
+    );
+    assert_eq!(
+        ids_seen(&h, Reader::Party("DE"), &q).await,
+        want(&[1, 2, 3, 4, 5, 6])
+    );
+    // IT: a member, not named. EE: DE's organisation, not itself a member (it reads what
+    // reaches DE's organisation, and so GREEN too). LT: a client of DE's organisation (AMBER
+    // reaches it, AMBER+STRICT does not).
+    assert_eq!(
+        ids_seen(&h, Reader::Party("IT"), &q).await,
+        want(&[1, 2, 3])
+    );
+    assert_eq!(
+        ids_seen(&h, Reader::Party("EE"), &q).await,
+        want(&[1, 2, 3, 4, 6])
+    );
+    assert_eq!(
+        ids_seen(&h, Reader::Party("LT"), &q).await,
+        want(&[1, 2, 3, 6])
+    );
+    assert_eq!(ids_seen(&h, Reader::Party("NL"), &q).await, want(&[1]));
+
+    // The entries are signed with FR's custodial key, registered in the log, and carry the
+    // object's TLP; the log verifies.
+    let key = Envelope::encode_key(&custodial_key(&h.op, "FR").verifying_key());
+    let keys = h.store.party_keys("FR").await.unwrap();
+    assert!(keys.iter().any(|k| k.public_key == key));
+    let c = collection_for(h.store.as_ref(), "c1", Reader::Party("FR"))
+        .await
+        .unwrap();
+    let page = visible_objects(h.store.as_ref(), &c, Reader::Party("FR"), &q, true)
+        .await
+        .unwrap();
+    for (meta, body) in &page.items {
+        let stored = h.store.log_entry(meta.log_index).await.unwrap();
+        let entry = accord_tlog::entry::SignedEntry::from_bytes(&stored.entry).unwrap();
+        assert_eq!(entry.envelope.kind, "stix");
+        assert_eq!(entry.envelope.signer_key, key);
+        assert_eq!(entry.envelope.submitter, "FR");
+        let expected = match meta.tlp {
+            Level::Clear => Tlp::Clear,
+            Level::Green => Tlp::Green,
+            Level::Amber => Tlp::Amber,
+            Level::AmberStrict => Tlp::AmberStrict,
+            Level::Red => Tlp::Red,
+        };
+        assert_eq!(stored.tlp, expected);
+        // The object comes back exactly as submitted, custom properties included.
+        assert_eq!(
+            body.as_ref().unwrap()["x_custom"],
+            json!({"kept": [1, 2.5, "three"]})
+        );
+    }
+    let report = accord_store::audit::audit(
+        &accord_store::audit::StoreSource(h.store.as_ref()),
+        &h.op.signer.verifier(),
+        &[],
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert!(report.size > 6);
+}
+
+#[tokio::test]
+async fn invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless() {
+    let h = hub().await;
+    let mut bad = indicator(2, "2026-01-02T00:00:00.000Z", None, &[]);
+    bad.as_object_mut().unwrap().remove("pattern");
+    let objects = vec![
+        indicator(1, "2026-01-02T00:00:00.000Z", None, &[]),
+        bad,
+        json!({"type": "indicator", "id": "not-an-id"}),
+        json!({"type": "indicator", "spec_version": "2.1", "id": "indicator--00000000-0000-4000-8000-000000000009",
+               "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
+               "pattern": "[x:y = 1]", "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+               "x_accord_recipients": "DE"}),
+    ];
+    let out = add_objects(h.store.as_ref(), &h.seq, "FR", "c1", objects.clone())
+        .await
+        .unwrap();
+    assert_eq!(out.successes.len(), 1);
+    assert_eq!(out.failures.len(), 3);
+    assert!(
+        out.failures[0]
+            .message
+            .as_ref()
+            .unwrap()
+            .contains("pattern"),
+        "{out:?}"
+    );
+    assert!(
+        out.failures[2]
+            .message
+            .as_ref()
+            .unwrap()
+            .contains("x_accord_recipients")
+    );
+    // Posting the same version again changes nothing and is not an error.
+    let again = add_objects(h.store.as_ref(), &h.seq, "FR", "c1", objects[..1].to_vec())
+        .await
+        .unwrap();
+    assert_eq!(again.successes.len(), 1);
+    assert!(again.successes[0].message.is_some());
+    let all = ObjectQuery {
+        versions: vec![VersionMatch::All],
+        ..ObjectQuery::default()
+    };
+    assert_eq!(ids_seen(&h, Reader::Party("FR"), &all).await.len(), 1);
+    // IT may read but not write; NL is no member.
+    for p in ["IT", "NL"] {
+        let e = add_objects(h.store.as_ref(), &h.seq, p, "c1", objects[..1].to_vec()).await;
+        assert!(matches!(e, Err(SharingError::Forbidden(_))), "{p}");
+    }
+    let e = add_objects(h.store.as_ref(), &h.seq, "FR", "nope", vec![]).await;
+    assert!(matches!(e, Err(SharingError::NoCollection(_))));
+}
+
+#[tokio::test]
+async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds() {
+    let h = hub().await;
+    // Object 1: a GREEN first version and a RED second one naming DE only.
+    let objects = vec![
+        indicator(1, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Green2), &[]),
+        indicator(
+            1,
+            "2026-01-03T00:00:00.000Z",
+            Some(TlpMarking::Red2),
+            &["DE"],
+        ),
+    ];
+    add_objects(h.store.as_ref(), &h.seq, "FR", "c1", objects)
+        .await
+        .unwrap();
+    let mut more = Vec::new();
+    for n in 10..35 {
+        more.push(indicator(
+            n,
+            "2026-01-02T00:00:00.000Z",
+            Some(TlpMarking::Green2),
+            &[],
+        ));
+    }
+    add_objects(h.store.as_ref(), &h.seq, "DE", "c1", more)
+        .await
+        .unwrap();
+    let c = collection_for(h.store.as_ref(), "c1", Reader::Party("IT"))
+        .await
+        .unwrap();
+    let one = "indicator--00000000-0000-4000-8000-000000000001".to_owned();
+    let versions = |who, v: Vec<VersionMatch>| {
+        let c = c.clone();
+        let one = one.clone();
+        let store = h.store.clone();
+        async move {
+            let q = ObjectQuery {
+                ids: vec![one],
+                versions: v,
+                ..ObjectQuery::default()
+            };
+            visible_objects(store.as_ref(), &c, Reader::Party(who), &q, false)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|(m, _)| accord_store::sharing::format_us(m.version_us))
+                .collect::<Vec<_>>()
+        }
+    };
+    // IT does not learn that a RED version exists: its "last" is the GREEN one.
+    assert_eq!(
+        versions("IT", vec![VersionMatch::Last]).await,
+        vec!["2026-01-02T00:00:00.000000Z"]
+    );
+    assert_eq!(
+        versions("DE", vec![VersionMatch::Last]).await,
+        vec!["2026-01-03T00:00:00.000000Z"]
+    );
+    assert_eq!(versions("DE", vec![VersionMatch::All]).await.len(), 2);
+    assert_eq!(versions("DE", vec![VersionMatch::First]).await.len(), 1);
+    let at = accord_store::sharing::parse_us("2026-01-03T00:00:00Z").unwrap();
+    assert_eq!(versions("IT", vec![VersionMatch::At(at)]).await.len(), 0);
+    assert_eq!(versions("DE", vec![VersionMatch::At(at)]).await.len(), 1);
+
+    // Pages of 10 over IT's 26 visible objects, then the end.
+    let mut q = ObjectQuery {
+        limit: 10,
+        ..ObjectQuery::default()
+    };
+    let mut seen = Vec::new();
+    loop {
+        let page = visible_objects(h.store.as_ref(), &c, Reader::Party("IT"), &q, true)
+            .await
+            .unwrap();
+        assert!(page.items.len() <= 10);
+        seen.extend(page.items.into_iter().map(|(m, _)| m.added_us));
+        match page.next {
+            Some(n) => q.next = Some(n),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 26);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]));
+    // added_after and match[type].
+    let q = ObjectQuery {
+        added_after_us: Some(seen[20]),
+        ..ObjectQuery::default()
+    };
+    assert_eq!(ids_seen(&h, Reader::Party("IT"), &q).await.len(), 5);
+    let q = ObjectQuery {
+        types: vec!["malware".into()],
+        ..ObjectQuery::default()
+    };
+    assert!(ids_seen(&h, Reader::Party("IT"), &q).await.is_empty());
+    // A token we never issued.
+    let bad = ObjectQuery {
+        next: Some("zzz".into()),
+        ..ObjectQuery::default()
+    };
+    let e = visible_objects(h.store.as_ref(), &c, Reader::Party("IT"), &bad, false).await;
+    assert!(matches!(
+        e,
+        Err(SharingError::BadQuery {
+            parameter: "next",
+            ..
+        })
+    ));
+
+    // Deleting: only the producer, only its own versions.
+    let e = delete_object(
+        h.store.as_ref(),
+        &h.seq,
+        "DE",
+        &c,
+        &one,
+        &[VersionMatch::All],
+        &[],
+    )
+    .await;
+    assert!(matches!(e, Err(SharingError::Forbidden(_))));
+    let n = delete_object(
+        h.store.as_ref(),
+        &h.seq,
+        "FR",
+        &c,
+        &one,
+        &[VersionMatch::All],
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 2);
+    assert!(versions("DE", vec![VersionMatch::All]).await.is_empty());
+}

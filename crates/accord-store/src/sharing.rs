@@ -1,0 +1,896 @@
+//! Threat-indicator sharing: collections, STIX objects as signed log entries, and the reads
+//! that release them under TLP 2.0.
+//!
+//! # What is stored
+//!
+//! - A **collection** (a TAXII 2.1 collection, one per sharing community) has members with
+//!   `can_read`/`can_write`, a default TLP level for unmarked objects, and a switch that lets
+//!   anonymous readers see its TLP:CLEAR objects. It is defined by the operator (a `collection`
+//!   entry, operator-signed); a later entry for the same id replaces the definition.
+//! - An **affiliation** (an `affiliation` entry, operator-signed) records the organisation a
+//!   party belongs to and the organisation it is a client of; without one a party is its own
+//!   organisation. TLP:AMBER reaches recipients' organisations and their clients
+//!   (`accord_stix::tlp`).
+//! - Every accepted **STIX object** version is a `stix` entry whose body is the object itself
+//!   (RFC 8785 canonical JSON) and whose envelope carries its TLP level, so the log publishes
+//!   a TLP:CLEAR object and only the hash of any other. The entry id is
+//!   `"{collection}/{object id}/{version}"`, so a replayed version is refused by the log and
+//!   reported as already present.
+//!
+//! # Signing: custodial keys
+//!
+//! TAXII clients (`taxii2-client`, `stix2`'s `TAXIICollectionSink`) cannot sign entries, so
+//! the hub signs a `stix` entry on behalf of the token-authenticated party with that party's
+//! **custodial key**: an Ed25519 key derived from the operator key and the party id
+//! (`SHA-256("accord custodial key v1" ‖ 0 ‖ operator seed ‖ 0 ‖ party)`), registered for the
+//! party as an ordinary operator-signed `key` entry the first time the party writes. Deriving
+//! it means no second secret file to guard or back up: whoever holds `operator.key` holds the
+//! custodial keys, which is true of a custodial scheme in any case. The log shows which key
+//! signed each entry, so anyone can tell a custodial signature from one the party made with a
+//! key of its own; a party that wants non-repudiation by its own key only can revoke its
+//! custodial key (`accord keys revoke`), after which TAXII writes for it are refused.
+//!
+//! # Reading
+//!
+//! Every read goes through [`visible_objects`] (objects, manifest, versions and object-by-id
+//! over TAXII, and every other interface), which asks [`accord_stix::tlp::may_read`] of each
+//! candidate before it selects versions or pages, so a reader learns nothing, not even that a
+//! newer version exists, of what its TLP marking withholds.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use accord_stix::object::{StixObject, parse_stix_timestamp};
+use accord_stix::tlp::{self, Affiliation, Audience, Level, Reader};
+use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_sha256, canonical_json};
+use async_trait::async_trait;
+use ed25519_dalek::SigningKey;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::log::{Effect, LogWrite, Operator};
+use crate::sequencer::Sequencer;
+use crate::write::{RecordError, now_rfc3339, operator_write};
+use crate::{Store, StoreError};
+
+/// Entry kind of a collection definition.
+pub const COLLECTION_KIND: &str = "collection";
+/// Entry kind of a party's affiliation.
+pub const AFFILIATION_KIND: &str = "affiliation";
+/// Entry kind of a STIX object version.
+pub const STIX_KIND: &str = "stix";
+/// Entry kind of a STIX object version's removal from a collection.
+pub const STIX_DELETION_KIND: &str = "stix-deletion";
+
+/// Largest STIX object accepted, in bytes of canonical JSON.
+pub const MAX_OBJECT_BYTES: usize = 256 * 1024;
+
+/// Largest page of objects a read returns.
+pub const MAX_OBJECTS_PAGE: usize = 1000;
+
+/// A member of a collection's community.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    /// The party id.
+    pub party: String,
+    /// May read the collection (and is thereby in its community).
+    pub can_read: bool,
+    /// May add objects to it.
+    pub can_write: bool,
+}
+
+/// A sharing community's collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    /// The TAXII collection id.
+    pub id: String,
+    /// Human-readable title.
+    pub title: String,
+    /// What the collection is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Its members.
+    pub members: Vec<Member>,
+    /// The level of objects that carry no TLP marking.
+    pub default_tlp: Level,
+    /// Whether anonymous readers see its TLP:CLEAR objects.
+    #[serde(default)]
+    pub anonymous_read: bool,
+}
+
+impl Collection {
+    /// The member entry of `party`, if it is one.
+    pub fn member(&self, party: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.party == party)
+    }
+
+    /// Whether `party` may add objects.
+    pub fn can_write(&self, party: &str) -> bool {
+        self.member(party).is_some_and(|m| m.can_write)
+    }
+}
+
+/// The organisation a party belongs to, and the one it is a client of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AffiliationBody {
+    /// The party.
+    pub party: String,
+    /// Its organisation (a party id; the party itself when it stands alone).
+    pub organisation: String,
+    /// The organisation it is a client of, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_of: Option<String>,
+}
+
+/// One accepted STIX object version, with what the read rule needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedObject {
+    /// The collection it was added to.
+    pub collection: String,
+    /// The object, exactly as submitted.
+    pub object: serde_json::Value,
+    /// The object's `id`.
+    pub id: String,
+    /// Its `type`.
+    pub object_type: String,
+    /// Its `spec_version` (`2.1` when absent, as STIX 2.1 §3.1 implies for 2.1 content).
+    pub spec_version: String,
+    /// Its version (`modified`, else `created`), microseconds since 1970; `None` for objects
+    /// without either (most SCOs), whose version is their date added.
+    pub version_us: Option<i64>,
+    /// Its TLP level (its marking, or the collection's default).
+    pub tlp: Level,
+    /// The party that added it.
+    pub producer: String,
+    /// Its named recipients.
+    pub recipients: Vec<String>,
+}
+
+/// What the index says about a stored object version (no body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectMeta {
+    /// When it was added, microseconds since 1970; unique and increasing across the store,
+    /// so it is also the position pages are cut at.
+    pub added_us: i64,
+    /// The object's id.
+    pub id: String,
+    /// Its version, microseconds since 1970 (its date added when it has no version).
+    pub version_us: i64,
+    /// Its type.
+    pub object_type: String,
+    /// Its spec_version.
+    pub spec_version: String,
+    /// Its TLP level.
+    pub tlp: Level,
+    /// The party that added it.
+    pub producer: String,
+    /// Its named recipients.
+    pub recipients: Vec<String>,
+    /// Its log index.
+    pub log_index: u64,
+}
+
+/// What a backend narrows the index by before the read rule runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexFilter {
+    /// The collection.
+    pub collection: String,
+    /// Only these object ids (empty: any).
+    pub ids: Vec<String>,
+    /// Only these types (empty: any).
+    pub types: Vec<String>,
+    /// Only these spec versions (empty: any).
+    pub spec_versions: Vec<String>,
+    /// Only objects added strictly after this instant (microseconds).
+    pub added_after_us: Option<i64>,
+}
+
+/// The storage a sharing hub needs besides [`Store`]; a backend that shares indicators
+/// returns itself from [`Store::sharing`].
+#[async_trait]
+pub trait SharingStore: Send + Sync {
+    /// Every collection.
+    async fn collections(&self) -> Result<Vec<Collection>, StoreError>;
+    /// Every recorded affiliation.
+    async fn affiliations(&self) -> Result<Vec<AffiliationBody>, StoreError>;
+    /// The index rows matching `filter`, in the order they were added.
+    async fn object_index(&self, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError>;
+    /// The objects (as JSON text) stored under these `added_us` keys, in no order.
+    async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError>;
+}
+
+/// Why a sharing operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SharingError {
+    /// No such collection, or one the caller may not see.
+    #[error("no collection {0:?}")]
+    NoCollection(String),
+    /// The caller may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A query parameter is wrong; names the parameter.
+    #[error("{parameter}: {message}")]
+    BadQuery {
+        /// The parameter (`match[version]`, `next`, …).
+        parameter: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// This store keeps no shared objects.
+    #[error("this store does not support threat-indicator sharing")]
+    Unsupported,
+    /// The write path refused.
+    #[error(transparent)]
+    Record(#[from] RecordError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn sharing(store: &dyn Store) -> Result<&dyn SharingStore, SharingError> {
+    store.sharing().ok_or(SharingError::Unsupported)
+}
+
+/// The log's TLP for a TLP 2.0 level.
+pub fn entry_tlp(level: Level) -> Tlp {
+    match level {
+        Level::Clear => Tlp::Clear,
+        Level::Green => Tlp::Green,
+        Level::Amber => Tlp::Amber,
+        Level::AmberStrict => Tlp::AmberStrict,
+        Level::Red => Tlp::Red,
+    }
+}
+
+/// A timestamp in microseconds as TAXII and STIX write it (UTC, microsecond precision).
+pub fn format_us(us: i64) -> String {
+    match Timestamp::from_microsecond(us) {
+        Ok(t) => format!("{t:.6}"),
+        Err(_) => String::from("1970-01-01T00:00:00.000000Z"),
+    }
+}
+
+/// Parses a STIX/TAXII timestamp into microseconds.
+pub fn parse_us(text: &str) -> Result<i64, String> {
+    parse_stix_timestamp(text).map(|t| t.as_microsecond())
+}
+
+/// The collection `id` as `reader` may see it: every authenticated party sees every
+/// collection (what it may read inside is the TLP rule's business); anonymous readers see
+/// collections that allow them.
+pub async fn collection_for(
+    store: &dyn Store,
+    id: &str,
+    reader: Reader<'_>,
+) -> Result<Collection, SharingError> {
+    collections_for(store, reader)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| SharingError::NoCollection(id.to_owned()))
+}
+
+/// Every collection `reader` may see (see [`collection_for`]).
+pub async fn collections_for(
+    store: &dyn Store,
+    reader: Reader<'_>,
+) -> Result<Vec<Collection>, SharingError> {
+    let all = sharing(store)?.collections().await?;
+    Ok(all
+        .into_iter()
+        .filter(|c| matches!(reader, Reader::Party(_)) || c.anonymous_read)
+        .collect())
+}
+
+/// How parties are affiliated, for one collection's community.
+#[derive(Debug, Clone, Default)]
+pub struct Community {
+    organisation: HashMap<String, String>,
+    client_of: HashMap<String, String>,
+    members: HashSet<String>,
+    member_orgs: HashSet<String>,
+}
+
+impl Community {
+    /// The community of `collection` under `affiliations`.
+    pub fn new(collection: &Collection, affiliations: &[AffiliationBody]) -> Community {
+        let mut c = Community::default();
+        for a in affiliations {
+            c.organisation
+                .insert(a.party.clone(), a.organisation.clone());
+            if let Some(o) = &a.client_of {
+                c.client_of.insert(a.party.clone(), o.clone());
+            }
+        }
+        for m in collection.members.iter().filter(|m| m.can_read) {
+            c.members.insert(m.party.clone());
+            let org = c.organisation(&m.party).to_owned();
+            c.member_orgs.insert(org);
+        }
+        c
+    }
+
+    /// Loads the community of `collection`.
+    pub async fn load(store: &dyn Store, collection: &Collection) -> Result<Self, SharingError> {
+        let affiliations = sharing(store)?.affiliations().await?;
+        Ok(Community::new(collection, &affiliations))
+    }
+}
+
+impl Affiliation for Community {
+    fn organisation<'a>(&'a self, party: &'a str) -> &'a str {
+        self.organisation
+            .get(party)
+            .map(String::as_str)
+            .unwrap_or(party)
+    }
+    fn client_of(&self, party: &str) -> Option<&str> {
+        self.client_of.get(party).map(String::as_str)
+    }
+    fn is_member(&self, party: &str) -> bool {
+        self.members.contains(party)
+    }
+    fn has_member_in(&self, organisation: &str) -> bool {
+        self.member_orgs.contains(organisation)
+    }
+}
+
+/// Whether `reader` may read the object version `meta` of `collection`: the one read rule.
+pub fn may_read(
+    collection: &Collection,
+    community: &Community,
+    meta: &ObjectMeta,
+    reader: Reader<'_>,
+) -> bool {
+    let audience = Audience {
+        level: meta.tlp,
+        producer: &meta.producer,
+        named: &meta.recipients,
+        anonymous_read: collection.anonymous_read,
+    };
+    tlp::may_read(&audience, &reader, community)
+}
+
+/// One version selector of TAXII's `match[version]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VersionMatch {
+    /// The latest version of each object.
+    Last,
+    /// The earliest version.
+    First,
+    /// Every version.
+    All,
+    /// The version with this timestamp (microseconds).
+    At(i64),
+}
+
+/// A read of a collection's objects (TAXII 2.1 §3.4 filtering and §3.6 pagination).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectQuery {
+    /// `match[id]`.
+    pub ids: Vec<String>,
+    /// `match[type]`.
+    pub types: Vec<String>,
+    /// `match[version]`, a union of selectors (TAXII's default is `last`).
+    pub versions: Vec<VersionMatch>,
+    /// `match[spec_version]` (empty: the latest of each object, TAXII §3.4.1).
+    pub spec_versions: Vec<String>,
+    /// `added_after`, microseconds.
+    pub added_after_us: Option<i64>,
+    /// `limit`.
+    pub limit: usize,
+    /// `next`: the token of the previous page.
+    pub next: Option<String>,
+}
+
+impl Default for ObjectQuery {
+    fn default() -> Self {
+        ObjectQuery {
+            ids: Vec::new(),
+            types: Vec::new(),
+            versions: vec![VersionMatch::Last],
+            spec_versions: Vec::new(),
+            added_after_us: None,
+            limit: MAX_OBJECTS_PAGE,
+            next: None,
+        }
+    }
+}
+
+impl ObjectQuery {
+    /// Parses TAXII's comma-separated `match[version]` value.
+    pub fn parse_versions(text: &str) -> Result<Vec<VersionMatch>, SharingError> {
+        text.split(',')
+            .map(|v| match v.trim() {
+                "last" => Ok(VersionMatch::Last),
+                "first" => Ok(VersionMatch::First),
+                "all" => Ok(VersionMatch::All),
+                t => parse_us(t)
+                    .map(VersionMatch::At)
+                    .map_err(|e| SharingError::BadQuery {
+                        parameter: "match[version]",
+                        message: format!(
+                            "{t:?} is neither `first`, `last`, `all` nor a timestamp: {e}"
+                        ),
+                    }),
+            })
+            .collect()
+    }
+}
+
+/// A page of objects released to a reader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectPage {
+    /// The versions on this page, in the order they were added, with their bodies when asked.
+    pub items: Vec<(ObjectMeta, Option<serde_json::Value>)>,
+    /// The token for the next page, when more follow.
+    pub next: Option<String>,
+}
+
+fn encode_next(added_us: i64) -> String {
+    format!("a{added_us:x}")
+}
+
+fn decode_next(token: &str) -> Result<i64, SharingError> {
+    token
+        .strip_prefix('a')
+        .and_then(|h| i64::from_str_radix(h, 16).ok())
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| SharingError::BadQuery {
+            parameter: "next",
+            message: format!("{token:?} is not a token this server issued"),
+        })
+}
+
+/// The objects of `collection` that `reader` may read, filtered and paged as `query` asks;
+/// with their bodies when `bodies` is true (the manifest needs none). TLP is applied first,
+/// then the version and spec-version selection, then the page is cut.
+pub async fn visible_objects(
+    store: &dyn Store,
+    collection: &Collection,
+    reader: Reader<'_>,
+    query: &ObjectQuery,
+    bodies: bool,
+) -> Result<ObjectPage, SharingError> {
+    let sharing = sharing(store)?;
+    let community = Community::load(store, collection).await?;
+    let after = query.next.as_deref().map(decode_next).transpose()?;
+    let index = sharing
+        .object_index(&IndexFilter {
+            collection: collection.id.clone(),
+            ids: query.ids.clone(),
+            types: query.types.clone(),
+            spec_versions: Vec::new(),
+            added_after_us: query.added_after_us,
+        })
+        .await?;
+    let visible: Vec<ObjectMeta> = index
+        .into_iter()
+        .filter(|m| may_read(collection, &community, m, reader))
+        .collect();
+    let selected = select_versions(visible, &query.versions, &query.spec_versions);
+    let limit = query.limit.clamp(1, MAX_OBJECTS_PAGE);
+    let mut page: Vec<ObjectMeta> = selected
+        .into_iter()
+        .filter(|m| after.is_none_or(|a| m.added_us > a))
+        .take(limit + 1)
+        .collect();
+    let next = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|m| encode_next(m.added_us))
+    } else {
+        None
+    };
+    let items = if bodies {
+        let keys = page.iter().map(|m| m.added_us).collect();
+        let mut found: HashMap<i64, String> =
+            sharing.object_bodies(keys).await?.into_iter().collect();
+        page.into_iter()
+            .map(|m| {
+                let text = found
+                    .remove(&m.added_us)
+                    .ok_or_else(|| StoreError::Corrupt {
+                        what: format!("object {} version {}", m.id, format_us(m.version_us)),
+                        detail: "its body is missing".into(),
+                    })?;
+                let value = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
+                    what: format!("object {}", m.id),
+                    detail: e.to_string(),
+                })?;
+                Ok((m, Some(value)))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?
+    } else {
+        page.into_iter().map(|m| (m, None)).collect()
+    };
+    Ok(ObjectPage { items, next })
+}
+
+/// Applies TAXII's `match[spec_version]` and `match[version]` to the visible versions,
+/// keeping the order they were added in.
+fn select_versions(
+    visible: Vec<ObjectMeta>,
+    versions: &[VersionMatch],
+    spec_versions: &[String],
+) -> Vec<ObjectMeta> {
+    // TAXII 2.1 §3.4.1: without match[spec_version], only the latest spec version of each
+    // object is returned.
+    let mut latest_spec: HashMap<&str, &str> = HashMap::new();
+    for m in &visible {
+        let e = latest_spec.entry(&m.id).or_insert(&m.spec_version);
+        if m.spec_version.as_str() > *e {
+            *e = &m.spec_version;
+        }
+    }
+    let keep_spec: Vec<bool> = visible
+        .iter()
+        .map(|m| {
+            if spec_versions.is_empty() {
+                latest_spec.get(m.id.as_str()) == Some(&m.spec_version.as_str())
+            } else {
+                spec_versions.contains(&m.spec_version)
+            }
+        })
+        .collect();
+    // Per object, the first and last versions among those kept.
+    let mut bounds: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for (m, keep) in visible.iter().zip(&keep_spec) {
+        if *keep {
+            let b = bounds.entry(&m.id).or_insert((m.version_us, m.version_us));
+            b.0 = b.0.min(m.version_us);
+            b.1 = b.1.max(m.version_us);
+        }
+    }
+    let chosen: Vec<bool> = visible
+        .iter()
+        .zip(&keep_spec)
+        .map(|(m, keep)| {
+            *keep
+                && versions.iter().any(|v| match v {
+                    VersionMatch::All => true,
+                    VersionMatch::Last => {
+                        bounds.get(m.id.as_str()).map(|b| b.1) == Some(m.version_us)
+                    }
+                    VersionMatch::First => {
+                        bounds.get(m.id.as_str()).map(|b| b.0) == Some(m.version_us)
+                    }
+                    VersionMatch::At(t) => m.version_us == *t,
+                })
+        })
+        .collect();
+    visible
+        .into_iter()
+        .zip(chosen)
+        .filter_map(|(m, c)| c.then_some(m))
+        .collect()
+}
+
+/// What happened to one object of an envelope (TAXII 2.1 §4.3.1 status details).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectOutcome {
+    /// The object's id (as given, or empty when it had none).
+    pub id: String,
+    /// Its version (`modified`/`created`), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Why it was refused, or a note on success.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// What adding an envelope's objects did: each object is recorded whole or not at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AddOutcome {
+    /// Objects recorded (or already present in that version).
+    pub successes: Vec<ObjectOutcome>,
+    /// Objects refused, each with its reason.
+    pub failures: Vec<ObjectOutcome>,
+}
+
+/// The custodial signing key the hub holds for `party` (see the module documentation).
+pub fn custodial_key(operator: &Operator, party: &str) -> SigningKey {
+    let mut h = Sha256::new();
+    h.update(b"accord custodial key v1\0");
+    h.update(operator.signer.signing_key().to_bytes());
+    h.update([0u8]);
+    h.update(party.as_bytes());
+    let seed: [u8; 32] = h.finalize().into();
+    SigningKey::from_bytes(&seed)
+}
+
+/// Registers `party`'s custodial key if it is not yet; refuses when it was revoked.
+async fn ensure_custodial_key(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    party: &str,
+) -> Result<SigningKey, SharingError> {
+    let key = custodial_key(sequencer.operator(), party);
+    let encoded = Envelope::encode_key(&key.verifying_key());
+    match store
+        .party_keys(party)
+        .await?
+        .into_iter()
+        .find(|k| k.public_key == encoded)
+    {
+        Some(k) if k.revoked_at.is_some() => Err(SharingError::Forbidden(format!(
+            "the custodial key of party {party:?} was revoked: the hub no longer signs for it"
+        ))),
+        Some(_) => Ok(key),
+        None => match crate::write::add_key(store, sequencer, party, &key.verifying_key()).await {
+            // Registered by a concurrent write of the same party.
+            Ok(_) | Err(RecordError::Store(StoreError::Conflict { .. })) => Ok(key),
+            Err(e) => Err(e.into()),
+        },
+    }
+}
+
+/// Checks one submitted object; returns it ready to record.
+fn prepare_object(
+    collection: &Collection,
+    producer: &str,
+    value: serde_json::Value,
+) -> Result<(SharedObject, Vec<u8>), String> {
+    let object = StixObject::from_value(value.clone()).map_err(|e| e.to_string())?;
+    object.validate().map_err(|e| e.to_string())?;
+    if object.object_type == "bundle" {
+        return Err("a bundle is not an object: send its objects in the envelope".into());
+    }
+    let recipients = match object.get(tlp::RECIPIENTS_PROPERTY) {
+        None => Vec::new(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str().map(str::to_owned).ok_or_else(|| {
+                    format!(
+                        "`{}` must list party ids (strings)",
+                        tlp::RECIPIENTS_PROPERTY
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => {
+            return Err(format!(
+                "`{}` must be a list of party ids",
+                tlp::RECIPIENTS_PROPERTY
+            ));
+        }
+    };
+    let version_us = match object.get_str("modified").or(object.get_str("created")) {
+        Some(t) => Some(parse_us(t).map_err(|e| format!("version {t:?}: {e}"))?),
+        None => None,
+    };
+    let body = canonical_json(&value).map_err(|e| e.to_string())?;
+    if body.len() > MAX_OBJECT_BYTES {
+        return Err(format!(
+            "the object is {} bytes; the limit is {MAX_OBJECT_BYTES}",
+            body.len()
+        ));
+    }
+    let shared = SharedObject {
+        collection: collection.id.clone(),
+        id: object.id.clone(),
+        object_type: object.object_type.clone(),
+        spec_version: object.get_str("spec_version").unwrap_or("2.1").to_owned(),
+        version_us,
+        tlp: tlp::level_of(&object, collection.default_tlp),
+        producer: producer.to_owned(),
+        recipients,
+        object: value,
+    };
+    Ok((shared, body))
+}
+
+/// Adds an envelope's objects to `collection` for the authenticated `party`, each one a
+/// `stix` log entry signed with the party's custodial key. Valid objects are recorded, invalid
+/// ones listed with their reasons; an object is never recorded in part.
+pub async fn add_objects(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    party: &str,
+    collection_id: &str,
+    objects: Vec<serde_json::Value>,
+) -> Result<AddOutcome, SharingError> {
+    let collection = collection_for(store, collection_id, Reader::Party(party)).await?;
+    if !collection.can_write(party) {
+        return Err(SharingError::Forbidden(format!(
+            "party {party:?} may not add objects to collection {collection_id:?}"
+        )));
+    }
+    let key = ensure_custodial_key(store, sequencer, party).await?;
+    let mut outcome = AddOutcome::default();
+    let mut pending = tokio::task::JoinSet::new();
+    for (i, value) in objects.into_iter().enumerate() {
+        let id = value
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let version = value
+            .get("modified")
+            .or(value.get("created"))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        let refuse = |message: String| ObjectOutcome {
+            id: id.clone(),
+            version: version.clone(),
+            message: Some(format!("objects[{i}]: {message}")),
+        };
+        let (shared, body) = match prepare_object(&collection, party, value) {
+            Ok(p) => p,
+            Err(m) => {
+                outcome.failures.push(refuse(m));
+                continue;
+            }
+        };
+        let entry_id = format!(
+            "{}/{}/{}",
+            collection.id,
+            shared.id,
+            version.as_deref().unwrap_or("-")
+        );
+        let envelope = Envelope {
+            kind: STIX_KIND.to_owned(),
+            id: entry_id,
+            submitter: party.to_owned(),
+            submitted_at: now_rfc3339(),
+            body_sha256: body_sha256(&body),
+            tlp: entry_tlp(shared.tlp),
+            signer_key: Envelope::encode_key(&key.verifying_key()),
+            extra: serde_json::Map::new(),
+        };
+        let entry = match SignedEntry::sign(envelope, &key) {
+            Ok(e) => e,
+            Err(e) => {
+                outcome.failures.push(refuse(e.to_string()));
+                continue;
+            }
+        };
+        let sequencer = sequencer.clone();
+        let done = ObjectOutcome {
+            id: id.clone(),
+            version: version.clone(),
+            message: None,
+        };
+        // Appended concurrently, so the sequencer commits the envelope in one batch.
+        pending.spawn(async move {
+            let write = LogWrite {
+                entry,
+                body,
+                effect: Effect::StixObject(Box::new(shared)),
+            };
+            (done, sequencer.append(write).await)
+        });
+    }
+    let mut landed = Vec::new();
+    while let Some(joined) = pending.join_next().await {
+        let (done, result) =
+            joined.map_err(|e| StoreError::Backend(format!("an append task failed: {e}")))?;
+        match result {
+            Ok(_) => landed.push(done),
+            // TAXII clients retry: the version is in the collection already.
+            Err(StoreError::Conflict { .. }) => landed.push(ObjectOutcome {
+                message: Some("this version was already in the collection".into()),
+                ..done
+            }),
+            Err(e) => outcome.failures.push(ObjectOutcome {
+                message: Some(e.to_string()),
+                ..done
+            }),
+        }
+    }
+    outcome.successes = landed;
+    Ok(outcome)
+}
+
+/// Removes the versions of object `id` that `query` selects and `party` may read from
+/// `collection`: allowed to a writer of the collection for the versions it added itself.
+/// Each removal is a `stix-deletion` entry; the log keeps the object's hash.
+pub async fn delete_object(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    party: &str,
+    collection: &Collection,
+    id: &str,
+    versions: &[VersionMatch],
+    spec_versions: &[String],
+) -> Result<usize, SharingError> {
+    let query = ObjectQuery {
+        ids: vec![id.to_owned()],
+        versions: versions.to_vec(),
+        spec_versions: spec_versions.to_vec(),
+        ..ObjectQuery::default()
+    };
+    let page = visible_objects(store, collection, Reader::Party(party), &query, false).await?;
+    if page.items.is_empty() {
+        return Err(StoreError::NotFound {
+            what: "object",
+            id: id.to_owned(),
+        }
+        .into());
+    }
+    if !collection.can_write(party) || page.items.iter().any(|(m, _)| m.producer != party) {
+        return Err(SharingError::Forbidden(format!(
+            "party {party:?} may delete only versions it added, in a collection it may write to"
+        )));
+    }
+    let mut n = 0;
+    for (m, _) in page.items {
+        let body = Deletion {
+            collection: collection.id.clone(),
+            id: m.id.clone(),
+            version: format_us(m.version_us),
+        };
+        let write = operator_write(
+            sequencer.operator(),
+            STIX_DELETION_KIND,
+            &format!("{}/{}/{}/{}", body.collection, body.id, m.added_us, party),
+            &body,
+            Effect::StixDeleted {
+                collection: body.collection.clone(),
+                added_us: m.added_us,
+            },
+        )?;
+        sequencer.append(write).await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The body of a `stix-deletion` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deletion {
+    /// The collection.
+    pub collection: String,
+    /// The object id.
+    pub id: String,
+    /// The version removed.
+    pub version: String,
+}
+
+/// Defines (or redefines) a collection (operator-signed).
+pub async fn define_collection(
+    sequencer: &Sequencer,
+    collection: Collection,
+) -> Result<u64, SharingError> {
+    if collection.id.is_empty()
+        || collection.id.contains(['/', '?', '#'])
+        || collection.title.is_empty()
+    {
+        return Err(RecordError::Invalid {
+            problems: vec![accord_core::validate::Problem {
+                path: "id".into(),
+                message: "a collection needs a title and an id without `/`, `?` or `#`".into(),
+            }],
+        }
+        .into());
+    }
+    let write = operator_write(
+        sequencer.operator(),
+        COLLECTION_KIND,
+        &format!("{}/{}", collection.id, now_rfc3339()),
+        &collection,
+        Effect::Collection(Box::new(collection.clone())),
+    )?;
+    Ok(sequencer.append(write).await?.index)
+}
+
+/// Records a party's organisation and the organisation it is a client of (operator-signed).
+pub async fn record_affiliation(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    affiliation: AffiliationBody,
+) -> Result<u64, SharingError> {
+    store.party(&affiliation.party).await?;
+    let write = operator_write(
+        sequencer.operator(),
+        AFFILIATION_KIND,
+        &format!("{}/{}", affiliation.party, now_rfc3339()),
+        &affiliation,
+        Effect::Affiliation(affiliation.clone()),
+    )?;
+    Ok(sequencer.append(write).await?.index)
+}
