@@ -33,7 +33,7 @@ use crate::eval::{self, CompiledPattern, EvalError, Observation, parse_ip_networ
 use crate::object::Indicator;
 use crate::pattern::{
     Comparison, ComparisonExpression, ComparisonOperator, Constant, ObjectPath,
-    ObservationExpression, Pattern, PatternErrors,
+    ObservationExpression, PathStep, Pattern, PatternErrors,
 };
 
 /// A problem compiling an indicator; names the indicator.
@@ -330,8 +330,28 @@ impl Matcher {
                 };
                 for &p in path_ids {
                     let (path, index) = &self.paths[p];
-                    for value in eval::resolve(path, object, obs) {
-                        index.lookup(value, &mut |n| hits.push((n, first + o)));
+                    let found = &mut |n| hits.push((n, first + o));
+                    // Most indexed paths are `type:property` or
+                    // `type:dictionary.key` (`file:hashes.'SHA-256'`): look
+                    // those up directly, without collecting the values.
+                    match path.steps.as_slice() {
+                        [PathStep::Property(a)] => {
+                            if let Some(v) = object.get(a) {
+                                index.lookup(v, found);
+                            }
+                        }
+                        [PathStep::Property(a), PathStep::Property(b)]
+                            if !a.ends_with("_ref") && !a.ends_with("_refs") =>
+                        {
+                            if let Some(v) = object.get(a).and_then(|d| d.get(b)) {
+                                index.lookup(v, found);
+                            }
+                        }
+                        _ => {
+                            for value in eval::resolve(path, object, obs) {
+                                index.lookup(value, found);
+                            }
+                        }
                     }
                 }
             }

@@ -6,7 +6,8 @@
 //! `ACCORD_DIFF_CASES` (default 10,000) random valid patterns, each with a
 //! bundle of observations, from `ACCORD_DIFF_SEED` (default fixed), has the
 //! Python harness (`tests/differential/harness.py`) give the reference's
-//! verdict on each, and compares with Accord's. Every disagreement must be
+//! verdict on each, and compares with Accord's (the evaluator's, which the
+//! compiled matcher must repeat). Every disagreement must be
 //! one of the documented deviations ([`accord_stix::deviations`]); any
 //! other fails the test with the pattern and observations to reproduce it.
 
@@ -21,7 +22,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use accord_stix::eval::{CompiledPattern, Observation};
-use accord_stix::object::parse_objects;
+use accord_stix::matcher::Matcher;
+use accord_stix::object::{Indicator, parse_objects};
 use accord_stix::pattern::Pattern;
 use serde_json::Value;
 
@@ -42,7 +44,23 @@ fn accord_verdict(case: &Case) -> String {
     };
     let objects = parse_objects(&case.bundle.to_string()).expect("generated bundle parses");
     let observations = Observation::from_objects(&objects).expect("generated refs resolve");
-    if compiled.matches(&observations).is_some() {
+    let evaluated = compiled.matches(&observations).is_some();
+    // The compiled matcher (index, then evaluation of candidates) must give
+    // the evaluator's answer; `accord match` uses the matcher.
+    let indicator = Indicator {
+        id: "indicator--00000000-0000-4000-8000-000000000000".into(),
+        name: None,
+        pattern: case.pattern.clone(),
+        pattern_type: "stix".into(),
+        valid_from: jiff::Timestamp::UNIX_EPOCH,
+        valid_until: None,
+    };
+    let matcher = Matcher::compile(&[indicator]).expect("a valid pattern compiles");
+    let indexed = !matcher.match_observations(&observations).is_empty();
+    if indexed != evaluated {
+        return format!("internal: matcher says {indexed}, evaluator says {evaluated}");
+    }
+    if evaluated {
         "match".into()
     } else {
         "nomatch".into()
