@@ -85,5 +85,8 @@ fn check(observations: &[Observation]) {
     for s in &sightings {
         assert!(s.observations.iter().all(|&i| i < observations.len()));
     }
-    assert_eq!(matcher().match_observations_threaded(observations, 2), sightings);
+    assert_eq!(
+        matcher().match_observations_threaded(observations, 2),
+        sightings
+    );
 }
