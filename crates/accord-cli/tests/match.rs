@@ -144,6 +144,11 @@ fn no_sightings_is_empty_stdout_and_success() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "");
     assert!(stderr.contains("0 sighting(s)"), "{stderr}");
+    assert!(
+        stderr.contains("skipped 1 invalid indicator record(s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad-pattern.ndjson:2:"), "{stderr}");
 }
 
 #[test]
