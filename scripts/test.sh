@@ -24,6 +24,11 @@ if ! python3 -c 'import stix2matcher, stix2patterns' >/dev/null 2>&1; then
   echo "installing test dependencies: stix2-matcher stix2-patterns (PyPI)" >&2
   python3 -m pip install --quiet stix2-matcher==3.0.0 stix2-patterns==2.1.2
 fi
+# The TAXII 2.1 client and STIX library, for the interop test (crates/accord-cli/tests/taxii.rs).
+if ! python3 -c 'import taxii2client, stix2' >/dev/null 2>&1; then
+  echo "installing test dependencies: taxii2-client stix2 (PyPI)" >&2
+  python3 -m pip install --quiet taxii2-client==2.3.0 stix2==3.0.2
+fi
 
 export ACCORD_GO_INTEROP=1
 export ACCORD_BROWSER_TEST=1

@@ -27,6 +27,7 @@ mod matching;
 mod render;
 mod requests;
 mod route;
+mod sharing;
 
 /// Accord: a hub that turns a cyber accord's principles into working machinery.
 ///
@@ -159,6 +160,12 @@ enum Command {
     Requests {
         #[command(subcommand)]
         command: requests::RequestsCommand,
+    },
+    /// Sharing collections (TAXII 2.1 communities) and affiliations: the operator's commands
+    /// on the hub's data directory.
+    Collections {
+        #[command(subcommand)]
+        command: sharing::CollectionsCommand,
     },
     /// Match STIX indicators against observations (STIX, Suricata eve.json, Zeek JSON logs) and
     /// report sightings (client side; no data directory needed).
@@ -458,6 +465,9 @@ async fn main() -> Result<()> {
         | Command::Export { .. }
         | Command::Witness { .. } => Ok(()),
         Command::Keys { command } => keys_admin(&hub, command).await,
+        Command::Collections { command } => {
+            sharing::run(store.as_ref(), &hub.sequencer, command).await
+        }
         Command::Tokens {
             command: TokensCommand::Issue { party },
         } => {

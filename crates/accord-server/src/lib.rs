@@ -39,6 +39,7 @@ pub mod log;
 pub mod openapi;
 pub mod pathways;
 pub mod requests;
+pub mod taxii;
 
 /// Default limit on request bodies: an incident with many sourced facts fits easily.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -93,6 +94,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(api::healthz))
         .nest("/api/v1", api::router().merge(pathways::router()))
         .nest("/log", log::router())
+        .merge(taxii::router())
         .merge(dashboard::router())
         // axum's own limit applies to its extractors; ours reads the same number.
         .layer(DefaultBodyLimit::max(limit))

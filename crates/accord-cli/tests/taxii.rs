@@ -1,0 +1,459 @@
+//! TAXII 2.1 against a running `accord serve`: the TLP matrix over every TAXII read path
+//! (objects, manifest, versions, object by id), content negotiation and error resources, and
+//! (with `ACCORD_PY_INTEROP=1`) the real Python clients `taxii2-client` and `stix2`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use accord_stix::object::TlpMarking;
+use accord_stix::tlp::{Affiliation, Audience, Level, Reader, may_read};
+use assert_cmd::cargo::CommandCargoExt;
+use serde_json::{Value, json};
+
+const TAXII: &str = "application/taxii+json;version=2.1";
+const COLLECTION: &str = "5b8e3c2a-1d4f-4e6a-9b7c-0a1b2c3d4e5f";
+
+fn accord(data: &Path) -> Command {
+    let mut c = Command::cargo_bin("accord").unwrap();
+    c.arg("--data").arg(data).env("RUST_LOG", "warn");
+    c
+}
+
+fn run(data: &Path, args: &[&str]) -> String {
+    let out = accord(data).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A running `accord serve`, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let mut child = accord(data)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The community: FR and DE write, IT reads. BE is in FR's organisation, EE in DE's, LT a
+/// client of DE's organisation; NL is in no community.
+const PARTIES: [&str; 7] = ["FR", "DE", "IT", "BE", "EE", "LT", "NL"];
+
+struct Hub {
+    _dir: tempfile::TempDir,
+    server: Server,
+    tokens: HashMap<&'static str, String>,
+}
+
+fn hub() -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    run(
+        data,
+        &[
+            "collections",
+            "add",
+            "--id",
+            COLLECTION,
+            "--title",
+            "Matrix community",
+            "--member",
+            "FR:rw",
+            "--member",
+            "DE:rw",
+            "--member",
+            "IT:r",
+            "--default-tlp",
+            "amber",
+            "--anonymous-read",
+        ],
+    );
+    run(
+        data,
+        &[
+            "collections",
+            "affiliate",
+            "--party",
+            "BE",
+            "--organisation",
+            "FR",
+        ],
+    );
+    run(
+        data,
+        &[
+            "collections",
+            "affiliate",
+            "--party",
+            "EE",
+            "--organisation",
+            "DE",
+        ],
+    );
+    run(
+        data,
+        &[
+            "collections",
+            "affiliate",
+            "--party",
+            "LT",
+            "--organisation",
+            "LT",
+            "--client-of",
+            "DE",
+        ],
+    );
+    let listed = run(data, &["collections", "list", "--json"]);
+    assert!(listed.contains(COLLECTION), "{listed}");
+    let mut tokens = HashMap::new();
+    for p in PARTIES {
+        tokens.insert(
+            p,
+            run(data, &["tokens", "issue", "--party", p])
+                .trim()
+                .to_owned(),
+        );
+    }
+    let server = Server::start(data);
+    Hub {
+        _dir: dir,
+        server,
+        tokens,
+    }
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::new()
+}
+
+impl Hub {
+    fn url(&self, path: &str) -> String {
+        format!(
+            "{}/taxii2/api/collections/{COLLECTION}/{path}",
+            self.server.base
+        )
+    }
+
+    fn get(&self, who: Option<&str>, url: &str) -> reqwest::blocking::Response {
+        let mut r = client().get(url).header("Accept", TAXII);
+        if let Some(p) = who {
+            r = r.basic_auth(p, Some(&self.tokens[p]));
+        }
+        r.send().unwrap()
+    }
+
+    fn post(&self, who: &str, objects: &[Value]) -> Value {
+        let r = client()
+            .post(self.url("objects/"))
+            .header("Accept", TAXII)
+            .header("Content-Type", TAXII)
+            .bearer_auth(&self.tokens[who])
+            .body(json!({ "objects": objects }).to_string())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        r.json().unwrap()
+    }
+}
+
+/// The oracle's view of the community, mirroring what `hub()` set up.
+struct World;
+
+impl Affiliation for World {
+    fn organisation<'a>(&'a self, party: &'a str) -> &'a str {
+        match party {
+            "BE" => "FR",
+            "EE" => "DE",
+            p => p,
+        }
+    }
+    fn client_of(&self, party: &str) -> Option<&str> {
+        (party == "LT").then_some("DE")
+    }
+    fn is_member(&self, party: &str) -> bool {
+        matches!(party, "FR" | "DE" | "IT")
+    }
+    fn has_member_in(&self, organisation: &str) -> bool {
+        matches!(organisation, "FR" | "DE" | "IT")
+    }
+}
+
+fn indicator(n: usize, marking: Option<TlpMarking>, named: bool) -> Value {
+    let mut o = json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": format!("indicator--6f1c8a8e-0000-4000-8000-{n:012}"),
+        "created": "2026-02-01T00:00:00.000Z",
+        "modified": "2026-02-01T00:00:00.000Z",
+        "pattern": format!("[ipv4-addr:value = '192.0.2.{n}']"),
+        "pattern_type": "stix",
+        "valid_from": "2026-02-01T00:00:00Z"
+    });
+    if let Some(m) = marking {
+        o["object_marking_refs"] = json!([m.id()]);
+    }
+    if named {
+        o["x_accord_recipients"] = json!(["DE"]);
+    }
+    o
+}
+
+fn all_ids(hub: &Hub, who: Option<&str>, path: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut next: Option<String> = None;
+    loop {
+        let mut url = format!("{}?limit=4", hub.url(path));
+        if let Some(n) = &next {
+            url.push_str(&format!("&next={n}"));
+        }
+        let r = hub.get(who, &url);
+        assert_eq!(r.status(), 200, "{url}");
+        let v: Value = r.json().unwrap();
+        for o in v["objects"].as_array().into_iter().flatten() {
+            ids.push(o["id"].as_str().unwrap().to_owned());
+        }
+        match v["next"].as_str() {
+            Some(n) if v["more"] == json!(true) => next = Some(n.to_owned()),
+            _ => break,
+        }
+    }
+    ids
+}
+
+#[test]
+fn tlp_matrix_over_every_taxii_read_path() {
+    let hub = hub();
+    // Every marking (and none: the collection's default), with and without a named recipient.
+    let mut cases: Vec<(Option<TlpMarking>, bool)> = Vec::new();
+    for named in [false, true] {
+        cases.push((None, named));
+        for m in TlpMarking::ALL {
+            cases.push((Some(m), named));
+        }
+    }
+    let objects: Vec<Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(n, (m, named))| indicator(n, *m, *named))
+        .collect();
+    let status = hub.post("FR", &objects);
+    assert_eq!(status["success_count"], json!(objects.len()), "{status}");
+
+    let readers: Vec<Option<&str>> = std::iter::once(None)
+        .chain(PARTIES.iter().map(|p| Some(*p)))
+        .collect();
+    let mut checked = 0;
+    for who in &readers {
+        let in_objects = all_ids(&hub, *who, "objects/");
+        let in_manifest = all_ids(&hub, *who, "manifest/");
+        for (n, (marking, named)) in cases.iter().enumerate() {
+            let id = objects[n]["id"].as_str().unwrap();
+            let names = if *named {
+                vec!["DE".to_owned()]
+            } else {
+                vec![]
+            };
+            let audience = Audience {
+                level: marking.map(Level::from).unwrap_or(Level::Amber),
+                producer: "FR",
+                named: &names,
+                anonymous_read: true,
+            };
+            let reader = who.map(Reader::Party).unwrap_or(Reader::Anonymous);
+            let want = may_read(&audience, &reader, &World);
+            let by_id = hub.get(*who, &hub.url(&format!("objects/{id}/"))).status();
+            let versions = hub
+                .get(*who, &hub.url(&format!("objects/{id}/versions/")))
+                .status();
+            let label = format!("{who:?} reading {marking:?} named={named}");
+            assert_eq!(
+                in_objects.contains(&id.to_owned()),
+                want,
+                "objects: {label}"
+            );
+            assert_eq!(
+                in_manifest.contains(&id.to_owned()),
+                want,
+                "manifest: {label}"
+            );
+            assert_eq!(by_id == 200, want, "object by id: {label}");
+            assert_eq!(by_id == 404, !want, "object by id: {label}");
+            assert_eq!(versions == 200, want, "versions: {label}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, readers.len() * cases.len());
+    // Sanity: the matrix is not trivially all-visible or all-hidden.
+    assert!(all_ids(&hub, Some("NL"), "objects/").len() < objects.len() / 2);
+    assert_eq!(all_ids(&hub, Some("FR"), "objects/").len(), objects.len());
+}
+
+#[test]
+fn negotiation_auth_and_bad_input_answer_taxii_errors() {
+    let hub = hub();
+    let base = &hub.server.base;
+    // 406 without the TAXII media type.
+    let r = client()
+        .get(format!("{base}/taxii2/"))
+        .header("Accept", "application/json")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 406);
+    assert_eq!(r.headers()["content-type"], TAXII);
+    let e: Value = r.json().unwrap();
+    assert_eq!(e["http_status"], json!("406"));
+    // 415 for a POST in another media type.
+    let r = client()
+        .post(hub.url("objects/"))
+        .header("Accept", TAXII)
+        .header("Content-Type", "application/json")
+        .bearer_auth(&hub.tokens["FR"])
+        .body("{}")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 415);
+    // 413 over max_content_length, naming the limit.
+    let root: Value = hub
+        .get(None, &format!("{base}/taxii2/api/"))
+        .json()
+        .unwrap();
+    let limit = root["max_content_length"].as_u64().unwrap() as usize;
+    let r = client()
+        .post(hub.url("objects/"))
+        .header("Accept", TAXII)
+        .header("Content-Type", TAXII)
+        .bearer_auth(&hub.tokens["FR"])
+        .body(format!("{{\"objects\":[\"{}\"]}}", "x".repeat(limit)))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let e: Value = r.json().unwrap();
+    assert!(
+        e["description"]
+            .as_str()
+            .unwrap()
+            .contains(&limit.to_string())
+    );
+    // 400 for a pagination token we never issued, and for a bad filter.
+    for q in [
+        "next=garbage",
+        "added_after=yesterday",
+        "match[version]=newest",
+        "limit=-1",
+    ] {
+        let r = hub.get(Some("FR"), &format!("{}?{q}", hub.url("objects/")));
+        assert_eq!(r.status(), 400, "{q}");
+    }
+    // 401 for a wrong token or a party that does not hold it.
+    let r = client()
+        .get(format!("{base}/taxii2/api/collections/"))
+        .header("Accept", TAXII)
+        .basic_auth("DE", Some(&hub.tokens["FR"]))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // 403 for a reader that may not write; 401 for an anonymous write.
+    let r = client()
+        .post(hub.url("objects/"))
+        .header("Accept", TAXII)
+        .header("Content-Type", TAXII)
+        .basic_auth("IT", Some(&hub.tokens["IT"]))
+        .body("{\"objects\":[]}")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // A mixed envelope: valid objects recorded, invalid ones listed, nothing partial.
+    let mut bad = indicator(1, None, false);
+    bad["pattern_type"] = Value::Null;
+    bad.as_object_mut().unwrap().remove("pattern_type");
+    let status = hub.post(
+        "DE",
+        &[indicator(0, None, false), bad, json!({"type": "x"})],
+    );
+    assert_eq!(status["success_count"], json!(1), "{status}");
+    assert_eq!(status["failure_count"], json!(2), "{status}");
+    let sid = status["id"].as_str().unwrap();
+    let r = hub.get(Some("DE"), &format!("{base}/taxii2/api/status/{sid}/"));
+    assert_eq!(r.status(), 200);
+    // Another party does not see DE's status.
+    let r = hub.get(Some("FR"), &format!("{base}/taxii2/api/status/{sid}/"));
+    assert_eq!(r.status(), 404);
+    // Delete: only the producer.
+    let id = "indicator--6f1c8a8e-0000-4000-8000-000000000000";
+    let del = |who: &str| {
+        client()
+            .delete(hub.url(&format!("objects/{id}/")))
+            .header("Accept", TAXII)
+            .bearer_auth(&hub.tokens[who])
+            .send()
+            .unwrap()
+            .status()
+    };
+    assert_eq!(del("FR"), 403);
+    assert_eq!(del("DE"), 200);
+    assert_eq!(
+        hub.get(Some("DE"), &hub.url(&format!("objects/{id}/")))
+            .status(),
+        404
+    );
+}
+
+#[test]
+fn python_taxii2_client_and_stix2_interoperate() {
+    if std::env::var("ACCORD_PY_INTEROP").as_deref() != Ok("1") {
+        eprintln!("skipped: set ACCORD_PY_INTEROP=1 (needs taxii2-client and stix2 from PyPI)");
+        return;
+    }
+    let hub = hub();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/taxii/interop.py");
+    let out = Command::new("python3")
+        .arg(&script)
+        .args([&hub.server.base, COLLECTION, "FR", &hub.tokens["FR"]])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,0 +1,650 @@
+//! TAXII 2.1 (OASIS) under `/taxii2/`: discovery, one API root (`/taxii2/api/`), collections,
+//! objects, object versions, manifests and the status of POSTs.
+//!
+//! Every read of objects goes through `accord_store::sharing::visible_objects`, which asks the
+//! one TLP rule (`accord_stix::tlp::may_read`) of each object before versions are selected
+//! and pages cut: a reader is never told about an object, or a version of one, that its TLP
+//! marking withholds. An object the caller may not see answers 404 exactly as one that does
+//! not exist.
+//!
+//! Clients authenticate with HTTP Basic (user = party id, password = the party's API token,
+//! as `taxii2-client` sends) or `Authorization: Bearer <token>`; without credentials the
+//! caller is anonymous and sees only the TLP:CLEAR objects of collections that allow it.
+//! Responses use `application/taxii+json;version=2.1`; a request that does not accept it is
+//! answered 406, a POST in another media type 415, a body over the API root's
+//! `max_content_length` 413, each as a TAXII error resource (§3.6.1).
+//!
+//! Writes are synchronous: a POST returns its status resource already `complete`, with every
+//! object that was recorded and every one refused with its reason; the status stays readable
+//! at `/taxii2/api/status/{id}/` for the process's lifetime (the last
+//! [`STATUS_KEPT`] of them).
+
+mod error;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use accord_stix::tlp::Reader;
+use accord_store::sharing::{
+    AddOutcome, Collection, ObjectMeta, ObjectQuery, VersionMatch, add_objects, collection_for,
+    collections_for, delete_object, format_us, parse_us, visible_objects,
+};
+use accord_store::write::token_digest;
+
+pub use error::TaxiiError;
+
+use crate::AppState;
+
+/// The TAXII 2.1 media type.
+pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
+
+/// The STIX 2.1 media type, which TAXII 2.1 lists among a collection's `media_types`.
+pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
+
+/// How many status resources the server keeps.
+pub const STATUS_KEPT: usize = 10_000;
+
+/// The TAXII router (its paths start with `/taxii2/`), to merge into the hub's.
+pub fn router() -> Router<AppState> {
+    let statuses = Arc::new(StatusBook::default());
+    Router::new()
+        .route("/taxii2/", get(discovery))
+        .route("/taxii2/api/", get(api_root))
+        .route("/taxii2/api/status/{id}", get(status))
+        .route("/taxii2/api/status/{id}/", get(status))
+        .route("/taxii2/api/collections/", get(collections))
+        .route("/taxii2/api/collections/{collection}/", get(collection))
+        .route(
+            "/taxii2/api/collections/{collection}/objects/",
+            get(get_objects).post(post_objects),
+        )
+        .route(
+            "/taxii2/api/collections/{collection}/objects/{object}/",
+            get(get_object).delete(delete),
+        )
+        .route(
+            "/taxii2/api/collections/{collection}/objects/{object}/versions/",
+            get(versions),
+        )
+        .route(
+            "/taxii2/api/collections/{collection}/manifest/",
+            get(manifest),
+        )
+        .layer(axum::Extension(statuses))
+        .layer(middleware::from_fn(negotiate))
+}
+
+/// TAXII 2.1 §1.6.8.1: a client must accept the TAXII media type (version 2.1, or no
+/// version); anything else is 406.
+async fn negotiate(request: Request, next: Next) -> Response {
+    let accepted = request
+        .headers()
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(accepts_taxii);
+    if !accepted {
+        return TaxiiError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "Not acceptable",
+            format!("send `Accept: {TAXII_MEDIA_TYPE}`"),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+fn accepts_taxii(item: &str) -> bool {
+    let mut parts = item.split(';').map(str::trim);
+    let media = parts.next().unwrap_or_default();
+    if !media.eq_ignore_ascii_case("application/taxii+json") {
+        return false;
+    }
+    parts
+        .filter_map(|p| p.split_once('='))
+        .filter(|(k, _)| k.trim().eq_ignore_ascii_case("version"))
+        .all(|(_, v)| v.trim() == "2.1")
+}
+
+/// Who is calling: an authenticated party or nobody.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller(pub Option<String>);
+
+impl Caller {
+    fn reader(&self) -> Reader<'_> {
+        match &self.0 {
+            Some(p) => Reader::Party(p),
+            None => Reader::Anonymous,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = TaxiiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, TaxiiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(Caller(None));
+        };
+        let text = value
+            .to_str()
+            .map_err(|_| TaxiiError::unauthorized("the Authorization header is not text"))?;
+        let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
+        let rest = rest.trim();
+        let party = if scheme.eq_ignore_ascii_case("bearer") {
+            st.store.token_party(&token_digest(rest)).await?
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(rest)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .ok_or_else(|| TaxiiError::unauthorized("Basic credentials are not base64"))?;
+            let (user, token) = decoded
+                .split_once(':')
+                .ok_or_else(|| TaxiiError::unauthorized("Basic credentials need `party:token`"))?;
+            // The token decides the party; the user name must agree with it.
+            st.store
+                .token_party(&token_digest(token))
+                .await?
+                .filter(|p| p == user)
+        } else {
+            return Err(TaxiiError::unauthorized(
+                "use HTTP Basic (party id and token) or a Bearer token",
+            ));
+        };
+        party
+            .map(|p| Caller(Some(p)))
+            .ok_or_else(|| TaxiiError::unauthorized("unknown party or token"))
+    }
+}
+
+/// A JSON body in the TAXII media type.
+struct Taxii<T>(T);
+
+impl<T: Serialize> IntoResponse for Taxii<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_string(&self.0) {
+            Ok(text) => (
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(TAXII_MEDIA_TYPE),
+                )],
+                text,
+            )
+                .into_response(),
+            Err(e) => TaxiiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                e.to_string(),
+            )
+            .into_response(),
+        }
+    }
+}
+
+async fn discovery() -> Taxii<Value> {
+    Taxii(json!({
+        "title": "Accord",
+        "description": "Threat indicators shared under TLP 2.0; every accepted object is a signed entry in the hub's transparency log.",
+        "default": "/taxii2/api/",
+        "api_roots": ["/taxii2/api/"],
+    }))
+}
+
+async fn api_root(State(st): State<AppState>) -> Taxii<Value> {
+    Taxii(json!({
+        "title": "Accord sharing communities",
+        "description": "One collection per sharing community.",
+        "versions": [TAXII_MEDIA_TYPE],
+        "max_content_length": st.body_limit,
+    }))
+}
+
+fn collection_resource(c: &Collection, caller: &Caller) -> Value {
+    let can_write = caller.0.as_deref().is_some_and(|p| c.can_write(p));
+    let mut v = json!({
+        "id": c.id,
+        "title": c.title,
+        // Every caller that sees the collection may read it: what it reads inside is decided
+        // object by object by TLP.
+        "can_read": true,
+        "can_write": can_write,
+        "media_types": [STIX_MEDIA_TYPE],
+    });
+    if let Some(d) = &c.description {
+        v["description"] = json!(d);
+    }
+    v
+}
+
+async fn collections(State(st): State<AppState>, caller: Caller) -> Result<Response, TaxiiError> {
+    let all = collections_for(st.store.as_ref(), caller.reader()).await?;
+    let list: Vec<Value> = all
+        .iter()
+        .map(|c| collection_resource(c, &caller))
+        .collect();
+    Ok(if list.is_empty() {
+        Taxii(json!({})).into_response()
+    } else {
+        Taxii(json!({ "collections": list })).into_response()
+    })
+}
+
+async fn collection(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Taxii<Value>, TaxiiError> {
+    let c = collection_for(st.store.as_ref(), &id, caller.reader()).await?;
+    Ok(Taxii(collection_resource(&c, &caller)))
+}
+
+/// TAXII 2.1 §3.4: the query parameters of objects, manifest and versions.
+fn parse_query(raw: Option<&str>, allow: &[&str]) -> Result<ObjectQuery, TaxiiError> {
+    let mut q = ObjectQuery::default();
+    let list = |v: &str| -> Vec<String> {
+        v.split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let pairs = url_pairs(raw.unwrap_or_default());
+    for (k, v) in pairs {
+        if !allow.contains(&k.as_str()) {
+            return Err(TaxiiError::bad_request(format!(
+                "unknown query parameter {k:?}; this endpoint takes {}",
+                allow.join(", ")
+            )));
+        }
+        match k.as_str() {
+            "match[id]" => q.ids.extend(list(&v)),
+            "match[type]" => q.types.extend(list(&v)),
+            "match[spec_version]" => q.spec_versions.extend(list(&v)),
+            "match[version]" => q.versions = ObjectQuery::parse_versions(&v)?,
+            "added_after" => {
+                q.added_after_us = Some(parse_us(&v).map_err(|e| {
+                    TaxiiError::bad_request(format!("added_after: {v:?} is not a timestamp: {e}"))
+                })?);
+            }
+            "limit" => {
+                q.limit = v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    TaxiiError::bad_request(format!("limit: {v:?} is not a positive whole number"))
+                })?;
+            }
+            "next" => q.next = Some(v),
+            _ => {}
+        }
+    }
+    Ok(q)
+}
+
+/// `application/x-www-form-urlencoded` pairs, percent-decoded.
+fn url_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (percent_decode(k), percent_decode(v))
+        })
+        .collect()
+}
+
+fn percent_decode(s: &str) -> String {
+    let hexval = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => match (hexval(bytes[i + 1]), hexval(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+const OBJECT_PARAMS: &[&str] = &[
+    "match[id]",
+    "match[type]",
+    "match[version]",
+    "match[spec_version]",
+    "added_after",
+    "limit",
+    "next",
+];
+
+/// The page's `X-TAXII-Date-Added-First/Last` headers (TAXII 2.1 §3.3.1).
+fn date_headers(items: &[ObjectMeta]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    if let (Some(first), Some(last)) = (items.first(), items.last()) {
+        for (name, us) in [
+            ("x-taxii-date-added-first", first.added_us),
+            ("x-taxii-date-added-last", last.added_us),
+        ] {
+            if let Ok(v) = HeaderValue::from_str(&format_us(us)) {
+                h.insert(name, v);
+            }
+        }
+    }
+    h
+}
+
+fn envelope(objects: Vec<Value>, next: Option<String>) -> Value {
+    let mut v = json!({ "more": next.is_some() });
+    if let Some(n) = next {
+        v["next"] = json!(n);
+    }
+    if !objects.is_empty() {
+        v["objects"] = Value::Array(objects);
+    }
+    v
+}
+
+async fn read_objects(
+    st: &AppState,
+    caller: &Caller,
+    collection: &str,
+    query: ObjectQuery,
+    bodies: bool,
+) -> Result<(Vec<ObjectMeta>, Vec<Value>, Option<String>), TaxiiError> {
+    let c = collection_for(st.store.as_ref(), collection, caller.reader()).await?;
+    let page = visible_objects(st.store.as_ref(), &c, caller.reader(), &query, bodies).await?;
+    let (metas, values): (Vec<ObjectMeta>, Vec<Option<Value>>) = page.items.into_iter().unzip();
+    Ok((metas, values.into_iter().flatten().collect(), page.next))
+}
+
+async fn get_objects(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(collection): Path<String>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, TaxiiError> {
+    let q = parse_query(raw.as_deref(), OBJECT_PARAMS)?;
+    let (metas, objects, next) = read_objects(&st, &caller, &collection, q, true).await?;
+    Ok((date_headers(&metas), Taxii(envelope(objects, next))).into_response())
+}
+
+async fn get_object(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path((collection, object)): Path<(String, String)>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, TaxiiError> {
+    let mut q = parse_query(
+        raw.as_deref(),
+        &["match[version]", "match[spec_version]", "limit", "next"],
+    )?;
+    q.ids = vec![object.clone()];
+    let (metas, objects, next) = read_objects(&st, &caller, &collection, q, true).await?;
+    if metas.is_empty() {
+        return Err(TaxiiError::not_found(format!("no object {object:?}")));
+    }
+    Ok((date_headers(&metas), Taxii(envelope(objects, next))).into_response())
+}
+
+async fn versions(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path((collection, object)): Path<(String, String)>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, TaxiiError> {
+    let mut q = parse_query(
+        raw.as_deref(),
+        &["added_after", "limit", "next", "match[spec_version]"],
+    )?;
+    q.ids = vec![object.clone()];
+    q.versions = vec![VersionMatch::All];
+    let (metas, _, next) = read_objects(&st, &caller, &collection, q, false).await?;
+    if metas.is_empty() {
+        return Err(TaxiiError::not_found(format!("no object {object:?}")));
+    }
+    let list: Vec<String> = metas.iter().map(|m| format_us(m.version_us)).collect();
+    let mut v = json!({ "more": next.is_some(), "versions": list });
+    if let Some(n) = next {
+        v["next"] = json!(n);
+    }
+    Ok((date_headers(&metas), Taxii(v)).into_response())
+}
+
+async fn manifest(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path(collection): Path<String>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, TaxiiError> {
+    let q = parse_query(raw.as_deref(), OBJECT_PARAMS)?;
+    let (metas, _, next) = read_objects(&st, &caller, &collection, q, false).await?;
+    let list: Vec<Value> = metas
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id,
+                "date_added": format_us(m.added_us),
+                "version": format_us(m.version_us),
+                "media_type": STIX_MEDIA_TYPE,
+            })
+        })
+        .collect();
+    let mut v = json!({ "more": next.is_some() });
+    if let Some(n) = next {
+        v["next"] = json!(n);
+    }
+    if !list.is_empty() {
+        v["objects"] = Value::Array(list);
+    }
+    Ok((date_headers(&metas), Taxii(v)).into_response())
+}
+
+async fn delete(
+    State(st): State<AppState>,
+    caller: Caller,
+    Path((collection, object)): Path<(String, String)>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, TaxiiError> {
+    let Some(party) = caller.0.as_deref() else {
+        return Err(TaxiiError::unauthorized("deleting needs credentials"));
+    };
+    let q = parse_query(raw.as_deref(), &["match[version]", "match[spec_version]"])?;
+    let c = collection_for(st.store.as_ref(), &collection, caller.reader()).await?;
+    delete_object(
+        st.store.as_ref(),
+        &st.sequencer,
+        party,
+        &c,
+        &object,
+        &q.versions,
+        &q.spec_versions,
+    )
+    .await?;
+    Ok(StatusCode::OK.into_response())
+}
+
+/// The status resources of this process's POSTs (TAXII 2.1 §4.3.1).
+#[derive(Default)]
+struct StatusBook {
+    inner: Mutex<(HashMap<String, Value>, VecDeque<String>)>,
+}
+
+impl StatusBook {
+    fn put(&self, id: String, status: Value) {
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (map, order) = &mut *g;
+        map.insert(id.clone(), status);
+        order.push_back(id);
+        while order.len() > STATUS_KEPT {
+            if let Some(old) = order.pop_front() {
+                map.remove(&old);
+            }
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<Value> {
+        let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        g.0.get(id).cloned()
+    }
+}
+
+fn status_resource(id: &str, outcome: &AddOutcome) -> Value {
+    let detail = |o: &accord_store::sharing::ObjectOutcome| {
+        let mut v = json!({ "id": o.id, "version": o.version.clone().unwrap_or_default() });
+        if let Some(m) = &o.message {
+            v["message"] = json!(m);
+        }
+        v
+    };
+    let total = outcome.successes.len() + outcome.failures.len();
+    json!({
+        "id": id,
+        "status": "complete",
+        "total_count": total,
+        "success_count": outcome.successes.len(),
+        "failure_count": outcome.failures.len(),
+        "pending_count": 0,
+        "successes": outcome.successes.iter().map(detail).collect::<Vec<_>>(),
+        "failures": outcome.failures.iter().map(detail).collect::<Vec<_>>(),
+    })
+}
+
+async fn status(
+    caller: Caller,
+    axum::Extension(book): axum::Extension<Arc<StatusBook>>,
+    Path(id): Path<String>,
+) -> Result<Taxii<Value>, TaxiiError> {
+    // Statuses are kept per caller: one party never reads another's.
+    let key = format!("{}\n{id}", caller.0.as_deref().unwrap_or_default());
+    book.get(&key)
+        .map(Taxii)
+        .ok_or_else(|| TaxiiError::not_found(format!("no status {id:?}")))
+}
+
+async fn post_objects(
+    State(st): State<AppState>,
+    caller: Caller,
+    axum::Extension(book): axum::Extension<Arc<StatusBook>>,
+    Path(collection): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, TaxiiError> {
+    let Some(party) = caller.0.clone() else {
+        return Err(TaxiiError::unauthorized("adding objects needs credentials"));
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !accepts_taxii(content_type) {
+        return Err(TaxiiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            format!("send the envelope as `Content-Type: {TAXII_MEDIA_TYPE}`"),
+        ));
+    }
+    let limit = st.body_limit;
+    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        TaxiiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Payload too large",
+            format!("the envelope exceeds the API root's max_content_length of {limit} bytes"),
+        )
+    })?;
+    let envelope: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| TaxiiError::bad_request(format!("the envelope is not JSON: {e}")))?;
+    let objects = match envelope.get("objects") {
+        Some(Value::Array(items)) => items.clone(),
+        None => Vec::new(),
+        Some(_) => return Err(TaxiiError::bad_request("`objects` must be a list")),
+    };
+    let outcome = add_objects(
+        st.store.as_ref(),
+        &st.sequencer,
+        &party,
+        &collection,
+        objects,
+    )
+    .await?;
+    let id = new_status_id()?;
+    let status = status_resource(&id, &outcome);
+    book.put(format!("{party}\n{id}"), status.clone());
+    Ok((StatusCode::ACCEPTED, Taxii(status)).into_response())
+}
+
+fn new_status_id() -> Result<String, TaxiiError> {
+    let mut b = [0u8; 16];
+    b.copy_from_slice(
+        &accord_store::log::random_seed().map_err(|e| {
+            TaxiiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                e.to_string(),
+            )
+        })?[..16],
+    );
+    // RFC 9562 §5.4: version 4, variant 10.
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex(&b);
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    ))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_headers() {
+        assert!(accepts_taxii("application/taxii+json;version=2.1"));
+        assert!(accepts_taxii("application/taxii+json"));
+        assert!(accepts_taxii("Application/TAXII+json; version=2.1"));
+        assert!(!accepts_taxii("application/taxii+json;version=2.0"));
+        assert!(!accepts_taxii("application/json"));
+    }
+
+    #[test]
+    fn query_decoding() {
+        let q = parse_query(
+            Some("match%5Btype%5D=indicator,malware&limit=5&added_after=2026-01-01T00%3A00%3A00Z"),
+            OBJECT_PARAMS,
+        )
+        .unwrap();
+        assert_eq!(q.types, vec!["indicator", "malware"]);
+        assert_eq!(q.limit, 5);
+        assert!(q.added_after_us.is_some());
+        assert!(parse_query(Some("limit=0"), OBJECT_PARAMS).is_err());
+        assert!(parse_query(Some("bogus=1"), OBJECT_PARAMS).is_err());
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("%41b+c"), "Ab c");
+    }
+}
