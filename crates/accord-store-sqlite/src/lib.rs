@@ -49,6 +49,8 @@ pub struct SqliteStore {
     // The accord and its rules change only by an append in this process (seeding), and every
     // write reads them: keep them parsed.
     cache: Arc<RwLock<Option<(Accord, RuleSet)>>>,
+    // Committed upper-level tree nodes, for proofs.
+    nodes: Arc<log::NodeCache>,
     path: PathBuf,
 }
 
@@ -111,6 +113,7 @@ impl SqliteStore {
             readers: Arc::new(readers),
             next_reader: Arc::new(AtomicUsize::new(0)),
             cache: Arc::new(RwLock::new(None)),
+            nodes: Arc::new(log::NodeCache::default()),
             path,
         })
     }
@@ -314,12 +317,14 @@ impl Store for SqliteStore {
     }
 
     async fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, StoreError> {
-        self.with(move |conn| log::inclusion_proof(conn, index, size))
+        let cache = Arc::clone(&self.nodes);
+        self.with(move |conn| log::inclusion_proof(conn, &cache, index, size))
             .await
     }
 
     async fn consistency_proof(&self, old: u64, new: u64) -> Result<ConsistencyProof, StoreError> {
-        self.with(move |conn| log::consistency_proof(conn, old, new))
+        let cache = Arc::clone(&self.nodes);
+        self.with(move |conn| log::consistency_proof(conn, &cache, old, new))
             .await
     }
 

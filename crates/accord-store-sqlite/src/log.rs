@@ -12,6 +12,9 @@ use accord_tlog::merkle::{
 };
 use accord_tlog::note::{Note, NoteSignature};
 use accord_tlog::tiles::{self, Tile, TileKind};
+use std::collections::HashMap;
+use std::sync::RwLock;
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{backend, corrupt, insert_incident_tx, to_json};
@@ -21,25 +24,69 @@ use crate::{backend, corrupt, insert_incident_tx, to_json};
 #[error("{0}")]
 pub struct ReadError(String);
 
-/// Reads node hashes from `log_nodes` on one connection (inside a transaction when writing).
-struct NodeReader<'a>(&'a Connection);
+/// Lowest tree level whose committed nodes are kept in memory. A proof needs one node per
+/// level; nodes from level 8 up are 1/128 of the leaves, so caching them costs little memory
+/// and leaves a proof at most eight database lookups.
+pub const CACHED_FROM_LEVEL: u8 = 8;
+
+/// Committed complete-subtree hashes from [`CACHED_FROM_LEVEL`] up. They never change once
+/// committed, so the cache needs no invalidation.
+#[derive(Debug, Default)]
+pub struct NodeCache(RwLock<HashMap<(u8, u64), Hash>>);
+
+/// Reads node hashes from `log_nodes` on one connection (inside a transaction when writing,
+/// where `cache` is `None`: uncommitted nodes must not be cached).
+struct NodeReader<'a> {
+    conn: &'a Connection,
+    cache: Option<&'a NodeCache>,
+}
+
+fn uncached(conn: &Connection) -> NodeReader<'_> {
+    NodeReader { conn, cache: None }
+}
+
+fn cached<'a>(conn: &'a Connection, cache: &'a NodeCache) -> NodeReader<'a> {
+    NodeReader {
+        conn,
+        cache: Some(cache),
+    }
+}
 
 impl HashReader for NodeReader<'_> {
     type Error = ReadError;
     fn read_hashes(&self, nodes: &[NodeId]) -> Result<Vec<Hash>, ReadError> {
         let mut stmt = self
-            .0
+            .conn
             .prepare_cached("SELECT hash FROM log_nodes WHERE level = ?1 AND idx = ?2")
             .map_err(|e| ReadError(e.to_string()))?;
-        nodes
-            .iter()
-            .map(|n| {
-                let bytes: Vec<u8> = stmt
-                    .query_row(params![n.level, n.index as i64], |r| r.get(0))
-                    .map_err(|e| ReadError(format!("node {}/{}: {e}", n.level, n.index)))?;
-                Hash::from_slice(&bytes).map_err(|e| ReadError(e.to_string()))
-            })
-            .collect()
+        let mut out = Vec::with_capacity(nodes.len());
+        for n in nodes {
+            let cacheable = n.level >= CACHED_FROM_LEVEL;
+            if cacheable
+                && let Some(cache) = self.cache
+                && let Some(h) = cache
+                    .0
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&(n.level, n.index))
+            {
+                out.push(*h);
+                continue;
+            }
+            let bytes: Vec<u8> = stmt
+                .query_row(params![n.level, n.index as i64], |r| r.get(0))
+                .map_err(|e| ReadError(format!("node {}/{}: {e}", n.level, n.index)))?;
+            let h = Hash::from_slice(&bytes).map_err(|e| ReadError(e.to_string()))?;
+            if cacheable && let Some(cache) = self.cache {
+                cache
+                    .0
+                    .write()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert((n.level, n.index), h);
+            }
+            out.push(h);
+        }
+        Ok(out)
     }
 }
 
@@ -290,7 +337,7 @@ pub fn append(
     let checkpoint = if leaves.is_empty() {
         latest_checkpoint(&tx)?
     } else {
-        let nodes = merkle::append_nodes(&NodeReader(&tx), old_size, &leaves)
+        let nodes = merkle::append_nodes(&uncached(&tx), old_size, &leaves)
             .map_err(|e| proof_err(e, old_size))?;
         {
             let mut stmt = tx
@@ -301,7 +348,7 @@ pub fn append(
                     .map_err(backend)?;
             }
         }
-        let root = merkle::root(&NodeReader(&tx), size).map_err(|e| proof_err(e, size))?;
+        let root = merkle::root(&uncached(&tx), size).map_err(|e| proof_err(e, size))?;
         let note = Checkpoint::new(operator.origin(), size, root)
             .sign(&operator.signer)
             .map_err(|e| StoreError::Backend(format!("cannot sign the checkpoint: {e}")))?
@@ -457,7 +504,7 @@ pub fn tile(conn: &Connection, tile: Tile) -> Result<Vec<u8>, StoreError> {
     }
     match tile.kind {
         TileKind::Hashes { .. } => {
-            tiles::read_tile_data(&NodeReader(conn), &tile).map_err(|e| proof_err(e, size))
+            tiles::read_tile_data(&uncached(conn), &tile).map_err(|e| proof_err(e, size))
         }
         TileKind::Entries => {
             let start = tile.start_leaf().ok_or_else(beyond)?;
@@ -481,6 +528,7 @@ pub fn tile(conn: &Connection, tile: Tile) -> Result<Vec<u8>, StoreError> {
 /// The inclusion proof of `index` in the tree of `size`.
 pub fn inclusion_proof(
     conn: &Connection,
+    cache: &NodeCache,
     index: u64,
     size: u64,
 ) -> Result<InclusionProof, StoreError> {
@@ -491,12 +539,13 @@ pub fn inclusion_proof(
             size: published,
         });
     }
-    merkle::inclusion_proof(&NodeReader(conn), index, size).map_err(|e| proof_err(e, published))
+    merkle::inclusion_proof(&cached(conn, cache), index, size).map_err(|e| proof_err(e, published))
 }
 
 /// The consistency proof from `old` to `new`.
 pub fn consistency_proof(
     conn: &Connection,
+    cache: &NodeCache,
     old: u64,
     new: u64,
 ) -> Result<ConsistencyProof, StoreError> {
@@ -507,7 +556,7 @@ pub fn consistency_proof(
             size: published,
         });
     }
-    merkle::consistency_proof(&NodeReader(conn), old, new).map_err(|e| proof_err(e, published))
+    merkle::consistency_proof(&cached(conn, cache), old, new).map_err(|e| proof_err(e, published))
 }
 
 /// Every key of a party.
