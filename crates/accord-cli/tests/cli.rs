@@ -3,77 +3,21 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::Value;
 
-fn accord(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("accord").unwrap();
-    c.arg("--data").arg(data).env("RUST_LOG", "warn");
-    c
-}
+mod common;
+use common::{Server, accord, enrol, ok, on};
 
 fn run_json(data: &Path, args: &[&str]) -> Value {
-    let out = accord(data).args(args).output().unwrap();
+    let out = on(data).args(args).output().unwrap();
     assert!(
         out.status.success(),
         "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// A running `accord serve`, killed when dropped (also when a test panics).
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Server {
-        let mut child = accord(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("server exited before listening")
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .to_owned();
-            }
-        };
-        // Keep draining stderr so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
-    }
-
-    fn stop(mut self) {
-        // SIGTERM: the hub shuts down gracefully.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn incident_file(dir: &Path, id: &str) -> std::path::PathBuf {
@@ -113,17 +57,14 @@ fn principles_parties_and_incidents_as_json() {
 #[test]
 fn text_output_shows_verification_and_first_seen_caveat() {
     let dir = tempfile::tempdir().unwrap();
-    let out = accord(dir.path())
+    let out = on(dir.path())
         .args(["incidents", "show", "stuxnet-2010"])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("unverified"), "{text}");
     assert!(text.contains("Suggested principles"));
-    let out = accord(dir.path())
-        .args(["parties", "list"])
-        .output()
-        .unwrap();
+    let out = on(dir.path()).args(["parties", "list"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("first seen"), "{text}");
 }
@@ -133,7 +74,7 @@ fn add_records_a_file_and_refuses_a_bad_one() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
     let good = incident_file(dir.path(), "cli-hospital-2026");
-    let out = accord(&data)
+    let out = on(&data)
         .args(["incidents", "add"])
         .arg(&good)
         .output()
@@ -151,7 +92,7 @@ fn add_records_a_file_and_refuses_a_bad_one() {
     v["id"] = "cli-bad-2026".into();
     v["victims"][0]["country"] = "XX".into();
     std::fs::write(&bad, v.to_string()).unwrap();
-    let out = accord(&data)
+    let out = on(&data)
         .args(["incidents", "add"])
         .arg(&bad)
         .output()
@@ -177,7 +118,7 @@ fn add_records_a_file_and_refuses_a_bad_one() {
 #[test]
 fn bad_filter_value_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = accord(dir.path())
+    let out = on(dir.path())
         .args(["incidents", "list", "--country", "UK"])
         .output()
         .unwrap();
@@ -186,35 +127,16 @@ fn bad_filter_value_is_a_clear_error() {
     assert!(err.contains("did you mean GB"), "{err}");
 }
 
-fn run_ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Sets FR up to write: a key pair, the key registered, a token. Returns (key file, token).
+/// Sets FR up to write (see `common::enrol`), checking the private key is the owner's only.
 fn enrol_fr(dir: &Path, data: &Path) -> (std::path::PathBuf, String) {
-    let key = dir.join("fr.key");
-    let mut keygen = Command::cargo_bin("accord").unwrap();
-    run_ok(keygen.args(["keygen", "--party", "FR", "--out"]).arg(&key));
+    let (key, token) = enrol(dir, data, "FR");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&key).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "private key readable by others");
     }
-    let public = dir.join("fr.key.pub");
-    run_ok(
-        accord(data)
-            .args(["keys", "add", "--party", "FR", "--public-key"])
-            .arg(&public),
-    );
-    let token = run_ok(accord(data).args(["tokens", "issue", "--party", "FR"]));
-    (key, token.trim().to_owned())
+    (key, token)
 }
 
 #[test]
@@ -234,15 +156,12 @@ fn hub_keeps_its_record_across_a_restart_and_seeds_once() {
     let parties = health["counts"]["parties"].as_u64().unwrap();
     let incidents = health["counts"]["incidents"].as_u64().unwrap();
     let file = incident_file(dir.path(), "restart-test-2026");
-    let out = run_ok(
-        Command::cargo_bin("accord")
-            .unwrap()
-            .args(["submit", "incident"])
-            .arg(&file)
-            .arg("--key")
-            .arg(&key)
-            .args(["--hub", &server.base, "--token", &token]),
-    );
+    let out = ok(accord()
+        .args(["submit", "incident"])
+        .arg(&file)
+        .arg("--key")
+        .arg(&key)
+        .args(["--hub", &server.base, "--token", &token]));
     assert!(
         out.contains("recorded incident restart-test-2026 as log entry"),
         "{out}"
@@ -296,15 +215,11 @@ fn submit_is_refused_without_a_registered_key() {
     let data = dir.path().join("hub");
     let (_, token) = enrol_fr(dir.path(), &data);
     let other = dir.path().join("other.key");
-    run_ok(
-        Command::cargo_bin("accord")
-            .unwrap()
-            .args(["keygen", "--party", "FR", "--out"])
-            .arg(&other),
-    );
+    ok(accord()
+        .args(["keygen", "--party", "FR", "--out"])
+        .arg(&other));
     let server = Server::start(&data);
-    let out = Command::cargo_bin("accord")
-        .unwrap()
+    let out = accord()
         .args(["submit", "incident"])
         .arg(incident_file(dir.path(), "unregistered-key-2026"))
         .arg("--key")

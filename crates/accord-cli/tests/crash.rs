@@ -5,53 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
-
-fn on(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("accord").unwrap();
-    c.arg("--data").arg(data).env("RUST_LOG", "warn");
-    c
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn serve(data: &Path) -> (Child, String) {
-    let mut child = on(data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
-}
+mod common;
+use common::{Server, accord, enrol, ok};
 
 fn acked(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
@@ -65,23 +24,12 @@ fn acked(path: &Path) -> Vec<String> {
 fn every_acknowledged_write_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
-    let key = dir.path().join("fr.key");
-    ok(Command::cargo_bin("accord")
-        .unwrap()
-        .args(["keygen", "--party", "FR", "--out"])
-        .arg(&key));
-    ok(on(&data)
-        .args(["keys", "add", "--party", "FR", "--public-key"])
-        .arg(dir.path().join("fr.key.pub")));
-    let token = ok(on(&data).args(["tokens", "issue", "--party", "FR"]))
-        .trim()
-        .to_owned();
+    let (key, token) = enrol(dir.path(), &data, "FR");
 
-    let (server, base) = serve(&data);
-    let mut server = Kill(server);
+    let mut server = Server::start(&data);
+    let base = server.base.clone();
     let acked_file = dir.path().join("acked.txt");
-    let mut hammer = Command::cargo_bin("accord")
-        .unwrap()
+    let mut hammer = accord()
         .args([
             "hammer",
             "--hub",
@@ -122,15 +70,14 @@ fn every_acknowledged_write_survives_kill_9() {
         .unwrap()
         .subsec_nanos();
     std::thread::sleep(Duration::from_millis(u64::from(nanos % 1000)));
-    server.0.kill().unwrap(); // SIGKILL: no shutdown, no flush
-    server.0.wait().unwrap();
+    server.crash();
     let _ = hammer.wait();
     let acknowledged = acked(&acked_file);
     assert!(acknowledged.len() >= 10_000);
 
     // Restart on the same directory: every acknowledged incident is there, exactly once.
-    let (server, base) = serve(&data);
-    let _server = Kill(server);
+    let server = Server::start(&data);
+    let base = server.base.clone();
     let conn = rusqlite::Connection::open(data.join("accord.db")).unwrap();
     let mut stmt = conn
         .prepare("SELECT id FROM incidents WHERE id LIKE 'hammer-crash-%'")
@@ -164,18 +111,6 @@ fn every_acknowledged_write_survives_kill_9() {
     );
 
     // The whole log verifies after the crash.
-    let out = ok(Command::cargo_bin("accord")
-        .unwrap()
-        .args(["log", "verify", "--hub", &base]));
+    let out = ok(accord().args(["log", "verify", "--hub", &base]));
     assert!(out.contains("verifies"), "{out}");
-}
-
-/// Kills the hub when the test ends, also when it fails.
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -8,62 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use accord_tlog::tiles::tiles_for_size;
-use assert_cmd::cargo::CommandCargoExt;
 
-fn on(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("accord").unwrap();
-    c.arg("--data").arg(data).env("RUST_LOG", "warn");
-    c
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(data: &Path) -> (Server, String) {
-    let mut child = on(data)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server exited before listening")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (Server(child), base)
-}
+mod common;
+use common::{Server, accord, enrol, ok};
 
 fn get(base: &str, path: &str) -> Vec<u8> {
     let resp = reqwest::blocking::get(format!("{base}{path}")).unwrap();
@@ -128,21 +79,11 @@ fn go_reference_verifies_the_hubs_log() {
 
     // A hub with a few hundred signed writes: partial tiles at two levels.
     let data = work.path().join("hub");
-    let key = work.path().join("fr.key");
-    ok(Command::cargo_bin("accord")
-        .unwrap()
-        .args(["keygen", "--party", "FR", "--out"])
-        .arg(&key));
-    ok(on(&data)
-        .args(["keys", "add", "--party", "FR", "--public-key"])
-        .arg(work.path().join("fr.key.pub")));
-    let token = ok(on(&data).args(["tokens", "issue", "--party", "FR"]))
-        .trim()
-        .to_owned();
-    let (_server, base) = serve(&data);
+    let (key, token) = enrol(work.path(), &data, "FR");
+    let server = Server::start(&data);
+    let base = server.base.clone();
     let hammer = |run: &str, writes: &str| {
-        ok(Command::cargo_bin("accord")
-            .unwrap()
+        ok(accord()
             .args([
                 "hammer",
                 "--hub",

@@ -3,95 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
 
-use assert_cmd::cargo::CommandCargoExt;
-
-fn accord() -> Command {
-    let mut c = Command::cargo_bin("accord").unwrap();
-    c.env("RUST_LOG", "warn");
-    c
-}
-
-fn on(data: &Path) -> Command {
-    let mut c = accord();
-    c.arg("--data").arg(data);
-    c
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn fails(cmd: &mut Command) -> String {
-    let out: Output = cmd.output().unwrap();
-    assert!(
-        !out.status.success(),
-        "{cmd:?} succeeded: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    String::from_utf8(out.stderr).unwrap()
-}
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Server {
-        let mut child = on(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("server exited before listening")
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A hub data directory with the bundled data, plus a registered key and token for `party`.
-fn enrol(dir: &Path, data: &Path, party: &str) -> (PathBuf, String) {
-    let key = dir.join(format!("{party}.key"));
-    ok(accord()
-        .args(["keygen", "--party", party, "--out"])
-        .arg(&key));
-    ok(on(data)
-        .args(["keys", "add", "--party", party, "--public-key"])
-        .arg(dir.join(format!("{party}.key.pub"))));
-    let token = ok(on(data).args(["tokens", "issue", "--party", party]));
-    (key, token.trim().to_owned())
-}
+mod common;
+use common::{Server, accord, enrol, fails, ok, on};
 
 fn sqlite(data: &Path) -> rusqlite::Connection {
     rusqlite::Connection::open(data.join("accord.db")).unwrap()
