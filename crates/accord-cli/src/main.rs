@@ -17,6 +17,11 @@ use accord_store::write::{RecordError, record_incident_as_operator, seed_bundled
 use accord_store::{IncidentFilter, PageRequest, SeedOutcome, Store};
 use accord_store_sqlite::SqliteStore;
 
+// The hub and the matcher allocate many small, short-lived objects (JSON values, records,
+// observations) across threads; mimalloc handles that pattern markedly better than glibc's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod bundled;
 mod client;
 mod export;

@@ -19,6 +19,10 @@
 // Every input is generated here; none comes from outside the process.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+// The same allocator as the shipped `accord` binary, so the numbers are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::time::{Duration, Instant};
 
 use accord_stix::eval::Observation;
