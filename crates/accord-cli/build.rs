@@ -2,7 +2,7 @@
 //! on first start from any working directory, and `accord route` answers with no files around.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
@@ -26,58 +26,45 @@ fn main() {
             path.display().to_string()
         );
     }
-    let mut incidents: Vec<PathBuf> = std::fs::read_dir(data.join("incidents"))
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    incidents.sort();
-    out.push_str("pub const INCIDENTS: &[(&str, &str)] = &[\n");
-    for p in &incidents {
-        println!("cargo:rerun-if-changed={}", p.display());
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "    ({name:?}, include_str!({:?})),",
-            p.display().to_string()
-        );
-    }
-    out.push_str("];\n");
+    embed_dir(&mut out, "INCIDENTS", &data.join("incidents"));
     // The legal-instruments dataset (`data/law/*.json`), one instrument per file, for
     // `accord route` and the hub's pathway endpoints.
-    let law_dir = data.join("law");
-    println!("cargo:rerun-if-changed={}", law_dir.display());
-    let mut law: Vec<PathBuf> = std::fs::read_dir(&law_dir)
-        .map(|dir| {
-            dir.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    law.sort();
-    out.push_str("pub const LAW: &[(&str, &str)] = &[\n");
-    for p in &law {
-        println!("cargo:rerun-if-changed={}", p.display());
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "    ({name:?}, include_str!({:?})),",
-            p.display().to_string()
-        );
-    }
-    out.push_str("];\n");
+    embed_dir(&mut out, "LAW", &data.join("law"));
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("bundled.rs");
     if let Err(e) = std::fs::write(&dest, out) {
         panic!("cannot write {}: {e}", dest.display());
     }
+}
+
+/// Writes `pub const NAME: &[(&str, &str)]` holding every `*.json` file of `dir` as
+/// (file name, contents), in name order, and asks cargo to rebuild when any of them changes.
+fn embed_dir(out: &mut String, name: &str, dir: &Path) {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    let _ = writeln!(out, "pub const {name}: &[(&str, &str)] = &[");
+    for p in &files {
+        println!("cargo:rerun-if-changed={}", p.display());
+        let file = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "    ({file:?}, include_str!({:?})),",
+            p.display().to_string()
+        );
+    }
+    out.push_str(
+        "];
+",
+    );
 }

@@ -3,86 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{Value, json};
 
-fn accord() -> Command {
-    let mut c = Command::cargo_bin("accord").unwrap();
-    c.env("RUST_LOG", "warn")
-        .env_remove("ACCORD_TOKEN")
-        .env_remove("ACCORD_HUB");
-    c
-}
-
-fn admin(data: &Path) -> Command {
-    let mut c = accord();
-    c.arg("--data").arg(data);
-    c
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A running `accord serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Server {
-        let mut child = admin(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let base = loop {
-            let line = lines.next().expect("server exited early").unwrap();
-            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A party's key file and token on the hub in `data`.
-fn enrol(dir: &Path, data: &Path, party: &str) -> (PathBuf, String) {
-    let key = dir.join(format!("{party}.key"));
-    ok(accord()
-        .args(["keygen", "--party", party, "--out"])
-        .arg(&key));
-    ok(admin(data)
-        .args(["keys", "add", "--party", party, "--public-key"])
-        .arg(dir.join(format!("{party}.key.pub"))));
-    let token = ok(admin(data).args(["tokens", "issue", "--party", party]));
-    (key, token.trim().to_owned())
-}
+mod common;
+use common::{Server, accord, enrol, ok, on};
 
 fn write(dir: &Path, name: &str, v: &Value) -> PathBuf {
     let p = dir.join(name);
@@ -213,7 +140,7 @@ fn a_request_is_filed_moved_and_read_back_by_its_two_states_only() {
     drop(server);
     // ...and offline on the data directory, where every body is checked against its hash.
     let report: Value =
-        serde_json::from_str(&ok(admin(&data).args(["log", "verify", "--json"]))).unwrap();
+        serde_json::from_str(&ok(on(&data).args(["log", "verify", "--json"]))).unwrap();
     assert_eq!(report["size"].as_u64().unwrap(), size);
     assert_eq!(report["bodies_checked"].as_u64().unwrap(), size, "{report}");
 }

@@ -5,73 +5,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use accord_stix::object::TlpMarking;
 use accord_stix::tlp::{Affiliation, Audience, Level, Reader, may_read};
-use assert_cmd::cargo::CommandCargoExt;
 use serde_json::{Value, json};
+
+mod common;
+use common::{Server, ok, on};
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 const COLLECTION: &str = "5b8e3c2a-1d4f-4e6a-9b7c-0a1b2c3d4e5f";
 
-fn accord(data: &Path) -> Command {
-    let mut c = Command::cargo_bin("accord").unwrap();
-    c.arg("--data").arg(data).env("RUST_LOG", "warn");
-    c
-}
-
 fn run(data: &Path, args: &[&str]) -> String {
-    let out = accord(data).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A running `accord serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(data: &Path) -> Server {
-        let mut child = accord(data)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("server exited before listening")
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("Accord hub listening on ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap()
-                    .trim_end_matches('/')
-                    .to_owned();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    ok(on(data).args(args))
 }
 
 /// The community: FR and DE write, IT reads. BE is in FR's organisation, EE in DE's, LT a

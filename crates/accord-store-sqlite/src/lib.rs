@@ -65,6 +65,25 @@ pub(crate) fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> Sto
     }
 }
 
+/// Every row of `sql` (selecting `id, body`) parsed from its JSON body; `what` names the
+/// record in errors.
+fn all_records<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    what: &str,
+    sql: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, body) = row.map_err(backend)?;
+        out.push(from_json(&format!("{what} {id}"), &body)?);
+    }
+    Ok(out)
+}
+
 pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(backend)
 }
@@ -358,18 +377,11 @@ impl Store for SqliteStore {
 
     async fn parties(&self) -> Result<Vec<Party>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT id, body FROM parties ORDER BY kind, name")
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(backend)?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, body) = row.map_err(backend)?;
-                out.push(from_json(&format!("party {id}"), &body)?);
-            }
-            Ok(out)
+            all_records(
+                conn,
+                "party",
+                "SELECT id, body FROM parties ORDER BY kind, name",
+            )
         })
         .await
     }
@@ -468,18 +480,11 @@ impl Store for SqliteStore {
 
     async fn all_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn
-                .prepare_cached("SELECT id, body FROM incidents ORDER BY sort_key DESC")
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(backend)?;
-            let mut out = Vec::new();
-            for row in rows {
-                let (id, body) = row.map_err(backend)?;
-                out.push(from_json(&format!("incident {id}"), &body)?);
-            }
-            Ok(out)
+            all_records(
+                conn,
+                "incident",
+                "SELECT id, body FROM incidents ORDER BY sort_key DESC",
+            )
         })
         .await
     }

@@ -10,10 +10,15 @@ use std::process::{Child, Command, Stdio};
 
 use assert_cmd::cargo::CommandCargoExt;
 
-/// The `accord` binary, logging warnings only.
+/// The `accord` binary, logging warnings only, with no hub, token or data directory from the
+/// environment.
 pub fn accord() -> Command {
     let mut c = Command::cargo_bin("accord").unwrap();
-    c.env("RUST_LOG", "warn");
+    // A developer's shell must not point a test at another hub or token.
+    c.env("RUST_LOG", "warn")
+        .env_remove("ACCORD_TOKEN")
+        .env_remove("ACCORD_HUB")
+        .env_remove("ACCORD_DATA");
     c
 }
 
