@@ -34,6 +34,7 @@ use crate::error::ApiError;
 use crate::{AppState, today};
 
 mod chart;
+mod collections;
 mod link;
 mod page;
 mod pathways;
@@ -63,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .route("/pathways", get(pathways::page))
         .route("/record", get(record::page))
         .route("/requests", get(requests::page))
+        .route("/collections", get(collections::list))
+        .route("/collections/{id}", get(collections::show))
         .fallback(not_found)
 }
 

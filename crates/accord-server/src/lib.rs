@@ -32,6 +32,7 @@ use accord_store::sequencer::Sequencer;
 
 pub mod api;
 pub mod auth;
+pub mod collections;
 mod dashboard;
 pub mod error;
 pub mod json;
@@ -40,6 +41,7 @@ pub mod openapi;
 pub mod pathways;
 pub mod requests;
 pub mod taxii;
+pub mod viewer;
 
 /// Default limit on request bodies: an incident with many sourced facts fits easily.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -92,7 +94,12 @@ pub fn app(state: AppState) -> Router {
     let limit = state.body_limit;
     Router::new()
         .route("/healthz", get(api::healthz))
-        .nest("/api/v1", api::router().merge(pathways::router()))
+        .nest(
+            "/api/v1",
+            api::router()
+                .merge(pathways::router())
+                .merge(collections::router()),
+        )
         .nest("/log", log::router())
         .merge(taxii::router())
         .merge(dashboard::router())

@@ -33,6 +33,12 @@ use crate::api;
         crate::requests::list,
         crate::requests::overdue,
         crate::requests::show,
+        crate::collections::list,
+        crate::collections::show,
+        crate::collections::objects,
+        crate::collections::object,
+        crate::collections::sightings,
+        crate::collections::export_to,
     )
 )]
 pub struct ApiDoc;

@@ -32,7 +32,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use base64::Engine;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -41,7 +40,6 @@ use accord_store::sharing::{
     AddOutcome, Collection, ObjectMeta, ObjectQuery, VersionMatch, add_objects, collection_for,
     collections_for, delete_object, format_us, parse_us, visible_objects,
 };
-use accord_store::write::token_digest;
 
 pub use error::TaxiiError;
 
@@ -136,38 +134,12 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = TaxiiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Self, TaxiiError> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Ok(Caller(None));
-        };
-        let text = value
-            .to_str()
-            .map_err(|_| TaxiiError::unauthorized("the Authorization header is not text"))?;
-        let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
-        let rest = rest.trim();
-        let party = if scheme.eq_ignore_ascii_case("bearer") {
-            st.store.token_party(&token_digest(rest)).await?
-        } else if scheme.eq_ignore_ascii_case("basic") {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(rest)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| TaxiiError::unauthorized("Basic credentials are not base64"))?;
-            let (user, token) = decoded
-                .split_once(':')
-                .ok_or_else(|| TaxiiError::unauthorized("Basic credentials need `party:token`"))?;
-            // The token decides the party; the user name must agree with it.
-            st.store
-                .token_party(&token_digest(token))
-                .await?
-                .filter(|p| p == user)
-        } else {
-            return Err(TaxiiError::unauthorized(
-                "use HTTP Basic (party id and token) or a Bearer token",
-            ));
-        };
-        party
-            .map(|p| Caller(Some(p)))
-            .ok_or_else(|| TaxiiError::unauthorized("unknown party or token"))
+        // The same identification as every other TLP-filtered read path.
+        match crate::viewer::identify(st.store.as_ref(), &parts.headers).await {
+            Ok(v) => Ok(Caller(v.0)),
+            Err(crate::viewer::ViewerError::Unauthorized(m)) => Err(TaxiiError::unauthorized(m)),
+            Err(crate::viewer::ViewerError::Store(e)) => Err(e.into()),
+        }
     }
 }
 

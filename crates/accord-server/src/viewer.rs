@@ -1,0 +1,100 @@
+//! Who is reading: the one way every read path that filters by TLP (TAXII, the REST
+//! collection endpoints, the dashboard's sharing pages) learns the caller's identity.
+//!
+//! A caller sends HTTP Basic credentials (user = party id, password = the party's API token,
+//! as `taxii2-client` sends them) or `Authorization: Bearer <token>`; without an
+//! `Authorization` header it is anonymous. A header that is present but wrong is refused
+//! rather than read as anonymous, so a typo in a token never silently narrows what a party
+//! sees into what anyone sees.
+
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+
+use accord_stix::tlp::Reader;
+use accord_store::write::token_digest;
+use accord_store::{Store, StoreError};
+
+/// The identity a request reads as.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Viewer(pub Option<String>);
+
+impl Viewer {
+    /// The reader the TLP rule is asked about.
+    pub fn reader(&self) -> Reader<'_> {
+        match &self.0 {
+            Some(p) => Reader::Party(p),
+            None => Reader::Anonymous,
+        }
+    }
+
+    /// The party, when authenticated.
+    pub fn party(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+/// Why credentials were refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ViewerError {
+    /// The credentials are malformed or unknown.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// The store failed while looking the token up.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Identifies the caller of a request from its `Authorization` header.
+pub async fn identify(store: &dyn Store, headers: &HeaderMap) -> Result<Viewer, ViewerError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Viewer(None));
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| ViewerError::Unauthorized("the Authorization header is not text"))?;
+    let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let rest = rest.trim();
+    let party = if scheme.eq_ignore_ascii_case("bearer") {
+        store.token_party(&token_digest(rest)).await?
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or(ViewerError::Unauthorized(
+                "Basic credentials are not base64",
+            ))?;
+        let (user, token) = decoded.split_once(':').ok_or(ViewerError::Unauthorized(
+            "Basic credentials need `party:token`",
+        ))?;
+        // The token decides the party; the user name must agree with it.
+        store
+            .token_party(&token_digest(token))
+            .await?
+            .filter(|p| p == user)
+    } else {
+        return Err(ViewerError::Unauthorized(
+            "use HTTP Basic (party id and token) or a Bearer token",
+        ));
+    };
+    party
+        .map(|p| Viewer(Some(p)))
+        .ok_or(ViewerError::Unauthorized("unknown party or token"))
+}
+
+impl axum::extract::FromRequestParts<crate::AppState> for Viewer {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &crate::AppState,
+    ) -> Result<Self, crate::error::ApiError> {
+        identify(st.store.as_ref(), &parts.headers)
+            .await
+            .map_err(|e| match e {
+                ViewerError::Unauthorized(m) => crate::error::ApiError::Unauthenticated(m.into()),
+                ViewerError::Store(s) => s.into(),
+            })
+    }
+}
