@@ -363,6 +363,21 @@ impl Store for SqliteStore {
         self.with(move |conn| log::token_party(conn, &token)).await
     }
 
+    async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT token_sha256, party_id FROM tokens WHERE revoked_at IS NULL ORDER BY created_at",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(backend)?;
+            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
+        })
+        .await
+    }
+
     async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
         self.with(|conn| log::entry_counts(conn)).await
     }

@@ -104,7 +104,10 @@ pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bo
                 .map_err(backend)?;
             // Dates added are unique and increasing, even within one batch or if the clock
             // steps back, so that a page boundary never splits two objects of equal date.
-            let added_us = jiff::Timestamp::now().as_microsecond().max(last + 1);
+            let added_us = o
+                .added_us
+                .unwrap_or_else(|| jiff::Timestamp::now().as_microsecond())
+                .max(last + 1);
             run(
                 "INSERT INTO stix_objects (added_us, collection, id, version_us, type, \
                  spec_version, tlp, producer, recipients, body, log_index) \

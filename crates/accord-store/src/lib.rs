@@ -254,6 +254,13 @@ pub trait Store: Send + Sync + 'static {
     /// The party a token (given as its SHA-256) is bound to, if any and not revoked.
     async fn token_party(&self, token_sha256: &str) -> Result<Option<String>, StoreError>;
 
+    /// Every current token as (SHA-256 hex, party), for moving a hub to another store.
+    async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError> {
+        Err(StoreError::Backend(
+            "this store cannot list its tokens".into(),
+        ))
+    }
+
     /// Entry counts by kind.
     async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError>;
 
@@ -348,6 +355,7 @@ mod tests {
 pub mod audit;
 pub mod dataset_dir;
 pub mod log;
+pub mod replay;
 pub mod requests;
 pub mod sequencer;
 pub mod sharing;

@@ -147,6 +147,9 @@ pub struct SharedObject {
     pub producer: String,
     /// Its named recipients.
     pub recipients: Vec<String>,
+    /// The date added to keep (microseconds), when a copy replays a log into another store;
+    /// `None` for a new object, which the store dates itself.
+    pub added_us: Option<i64>,
 }
 
 /// What the index says about a stored object version (no body).
@@ -629,7 +632,7 @@ async fn ensure_custodial_key(
 }
 
 /// Checks one submitted object; returns it ready to record.
-fn prepare_object(
+pub(crate) fn prepare_object(
     collection: &Collection,
     producer: &str,
     value: serde_json::Value,
@@ -680,6 +683,7 @@ fn prepare_object(
         producer: producer.to_owned(),
         recipients,
         object: value,
+        added_us: None,
     };
     Ok((shared, body))
 }

@@ -1,0 +1,328 @@
+//! Replaying a log into another store: what `accord copy` uses to move a hub between
+//! backends.
+//!
+//! A log entry commits to its body, and the body holds the write; what the write did to the
+//! indexes (its [`Effect`]) follows from the body, the entry's signed fields, and the state
+//! the earlier entries built. A few effects also carry what the write path computed at the
+//! time — an incident's suggested principles, a request's due dates, the date a STIX object
+//! was added — and those are read back from the source store rather than recomputed, so the
+//! copy holds what the source holds even if the rules or the law changed since.
+//!
+//! Replaying the same entries in the same order yields the same Merkle tree: the copy's
+//! checkpoints have the source's roots, which `accord log verify` proves.
+
+use std::collections::HashMap;
+
+use accord_core::accord::Accord;
+use accord_core::incident::Incident;
+use accord_core::mapping::RuleSet;
+use accord_core::party::Party;
+use accord_law::request::{NewRequest, Request, Transition, TransitionBody};
+use accord_tlog::entry::SignedEntry;
+
+use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, kind};
+use crate::sharing::{self, AffiliationBody, Collection, Deletion, IndexFilter};
+use crate::{Store, StoreError};
+
+/// Why an entry could not be replayed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The entry or its body does not parse as its kind requires.
+    #[error("log entry {index} ({kind} {id:?}): {detail}")]
+    Malformed {
+        /// The entry's index.
+        index: u64,
+        /// Its kind.
+        kind: String,
+        /// Its id.
+        id: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// The entry's kind is not one this version of Accord writes.
+    #[error("log entry {index} has kind {kind:?}, which this version of Accord cannot replay")]
+    UnknownKind {
+        /// The entry's index.
+        index: u64,
+        /// Its kind.
+        kind: String,
+    },
+    /// A store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Turns a source store's entries back into writes, in log order.
+pub struct Replayer<'a> {
+    source: &'a dyn Store,
+    target: &'a dyn Store,
+    /// Where deleted STIX object versions were added: (collection, object id, version) →
+    /// date added, from the deletion entries (the source's index no longer holds them).
+    deleted: HashMap<(String, String, i64), Vec<i64>>,
+    /// Request statuses as the replay has moved them so far (the target knows those an
+    /// earlier, interrupted copy moved).
+    status: HashMap<String, accord_law::request::Status>,
+}
+
+impl<'a> Replayer<'a> {
+    /// Prepares to replay `source`'s log. Reads the source's deletion entries first when it
+    /// has any, since a deleted object's date added survives only in them.
+    pub async fn new(
+        source: &'a dyn Store,
+        target: &'a dyn Store,
+    ) -> Result<Replayer<'a>, ReplayError> {
+        let mut deleted: HashMap<_, Vec<i64>> = HashMap::new();
+        let deletions = source
+            .entry_counts()
+            .await?
+            .into_iter()
+            .any(|(k, n)| k == sharing::STIX_DELETION_KIND && n > 0);
+        if deletions && let Some(cp) = source.checkpoint().await? {
+            let mut start = 0;
+            while start < cp.size {
+                let chunk = source.log_entries(start, 1000.min(cp.size - start)).await?;
+                if chunk.is_empty() {
+                    break;
+                }
+                for stored in &chunk {
+                    let entry = decode(stored)?;
+                    if entry.envelope.kind != sharing::STIX_DELETION_KIND {
+                        continue;
+                    }
+                    let body: Deletion = body(stored, &entry)?;
+                    // The entry id is "{collection}/{object id}/{date added}/{party}".
+                    let added = entry
+                        .envelope
+                        .id
+                        .strip_prefix(&format!("{}/{}/", body.collection, body.id))
+                        .and_then(|rest| rest.split('/').next())
+                        .and_then(|n| n.parse::<i64>().ok())
+                        .ok_or_else(|| malformed(stored, &entry, "the id names no date added"))?;
+                    let version = sharing::parse_us(&body.version)
+                        .map_err(|e| malformed(stored, &entry, e))?;
+                    deleted
+                        .entry((body.collection, body.id, version))
+                        .or_default()
+                        .push(added);
+                }
+                start += chunk.len() as u64;
+            }
+        }
+        Ok(Replayer {
+            source,
+            target,
+            deleted,
+            status: HashMap::new(),
+        })
+    }
+
+    /// The write that `stored` made, ready to append to the target store.
+    pub async fn write(&mut self, stored: &StoredEntry) -> Result<LogWrite, ReplayError> {
+        let entry = decode(stored)?;
+        let effect = self.effect(stored, &entry).await?;
+        Ok(LogWrite {
+            entry,
+            body: stored.body.clone(),
+            effect,
+        })
+    }
+
+    async fn effect(
+        &mut self,
+        stored: &StoredEntry,
+        entry: &SignedEntry,
+    ) -> Result<Effect, ReplayError> {
+        let env = &entry.envelope;
+        Ok(match env.kind.as_str() {
+            kind::ACCORD => Effect::Accord(Box::new(body::<Accord>(stored, entry)?)),
+            kind::RULES => Effect::Rules(body::<RuleSet>(stored, entry)?),
+            kind::PARTY => Effect::Party(Box::new(body::<Party>(stored, entry)?)),
+            kind::KEY => Effect::KeyAdded(body::<KeyBody>(stored, entry)?),
+            kind::KEY_REVOCATION => Effect::KeyRevoked(body::<KeyBody>(stored, entry)?),
+            kind::INCIDENT => {
+                let incident: Incident = body(stored, entry)?;
+                // The principles suggested when it was recorded, as the source keeps them.
+                let mut record = self.source.incident(&incident.id).await?;
+                record.incident = incident;
+                record.log_index = None;
+                Effect::Incident(Box::new(record))
+            }
+            kind::REQUEST => {
+                let new: NewRequest = body(stored, entry)?;
+                let request = Request::open(new, &env.submitter, signed_at(stored, entry)?);
+                self.status.insert(request.id.clone(), request.status);
+                Effect::RequestCreated(Box::new(request))
+            }
+            kind::REQUEST_TRANSITION => {
+                let move_: TransitionBody = body(stored, entry)?;
+                let from = match self.status.get(&move_.request) {
+                    Some(s) => *s,
+                    None => match self.target.request(&move_.request).await {
+                        Ok(r) => r.status,
+                        Err(StoreError::NotFound { .. }) => {
+                            return Err(malformed(
+                                stored,
+                                entry,
+                                "moves a request no earlier entry opened",
+                            ));
+                        }
+                        Err(e) => return Err(e.into()),
+                    },
+                };
+                let due = if move_.to == accord_law::request::Status::Sent {
+                    // Fixed by the law as it stood when the request was sent.
+                    self.source.request(&move_.request).await?.due
+                } else {
+                    Vec::new()
+                };
+                self.status.insert(move_.request.clone(), move_.to);
+                Effect::RequestTransition {
+                    request: move_.request,
+                    from,
+                    transition: Transition {
+                        to: move_.to,
+                        at: signed_at(stored, entry)?,
+                        by: env.submitter.clone(),
+                        note: move_.note,
+                        log_index: None,
+                    },
+                    due,
+                }
+            }
+            sharing::COLLECTION_KIND => {
+                Effect::Collection(Box::new(body::<Collection>(stored, entry)?))
+            }
+            sharing::AFFILIATION_KIND => {
+                Effect::Affiliation(body::<AffiliationBody>(stored, entry)?)
+            }
+            sharing::STIX_KIND => self.stix_object(stored, entry).await?,
+            sharing::STIX_DELETION_KIND => {
+                let d: Deletion = body(stored, entry)?;
+                let added_us = env
+                    .id
+                    .strip_prefix(&format!("{}/{}/", d.collection, d.id))
+                    .and_then(|rest| rest.split('/').next())
+                    .and_then(|n| n.parse::<i64>().ok())
+                    .ok_or_else(|| malformed(stored, entry, "the id names no date added"))?;
+                Effect::StixDeleted {
+                    collection: d.collection,
+                    added_us,
+                }
+            }
+            other => {
+                return Err(ReplayError::UnknownKind {
+                    index: stored.index,
+                    kind: other.to_owned(),
+                });
+            }
+        })
+    }
+
+    async fn stix_object(
+        &mut self,
+        stored: &StoredEntry,
+        entry: &SignedEntry,
+    ) -> Result<Effect, ReplayError> {
+        let value: serde_json::Value = body(stored, entry)?;
+        // The entry id is "{collection}/{object id}/{version}".
+        let collection_id = entry
+            .envelope
+            .id
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let sharing_store = self
+            .source
+            .sharing()
+            .ok_or_else(|| malformed(stored, entry, "the source store keeps no shared objects"))?;
+        let collection = sharing_store
+            .collections()
+            .await?
+            .into_iter()
+            .find(|c| c.id == collection_id)
+            .ok_or_else(|| {
+                malformed(
+                    stored,
+                    entry,
+                    format!("names collection {collection_id:?}, which the source does not have"),
+                )
+            })?;
+        let (mut shared, _) =
+            sharing::prepare_object(&collection, &entry.envelope.submitter, value)
+                .map_err(|e| malformed(stored, entry, e))?;
+        // The date added, as the source recorded it: from its index while the version is
+        // there, else from the entry that deleted it.
+        let live = sharing_store
+            .object_index(&IndexFilter {
+                collection: collection.id.clone(),
+                ids: vec![shared.id.clone()],
+                ..IndexFilter::default()
+            })
+            .await?
+            .into_iter()
+            .find(|m| m.log_index == stored.index)
+            .map(|m| m.added_us);
+        let added = match live {
+            Some(a) => a,
+            None => {
+                let key = (collection.id.clone(), shared.id.clone());
+                let found = match shared.version_us {
+                    Some(v) => self.deleted.get_mut(&(key.0, key.1, v)).and_then(Vec::pop),
+                    // An unversioned object's version is its date added: take the earliest
+                    // deletion of this id not yet matched.
+                    None => self
+                        .deleted
+                        .iter_mut()
+                        .filter(|((c, i, _), adds)| *c == key.0 && *i == key.1 && !adds.is_empty())
+                        .min_by_key(|((_, _, v), _)| *v)
+                        .and_then(|(_, adds)| adds.pop()),
+                };
+                found.ok_or_else(|| {
+                    malformed(
+                        stored,
+                        entry,
+                        "the source's index has no date added for it and no entry deleted it",
+                    )
+                })?
+            }
+        };
+        shared.added_us = Some(added);
+        Ok(Effect::StixObject(Box::new(shared)))
+    }
+}
+
+fn decode(stored: &StoredEntry) -> Result<SignedEntry, ReplayError> {
+    SignedEntry::from_bytes(&stored.entry).map_err(|e| ReplayError::Malformed {
+        index: stored.index,
+        kind: "?".into(),
+        id: String::new(),
+        detail: e.to_string(),
+    })
+}
+
+fn malformed(stored: &StoredEntry, entry: &SignedEntry, detail: impl ToString) -> ReplayError {
+    ReplayError::Malformed {
+        index: stored.index,
+        kind: entry.envelope.kind.clone(),
+        id: entry.envelope.id.clone(),
+        detail: detail.to_string(),
+    }
+}
+
+fn body<T: serde::de::DeserializeOwned>(
+    stored: &StoredEntry,
+    entry: &SignedEntry,
+) -> Result<T, ReplayError> {
+    serde_json::from_slice(&stored.body)
+        .map_err(|e| malformed(stored, entry, format!("its body does not parse: {e}")))
+}
+
+fn signed_at(stored: &StoredEntry, entry: &SignedEntry) -> Result<jiff::Timestamp, ReplayError> {
+    entry
+        .envelope
+        .submitted_at
+        .parse()
+        .map_err(|e| malformed(stored, entry, format!("submitted_at: {e}")))
+}
