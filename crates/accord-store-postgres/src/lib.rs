@@ -1,0 +1,663 @@
+//! # accord-store-postgres
+//!
+//! The PostgreSQL backend of the [`Store`] trait, for hubs that outgrow one machine: any
+//! number of `accord serve` nodes, each with its own in-process sequencer and the same
+//! operator key, share one (managed, replicated) PostgreSQL database and serve one log.
+//!
+//! ## One log, several nodes
+//!
+//! Every append is one `READ COMMITTED` transaction that first takes a transaction-level
+//! advisory lock, [`SEQUENCER_LOCK`]. Whoever holds it is the log's only sequencer until it
+//! commits or rolls back; if its node dies, PostgreSQL ends the session and releases the lock,
+//! and the next node's append proceeds (fail-over needs no election). Holding the lock, the
+//! append reads the log's size and the right edge of the tree *from the database* (another
+//! node may have appended a moment ago), checks that the stored tree still has the root of
+//! the latest published checkpoint, applies the batch, signs the new checkpoint and commits.
+//! Because each transaction extends exactly the tree the previous one committed, no node can
+//! sign a checkpoint inconsistent with one already published, and the log stays gap-free.
+//!
+//! Nothing about the current tree is kept in memory across transactions: reads of the
+//! checkpoint, entries, tiles and proofs all go to the database, so every node serves what
+//! every other node committed. Only committed upper-level tree nodes are cached, because a
+//! committed node never changes.
+//!
+//! ## Failure
+//!
+//! Connections come from a deadpool pool that checks each connection before handing it out
+//! again, so after a database restart the pool heals by itself. While the database is away,
+//! every operation fails with [`StoreError::Backend`] naming the server (host, port, database;
+//! never the password), and the transaction in flight rolls back: a write is acknowledged only
+//! after its commit.
+//!
+//! ## Schema
+//!
+//! Migrations in `migrations/` (refinery) are applied at [`PostgresStore::open`] and by
+//! [`migrate`], under a session advisory lock so that nodes starting together migrate once. A
+//! database whose schema is newer than the binary is refused, as the SQLite backend does.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), accord_store::StoreError> {
+//! use accord_store::Store;
+//! let store = accord_store_postgres::PostgresStore::open("postgres://accord@db.example/accord").await?;
+//! println!("{:?}", store.checkpoint().await?);
+//! # Ok(()) }
+//! ```
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use accord_core::accord::Accord;
+use accord_core::mapping::RuleSet;
+use accord_core::party::Party;
+use accord_core::record::IncidentRecord;
+use accord_store::log::{
+    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
+};
+use accord_store::{
+    Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, Store, StoreError,
+};
+use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
+use accord_tlog::tiles::Tile;
+use async_trait::async_trait;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+
+mod log;
+mod requests;
+mod sharing;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// The advisory-lock key every append takes (`pg_advisory_xact_lock`): whoever holds it is the
+/// log's one sequencer until its transaction ends. ASCII "accordsq".
+pub const SEQUENCER_LOCK: i64 = 0x6163_636f_7264_7371;
+
+/// The advisory-lock key held while migrating (`pg_advisory_lock`), so that nodes starting at
+/// once apply each migration once. ASCII "accordmg".
+pub const MIGRATION_LOCK: i64 = 0x6163_636f_7264_6d67;
+
+/// How the store connects; [`Options::default`] suits a hub node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Most connections this node holds open.
+    pub pool_size: usize,
+    /// How long to wait for a TCP connection to the database.
+    pub connect_timeout: Duration,
+    /// How long one statement may run (including waiting for the sequencer lock) before the
+    /// database cancels it.
+    pub statement_timeout: Duration,
+    /// How long an operation waits for a free pooled connection.
+    pub wait_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            pool_size: 16,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(30),
+            wait_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A hub's store in a PostgreSQL database; cheap to clone (clones share the pool).
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    // "host:port/db", for error messages (never the password).
+    target: Arc<str>,
+    // The accord never changes once seeded (a second one is refused), so it is kept parsed.
+    accord: Arc<RwLock<Option<Accord>>>,
+    // The rules can be replaced by any node: kept with the log index that wrote them and
+    // re-read when the stored index differs.
+    rules: Arc<RwLock<Option<(i64, RuleSet)>>>,
+    // Committed upper-level tree nodes, for proofs and appends.
+    nodes: Arc<log::NodeCache>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A database error as a [`StoreError`]: a lost connection says so; a refused statement keeps
+/// the server's message (code, detail), which names the table and constraint.
+pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
+    if e.is_closed() {
+        return StoreError::Backend(format!("the connection to the database was lost: {e}"));
+    }
+    match e.as_db_error() {
+        Some(d) => {
+            let mut text = format!("{} ({})", d.message(), d.code().code());
+            if let Some(detail) = d.detail() {
+                text.push_str(": ");
+                text.push_str(detail);
+            }
+            StoreError::Backend(text)
+        }
+        None => StoreError::Backend(e.to_string()),
+    }
+}
+
+pub(crate) fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.into(),
+        detail: e.to_string(),
+    }
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    text: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+/// The database a configuration points at, for messages: hosts, port and database name,
+/// never the user's password.
+fn describe(config: &tokio_postgres::Config) -> String {
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            #[cfg(unix)]
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .collect();
+    let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
+    format!(
+        "{}:{}/{}",
+        if hosts.is_empty() {
+            "localhost".to_owned()
+        } else {
+            hosts.join(",")
+        },
+        if ports.is_empty() {
+            "5432".to_owned()
+        } else {
+            ports.join(",")
+        },
+        config.get_dbname().unwrap_or("(default)")
+    )
+}
+
+/// Parses a `postgres://` URL (or a key=value connection string). The error never repeats the
+/// text, which may hold a password.
+fn parse_config(url: &str) -> Result<tokio_postgres::Config, StoreError> {
+    url.parse::<tokio_postgres::Config>().map_err(|e| {
+        StoreError::Backend(format!(
+            "the database URL is not valid ({e}); expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
+        ))
+    })
+}
+
+fn unreachable(target: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("cannot reach the database at {target}: {e}"))
+}
+
+/// Applies the pending migrations to the database at `url` and returns their names
+/// (`V1__initial_schema`, …), oldest first; empty when the schema is current. What
+/// `accord migrate` runs; [`PostgresStore::open`] does the same before serving.
+///
+/// Refuses ([`StoreError::SchemaTooNew`]) a database migrated by a newer binary.
+pub async fn migrate(url: &str) -> Result<Vec<String>, StoreError> {
+    let mut config = parse_config(url)?;
+    config.connect_timeout(Options::default().connect_timeout);
+    let target = describe(&config);
+    migrate_config(&config, &target).await
+}
+
+async fn migrate_config(
+    config: &tokio_postgres::Config,
+    target: &str,
+) -> Result<Vec<String>, StoreError> {
+    let (mut client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| unreachable(target, e))?;
+    let conn_task = tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "migration connection ended");
+        }
+    });
+    let outcome = migrate_locked(&mut client).await;
+    drop(client);
+    let _ = conn_task.await;
+    outcome
+}
+
+async fn migrate_locked(client: &mut tokio_postgres::Client) -> Result<Vec<String>, StoreError> {
+    // A session lock: released when this connection closes, even if we fail half-way.
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(db)?;
+    let runner = embedded::migrations::runner();
+    let newest_known = runner
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0);
+    // refinery's history table exists only once a migration ran; a new database has none.
+    let has_history: bool = client
+        .query_one(
+            "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(db)?
+        .get(0);
+    if has_history {
+        let found: Option<i64> = client
+            .query_one(
+                "SELECT MAX(version)::BIGINT FROM refinery_schema_history",
+                &[],
+            )
+            .await
+            .map_err(db)?
+            .get(0);
+        if let Some(found) = found
+            && found > newest_known
+        {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: newest_known,
+            });
+        }
+    }
+    let report = runner
+        .run_async(client)
+        .await
+        .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+    client
+        .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(db)?;
+    Ok(report
+        .applied_migrations()
+        .iter()
+        .map(|m| format!("V{}__{}", m.version(), m.name()))
+        .collect())
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://USER:PASSWORD@HOST:PORT/DATABASE`) with
+    /// [`Options::default`], applies pending migrations, and checks that it answers.
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        Self::open_with(url, &Options::default()).await
+    }
+
+    /// Like [`PostgresStore::open`], with explicit pool size and timeouts.
+    pub async fn open_with(url: &str, options: &Options) -> Result<PostgresStore, StoreError> {
+        let mut config = parse_config(url)?;
+        config.connect_timeout(options.connect_timeout);
+        if config.get_application_name().is_none() {
+            config.application_name("accord");
+        }
+        let target = describe(&config);
+        migrate_config(&config, &target).await?;
+        // Every pooled session gets the statement timeout, so a stuck statement (or a wait
+        // for the sequencer lock behind a hung node) ends in an error instead of a hang.
+        let timeout = format!(
+            "-c statement_timeout={}",
+            options.statement_timeout.as_millis()
+        );
+        let opts = match config.get_options() {
+            Some(o) if !o.is_empty() => format!("{o} {timeout}"),
+            _ => timeout,
+        };
+        config.options(&opts);
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                // A connection is tried with a query before reuse: after a database restart
+                // the dead ones are dropped and new ones made, with no restart of the node.
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(options.pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(options.wait_timeout))
+            .create_timeout(Some(options.connect_timeout))
+            .recycle_timeout(Some(options.connect_timeout))
+            .build()
+            .map_err(|e| StoreError::Backend(format!("cannot build the connection pool: {e}")))?;
+        let store = PostgresStore {
+            pool,
+            target: target.into(),
+            accord: Arc::new(RwLock::new(None)),
+            rules: Arc::new(RwLock::new(None)),
+            nodes: Arc::new(log::NodeCache::default()),
+        };
+        // Fail at open, not at the first request, when the pool cannot connect.
+        drop(store.client().await?);
+        Ok(store)
+    }
+
+    /// The database this store talks to, as `host:port/database`.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// A pooled connection, or an error naming the database when none can be had.
+    pub(crate) async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => unreachable(&self.target, e),
+            other => unreachable(&self.target, other),
+        })
+    }
+
+    /// The accord and the rules in force.
+    async fn accord_and_rules(&self) -> Result<(Accord, RuleSet), StoreError> {
+        let client = self.client().await?;
+        let have_accord = self
+            .accord
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let cached_rules = self
+            .rules
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(i, _)| *i)
+            .unwrap_or(-1);
+        // One round trip; the bodies travel only when not cached (or the rules changed).
+        let stmt = client
+            .prepare_cached(
+                "SELECT (SELECT body::TEXT FROM accord WHERE $1 LIMIT 1), \
+                        r.log_index, CASE WHEN r.log_index = $2 THEN NULL ELSE r.body::TEXT END \
+                 FROM (SELECT 1) one LEFT JOIN rules r ON r.id = 1",
+            )
+            .await
+            .map_err(db)?;
+        let row = client
+            .query_one(&stmt, &[&have_accord.is_none(), &cached_rules])
+            .await
+            .map_err(db)?;
+        let accord = match (have_accord, row.get::<_, Option<String>>(0)) {
+            (Some(a), _) => a,
+            (None, Some(text)) => {
+                let a: Accord = from_json("accord", &text)?;
+                *self.accord.write().unwrap_or_else(|p| p.into_inner()) = Some(a.clone());
+                a
+            }
+            (None, None) => return Err(StoreError::NotSeeded),
+        };
+        let rules = match (
+            row.get::<_, Option<i64>>(1),
+            row.get::<_, Option<String>>(2),
+        ) {
+            (None, _) => return Err(StoreError::NotSeeded),
+            (Some(index), Some(text)) => {
+                let r: RuleSet = from_json("rules", &text)?;
+                *self.rules.write().unwrap_or_else(|p| p.into_inner()) = Some((index, r.clone()));
+                r
+            }
+            (Some(_), None) => self
+                .rules
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map(|(_, r)| r.clone())
+                .ok_or(StoreError::NotSeeded)?,
+        };
+        Ok((accord, rules))
+    }
+}
+
+/// Every row of `sql` (selecting `id, body::TEXT`) parsed; `what` names the record in errors.
+async fn all_records<T: serde::de::DeserializeOwned>(
+    client: &impl GenericClient,
+    what: &str,
+    sql: &str,
+) -> Result<Vec<T>, StoreError> {
+    let stmt = client.prepare_cached(sql).await.map_err(db)?;
+    let rows = client.query(&stmt, &[]).await.map_err(db)?;
+    rows.iter()
+        .map(|r| from_json(&format!("{what} {}", r.get::<_, &str>(0)), r.get(1)))
+        .collect()
+}
+
+/// One record's body by id, or `NotFound`.
+async fn one_record<T: serde::de::DeserializeOwned>(
+    client: &impl GenericClient,
+    what: &'static str,
+    sql: &str,
+    id: &str,
+) -> Result<T, StoreError> {
+    let stmt = client.prepare_cached(sql).await.map_err(db)?;
+    match client.query_opt(&stmt, &[&id]).await.map_err(db)? {
+        Some(row) => from_json(&format!("{what} {id}"), row.get(0)),
+        None => Err(StoreError::NotFound {
+            what,
+            id: id.to_owned(),
+        }),
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn append(
+        &self,
+        batch: Vec<LogWrite>,
+        operator: Arc<Operator>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let mut client = self.client().await?;
+        log::append(&mut client, &self.nodes, batch, &operator).await
+    }
+
+    async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
+        log::latest_checkpoint(&self.client().await?).await
+    }
+
+    async fn checkpoint_at(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError> {
+        log::checkpoint_at(&self.client().await?, size).await
+    }
+
+    async fn add_cosignature(&self, size: u64, line: String) -> Result<(), StoreError> {
+        let mut client = self.client().await?;
+        log::add_cosignature(&mut client, size, &line).await
+    }
+
+    async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError> {
+        log::entry(&self.client().await?, index).await
+    }
+
+    async fn log_entries(&self, start: u64, count: u64) -> Result<Vec<StoredEntry>, StoreError> {
+        log::entries(&self.client().await?, start, count).await
+    }
+
+    async fn tile(&self, tile: Tile) -> Result<Vec<u8>, StoreError> {
+        log::tile(&self.client().await?, &self.nodes, tile).await
+    }
+
+    async fn inclusion_proof(&self, index: u64, size: u64) -> Result<InclusionProof, StoreError> {
+        log::inclusion_proof(&self.client().await?, &self.nodes, index, size).await
+    }
+
+    async fn consistency_proof(&self, old: u64, new: u64) -> Result<ConsistencyProof, StoreError> {
+        log::consistency_proof(&self.client().await?, &self.nodes, old, new).await
+    }
+
+    async fn party_keys(&self, party: &str) -> Result<Vec<PartyKey>, StoreError> {
+        log::party_keys(&self.client().await?, party).await
+    }
+
+    async fn add_token(&self, token_sha256: &str, party: &str) -> Result<(), StoreError> {
+        log::add_token(&self.client().await?, token_sha256, party).await
+    }
+
+    async fn token_party(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {
+        log::token_party(&self.client().await?, token_sha256).await
+    }
+
+    async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        log::entry_counts(&self.client().await?).await
+    }
+
+    async fn accord(&self) -> Result<Accord, StoreError> {
+        Ok(self.accord_and_rules().await?.0)
+    }
+
+    async fn rules(&self) -> Result<RuleSet, StoreError> {
+        Ok(self.accord_and_rules().await?.1)
+    }
+
+    async fn parties(&self) -> Result<Vec<Party>, StoreError> {
+        all_records(
+            &self.client().await?,
+            "party",
+            "SELECT id, body::TEXT FROM parties ORDER BY kind, name",
+        )
+        .await
+    }
+
+    async fn party(&self, id: &str) -> Result<Party, StoreError> {
+        one_record(
+            &self.client().await?,
+            "party",
+            "SELECT body::TEXT FROM parties WHERE id = $1",
+            id,
+        )
+        .await
+    }
+
+    async fn incident(&self, id: &str) -> Result<IncidentRecord, StoreError> {
+        one_record(
+            &self.client().await?,
+            "incident",
+            "SELECT body::TEXT FROM incidents WHERE id = $1",
+            id,
+        )
+        .await
+    }
+
+    async fn incidents(
+        &self,
+        filter: &IncidentFilter,
+        page: &PageRequest,
+    ) -> Result<Page<IncidentRecord>, StoreError> {
+        let facets = filter.facets();
+        let after = page.after.as_ref().map(Cursor::key).transpose()?;
+        let limit = page.limit.clamp(1, MAX_PAGE_SIZE);
+        // Every facet given must hold: the facet pairs are passed as two arrays, and an
+        // incident qualifies when it has as many matching facet rows as pairs were given.
+        let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
+        let values: Vec<&str> = facets.iter().map(|(_, v)| v.as_str()).collect();
+        let wanted = facets.len() as i64;
+        // Fetch one extra row to know whether a next page exists.
+        let fetch = (limit + 1) as i64;
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT i.sort_key, i.body::TEXT FROM incidents i \
+                 WHERE ($1::TEXT IS NULL OR i.sort_key < $1) \
+                   AND ($2::BIGINT = 0 OR (SELECT COUNT(*) FROM incident_facets f \
+                        JOIN UNNEST($3::TEXT[], $4::TEXT[]) AS w(facet, value) \
+                          ON f.facet = w.facet AND f.value = w.value \
+                        WHERE f.incident_id = i.id) = $2) \
+                 ORDER BY i.sort_key DESC LIMIT $5",
+            )
+            .await
+            .map_err(db)?;
+        let rows = client
+            .query(&stmt, &[&after, &wanted, &names, &values, &fetch])
+            .await
+            .map_err(db)?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut keys = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let key: &str = row.get(0);
+            items.push(from_json::<IncidentRecord>(
+                &format!("incident {key}"),
+                row.get(1),
+            )?);
+            keys.push(key);
+        }
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            keys.get(limit - 1).map(|k| Cursor::from_key(k))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn all_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError> {
+        all_records(
+            &self.client().await?,
+            "incident",
+            "SELECT id, body::TEXT FROM incidents ORDER BY sort_key DESC",
+        )
+        .await
+    }
+
+    async fn counts(&self) -> Result<Counts, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT (SELECT COUNT(*) FROM parties), \
+                        (SELECT COUNT(*) FROM parties WHERE kind = 'state'), \
+                        (SELECT COUNT(*) FROM incidents)",
+                &[],
+            )
+            .await
+            .map_err(db)?;
+        let n = |i: usize| usize::try_from(row.get::<_, i64>(i)).unwrap_or(0);
+        Ok(Counts {
+            parties: n(0),
+            states: n(1),
+            incidents: n(2),
+        })
+    }
+
+    async fn request(&self, id: &str) -> Result<accord_law::request::Request, StoreError> {
+        requests::read(&self.client().await?, id).await
+    }
+
+    async fn requests(
+        &self,
+        filter: &accord_store::requests::RequestFilter,
+    ) -> Result<Vec<accord_law::request::Request>, StoreError> {
+        requests::list(&self.client().await?, filter).await
+    }
+
+    async fn overdue_requests(
+        &self,
+        filter: &accord_store::requests::RequestFilter,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<accord_law::request::Request>, StoreError> {
+        requests::overdue(&self.client().await?, filter, now).await
+    }
+
+    fn sharing(&self) -> Option<&dyn accord_store::sharing::SharingStore> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_never_carry_the_password() {
+        let c = parse_config("postgres://u:s3cret@db.example:6543/hub").unwrap();
+        let d = describe(&c);
+        assert_eq!(d, "db.example:6543/hub");
+        let e = parse_config("postgres://u:s3cret@db.example:notaport/hub").unwrap_err();
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+    }
+}

@@ -1,0 +1,859 @@
+//! The log's tables: entries, every complete-subtree hash, checkpoints, keys and tokens; and
+//! the append, the one place where the log grows.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, RwLock};
+
+use accord_core::record::IncidentRecord;
+use accord_store::StoreError;
+use accord_store::log::{
+    AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt, SignedCheckpoint, StoredEntry,
+};
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::entry::Tlp;
+use accord_tlog::merkle::{
+    self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
+};
+use accord_tlog::note::{Note, NoteSignature};
+use accord_tlog::tiles::{self, Tile, TileKind};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::IsolationLevel;
+use tokio_postgres::types::{Json, ToSql};
+
+use crate::{SEQUENCER_LOCK, corrupt, db};
+
+/// Lowest tree level whose committed nodes are kept in memory. A proof needs one node per
+/// level; nodes from level 8 up are 1/128 of the leaves, so caching them costs little memory
+/// and leaves a proof at most eight nodes to fetch (in one query).
+pub const CACHED_FROM_LEVEL: u8 = 8;
+
+/// Committed complete-subtree hashes from [`CACHED_FROM_LEVEL`] up. A committed node never
+/// changes, whichever node committed it, so the cache needs no invalidation.
+#[derive(Debug, Default)]
+pub struct NodeCache(RwLock<HashMap<NodeId, Hash>>);
+
+impl NodeCache {
+    fn get(&self, n: &NodeId) -> Option<Hash> {
+        self.0
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(n)
+            .copied()
+    }
+
+    fn insert_many(&self, nodes: impl IntoIterator<Item = (NodeId, Hash)>) {
+        let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
+        for (n, h) in nodes {
+            if n.level >= CACHED_FROM_LEVEL {
+                map.insert(n, h);
+            }
+        }
+    }
+}
+
+/// The tree algorithms of `accord_tlog` read nodes synchronously; the database is async. So
+/// they run over the nodes at hand, note what they lacked, and run again once it is fetched.
+#[derive(Debug, thiserror::Error)]
+#[error("tree nodes not fetched yet")]
+struct NotFetched;
+
+struct MapReader<'a> {
+    known: &'a HashMap<NodeId, Hash>,
+    missing: Mutex<Vec<NodeId>>,
+}
+
+impl HashReader for MapReader<'_> {
+    type Error = NotFetched;
+    fn read_hashes(&self, nodes: &[NodeId]) -> Result<Vec<Hash>, NotFetched> {
+        let mut out = Vec::with_capacity(nodes.len());
+        let mut missing = self.missing.lock().unwrap_or_else(|p| p.into_inner());
+        for n in nodes {
+            match self.known.get(n) {
+                Some(h) => out.push(*h),
+                None => missing.push(*n),
+            }
+        }
+        if missing.is_empty() {
+            Ok(out)
+        } else {
+            Err(NotFetched)
+        }
+    }
+}
+
+/// Runs a tree algorithm `f` over stored nodes, fetching what it needs from the database (in
+/// one query per round) or from `cache`. `size` is the tree size named in errors.
+async fn with_nodes<T>(
+    client: &impl GenericClient,
+    cache: &NodeCache,
+    known: &mut HashMap<NodeId, Hash>,
+    size: u64,
+    f: impl Fn(&MapReader<'_>) -> Result<T, ProofError>,
+) -> Result<T, StoreError> {
+    // Every algorithm asks for its nodes in one batch, so one fetch suffices; a second round
+    // is allowed for safety.
+    for _ in 0..3 {
+        let reader = MapReader {
+            known,
+            missing: Mutex::new(Vec::new()),
+        };
+        match f(&reader) {
+            Ok(v) => return Ok(v),
+            Err(ProofError::Storage(e)) if e.is::<NotFetched>() => {
+                let missing = reader
+                    .missing
+                    .into_inner()
+                    .unwrap_or_else(|p| p.into_inner());
+                fetch_nodes(client, cache, &missing, known).await?;
+            }
+            Err(e) => return Err(proof_err(e, size)),
+        }
+    }
+    Err(corrupt("log tree", "tree nodes kept going missing"))
+}
+
+async fn fetch_nodes(
+    client: &impl GenericClient,
+    cache: &NodeCache,
+    missing: &[NodeId],
+    known: &mut HashMap<NodeId, Hash>,
+) -> Result<(), StoreError> {
+    let mut levels = Vec::new();
+    let mut idxs = Vec::new();
+    for n in missing {
+        if n.level >= CACHED_FROM_LEVEL
+            && let Some(h) = cache.get(n)
+        {
+            known.insert(*n, h);
+            continue;
+        }
+        levels.push(i16::from(n.level));
+        idxs.push(n.index as i64);
+    }
+    if levels.is_empty() {
+        return Ok(());
+    }
+    let stmt = client
+        .prepare_cached(
+            "SELECT n.level, n.idx, n.hash FROM log_nodes n \
+             JOIN UNNEST($1::SMALLINT[], $2::BIGINT[]) AS w(level, idx) \
+               ON n.level = w.level AND n.idx = w.idx",
+        )
+        .await
+        .map_err(db)?;
+    let rows = client.query(&stmt, &[&levels, &idxs]).await.map_err(db)?;
+    let mut fetched = Vec::with_capacity(rows.len());
+    for row in rows {
+        let node = NodeId::new(row.get::<_, i16>(0) as u8, row.get::<_, i64>(1) as u64);
+        let hash =
+            Hash::from_slice(row.get::<_, &[u8]>(2)).map_err(|e| corrupt("log tree node", e))?;
+        fetched.push((node, hash));
+    }
+    // Only committed nodes are visible here (our own transaction's new nodes are passed in
+    // `known`), so all of them may be cached.
+    cache.insert_many(fetched.iter().copied());
+    known.extend(fetched);
+    for n in missing {
+        if !known.contains_key(n) {
+            return Err(corrupt("log tree", format!("{n} is not stored")));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn tlp_text(tlp: Tlp) -> &'static str {
+    match tlp {
+        Tlp::Clear => "clear",
+        Tlp::Green => "green",
+        Tlp::Amber => "amber",
+        Tlp::AmberStrict => "amber+strict",
+        Tlp::Red => "red",
+    }
+}
+
+fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
+    serde_json::from_value(serde_json::Value::from(text)).map_err(|e| corrupt("entry tlp", e))
+}
+
+fn proof_err(e: ProofError, size: u64) -> StoreError {
+    match e {
+        ProofError::Storage(inner) => StoreError::Corrupt {
+            what: "log tree".into(),
+            detail: inner.to_string(),
+        },
+        other => StoreError::BeyondLog {
+            what: other.to_string(),
+            size,
+        },
+    }
+}
+
+/// Runs a statement; returns the rows it touched.
+pub(crate) async fn run(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, StoreError> {
+    let stmt = client.prepare_cached(sql).await.map_err(db)?;
+    client.execute(&stmt, params).await.map_err(db)
+}
+
+/// Whether `sql` returns a row.
+pub(crate) async fn exists(
+    client: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<bool, StoreError> {
+    let stmt = client.prepare_cached(sql).await.map_err(db)?;
+    Ok(client.query_opt(&stmt, params).await.map_err(db)?.is_some())
+}
+
+/// What applying one write's effect did: `Ok(Ok(()))` applied, `Ok(Err(e))` refused with
+/// nothing written, `Err(e)` the database failed (the whole batch rolls back).
+pub(crate) type Applied = Result<Result<(), StoreError>, StoreError>;
+
+/// Applies one write's effect at log `index`, or refuses it (an id taken, a key unknown…)
+/// without writing anything. Refusals use the same errors as the SQLite backend.
+async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applied {
+    let at = index as i64;
+    match &w.effect {
+        Effect::Accord(a) => {
+            if exists(client, "SELECT 1 FROM accord", &[]).await? {
+                return Ok(Err(StoreError::Conflict {
+                    what: "accord",
+                    id: a.id.clone(),
+                }));
+            }
+            run(
+                client,
+                "INSERT INTO accord (id, body, log_index) VALUES ($1, $2, $3)",
+                &[&a.id, &Json(&**a), &at],
+            )
+            .await?;
+            run(
+                client,
+                "INSERT INTO meta (key, value) VALUES ('seeded_at', $1) ON CONFLICT (key) DO NOTHING",
+                &[&jiff::Timestamp::now().to_string()],
+            )
+            .await?;
+        }
+        Effect::Rules(r) => {
+            run(
+                client,
+                "INSERT INTO rules (id, body, log_index) VALUES (1, $1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, log_index = excluded.log_index",
+                &[&Json(r), &at],
+            )
+            .await?;
+        }
+        Effect::Party(p) => {
+            let n = run(
+                client,
+                "INSERT INTO parties (id, kind, name, body, log_index) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&p.id, &p.kind.as_str(), &p.name, &Json(&**p), &at],
+            )
+            .await?;
+            if n == 0 {
+                return Ok(Err(StoreError::Conflict {
+                    what: "party",
+                    id: p.id.clone(),
+                }));
+            }
+        }
+        Effect::Incident(record) => {
+            let record = IncidentRecord {
+                log_index: Some(index),
+                ..(**record).clone()
+            };
+            let id = &record.incident.id;
+            let n = run(
+                client,
+                "INSERT INTO incidents (id, sort_key, body, log_index) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[id, &record.sort_key(), &Json(&record), &at],
+            )
+            .await?;
+            if n == 0 {
+                return Ok(Err(StoreError::Conflict {
+                    what: "incident",
+                    id: id.clone(),
+                }));
+            }
+            let facets = record.facets();
+            let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
+            let values: Vec<&str> = facets.iter().map(|(_, v)| v.as_str()).collect();
+            run(
+                client,
+                "INSERT INTO incident_facets (incident_id, facet, value) \
+                 SELECT $1, f, v FROM UNNEST($2::TEXT[], $3::TEXT[]) AS u(f, v) \
+                 ON CONFLICT DO NOTHING",
+                &[id, &names, &values],
+            )
+            .await?;
+        }
+        Effect::KeyAdded(k) => {
+            if !exists(client, "SELECT 1 FROM parties WHERE id = $1", &[&k.party]).await? {
+                return Ok(Err(StoreError::NotFound {
+                    what: "party",
+                    id: k.party.clone(),
+                }));
+            }
+            let n = run(
+                client,
+                "INSERT INTO party_keys (party_id, public_key, added_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (party_id, public_key) DO NOTHING",
+                &[&k.party, &k.public_key, &at],
+            )
+            .await?;
+            if n == 0 {
+                return Ok(Err(StoreError::Conflict {
+                    what: "key",
+                    id: k.public_key.clone(),
+                }));
+            }
+        }
+        Effect::KeyRevoked(k) => {
+            let n = run(
+                client,
+                "UPDATE party_keys SET revoked_at = $3 \
+                 WHERE party_id = $1 AND public_key = $2 AND revoked_at IS NULL",
+                &[&k.party, &k.public_key, &at],
+            )
+            .await?;
+            if n == 0 {
+                return Ok(Err(StoreError::NotFound {
+                    what: "current key",
+                    id: format!("{}/{}", k.party, k.public_key),
+                }));
+            }
+        }
+        other => {
+            if let Some(applied) = crate::requests::effect(client, other, index).await? {
+                return Ok(applied);
+            }
+            if let Some(applied) = crate::sharing::effect(client, other, index).await? {
+                return Ok(applied);
+            }
+            return Ok(Err(StoreError::Backend(
+                "this store does not know that kind of write".into(),
+            )));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// One entry row ready to insert.
+struct NewEntry {
+    idx: i64,
+    bytes: Vec<u8>,
+    kind: String,
+    id: String,
+    submitter: String,
+    submitted_at: String,
+    tlp: &'static str,
+    body: Vec<u8>,
+}
+
+/// Appends a batch in one transaction holding the sequencer lock, and signs the new
+/// checkpoint. See the crate documentation for why this keeps one consistent log across
+/// nodes.
+pub(crate) async fn append(
+    client: &mut deadpool_postgres::Object,
+    cache: &NodeCache,
+    batch: Vec<LogWrite>,
+    operator: &Operator,
+) -> Result<AppendOutcome, StoreError> {
+    // READ COMMITTED: each statement sees every commit made before it started, so the reads
+    // below, issued once the lock is held, see the last sequencer's whole commit. (Under
+    // REPEATABLE READ the snapshot would date from before the wait for the lock.)
+    let tx = client
+        .build_transaction()
+        .isolation_level(IsolationLevel::ReadCommitted)
+        .start()
+        .await
+        .map_err(db)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCER_LOCK])
+        .await
+        .map_err(db)?;
+    let head = latest_checkpoint(&tx).await?;
+    let old_size: u64 = {
+        let row = tx
+            .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", &[])
+            .await
+            .map_err(db)?;
+        row.get::<_, i64>(0) as u64
+    };
+    // Every commit writes its entries and their checkpoint together: a log longer than its
+    // checkpoint, or a stored tree whose root is not the published one, means the database
+    // was changed behind the log's back. Refuse to sign over it.
+    let published = head.as_ref().map_or(0, |c| c.size);
+    if published != old_size {
+        return Err(corrupt(
+            "log",
+            format!("it holds {old_size} entries but its latest checkpoint covers {published}"),
+        ));
+    }
+    let mut known: HashMap<NodeId, Hash> = HashMap::new();
+    if let Some(head) = &head {
+        let root = with_nodes(&tx, cache, &mut known, old_size, |r| {
+            merkle::root(r, old_size)
+        })
+        .await?;
+        if root != head.root {
+            return Err(corrupt(
+                "log tree",
+                format!(
+                    "the stored tree of {old_size} entries does not have the root of the published checkpoint"
+                ),
+            ));
+        }
+    }
+
+    // Replays: one query for the whole batch, then the batch's own ids.
+    let kinds: Vec<&str> = batch
+        .iter()
+        .map(|w| w.entry.envelope.kind.as_str())
+        .collect();
+    let ids: Vec<&str> = batch.iter().map(|w| w.entry.envelope.id.as_str()).collect();
+    let stmt = tx
+        .prepare_cached(
+            "SELECT e.kind, e.entry_id FROM log_entries e \
+             JOIN UNNEST($1::TEXT[], $2::TEXT[]) AS w(kind, entry_id) \
+               ON e.kind = w.kind AND e.entry_id = w.entry_id",
+        )
+        .await
+        .map_err(db)?;
+    let mut taken: HashSet<(String, String)> = tx
+        .query(&stmt, &[&kinds, &ids])
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+
+    let mut size = old_size;
+    let mut leaves = Vec::with_capacity(batch.len());
+    let mut rows: Vec<NewEntry> = Vec::with_capacity(batch.len());
+    let mut results = Vec::with_capacity(batch.len());
+    for w in &batch {
+        let env = &w.entry.envelope;
+        let key = (env.kind.clone(), env.id.clone());
+        if taken.contains(&key) {
+            results.push(Err(StoreError::Conflict {
+                what: "log entry",
+                id: format!("{}/{}", env.kind, env.id),
+            }));
+            continue;
+        }
+        match effect(&tx, w, size).await? {
+            Ok(()) => {
+                let bytes = w
+                    .entry
+                    .to_bytes()
+                    .map_err(|e| StoreError::Backend(e.to_string()))?;
+                let leaf = merkle::leaf_hash(&bytes);
+                leaves.push(leaf);
+                rows.push(NewEntry {
+                    idx: size as i64,
+                    bytes,
+                    kind: env.kind.clone(),
+                    id: env.id.clone(),
+                    submitter: env.submitter.clone(),
+                    submitted_at: env.submitted_at.clone(),
+                    tlp: tlp_text(env.tlp),
+                    body: w.body.clone(),
+                });
+                results.push(Ok(Receipt {
+                    index: size,
+                    leaf_hash: leaf,
+                }));
+                taken.insert(key);
+                size += 1;
+            }
+            Err(refused) => results.push(Err(refused)),
+        }
+    }
+    if leaves.is_empty() {
+        tx.commit().await.map_err(db)?;
+        return Ok(AppendOutcome {
+            results,
+            checkpoint: head,
+        });
+    }
+
+    // The batch's entries in one statement.
+    let idx: Vec<i64> = rows.iter().map(|r| r.idx).collect();
+    let entry: Vec<&[u8]> = rows.iter().map(|r| r.bytes.as_slice()).collect();
+    let kind: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+    let entry_id: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let submitter: Vec<&str> = rows.iter().map(|r| r.submitter.as_str()).collect();
+    let submitted_at: Vec<&str> = rows.iter().map(|r| r.submitted_at.as_str()).collect();
+    let tlp: Vec<&str> = rows.iter().map(|r| r.tlp).collect();
+    let body: Vec<&[u8]> = rows.iter().map(|r| r.body.as_slice()).collect();
+    run(
+        &tx,
+        "INSERT INTO log_entries (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body) \
+         SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
+                              $6::TEXT[], $7::TEXT[], $8::BYTEA[])",
+        &[
+            &idx,
+            &entry,
+            &kind,
+            &entry_id,
+            &submitter,
+            &submitted_at,
+            &tlp,
+            &body,
+        ],
+    )
+    .await?;
+
+    // RFC 9162 §2.1.1: the new complete subtrees, then the new root.
+    let nodes = with_nodes(&tx, cache, &mut known, old_size, |r| {
+        merkle::append_nodes(r, old_size, &leaves)
+    })
+    .await?;
+    let levels: Vec<i16> = nodes.iter().map(|(n, _)| i16::from(n.level)).collect();
+    let node_idx: Vec<i64> = nodes.iter().map(|(n, _)| n.index as i64).collect();
+    let hashes: Vec<&[u8]> = nodes.iter().map(|(_, h)| h.0.as_slice()).collect();
+    run(
+        &tx,
+        "INSERT INTO log_nodes (level, idx, hash) \
+         SELECT * FROM UNNEST($1::SMALLINT[], $2::BIGINT[], $3::BYTEA[])",
+        &[&levels, &node_idx, &hashes],
+    )
+    .await?;
+    known.extend(nodes.iter().copied());
+    let root = with_nodes(&tx, cache, &mut known, size, |r| merkle::root(r, size)).await?;
+    let note = Checkpoint::new(operator.origin(), size, root)
+        .sign(&operator.signer)
+        .map_err(|e| StoreError::Backend(format!("cannot sign the checkpoint: {e}")))?
+        .to_string();
+    run(
+        &tx,
+        "INSERT INTO checkpoints (size, root, note) VALUES ($1, $2, $3)",
+        &[&(size as i64), &root.0.as_slice(), &note],
+    )
+    .await?;
+    tx.commit().await.map_err(db)?;
+    cache.insert_many(nodes);
+    Ok(AppendOutcome {
+        results,
+        checkpoint: Some(SignedCheckpoint { size, root, note }),
+    })
+}
+
+fn to_checkpoint(row: Option<tokio_postgres::Row>) -> Result<Option<SignedCheckpoint>, StoreError> {
+    row.map(|r| {
+        Ok(SignedCheckpoint {
+            size: r.get::<_, i64>(0) as u64,
+            root: Hash::from_slice(r.get::<_, &[u8]>(1))
+                .map_err(|e| corrupt("checkpoint root", e))?,
+            note: r.get(2),
+        })
+    })
+    .transpose()
+}
+
+/// The latest signed checkpoint.
+pub(crate) async fn latest_checkpoint(
+    client: &impl GenericClient,
+) -> Result<Option<SignedCheckpoint>, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1")
+        .await
+        .map_err(db)?;
+    to_checkpoint(client.query_opt(&stmt, &[]).await.map_err(db)?)
+}
+
+/// The checkpoint published at `size`.
+pub(crate) async fn checkpoint_at(
+    client: &impl GenericClient,
+    size: u64,
+) -> Result<Option<SignedCheckpoint>, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT size, root, note FROM checkpoints WHERE size = $1")
+        .await
+        .map_err(db)?;
+    to_checkpoint(
+        client
+            .query_opt(&stmt, &[&(size as i64)])
+            .await
+            .map_err(db)?,
+    )
+}
+
+/// Adds (or replaces, for the same key) a cosignature line on the checkpoint of `size`. The
+/// row is locked, so two nodes adding cosignatures at once both keep theirs.
+pub(crate) async fn add_cosignature(
+    client: &mut deadpool_postgres::Object,
+    size: u64,
+    line: &str,
+) -> Result<(), StoreError> {
+    let tx = client.transaction().await.map_err(db)?;
+    let row = tx
+        .query_opt(
+            "SELECT note FROM checkpoints WHERE size = $1 FOR UPDATE",
+            &[&(size as i64)],
+        )
+        .await
+        .map_err(db)?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "checkpoint",
+            id: size.to_string(),
+        })?;
+    let mut note = Note::parse(row.get::<_, &str>(0)).map_err(|e| corrupt("checkpoint note", e))?;
+    let sig = NoteSignature::parse_line(line.trim_end(), 1)
+        .map_err(|e| StoreError::Backend(format!("bad cosignature line: {e}")))?;
+    note.add_signature(sig);
+    tx.execute(
+        "UPDATE checkpoints SET note = $2 WHERE size = $1",
+        &[&(size as i64), &note.to_string()],
+    )
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
+/// The size covered by the latest signed checkpoint: what readers may see of the tree.
+async fn published_size(client: &impl GenericClient) -> Result<u64, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT COALESCE(MAX(size), 0) FROM checkpoints")
+        .await
+        .map_err(db)?;
+    let row = client.query_one(&stmt, &[]).await.map_err(db)?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// One published entry and its body.
+pub(crate) async fn entry(
+    client: &impl GenericClient,
+    index: u64,
+) -> Result<StoredEntry, StoreError> {
+    // One round trip: the published size and the row, if it is published.
+    let stmt = client
+        .prepare_cached(
+            "SELECT p.size, e.entry, e.body, e.tlp \
+             FROM (SELECT COALESCE(MAX(size), 0) AS size FROM checkpoints) p \
+             LEFT JOIN log_entries e ON e.idx = $1 AND e.idx < p.size",
+        )
+        .await
+        .map_err(db)?;
+    let row = client
+        .query_one(&stmt, &[&(index as i64)])
+        .await
+        .map_err(db)?;
+    let size = row.get::<_, i64>(0) as u64;
+    match row.get::<_, Option<Vec<u8>>>(1) {
+        Some(entry) if index < size => Ok(StoredEntry {
+            index,
+            entry,
+            body: row.get(2),
+            tlp: parse_tlp(row.get(3))?,
+        }),
+        _ => Err(StoreError::NoSuchEntry { index, size }),
+    }
+}
+
+/// Consecutive published entries with their bodies.
+pub(crate) async fn entries(
+    client: &impl GenericClient,
+    start: u64,
+    count: u64,
+) -> Result<Vec<StoredEntry>, StoreError> {
+    let end = start.saturating_add(count).min(i64::MAX as u64);
+    let stmt = client
+        .prepare_cached(
+            "SELECT idx, entry, body, tlp FROM log_entries \
+             WHERE idx >= $1 AND idx < LEAST($2, (SELECT COALESCE(MAX(size), 0) FROM checkpoints)) \
+             ORDER BY idx",
+        )
+        .await
+        .map_err(db)?;
+    let rows = client
+        .query(
+            &stmt,
+            &[&(start.min(i64::MAX as u64) as i64), &(end as i64)],
+        )
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(StoredEntry {
+                index: r.get::<_, i64>(0) as u64,
+                entry: r.get(1),
+                body: r.get(2),
+                tlp: parse_tlp(r.get(3))?,
+            })
+        })
+        .collect()
+}
+
+/// The data of a hash tile or entry bundle within the published tree.
+pub(crate) async fn tile(
+    client: &impl GenericClient,
+    cache: &NodeCache,
+    tile: Tile,
+) -> Result<Vec<u8>, StoreError> {
+    let size = published_size(client).await?;
+    let level = match tile.kind {
+        TileKind::Hashes { level } => level,
+        TileKind::Entries => 0,
+    };
+    let beyond = || StoreError::BeyondLog {
+        what: format!("tile {}", tile.path()),
+        size,
+    };
+    let published = tiles::tile_in_tree(level, tile.index, size).ok_or_else(beyond)?;
+    if tile.width > published.width {
+        return Err(beyond());
+    }
+    match tile.kind {
+        TileKind::Hashes { .. } => {
+            let mut known = HashMap::new();
+            with_nodes(client, cache, &mut known, size, |r| {
+                tiles::read_tile_data(r, &tile)
+            })
+            .await
+        }
+        TileKind::Entries => {
+            let start = tile.start_leaf().ok_or_else(beyond)?;
+            let stmt = client
+                .prepare_cached(
+                    "SELECT entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                )
+                .await
+                .map_err(db)?;
+            let rows = client
+                .query(
+                    &stmt,
+                    &[&(start as i64), &((start + u64::from(tile.width)) as i64)],
+                )
+                .await
+                .map_err(db)?;
+            let entries: Vec<&[u8]> = rows.iter().map(|r| r.get(0)).collect();
+            tiles::encode_bundle(&entries).map_err(|e| corrupt("entry bundle", e))
+        }
+    }
+}
+
+/// The inclusion proof of `index` in the published tree of `size`.
+pub(crate) async fn inclusion_proof(
+    client: &impl GenericClient,
+    cache: &NodeCache,
+    index: u64,
+    size: u64,
+) -> Result<InclusionProof, StoreError> {
+    let published = published_size(client).await?;
+    if size > published {
+        return Err(StoreError::BeyondLog {
+            what: format!("a tree of size {size}"),
+            size: published,
+        });
+    }
+    let mut known = HashMap::new();
+    with_nodes(client, cache, &mut known, published, |r| {
+        merkle::inclusion_proof(r, index, size)
+    })
+    .await
+}
+
+/// The consistency proof from `old` to `new`, both within the published tree.
+pub(crate) async fn consistency_proof(
+    client: &impl GenericClient,
+    cache: &NodeCache,
+    old: u64,
+    new: u64,
+) -> Result<ConsistencyProof, StoreError> {
+    let published = published_size(client).await?;
+    if new > published {
+        return Err(StoreError::BeyondLog {
+            what: format!("a tree of size {new}"),
+            size: published,
+        });
+    }
+    let mut known = HashMap::new();
+    with_nodes(client, cache, &mut known, published, |r| {
+        merkle::consistency_proof(r, old, new)
+    })
+    .await
+}
+
+/// Every key of a party, oldest first.
+pub(crate) async fn party_keys(
+    client: &impl GenericClient,
+    party: &str,
+) -> Result<Vec<PartyKey>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT public_key, added_at, revoked_at FROM party_keys \
+             WHERE party_id = $1 ORDER BY added_at",
+        )
+        .await
+        .map_err(db)?;
+    let rows = client.query(&stmt, &[&party]).await.map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| PartyKey {
+            party: party.to_owned(),
+            public_key: r.get(0),
+            added_at: r.get::<_, i64>(1) as u64,
+            revoked_at: r.get::<_, Option<i64>>(2).map(|i| i as u64),
+        })
+        .collect())
+}
+
+/// Stores a token digest for a party.
+pub(crate) async fn add_token(
+    client: &impl GenericClient,
+    token: &str,
+    party: &str,
+) -> Result<(), StoreError> {
+    if !exists(client, "SELECT 1 FROM parties WHERE id = $1", &[&party]).await? {
+        return Err(StoreError::NotFound {
+            what: "party",
+            id: party.to_owned(),
+        });
+    }
+    run(
+        client,
+        "INSERT INTO tokens (token_sha256, party_id) VALUES ($1, $2)",
+        &[&token, &party],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The party a token digest belongs to, unless revoked.
+pub(crate) async fn token_party(
+    client: &impl GenericClient,
+    token: &str,
+) -> Result<Option<String>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT party_id FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .await
+        .map_err(db)?;
+    Ok(client
+        .query_opt(&stmt, &[&token])
+        .await
+        .map_err(db)?
+        .map(|r| r.get(0)))
+}
+
+/// Entry counts by kind.
+pub(crate) async fn entry_counts(
+    client: &impl GenericClient,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT kind, COUNT(*) FROM log_entries GROUP BY kind ORDER BY kind")
+        .await
+        .map_err(db)?;
+    let rows = client.query(&stmt, &[]).await.map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get::<_, i64>(1) as u64))
+        .collect())
+}
