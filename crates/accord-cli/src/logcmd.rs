@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use accord_store::audit::{LogSource, StoreSource, audit};
 use accord_store::log::Operator;
-use accord_store_sqlite::SqliteStore;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::merkle::{ConsistencyProof, Hash, InclusionProof};
 use accord_tlog::note::{Note, Verifier};
@@ -83,6 +82,7 @@ fn bar(json: bool) -> ProgressBar {
 /// `accord log verify`.
 pub async fn verify(
     data: &Path,
+    database: &crate::backend::Database,
     hub: Option<&str>,
     key: Option<&str>,
     witness_keys: &[String],
@@ -124,21 +124,23 @@ pub async fn verify(
             )
         }
         None => {
-            if !data.join(accord_store_sqlite::DB_FILE).exists() {
+            if let crate::backend::Database::Sqlite(dir) = database
+                && !dir.join(accord_store_sqlite::DB_FILE).exists()
+            {
                 bail!(
                     "{} holds no hub (no {}); pass --hub URL to verify a remote hub",
-                    data.display(),
+                    dir.display(),
                     accord_store_sqlite::DB_FILE
                 );
             }
-            let store = SqliteStore::open(data)?;
+            let store = database.open().await?;
             let verifier = match key {
                 Some(k) => verifier_arg(k)?,
                 None => Verifier::from_key_string(
                     &Operator::load_or_create(data, None)?.verifier_key(),
                 )?,
             };
-            let source = StoreSource(&store);
+            let source = StoreSource(store.as_ref());
             (
                 audit(&source, &verifier, &witnesses, since.as_deref(), &progress).await,
                 true,

@@ -1,7 +1,8 @@
 //! `accord`: run the hub, and read or add to its record from the command line.
 //!
-//! Every command works on a data directory (`--data`, default `./accord-data`). The first
-//! command to open a new directory loads the bundled Paris Call dataset into it, once.
+//! Every command works on a data directory (`--data`, default `./accord-data`): it holds the
+//! operator key and, unless `--database` names a PostgreSQL database, the SQLite store. The
+//! first command to open a new store loads the bundled Paris Call dataset into it, once.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,15 +16,16 @@ use accord_store::log::Operator;
 use accord_store::sequencer::Sequencer;
 use accord_store::write::{RecordError, record_incident_as_operator, seed_bundled};
 use accord_store::{IncidentFilter, PageRequest, SeedOutcome, Store};
-use accord_store_sqlite::SqliteStore;
 
 // The hub and the matcher allocate many small, short-lived objects (JSON values, records,
 // observations) across threads; mimalloc handles that pattern markedly better than glibc's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod backend;
 mod bundled;
 mod client;
+mod copy;
 mod export;
 mod hammer;
 mod keys;
@@ -51,6 +53,17 @@ struct Cli {
     )]
     data: PathBuf,
 
+    /// The database: `postgres://USER:PASSWORD@HOST/DB` for a PostgreSQL database that several
+    /// `accord serve` nodes share, or `sqlite:DIR`; default: SQLite in the data directory.
+    /// The operator key stays in the data directory: every node needs the same one.
+    #[arg(
+        long,
+        global = true,
+        env = "ACCORD_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database: Option<String>,
+
     /// The log's origin, fixed when the data directory is created (default
     /// `accord.localhost/log`); it names the log in every checkpoint.
     #[arg(long, global = true, env = "ACCORD_ORIGIN")]
@@ -67,6 +80,27 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "ACCORD_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+    },
+    /// Apply pending schema migrations to the database and list them (`serve` does the same
+    /// at start; run this to migrate before rolling out new nodes).
+    Migrate {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move a whole hub (log, bodies, keys, tokens, indexes) to another database, then verify
+    /// the copy; resumes an interrupted copy, refuses a target holding anything else. The
+    /// operator key is read from the source's data directory (sqlite:DIR) or from --data.
+    Copy {
+        /// The hub to copy: sqlite:DIR or postgres://…
+        #[arg(long)]
+        from: String,
+        /// The empty database to copy it into: postgres://… or sqlite:DIR.
+        #[arg(long)]
+        to: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List the accord's principles.
     Principles {
@@ -350,7 +384,7 @@ async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,tower_http=warn,refinery_core=warn")
+                tracing_subscriber::EnvFilter::new("info,tower_http=warn,refinery_core=warn,tokio_postgres=warn")
             }),
         )
         .with_writer(std::io::stderr)
@@ -382,8 +416,10 @@ async fn main() -> Result<()> {
                     json,
                 },
         } => {
+            let db = backend::Database::from_cli(cli.database.as_deref(), &cli.data)?;
             return logcmd::verify(
                 &cli.data,
+                &db,
                 hub.as_deref(),
                 key.as_deref(),
                 &witness_keys,
@@ -453,11 +489,50 @@ async fn main() -> Result<()> {
         }
         Command::Route(args) => return route::run(&args),
         Command::Requests { command } => return requests::run(command).await,
-        Command::Match(args) => return matching::run(&args),
+        Command::Match(args) => return matching::run(&args).await,
         Command::Export { command } => return export::run(&command),
+        Command::Migrate { json } => {
+            let db = backend::Database::from_cli(cli.database.as_deref(), &cli.data)?;
+            let applied = db.migrate().await?;
+            if json {
+                return print_json(
+                    &serde_json::json!({"database": db.to_string(), "applied": applied}),
+                );
+            }
+            if applied.is_empty() {
+                println!("{db}: the schema is current; nothing to apply");
+            }
+            for m in applied {
+                println!("{db}: applied {m}");
+            }
+            return Ok(());
+        }
+        Command::Copy { from, to, json } => {
+            let from = backend::Database::parse(&from).context("--from")?;
+            let to = backend::Database::parse(&to).context("--to")?;
+            let key_dir = match &from {
+                backend::Database::Sqlite(dir) => dir.clone(),
+                backend::Database::Postgres(_) => cli.data.clone(),
+            };
+            let show = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let report = copy::run(&from, &to, &key_dir, show).await?;
+            if json {
+                return print_json(&report);
+            }
+            println!(
+                "copied {} entries ({} already there) from {} to {}: {} entries, root {}",
+                report.copied, report.resumed_at, report.from, report.to, report.size, report.root
+            );
+            println!(
+                "verified: every signature, {} bodies, and consistency with the source's checkpoint; {} tokens, {} witness cosignatures carried over",
+                report.bodies_checked, report.tokens, report.cosignatures
+            );
+            return Ok(());
+        }
         other => other,
     };
-    let hub = open(&cli.data, cli.origin.as_deref()).await?;
+    let db = backend::Database::from_cli(cli.database.as_deref(), &cli.data)?;
+    let hub = open(&db, &cli.data, cli.origin.as_deref()).await?;
     let store = hub.store.clone();
     match command {
         Command::Keygen { .. }
@@ -468,6 +543,8 @@ async fn main() -> Result<()> {
         | Command::Requests { .. }
         | Command::Match(_)
         | Command::Export { .. }
+        | Command::Migrate { .. }
+        | Command::Copy { .. }
         | Command::Witness { .. } => Ok(()),
         Command::Keys { command } => keys_admin(&hub, command).await,
         Command::Collections { command } => {
@@ -539,24 +616,30 @@ struct Hub {
     sequencer: Sequencer,
 }
 
-/// Opens the store in `dir`, creating the operator key and loading the bundled dataset (as
-/// operator-signed log entries) if the store is new.
-async fn open(dir: &Path, origin: Option<&str>) -> Result<Hub> {
-    let sqlite = SqliteStore::open(dir)
-        .with_context(|| format!("cannot open the hub's data directory {}", dir.display()))?;
-    let path = sqlite.path().to_owned();
-    let store: Arc<dyn Store> = Arc::new(sqlite);
+/// Opens the store, creating the operator key in `dir` and loading the bundled dataset (as
+/// operator-signed log entries) if the store is new. Refuses an operator key that did not sign
+/// the store's log: two keys would publish two logs under one origin.
+async fn open(db: &backend::Database, dir: &Path, origin: Option<&str>) -> Result<Hub> {
+    let store = db.open().await?;
     let operator = Arc::new(Operator::load_or_create(dir, origin)?);
     let dataset = bundled::dataset().context("the bundled dataset is invalid")?;
     match seed_bundled(store.as_ref(), operator.clone(), &dataset).await? {
         SeedOutcome::Loaded { parties, incidents } => tracing::info!(
             parties,
             incidents,
-            "loaded the bundled {} dataset into {}",
+            "loaded the bundled {} dataset into {db}",
             dataset.accord.name,
-            path.display()
         ),
         SeedOutcome::AlreadySeeded => {}
+    }
+    if let Some(head) = store.checkpoint().await? {
+        backend::signs_log(&operator, &head).with_context(|| {
+            format!(
+                "{db} belongs to another operator key than {}: give every node the same {}",
+                dir.join(accord_store::log::OPERATOR_KEY_FILE).display(),
+                accord_store::log::OPERATOR_KEY_FILE
+            )
+        })?;
     }
     let sequencer = Sequencer::start(store.clone(), operator.clone());
     Ok(Hub {

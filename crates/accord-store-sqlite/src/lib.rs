@@ -98,6 +98,12 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, applying pending migrations.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        let store = Self::open_unmigrated(data_dir)?;
+        run_migrations(&mut store.writer.lock().unwrap_or_else(|p| p.into_inner()))?;
+        Ok(store)
+    }
+
+    fn open_unmigrated(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Backend(format!(
                 "cannot create data directory {}: {e}",
@@ -119,8 +125,7 @@ impl SqliteStore {
             .map_err(backend)?;
             Ok(conn)
         };
-        let mut writer = connect()?;
-        migrate(&mut writer)?;
+        let writer = connect()?;
         let n = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(2, 8);
@@ -219,7 +224,18 @@ where
     }
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// Applies the pending migrations to the store in `data_dir` (creating it if needed) and
+/// returns their names (`V1__registry_and_incidents`, …), oldest first; empty when the schema
+/// is current. What `accord migrate` runs; [`SqliteStore::open`] does the same.
+///
+/// Refuses ([`StoreError::SchemaTooNew`]) a database migrated by a newer binary.
+pub fn migrate(data_dir: &Path) -> Result<Vec<String>, StoreError> {
+    let store = SqliteStore::open_unmigrated(data_dir)?;
+    let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
+    run_migrations(&mut conn)
+}
+
+fn run_migrations(conn: &mut Connection) -> Result<Vec<String>, StoreError> {
     let runner = embedded::migrations::runner();
     let newest_known = runner
         .get_migrations()
@@ -253,8 +269,12 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             supported: newest_known,
         });
     }
-    runner.run(conn).map_err(backend)?;
-    Ok(())
+    let report = runner.run(conn).map_err(backend)?;
+    Ok(report
+        .applied_migrations()
+        .iter()
+        .map(|m| format!("V{}__{}", m.version(), m.name()))
+        .collect())
 }
 
 /// Inserts an incident and its facets; the caller has checked that its id is free.

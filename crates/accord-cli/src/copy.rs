@@ -1,0 +1,253 @@
+//! `accord copy`: move a whole hub from one database to another (SQLite to PostgreSQL, or
+//! back), then prove the copy with the log verifier.
+//!
+//! The copy replays the source's log entries in order into the target, each batch in one
+//! transaction, so the target's tree is the source's tree and its checkpoints have the
+//! source's roots. An interrupted copy resumes where the target stops, once the target is
+//! proven a prefix of the source; a target holding anything else is refused.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use accord_store::Store;
+use accord_store::audit::{StoreSource, audit};
+use accord_store::log::{OPERATOR_KEY_FILE, Operator, SignedCheckpoint};
+use accord_store::replay::Replayer;
+use accord_tlog::merkle::ConsistencyProof;
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use crate::backend::Database;
+
+/// Entries appended per transaction.
+const BATCH: u64 = 1000;
+
+/// What a copy did.
+#[derive(Debug, Serialize)]
+pub struct CopyReport {
+    /// The source, password hidden.
+    pub from: String,
+    /// The target, password hidden.
+    pub to: String,
+    /// Entries the target already held (a resumed copy).
+    pub resumed_at: u64,
+    /// Entries copied by this run.
+    pub copied: u64,
+    /// The log's size after the copy.
+    pub size: u64,
+    /// Its root (base64), the same in both.
+    pub root: String,
+    /// API tokens copied (their digests; tokens themselves are never stored).
+    pub tokens: u64,
+    /// Witness cosignatures carried over onto the final checkpoint.
+    pub cosignatures: u64,
+    /// Bodies the verifier checked on the target.
+    pub bodies_checked: u64,
+}
+
+/// Copies the hub at `from` into `to`. The operator key that signs the source's checkpoints
+/// must be in `key_dir` (the source's data directory when the source is SQLite).
+pub async fn run(
+    from: &Database,
+    to: &Database,
+    key_dir: &Path,
+    progress: bool,
+) -> Result<CopyReport> {
+    if from == to {
+        bail!("--from and --to name the same database {from}");
+    }
+    if let Database::Sqlite(dir) = from
+        && !dir.join(accord_store_sqlite::DB_FILE).exists()
+    {
+        bail!(
+            "{} holds no hub: there is no {}",
+            dir.display(),
+            accord_store_sqlite::DB_FILE
+        );
+    }
+    if !key_dir.join(OPERATOR_KEY_FILE).exists() {
+        bail!(
+            "no operator key in {}: the copy re-signs checkpoints with the key that signs the source's log (pass the directory holding {OPERATOR_KEY_FILE} with --data)",
+            key_dir.display()
+        );
+    }
+    let operator = Arc::new(Operator::load_or_create(key_dir, None)?);
+    let source = from.open().await?;
+    let Some(head) = source.checkpoint().await? else {
+        bail!("{from} has an empty log: there is nothing to copy");
+    };
+    crate::backend::signs_log(&operator, &head)
+        .with_context(|| format!("the operator key in {} is not {from}'s", key_dir.display()))?;
+    let target = to.open().await?;
+    let start = resume_point(source.as_ref(), target.as_ref(), &head, to).await?;
+
+    let bar = if progress {
+        let bar = indicatif::ProgressBar::new(head.size);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "copying {bar:40} {pos}/{len} entries ({per_sec}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_position(start);
+    let mut replayer = Replayer::new(source.as_ref(), target.as_ref()).await?;
+    let mut next = start;
+    while next < head.size {
+        let stored = source
+            .log_entries(next, BATCH.min(head.size - next))
+            .await
+            .with_context(|| format!("cannot read entries from {next} in {from}"))?;
+        if stored.is_empty() {
+            bail!(
+                "{from} returned no entries at {next} although its log has {}",
+                head.size
+            );
+        }
+        let mut writes = Vec::with_capacity(stored.len());
+        for s in &stored {
+            writes.push(replayer.write(s).await?);
+        }
+        let outcome = target
+            .append(writes, Arc::clone(&operator))
+            .await
+            .with_context(|| format!("cannot append entries from {next} to {to}"))?;
+        for (s, result) in stored.iter().zip(outcome.results) {
+            let receipt = result.with_context(|| {
+                format!(
+                    "{to} refused entry {}; the copy stops here and can be resumed",
+                    s.index
+                )
+            })?;
+            if receipt.index != s.index
+                || receipt.leaf_hash != accord_tlog::merkle::leaf_hash(&s.entry)
+            {
+                bail!(
+                    "entry {} landed at index {} with another leaf hash: the target diverged from the source",
+                    s.index,
+                    receipt.index
+                );
+            }
+        }
+        next += stored.len() as u64;
+        bar.set_position(next);
+    }
+    bar.finish_and_clear();
+
+    let copied_head = target
+        .checkpoint()
+        .await?
+        .context("the target has no checkpoint after the copy")?;
+    if copied_head.size != head.size || copied_head.root != head.root {
+        bail!(
+            "after the copy the target's log ({} entries) differs from the source's ({} entries)",
+            copied_head.size,
+            head.size
+        );
+    }
+
+    let mut tokens = 0;
+    for (digest, party) in source.tokens().await? {
+        if target.token_party(&digest).await?.is_none() {
+            target.add_token(&digest, &party).await?;
+            tokens += 1;
+        }
+    }
+    // The final checkpoints are byte-for-byte the same statement (same origin, size and root,
+    // and Ed25519 signatures are deterministic), so the witnesses' cosignatures hold for both.
+    let target_note = copied_head.note.clone();
+    let mut cosignatures = 0;
+    for line in cosignature_lines(&head.note, operator.origin()) {
+        if !target_note.lines().any(|l| l == line) {
+            target.add_cosignature(head.size, line.to_owned()).await?;
+            cosignatures += 1;
+        }
+    }
+
+    let report = audit(
+        &StoreSource(target.as_ref()),
+        &operator.signer.verifier(),
+        &[],
+        Some(head.note.as_bytes()),
+        &|_, _| {},
+    )
+    .await
+    .with_context(|| format!("the copy in {to} does not verify"))?;
+    Ok(CopyReport {
+        from: from.to_string(),
+        to: to.to_string(),
+        resumed_at: start,
+        copied: head.size - start,
+        size: report.size,
+        root: report.root,
+        tokens,
+        cosignatures,
+        bodies_checked: report.bodies_checked,
+    })
+}
+
+/// Where the copy starts: 0 for an empty target, the target's size when its log is a proven
+/// prefix of the source's. Anything else is refused.
+async fn resume_point(
+    source: &dyn Store,
+    target: &dyn Store,
+    head: &SignedCheckpoint,
+    to: &Database,
+) -> Result<u64> {
+    let Some(there) = target.checkpoint().await? else {
+        return Ok(0);
+    };
+    let refuse = || {
+        anyhow::anyhow!(
+            "{to} is not empty: its log has {} entries (root {}) that are not a prefix of the source's log; copy only into an empty database",
+            there.size,
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, there.root.0)
+        )
+    };
+    if there.size > head.size {
+        return Err(refuse());
+    }
+    if there.size == head.size {
+        return if there.root == head.root {
+            Ok(there.size)
+        } else {
+            Err(refuse())
+        };
+    }
+    let proof: ConsistencyProof = source.consistency_proof(there.size, head.size).await?;
+    proof
+        .verify(&there.root, &head.root)
+        .map_err(|_| refuse())?;
+    eprintln!(
+        "{to} holds the first {} of {} entries of this log: resuming the copy",
+        there.size, head.size
+    );
+    Ok(there.size)
+}
+
+/// The signature lines of a signed note other than `origin`'s own.
+fn cosignature_lines<'a>(note: &'a str, origin: &str) -> impl Iterator<Item = &'a str> {
+    let own = format!("\u{2014} {origin} ");
+    note.split_once("\n\n")
+        .map(|(_, sigs)| sigs)
+        .unwrap_or_default()
+        .lines()
+        .filter(move |l| l.starts_with('\u{2014}') && !l.starts_with(&own))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosignatures_are_every_signature_but_the_operators() {
+        let note = "accord.localhost/log\n3\nroot=\n\n\u{2014} accord.localhost/log AAAA\n\u{2014} witness-a BBBB\n\u{2014} witness-b CCCC\n";
+        let lines: Vec<_> = cosignature_lines(note, "accord.localhost/log").collect();
+        assert_eq!(
+            lines,
+            ["\u{2014} witness-a BBBB", "\u{2014} witness-b CCCC"]
+        );
+    }
+}
