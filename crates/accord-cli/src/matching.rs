@@ -12,7 +12,7 @@
 //! with `--json`); the summary and the progress bar (only on a terminal) go
 //! to stderr.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,16 +22,41 @@ use accord_stix::matcher::Matcher;
 use accord_stix::object::{Indicator, StixObject, sighting};
 use accord_stix::pattern::Pattern;
 use accord_stix::telemetry::{self, Format, Records};
+use accord_stix::tlp::Level;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::sharing::SharingClient;
 
 /// Flags of `accord match`.
 #[derive(Debug, clap::Args)]
 pub struct MatchArgs {
     /// STIX indicators: a bundle, or NDJSON of indicator objects (other
     /// object types are ignored).
+    #[arg(long, required_unless_present = "hub", conflicts_with = "hub")]
+    pub indicators: Option<PathBuf>,
+    /// Pull the indicators from this hub instead: those the token's party may read under
+    /// TLP, from every collection open to it (or `--collection`).
     #[arg(long)]
-    pub indicators: PathBuf,
+    pub hub: Option<String>,
+    /// The party's API token on the hub.
+    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Only this collection of the hub.
+    #[arg(long, requires = "hub")]
+    pub collection: Option<String>,
+    /// Post a STIX `sighting` of each matched indicator back to the collection it came from
+    /// (one log entry each, signed for the token's party), marked with `--tlp`.
+    #[arg(long, requires_all = ["hub", "tlp"])]
+    pub post_sightings: bool,
+    /// The TLP level of posted sightings: clear, green, amber, amber+strict or red (a
+    /// TLP:RED sighting is read only by you and the recipients it names).
+    #[arg(long)]
+    pub tlp: Option<String>,
+    /// An identity (`identity--…`) to name as where the indicators were sighted
+    /// (`where_sighted_refs`); repeat for several.
+    #[arg(long = "where-sighted", requires = "post_sightings")]
+    pub where_sighted: Vec<String>,
     /// Observations: STIX bundles or NDJSON (observed-data and its objects),
     /// Suricata eve.json (dns, http, tls, flow, fileinfo) or Zeek JSON logs
     /// (conn, dns, http, files, ssl); detected per line.
@@ -276,13 +301,87 @@ fn read_observations(
     Ok((observations, skipped, stats))
 }
 
+/// Checks one indicator pulled from a hub the way [`read_indicators`] checks a file's.
+fn hub_indicator(value: serde_json::Value) -> Result<Indicator, String> {
+    let indicator = StixObject::from_value(value)
+        .and_then(|o| o.validate().map(|()| o))
+        .and_then(|o| Indicator::from_object(&o))
+        .map_err(|e| e.to_string())?;
+    if indicator.pattern_type == "stix"
+        && let Err(e) = Pattern::parse(&indicator.pattern)
+    {
+        return Err(format!("indicator {}: invalid pattern: {e}", indicator.id));
+    }
+    Ok(indicator)
+}
+
+/// Indicators the token's party may read on `hub`, each with the collection it came from.
+/// The hub applies the TLP rule; indicators it holds that do not parse are skipped and
+/// reported (they are someone else's to fix).
+async fn pull(
+    hub: &str,
+    token: Option<&str>,
+    collection: Option<&str>,
+) -> Result<(Vec<Indicator>, Vec<Option<String>>, Skipped, SharingClient)> {
+    let token =
+        token.context("--hub needs the party's API token: pass --token or set ACCORD_TOKEN")?;
+    let client = SharingClient::new(hub, token)?;
+    let mut indicators = Vec::new();
+    let mut origins = Vec::new();
+    let mut skipped = Skipped::default();
+    let mut seen = HashSet::new();
+    for c in client.collections(collection).await? {
+        for value in client.objects(&c, "indicator").await? {
+            let id = value["id"].as_str().unwrap_or("?").to_owned();
+            match hub_indicator(value) {
+                // The same indicator shared in two collections is matched once; its
+                // sightings go to the first collection it was read from.
+                Ok(i) if seen.insert(i.id.clone()) => {
+                    indicators.push(i);
+                    origins.push(Some(c.clone()));
+                }
+                Ok(_) => {}
+                Err(e) => skipped.record(true, format!("{hub} collection {c}: {id}: {e}"))?,
+            }
+        }
+    }
+    Ok((indicators, origins, skipped, client))
+}
+
 /// Runs `accord match`.
-pub fn run(args: &MatchArgs) -> Result<()> {
+pub async fn run(args: &MatchArgs) -> Result<()> {
     let started = Instant::now();
-    let (indicators, skipped_indicators) = read_indicators(&args.indicators, args.skip_invalid)?;
+    let tlp = args
+        .tlp
+        .as_deref()
+        .map(|t| {
+            Level::parse(t).with_context(|| {
+                format!("--tlp {t:?}: use clear, green, amber, amber+strict or red")
+            })
+        })
+        .transpose()?;
+    for w in &args.where_sighted {
+        if !w.starts_with("identity--") && !w.starts_with("location--") {
+            bail!("--where-sighted {w:?}: name an identity--… or location--… object");
+        }
+    }
+    let (indicators, origins, skipped_indicators, client, source) =
+        match (&args.indicators, &args.hub) {
+            (Some(path), _) => {
+                let (i, s) = read_indicators(path, args.skip_invalid)?;
+                let n = i.len();
+                (i, vec![None; n], s, None, path.display().to_string())
+            }
+            (None, Some(hub)) => {
+                let (i, o, s, c) =
+                    pull(hub, args.token.as_deref(), args.collection.as_deref()).await?;
+                (i, o, s, Some(c), hub.clone())
+            }
+            (None, None) => bail!("give --indicators FILE or --hub URL"),
+        };
     let compiling = Instant::now();
     let matcher = Matcher::compile(&indicators)
-        .with_context(|| format!("{}: cannot compile indicators", args.indicators.display()))?;
+        .with_context(|| format!("{source}: cannot compile indicators"))?;
     let compiled = compiling.elapsed();
     let threads = args
         .threads
@@ -308,23 +407,33 @@ pub fn run(args: &MatchArgs) -> Result<()> {
     let created = jiff::Timestamp::now();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    // Sightings to post, per collection.
+    let mut to_post: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
     for s in &sightings {
         let indicator = &indicators[s.indicator];
         let matched: Vec<&Observation> = s.observations.iter().map(|&i| &observations[i]).collect();
         let refs: Vec<String> = matched.iter().map(|o| o.id.clone()).collect();
+        let (Some(first), Some(last)) = (
+            matched.iter().map(|o| o.first_observed).min(),
+            matched.iter().map(|o| o.last_observed).max(),
+        ) else {
+            continue;
+        };
+        // Deterministic id: the same indicator seen in the same observations is the same
+        // sighting (posted again, it is a new version of it, not a second sighting).
+        let key = format!("{} {}", indicator.id, refs.join(" "));
+        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, key.as_bytes());
+        let count = matched.iter().map(|o| o.number_observed).sum();
+        let object = sighting(id, created, &indicator.id, &refs, first, last, count);
+        if args.post_sightings
+            && let (Some(level), Some(collection)) = (tlp, &origins[s.indicator])
+        {
+            to_post
+                .entry(collection.clone())
+                .or_default()
+                .push(hub_sighting(&object, level, &args.where_sighted)?);
+        }
         if args.json {
-            let (Some(first), Some(last)) = (
-                matched.iter().map(|o| o.first_observed).min(),
-                matched.iter().map(|o| o.last_observed).max(),
-            ) else {
-                continue;
-            };
-            // Deterministic id: the same indicator seen in the same
-            // observations is the same sighting.
-            let key = format!("{} {}", indicator.id, refs.join(" "));
-            let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, key.as_bytes());
-            let count = matched.iter().map(|o| o.number_observed).sum();
-            let object = sighting(id, created, &indicator.id, &refs, first, last, count);
             serde_json::to_writer(&mut out, &object)?;
             writeln!(out)?;
         } else {
@@ -369,5 +478,52 @@ pub fn run(args: &MatchArgs) -> Result<()> {
         read.as_secs_f64(),
         matched.as_secs_f64(),
     );
+    if let (Some(client), Some(level)) = (client.filter(|_| args.post_sightings), tlp) {
+        let mut refused = 0;
+        for (collection, objects) in &to_post {
+            let posted = client.post(collection, objects).await?;
+            eprintln!(
+                "posted {} sighting(s) to collection {collection} at {level}: {} accepted, {} refused",
+                objects.len(),
+                posted.accepted,
+                posted.refused.len()
+            );
+            for r in &posted.refused {
+                eprintln!("  refused {r}");
+            }
+            refused += posted.refused.len();
+        }
+        if to_post.is_empty() {
+            eprintln!("no sighting to post");
+        }
+        if refused > 0 {
+            bail!("the hub refused {refused} sighting(s)");
+        }
+    }
     Ok(())
+}
+
+/// The sighting as posted to a hub: marked with `level` (TLP 2.0), naming where it was
+/// sighted, and without `observed_data_refs`, which point at local telemetry the hub does
+/// not hold (and which stays local).
+fn hub_sighting(
+    object: &StixObject,
+    level: Level,
+    where_sighted: &[String],
+) -> Result<serde_json::Value> {
+    let mut v = serde_json::to_value(object)?;
+    if let Some(map) = v.as_object_mut() {
+        map.remove("observed_data_refs");
+        map.insert(
+            "object_marking_refs".into(),
+            serde_json::json!([level.marking().id()]),
+        );
+        if !where_sighted.is_empty() {
+            map.insert(
+                "where_sighted_refs".into(),
+                serde_json::json!(where_sighted),
+            );
+        }
+    }
+    Ok(v)
 }

@@ -405,3 +405,262 @@ fn python_taxii2_client_and_stix2_interoperate() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every id a reader gets from the REST list, paging with `cursor`.
+fn rest_ids(hub: &Hub, who: Option<&str>) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!(
+            "{}/api/v1/collections/{COLLECTION}/objects?limit=4",
+            hub.server.base
+        );
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let mut r = client().get(&url);
+        if let Some(p) = who {
+            r = r.bearer_auth(&hub.tokens[p]);
+        }
+        let r = r.send().unwrap();
+        assert_eq!(r.status(), 200, "{url}");
+        assert_eq!(r.headers()["cache-control"], "private, no-store");
+        let v: Value = r.json().unwrap();
+        for o in v["items"].as_array().unwrap() {
+            ids.push(o["object"]["id"].as_str().unwrap().to_owned());
+        }
+        match v["next"].as_str() {
+            Some(n) => cursor = Some(n.to_owned()),
+            None => break,
+        }
+    }
+    ids
+}
+
+/// A GET as `who` with HTTP Basic (what a browser sends after `/collections?login=1`).
+fn get_basic(hub: &Hub, who: Option<&str>, path: &str) -> reqwest::blocking::Response {
+    let mut r = client().get(format!("{}{path}", hub.server.base));
+    if let Some(p) = who {
+        r = r.basic_auth(p, Some(&hub.tokens[p]));
+    }
+    r.send().unwrap()
+}
+
+/// The marking × named-recipient cases of the matrix, and one indicator for each.
+fn matrix_cases() -> (Vec<(Option<TlpMarking>, bool)>, Vec<Value>) {
+    let mut cases: Vec<(Option<TlpMarking>, bool)> = Vec::new();
+    for named in [false, true] {
+        cases.push((None, named));
+        for m in TlpMarking::ALL {
+            cases.push((Some(m), named));
+        }
+    }
+    let objects = cases
+        .iter()
+        .enumerate()
+        .map(|(n, (m, named))| indicator(n, *m, *named))
+        .collect();
+    (cases, objects)
+}
+
+fn oracle(
+    who: Option<&str>,
+    marking: Option<TlpMarking>,
+    producer: &str,
+    named: &[String],
+) -> bool {
+    let audience = Audience {
+        level: marking.map(Level::from).unwrap_or(Level::Amber),
+        producer,
+        named,
+        anonymous_read: true,
+    };
+    let reader = who.map(Reader::Party).unwrap_or(Reader::Anonymous);
+    may_read(&audience, &reader, &World)
+}
+
+#[test]
+fn tlp_matrix_over_rest_dashboard_and_exports() {
+    let hub = hub();
+    let (cases, objects) = matrix_cases();
+    let status = hub.post("FR", &objects);
+    assert_eq!(status["success_count"], json!(objects.len()), "{status}");
+    let readers: Vec<Option<&str>> = std::iter::once(None)
+        .chain(PARTIES.iter().map(|p| Some(*p)))
+        .collect();
+    let mut checked = 0;
+    let mut visible_somewhere = 0;
+    for who in &readers {
+        let rest = rest_ids(&hub, *who);
+        let page = get_basic(&hub, *who, &format!("/collections/{COLLECTION}"));
+        assert_eq!(page.status(), 200);
+        assert_eq!(page.headers()["cache-control"], "private, no-store");
+        let html = page.text().unwrap();
+        let export = |path: &str| {
+            let r = get_basic(
+                &hub,
+                *who,
+                &format!("/api/v1/collections/{COLLECTION}/export/{path}"),
+            );
+            assert_eq!(r.status(), 200, "{path}");
+            r.text().unwrap()
+        };
+        let blocklist: Vec<String> = export("blocklist?type=ipv4")
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let zeek = export("zeek");
+        let suricata = export("suricata");
+        for (n, (marking, named)) in cases.iter().enumerate() {
+            let id = objects[n]["id"].as_str().unwrap();
+            let ip = format!("192.0.2.{n}");
+            let names = if *named {
+                vec!["DE".to_owned()]
+            } else {
+                vec![]
+            };
+            let want = oracle(*who, *marking, "FR", &names);
+            visible_somewhere += usize::from(want);
+            let label = format!("{who:?} reading {marking:?} named={named}");
+            assert_eq!(rest.contains(&id.to_owned()), want, "REST list: {label}");
+            let one = get_basic(
+                &hub,
+                *who,
+                &format!("/api/v1/collections/{COLLECTION}/objects/{id}"),
+            )
+            .status();
+            assert_eq!(one == 200, want, "REST object: {label}");
+            assert_eq!(one == 404, !want, "REST object: {label}");
+            let tally = get_basic(
+                &hub,
+                *who,
+                &format!("/api/v1/collections/{COLLECTION}/objects/{id}/sightings"),
+            )
+            .status();
+            assert_eq!(tally == 200, want, "REST sightings: {label}");
+            assert_eq!(html.contains(id), want, "dashboard: {label}");
+            assert_eq!(blocklist.contains(&ip), want, "blocklist export: {label}");
+            assert_eq!(
+                zeek.lines().any(|l| l.starts_with(&format!("{ip}\t"))),
+                want,
+                "zeek export: {label}"
+            );
+            assert_eq!(
+                suricata.contains(&format!("stix_id {id};")),
+                want,
+                "suricata export: {label}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, readers.len() * cases.len());
+    assert!(visible_somewhere > 0 && visible_somewhere < checked);
+    // Wrong credentials are refused, not read as anonymous.
+    let r = client()
+        .get(format!("{}/collections/{COLLECTION}", hub.server.base))
+        .basic_auth("DE", Some(&hub.tokens["FR"]))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client()
+        .get(format!("{}/api/v1/collections", hub.server.base))
+        .bearer_auth("nope")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // A browser is asked for credentials when it wants to sign in.
+    let r = get_basic(&hub, None, "/collections?login=1");
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let r = get_basic(&hub, Some("IT"), "/collections");
+    let html = r.text().unwrap();
+    assert!(html.contains("reading as <strong>IT</strong>"), "{html}");
+    // REST bad input: a cursor the hub never issued, an unknown parameter, a bad target.
+    for (q, field) in [
+        ("objects?cursor=garbage", "cursor"),
+        ("objects?limit=0", "limit"),
+        ("objects?colour=red", "colour"),
+        ("export/pdf", "target"),
+        ("export/blocklist?type=asn", "type"),
+    ] {
+        let r = get_basic(
+            &hub,
+            Some("FR"),
+            &format!("/api/v1/collections/{COLLECTION}/{q}"),
+        );
+        assert_eq!(r.status(), 400, "{q}");
+        let e: Value = r.json().unwrap();
+        assert_eq!(e["errors"][0]["path"], json!(field), "{q}: {e}");
+    }
+}
+
+#[test]
+fn sighting_counts_respect_each_sightings_tlp() {
+    let hub = hub();
+    // FR shares one TLP:CLEAR indicator everyone reads.
+    let target = indicator(99, Some(TlpMarking::Clear), false);
+    let target_id = target["id"].as_str().unwrap().to_owned();
+    hub.post("FR", &[target]);
+    // DE reports a sighting of it under every marking, with and without naming FR.
+    let (cases, _) = matrix_cases();
+    let sightings: Vec<Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(n, (m, named))| {
+            let mut s = json!({
+                "type": "sighting",
+                "spec_version": "2.1",
+                "id": format!("sighting--6f1c8a8e-0000-4000-9000-{n:012}"),
+                "created": "2026-02-02T00:00:00.000Z",
+                "modified": "2026-02-02T00:00:00.000Z",
+                "sighting_of_ref": target_id,
+                "count": n + 1,
+                "first_seen": "2026-02-01T10:00:00Z",
+                "last_seen": "2026-02-01T11:00:00Z"
+            });
+            if let Some(m) = m {
+                s["object_marking_refs"] = json!([m.id()]);
+            }
+            if *named {
+                s["x_accord_recipients"] = json!(["FR"]);
+            }
+            s
+        })
+        .collect();
+    let status = hub.post("DE", &sightings);
+    assert_eq!(status["success_count"], json!(sightings.len()), "{status}");
+    let readers: Vec<Option<&str>> = std::iter::once(None)
+        .chain(PARTIES.iter().map(|p| Some(*p)))
+        .collect();
+    for who in readers {
+        let (mut n_want, mut count_want) = (0, 0);
+        for (n, (m, named)) in cases.iter().enumerate() {
+            let names = if *named {
+                vec!["FR".to_owned()]
+            } else {
+                vec![]
+            };
+            if oracle(who, *m, "DE", &names) {
+                n_want += 1;
+                count_want += n as u64 + 1;
+            }
+        }
+        let r = get_basic(
+            &hub,
+            who,
+            &format!("/api/v1/collections/{COLLECTION}/objects/{target_id}/sightings"),
+        );
+        assert_eq!(r.status(), 200, "{who:?}");
+        let t: Value = r.json().unwrap();
+        assert_eq!(t["sightings"], json!(n_want), "{who:?}: {t}");
+        assert_eq!(t["count"], json!(count_want), "{who:?}: {t}");
+        let reporters = if n_want > 0 { json!(["DE"]) } else { json!([]) };
+        assert_eq!(t["reported_by"], reporters, "{who:?}: {t}");
+    }
+}
