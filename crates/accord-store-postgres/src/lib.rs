@@ -504,6 +504,10 @@ impl Store for PostgresStore {
         log::token_party(&self.client().await?, token_sha256).await
     }
 
+    async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError> {
+        log::tokens(&self.client().await?).await
+    }
+
     async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {
         log::entry_counts(&self.client().await?).await
     }

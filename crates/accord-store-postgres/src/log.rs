@@ -843,6 +843,21 @@ pub(crate) async fn token_party(
         .map(|r| r.get(0)))
 }
 
+/// Every current token as (SHA-256 hex, party), oldest first.
+pub(crate) async fn tokens(
+    client: &impl GenericClient,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT token_sha256, party_id FROM tokens WHERE revoked_at IS NULL \
+             ORDER BY created_at, token_sha256",
+        )
+        .await
+        .map_err(db)?;
+    let rows = client.query(&stmt, &[]).await.map_err(db)?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
 /// Entry counts by kind.
 pub(crate) async fn entry_counts(
     client: &impl GenericClient,

@@ -61,7 +61,10 @@ pub(crate) async fn effect(
             // Dates added are unique and increasing, even within one batch or if a node's
             // clock is behind another's, so that a page boundary never splits two objects of
             // equal date.
-            let now = jiff::Timestamp::now().as_microsecond();
+            // A copy from another store keeps each object's date added.
+            let now = o
+                .added_us
+                .unwrap_or_else(|| jiff::Timestamp::now().as_microsecond());
             let n = run(
                 client,
                 "WITH k AS (SELECT GREATEST($1::BIGINT, COALESCE(MAX(added_us), 0) + 1) AS a \

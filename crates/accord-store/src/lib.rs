@@ -359,4 +359,6 @@ pub mod replay;
 pub mod requests;
 pub mod sequencer;
 pub mod sharing;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod write;

@@ -1,54 +1,34 @@
-//! Evidence requests in the SQLite backend: signed creation and transitions through the one
-//! write path, the read filters, the overdue list, and that every step is a TLP:RED log entry.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! Evidence requests: signed creation and transitions through the one write path, the read
+//! filters, the overdue list, and that every step is a TLP:RED log entry.
 
 use accord_law::Dataset;
 use accord_law::request::{Status, TransitionBody};
-use accord_store::dataset_dir::load_dataset_dir;
-use accord_store::log::{Operator, kind};
-use accord_store::requests::RequestFilter;
-use accord_store::sequencer::Sequencer;
-use accord_store::write::{
-    RecordError, add_key, seed_bundled, sign_submission_at, submit_request, submit_transition,
-};
-use accord_store::{Store, StoreError};
-use accord_store_sqlite::SqliteStore;
 use accord_tlog::entry::{SignedEntry, Tlp};
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 
-struct Hub {
-    _dir: tempfile::TempDir,
-    store: Arc<dyn Store>,
-    seq: Sequencer,
+use crate::StoreError;
+use crate::log::kind;
+use crate::requests::RequestFilter;
+use crate::testkit::{StoreFactory, repo, seeded_hub};
+use crate::write::{RecordError, add_key, sign_submission_at, submit_request, submit_transition};
+
+/// A seeded hub with the legal dataset and keys for FR, DE and US.
+pub struct Hub {
+    hub: crate::testkit::Hub,
     law: Dataset,
     fr: SigningKey,
     de: SigningKey,
     us: SigningKey,
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-async fn hub() -> Hub {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
-    let op = Arc::new(Operator::load_or_create(dir.path(), Some("test.example/log")).unwrap());
-    let data = load_dataset_dir(&repo().join("data")).unwrap();
-    seed_bundled(store.as_ref(), op.clone(), &data)
-        .await
-        .unwrap();
-    let seq = Sequencer::start(store.clone(), op.clone());
+async fn hub(f: &dyn StoreFactory) -> Option<Hub> {
+    let hub = seeded_hub(f).await?;
     let law = accord_law::load::load_dir(&repo().join("data/law")).unwrap();
     let mut keys = Vec::new();
     for (party, seed) in [("FR", 1u8), ("DE", 2), ("US", 3)] {
         let key = SigningKey::from_bytes(&[seed; 32]);
-        add_key(store.as_ref(), &seq, party, &key.verifying_key())
+        add_key(hub.store.as_ref(), &hub.seq, party, &key.verifying_key())
             .await
             .unwrap();
         keys.push(key);
@@ -56,15 +36,13 @@ async fn hub() -> Hub {
     let us = keys.pop().unwrap();
     let de = keys.pop().unwrap();
     let fr = keys.pop().unwrap();
-    Hub {
-        _dir: dir,
-        store,
-        seq,
+    Some(Hub {
+        hub,
         law,
         fr,
         de,
         us,
-    }
+    })
 }
 
 fn ts(s: &str) -> Timestamp {
@@ -89,8 +67,8 @@ async fn open(
     let id = body["id"].as_str().unwrap().to_owned();
     let s = sign_submission_at(kind::REQUEST, &id, "FR", Tlp::Red, &body, &h.fr, ts(at)).unwrap();
     submit_request(
-        h.store.as_ref(),
-        &h.seq,
+        h.hub.store.as_ref(),
+        &h.hub.seq,
         &h.law,
         "FR",
         s,
@@ -127,8 +105,8 @@ async fn step(
     )
     .unwrap();
     submit_transition(
-        h.store.as_ref(),
-        &h.seq,
+        h.hub.store.as_ref(),
+        &h.hub.seq,
         &h.law,
         party,
         request,
@@ -138,9 +116,9 @@ async fn step(
     .await
 }
 
-#[tokio::test]
-async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry() {
-    let h = hub().await;
+/// A request lives from draft to production; every step is its own TLP:RED entry signed by its party.
+pub async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
     let r = open(&h, fr_de("fr-de-1"), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
@@ -170,7 +148,7 @@ async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry() {
     .await
     .unwrap();
 
-    let stored = h.store.request("fr-de-1").await.unwrap();
+    let stored = h.hub.store.request("fr-de-1").await.unwrap();
     assert_eq!(stored, done);
     assert_eq!(stored.status, Status::Produced);
     assert_eq!(stored.due.len(), 1);
@@ -192,7 +170,7 @@ async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry() {
     // Every step is its own log entry, signed by its party and marked TLP:RED.
     for (i, t) in stored.history.iter().enumerate() {
         let index = t.log_index.unwrap();
-        let e = h.store.log_entry(index).await.unwrap();
+        let e = h.hub.store.log_entry(index).await.unwrap();
         let entry = SignedEntry::from_bytes(&e.entry).unwrap();
         assert_eq!(entry.envelope.tlp, Tlp::Red);
         assert_eq!(e.tlp, Tlp::Red);
@@ -211,13 +189,13 @@ async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry() {
     }
 }
 
-#[tokio::test]
-async fn illegal_wrong_side_and_repeated_moves_write_nothing() {
-    let h = hub().await;
+/// Illegal, wrong-side and repeated moves are refused and write nothing.
+pub async fn illegal_wrong_side_and_repeated_moves_write_nothing(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
     open(&h, fr_de("fr-de-2"), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
-    let size = h.store.checkpoint().await.unwrap().unwrap().size;
+    let size = h.hub.store.checkpoint().await.unwrap().unwrap().size;
 
     // Produced before sent.
     let e = step(
@@ -246,7 +224,7 @@ async fn illegal_wrong_side_and_repeated_moves_write_nothing() {
         matches!(e, RecordError::Store(StoreError::NotFound { .. })),
         "{e:?}"
     );
-    assert_eq!(h.store.checkpoint().await.unwrap().unwrap().size, size);
+    assert_eq!(h.hub.store.checkpoint().await.unwrap().unwrap().size, size);
 
     step(&h, "FR", "fr-de-2", Status::Sent, "2026-11-02T09:00:00Z")
         .await
@@ -259,7 +237,10 @@ async fn illegal_wrong_side_and_repeated_moves_write_nothing() {
         matches!(e, RecordError::Store(StoreError::Conflict { .. })),
         "{e:?}"
     );
-    assert_eq!(h.store.checkpoint().await.unwrap().unwrap().size, size + 1);
+    assert_eq!(
+        h.hub.store.checkpoint().await.unwrap().unwrap().size,
+        size + 1
+    );
     // A second request with a taken id is a conflict too.
     let e = open(&h, fr_de("fr-de-2"), "2026-11-03T09:00:00Z")
         .await
@@ -270,9 +251,11 @@ async fn illegal_wrong_side_and_repeated_moves_write_nothing() {
     );
 }
 
-#[tokio::test]
-async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_state() {
-    let h = hub().await;
+/// A request is checked against the law on its date, reports every problem, and is filed only by its requesting state.
+pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_state(
+    f: &dyn StoreFactory,
+) {
+    let Some(h) = hub(f).await else { return };
     // Before the e-Evidence Regulation applies (2026-08-18), its order is no pathway.
     let e = open(&h, fr_de("early"), "2026-08-01T09:00:00Z")
         .await
@@ -320,8 +303,8 @@ async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_state(
     )
     .unwrap();
     let e = submit_request(
-        h.store.as_ref(),
-        &h.seq,
+        h.hub.store.as_ref(),
+        &h.hub.seq,
         &h.law,
         "DE",
         s,
@@ -344,8 +327,8 @@ async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_state(
     )
     .unwrap();
     let e = submit_request(
-        h.store.as_ref(),
-        &h.seq,
+        h.hub.store.as_ref(),
+        &h.hub.seq,
         &h.law,
         "FR",
         s,
@@ -359,9 +342,11 @@ async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_state(
     assert_eq!(problems[0].path, "entry.envelope.tlp");
 }
 
-#[tokio::test]
-async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock() {
-    let h = hub().await;
+/// Lists filter by party, status and marking; the overdue list follows the clock passed in.
+pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
+    f: &dyn StoreFactory,
+) {
+    let Some(h) = hub(f).await else { return };
     open(&h, fr_de("late"), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
@@ -399,8 +384,8 @@ async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
     )
     .unwrap();
     submit_request(
-        h.store.as_ref(),
-        &h.seq,
+        h.hub.store.as_ref(),
+        &h.hub.seq,
         &h.law,
         "FR",
         s,
@@ -416,33 +401,37 @@ async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
         |v: Vec<accord_law::request::Request>| v.into_iter().map(|r| r.id).collect::<Vec<_>>();
     let all = RequestFilter::default();
     assert_eq!(
-        ids(h.store.requests(&all).await.unwrap()),
+        ids(h.hub.store.requests(&all).await.unwrap()),
         ["public", "draft", "answered", "late"]
     );
     let us = RequestFilter {
         party: Some("US".into()),
         ..Default::default()
     };
-    assert!(h.store.requests(&us).await.unwrap().is_empty());
+    assert!(h.hub.store.requests(&us).await.unwrap().is_empty());
     let de = RequestFilter {
         party: Some("DE".into()),
         ..Default::default()
     };
-    assert_eq!(h.store.requests(&de).await.unwrap().len(), 4);
+    assert_eq!(h.hub.store.requests(&de).await.unwrap().len(), 4);
     let refused = RequestFilter {
         status: Some(Status::Refused),
         ..Default::default()
     };
-    assert_eq!(ids(h.store.requests(&refused).await.unwrap()), ["answered"]);
+    assert_eq!(
+        ids(h.hub.store.requests(&refused).await.unwrap()),
+        ["answered"]
+    );
     let green = RequestFilter {
         max_tlp: Some(Tlp::Green),
         ..Default::default()
     };
-    assert_eq!(ids(h.store.requests(&green).await.unwrap()), ["public"]);
+    assert_eq!(ids(h.hub.store.requests(&green).await.unwrap()), ["public"]);
 
     // Sent 2026-11-02 09:00 with 10 days to answer: due 2026-11-12 09:00.
     assert!(
-        h.store
+        h.hub
+            .store
             .overdue_requests(&all, ts("2026-11-12T08:59:59Z"))
             .await
             .unwrap()
@@ -450,6 +439,7 @@ async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
     );
     assert_eq!(
         ids(h
+            .hub
             .store
             .overdue_requests(&all, ts("2026-11-12T09:00:01Z"))
             .await
@@ -459,6 +449,7 @@ async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
     // Later, the public one (sent 2026-11-20) falls due too; the longest overdue comes first.
     assert_eq!(
         ids(h
+            .hub
             .store
             .overdue_requests(&all, ts("2026-12-01T00:00:00Z"))
             .await
@@ -467,6 +458,7 @@ async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
     );
     assert_eq!(
         ids(h
+            .hub
             .store
             .overdue_requests(&green, ts("2026-12-01T00:00:00Z"))
             .await
@@ -479,6 +471,7 @@ async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
         .unwrap();
     assert_eq!(
         ids(h
+            .hub
             .store
             .overdue_requests(&all, ts("2026-12-01T00:00:00Z"))
             .await
@@ -487,20 +480,16 @@ async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock(
     );
 }
 
-#[tokio::test]
-async fn requests_survive_a_reopen() {
-    let dir;
-    {
-        let h = hub().await;
-        open(&h, fr_de("kept"), "2026-11-01T09:00:00Z")
-            .await
-            .unwrap();
-        step(&h, "FR", "kept", Status::Sent, "2026-11-02T09:00:00Z")
-            .await
-            .unwrap();
-        dir = h._dir;
-    }
-    let store = SqliteStore::open(dir.path()).unwrap();
+/// Requests and their history survive a reopen.
+pub async fn requests_survive_a_reopen(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    open(&h, fr_de("kept"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    step(&h, "FR", "kept", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    let store = h.hub.test.reopen().await;
     let r = store.request("kept").await.unwrap();
     assert_eq!(r.status, Status::Sent);
     assert_eq!(r.history.len(), 2);
@@ -513,16 +502,16 @@ async fn requests_survive_a_reopen() {
     ));
 }
 
-#[tokio::test]
-async fn of_two_racing_moves_from_one_status_exactly_one_lands() {
-    let h = hub().await;
+/// Of two racing moves from one status, exactly one lands; the other is a conflict.
+pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
     open(&h, fr_de("race"), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
     step(&h, "FR", "race", Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
-    let size = h.store.checkpoint().await.unwrap().unwrap().size;
+    let size = h.hub.store.checkpoint().await.unwrap().unwrap().size;
     // Both read the request as `sent` before either is appended.
     let (ack, withdraw) = tokio::join!(
         step(
@@ -534,7 +523,7 @@ async fn of_two_racing_moves_from_one_status_exactly_one_lands() {
         ),
         step(&h, "FR", "race", Status::Withdrawn, "2026-11-03T09:00:00Z"),
     );
-    let stored = h.store.request("race").await.unwrap();
+    let stored = h.hub.store.request("race").await.unwrap();
     match (ack, withdraw) {
         (Ok(r), Err(e)) | (Err(e), Ok(r)) => {
             assert!(
@@ -546,5 +535,8 @@ async fn of_two_racing_moves_from_one_status_exactly_one_lands() {
         other => panic!("exactly one move must land: {other:?}"),
     }
     assert_eq!(stored.history.len(), 3);
-    assert_eq!(h.store.checkpoint().await.unwrap().unwrap().size, size + 1);
+    assert_eq!(
+        h.hub.store.checkpoint().await.unwrap().unwrap().size,
+        size + 1
+    );
 }

@@ -1,57 +1,31 @@
-//! Threat-indicator sharing in the SQLite backend: objects recorded as custodially signed log
-//! entries, released only under TLP, filtered, versioned and paged as TAXII asks; and the log
-//! still verifies.
-
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use std::path::PathBuf;
-use std::sync::Arc;
+//! Threat-indicator sharing: objects recorded as custodially signed log entries, released
+//! only under TLP, filtered, versioned and paged as TAXII asks; and the log still verifies.
 
 use accord_stix::object::TlpMarking;
 use accord_stix::tlp::{Level, Reader};
-use accord_store::Store;
-use accord_store::dataset_dir::load_dataset_dir;
-use accord_store::log::Operator;
-use accord_store::sequencer::Sequencer;
-use accord_store::sharing::{
+use accord_tlog::entry::{Envelope, Tlp};
+use serde_json::{Value, json};
+
+use crate::sharing::{
     AffiliationBody, Collection, Member, ObjectQuery, SharingError, VersionMatch, add_objects,
     collection_for, custodial_key, define_collection, delete_object, record_affiliation,
     visible_objects,
 };
-use accord_store::write::seed_bundled;
-use accord_store_sqlite::SqliteStore;
-use accord_tlog::entry::{Envelope, Tlp};
-use serde_json::{Value, json};
-
-struct Hub {
-    _dir: tempfile::TempDir,
-    store: Arc<dyn Store>,
-    seq: Sequencer,
-    op: Arc<Operator>,
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::testkit::{Hub, StoreFactory, seeded_hub};
 
 /// Collection `c1`: FR and DE read and write, IT reads; NL is in no community.
 /// EE belongs to DE's organisation; LT is a client of DE's organisation.
-async fn hub() -> Hub {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
-    let op = Arc::new(Operator::load_or_create(dir.path(), Some("test.example/log")).unwrap());
-    let data = load_dataset_dir(&repo().join("data")).unwrap();
-    seed_bundled(store.as_ref(), op.clone(), &data)
-        .await
-        .unwrap();
-    let seq = Sequencer::start(store.clone(), op.clone());
+async fn hub(f: &dyn StoreFactory) -> Option<Hub> {
+    let h = seeded_hub(f).await?;
+    let seq = &h.seq;
+    let store = &h.store;
     let member = |p: &str, w: bool| Member {
         party: p.into(),
         can_read: true,
         can_write: w,
     };
     define_collection(
-        &seq,
+        seq,
         Collection {
             id: "c1".into(),
             title: "Test community".into(),
@@ -66,7 +40,7 @@ async fn hub() -> Hub {
     for (party, org, client) in [("EE", "DE", None), ("LT", "LT", Some("DE"))] {
         record_affiliation(
             store.as_ref(),
-            &seq,
+            seq,
             AffiliationBody {
                 party: party.into(),
                 organisation: org.into(),
@@ -76,12 +50,7 @@ async fn hub() -> Hub {
         .await
         .unwrap();
     }
-    Hub {
-        _dir: dir,
-        store,
-        seq,
-        op,
-    }
+    Some(h)
 }
 
 fn indicator(n: u32, modified: &str, marking: Option<TlpMarking>, to: &[&str]) -> Value {
@@ -118,9 +87,9 @@ async fn ids_seen(h: &Hub, reader: Reader<'_>, query: &ObjectQuery) -> Vec<Strin
         .collect()
 }
 
-#[tokio::test]
-async fn tlp_decides_who_sees_each_object_on_every_read() {
-    let h = hub().await;
+/// TLP decides who sees each object on every read; entries are custodially signed and the log verifies.
+pub async fn tlp_decides_who_sees_each_object_on_every_read(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
     let objects = vec![
         indicator(1, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Clear), &[]),
         indicator(2, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Green), &[]),
@@ -208,8 +177,8 @@ async fn tlp_decides_who_sees_each_object_on_every_read() {
             json!({"kept": [1, 2.5, "three"]})
         );
     }
-    let report = accord_store::audit::audit(
-        &accord_store::audit::StoreSource(h.store.as_ref()),
+    let report = crate::audit::audit(
+        &crate::audit::StoreSource(h.store.as_ref()),
         &h.op.signer.verifier(),
         &[],
         None,
@@ -220,9 +189,11 @@ async fn tlp_decides_who_sees_each_object_on_every_read() {
     assert!(report.size > 6);
 }
 
-#[tokio::test]
-async fn invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless() {
-    let h = hub().await;
+/// Invalid objects are listed with their reasons, valid ones recorded; a replayed version is harmless.
+pub async fn invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless(
+    f: &dyn StoreFactory,
+) {
+    let Some(h) = hub(f).await else { return };
     let mut bad = indicator(2, "2026-01-02T00:00:00.000Z", None, &[]);
     bad.as_object_mut().unwrap().remove("pattern");
     let objects = vec![
@@ -274,9 +245,11 @@ async fn invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harm
     assert!(matches!(e, Err(SharingError::NoCollection(_))));
 }
 
-#[tokio::test]
-async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds() {
-    let h = hub().await;
+/// Versions, filters and pages follow TAXII and hide what TLP withholds; only producers delete.
+pub async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds(
+    f: &dyn StoreFactory,
+) {
+    let Some(h) = hub(f).await else { return };
     // Object 1: a GREEN first version and a RED second one naming DE only.
     let objects = vec![
         indicator(1, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Green2), &[]),
@@ -321,7 +294,7 @@ async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds() {
                 .unwrap()
                 .items
                 .into_iter()
-                .map(|(m, _)| accord_store::sharing::format_us(m.version_us))
+                .map(|(m, _)| crate::sharing::format_us(m.version_us))
                 .collect::<Vec<_>>()
         }
     };
@@ -336,7 +309,7 @@ async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds() {
     );
     assert_eq!(versions("DE", vec![VersionMatch::All]).await.len(), 2);
     assert_eq!(versions("DE", vec![VersionMatch::First]).await.len(), 1);
-    let at = accord_store::sharing::parse_us("2026-01-03T00:00:00Z").unwrap();
+    let at = crate::sharing::parse_us("2026-01-03T00:00:00Z").unwrap();
     assert_eq!(versions("IT", vec![VersionMatch::At(at)]).await.len(), 0);
     assert_eq!(versions("DE", vec![VersionMatch::At(at)]).await.len(), 1);
 

@@ -1,0 +1,168 @@
+//! The backend conformance suite (feature `testkit`): every test the SQLite backend passes,
+//! written once against `Arc<dyn Store>`, so that each backend runs the same suite and a
+//! behaviour one backend has and another lacks shows up as a failing test.
+//!
+//! A backend's test crate implements [`StoreFactory`] (how to make a fresh, empty store and
+//! reopen it) and expands [`conformance_suite!`](crate::conformance_suite) once:
+//!
+//! ```ignore
+//! struct Sqlite;
+//! #[async_trait::async_trait]
+//! impl accord_store::testkit::StoreFactory for Sqlite {
+//!     async fn fresh(&self) -> Option<accord_store::testkit::TestStore> { /* … */ }
+//! }
+//! accord_store::conformance_suite!(Sqlite);
+//! ```
+//!
+//! A factory returns `None` when its backend is not available here (a PostgreSQL server not
+//! configured); each test then returns at once, after the factory has said why.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::any::Any;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use accord_core::dataset::Dataset;
+use async_trait::async_trait;
+
+use crate::Store;
+use crate::log::{OPERATOR_PARTY, Operator};
+use crate::sequencer::Sequencer;
+use crate::write::seed_bundled;
+
+pub mod log;
+pub mod requests;
+pub mod sharing;
+pub mod store;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// How a [`TestStore`] opens its data again, as a restarted hub would.
+pub type Reopen = Box<dyn Fn() -> BoxFuture<'static, Arc<dyn Store>> + Send + Sync>;
+
+/// A fresh store made for one test, with what keeps its data alive (a temporary directory, a
+/// test database) and a way to open the same data again.
+pub struct TestStore {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    reopen: Reopen,
+    _keep: Box<dyn Any + Send + Sync>,
+}
+
+impl TestStore {
+    /// A store, how to reopen its data, and a value to hold until the test ends (dropping it
+    /// may delete the data).
+    pub fn new(store: Arc<dyn Store>, reopen: Reopen, keep: impl Any + Send + Sync) -> Self {
+        TestStore {
+            store,
+            reopen,
+            _keep: Box::new(keep),
+        }
+    }
+
+    /// Opens the same data again through a new store value.
+    pub async fn reopen(&self) -> Arc<dyn Store> {
+        (self.reopen)().await
+    }
+}
+
+/// Makes fresh, empty stores of one backend for the suite.
+#[async_trait]
+pub trait StoreFactory: Send + Sync {
+    /// A new, empty store (migrated, not seeded); `None` when the backend is not available
+    /// in this environment, after printing why the test is skipped.
+    async fn fresh(&self) -> Option<TestStore>;
+}
+
+/// The repository's root (for `data/`).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The bundled dataset in `data/`.
+pub fn bundled() -> Dataset {
+    crate::dataset_dir::load_dataset_dir(&repo().join("data")).unwrap()
+}
+
+/// A fixed operator key for the origin `test.example/log`.
+pub fn operator() -> Arc<Operator> {
+    Arc::new(Operator {
+        party: OPERATOR_PARTY.to_owned(),
+        signer: accord_tlog::note::Signer::from_seed("test.example/log", &[42; 32]).unwrap(),
+    })
+}
+
+/// A store seeded with the bundled dataset, with a sequencer writing to it.
+pub struct Hub {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Its sequencer.
+    pub seq: Sequencer,
+    /// The operator key that signs its checkpoints.
+    pub op: Arc<Operator>,
+    /// The test store (for reopening).
+    pub test: TestStore,
+}
+
+/// A fresh store from `f`, seeded, with a sequencer; `None` when the backend is unavailable.
+pub async fn seeded_hub(f: &dyn StoreFactory) -> Option<Hub> {
+    let test = f.fresh().await?;
+    let store = test.store.clone();
+    let op = operator();
+    seed_bundled(store.as_ref(), op.clone(), &bundled())
+        .await
+        .unwrap();
+    let seq = Sequencer::start(store.clone(), op.clone());
+    Some(Hub {
+        store,
+        seq,
+        op,
+        test,
+    })
+}
+
+/// Expands to one `#[tokio::test]` per conformance test, each running it against stores made
+/// by `$factory` (an expression whose value implements [`StoreFactory`]).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($factory:expr) => {
+        $crate::conformance_suite!(@tests $factory;
+            store::seeds_once_and_survives_reopen,
+            store::conflicting_insert_changes_nothing,
+            store::filters_combine_and_every_match_satisfies_them,
+            store::pages_follow_cursors_newest_first,
+            store::unseeded_store_says_so,
+            store::tokens_bind_parties,
+            log::checkpoint_is_signed_and_covers_every_entry,
+            log::proofs_verify_against_published_checkpoints,
+            log::tiles_and_bundles_rebuild_the_tree,
+            log::signatures_keys_and_replays,
+            log::concurrent_writes_are_batched_without_gaps,
+            log::cosignatures_are_attached_to_the_checkpoint,
+            log::audit_accepts_keys_whose_base64_contains_a_slash,
+            requests::a_request_lives_to_production_and_every_step_is_a_red_log_entry,
+            requests::illegal_wrong_side_and_repeated_moves_write_nothing,
+            requests::a_request_is_checked_against_the_law_and_filed_by_its_requesting_state,
+            requests::lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock,
+            requests::requests_survive_a_reopen,
+            requests::of_two_racing_moves_from_one_status_exactly_one_lands,
+            sharing::tlp_decides_who_sees_each_object_on_every_read,
+            sharing::invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless,
+            sharing::versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds,
+        );
+    };
+    (@tests $factory:expr; $($module:ident :: $name:ident),* $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                let factory = $factory;
+                $crate::testkit::$module::$name(&factory).await;
+            }
+        )*
+    };
+}

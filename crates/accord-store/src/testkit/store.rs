@@ -1,0 +1,201 @@
+//! The registry and incident record: seeding once, surviving a reopen, all-or-nothing
+//! writes, filters, pages, tokens.
+
+use crate::testkit::{StoreFactory, bundled, operator, seeded_hub};
+use crate::write::{record_incident_as_operator, seed_bundled, token_digest};
+use crate::{IncidentFilter, PageRequest, SeedOutcome, StoreError};
+
+fn first_page() -> PageRequest {
+    PageRequest {
+        limit: 500,
+        after: None,
+    }
+}
+
+/// The bundled dataset is loaded once; a reopened store keeps it and what was added since.
+pub async fn seeds_once_and_survives_reopen(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let data = bundled();
+    {
+        let store = test.store.clone();
+        let op = operator();
+        let outcome = seed_bundled(store.as_ref(), op.clone(), &data)
+            .await
+            .unwrap();
+        assert_eq!(
+            outcome,
+            SeedOutcome::Loaded {
+                parties: data.parties.len(),
+                incidents: data.incidents.len()
+            }
+        );
+        let seq = crate::sequencer::Sequencer::start(store.clone(), op);
+        let mut extra = store.incident("notpetya-2017").await.unwrap().incident;
+        extra.id = "added-after-seed".into();
+        record_incident_as_operator(store.as_ref(), &seq, extra)
+            .await
+            .unwrap();
+    }
+    let store = test.reopen().await;
+    let outcome = seed_bundled(store.as_ref(), operator(), &data)
+        .await
+        .unwrap();
+    assert_eq!(outcome, SeedOutcome::AlreadySeeded);
+    let counts = store.counts().await.unwrap();
+    assert_eq!(
+        counts.incidents,
+        data.incidents.len() + 1,
+        "bundled data loaded twice or lost"
+    );
+    // The operator registers itself as a party beside the dataset's parties.
+    assert_eq!(counts.parties, data.parties.len() + 1);
+    assert!(store.incident("added-after-seed").await.is_ok());
+    assert_eq!(store.accord().await.unwrap().id, data.accord.id);
+}
+
+/// A write refused as a conflict changes neither the records nor the log.
+pub async fn conflicting_insert_changes_nothing(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let (store, seq) = (&h.store, &h.seq);
+    let before = store.all_incidents().await.unwrap();
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+    let mut dup = store.incident("wannacry-2017").await.unwrap().incident;
+    dup.title = "changed".into();
+    let err = record_incident_as_operator(store.as_ref(), seq, dup)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    assert_eq!(store.all_incidents().await.unwrap(), before);
+    assert_eq!(
+        store.checkpoint().await.unwrap().unwrap().size,
+        size,
+        "log grew"
+    );
+}
+
+/// Facet filters combine (every one must hold) and every match satisfies them.
+pub async fn filters_combine_and_every_match_satisfies_them(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = &h.store;
+    let filter = IncidentFilter {
+        party: Some("RU".into()),
+        principle: accord_core::accord::PrincipleId::parse("P1"),
+        ..Default::default()
+    };
+    let page = store.incidents(&filter, &first_page()).await.unwrap();
+    assert!(!page.items.is_empty());
+    for r in &page.items {
+        let facets = r.facets();
+        assert!(
+            facets
+                .iter()
+                .any(|(f, v)| f.as_str() == "party" && v == "RU")
+        );
+        assert!(r.principles().iter().any(|p| p.to_string() == "P1"));
+    }
+    // Exactly the incidents that match, computed from the records themselves.
+    let expected: Vec<String> = store
+        .all_incidents()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| {
+            let facets = r.facets();
+            filter
+                .facets()
+                .iter()
+                .all(|(f, v)| facets.iter().any(|(g, w)| g == f && w == v))
+        })
+        .map(|r| r.incident.id)
+        .collect();
+    let got: Vec<String> = page.items.into_iter().map(|r| r.incident.id).collect();
+    assert_eq!(got, expected);
+    let none = IncidentFilter {
+        year: Some(1999),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .incidents(&none, &first_page())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+/// Pages of incidents follow their cursors, newest first, without gaps or repeats; a cursor
+/// the store did not issue is refused.
+pub async fn pages_follow_cursors_newest_first(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = &h.store;
+    let all: Vec<String> = store
+        .all_incidents()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.incident.id)
+        .collect();
+    assert!(all.len() > 5);
+    let mut page = PageRequest {
+        limit: 5,
+        after: None,
+    };
+    let mut seen = Vec::new();
+    loop {
+        let p = store
+            .incidents(&IncidentFilter::default(), &page)
+            .await
+            .unwrap();
+        assert!(p.items.len() <= 5);
+        seen.extend(p.items.into_iter().map(|r| r.incident.id));
+        match p.next {
+            Some(next) => page.after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, all);
+    let bad = PageRequest {
+        limit: 5,
+        after: Some(crate::Cursor("not-a-cursor".into())),
+    };
+    assert!(matches!(
+        store.incidents(&IncidentFilter::default(), &bad).await,
+        Err(StoreError::BadCursor { .. })
+    ));
+}
+
+/// A store that was never seeded says so rather than answering empty.
+pub async fn unseeded_store_says_so(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    assert!(matches!(
+        test.store.accord().await,
+        Err(StoreError::NotSeeded)
+    ));
+    assert!(matches!(
+        test.store.rules().await,
+        Err(StoreError::NotSeeded)
+    ));
+    assert_eq!(test.store.checkpoint().await.unwrap(), None);
+}
+
+/// A token digest binds a registered party; unknown parties and tokens are refused.
+pub async fn tokens_bind_parties(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let digest = token_digest("secret-token");
+    h.store.add_token(&digest, "FR").await.unwrap();
+    assert_eq!(
+        h.store.token_party(&digest).await.unwrap().as_deref(),
+        Some("FR")
+    );
+    assert_eq!(
+        h.store.token_party(&token_digest("other")).await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        h.store.add_token(&token_digest("x"), "no-such-party").await,
+        Err(StoreError::NotFound { what: "party", .. })
+    ));
+    let listed = h.store.tokens().await.unwrap();
+    assert_eq!(listed, vec![(digest, "FR".to_owned())]);
+}
