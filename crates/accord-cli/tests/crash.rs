@@ -10,7 +10,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{Server, accord, enrol, ok};
+use common::{Server, accord, enrol, ok, sql};
 
 fn acked(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
@@ -78,15 +78,8 @@ fn every_acknowledged_write_survives_kill_9() {
     // Restart on the same directory: every acknowledged incident is there, exactly once.
     let server = Server::start(&data);
     let base = server.base.clone();
-    let conn = rusqlite::Connection::open(data.join("accord.db")).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT id FROM incidents WHERE id LIKE 'hammer-crash-%'")
-        .unwrap();
-    let stored: HashSet<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+    let q = "SELECT id FROM incidents WHERE id LIKE 'hammer-crash-%'";
+    let stored: HashSet<String> = sql(&data, q, q).into_iter().collect();
     let missing: Vec<&String> = acknowledged
         .iter()
         .filter(|id| !stored.contains(*id))
@@ -97,15 +90,10 @@ fn every_acknowledged_write_survives_kill_9() {
         missing.len(),
         &missing[..missing.len().min(5)]
     );
-    let entries: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM log_entries WHERE entry_id LIKE 'hammer-crash-%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let q = "SELECT COUNT(*) FROM log_entries WHERE entry_id LIKE 'hammer-crash-%'";
+    let entries: usize = sql(&data, q, q)[0].parse().unwrap();
     assert_eq!(
-        entries as usize,
+        entries,
         stored.len(),
         "every stored incident has exactly one log entry"
     );

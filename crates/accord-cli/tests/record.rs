@@ -3,14 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 
 mod common;
-use common::{Server, accord, enrol, fails, ok, on};
-
-fn sqlite(data: &Path) -> rusqlite::Connection {
-    rusqlite::Connection::open(data.join("accord.db")).unwrap()
-}
+use common::{Server, accord, enrol, fails, fork_hub, ok, on, sql};
 
 #[test]
 fn verify_over_http_and_offline_and_prove() {
@@ -18,10 +13,7 @@ fn verify_over_http_and_offline_and_prove() {
     let data = dir.path().join("hub");
     ok(on(&data).arg("principles"));
     let server = Server::start(&data);
-    let key = ok(accord()
-        .args(["--data"])
-        .arg(&data)
-        .args(["log", "verify", "--json"]));
+    let key = ok(on(&data).args(["log", "verify", "--json"]));
     let report: serde_json::Value = serde_json::from_str(&key).unwrap();
     let size = report["size"].as_u64().unwrap();
     assert!(size > 100, "{report}");
@@ -90,60 +82,38 @@ fn tampering_on_disk_is_caught_and_named() {
     ok(on(&data).args(["log", "verify"]));
 
     // An edited entry: its leaf no longer matches what the tree committed to.
-    let conn = sqlite(&data);
-    let entry: Vec<u8> = conn
-        .query_row("SELECT entry FROM log_entries WHERE idx = 40", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    let edited = String::from_utf8(entry).unwrap().replacen(
-        "\"submitter\":\"hub-operator\"",
-        "\"submitter\":\"hub-operatoR\"",
-        1,
+    sql(
+        &data,
+        r#"UPDATE log_entries SET entry = CAST(replace(CAST(entry AS TEXT), '"submitter":"hub-operator"', '"submitter":"hub-operatoR"') AS BLOB) WHERE idx = 40"#,
+        r#"UPDATE log_entries SET entry = convert_to(replace(convert_from(entry, 'UTF8'), '"submitter":"hub-operator"', '"submitter":"hub-operatoR"'), 'UTF8') WHERE idx = 40"#,
     );
-    conn.execute(
-        "UPDATE log_entries SET entry = ?1 WHERE idx = 40",
-        [edited.as_bytes()],
-    )
-    .unwrap();
     let err = fails(on(&data).args(["log", "verify"]));
     assert!(err.contains("entry 40"), "{err}");
-    conn.execute(
-        "UPDATE log_entries SET entry = ?1 WHERE idx = 40",
-        [String::from_utf8(
-            conn.query_row("SELECT entry FROM log_entries WHERE idx = 41", [], |r| {
-                r.get::<_, Vec<u8>>(0)
-            })
-            .unwrap(),
-        )
-        .unwrap()
-        .as_bytes()],
-    )
-    .unwrap();
-    drop(conn);
+    // Another entry's valid bytes in its place: still not what the tree committed to.
+    let copy = "UPDATE log_entries SET entry = (SELECT entry FROM log_entries WHERE idx = 41) WHERE idx = 40";
+    sql(&data, copy, copy);
+    let err = fails(on(&data).args(["log", "verify"]));
+    assert!(err.contains("entry 40"), "{err}");
 
     // A fresh hub, and an edited stored node: the tile that serves it is named.
     let data2 = dir.path().join("hub2");
     ok(on(&data2).arg("principles"));
-    let conn = sqlite(&data2);
-    conn.execute(
+    sql(
+        &data2,
         "UPDATE log_nodes SET hash = zeroblob(32) WHERE level = 0 AND idx = 3",
-        [],
-    )
-    .unwrap();
+        "UPDATE log_nodes SET hash = decode(repeat('00', 32), 'hex') WHERE level = 0 AND idx = 3",
+    );
     let err = fails(on(&data2).args(["log", "verify"]));
     assert!(err.contains("tile/0/000"), "{err}");
-    drop(conn);
 
     // A fresh hub, and an edited body: the entry's hash no longer matches it.
     let data3 = dir.path().join("hub3");
     ok(on(&data3).arg("principles"));
-    let conn = sqlite(&data3);
-    conn.execute(
+    sql(
+        &data3,
         "UPDATE log_entries SET body = CAST('{}' AS BLOB) WHERE idx = 12",
-        [],
-    )
-    .unwrap();
+        "UPDATE log_entries SET body = convert_to('{}', 'UTF8') WHERE idx = 12",
+    );
     let err = fails(on(&data3).args(["log", "verify"]));
     assert!(err.contains("entry 12") && err.contains("body"), "{err}");
 }
@@ -166,15 +136,7 @@ fn witness_cosigns_then_refuses_a_fork() {
 
     // A fork: a copy of the hub taken now, then both copies diverge.
     let fork = dir.path().join("fork");
-    std::fs::create_dir_all(&fork).unwrap();
-    for f in ["accord.db", "operator.key"] {
-        std::fs::copy(data.join(f), fork.join(f)).unwrap();
-    }
-    for f in ["accord.db-wal", "accord.db-shm"] {
-        if data.join(f).exists() {
-            std::fs::copy(data.join(f), fork.join(f)).unwrap();
-        }
-    }
+    fork_hub(&data, &fork);
 
     let server = Server::start(&data);
     std::fs::write(

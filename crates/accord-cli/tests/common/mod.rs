@@ -1,12 +1,20 @@
 //! What the end-to-end tests share: running the `accord` binary, a hub on a free port that is
 //! killed when the test ends (also when it fails), and enrolling a party to write.
+//!
+//! The suite runs on either backend. By default each data directory holds its SQLite store;
+//! with `ACCORD_TEST_BACKEND=postgres` and `ACCORD_TEST_POSTGRES_URL` set, each data directory
+//! gets a fresh PostgreSQL database on first use (its operator key stays in the directory),
+//! and every command a test runs on that directory uses it. `scripts/test.sh` runs the suite
+//! both ways and drops the databases afterwards.
 
 // Each test crate uses a different part of this module.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
 
 use assert_cmd::cargo::CommandCargoExt;
 
@@ -22,11 +30,140 @@ pub fn accord() -> Command {
     c
 }
 
-/// The `accord` binary on the data directory `data`.
+/// The `accord` binary on the data directory `data` (and its database, on PostgreSQL).
 pub fn on(data: &Path) -> Command {
     let mut c = accord();
     c.arg("--data").arg(data);
+    if let Some(url) = database_url(data) {
+        c.env("ACCORD_DATABASE_URL", url);
+    }
     c
+}
+
+/// The PostgreSQL server the suite runs on, if `ACCORD_TEST_BACKEND=postgres`.
+pub fn postgres_server() -> Option<String> {
+    if std::env::var("ACCORD_TEST_BACKEND").as_deref() != Ok("postgres") {
+        return None;
+    }
+    Some(std::env::var("ACCORD_TEST_POSTGRES_URL").expect(
+        "ACCORD_TEST_BACKEND=postgres needs ACCORD_TEST_POSTGRES_URL=postgres://USER:PASSWORD@HOST/DB",
+    ))
+}
+
+fn databases() -> &'static Mutex<HashMap<PathBuf, String>> {
+    static DATABASES: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+    DATABASES.get_or_init(Mutex::default)
+}
+
+/// The database of the hub in `data` when the suite runs on PostgreSQL: created empty on the
+/// directory's first use. The databases outlive the test process (`scripts/test.sh` drops
+/// every `accord_t_*` database when the suite ends).
+pub fn database_url(data: &Path) -> Option<String> {
+    let server = postgres_server()?;
+    let mut known = databases().lock().unwrap();
+    if let Some(url) = known.get(data) {
+        return Some(url.clone());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let db = runtime
+        .block_on(accord_store_postgres::testkit::fresh_postgres_database(
+            &server,
+        ))
+        .unwrap();
+    let url = db.url.clone();
+    // Kept past this process: a test's hub may still be running when the test returns.
+    std::mem::forget(db);
+    known.insert(data.to_owned(), url.clone());
+    Some(url)
+}
+
+/// Runs `sqlite` on the SQLite store in `data`, or `postgres` on its PostgreSQL database, and
+/// returns the first column of every row as text: how tamper and crash tests reach below the
+/// hub.
+pub fn sql(data: &Path, sqlite: &str, postgres: &str) -> Vec<String> {
+    match database_url(data) {
+        Some(url) => {
+            let out = Command::new("psql")
+                .args([
+                    "-X",
+                    "-q",
+                    "-A",
+                    "-t",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    &url,
+                    "-c",
+                    postgres,
+                ])
+                .output()
+                .expect("psql (Debian postgresql-client) runs the PostgreSQL suite's SQL");
+            assert!(
+                out.status.success(),
+                "psql {postgres}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }
+        None => {
+            let conn = rusqlite::Connection::open(data.join("accord.db")).unwrap();
+            let mut stmt = conn.prepare(sqlite).unwrap();
+            let n = stmt.column_count();
+            let mut rows = stmt.query([]).unwrap();
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().unwrap() {
+                if n > 0 {
+                    let v: rusqlite::types::Value = row.get(0).unwrap();
+                    out.push(match v {
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        rusqlite::types::Value::Text(t) => t,
+                        rusqlite::types::Value::Real(r) => r.to_string(),
+                        rusqlite::types::Value::Blob(b) => String::from_utf8_lossy(&b).into_owned(),
+                        rusqlite::types::Value::Null => String::new(),
+                    });
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Copies the hub in `from` (stopped) to `to`: a fork with the same operator key and record.
+pub fn fork_hub(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    std::fs::copy(from.join("operator.key"), to.join("operator.key")).unwrap();
+    match (postgres_server(), database_url(from)) {
+        (Some(server), Some(source)) => {
+            let name = source.rsplit('/').next().unwrap().to_owned();
+            let fork = format!("{name}_fork");
+            let out = Command::new("psql")
+                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &server, "-c"])
+                .arg(format!("CREATE DATABASE \"{fork}\" TEMPLATE \"{name}\""))
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let url = format!("{}/{fork}", source.rsplit_once('/').unwrap().0);
+            databases().lock().unwrap().insert(to.to_owned(), url);
+        }
+        _ => {
+            for f in ["accord.db", "accord.db-wal", "accord.db-shm"] {
+                if from.join(f).exists() {
+                    std::fs::copy(from.join(f), to.join(f)).unwrap();
+                }
+            }
+        }
+    }
 }
 
 /// Runs a command that must succeed; returns its stdout.
