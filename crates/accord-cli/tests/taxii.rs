@@ -664,3 +664,56 @@ fn sighting_counts_respect_each_sightings_tlp() {
         assert_eq!(t["reported_by"], reporters, "{who:?}: {t}");
     }
 }
+
+#[test]
+fn pages_select_versions_across_the_whole_collection() {
+    let hub = hub();
+    // Twelve objects, then an older version of the first added after all of them, so the
+    // newest version of that object sits on the first page and an older one on the last.
+    let version = |n: usize, modified: &str| {
+        let mut o = indicator(n, Some(TlpMarking::Green2), false);
+        o["modified"] = json!(modified);
+        o
+    };
+    let newest: Vec<Value> = (0..12)
+        .map(|n| version(n, "2026-03-01T00:00:00.000Z"))
+        .collect();
+    hub.post("FR", &newest);
+    hub.post("DE", &[version(0, "2026-02-15T00:00:00.000Z")]);
+    for limit in [1, 2, 5, 100] {
+        let mut ids = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let mut url = format!("{}?limit={limit}", hub.url("objects/"));
+            if let Some(n) = &next {
+                url.push_str(&format!("&next={n}"));
+            }
+            let v: Value = hub.get(Some("IT"), &url).json().unwrap();
+            for o in v["objects"].as_array().into_iter().flatten() {
+                ids.push(o["id"].as_str().unwrap().to_owned());
+                assert_eq!(
+                    o["modified"],
+                    json!("2026-03-01T00:00:00.000Z"),
+                    "limit {limit}"
+                );
+            }
+            match v["next"].as_str() {
+                Some(n) => next = Some(n.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(ids.len(), 12, "limit {limit}: {ids:?}");
+        let first = newest[0]["id"].as_str().unwrap();
+        let all: Value = hub
+            .get(
+                Some("IT"),
+                &format!(
+                    "{}?match[version]=all&match[id]={first}",
+                    hub.url("objects/")
+                ),
+            )
+            .json()
+            .unwrap();
+        assert_eq!(all["objects"].as_array().unwrap().len(), 2);
+    }
+}

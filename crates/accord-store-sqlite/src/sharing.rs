@@ -197,7 +197,11 @@ fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMet
         sql.push_str(&format!(" AND added_us > ?{}", args.len()));
     }
     sql.push_str(" ORDER BY added_us");
-    let mut stmt = conn.prepare(&sql).map_err(backend)?;
+    if let Some(n) = filter.limit {
+        args.push(i64::try_from(n).unwrap_or(i64::MAX).into());
+        sql.push_str(&format!(" LIMIT ?{}", args.len()));
+    }
+    let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), |r| {
             Ok((

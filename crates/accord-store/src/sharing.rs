@@ -189,6 +189,9 @@ pub struct IndexFilter {
     pub spec_versions: Vec<String>,
     /// Only objects added strictly after this instant (microseconds).
     pub added_after_us: Option<i64>,
+    /// At most this many rows, the first in the order added. A hint: a backend may return
+    /// more (readers walk on from the last row returned until a read returns none).
+    pub limit: Option<usize>,
 }
 
 /// The storage a sharing hub needs besides [`Store`]; a backend that shares indicators
@@ -462,26 +465,72 @@ pub async fn visible_objects(
     let sharing = sharing(store)?;
     let community = Community::load(store, collection).await?;
     let after = query.next.as_deref().map(decode_next).transpose()?;
-    let index = sharing
-        .object_index(&IndexFilter {
-            collection: collection.id.clone(),
-            ids: query.ids.clone(),
-            types: query.types.clone(),
-            spec_versions: Vec::new(),
-            added_after_us: query.added_after_us,
-        })
-        .await?;
-    let visible: Vec<ObjectMeta> = index
-        .into_iter()
-        .filter(|m| may_read(collection, &community, m, reader))
-        .collect();
-    let selected = select_versions(visible, &query.versions, &query.spec_versions);
     let limit = query.limit.clamp(1, MAX_OBJECTS_PAGE);
-    let mut page: Vec<ObjectMeta> = selected
-        .into_iter()
-        .filter(|m| after.is_none_or(|a| m.added_us > a))
-        .take(limit + 1)
-        .collect();
+    let base = IndexFilter {
+        collection: collection.id.clone(),
+        ids: query.ids.clone(),
+        types: query.types.clone(),
+        spec_versions: Vec::new(),
+        added_after_us: query.added_after_us,
+        limit: None,
+    };
+    let readable = |rows: Vec<ObjectMeta>| -> Vec<ObjectMeta> {
+        rows.into_iter()
+            .filter(|m| may_read(collection, &community, m, reader))
+            .collect()
+    };
+    // The index is walked in the order objects were added, a chunk at a time from the page's
+    // position, so a page costs in proportion to its size, not to the collection's. Version
+    // selection needs every version of an object, wherever it sits in that order (an older
+    // version may be added after a newer one), so each chunk's ids are read again whole and
+    // selected exactly as a read of the whole collection would select them.
+    let chunk = 2 * (limit + 1);
+    let mut position = after;
+    let mut page: Vec<ObjectMeta> = Vec::new();
+    'walk: loop {
+        let lower = match (position, query.added_after_us) {
+            (Some(p), Some(a)) => Some(p.max(a)),
+            (p, a) => p.or(a),
+        };
+        let rows = sharing
+            .object_index(&IndexFilter {
+                added_after_us: lower,
+                limit: Some(chunk),
+                ..base.clone()
+            })
+            .await?;
+        let Some(last) = rows.last() else { break };
+        position = Some(last.added_us);
+        let exhausted = rows.len() < chunk;
+        let ids: Vec<String> = rows
+            .iter()
+            .map(|m| m.id.clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let versions = sharing
+            .object_index(&IndexFilter {
+                ids,
+                ..base.clone()
+            })
+            .await?;
+        let selected: HashSet<i64> =
+            select_versions(readable(versions), &query.versions, &query.spec_versions)
+                .into_iter()
+                .map(|m| m.added_us)
+                .collect();
+        for m in readable(rows) {
+            if selected.contains(&m.added_us) {
+                page.push(m);
+                if page.len() > limit {
+                    break 'walk;
+                }
+            }
+        }
+        if exhausted {
+            break;
+        }
+    }
     let next = if page.len() > limit {
         page.truncate(limit);
         page.last().map(|m| encode_next(m.added_us))
