@@ -88,7 +88,8 @@ pub struct Options {
     /// How long to wait for a TCP connection to the database.
     pub connect_timeout: Duration,
     /// How long one statement may run (including waiting for the sequencer lock) before the
-    /// database cancels it.
+    /// database cancels it; also how long a session may sit idle inside a transaction before
+    /// the database ends it (releasing the sequencer lock a frozen node holds).
     pub statement_timeout: Duration,
     /// How long an operation waits for a free pooled connection.
     pub wait_timeout: Duration,
@@ -307,10 +308,13 @@ impl PostgresStore {
         let target = describe(&config);
         migrate_config(&config, &target).await?;
         // Every pooled session gets the statement timeout, so a stuck statement (or a wait
-        // for the sequencer lock behind a hung node) ends in an error instead of a hang.
+        // for the sequencer lock behind a hung node) ends in an error instead of a hang. A
+        // node that stops mid-transaction (frozen, or its host gone) holds the sequencer
+        // lock; the server ends its session after the same time idle in the transaction,
+        // which releases the lock to the other nodes.
         let timeout = format!(
-            "-c statement_timeout={}",
-            options.statement_timeout.as_millis()
+            "-c statement_timeout={ms} -c idle_in_transaction_session_timeout={ms}",
+            ms = options.statement_timeout.as_millis()
         );
         let opts = match config.get_options() {
             Some(o) if !o.is_empty() => format!("{o} {timeout}"),

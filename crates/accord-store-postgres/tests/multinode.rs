@@ -448,3 +448,47 @@ async fn a_log_changed_behind_its_back_is_not_signed_over() {
     assert!(e.to_string().contains("checkpoint"), "{e}");
     assert!(c.nodes[0].log_entry(size).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_sequencer_makes_writes_fail_cleanly_then_releases_them() {
+    let Some(server) = server_url() else { return };
+    let db = fresh_postgres_database(&server).await.unwrap();
+    let options = Options {
+        pool_size: 2,
+        statement_timeout: Duration::from_secs(1),
+        ..Options::default()
+    };
+    let store: Arc<dyn Store> =
+        Arc::new(PostgresStore::open_with(&db.url, &options).await.unwrap());
+    let op = operator();
+    seed_bundled(store.as_ref(), op.clone(), &bundled())
+        .await
+        .unwrap();
+    let seq = Sequencer::start(store.clone(), op);
+    let template = store.incident("notpetya-2017").await.unwrap().incident;
+    // Another "node" takes the sequencer lock and hangs inside its transaction.
+    let mut hung = admin(&db.url).await;
+    let tx = hung.transaction().await.unwrap();
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SEQUENCER_LOCK])
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = write(store.as_ref(), &seq, &template, "waits".into())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, RecordError::Store(StoreError::Backend(_))),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "waited too long"
+    );
+    assert!(store.incident("waits").await.is_err());
+    // Once the hung session goes, writes land again.
+    drop(tx);
+    drop(hung);
+    write(store.as_ref(), &seq, &template, "lands".into())
+        .await
+        .unwrap();
+}
