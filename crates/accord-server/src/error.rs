@@ -64,7 +64,11 @@ pub enum ApiError {
         /// The limit in bytes.
         limit: usize,
     },
-    /// The store is unavailable or failed; details are logged, not returned.
+    /// The database cannot be reached now; nothing was written and a retry may succeed.
+    /// Details are logged, not returned.
+    #[error("the hub's database is unavailable")]
+    Unavailable(String),
+    /// The store failed; details are logged, not returned.
     #[error("internal error")]
     Internal(String),
 }
@@ -86,6 +90,7 @@ impl From<StoreError> for ApiError {
                 what: "log resource",
                 id: e.to_string(),
             },
+            StoreError::Unavailable(detail) => ApiError::Unavailable(detail),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -147,6 +152,7 @@ impl ApiError {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -161,6 +167,7 @@ impl ApiError {
             ApiError::Invalid { .. } => "invalid-body",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -197,6 +204,9 @@ impl ApiError {
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
+            ApiError::Unavailable(_) => {
+                "the hub's database is unavailable; nothing was written, retry shortly".into()
+            }
             ApiError::Internal(_) => "the hub could not complete the request; see its log".into(),
             other => other.to_string(),
         };
@@ -224,8 +234,10 @@ impl From<RecordError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(detail) = &self {
-            tracing::error!(%detail, "request failed");
+        match &self {
+            ApiError::Internal(detail) => tracing::error!(%detail, "request failed"),
+            ApiError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            _ => {}
         }
         let status = self.status();
         let body = serde_json::to_vec(&self.body()).unwrap_or_default();
@@ -235,6 +247,11 @@ impl IntoResponse for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // RFC 9110 §10.2.3: when to try again.
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         resp
     }
@@ -249,5 +266,17 @@ mod tests {
         assert_eq!(pointer("victims[0].country"), "/victims/0/country");
         assert_eq!(pointer("title"), "/title");
         assert_eq!(pointer("a/b"), "/a~1b");
+    }
+
+    #[test]
+    fn an_unreachable_database_is_a_503_to_retry_without_its_details() {
+        let e: ApiError =
+            StoreError::Unavailable("connection refused by db.internal:5432".into()).into();
+        let body = e.body();
+        assert_eq!(body.status, 503);
+        assert!(!body.detail.contains("db.internal"), "{}", body.detail);
+        let resp = e.into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
     }
 }

@@ -91,9 +91,13 @@ pub enum StoreError {
         /// Current size.
         size: u64,
     },
-    /// The database itself failed (I/O, locking, connection).
+    /// The database itself failed (I/O, locking, a bad statement).
     #[error("database error: {0}")]
     Backend(String),
+    /// The database cannot be reached now (down, restarting, connection lost); nothing was
+    /// written, and the same request may succeed once it is back.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// What a filter on the incident list can ask for; every field given must hold.
