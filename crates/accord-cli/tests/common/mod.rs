@@ -259,3 +259,120 @@ pub fn enrol(dir: &Path, data: &Path, party: &str) -> (PathBuf, String) {
     let token = ok(on(data).args(["tokens", "issue", "--party", party]));
     (key, token.trim().to_owned())
 }
+
+/// GET `base` + `path`, which must succeed; the body.
+pub fn http_get(base: &str, path: &str) -> Vec<u8> {
+    let resp = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.bytes().unwrap().to_vec()
+}
+
+/// The tree size a checkpoint note states (its second line).
+pub fn checkpoint_size(note: &[u8]) -> u64 {
+    String::from_utf8_lossy(note)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The Go team's reference checker (`golang.org/x/mod/sumdb/note` and `.../tlog`, program in
+/// `crates/accord-tlog/tests/go`), built once per test; `None` unless `ACCORD_GO_INTEROP=1`.
+pub struct GoReference {
+    checker: PathBuf,
+    _work: tempfile::TempDir,
+}
+
+impl GoReference {
+    /// Builds the checker, or says the Go interop check was not requested.
+    pub fn build() -> Option<GoReference> {
+        if std::env::var("ACCORD_GO_INTEROP").as_deref() != Ok("1") {
+            eprintln!("Go interop not requested (set ACCORD_GO_INTEROP=1 to run it); skipping");
+            return None;
+        }
+        let go = std::env::var("GO").unwrap_or_else(|_| "go".into());
+        let gopath = std::env::var("ACCORD_GOPATH").unwrap_or_else(|_| "/usr/share/gocode".into());
+        assert!(
+            Command::new(&go)
+                .arg("version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+                && Path::new(&gopath)
+                    .join("src/golang.org/x/mod/sumdb/tlog")
+                    .is_dir(),
+            "ACCORD_GO_INTEROP=1 needs Go and golang.org/x/mod: apt-get install golang-go golang-golang-x-mod-dev"
+        );
+        let work = tempfile::tempdir().unwrap();
+        let checker = work.path().join("tlogcheck");
+        let built = Command::new(&go)
+            .args(["build", "-o"])
+            .arg(&checker)
+            .arg(".")
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../accord-tlog/tests/go"))
+            .env("GO111MODULE", "off")
+            .env("GOPATH", &gopath)
+            .env("GOFLAGS", "")
+            .env("GOCACHE", work.path().join("gocache"))
+            .output()
+            .unwrap();
+        assert!(
+            built.status.success(),
+            "{}",
+            String::from_utf8_lossy(&built.stderr)
+        );
+        Some(GoReference {
+            checker,
+            _work: work,
+        })
+    }
+
+    /// Has the reference check the hub at `base`: its current checkpoint, every tile and
+    /// bundle, the hub's inclusion proofs for a few entries, and its consistency proof from the
+    /// `older` checkpoint note. Returns the size checked.
+    pub fn check(&self, base: &str, older: &[u8]) -> u64 {
+        let mirror = tempfile::tempdir().unwrap();
+        let mirror = mirror.path();
+        let older_size = checkpoint_size(older);
+        std::fs::create_dir_all(mirror.join("older")).unwrap();
+        std::fs::write(mirror.join("older").join(older_size.to_string()), older).unwrap();
+        let latest = http_get(base, "/log/checkpoint");
+        let size = checkpoint_size(&latest);
+        std::fs::write(mirror.join("checkpoint"), &latest).unwrap();
+        let mut tiles = accord_tlog::tiles::tiles_for_size(older_size);
+        tiles.extend(accord_tlog::tiles::tiles_for_size(size));
+        for tile in tiles {
+            let path = mirror.join(tile.path());
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, http_get(base, &format!("/log/{}", tile.path()))).unwrap();
+        }
+        std::fs::write(mirror.join("key"), http_get(base, "/log/key")).unwrap();
+        let json = |path: &str| -> serde_json::Value {
+            serde_json::from_slice(&http_get(base, path)).unwrap()
+        };
+        let inclusion: Vec<serde_json::Value> = [0, 1, older_size - 1, size / 2, size - 1]
+            .iter()
+            .map(|i| json(&format!("/log/proof/inclusion?index={i}&size={size}")))
+            .collect();
+        let consistency = vec![json(&format!(
+            "/log/proof/consistency?old={older_size}&new={size}"
+        ))];
+        std::fs::write(
+            mirror.join("proofs.json"),
+            serde_json::json!({"inclusion": inclusion, "consistency": consistency}).to_string(),
+        )
+        .unwrap();
+        let run = Command::new(&self.checker).arg(mirror).output().unwrap();
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.status.success(),
+            "the Go reference rejected the hub's log:\n{stdout}{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("size {size}, {size} records proven")),
+            "{stdout}"
+        );
+        size
+    }
+}
