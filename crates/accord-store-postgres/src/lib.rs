@@ -132,10 +132,20 @@ impl std::fmt::Debug for PostgresStore {
 /// A database error as a [`StoreError`]: a lost connection says so; a refused statement keeps
 /// the server's message (code, detail), which names the table and constraint.
 pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
-    if e.is_closed() {
-        return StoreError::Backend(format!("the connection to the database was lost: {e}"));
+    let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+    if e.is_closed() || io {
+        return StoreError::Unavailable(format!("the connection to the database was lost: {e}"));
     }
     match e.as_db_error() {
+        // Class 08 (connection exception) and 57P01–57P03 (the server shutting down,
+        // crashed, or not yet accepting connections): the database is away, not the
+        // statement wrong.
+        Some(d)
+            if d.code().code().starts_with("08")
+                || matches!(d.code().code(), "57P01" | "57P02" | "57P03") =>
+        {
+            StoreError::Unavailable(format!("{} ({})", d.message(), d.code().code()))
+        }
         Some(d) => {
             let mut text = format!("{} ({})", d.message(), d.code().code());
             if let Some(detail) = d.detail() {
@@ -202,7 +212,7 @@ fn parse_config(url: &str) -> Result<tokio_postgres::Config, StoreError> {
 }
 
 fn unreachable(target: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("cannot reach the database at {target}: {e}"))
+    StoreError::Unavailable(format!("cannot reach the database at {target}: {e}"))
 }
 
 /// Applies the pending migrations to the database at `url` and returns their names

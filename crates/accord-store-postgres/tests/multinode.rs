@@ -303,7 +303,9 @@ async fn killing_the_sequencer_mid_batch_loses_nothing_acknowledged() {
             match outcome {
                 Ok(index) => acknowledged.push((id, index)),
                 // A killed transaction rolls back; its writers get a clean store error.
-                Err(RecordError::Store(StoreError::Backend(_))) => failed += 1,
+                Err(RecordError::Store(StoreError::Backend(_) | StoreError::Unavailable(_))) => {
+                    failed += 1
+                }
                 Err(other) => panic!("{id}: unexpected error {other}"),
             }
         }
@@ -356,7 +358,7 @@ async fn cutting_every_connection_gives_clean_errors_and_the_pool_recovers() {
                     ok = true;
                     break;
                 }
-                Err(RecordError::Store(StoreError::Backend(_))) => {}
+                Err(RecordError::Store(StoreError::Backend(_) | StoreError::Unavailable(_))) => {}
                 Err(other) => panic!("unexpected error {other}"),
             }
         }
@@ -420,7 +422,7 @@ async fn an_unreachable_database_is_named_without_its_password() {
     let url = "postgres://accord:hunter2@127.0.0.1:1/somedb";
     let e = PostgresStore::open(url).await.unwrap_err();
     let text = e.to_string();
-    assert!(matches!(e, StoreError::Backend(_)), "{text}");
+    assert!(matches!(e, StoreError::Unavailable(_)), "{text}");
     assert!(text.contains("127.0.0.1:1/somedb"), "{text}");
     assert!(!text.contains("hunter2"), "the password leaked: {text}");
     let e = migrate(url).await.unwrap_err();
