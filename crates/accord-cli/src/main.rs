@@ -31,6 +31,7 @@ mod hammer;
 mod keys;
 mod logcmd;
 mod matching;
+mod misp;
 mod render;
 mod requests;
 mod route;
@@ -214,6 +215,12 @@ enum Command {
     Export {
         #[command(subcommand)]
         command: export::ExportCommand,
+    },
+    /// Import threat data: MISP events to STIX indicators (client side; posts to a hub with
+    /// --hub/--token/--collection).
+    Import {
+        #[command(subcommand)]
+        command: misp::ImportCommand,
     },
     /// Act as a witness: check the hub's checkpoint extends the last one seen, then cosign it.
     Witness {
@@ -489,8 +496,11 @@ async fn main() -> Result<()> {
         }
         Command::Route(args) => return route::run(&args),
         Command::Requests { command } => return requests::run(command).await,
-        Command::Match(args) => return matching::run(&args),
+        Command::Match(args) => return matching::run(&args).await,
         Command::Export { command } => return export::run(&command),
+        Command::Import {
+            command: misp::ImportCommand::Misp(args),
+        } => return misp::run(&args).await,
         Command::Migrate { json } => {
             let db = backend::Database::from_cli(cli.database.as_deref(), &cli.data)?;
             let applied = db.migrate().await?;
@@ -543,6 +553,7 @@ async fn main() -> Result<()> {
         | Command::Requests { .. }
         | Command::Match(_)
         | Command::Export { .. }
+        | Command::Import { .. }
         | Command::Migrate { .. }
         | Command::Copy { .. }
         | Command::Witness { .. } => Ok(()),
