@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
 use accord_store::Store;
@@ -32,6 +32,7 @@ use accord_store::sequencer::Sequencer;
 
 pub mod api;
 pub mod auth;
+pub mod bulk;
 pub mod collections;
 mod dashboard;
 pub mod error;
@@ -100,6 +101,7 @@ pub fn app(state: AppState) -> Router {
                 .merge(pathways::router())
                 .merge(collections::router()),
         )
+        .route("/api/v1/incidents/batch", post(bulk::create_incidents))
         .nest("/log", log::router())
         .merge(taxii::router())
         .merge(dashboard::router())

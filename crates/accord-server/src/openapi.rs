@@ -23,6 +23,7 @@ use crate::api;
         api::incidents,
         api::incident,
         api::create_incident,
+        crate::bulk::create_incidents,
         api::party_card,
         api::principle_cards,
         api::blocs,

@@ -504,7 +504,44 @@ pub fn tile(conn: &Connection, tile: Tile) -> Result<Vec<u8>, StoreError> {
     }
     match tile.kind {
         TileKind::Hashes { .. } => {
-            tiles::read_tile_data(&uncached(conn), &tile).map_err(|e| proof_err(e, size))
+            // A hash tile is consecutive nodes of one tree level: one range scan, not one
+            // lookup per hash.
+            let nodes = tile.nodes().ok_or_else(beyond)?;
+            let (Some(first), Some(last)) = (nodes.first(), nodes.last()) else {
+                return Err(beyond());
+            };
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT hash FROM log_nodes WHERE level = ?1 AND idx >= ?2 AND idx <= ?3 \
+                     ORDER BY idx",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(
+                    params![first.level, first.index as i64, last.index as i64],
+                    |r| r.get::<_, Vec<u8>>(0),
+                )
+                .map_err(backend)?;
+            let mut data = Vec::with_capacity(nodes.len() * 32);
+            let mut count = 0;
+            for row in rows {
+                let hash = row.map_err(backend)?;
+                if hash.len() != 32 {
+                    return Err(corrupt(
+                        format!("tree node {}/{}", first.level, first.index + count),
+                        format!("{} bytes, not 32", hash.len()),
+                    ));
+                }
+                data.extend_from_slice(&hash);
+                count += 1;
+            }
+            if count != nodes.len() as u64 {
+                return Err(corrupt(
+                    format!("tile {}", tile.path()),
+                    format!("{count} of its {} tree nodes are stored", nodes.len()),
+                ));
+            }
+            Ok(data)
         }
         TileKind::Entries => {
             let start = tile.start_leaf().ok_or_else(beyond)?;

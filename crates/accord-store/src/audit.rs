@@ -18,8 +18,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::entry::{SignedEntry, body_sha256};
-use accord_tlog::merkle::{self, MemoryHashStore};
+use accord_tlog::entry::{SignatureCheck, SignedEntry, body_sha256, envelope_bytes};
+use accord_tlog::merkle::{self, Hash, MemoryHashStore};
 use accord_tlog::note::Verifier;
 use accord_tlog::tiles::{self, Tile, TileKind, tiles_for_size};
 use async_trait::async_trait;
@@ -27,6 +27,13 @@ use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
 use crate::log::kind;
+
+/// Entry bundles checked per step (4,096 entries); the next step's are prefetched meanwhile.
+const STEP_BUNDLES: usize = 16;
+
+/// Signatures per Ed25519 batch: large enough that the batch's fixed cost is shared, small
+/// enough that a failing batch (re-checked one by one) costs little.
+const SIGNATURE_BATCH: usize = 64;
 
 /// Where an audit reads the log from: a hub over HTTP, or a data directory.
 #[async_trait]
@@ -38,6 +45,10 @@ pub trait LogSource: Send + Sync {
     /// The bodies of the entries in entry bundle `bundle` (index, body) that the source will
     /// release; withheld bodies are absent.
     async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<(u64, Vec<u8>)>, String>;
+    /// A hint that the audit will soon read `tiles` (and, for entry bundles, their bodies):
+    /// a source that can fetch concurrently starts fetching them now, so that fetching
+    /// overlaps checking. The default does nothing.
+    fn prefetch(&self, _tiles: &[Tile]) {}
 }
 
 /// Why an audit failed: the first discrepancy found, and where.
@@ -122,13 +133,6 @@ pub struct AuditReport {
     pub consistent_with: Option<u64>,
 }
 
-/// Key history as the log records it.
-#[derive(Default)]
-struct Keys {
-    // (party, base64 key) -> revoked?
-    current: HashMap<(String, String), bool>,
-}
-
 fn fetch_err(what: impl Into<String>) -> impl FnOnce(String) -> AuditError {
     let what = what.into();
     move |detail| AuditError::Fetch { what, detail }
@@ -164,63 +168,101 @@ pub async fn audit(
     }
     let size = cp.size;
 
-    // Entries, bundle by bundle.
-    let mut entries: Vec<Vec<u8>> = Vec::with_capacity(size as usize);
-    let mut bodies: HashMap<u64, Vec<u8>> = HashMap::new();
+    // Entries, a step of bundles at a time: each bundle with its level-0 hash tile (the
+    // entries' leaf hashes) and its released bodies; only the leaf hashes are kept.
     let all_tiles = tiles_for_size(size);
-    for t in all_tiles.iter().filter(|t| t.kind == TileKind::Entries) {
-        let data = source.tile(*t).await.map_err(fetch_err(t.path()))?;
-        let bundle = tiles::decode_bundle(&data).map_err(|e| AuditError::Tile {
-            path: t.path(),
-            detail: e.to_string(),
-        })?;
-        if bundle.len() != usize::from(t.width) {
-            return Err(AuditError::Tile {
+    let bundles: Vec<Tile> = all_tiles
+        .iter()
+        .filter(|t| t.kind == TileKind::Entries)
+        .copied()
+        .collect();
+    let level0 = |b: &Tile| Tile {
+        kind: TileKind::Hashes { level: 0 },
+        ..*b
+    };
+    // Every bundle has a level-0 tile of the same index and width.
+    let steps: Vec<Vec<Tile>> = bundles
+        .chunks(STEP_BUNDLES)
+        .map(|c| c.iter().flat_map(|b| [*b, level0(b)]).collect())
+        .collect();
+    let mut checks = EntryChecks::new(*verifier.public_key());
+    let mut leaves: Vec<Hash> = Vec::with_capacity(size as usize);
+    let mut tiles_checked = 0;
+    if let Some(first) = steps.first() {
+        source.prefetch(first);
+    }
+    for (k, step) in steps.iter().enumerate() {
+        if let Some(next) = steps.get(k + 1) {
+            source.prefetch(next);
+        }
+        let mut fetched = Vec::new();
+        for t in step.iter().filter(|t| t.kind == TileKind::Entries) {
+            let data = source.tile(*t).await.map_err(fetch_err(t.path()))?;
+            let bodies = source
+                .bodies(t.index, t.width)
+                .await
+                .map_err(fetch_err(format!("bodies of {}", t.path())))?;
+            let h = level0(t);
+            let served = source.tile(h).await.map_err(fetch_err(h.path()))?;
+            fetched.push((*t, data, bodies, served));
+        }
+        let mut items: Vec<Item<'_>> = Vec::new();
+        for (t, data, bodies, _) in &fetched {
+            let bundle = tiles::decode_bundle(data).map_err(|e| AuditError::Tile {
                 path: t.path(),
-                detail: format!("holds {} entries, expected {}", bundle.len(), t.width),
-            });
+                detail: e.to_string(),
+            })?;
+            if bundle.len() != usize::from(t.width) {
+                return Err(AuditError::Tile {
+                    path: t.path(),
+                    detail: format!("holds {} entries, expected {}", bundle.len(), t.width),
+                });
+            }
+            let first = t.index * tiles::TILE_WIDTH;
+            let bodies: HashMap<u64, &[u8]> =
+                bodies.iter().map(|(i, b)| (*i, b.as_slice())).collect();
+            for (j, bytes) in bundle.into_iter().enumerate() {
+                let index = first + j as u64;
+                items.push(Item {
+                    index,
+                    bytes,
+                    body: bodies.get(&index).copied(),
+                });
+            }
         }
-        entries.extend(bundle.into_iter().map(<[u8]>::to_vec));
-        for (i, b) in source
-            .bodies(t.index, t.width)
-            .await
-            .map_err(fetch_err(format!("bodies of {}", t.path())))?
-        {
-            bodies.insert(i, b);
+        let checked = check_entries(&items, checks.signatures_needed());
+        // The level-0 tile of a bundle is its entries' leaf hashes.
+        let mut at = 0;
+        for (t, _, _, served) in &fetched {
+            let width = usize::from(t.width);
+            let step_leaves = &checked[at..at + width];
+            let expected: Vec<u8> = step_leaves.iter().flat_map(|c| c.leaf.0).collect();
+            compare_tile(&level0(t), served, &expected)?;
+            tiles_checked += 1;
+            at += width;
         }
-        progress(entries.len() as u64 / 2, size);
+        for c in checked {
+            leaves.push(c.leaf);
+            checks.record(c);
+        }
+        progress(leaves.len() as u64, size);
     }
 
-    // The tree those entries make, against every hash tile and the signed root.
-    let tree = MemoryHashStore::from_leaf_hashes(entries.iter().map(|e| merkle::leaf_hash(e)));
-    let mut tiles_checked = 0;
-    for t in all_tiles
+    // The tree those entries make, against every higher hash tile and the signed root.
+    let tree = MemoryHashStore::from_leaf_hashes(leaves);
+    let higher: Vec<Tile> = all_tiles
         .iter()
-        .filter(|t| matches!(t.kind, TileKind::Hashes { .. }))
-    {
+        .filter(|t| matches!(t.kind, TileKind::Hashes { level } if level > 0))
+        .copied()
+        .collect();
+    source.prefetch(&higher);
+    for t in &higher {
         let served = source.tile(*t).await.map_err(fetch_err(t.path()))?;
         let expected = tiles::read_tile_data(&tree, t).map_err(|e| AuditError::Tile {
             path: t.path(),
             detail: e.to_string(),
         })?;
-        if served != expected {
-            let first = served
-                .chunks(32)
-                .zip(expected.chunks(32))
-                .position(|(a, b)| a != b)
-                .unwrap_or(0);
-            let detail = match t.kind {
-                TileKind::Hashes { level: 0 } => format!(
-                    "hash {first} differs: entry {} is not the entry the log committed to",
-                    t.index * tiles::TILE_WIDTH + first as u64
-                ),
-                _ => format!("hash {first} differs"),
-            };
-            return Err(AuditError::Tile {
-                path: t.path(),
-                detail,
-            });
-        }
+        compare_tile(t, &served, &expected)?;
         tiles_checked += 1;
     }
     let computed = tree.root();
@@ -231,67 +273,23 @@ pub async fn audit(
             signed: cp.root.to_base64(),
         });
     }
-
-    // Signatures against the key history, then bodies.
-    let operator_key = *verifier.public_key();
-    let mut keys = Keys::default();
-    let mut kinds: BTreeMap<String, u64> = BTreeMap::new();
-    let mut to_verify: Vec<(u64, SignedEntry, VerifyingKey)> = Vec::with_capacity(entries.len());
-    let mut bodies_checked = 0;
-    for (i, bytes) in entries.iter().enumerate() {
-        let index = i as u64;
-        let entry_err = |detail: String| AuditError::Entry { index, detail };
-        let entry = SignedEntry::from_bytes(bytes).map_err(|e| entry_err(e.to_string()))?;
-        let env = &entry.envelope;
-        let signer = env.signer().map_err(|e| entry_err(e.to_string()))?;
-        if signer != operator_key {
-            match keys
-                .current
-                .get(&(env.submitter.clone(), env.signer_key.clone()))
-            {
-                Some(false) => {}
-                Some(true) => {
-                    return Err(entry_err(format!(
-                        "signed with key {} of {:?} after it was revoked",
-                        env.signer_key, env.submitter
-                    )));
-                }
-                None => {
-                    return Err(entry_err(format!(
-                        "signed with key {} that the log never registered for {:?}",
-                        env.signer_key, env.submitter
-                    )));
-                }
-            }
-        }
-        // Key entries change the history for the entries after them. Their envelope id is
-        // "PARTY/KEY", so the history is known even where bodies are withheld.
-        if env.kind == kind::KEY || env.kind == kind::KEY_REVOCATION {
-            if signer != operator_key {
-                return Err(entry_err("a key change not signed by the operator".into()));
-            }
-            // Party ids never contain '/', base64 keys may: split at the first one.
-            let (party, key) = env
-                .id
-                .split_once('/')
-                .ok_or_else(|| entry_err(format!("key entry id {:?} is not PARTY/KEY", env.id)))?;
-            let slot = (party.to_owned(), key.to_owned());
-            if env.kind == kind::KEY {
-                keys.current.insert(slot, false);
-            } else if keys.current.insert(slot, true).is_none() {
-                return Err(entry_err("revokes a key the log never registered".into()));
-            }
-        }
-        if let Some(body) = bodies.get(&index) {
-            if body_sha256(body) != env.body_sha256 {
-                return Err(AuditError::Body { index });
-            }
-            bodies_checked += 1;
-        }
-        *kinds.entry(env.kind.clone()).or_default() += 1;
-        to_verify.push((index, entry, signer));
+    // Entry problems in log order first (shape, key history, body), then signatures.
+    let EntryChecks {
+        kinds,
+        bodies_checked,
+        problem,
+        bad_signature,
+        ..
+    } = checks;
+    if let Some(e) = problem {
+        return Err(e);
     }
-    verify_signatures(&to_verify, size, progress)?;
+    if let Some((index, detail)) = bad_signature {
+        return Err(AuditError::Entry {
+            index,
+            detail: format!("signature: {detail}"),
+        });
+    }
 
     let consistent_with = match since {
         None => None,
@@ -337,40 +335,262 @@ pub async fn audit(
     })
 }
 
-/// Verifies every signature, on all cores; reports the lowest failing index.
-fn verify_signatures(
-    items: &[(u64, SignedEntry, VerifyingKey)],
-    size: u64,
-    progress: &(dyn Fn(u64, u64) + Send + Sync),
-) -> Result<(), AuditError> {
+/// Compares a served hash tile with the hashes the entries imply, naming the first that
+/// differs.
+fn compare_tile(t: &Tile, served: &[u8], expected: &[u8]) -> Result<(), AuditError> {
+    if served == expected {
+        return Ok(());
+    }
+    let first = served
+        .chunks(32)
+        .zip(expected.chunks(32))
+        .position(|(a, b)| a != b)
+        .unwrap_or(0);
+    let detail = match t.kind {
+        TileKind::Hashes { level: 0 } => format!(
+            "hash {first} differs: entry {} is not the entry the log committed to",
+            t.index * tiles::TILE_WIDTH + first as u64
+        ),
+        _ if served.len() != expected.len() => {
+            format!("{} bytes served, {} expected", served.len(), expected.len())
+        }
+        _ => format!("hash {first} differs"),
+    };
+    Err(AuditError::Tile {
+        path: t.path(),
+        detail,
+    })
+}
+
+/// One entry of a step, as fetched.
+struct Item<'a> {
+    index: u64,
+    bytes: &'a [u8],
+    body: Option<&'a [u8]>,
+}
+
+/// What the parallel part of the audit found about one entry.
+struct Checked {
+    index: u64,
+    leaf: Hash,
+    /// The parsed entry with its signer, or why it does not parse.
+    entry: Result<(SignedEntry, VerifyingKey), String>,
+    /// Whether a released body was checked; `Err` if it does not match.
+    body: Result<bool, ()>,
+    /// Why the signature does not verify, if it does not.
+    signature: Option<String>,
+}
+
+/// Hashes, parses and checks (body, signature) every entry of a step, on all cores. The
+/// signatures are checked only if `signatures` (once an earlier problem decides the audit,
+/// they no longer matter).
+fn check_entries(items: &[Item<'_>], signatures: bool) -> Vec<Checked> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = items.len().div_ceil(threads).max(1);
-    let failures: Vec<(u64, String)> = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter().find_map(|(index, entry, key)| {
-                        entry.verify(key).err().map(|e| (*index, e.to_string()))
-                    })
-                })
-            })
+            .map(|part| s.spawn(move || check_part(part, signatures)))
             .collect();
         handles
             .into_iter()
-            .filter_map(|h| {
-                h.join()
-                    .unwrap_or(Some((0, "a verifier thread panicked".into())))
+            .zip(items.chunks(chunk))
+            .flat_map(|(h, part)| {
+                h.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|it| Checked {
+                            index: it.index,
+                            leaf: merkle::leaf_hash(it.bytes),
+                            entry: Err("a verifier thread panicked".into()),
+                            body: Ok(false),
+                            signature: None,
+                        })
+                        .collect()
+                })
             })
             .collect()
-    });
-    progress(size, size);
-    match failures.into_iter().min_by_key(|(i, _)| *i) {
-        Some((index, detail)) => Err(AuditError::Entry {
-            index,
-            detail: format!("signature: {detail}"),
-        }),
-        None => Ok(()),
+    })
+}
+
+fn check_part(part: &[Item<'_>], signatures: bool) -> Vec<Checked> {
+    // Keys are few and decompressing one costs as much as a tenth of a verification.
+    let mut keys: HashMap<String, VerifyingKey> = HashMap::new();
+    let mut out: Vec<Checked> = part
+        .iter()
+        .map(|it| {
+            let entry = SignedEntry::from_bytes(it.bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|entry| {
+                    let key = match keys.get(&entry.envelope.signer_key) {
+                        Some(k) => *k,
+                        None => {
+                            let k = entry.envelope.signer().map_err(|e| e.to_string())?;
+                            keys.insert(entry.envelope.signer_key.clone(), k);
+                            k
+                        }
+                    };
+                    Ok((entry, key))
+                });
+            let body = match (&entry, it.body) {
+                (Ok((e, _)), Some(body)) => {
+                    if body_sha256(body) == e.envelope.body_sha256 {
+                        Ok(true)
+                    } else {
+                        Err(())
+                    }
+                }
+                _ => Ok(false),
+            };
+            Checked {
+                index: it.index,
+                leaf: merkle::leaf_hash(it.bytes),
+                entry,
+                body,
+                signature: None,
+            }
+        })
+        .collect();
+    if signatures {
+        for (items, checked) in part
+            .chunks(SIGNATURE_BATCH)
+            .zip(out.chunks_mut(SIGNATURE_BATCH))
+        {
+            verify_batch(items, checked);
+        }
+    }
+    out
+}
+
+/// Verifies the signatures of parsed entries in one Ed25519 batch, marking the first failure
+/// (and, when the batch fails, every entry that fails alone).
+fn verify_batch(items: &[Item<'_>], checked: &mut [Checked]) {
+    let mut batch = Vec::with_capacity(items.len());
+    let mut at = Vec::with_capacity(items.len());
+    for (i, (item, c)) in items.iter().zip(checked.iter_mut()).enumerate() {
+        let Ok((entry, key)) = &c.entry else { continue };
+        match envelope_bytes(item.bytes) {
+            Some(message) => {
+                batch.push(SignatureCheck {
+                    message,
+                    signature: entry.signature,
+                    key: *key,
+                });
+                at.push(i);
+            }
+            // Not reachable for an entry that parsed; fall back to the full check.
+            None => {
+                if let Err(e) = entry.verify(key) {
+                    c.signature = Some(e.to_string());
+                }
+            }
+        }
+    }
+    let mut rest = &batch[..];
+    let mut offset = 0;
+    // After a failure, continue after the failing entry so every bad one is found.
+    while let Err(i) = accord_tlog::entry::verify_signatures(rest) {
+        checked[at[offset + i]].signature = Some("entry signature does not verify".into());
+        offset += i + 1;
+        rest = &batch[offset..];
+    }
+}
+
+/// The checks that follow the log in order: the key history, the first problem, counts.
+struct EntryChecks {
+    operator_key: VerifyingKey,
+    // (party, base64 key) -> revoked?
+    current: HashMap<(String, String), bool>,
+    kinds: BTreeMap<String, u64>,
+    bodies_checked: u64,
+    /// The first entry that is malformed, signed with a key the log does not hold as current,
+    /// or whose body does not match.
+    problem: Option<AuditError>,
+    /// The first entry whose signature does not verify.
+    bad_signature: Option<(u64, String)>,
+}
+
+impl EntryChecks {
+    fn new(operator_key: VerifyingKey) -> Self {
+        EntryChecks {
+            operator_key,
+            current: HashMap::new(),
+            kinds: BTreeMap::new(),
+            bodies_checked: 0,
+            problem: None,
+            bad_signature: None,
+        }
+    }
+
+    /// Whether signatures still matter: not once an entry problem decides the audit.
+    fn signatures_needed(&self) -> bool {
+        self.problem.is_none()
+    }
+
+    fn record(&mut self, c: Checked) {
+        if self.problem.is_some() {
+            return;
+        }
+        if let Err(e) = self.check(&c) {
+            self.problem = Some(e);
+            return;
+        }
+        if let Some(detail) = c.signature
+            && self.bad_signature.is_none()
+        {
+            self.bad_signature = Some((c.index, detail));
+        }
+    }
+
+    fn check(&mut self, c: &Checked) -> Result<(), AuditError> {
+        let index = c.index;
+        let entry_err = |detail: String| AuditError::Entry { index, detail };
+        let (entry, signer) = c.entry.as_ref().map_err(|e| entry_err(e.clone()))?;
+        let env = &entry.envelope;
+        if *signer != self.operator_key {
+            match self
+                .current
+                .get(&(env.submitter.clone(), env.signer_key.clone()))
+            {
+                Some(false) => {}
+                Some(true) => {
+                    return Err(entry_err(format!(
+                        "signed with key {} of {:?} after it was revoked",
+                        env.signer_key, env.submitter
+                    )));
+                }
+                None => {
+                    return Err(entry_err(format!(
+                        "signed with key {} that the log never registered for {:?}",
+                        env.signer_key, env.submitter
+                    )));
+                }
+            }
+        }
+        // Key entries change the history for the entries after them. Their envelope id is
+        // "PARTY/KEY", so the history is known even where bodies are withheld.
+        if env.kind == kind::KEY || env.kind == kind::KEY_REVOCATION {
+            if *signer != self.operator_key {
+                return Err(entry_err("a key change not signed by the operator".into()));
+            }
+            // Party ids never contain '/', base64 keys may: split at the first one.
+            let (party, key) = env
+                .id
+                .split_once('/')
+                .ok_or_else(|| entry_err(format!("key entry id {:?} is not PARTY/KEY", env.id)))?;
+            let slot = (party.to_owned(), key.to_owned());
+            if env.kind == kind::KEY {
+                self.current.insert(slot, false);
+            } else if self.current.insert(slot, true).is_none() {
+                return Err(entry_err("revokes a key the log never registered".into()));
+            }
+        }
+        match c.body {
+            Err(()) => return Err(AuditError::Body { index }),
+            Ok(true) => self.bodies_checked += 1,
+            Ok(false) => {}
+        }
+        *self.kinds.entry(env.kind.clone()).or_default() += 1;
+        Ok(())
     }
 }
 
@@ -398,5 +618,150 @@ impl LogSource for StoreSource<'_> {
             .map_err(|e| e.to_string())?;
         // The data directory's owner sees every body, whatever its marking.
         Ok(entries.into_iter().map(|e| (e.index, e.body)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use accord_tlog::checkpoint::Checkpoint;
+    use accord_tlog::entry::{Envelope, Tlp};
+    use accord_tlog::note::Signer;
+    use ed25519_dalek::Signer as _;
+
+    /// A log in memory, served as a hub would serve it.
+    struct MemoryLog {
+        entries: Vec<Vec<u8>>,
+        bodies: Vec<Vec<u8>>,
+        tree: MemoryHashStore,
+        note: String,
+    }
+
+    #[async_trait]
+    impl LogSource for MemoryLog {
+        async fn checkpoint(&self) -> Result<Vec<u8>, String> {
+            Ok(self.note.clone().into_bytes())
+        }
+        async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String> {
+            match tile.kind {
+                TileKind::Entries => {
+                    let start = (tile.index * tiles::TILE_WIDTH) as usize;
+                    tiles::encode_bundle(&self.entries[start..start + usize::from(tile.width)])
+                        .map_err(|e| e.to_string())
+                }
+                TileKind::Hashes { .. } => {
+                    tiles::read_tile_data(&self.tree, &tile).map_err(|e| e.to_string())
+                }
+            }
+        }
+        async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<(u64, Vec<u8>)>, String> {
+            let start = bundle * tiles::TILE_WIDTH;
+            Ok((start..start + u64::from(width))
+                .map(|i| (i, self.bodies[i as usize].clone()))
+                .collect())
+        }
+    }
+
+    fn operator() -> Signer {
+        Signer::from_seed("audit.test/log", &[3; 32]).unwrap()
+    }
+
+    /// `n` operator-signed entries; `forge` lists indexes whose signature is over other
+    /// bytes, `bad_body` indexes whose stored body does not match its hash.
+    fn log(n: usize, forge: &[usize], bad_body: &[usize]) -> MemoryLog {
+        let op = operator();
+        let key = op.signing_key();
+        let mut entries = Vec::new();
+        let mut bodies = Vec::new();
+        for i in 0..n {
+            let body = format!("{{\"n\":{i}}}").into_bytes();
+            let envelope = Envelope {
+                kind: "rules".into(),
+                id: format!("e{i}"),
+                submitter: "hub-operator".into(),
+                submitted_at: "2026-11-29T10:00:00Z".into(),
+                body_sha256: body_sha256(&body),
+                tlp: Tlp::Clear,
+                signer_key: Envelope::encode_key(&key.verifying_key()),
+                extra: serde_json::Map::new(),
+            };
+            let mut entry = SignedEntry::sign(envelope, key).unwrap();
+            if forge.contains(&i) {
+                entry.signature = key.sign(b"something else");
+            }
+            entries.push(entry.to_bytes().unwrap());
+            bodies.push(if bad_body.contains(&i) {
+                b"{}".to_vec()
+            } else {
+                body
+            });
+        }
+        let tree = MemoryHashStore::from_leaf_hashes(entries.iter().map(|e| merkle::leaf_hash(e)));
+        let note = Checkpoint::new("audit.test/log", n as u64, tree.root())
+            .sign(&op)
+            .unwrap()
+            .to_string();
+        MemoryLog {
+            entries,
+            bodies,
+            tree,
+            note,
+        }
+    }
+
+    async fn run(log: &MemoryLog) -> Result<AuditReport, AuditError> {
+        audit(log, &operator().verifier(), &[], None, &|_, _| {}).await
+    }
+
+    #[tokio::test]
+    async fn a_sound_log_verifies_across_bundles_steps_and_batches() {
+        // 16 bundles make a step; 4,200 entries take two steps and end in a partial bundle.
+        let report = run(&log(4200, &[], &[])).await.unwrap();
+        assert_eq!(report.size, 4200);
+        assert_eq!(report.bodies_checked, 4200);
+        assert_eq!(report.kinds["rules"], 4200);
+        // 17 level-0 tiles (the last partial) and one partial level-1 tile.
+        assert_eq!(report.tiles_checked, 18);
+    }
+
+    #[tokio::test]
+    async fn the_first_forged_signature_is_named_wherever_its_batch_is() {
+        for (forged, first) in [
+            (vec![0], 0),
+            (vec![63], 63),
+            (vec![64, 65], 64),
+            (vec![4150, 300], 300),
+            (vec![4199], 4199),
+        ] {
+            let err = run(&log(4200, &forged, &[])).await.unwrap_err();
+            match err {
+                AuditError::Entry { index, detail } => {
+                    assert_eq!(index, first, "{forged:?}");
+                    assert!(detail.contains("signature"), "{detail}");
+                }
+                other => panic!("{forged:?}: {other}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn entry_problems_come_before_signatures_and_tiles_before_both() {
+        // A body mismatch later in the log is reported before an earlier bad signature, as
+        // the audit has always ordered them.
+        let err = run(&log(600, &[5], &[400])).await.unwrap_err();
+        assert!(matches!(err, AuditError::Body { index: 400 }), "{err}");
+        // A tampered entry breaks its level-0 tile, which is reported first.
+        let mut tampered = log(600, &[5], &[400]);
+        tampered.entries[517] = tampered.entries[516].clone();
+        let err = run(&tampered).await.unwrap_err();
+        match err {
+            AuditError::Tile { path, detail } => {
+                assert_eq!(path, "tile/0/002.p/88");
+                assert!(detail.contains("entry 517"), "{detail}");
+            }
+            other => panic!("{other}"),
+        }
     }
 }

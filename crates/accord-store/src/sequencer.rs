@@ -17,7 +17,11 @@ use crate::{Store, StoreError};
 /// Largest number of writes committed in one transaction.
 pub const MAX_BATCH: usize = 4096;
 
-type Job = (LogWrite, oneshot::Sender<Result<Receipt, StoreError>>);
+/// One writer's group: its writes and where to send their results (one per write, in order).
+type Job = (
+    Vec<LogWrite>,
+    oneshot::Sender<Vec<Result<Receipt, StoreError>>>,
+);
 
 /// A handle to the hub's sequencer; clone it freely.
 #[derive(Clone)]
@@ -41,32 +45,66 @@ impl Sequencer {
 
     /// Appends one write; resolves once it is durable and covered by a signed checkpoint.
     pub async fn append(&self, write: LogWrite) -> Result<Receipt, StoreError> {
+        self.append_group(vec![write])
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(StoreError::Backend("the sequencer lost the write".into())))
+    }
+
+    /// Appends a group of writes (a bulk submission) in one transaction, in order; resolves
+    /// once they are durable and covered by one signed checkpoint, with one result per write.
+    /// A refused write appends nothing and does not stop the others; a failed transaction
+    /// fails every write of the group. A group is never split across transactions, so it may
+    /// make a batch larger than [`MAX_BATCH`].
+    pub async fn append_group(
+        &self,
+        writes: Vec<LogWrite>,
+    ) -> Result<Vec<Result<Receipt, StoreError>>, StoreError> {
+        if writes.is_empty() {
+            return Ok(Vec::new());
+        }
         let (done, wait) = oneshot::channel();
         self.tx
-            .send((write, done))
+            .send((writes, done))
             .await
             .map_err(|_| StoreError::Backend("the sequencer has stopped".into()))?;
         wait.await
-            .map_err(|_| StoreError::Backend("the sequencer dropped the write".into()))?
+            .map_err(|_| StoreError::Backend("the sequencer dropped the write".into()))
     }
 }
 
 async fn run(store: Arc<dyn Store>, operator: Arc<Operator>, mut rx: mpsc::Receiver<Job>) {
-    let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let (writes, waiters): (Vec<LogWrite>, Vec<_>) = jobs.drain(..).unzip();
+    while let Some(first) = rx.recv().await {
+        // Take whatever else has queued, up to MAX_BATCH writes (a group is never split).
+        let mut writes: Vec<LogWrite> = Vec::with_capacity(first.0.len());
+        let mut waiters = Vec::new();
+        let mut next = Some(first);
+        while let Some((group, done)) = next {
+            waiters.push((group.len(), done));
+            writes.extend(group);
+            next = if writes.len() < MAX_BATCH {
+                rx.try_recv().ok()
+            } else {
+                None
+            };
+        }
         match store.append(writes, Arc::clone(&operator)).await {
             Ok(outcome) => {
-                for (waiter, result) in waiters.into_iter().zip(outcome.results) {
-                    let _ = waiter.send(result);
+                let mut results = outcome.results.into_iter();
+                for (n, waiter) in waiters {
+                    let _ = waiter.send(results.by_ref().take(n).collect());
                 }
             }
             Err(e) => {
                 // The transaction rolled back: none of the batch is in the log.
                 tracing::error!(error = %e, "append batch failed");
                 let text = e.to_string();
-                for waiter in waiters {
-                    let _ = waiter.send(Err(StoreError::Backend(text.clone())));
+                for (n, waiter) in waiters {
+                    let _ = waiter.send(
+                        (0..n)
+                            .map(|_| Err(StoreError::Backend(text.clone())))
+                            .collect(),
+                    );
                 }
             }
         }

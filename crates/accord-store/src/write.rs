@@ -17,12 +17,18 @@ use accord_core::incident::Incident;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_core::validate::{Problem, Problems};
-use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_sha256, canonical_json};
+use std::collections::HashMap;
+
+use accord_tlog::entry::{
+    EntryError, Envelope, SignedEntry, Tlp, body_sha256, canonical_json, envelope_bytes,
+};
+use base64::Engine as _;
 use ed25519_dalek::SigningKey;
+use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::log::{Effect, KeyBody, LogWrite, Operator, Receipt, kind};
+use crate::log::{Effect, KeyBody, LogWrite, Operator, PartyKey, Receipt, kind};
 pub use crate::requests::{sign_submission_at, submit_request, submit_transition};
 use crate::sequencer::Sequencer;
 use crate::{SeedOutcome, Store, StoreError};
@@ -251,6 +257,18 @@ pub async fn verify_submission(
     expected_kind: &str,
     submission: &Submission,
 ) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+    let shaped = check_shape(party, expected_kind, submission)?;
+    let keys = PartyKeys::new(store.party_keys(party).await?);
+    keys.check(party, shaped)
+}
+
+/// The checks of [`verify_submission`] that need no store: entry shape, kind, submitter,
+/// timestamp and body hash.
+fn check_shape(
+    party: &str,
+    expected_kind: &str,
+    submission: &Submission,
+) -> Result<Shaped, RecordError> {
     let entry_bytes =
         canonical_json(&submission.entry).map_err(|e| invalid("entry", e.to_string()))?;
     let entry =
@@ -284,30 +302,95 @@ pub async fn verify_submission(
             "does not match the SHA-256 of the body's RFC 8785 canonical form",
         ));
     }
-    let keys = store.party_keys(party).await?;
-    match keys.iter().find(|k| k.public_key == env.signer_key) {
-        None => {
-            return Err(RecordError::Forbidden(format!(
-                "key {} is not registered for party {party:?}",
-                env.signer_key
-            )));
+    Ok(Shaped {
+        entry,
+        entry_bytes,
+        body,
+    })
+}
+
+/// A submission whose shape passed: the entry, its canonical bytes and the canonical body.
+struct Shaped {
+    entry: SignedEntry,
+    entry_bytes: Vec<u8>,
+    body: Vec<u8>,
+}
+
+/// A party's key history, with the current keys decoded once (decoding a key is a point
+/// decompression, a tenth of a signature check; a bulk submission checks many entries).
+struct PartyKeys {
+    keys: Vec<PartyKey>,
+    decoded: HashMap<String, VerifyingKey>,
+}
+
+impl PartyKeys {
+    fn new(keys: Vec<PartyKey>) -> Self {
+        PartyKeys {
+            keys,
+            decoded: HashMap::new(),
         }
-        Some(k) if k.revoked_at.is_some() => {
-            return Err(RecordError::Forbidden(format!(
-                "key {} of party {party:?} was revoked (log entry {})",
-                env.signer_key,
-                k.revoked_at.unwrap_or_default()
-            )));
-        }
-        Some(_) => {}
     }
-    let signer = env
-        .signer()
+
+    /// The last checks of [`verify_submission`]: the signing key is a current key of `party`,
+    /// and the signature verifies (Ed25519 `verify_strict`, over the envelope's canonical
+    /// bytes as they sit in the canonical entry).
+    fn check(&self, party: &str, shaped: Shaped) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+        let Shaped {
+            entry,
+            entry_bytes,
+            body,
+        } = shaped;
+        let env = &entry.envelope;
+        match self.keys.iter().find(|k| k.public_key == env.signer_key) {
+            None => {
+                return Err(RecordError::Forbidden(format!(
+                    "key {} is not registered for party {party:?}",
+                    env.signer_key
+                )));
+            }
+            Some(k) if k.revoked_at.is_some() => {
+                return Err(RecordError::Forbidden(format!(
+                    "key {} of party {party:?} was revoked (log entry {})",
+                    env.signer_key,
+                    k.revoked_at.unwrap_or_default()
+                )));
+            }
+            Some(_) => {}
+        }
+        let signer = match self.decoded.get(&env.signer_key) {
+            Some(k) => *k,
+            None => env
+                .signer()
+                .map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))?,
+        };
+        let verified = match envelope_bytes(&entry_bytes) {
+            Some(message) => signer
+                .verify_strict(message, &entry.signature)
+                .map_err(|_| EntryError::BadSignature),
+            None => entry.verify(&signer),
+        };
+        verified.map_err(|e| RecordError::BadSignature(format!("the entry's {e}")))?;
+        Ok((entry, body))
+    }
+
+    /// Decodes every current key once, for checking many entries.
+    fn decode_current(&mut self) {
+        for k in self.keys.iter().filter(|k| k.revoked_at.is_none()) {
+            if let Ok(key) = decode_key(&k.public_key) {
+                self.decoded.insert(k.public_key.clone(), key);
+            }
+        }
+    }
+}
+
+fn decode_key(text: &str) -> Result<VerifyingKey, RecordError> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(text)
         .map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))?;
-    entry
-        .verify(&signer)
-        .map_err(|e| RecordError::BadSignature(format!("the entry's {e}")))?;
-    Ok((entry, body))
+    let raw: [u8; 32] = raw
+        .try_into()
+        .map_err(|_| invalid("entry.envelope.signer_key", "not 32 bytes"))?;
+    VerifyingKey::from_bytes(&raw).map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))
 }
 
 /// Deserialises a body, naming the offending field under `prefix` (`body.victims[0].country`).
@@ -351,15 +434,30 @@ async fn prepare_incident(
     prefix: &str,
 ) -> Result<IncidentRecord, RecordError> {
     let accord = store.accord().await?;
-    let n = u8::try_from(accord.principles.len()).unwrap_or(u8::MAX);
-    let mut problems = incident.validate(n);
+    let rules = store.rules().await?;
+    prepare_incident_with(store, principle_count(&accord), &rules, incident, prefix).await
+}
+
+fn principle_count(accord: &accord_core::accord::Accord) -> u8 {
+    u8::try_from(accord.principles.len()).unwrap_or(u8::MAX)
+}
+
+/// [`prepare_incident`] with the accord's principle count and the rules already loaded (a
+/// bulk submission loads them once).
+async fn prepare_incident_with(
+    store: &dyn Store,
+    principles: u8,
+    rules: &accord_core::mapping::RuleSet,
+    incident: Incident,
+    prefix: &str,
+) -> Result<IncidentRecord, RecordError> {
+    let mut problems = incident.validate(principles);
     check_party_refs(store, &incident, &mut problems).await?;
     if !problems.is_empty() {
         return Err(RecordError::Invalid {
             problems: prefixed(problems, prefix),
         });
     }
-    let rules = store.rules().await?;
     Ok(IncidentRecord {
         suggested_principles: rules.suggest(&incident),
         incident,
@@ -395,6 +493,102 @@ pub async fn submit_incident(
         .await?;
     record.log_index = Some(receipt.index);
     Ok(record)
+}
+
+/// Where an item of a bulk submission was recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// The incident's id.
+    pub id: String,
+    /// The entry's index in the log.
+    pub log_index: u64,
+}
+
+/// Largest number of submissions one bulk request may carry.
+pub const MAX_BULK: usize = crate::sequencer::MAX_BATCH;
+
+/// Records many signed incident submissions of one party, as `POST /api/v1/incidents/batch`
+/// takes them. Each item is checked exactly as [`submit_incident`] checks one (the same
+/// [`verify_submission`] steps, validation and id match) and gets its own result, in order: a
+/// refused item writes nothing and does not stop the others. The accepted items go to the
+/// sequencer as one group, so they are appended in one transaction under one checkpoint; a
+/// replayed id is refused whether it was logged before or earlier in the same group. `Err` is
+/// returned only when the sequencer is gone.
+pub async fn submit_incidents(
+    store: &dyn Store,
+    sequencer: &Sequencer,
+    party: &str,
+    submissions: Vec<Submission>,
+) -> Result<Vec<Result<Recorded, RecordError>>, RecordError> {
+    // Loaded once for the whole request: the party's key history, the accord and its rules.
+    let shared = async {
+        let mut keys = PartyKeys::new(store.party_keys(party).await?);
+        keys.decode_current();
+        let accord = store.accord().await?;
+        let rules = store.rules().await?;
+        Ok::<_, StoreError>((keys, principle_count(&accord), rules))
+    }
+    .await;
+    let (keys, principles, rules) = match shared {
+        Ok(v) => v,
+        Err(e) => {
+            let text = e.to_string();
+            return Ok(submissions
+                .iter()
+                .map(|_| Err(RecordError::Store(StoreError::Backend(text.clone()))))
+                .collect());
+        }
+    };
+    let mut results: Vec<Result<Recorded, RecordError>> = Vec::with_capacity(submissions.len());
+    let mut writes = Vec::new();
+    let mut pending = Vec::new(); // positions in `results` of the writes sent
+    for submission in submissions {
+        let prepared = async {
+            let (entry, body) =
+                keys.check(party, check_shape(party, kind::INCIDENT, &submission)?)?;
+            let incident: Incident = parse_body(&submission.body, "body")?;
+            if entry.envelope.id != incident.id {
+                return Err(invalid(
+                    "entry.envelope.id",
+                    format!(
+                        "is {:?} but the incident's id is {:?}",
+                        entry.envelope.id, incident.id
+                    ),
+                ));
+            }
+            let record =
+                prepare_incident_with(store, principles, &rules, incident, "body.").await?;
+            Ok((entry, body, record))
+        }
+        .await;
+        match prepared {
+            Ok((entry, body, record)) => {
+                pending.push(results.len());
+                results.push(Ok(Recorded {
+                    id: record.incident.id.clone(),
+                    log_index: 0,
+                }));
+                writes.push(LogWrite {
+                    entry,
+                    body,
+                    effect: Effect::Incident(Box::new(record)),
+                });
+            }
+            Err(e) => results.push(Err(e)),
+        }
+    }
+    let receipts = sequencer.append_group(writes).await?;
+    for (at, receipt) in pending.into_iter().zip(receipts) {
+        match receipt {
+            Ok(r) => {
+                if let Some(Ok(recorded)) = results.get_mut(at) {
+                    recorded.log_index = r.index;
+                }
+            }
+            Err(e) => results[at] = Err(e.into()),
+        }
+    }
+    Ok(results)
 }
 
 /// Records an incident as the operator (a local admin command on the hub's machine).

@@ -318,6 +318,67 @@ impl SignedEntry {
     }
 }
 
+/// The envelope's canonical bytes inside canonical entry bytes: what the signature is over.
+///
+/// RFC 8785 serialises a nested object exactly as it would serialise it alone, so in an entry
+/// that [`SignedEntry::from_bytes`] accepted (canonical, members `envelope` then `signature`)
+/// the envelope's canonical form is the text between `{"envelope":` and the last
+/// `,"signature":"`. (That pattern cannot occur inside a JSON string, where `"` is escaped, and
+/// nothing after the top-level one contains it: the signature is base64.) This spares
+/// re-serialising the envelope to check a signature. Returns `None` when `bytes` do not have
+/// that shape.
+pub fn envelope_bytes(bytes: &[u8]) -> Option<&[u8]> {
+    const HEAD: &[u8] = b"{\"envelope\":";
+    const SEP: &[u8] = b",\"signature\":\"";
+    let rest = bytes.strip_prefix(HEAD)?;
+    let end = rest.windows(SEP.len()).rposition(|w| w == SEP)?;
+    Some(&rest[..end])
+}
+
+/// One signature [`verify_signatures`] checks: the signed message (an envelope's canonical
+/// bytes), the signature and the key it must verify with.
+#[derive(Clone, Copy, Debug)]
+pub struct SignatureCheck<'a> {
+    /// The signed bytes.
+    pub message: &'a [u8],
+    /// The signature.
+    pub signature: ed25519_dalek::Signature,
+    /// The key.
+    pub key: VerifyingKey,
+}
+
+/// Checks many signatures at once with Ed25519 batch verification, about twice as fast per
+/// signature as one at a time; when the batch fails, checks each with `verify_strict` (as
+/// [`SignedEntry::verify`] does) and returns the position of the first that fails.
+///
+/// Batch verification (ed25519-dalek's `verify_batch`: one multiscalar multiplication over the
+/// cofactorless equations, with 128-bit coefficients derived from the whole batch) accepts
+/// exactly the signatures that verify one by one, except signatures crafted with small-order
+/// components, which only the holder of the signing key can make and which `verify_strict`
+/// refuses. Use it where speed over many entries matters (auditing a whole log); the hub's
+/// write path keeps `verify_strict` for every submission, so such a signature never enters a
+/// log it runs.
+pub fn verify_signatures(checks: &[SignatureCheck<'_>]) -> Result<(), usize> {
+    if checks.is_empty() {
+        return Ok(());
+    }
+    let messages: Vec<&[u8]> = checks.iter().map(|c| c.message).collect();
+    let signatures: Vec<ed25519_dalek::Signature> = checks.iter().map(|c| c.signature).collect();
+    let keys: Vec<VerifyingKey> = checks.iter().map(|c| c.key).collect();
+    if ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok() {
+        return Ok(());
+    }
+    match checks
+        .iter()
+        .position(|c| c.key.verify_strict(c.message, &c.signature).is_err())
+    {
+        Some(i) => Err(i),
+        // The batch failed but every signature verifies alone: only possible for crafted
+        // small-order components that cancel differently; name none (all pass strict).
+        None => Ok(()),
+    }
+}
+
 impl fmt::Debug for SignedEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignedEntry")
@@ -459,5 +520,62 @@ mod tests {
             SignedEntry::from_bytes(&vec![b' '; MAX_ENTRY_SIZE + 1]),
             Err(EntryError::TooLarge { .. })
         ));
+    }
+
+    #[test]
+    fn envelope_bytes_are_the_canonical_envelope_even_with_tricky_extras() {
+        let k = key(4);
+        let mut env = envelope(&k);
+        // Extra members that look like the separator, nested and inside strings.
+        env.extra.insert(
+            "z".into(),
+            json!({"a": 1, "signature": "x", "s": ",\"signature\":\""}),
+        );
+        env.extra
+            .insert("note".into(), json!(",\"signature\":\"AAAA"));
+        let entry = SignedEntry::sign(env, &k).unwrap();
+        let bytes = entry.to_bytes().unwrap();
+        assert_eq!(
+            envelope_bytes(&bytes).unwrap(),
+            entry.envelope.canonical_bytes().unwrap().as_slice()
+        );
+        let plain = SignedEntry::sign(envelope(&k), &k).unwrap();
+        let bytes = plain.to_bytes().unwrap();
+        assert_eq!(
+            envelope_bytes(&bytes).unwrap(),
+            plain.envelope.canonical_bytes().unwrap().as_slice()
+        );
+        assert!(envelope_bytes(b"{\"signature\":\"x\"}").is_none());
+        assert!(envelope_bytes(b"{\"envelope\":{}}").is_none());
+    }
+
+    #[test]
+    fn batch_verification_names_the_first_bad_signature() {
+        let signers: Vec<SigningKey> = (0..3).map(key).collect();
+        let messages: Vec<Vec<u8>> = (0..100).map(|i| format!("m{i}").into_bytes()).collect();
+        let checks = |bad: &[usize]| -> Vec<SignatureCheck<'_>> {
+            messages
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let k = &signers[i % 3];
+                    let signed: &[u8] = if bad.contains(&i) { b"other" } else { m };
+                    SignatureCheck {
+                        message: m,
+                        signature: k.sign(signed),
+                        key: k.verifying_key(),
+                    }
+                })
+                .collect()
+        };
+        assert_eq!(verify_signatures(&checks(&[])), Ok(()));
+        assert_eq!(verify_signatures(&[]), Ok(()));
+        assert_eq!(verify_signatures(&checks(&[0])), Err(0));
+        assert_eq!(verify_signatures(&checks(&[99, 41])), Err(41));
+        // The right signature under the wrong key fails too.
+        let mut swapped = checks(&[]);
+        swapped[7].key = signers[0].verifying_key();
+        swapped[7].signature = signers[1].sign(swapped[7].message);
+        assert_eq!(verify_signatures(&swapped), Err(7));
     }
 }
