@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -18,7 +20,6 @@ use accord_store::Store;
 use accord_store::log::{Operator, kind};
 use accord_store::sequencer::Sequencer;
 use accord_store::write::{add_key, seed_bundled, sign_submission, token_digest};
-use accord_store_sqlite::SqliteStore;
 use accord_tlog::entry::Tlp;
 use ed25519_dalek::SigningKey;
 
@@ -40,7 +41,7 @@ const TOKEN: &str = "test-token-fr";
 
 async fn hub() -> Hub {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let store: Arc<dyn Store> = common::store(dir.path()).await;
     let op = Arc::new(Operator::load_or_create(dir.path(), None).unwrap());
     seed_bundled(store.as_ref(), op.clone(), &bundled())
         .await

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,7 +21,6 @@ use accord_core::party::{PartyKind, SinceMeaning};
 use accord_core::record::IncidentRecord;
 use accord_server::{AppState, app};
 use accord_store::Store;
-use accord_store_sqlite::SqliteStore;
 
 /// Reads `data/` the way the hub's loader does: the three top-level files and one file per
 /// incident.
@@ -61,7 +62,7 @@ struct Hub {
 
 async fn hub() -> Hub {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let store: Arc<dyn Store> = common::store(dir.path()).await;
     let data = bundled();
     let operator = Arc::new(accord_store::log::Operator::load_or_create(dir.path(), None).unwrap());
     accord_store::write::seed_bundled(store.as_ref(), operator.clone(), &data)

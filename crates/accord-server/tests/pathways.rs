@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -20,7 +22,6 @@ use accord_store::Store;
 use accord_store::log::Operator;
 use accord_store::sequencer::Sequencer;
 use accord_store::write::seed_bundled;
-use accord_store_sqlite::SqliteStore;
 
 fn law() -> Dataset {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/law");
@@ -36,7 +37,7 @@ struct Hub {
 /// A hub seeded like `accord serve`; `with_law` decides whether it holds the legal dataset.
 async fn hub_with(with_law: bool) -> Hub {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let store: Arc<dyn Store> = common::store(dir.path()).await;
     let op = Arc::new(Operator::load_or_create(dir.path(), None).unwrap());
     let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
     let dataset = accord_store::dataset_dir::load_dataset_dir(&data).unwrap();

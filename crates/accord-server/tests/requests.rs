@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,7 +23,6 @@ use accord_store::Store;
 use accord_store::log::{Operator, kind};
 use accord_store::sequencer::Sequencer;
 use accord_store::write::{add_key, seed_bundled, sign_submission_at, token_digest};
-use accord_store_sqlite::SqliteStore;
 use accord_tlog::entry::Tlp;
 use ed25519_dalek::SigningKey;
 
@@ -49,7 +50,7 @@ fn token(party: &str) -> String {
 
 async fn hub_with(law: bool) -> Hub {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let store: Arc<dyn Store> = common::store(dir.path()).await;
     let op = Arc::new(Operator::load_or_create(dir.path(), None).unwrap());
     let data = accord_store::dataset_dir::load_dataset_dir(&repo().join("data")).unwrap();
     seed_bundled(store.as_ref(), op.clone(), &data)
