@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs Accord's whole test suite: every crate's tests, plus the interop tests against the Go
 # reference for C2SP logs, the differential test against the OASIS STIX matcher, and the
-# headless-browser test of the dashboard. Installs what those need when it is missing: Debian
-# packages (needs root or sudo for that step) and two PyPI packages.
+# headless-browser test of the dashboard; then the storage-facing suites (HTTP and
+# end-to-end) a second time on PostgreSQL. Installs what those need when it is missing: Debian
+# packages (needs root or sudo for that step) and PyPI packages, and starts a local
+# PostgreSQL unless ACCORD_TEST_POSTGRES_URL names a server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +12,10 @@ need=()
 command -v go >/dev/null 2>&1 || need+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || need+=(golang-golang-x-mod-dev)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ -z "${ACCORD_TEST_POSTGRES_URL:-}" ]; then
+  command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+fi
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   sudo_cmd=()
@@ -30,7 +36,45 @@ if ! python3 -c 'import taxii2client, stix2' >/dev/null 2>&1; then
   python3 -m pip install --quiet taxii2-client==2.3.0 stix2==3.0.2
 fi
 
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# PostgreSQL: Debian's cluster on this machine, with a role that may create the per-test
+# databases, unless the caller brings a server.
+if [ -z "${ACCORD_TEST_POSTGRES_URL:-}" ]; then
+  if [ -z "$(pg_lsclusters -h)" ]; then
+    as_root pg_createcluster "$(ls /usr/lib/postgresql | sort -n | tail -1)" main >/dev/null
+  fi
+  read -r version cluster port status _ < <(pg_lsclusters -h | head -1)
+  [ "$status" = online ] || as_root pg_ctlcluster "$version" "$cluster" start
+  as_root su postgres -c "psql -X -q -p $port -v ON_ERROR_STOP=1" <<'SQL'
+SELECT 'CREATE ROLE accord LOGIN CREATEDB PASSWORD ''accord'''
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'accord') \gexec
+SELECT 'CREATE DATABASE accord OWNER accord'
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'accord') \gexec
+SQL
+  export ACCORD_TEST_POSTGRES_URL="postgres://accord:accord@127.0.0.1:$port/accord"
+fi
+
+# Tests name their databases accord_t_*; a test's hub may outlive its function, so they are
+# dropped here, after each pass.
+drop_test_databases() {
+  psql -X -q -A -t "$ACCORD_TEST_POSTGRES_URL" \
+    -c "SELECT datname FROM pg_database WHERE datname LIKE 'accord\_t\_%'" |
+    while read -r db; do
+      [ -z "$db" ] || psql -X -q "$ACCORD_TEST_POSTGRES_URL" -c "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+    done
+}
+trap drop_test_databases EXIT
+
 export ACCORD_GO_INTEROP=1
 export ACCORD_BROWSER_TEST=1
 export ACCORD_PY_INTEROP=1
-exec cargo test --workspace --no-fail-fast "$@"
+
+echo "=== the whole suite on SQLite (the PostgreSQL store's own tests included) ===" >&2
+status=0
+cargo test --workspace --no-fail-fast "$@" || status=$?
+drop_test_databases
+
+echo "=== the storage-facing suites again, on PostgreSQL ===" >&2
+ACCORD_TEST_BACKEND=postgres cargo test -p accord-server -p accord-cli --no-fail-fast "$@" || status=$?
+exit "$status"
