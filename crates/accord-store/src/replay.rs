@@ -288,6 +288,22 @@ impl<'a> Replayer<'a> {
                 })?
             }
         };
+        if live.is_some() {
+            // The object as its producer sent it (the log's body is its canonical form, with
+            // sorted keys): TAXII readers get the same bytes from the copy.
+            if let Some((_, text)) = sharing_store.object_bodies(vec![added]).await?.pop() {
+                let sent: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|e| malformed(stored, entry, format!("the stored object: {e}")))?;
+                if sent != shared.object {
+                    return Err(malformed(
+                        stored,
+                        entry,
+                        "the source's stored object differs from the logged body",
+                    ));
+                }
+                shared.object = sent;
+            }
+        }
         shared.added_us = Some(added);
         Ok(Effect::StixObject(Box::new(shared)))
     }

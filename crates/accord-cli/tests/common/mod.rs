@@ -64,20 +64,26 @@ pub fn database_url(data: &Path) -> Option<String> {
     if let Some(url) = known.get(data) {
         return Some(url.clone());
     }
+    let url = fresh_postgres(&server);
+    known.insert(data.to_owned(), url.clone());
+    Some(url)
+}
+
+/// A new, empty database on the PostgreSQL server at `server`; its URL. Kept past this
+/// process: a test's hub may still be running when the test returns.
+pub fn fresh_postgres(server: &str) -> String {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     let db = runtime
         .block_on(accord_store_postgres::testkit::fresh_postgres_database(
-            &server,
+            server,
         ))
         .unwrap();
     let url = db.url.clone();
-    // Kept past this process: a test's hub may still be running when the test returns.
     std::mem::forget(db);
-    known.insert(data.to_owned(), url.clone());
-    Some(url)
+    url
 }
 
 /// Runs `sqlite` on the SQLite store in `data`, or `postgres` on its PostgreSQL database, and
@@ -199,7 +205,13 @@ pub struct Server {
 impl Server {
     /// Starts the hub on `data` and waits until it listens.
     pub fn start(data: &Path) -> Server {
-        let mut child = on(data)
+        Server::start_with(on(data))
+    }
+
+    /// Starts `accord serve` from `command` (the binary with its global options set) and
+    /// waits until it listens.
+    pub fn start_with(mut command: Command) -> Server {
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stderr(Stdio::piped())
             .spawn()
