@@ -259,11 +259,7 @@ pub trait Store: Send + Sync + 'static {
     async fn token_party(&self, token_sha256: &str) -> Result<Option<String>, StoreError>;
 
     /// Every current token as (SHA-256 hex, party), for moving a hub to another store.
-    async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError> {
-        Err(StoreError::Backend(
-            "this store cannot list its tokens".into(),
-        ))
-    }
+    async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Entry counts by kind.
     async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError>;
