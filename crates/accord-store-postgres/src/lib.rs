@@ -25,9 +25,9 @@
 //!
 //! Connections come from a deadpool pool that checks each connection before handing it out
 //! again, so after a database restart the pool heals by itself. While the database is away,
-//! every operation fails with [`StoreError::Backend`] naming the server (host, port, database;
-//! never the password), and the transaction in flight rolls back: a write is acknowledged only
-//! after its commit.
+//! every operation fails with [`StoreError::Unavailable`] (HTTP 503) naming the server (host,
+//! port, database; never the password), and the transaction in flight rolls back: a write is
+//! acknowledged only after its commit.
 //!
 //! ## Schema
 //!
