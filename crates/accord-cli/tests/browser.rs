@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use accord_core::incident::Incident;
 
+mod common;
+
 /// How long the hub may take to say where it listens, and a browser to finish a page.
 const STARTUP: Duration = Duration::from_secs(60);
 const PAGE: Duration = Duration::from_secs(120);
@@ -35,9 +37,8 @@ impl Drop for Hub {
 }
 
 fn start_hub(data: &Path) -> Hub {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
-        .arg("--data")
-        .arg(data)
+    // The suite's backend: SQLite in `data`, or its PostgreSQL database (tests/common).
+    let mut child = common::on(data)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stdin(Stdio::null())
