@@ -23,8 +23,8 @@
 //!
 //! ## Failure
 //!
-//! Connections come from a deadpool pool that checks each connection before handing it out
-//! again, so after a database restart the pool heals by itself. While the database is away,
+//! Connections come from a deadpool pool that drops a closed connection instead of handing it
+//! out again, so after a database restart the pool heals by itself. While the database is away,
 //! every operation fails with [`StoreError::Unavailable`] (HTTP 503) naming the server (host,
 //! port, database; never the password), and the transaction in flight rolls back: a write is
 //! acknowledged only after its commit.
@@ -335,9 +335,12 @@ impl PostgresStore {
             config,
             NoTls,
             ManagerConfig {
-                // A connection is tried with a query before reuse: after a database restart
-                // the dead ones are dropped and new ones made, with no restart of the node.
-                recycling_method: RecyclingMethod::Verified,
+                // A closed connection is dropped at reuse and a new one made: after a database
+                // restart the pool heals with no restart of the node. (`Verified` would also
+                // catch a connection that died silently, at the price of a round trip on
+                // every checkout, which cost reads 40%; such a connection fails one operation
+                // with a clean error and is closed, and so dropped, by it.)
+                recycling_method: RecyclingMethod::Fast,
             },
         );
         let pool = Pool::builder(manager)

@@ -345,7 +345,7 @@ async fn cutting_every_connection_gives_clean_errors_and_the_pool_recovers() {
         // The pool checks connections before reuse: the next operations work without a
         // restart of the node, and any that fails does so as a backend error.
         let mut ok = false;
-        for attempt in 0..5 {
+        for attempt in 0..20 {
             match write(
                 c.nodes[0].as_ref(),
                 &c.seqs[0],

@@ -2,16 +2,19 @@
 //! filters, the overdue list, and that every step is a TLP:RED log entry.
 
 use accord_law::Dataset;
-use accord_law::request::{Status, TransitionBody};
+use accord_law::request::{Status, Transition, TransitionBody};
 use accord_tlog::entry::{SignedEntry, Tlp};
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 
 use crate::StoreError;
 use crate::log::kind;
+use crate::log::{Effect, LogWrite};
 use crate::requests::RequestFilter;
 use crate::testkit::{StoreFactory, repo, seeded_hub};
-use crate::write::{RecordError, add_key, sign_submission_at, submit_request, submit_transition};
+use crate::write::{
+    RecordError, add_key, sign_submission_at, submit_request, submit_transition, verify_submission,
+};
 
 /// A seeded hub with the legal dataset and keys for FR, DE and US.
 pub struct Hub {
@@ -503,6 +506,10 @@ pub async fn requests_survive_a_reopen(f: &dyn StoreFactory) {
 }
 
 /// Of two racing moves from one status, exactly one lands; the other is a conflict.
+///
+/// Both moves are checked against `sent` before either is appended (as two requests handled
+/// at once, on one node or two, would be), then appended together: the store must refuse the
+/// one that no longer starts from the status it was checked against.
 pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn StoreFactory) {
     let Some(h) = hub(f).await else { return };
     open(&h, fr_de("race"), "2026-11-01T09:00:00Z")
@@ -512,28 +519,62 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
         .await
         .unwrap();
     let size = h.hub.store.checkpoint().await.unwrap().unwrap().size;
-    // Both read the request as `sent` before either is appended.
-    let (ack, withdraw) = tokio::join!(
-        step(
-            &h,
-            "DE",
-            "race",
-            Status::Acknowledged,
-            "2026-11-03T09:00:00Z"
-        ),
-        step(&h, "FR", "race", Status::Withdrawn, "2026-11-03T09:00:00Z"),
-    );
+    let checked = |party: &'static str, to: Status| {
+        let h = &h;
+        async move {
+            let key = if party == "FR" { &h.fr } else { &h.de };
+            let body = TransitionBody {
+                request: "race".into(),
+                to,
+                note: None,
+            };
+            let at = ts("2026-11-03T09:00:00Z");
+            let s = sign_submission_at(
+                kind::REQUEST_TRANSITION,
+                &body.entry_id(),
+                party,
+                Tlp::Red,
+                &body,
+                key,
+                at,
+            )
+            .unwrap();
+            let (entry, body) =
+                verify_submission(h.hub.store.as_ref(), party, kind::REQUEST_TRANSITION, &s)
+                    .await
+                    .unwrap();
+            LogWrite {
+                entry,
+                body,
+                effect: Effect::RequestTransition {
+                    request: "race".into(),
+                    from: Status::Sent,
+                    transition: Transition {
+                        to,
+                        at,
+                        by: party.to_owned(),
+                        note: None,
+                        log_index: None,
+                    },
+                    due: Vec::new(),
+                },
+            }
+        }
+    };
+    let ack = checked("DE", Status::Acknowledged).await;
+    let withdraw = checked("FR", Status::Withdrawn).await;
+    let (ack, withdraw) = tokio::join!(h.hub.seq.append(ack), h.hub.seq.append(withdraw));
     let stored = h.hub.store.request("race").await.unwrap();
     match (ack, withdraw) {
-        (Ok(r), Err(e)) | (Err(e), Ok(r)) => {
-            assert!(
-                matches!(e, RecordError::Store(StoreError::Conflict { .. })),
-                "{e:?}"
-            );
-            assert_eq!(stored.status, r.status);
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => {
+            assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
         }
         other => panic!("exactly one move must land: {other:?}"),
     }
+    assert!(matches!(
+        stored.status,
+        Status::Acknowledged | Status::Withdrawn
+    ));
     assert_eq!(stored.history.len(), 3);
     assert_eq!(
         h.hub.store.checkpoint().await.unwrap().unwrap().size,
