@@ -3,14 +3,17 @@
 # then signed, durable appends through the HTTP API from concurrent clients (`accord hammer`),
 # and `accord log verify` of the resulting log. Loopback only; bounded in count.
 #
-# Usage: scripts/bench-hub.sh [WRITES] [CLIENTS]
+# Usage: scripts/bench-hub.sh [WRITES] [CLIENTS] [BATCH]
+# BATCH > 1 also measures the bulk endpoint (BATCH signed writes per request, CLIENTS/16
+# concurrent requests, at least 2). CARGO_TARGET_DIR is honoured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 writes=${1:-50000}
 clients=${2:-64}
+batch=${3:-256}
 port=${PORT:-18111}
 cargo build --release -q -p accord-cli
-accord=target/release/accord
+accord=${CARGO_TARGET_DIR:-target}/release/accord
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 base=http://127.0.0.1:$port
@@ -39,7 +42,23 @@ echo "== signed appends: $writes writes from $clients concurrent clients (pre-si
 "$accord" keygen --party FR --out "$work/fr.key" >/dev/null
 "$accord" --data "$work/hub" keys add --party FR --public-key "$work/fr.key.pub" >/dev/null
 token=$("$accord" --data "$work/hub" tokens issue --party FR 2>/dev/null)
-"$accord" hammer --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$clients" --presign
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+c0=$(cpu)
+"$accord" hammer --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$clients" --presign --run single
+c1=$(cpu)
+echo "server CPU per write: $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / writes )) us"
+
+if [ "$batch" -gt 1 ]; then
+  bulk_clients=$(( clients / 16 > 2 ? clients / 16 : 2 ))
+  echo "== bulk: $writes writes, $batch per request, $bulk_clients concurrent requests (pre-signed)"
+  c0=$(cpu)
+  "$accord" hammer --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$bulk_clients" --batch "$batch" --presign --run bulk
+  c1=$(cpu)
+  echo "server CPU per write: $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / writes )) us"
+fi
 
 echo "== accord log verify over HTTP"
 /usr/bin/time -f '%e s, max RSS %M KiB' "$accord" log verify --hub "$base" | head -1
+kill $pid; wait $pid 2>/dev/null || true
+echo "== accord log verify --data (offline)"
+/usr/bin/time -f '%e s, max RSS %M KiB' "$accord" --data "$work/hub" log verify | head -1

@@ -53,7 +53,23 @@ fn incident(id: &str, n: u64) -> serde_json::Value {
     })
 }
 
-/// Runs `writes` signed submissions over `clients` concurrent connections.
+/// Signs write `n` of run `run_id`: the JSON text of its submission.
+fn signed(signer: &accord_tlog::note::Signer, run_id: &str, n: u64) -> Result<String> {
+    let id = format!("hammer-{run_id}-{n}");
+    let sub = sign_submission(
+        kind::INCIDENT,
+        &id,
+        signer.name(),
+        Tlp::Clear,
+        &incident(&id, n),
+        signer.signing_key(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(serde_json::to_string(&sub)?)
+}
+
+/// Runs `writes` signed submissions over `clients` concurrent connections, `batch` per request
+/// (more than one goes to the bulk endpoint, `POST /api/v1/incidents/batch`).
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     hub: &str,
@@ -64,7 +80,14 @@ pub async fn run(
     run_id: &str,
     acked: Option<&Path>,
     presign: bool,
+    batch: u64,
 ) -> Result<HammerReport> {
+    if batch > 1 {
+        return run_bulk(
+            hub, key, token, writes, clients, run_id, acked, presign, batch,
+        )
+        .await;
+    }
     let signer = Arc::new(keys::read_signer(key)?);
     let url = format!("{}/api/v1/incidents", hub.trim_end_matches('/'));
     let http = reqwest::Client::builder()
@@ -177,6 +200,22 @@ pub async fn run(
         latencies.extend(t.await.unwrap_or_default());
     }
     let seconds = start.elapsed().as_secs_f64();
+    let first_error = first_error.lock().await.clone();
+    Ok(report(
+        latencies,
+        failed.load(Ordering::Relaxed),
+        seconds,
+        first_error,
+    ))
+}
+
+/// The report of a run: `latencies` holds one acknowledgement latency per acknowledged write.
+fn report(
+    mut latencies: Vec<Duration>,
+    failed: u64,
+    seconds: f64,
+    first_error: Option<String>,
+) -> HammerReport {
     latencies.sort_unstable();
     let pct = |p: f64| -> f64 {
         if latencies.is_empty() {
@@ -186,15 +225,161 @@ pub async fn run(
         latencies[i].as_secs_f64() * 1000.0
     };
     let acknowledged = latencies.len() as u64;
-    let first_error = first_error.lock().await.clone();
-    Ok(HammerReport {
+    HammerReport {
         acknowledged,
-        failed: failed.load(Ordering::Relaxed),
+        failed,
         seconds,
         per_second: acknowledged as f64 / seconds.max(1e-9),
         p50_ms: pct(0.5),
         p99_ms: pct(0.99),
         max_ms: pct(1.0),
         first_error,
-    })
+    }
+}
+
+/// The bulk variant of [`run`]: each request carries `batch` consecutive writes as a JSON
+/// array, and a write's latency is its request's.
+#[allow(clippy::too_many_arguments)]
+async fn run_bulk(
+    hub: &str,
+    key: &Path,
+    token: &str,
+    writes: u64,
+    clients: u64,
+    run_id: &str,
+    acked: Option<&Path>,
+    presign: bool,
+    batch: u64,
+) -> Result<HammerReport> {
+    let signer = Arc::new(keys::read_signer(key)?);
+    let url = format!("{}/api/v1/incidents/batch", hub.trim_end_matches('/'));
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients as usize)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let acked_file = match acked {
+        Some(p) => Some(Arc::new(Mutex::new(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .with_context(|| format!("cannot open {}", p.display()))?,
+        ))),
+        None => None,
+    };
+    let presigned: Option<Arc<Vec<String>>> = if presign {
+        Some(Arc::new(
+            (0..writes)
+                .map(|n| signed(&signer, run_id, n))
+                .collect::<Result<_>>()?,
+        ))
+    } else {
+        None
+    };
+    let requests = writes.div_ceil(batch);
+    let next = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let first_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (http, url, token) = (http.clone(), url.clone(), token.to_owned());
+        let (next, failed, first_error) = (next.clone(), failed.clone(), first_error.clone());
+        let (signer, acked_file, presigned) =
+            (signer.clone(), acked_file.clone(), presigned.clone());
+        let run_id = run_id.to_owned();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let r = next.fetch_add(1, Ordering::Relaxed);
+                if r >= requests {
+                    break;
+                }
+                let range = r * batch..((r + 1) * batch).min(writes);
+                let mut body = String::from("[");
+                for n in range.clone() {
+                    if n > range.start {
+                        body.push(',');
+                    }
+                    match &presigned {
+                        Some(p) => body.push_str(&p[n as usize]),
+                        None => match signed(&signer, &run_id, n) {
+                            Ok(text) => body.push_str(&text),
+                            Err(e) => {
+                                first_error.lock().await.get_or_insert(e.to_string());
+                                body.push_str("null");
+                            }
+                        },
+                    }
+                }
+                body.push(']');
+                let t = Instant::now();
+                let result = http
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await;
+                let count = range.end - range.start;
+                let answer = match result {
+                    Ok(resp) if resp.status() == reqwest::StatusCode::OK => resp
+                        .json::<serde_json::Value>()
+                        .await
+                        .map_err(|e| e.to_string()),
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let text = resp.text().await.unwrap_or_default();
+                        Err(format!("{status}: {text}"))
+                    }
+                    Err(e) => Err(e.to_string()),
+                };
+                let elapsed = t.elapsed();
+                match answer {
+                    Ok(v) => {
+                        let results = v["results"].as_array().cloned().unwrap_or_default();
+                        let mut ids = Vec::new();
+                        for item in &results {
+                            if item["status"] == 201 {
+                                latencies.push(elapsed);
+                                ids.push(item["id"].as_str().unwrap_or_default().to_owned());
+                            } else {
+                                failed.fetch_add(1, Ordering::Relaxed);
+                                first_error
+                                    .lock()
+                                    .await
+                                    .get_or_insert(item["problem"].to_string());
+                            }
+                        }
+                        let missing = count.saturating_sub(results.len() as u64);
+                        failed.fetch_add(missing, Ordering::Relaxed);
+                        if let Some(f) = &acked_file {
+                            let mut f = f.lock().await;
+                            for id in ids {
+                                let _ = writeln!(f, "{id}");
+                            }
+                            let _ = f.flush();
+                        }
+                    }
+                    Err(e) => {
+                        failed.fetch_add(count, Ordering::Relaxed);
+                        first_error.lock().await.get_or_insert(e);
+                    }
+                }
+            }
+            latencies
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::new();
+    for t in tasks {
+        latencies.extend(t.await.unwrap_or_default());
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let first_error = first_error.lock().await.clone();
+    Ok(report(
+        latencies,
+        failed.load(Ordering::Relaxed),
+        seconds,
+        first_error,
+    ))
 }

@@ -12,13 +12,22 @@ use accord_store::log::Operator;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::merkle::{ConsistencyProof, Hash, InclusionProof};
 use accord_tlog::note::{Note, Verifier};
-use accord_tlog::tiles::Tile;
+use accord_tlog::tiles::{Tile, TileKind};
+use std::collections::HashMap;
+use tokio::task::JoinHandle;
 
 use crate::client::HubClient;
 use crate::keys;
 
-/// Reads the log over HTTP.
-struct HttpSource(HubClient);
+/// Fetches started ahead, by path under `/log/`.
+type Pending = HashMap<String, JoinHandle<Result<Vec<u8>, String>>>;
+
+/// Reads the log over HTTP, fetching prefetched resources concurrently.
+struct HttpSource {
+    client: std::sync::Arc<HubClient>,
+    /// Fetches started by `prefetch`.
+    pending: std::sync::Mutex<Pending>,
+}
 
 #[derive(Deserialize)]
 struct BodyView {
@@ -26,31 +35,79 @@ struct BodyView {
     body: Option<String>,
 }
 
+impl HttpSource {
+    fn new(client: HubClient) -> Self {
+        HttpSource {
+            client: std::sync::Arc::new(client),
+            pending: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// GETs `/log/{path}`, from a prefetch when one was started.
+    async fn get(&self, path: String) -> Result<Vec<u8>, String> {
+        let started = self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&path);
+        match started {
+            Some(handle) => handle
+                .await
+                .map_err(|e| format!("fetching /log/{path} failed: {e}"))?,
+            None => self
+                .client
+                .get_required(&format!("/log/{path}"))
+                .await
+                .map_err(|e| format!("{e:#}")),
+        }
+    }
+
+    fn start(&self, path: String) {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if pending.contains_key(&path) {
+            return;
+        }
+        let client = std::sync::Arc::clone(&self.client);
+        let url = format!("/log/{path}");
+        pending.insert(
+            path,
+            tokio::spawn(async move {
+                client
+                    .get_required(&url)
+                    .await
+                    .map_err(|e| format!("{e:#}"))
+            }),
+        );
+    }
+}
+
 #[async_trait]
 impl LogSource for HttpSource {
     async fn checkpoint(&self) -> Result<Vec<u8>, String> {
-        self.0
+        self.client
             .get_required("/log/checkpoint")
             .await
             .map_err(|e| format!("{e:#}"))
     }
     async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String> {
-        self.0
-            .get_required(&format!("/log/{}", tile.path()))
-            .await
-            .map_err(|e| format!("{e:#}"))
+        self.get(tile.path()).await
     }
     async fn bodies(&self, bundle: u64, _width: u16) -> Result<Vec<(u64, Vec<u8>)>, String> {
-        let v = self
-            .0
-            .get_json(&format!("/log/bodies/{bundle}"))
-            .await
-            .map_err(|e| format!("{e:#}"))?;
-        let list: Vec<BodyView> = serde_json::from_value(v).map_err(|e| e.to_string())?;
+        let bytes = self.get(format!("bodies/{bundle}")).await?;
+        let list: Vec<BodyView> = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("/log/bodies/{bundle} is not a body list: {e}"))?;
         Ok(list
             .into_iter()
             .filter_map(|b| b.body.map(|t| (b.index, t.into_bytes())))
             .collect())
+    }
+    fn prefetch(&self, tiles: &[Tile]) {
+        for t in tiles {
+            self.start(t.path());
+            if t.kind == TileKind::Entries {
+                self.start(format!("bodies/{}", t.index));
+            }
+        }
     }
 }
 
@@ -117,7 +174,7 @@ pub async fn verify(
                     (verifier_arg(String::from_utf8_lossy(&text).trim())?, false)
                 }
             };
-            let source = HttpSource(client);
+            let source = HttpSource::new(client);
             (
                 audit(&source, &verifier, &witnesses, since.as_deref(), &progress).await,
                 pinned,

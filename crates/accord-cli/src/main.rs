@@ -188,6 +188,10 @@ enum Command {
         /// Sign every write before starting the clock (measure the hub, not the client).
         #[arg(long)]
         presign: bool,
+        /// Send N writes per request to the bulk endpoint (`POST /api/v1/incidents/batch`);
+        /// 1 sends each to `POST /api/v1/incidents`.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        batch: u64,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -391,7 +395,9 @@ async fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-                tracing_subscriber::EnvFilter::new("info,tower_http=warn,refinery_core=warn,tokio_postgres=warn")
+                tracing_subscriber::EnvFilter::new(
+                    "info,tower_http=warn,refinery_core=warn,tokio_postgres=warn",
+                )
             }),
         )
         .with_writer(std::io::stderr)
@@ -461,6 +467,7 @@ async fn main() -> Result<()> {
             run,
             acked,
             presign,
+            batch,
             json,
         } => {
             let run = run.unwrap_or_else(|| jiff::Timestamp::now().as_millisecond().to_string());
@@ -473,6 +480,7 @@ async fn main() -> Result<()> {
                 &run,
                 acked.as_deref(),
                 presign,
+                batch,
             )
             .await?;
             if json {

@@ -17,14 +17,10 @@ use accord_core::incident::Incident;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_core::validate::{Problem, Problems};
-use std::collections::HashMap;
-
 use accord_tlog::entry::{
     EntryError, Envelope, SignedEntry, Tlp, body_sha256, canonical_json, envelope_bytes,
 };
-use base64::Engine as _;
 use ed25519_dalek::SigningKey;
-use ed25519_dalek::VerifyingKey;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -316,19 +312,14 @@ struct Shaped {
     body: Vec<u8>,
 }
 
-/// A party's key history, with the current keys decoded once (decoding a key is a point
-/// decompression, a tenth of a signature check; a bulk submission checks many entries).
+/// A party's key history, against which submissions are checked.
 struct PartyKeys {
     keys: Vec<PartyKey>,
-    decoded: HashMap<String, VerifyingKey>,
 }
 
 impl PartyKeys {
     fn new(keys: Vec<PartyKey>) -> Self {
-        PartyKeys {
-            keys,
-            decoded: HashMap::new(),
-        }
+        PartyKeys { keys }
     }
 
     /// The last checks of [`verify_submission`]: the signing key is a current key of `party`,
@@ -357,12 +348,10 @@ impl PartyKeys {
             }
             Some(_) => {}
         }
-        let signer = match self.decoded.get(&env.signer_key) {
-            Some(k) => *k,
-            None => env
-                .signer()
-                .map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))?,
-        };
+        // Decoded once per thread and key (accord-tlog memoises it).
+        let signer = env
+            .signer()
+            .map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))?;
         let verified = match envelope_bytes(&entry_bytes) {
             Some(message) => signer
                 .verify_strict(message, &entry.signature)
@@ -372,25 +361,6 @@ impl PartyKeys {
         verified.map_err(|e| RecordError::BadSignature(format!("the entry's {e}")))?;
         Ok((entry, body))
     }
-
-    /// Decodes every current key once, for checking many entries.
-    fn decode_current(&mut self) {
-        for k in self.keys.iter().filter(|k| k.revoked_at.is_none()) {
-            if let Ok(key) = decode_key(&k.public_key) {
-                self.decoded.insert(k.public_key.clone(), key);
-            }
-        }
-    }
-}
-
-fn decode_key(text: &str) -> Result<VerifyingKey, RecordError> {
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))?;
-    let raw: [u8; 32] = raw
-        .try_into()
-        .map_err(|_| invalid("entry.envelope.signer_key", "not 32 bytes"))?;
-    VerifyingKey::from_bytes(&raw).map_err(|e| invalid("entry.envelope.signer_key", e.to_string()))
 }
 
 /// Deserialises a body, naming the offending field under `prefix` (`body.victims[0].country`).
@@ -398,6 +368,11 @@ pub fn parse_body<T: serde::de::DeserializeOwned>(
     value: &serde_json::Value,
     prefix: &str,
 ) -> Result<T, RecordError> {
+    // Most bodies are valid: deserialise without tracking the path, and track it only to
+    // explain a failure.
+    if let Ok(parsed) = T::deserialize(value) {
+        return Ok(parsed);
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let at = e.path().to_string();
         let message = e.inner().to_string();
@@ -522,8 +497,7 @@ pub async fn submit_incidents(
 ) -> Result<Vec<Result<Recorded, RecordError>>, RecordError> {
     // Loaded once for the whole request: the party's key history, the accord and its rules.
     let shared = async {
-        let mut keys = PartyKeys::new(store.party_keys(party).await?);
-        keys.decode_current();
+        let keys = PartyKeys::new(store.party_keys(party).await?);
         let accord = store.accord().await?;
         let rules = store.rules().await?;
         Ok::<_, StoreError>((keys, principle_count(&accord), rules))

@@ -203,11 +203,30 @@ impl Envelope {
 
     /// The public key named in `signer_key`.
     pub fn signer(&self) -> Result<VerifyingKey, EntryError> {
+        // Decoding a key decompresses a curve point, a tenth of the cost of checking a
+        // signature, and a log holds few keys: remember this thread's recent ones. The cache
+        // is a pure function's memo (same text, same key), so it cannot change an answer.
+        thread_local! {
+            static RECENT: std::cell::RefCell<std::collections::HashMap<String, VerifyingKey>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        if let Some(key) = RECENT.with(|r| r.borrow().get(&self.signer_key).copied()) {
+            return Ok(key);
+        }
         let raw = BASE64
             .decode(&self.signer_key)
             .map_err(|_| EntryError::BadSignerKey)?;
         let raw: [u8; 32] = raw.try_into().map_err(|_| EntryError::BadSignerKey)?;
-        VerifyingKey::from_bytes(&raw).map_err(|_| EntryError::BadSignerKey)
+        let key = VerifyingKey::from_bytes(&raw).map_err(|_| EntryError::BadSignerKey)?;
+        RECENT.with(|r| {
+            let mut r = r.borrow_mut();
+            // Bounded: a log with many keys only loses the memo, never grows it without end.
+            if r.len() >= 1024 {
+                r.clear();
+            }
+            r.insert(self.signer_key.clone(), key);
+        });
+        Ok(key)
     }
 
     /// Base64 of a public key, the form `signer_key` holds.
