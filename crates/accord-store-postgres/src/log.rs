@@ -267,30 +267,37 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
                 ..(**record).clone()
             };
             let id = &record.incident.id;
-            let n = run(
-                client,
-                "INSERT INTO incidents (id, sort_key, body, log_index) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO NOTHING",
-                &[id, &record.sort_key(), &Json(&record), &at],
-            )
-            .await?;
-            if n == 0 {
+            let facets = record.facets();
+            let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
+            let values: Vec<&str> = facets.iter().map(|(_, v)| v.as_str()).collect();
+            // The incident and its facets in one round trip; no row back means the id was
+            // taken and nothing was written.
+            let stmt = client
+                .prepare_cached(
+                    "WITH ins AS (INSERT INTO incidents (id, sort_key, body, log_index) \
+                                  VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING \
+                                  RETURNING id), \
+                          fac AS (INSERT INTO incident_facets (incident_id, facet, value) \
+                                  SELECT ins.id, u.f, u.v \
+                                  FROM ins, UNNEST($5::TEXT[], $6::TEXT[]) AS u(f, v) \
+                                  ON CONFLICT DO NOTHING) \
+                     SELECT id FROM ins",
+                )
+                .await
+                .map_err(db)?;
+            let inserted = client
+                .query_opt(
+                    &stmt,
+                    &[id, &record.sort_key(), &Json(&record), &at, &names, &values],
+                )
+                .await
+                .map_err(db)?;
+            if inserted.is_none() {
                 return Ok(Err(StoreError::Conflict {
                     what: "incident",
                     id: id.clone(),
                 }));
             }
-            let facets = record.facets();
-            let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
-            let values: Vec<&str> = facets.iter().map(|(_, v)| v.as_str()).collect();
-            run(
-                client,
-                "INSERT INTO incident_facets (incident_id, facet, value) \
-                 SELECT $1, f, v FROM UNNEST($2::TEXT[], $3::TEXT[]) AS u(f, v) \
-                 ON CONFLICT DO NOTHING",
-                &[id, &names, &values],
-            )
-            .await?;
         }
         Effect::KeyAdded(k) => {
             if !exists(client, "SELECT 1 FROM parties WHERE id = $1", &[&k.party]).await? {

@@ -337,7 +337,8 @@ async fn cutting_every_connection_gives_clean_errors_and_the_pool_recovers() {
         admin
             .execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                 WHERE datname = current_database() AND pid <> pg_backend_pid() \
+                 AND usename = current_user AND backend_type = 'client backend'",
                 &[],
             )
             .await
