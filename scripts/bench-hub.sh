@@ -58,7 +58,7 @@ if [ "$batch" -gt 1 ]; then
 fi
 
 echo "== accord log verify over HTTP"
-/usr/bin/time -f '%e s, max RSS %M KiB' "$accord" log verify --hub "$base" | head -1
+/usr/bin/time -f '%e s, max RSS %M KiB' "$accord" log verify --hub "$base" | sed -n 1p
 kill $pid; wait $pid 2>/dev/null || true
 echo "== accord log verify --data (offline)"
-/usr/bin/time -f '%e s, max RSS %M KiB' "$accord" --data "$work/hub" log verify | head -1
+/usr/bin/time -f '%e s, max RSS %M KiB' "$accord" --data "$work/hub" log verify | sed -n 1p

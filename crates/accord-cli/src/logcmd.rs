@@ -206,32 +206,44 @@ pub async fn verify(
     };
     pb.finish_and_clear();
     let report = report.map_err(|e| anyhow!("verification failed: {e}"))?;
+    // The report is built whole and written once: a reader that stops early (`| head -1`)
+    // must not turn a verified log into a panic on a closed pipe.
+    let mut text = String::new();
     if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        text = serde_json::to_string_pretty(&report)? + "\n";
     } else {
-        println!(
+        use std::fmt::Write as _;
+        writeln!(
+            text,
             "log {} verifies: {} entries, root {}",
             report.origin, report.size, report.root
-        );
+        )?;
         for (kind, n) in &report.kinds {
-            println!("  {kind:<16} {n}");
+            writeln!(text, "  {kind:<16} {n}")?;
         }
-        println!(
+        writeln!(
+            text,
             "  {} hash tiles match; {} bodies match their hashes, {} withheld by their marking",
             report.tiles_checked, report.bodies_checked, report.bodies_withheld
-        );
-        println!(
+        )?;
+        writeln!(
+            text,
             "  checkpoint signed by: {}",
             report.checkpoint_signers.join(", ")
-        );
+        )?;
         if let Some(old) = report.consistent_with {
-            println!("  consistent with the saved checkpoint of size {old}");
+            writeln!(text, "  consistent with the saved checkpoint of size {old}")?;
         }
-        if !pinned {
-            eprintln!(
-                "note: the operator key was fetched from the hub itself; pass --key to pin the key you trust"
-            );
-        }
+    }
+    if let Err(e) = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
+    if !json && !pinned {
+        eprintln!(
+            "note: the operator key was fetched from the hub itself; pass --key to pin the key you trust"
+        );
     }
     Ok(())
 }

@@ -94,3 +94,31 @@ fn bulk_writes_are_logged_and_the_log_verifies() {
     let err = fails(on(&data).args(["log", "verify"]));
     assert!(err.contains(&format!("entry {idx}")), "{err}");
 }
+
+#[test]
+fn log_verify_survives_a_reader_that_stops_early() {
+    // `accord log verify | head -1` closes the pipe after one line; a verified log must
+    // still exit 0, not panic writing the rest of its report.
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("hub");
+    ok(on(&data).arg("principles"));
+    for json in [false, true] {
+        let mut cmd = on(&data);
+        cmd.args(["log", "verify"]);
+        if json {
+            cmd.arg("--json");
+        }
+        let mut child = cmd
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "json={json}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -31,11 +31,12 @@ use crate::log::kind;
 /// Entry bundles checked per step (4,096 entries); the next step's are prefetched meanwhile.
 const STEP_BUNDLES: usize = 16;
 
-/// Signatures per Ed25519 batch: 256 signatures make 513 points, where curve25519-dalek's
-/// multiscalar multiplication uses Pippenger's method (from about 190 points), markedly
-/// cheaper per signature than Straus's for smaller batches; a failing batch is re-checked one
-/// by one, which only a damaged or forged log pays.
-const SIGNATURE_BATCH: usize = 256;
+/// Signatures per Ed25519 batch. curve25519-dalek's multiscalar multiplication uses
+/// Pippenger's method from about 190 points (a batch of n signatures is 2n + 1 points), and
+/// its cost per point keeps falling as the batch grows: 1,024 measured ~15 % less CPU than 256
+/// over a million entries. A failing batch is re-checked one by one, which only a damaged or
+/// forged log pays.
+const SIGNATURE_BATCH: usize = 1024;
 
 /// Where an audit reads the log from: a hub over HTTP, or a data directory.
 #[async_trait]
