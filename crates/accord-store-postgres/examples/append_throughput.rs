@@ -68,6 +68,40 @@ async fn main() {
         .collect();
     let template = stores[0].incident("notpetya-2017").await.unwrap().incident;
 
+    // The store alone: batches of ready writes straight to `Store::append`, no write path.
+    let record = stores[0].incident("notpetya-2017").await.unwrap();
+    let batch = 64;
+    let start = Instant::now();
+    let mut raw = 0;
+    while start.elapsed() < Duration::from_secs(seconds.min(4)) {
+        let writes = (0..batch)
+            .map(|i| {
+                let mut r = record.clone();
+                r.incident.id = format!("raw-{raw}-{i}");
+                accord_store::write::operator_write(
+                    &op,
+                    "incident",
+                    &r.incident.id.clone(),
+                    &r.incident.clone(),
+                    accord_store::log::Effect::Incident(Box::new(r)),
+                )
+                .unwrap()
+            })
+            .collect();
+        let out = stores[raw % stores.len()]
+            .append(writes, op.clone())
+            .await
+            .unwrap();
+        assert!(out.results.iter().all(Result::is_ok));
+        raw += 1;
+    }
+    let raw_elapsed = start.elapsed().as_secs_f64();
+    println!(
+        "{backend}: Store::append alone, batches of {batch}: {:.0} appends/s ({:.1} ms per batch)",
+        (raw * batch) as f64 / raw_elapsed,
+        raw_elapsed * 1000.0 / raw as f64
+    );
+
     // Writes.
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
