@@ -383,3 +383,86 @@ async fn run_bulk(
         first_error,
     ))
 }
+
+/// Runs `clients` concurrent readers for `seconds`, each GETting `paths` in turn from `hubs`
+/// in turn (several nodes of one hub are loaded from one process, in one run). A 2xx answer
+/// counts as served, anything else as failed.
+pub async fn reads(
+    hubs: &[String],
+    paths: &[String],
+    token: Option<&str>,
+    clients: u64,
+    seconds: f64,
+) -> Result<HammerReport> {
+    anyhow::ensure!(
+        !hubs.is_empty() && !paths.is_empty(),
+        "give at least one --hub and one --path"
+    );
+    let targets: Arc<Vec<String>> = Arc::new(
+        hubs.iter()
+            .flat_map(|h| {
+                paths
+                    .iter()
+                    .map(move |p| format!("{}{p}", h.trim_end_matches('/')))
+            })
+            .collect(),
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients as usize)
+        .build()
+        .context("cannot build the HTTP client")?;
+    let failed = Arc::new(AtomicU64::new(0));
+    let first_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
+    let until = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let (client, targets, failed, first_error) = (
+            client.clone(),
+            targets.clone(),
+            failed.clone(),
+            first_error.clone(),
+        );
+        let token = token.map(str::to_owned);
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            let mut i = c as usize;
+            while Instant::now() < until {
+                let url = &targets[i % targets.len()];
+                i += 1;
+                let mut request = client.get(url);
+                if let Some(t) = &token {
+                    request = request.bearer_auth(t);
+                }
+                let t0 = Instant::now();
+                let outcome = match request.send().await {
+                    Ok(resp) if resp.status().is_success() => {
+                        resp.bytes().await.map_err(|e| format!("{url}: {e}"))
+                    }
+                    Ok(resp) => Err(format!("{url}: {}", resp.status())),
+                    Err(e) => Err(format!("{url}: {e}")),
+                };
+                match outcome {
+                    Ok(_) => latencies.push(t0.elapsed()),
+                    Err(e) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        first_error.lock().await.get_or_insert(e);
+                    }
+                }
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        latencies.extend(done.context("a reader task failed")?);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let first_error = first_error.lock().await.take();
+    Ok(report(
+        latencies,
+        failed.load(Ordering::Relaxed),
+        seconds,
+        first_error,
+    ))
+}

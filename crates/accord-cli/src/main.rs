@@ -196,6 +196,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Load-test a hub's reads: many clients GETting the given paths, spread over one or more
+    /// nodes, for a fixed time.
+    HammerReads {
+        /// A node's base URL (repeat for several nodes of one hub).
+        #[arg(long = "hub", required = true)]
+        hubs: Vec<String>,
+        /// A path to GET, e.g. /api/v1/incidents (repeat; clients take them in turn).
+        #[arg(long = "path", required = true)]
+        paths: Vec<String>,
+        /// An API token to send, if the paths need one.
+        #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// How many concurrent clients.
+        #[arg(long, default_value_t = 32)]
+        clients: u64,
+        /// How long to run, in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Which instruments let a state obtain data held in another, fastest first, and why the
     /// others do not apply (the legal dataset is built in; no data directory needed).
     Route(route::RouteArgs),
@@ -502,6 +524,34 @@ async fn main() -> Result<()> {
             }
             return Ok(());
         }
+        Command::HammerReads {
+            hubs,
+            paths,
+            token,
+            clients,
+            seconds,
+            json,
+        } => {
+            let report = hammer::reads(&hubs, &paths, token.as_deref(), clients, seconds).await?;
+            if json {
+                print_json(&report)?;
+            } else {
+                println!(
+                    "{} served, {} failed in {:.2} s: {:.0} requests/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
+                    report.acknowledged,
+                    report.failed,
+                    report.seconds,
+                    report.per_second,
+                    report.p50_ms,
+                    report.p99_ms,
+                    report.max_ms
+                );
+                if let Some(e) = &report.first_error {
+                    eprintln!("first error: {e}");
+                }
+            }
+            return Ok(());
+        }
         Command::Route(args) => return route::run(&args),
         Command::Requests { command } => return requests::run(command).await,
         Command::Match(args) => return matching::run(&args).await,
@@ -557,6 +607,7 @@ async fn main() -> Result<()> {
         | Command::Submit { .. }
         | Command::Log { .. }
         | Command::Hammer { .. }
+        | Command::HammerReads { .. }
         | Command::Route(_)
         | Command::Requests { .. }
         | Command::Match(_)

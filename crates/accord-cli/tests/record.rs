@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 mod common;
 use common::{Server, accord, enrol, fails, fork_hub, ok, on, sql};
 
