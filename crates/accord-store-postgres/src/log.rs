@@ -384,6 +384,7 @@ pub(crate) async fn append(
         .await
         .map_err(db)?;
     let head = latest_checkpoint(&tx).await?;
+    operator.check_signs(head.as_ref())?;
     let old_size: u64 = {
         let row = tx
             .query_one("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries", &[])

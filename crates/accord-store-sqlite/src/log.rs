@@ -314,6 +314,7 @@ pub fn append(
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(backend)?;
+    operator.check_signs(latest_checkpoint(&tx)?.as_ref())?;
     let old_size = entry_count(&tx)?;
     let mut size = old_size;
     let mut leaves = Vec::with_capacity(batch.len());

@@ -291,6 +291,23 @@ impl Operator {
     pub fn verifier_key(&self) -> String {
         self.signer.verifier().to_key_string()
     }
+
+    /// Refuses to extend a log whose latest checkpoint this operator's key did not sign: a
+    /// second key would publish a second log under the same origin (two nodes configured with
+    /// different keys, racing at first start). Backends call it before appending.
+    pub fn check_signs(&self, head: Option<&SignedCheckpoint>) -> Result<(), crate::StoreError> {
+        let Some(head) = head else { return Ok(()) };
+        accord_tlog::note::Note::open(head.note.as_bytes(), &[self.signer.verifier()])
+            .map(|_| ())
+            .map_err(|_| {
+                crate::StoreError::Backend(format!(
+                    "the log's checkpoint at size {} is not signed by this node's operator key {}: \
+                     every node of a hub needs the same {OPERATOR_KEY_FILE}",
+                    head.size,
+                    self.verifier_key()
+                ))
+            })
+    }
 }
 
 /// Writes a secret file readable by its owner only, never leaving a wider-mode copy behind.

@@ -235,6 +235,15 @@ pub async fn seed_bundled(
         )?);
     }
     let outcome = store.append(batch, operator).await?;
+    let raced = outcome
+        .results
+        .iter()
+        .any(|r| matches!(r, Err(StoreError::Conflict { .. })));
+    if raced && store.accord().await.is_ok() {
+        // Another node seeded the same store a moment ago: its entries are the ones in the
+        // log, and ours (the same ids) were all refused.
+        return Ok(SeedOutcome::AlreadySeeded);
+    }
     for r in outcome.results {
         r?;
     }

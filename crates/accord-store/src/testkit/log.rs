@@ -8,7 +8,11 @@ use ed25519_dalek::SigningKey;
 
 use crate::StoreError;
 use crate::log::kind;
-use crate::testkit::{Hub, StoreFactory, seeded_hub};
+use std::sync::Arc;
+
+use crate::log::{OPERATOR_PARTY, Operator};
+use crate::testkit::{Hub, StoreFactory, bundled, operator, seeded_hub};
+use crate::write::seed_bundled;
 use crate::write::{RecordError, add_key, revoke_key, sign_submission, submit_incident};
 
 fn incident(id: &str) -> serde_json::Value {
@@ -27,6 +31,59 @@ async fn fr_key(h: &Hub, seed: u8) -> SigningKey {
         .await
         .unwrap();
     key
+}
+
+/// A node holding another operator key may not extend the log (two keys would publish two
+/// logs under one origin); the log is unchanged.
+pub async fn another_operator_key_is_refused(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let before = h.store.checkpoint().await.unwrap().unwrap();
+    let stranger = Arc::new(Operator {
+        party: OPERATOR_PARTY.to_owned(),
+        signer: accord_tlog::note::Signer::from_seed("test.example/log", &[7; 32]).unwrap(),
+    });
+    let party = accord_core::party::Party {
+        id: "stranger-test".into(),
+        name: "Stranger".into(),
+        kind: accord_core::party::PartyKind::Organisation,
+        country: None,
+        support: None,
+        absent_at_launch: None,
+    };
+    let write = crate::write::operator_write(
+        &stranger,
+        crate::log::kind::PARTY,
+        &party.id,
+        &party,
+        crate::log::Effect::Party(Box::new(party.clone())),
+    )
+    .unwrap();
+    let e = h.store.append(vec![write], stranger).await.unwrap_err();
+    assert!(e.to_string().contains("operator key"), "{e}");
+    assert_eq!(h.store.checkpoint().await.unwrap().unwrap(), before);
+}
+
+/// Two nodes starting together on an empty store both come up: one seeds, the other finds
+/// the store seeded, and the bundled data is in the log once.
+pub async fn nodes_seeding_together_seed_once(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let op = operator();
+    let data = bundled();
+    let (a, b) = tokio::join!(
+        seed_bundled(test.store.as_ref(), op.clone(), &data),
+        seed_bundled(test.store.as_ref(), op.clone(), &data)
+    );
+    let outcomes = [a.unwrap(), b.unwrap()];
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, crate::SeedOutcome::AlreadySeeded))
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    let parties = test.store.parties().await.unwrap().len();
+    assert_eq!(parties, data.parties.len() + 1);
 }
 
 /// The latest checkpoint is signed by the operator and its root is the tree of every stored entry.

@@ -139,6 +139,8 @@ macro_rules! conformance_suite {
             store::unseeded_store_says_so,
             store::tokens_bind_parties,
             log::checkpoint_is_signed_and_covers_every_entry,
+            log::another_operator_key_is_refused,
+            log::nodes_seeding_together_seed_once,
             log::proofs_verify_against_published_checkpoints,
             log::tiles_and_bundles_rebuild_the_tree,
             log::signatures_keys_and_replays,
