@@ -173,6 +173,12 @@ impl SharingStore for PostgresStore {
             sql.push_str(&format!(" AND added_us > ${}", params.len()));
         }
         sql.push_str(" ORDER BY added_us");
+        // The hint bounds a page's read to its chunk instead of the rest of the collection.
+        let limit = filter.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+        if let Some(n) = &limit {
+            params.push(n);
+            sql.push_str(&format!(" LIMIT ${}", params.len()));
+        }
         let stmt = client.prepare_cached(&sql).await.map_err(db)?;
         let rows = client.query(&stmt, &params).await.map_err(db)?;
         rows.iter()
