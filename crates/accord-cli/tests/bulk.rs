@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Server, accord, enrol, fails, ok, on};
+use common::{Server, accord, enrol, fails, ok, on, sql};
 
 #[test]
 fn bulk_writes_are_logged_and_the_log_verifies() {
@@ -73,23 +73,24 @@ fn bulk_writes_are_logged_and_the_log_verifies() {
     let out = ok(on(&data).args(["log", "verify", "--json"]));
     let offline: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(offline["root"], verified["root"]);
-    let conn = rusqlite::Connection::open(data.join("accord.db")).unwrap();
-    let (idx, entry): (i64, Vec<u8>) = conn
-        .query_row(
-            "SELECT idx, entry FROM log_entries WHERE entry_id = 'hammer-bulk-700'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    let text = String::from_utf8(entry).unwrap();
-    let at = text.find("\"signature\":\"").unwrap() + 13;
-    let mut forged = text.into_bytes();
-    forged[at] = if forged[at] == b'A' { b'B' } else { b'A' };
-    conn.execute(
-        "UPDATE log_entries SET entry = ?1 WHERE idx = ?2",
-        rusqlite::params![forged, idx],
-    )
-    .unwrap();
+    let q = "SELECT idx FROM log_entries WHERE entry_id = 'hammer-bulk-700'";
+    let idx = sql(&data, q, q).remove(0);
+    // One character of its signature changed, in place.
+    sql(
+        &data,
+        r#"UPDATE log_entries SET entry = CAST(
+             substr(CAST(entry AS TEXT), 1, instr(CAST(entry AS TEXT), '"signature":"') + 12)
+             || CASE substr(CAST(entry AS TEXT), instr(CAST(entry AS TEXT), '"signature":"') + 13, 1)
+                WHEN 'A' THEN 'B' ELSE 'A' END
+             || substr(CAST(entry AS TEXT), instr(CAST(entry AS TEXT), '"signature":"') + 14)
+           AS BLOB) WHERE entry_id = 'hammer-bulk-700'"#,
+        r#"UPDATE log_entries SET entry = convert_to(overlay(s.t PLACING
+             (CASE substr(s.t, s.p + 13, 1) WHEN 'A' THEN 'B' ELSE 'A' END) FROM s.p + 13 FOR 1), 'UTF8')
+           FROM (SELECT idx AS i, convert_from(entry, 'UTF8') AS t,
+                        position('"signature":"' IN convert_from(entry, 'UTF8')) AS p
+                 FROM log_entries WHERE entry_id = 'hammer-bulk-700') AS s
+           WHERE idx = s.i"#,
+    );
     // Its leaf no longer matches the tree the log committed to: the entry is named.
     let err = fails(on(&data).args(["log", "verify"]));
     assert!(err.contains(&format!("entry {idx}")), "{err}");
