@@ -235,11 +235,7 @@ pub async fn verify(
             writeln!(text, "  consistent with the saved checkpoint of size {old}")?;
         }
     }
-    if let Err(e) = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(e.into());
-    }
+    print_all(&text)?;
     if !json && !pinned {
         eprintln!(
             "note: the operator key was fetched from the hub itself; pass --key to pin the key you trust"
@@ -302,18 +298,26 @@ pub async fn prove(hub: &str, key: Option<&str>, index: u64, json: bool) -> Resu
         proof,
         verified: true,
     };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    print_all(&if json {
+        serde_json::to_string_pretty(&report)? + "\n"
     } else {
-        println!(
-            "entry {index} (leaf {}) is in the log of {} entries with root {}: {} proof hashes verified",
+        format!(
+            "entry {index} (leaf {}) is in the log of {} entries with root {}: {} proof hashes verified\n",
             report.leaf_hash,
             report.checkpoint_size,
             report.root,
             report.proof.hashes.len()
-        );
+        )
+    })
+}
+
+/// Writes a command's whole report to stdout at once. A reader that stops early (`| head -1`)
+/// closes the pipe; the work is done by then, so that is not an error (and never a panic).
+fn print_all(text: &str) -> Result<()> {
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// A witness's memory of a log: the log's key and the last checkpoint it cosigned.
@@ -414,18 +418,16 @@ pub async fn witness(
     };
     std::fs::write(state_path, serde_json::to_string_pretty(&new_state)?)
         .with_context(|| format!("cannot write {}", state_path.display()))?;
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({"cosigned": cp.size, "root": cp.root.to_base64(), "witness": signer.name()})
-        );
+    print_all(&if json {
+        serde_json::json!({"cosigned": cp.size, "root": cp.root.to_base64(), "witness": signer.name()})
+            .to_string()
+            + "\n"
     } else {
-        println!(
-            "cosigned the checkpoint of size {} (root {}) as {}",
+        format!(
+            "cosigned the checkpoint of size {} (root {}) as {}\n",
             cp.size,
             cp.root.to_base64(),
             signer.name()
-        );
-    }
-    Ok(())
+        )
+    })
 }

@@ -97,15 +97,27 @@ fn bulk_writes_are_logged_and_the_log_verifies() {
 }
 
 #[test]
-fn log_verify_survives_a_reader_that_stops_early() {
-    // `accord log verify | head -1` closes the pipe after one line; a verified log must
-    // still exit 0, not panic writing the rest of its report.
+fn log_commands_survive_a_reader_that_stops_early() {
+    // `accord log verify | head -1` closes the pipe after one line; a verified log (or a
+    // proven entry) must still exit 0, not panic writing the rest of its report.
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("hub");
     ok(on(&data).arg("principles"));
-    for json in [false, true] {
+    let hub = Server::start(&data);
+    for (args, json) in [
+        (vec!["log", "verify"], false),
+        (vec!["log", "verify"], true),
+        (
+            vec!["log", "prove", "--index", "3", "--hub", hub.base.as_str()],
+            false,
+        ),
+        (
+            vec!["log", "prove", "--index", "3", "--hub", hub.base.as_str()],
+            true,
+        ),
+    ] {
         let mut cmd = on(&data);
-        cmd.args(["log", "verify"]);
+        cmd.args(&args);
         if json {
             cmd.arg("--json");
         }
@@ -118,7 +130,7 @@ fn log_verify_survives_a_reader_that_stops_early() {
         let out = child.wait_with_output().unwrap();
         assert!(
             out.status.success(),
-            "json={json}: {}",
+            "{args:?} json={json}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
     }
