@@ -69,7 +69,8 @@ fn signed(signer: &accord_tlog::note::Signer, run_id: &str, n: u64) -> Result<St
 }
 
 /// Runs `writes` signed submissions over `clients` concurrent connections, `batch` per request
-/// (more than one goes to the bulk endpoint, `POST /api/v1/incidents/batch`).
+/// (more than one goes to the bulk endpoint, `POST /api/v1/incidents/batch`). A write's
+/// latency is its request's.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     hub: &str,
@@ -82,177 +83,14 @@ pub async fn run(
     presign: bool,
     batch: u64,
 ) -> Result<HammerReport> {
-    if batch > 1 {
-        return run_bulk(
-            hub, key, token, writes, clients, run_id, acked, presign, batch,
-        )
-        .await;
-    }
+    let batch = batch.max(1);
     let signer = Arc::new(keys::read_signer(key)?);
-    let url = format!("{}/api/v1/incidents", hub.trim_end_matches('/'));
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients as usize)
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let acked_file = match acked {
-        Some(p) => Some(Arc::new(Mutex::new(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .with_context(|| format!("cannot open {}", p.display()))?,
-        ))),
-        None => None,
-    };
-    // Signing is the client's cost, not the hub's: with --presign it happens before the clock.
-    let bodies: Option<Arc<Vec<String>>> = if presign {
-        let mut v = Vec::with_capacity(writes as usize);
-        for n in 0..writes {
-            let id = format!("hammer-{run_id}-{n}");
-            let sub = sign_submission(
-                kind::INCIDENT,
-                &id,
-                signer.name(),
-                Tlp::Clear,
-                &incident(&id, n),
-                signer.signing_key(),
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            v.push(serde_json::to_string(&sub)?);
-        }
-        Some(Arc::new(v))
+    let endpoint = if batch > 1 {
+        "/api/v1/incidents/batch"
     } else {
-        None
+        "/api/v1/incidents"
     };
-    let next = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let first_error: Arc<Mutex<Option<String>>> = Arc::new(Mutex::new(None));
-    let start = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (http, url, token) = (http.clone(), url.clone(), token.to_owned());
-        let (next, failed, first_error) = (next.clone(), failed.clone(), first_error.clone());
-        let (signer, acked_file, bodies) = (signer.clone(), acked_file.clone(), bodies.clone());
-        let run_id = run_id.to_owned();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::new();
-            loop {
-                let n = next.fetch_add(1, Ordering::Relaxed);
-                if n >= writes {
-                    break;
-                }
-                let id = format!("hammer-{run_id}-{n}");
-                let body = match &bodies {
-                    Some(b) => b[n as usize].clone(),
-                    None => match sign_submission(
-                        kind::INCIDENT,
-                        &id,
-                        signer.name(),
-                        Tlp::Clear,
-                        &incident(&id, n),
-                        signer.signing_key(),
-                    ) {
-                        Ok(sub) => serde_json::to_string(&sub).unwrap_or_default(),
-                        Err(e) => {
-                            failed.fetch_add(1, Ordering::Relaxed);
-                            first_error.lock().await.get_or_insert(e.to_string());
-                            continue;
-                        }
-                    },
-                };
-                let t = Instant::now();
-                let result = http
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                match result {
-                    Ok(resp) if resp.status() == reqwest::StatusCode::CREATED => {
-                        latencies.push(t.elapsed());
-                        if let Some(f) = &acked_file {
-                            let mut f = f.lock().await;
-                            let _ = writeln!(f, "{id}");
-                            let _ = f.flush();
-                        }
-                    }
-                    Ok(resp) => {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                        let status = resp.status();
-                        let text = resp.text().await.unwrap_or_default();
-                        first_error
-                            .lock()
-                            .await
-                            .get_or_insert(format!("{status}: {text}"));
-                    }
-                    Err(e) => {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                        first_error.lock().await.get_or_insert(e.to_string());
-                    }
-                }
-            }
-            latencies
-        }));
-    }
-    let mut latencies: Vec<Duration> = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await.unwrap_or_default());
-    }
-    let seconds = start.elapsed().as_secs_f64();
-    let first_error = first_error.lock().await.clone();
-    Ok(report(
-        latencies,
-        failed.load(Ordering::Relaxed),
-        seconds,
-        first_error,
-    ))
-}
-
-/// The report of a run: `latencies` holds one acknowledgement latency per acknowledged write.
-fn report(
-    mut latencies: Vec<Duration>,
-    failed: u64,
-    seconds: f64,
-    first_error: Option<String>,
-) -> HammerReport {
-    latencies.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if latencies.is_empty() {
-            return 0.0;
-        }
-        let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-        latencies[i].as_secs_f64() * 1000.0
-    };
-    let acknowledged = latencies.len() as u64;
-    HammerReport {
-        acknowledged,
-        failed,
-        seconds,
-        per_second: acknowledged as f64 / seconds.max(1e-9),
-        p50_ms: pct(0.5),
-        p99_ms: pct(0.99),
-        max_ms: pct(1.0),
-        first_error,
-    }
-}
-
-/// The bulk variant of [`run`]: each request carries `batch` consecutive writes as a JSON
-/// array, and a write's latency is its request's.
-#[allow(clippy::too_many_arguments)]
-async fn run_bulk(
-    hub: &str,
-    key: &Path,
-    token: &str,
-    writes: u64,
-    clients: u64,
-    run_id: &str,
-    acked: Option<&Path>,
-    presign: bool,
-    batch: u64,
-) -> Result<HammerReport> {
-    let signer = Arc::new(keys::read_signer(key)?);
-    let url = format!("{}/api/v1/incidents/batch", hub.trim_end_matches('/'));
+    let url = format!("{}{endpoint}", hub.trim_end_matches('/'));
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(clients as usize)
         .timeout(Duration::from_secs(60))
@@ -267,6 +105,7 @@ async fn run_bulk(
         ))),
         None => None,
     };
+    // Signing is the client's cost, not the hub's: with --presign it happens before the clock.
     let presigned: Option<Arc<Vec<String>>> = if presign {
         Some(Arc::new(
             (0..writes)
@@ -296,75 +135,61 @@ async fn run_bulk(
                     break;
                 }
                 let range = r * batch..((r + 1) * batch).min(writes);
-                let mut body = String::from("[");
+                let mut items = Vec::new();
                 for n in range.clone() {
-                    if n > range.start {
-                        body.push(',');
-                    }
                     match &presigned {
-                        Some(p) => body.push_str(&p[n as usize]),
+                        Some(p) => items.push(p[n as usize].clone()),
                         None => match signed(&signer, &run_id, n) {
-                            Ok(text) => body.push_str(&text),
+                            Ok(text) => items.push(text),
                             Err(e) => {
                                 first_error.lock().await.get_or_insert(e.to_string());
-                                body.push_str("null");
+                                items.push("null".into());
                             }
                         },
                     }
                 }
-                body.push(']');
-                let t = Instant::now();
-                let result = http
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                let count = range.end - range.start;
-                let answer = match result {
-                    Ok(resp) if resp.status() == reqwest::StatusCode::OK => resp
-                        .json::<serde_json::Value>()
-                        .await
-                        .map_err(|e| e.to_string()),
-                    Ok(resp) => {
-                        let status = resp.status();
-                        let text = resp.text().await.unwrap_or_default();
-                        Err(format!("{status}: {text}"))
-                    }
-                    Err(e) => Err(e.to_string()),
+                let body = if batch > 1 {
+                    format!("[{}]", items.join(","))
+                } else {
+                    items.concat()
                 };
+                let t = Instant::now();
+                let outcomes = post(&http, &url, &token, body, batch > 1).await;
                 let elapsed = t.elapsed();
-                match answer {
-                    Ok(v) => {
-                        let results = v["results"].as_array().cloned().unwrap_or_default();
-                        let mut ids = Vec::new();
-                        for item in &results {
-                            if item["status"] == 201 {
-                                latencies.push(elapsed);
-                                ids.push(item["id"].as_str().unwrap_or_default().to_owned());
-                            } else {
-                                failed.fetch_add(1, Ordering::Relaxed);
-                                first_error
-                                    .lock()
-                                    .await
-                                    .get_or_insert(item["problem"].to_string());
+                let count = range.end - range.start;
+                let mut ids = Vec::new();
+                match outcomes {
+                    Ok(outcomes) => {
+                        failed.fetch_add(
+                            count.saturating_sub(outcomes.len() as u64),
+                            Ordering::Relaxed,
+                        );
+                        for (n, outcome) in range.zip(outcomes) {
+                            match outcome {
+                                Ok(()) => {
+                                    latencies.push(elapsed);
+                                    ids.push(format!("hammer-{run_id}-{n}"));
+                                }
+                                Err(e) => {
+                                    failed.fetch_add(1, Ordering::Relaxed);
+                                    first_error.lock().await.get_or_insert(e);
+                                }
                             }
-                        }
-                        let missing = count.saturating_sub(results.len() as u64);
-                        failed.fetch_add(missing, Ordering::Relaxed);
-                        if let Some(f) = &acked_file {
-                            let mut f = f.lock().await;
-                            for id in ids {
-                                let _ = writeln!(f, "{id}");
-                            }
-                            let _ = f.flush();
                         }
                     }
                     Err(e) => {
                         failed.fetch_add(count, Ordering::Relaxed);
                         first_error.lock().await.get_or_insert(e);
                     }
+                }
+                if let Some(f) = &acked_file
+                    && !ids.is_empty()
+                {
+                    let mut f = f.lock().await;
+                    for id in ids {
+                        let _ = writeln!(f, "{id}");
+                    }
+                    let _ = f.flush();
                 }
             }
             latencies
@@ -382,6 +207,76 @@ async fn run_bulk(
         seconds,
         first_error,
     ))
+}
+
+/// Posts one request; returns each write's outcome in order (the single endpoint answers 201
+/// for its one write, the bulk endpoint 200 with a result per item), or why the request as a
+/// whole failed.
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: String,
+    bulk: bool,
+) -> Result<Vec<Result<(), String>>, String> {
+    let resp = http
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = resp.status();
+    if !bulk && status == reqwest::StatusCode::CREATED {
+        return Ok(vec![Ok(())]);
+    }
+    if !bulk || status != reqwest::StatusCode::OK {
+        let text = resp.text().await.unwrap_or_default();
+        return Err(format!("{status}: {text}"));
+    }
+    let answer: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+    Ok(answer["results"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|item| {
+            if item["status"] == 201 {
+                Ok(())
+            } else {
+                Err(item["problem"].to_string())
+            }
+        })
+        .collect())
+}
+
+/// The report of a run: `latencies` holds one acknowledgement latency per acknowledged write.
+fn report(
+    mut latencies: Vec<Duration>,
+    failed: u64,
+    seconds: f64,
+    first_error: Option<String>,
+) -> HammerReport {
+    latencies.sort_unstable();
+    let pct = |p: f64| -> f64 {
+        if latencies.is_empty() {
+            return 0.0;
+        }
+        let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
+        latencies[i].as_secs_f64() * 1000.0
+    };
+    let acknowledged = latencies.len() as u64;
+    HammerReport {
+        acknowledged,
+        failed,
+        seconds,
+        per_second: acknowledged as f64 / seconds.max(1e-9),
+        p50_ms: pct(0.5),
+        p99_ms: pct(0.99),
+        max_ms: pct(1.0),
+        first_error,
+    }
 }
 
 /// Runs `clients` concurrent readers for `seconds`, each GETting `paths` in turn from `hubs`
