@@ -60,6 +60,8 @@ pub struct Replayer<'a> {
     /// Where deleted STIX object versions were added: (collection, object id, version) →
     /// date added, from the deletion entries (the source's index no longer holds them).
     deleted: HashMap<(String, String, i64), Vec<i64>>,
+    /// Collections as the entries replayed so far defined them.
+    collections: HashMap<String, Collection>,
     /// Request statuses as the replay has moved them so far (the target knows those an
     /// earlier, interrupted copy moved).
     status: HashMap<String, accord_law::request::Status>,
@@ -91,14 +93,7 @@ impl<'a> Replayer<'a> {
                         continue;
                     }
                     let body: Deletion = body(stored, &entry)?;
-                    // The entry id is "{collection}/{object id}/{date added}/{party}".
-                    let added = entry
-                        .envelope
-                        .id
-                        .strip_prefix(&format!("{}/{}/", body.collection, body.id))
-                        .and_then(|rest| rest.split('/').next())
-                        .and_then(|n| n.parse::<i64>().ok())
-                        .ok_or_else(|| malformed(stored, &entry, "the id names no date added"))?;
+                    let added = deleted_added_us(stored, &entry, &body)?;
                     let version = sharing::parse_us(&body.version)
                         .map_err(|e| malformed(stored, &entry, e))?;
                     deleted
@@ -113,6 +108,7 @@ impl<'a> Replayer<'a> {
             source,
             target,
             deleted,
+            collections: HashMap::new(),
             status: HashMap::new(),
         })
     }
@@ -191,7 +187,10 @@ impl<'a> Replayer<'a> {
                 }
             }
             sharing::COLLECTION_KIND => {
-                Effect::Collection(Box::new(body::<Collection>(stored, entry)?))
+                let collection: Collection = body(stored, entry)?;
+                self.collections
+                    .insert(collection.id.clone(), collection.clone());
+                Effect::Collection(Box::new(collection))
             }
             sharing::AFFILIATION_KIND => {
                 Effect::Affiliation(body::<AffiliationBody>(stored, entry)?)
@@ -199,12 +198,7 @@ impl<'a> Replayer<'a> {
             sharing::STIX_KIND => self.stix_object(stored, entry).await?,
             sharing::STIX_DELETION_KIND => {
                 let d: Deletion = body(stored, entry)?;
-                let added_us = env
-                    .id
-                    .strip_prefix(&format!("{}/{}/", d.collection, d.id))
-                    .and_then(|rest| rest.split('/').next())
-                    .and_then(|n| n.parse::<i64>().ok())
-                    .ok_or_else(|| malformed(stored, entry, "the id names no date added"))?;
+                let added_us = deleted_added_us(stored, entry, &d)?;
                 Effect::StixDeleted {
                     collection: d.collection,
                     added_us,
@@ -237,16 +231,25 @@ impl<'a> Replayer<'a> {
             .source
             .sharing()
             .ok_or_else(|| malformed(stored, entry, "the source store keeps no shared objects"))?;
-        let collection = sharing_store
-            .collections()
-            .await?
-            .into_iter()
-            .find(|c| c.id == collection_id)
+        // The collection as the log defined it up to this entry (its default marking applies
+        // to unmarked objects). A resumed copy learns the earlier definitions from the target,
+        // which holds the log up to where it resumes.
+        if !self.collections.contains_key(&collection_id)
+            && let Some(target) = self.target.sharing()
+        {
+            for c in target.collections().await? {
+                self.collections.entry(c.id.clone()).or_insert(c);
+            }
+        }
+        let collection = self
+            .collections
+            .get(&collection_id)
+            .cloned()
             .ok_or_else(|| {
                 malformed(
                     stored,
                     entry,
-                    format!("names collection {collection_id:?}, which the source does not have"),
+                    format!("names collection {collection_id:?}, which no earlier entry defined"),
                 )
             })?;
         let (mut shared, _) =
@@ -307,6 +310,22 @@ impl<'a> Replayer<'a> {
         shared.added_us = Some(added);
         Ok(Effect::StixObject(Box::new(shared)))
     }
+}
+
+/// The date added of the version a deletion entry removed: its id is
+/// "{collection}/{object id}/{date added}/{party}".
+fn deleted_added_us(
+    stored: &StoredEntry,
+    entry: &SignedEntry,
+    deletion: &Deletion,
+) -> Result<i64, ReplayError> {
+    entry
+        .envelope
+        .id
+        .strip_prefix(&format!("{}/{}/", deletion.collection, deletion.id))
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| malformed(stored, entry, "the id names no date added"))
 }
 
 fn decode(stored: &StoredEntry) -> Result<SignedEntry, ReplayError> {
