@@ -30,8 +30,7 @@ use accord_law::Dataset;
 use accord_law::request::{
     NewRequest, Request, Status, Transition, TransitionBody, TransitionError, sent_due_dates,
 };
-use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_sha256, canonical_json};
-use ed25519_dalek::SigningKey;
+use accord_tlog::entry::{SignedEntry, Tlp};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -104,39 +103,6 @@ fn signed_time(entry: &SignedEntry, now: Timestamp) -> Result<Timestamp, RecordE
         ));
     }
     Ok(at)
-}
-
-/// Signs a write client-side dated `at` rather than now: what a party uses to record a step
-/// that happened earlier (and what tests use to replay a request's life).
-pub fn sign_submission_at<B: Serialize>(
-    entry_kind: &str,
-    id: &str,
-    submitter: &str,
-    tlp: Tlp,
-    body: &B,
-    key: &SigningKey,
-    at: Timestamp,
-) -> Result<Submission, RecordError> {
-    let body = canonical_json(body).map_err(|e| invalid("body", e.to_string()))?;
-    let envelope = Envelope {
-        kind: entry_kind.to_owned(),
-        id: id.to_owned(),
-        submitter: submitter.to_owned(),
-        submitted_at: at.to_string(),
-        body_sha256: body_sha256(&body),
-        tlp,
-        signer_key: Envelope::encode_key(&key.verifying_key()),
-        extra: serde_json::Map::new(),
-    };
-    let entry = SignedEntry::sign(envelope, key).map_err(|e| invalid("entry", e.to_string()))?;
-    let entry = entry
-        .to_bytes()
-        .map_err(|e| invalid("entry", e.to_string()))?;
-    let parse = |b: &[u8]| serde_json::from_slice(b).map_err(|e| invalid("entry", e.to_string()));
-    Ok(Submission {
-        entry: parse(&entry)?,
-        body: parse(&body)?,
-    })
 }
 
 /// Records a request opened by the authenticated `party`, which must be its requesting state.
@@ -340,7 +306,10 @@ pub fn tlp_name(tlp: Tlp) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::write::sign_submission_at;
     use accord_law::request::PathwayRef;
+    use accord_tlog::entry::canonical_json;
+    use ed25519_dalek::SigningKey;
 
     fn request(tlp: Tlp, incident: Option<&str>) -> Request {
         let new = NewRequest {

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::log::{Effect, KeyBody, LogWrite, Operator, PartyKey, Receipt, kind};
-pub use crate::requests::{sign_submission_at, submit_request, submit_transition};
+pub use crate::requests::{submit_request, submit_transition};
 use crate::sequencer::Sequencer;
 use crate::{SeedOutcome, Store, StoreError};
 
@@ -75,7 +75,7 @@ pub fn now_rfc3339() -> String {
     jiff::Timestamp::now().to_string()
 }
 
-/// Builds and signs an envelope over `body`.
+/// Builds and signs an envelope over `body`, dated now.
 pub fn sign_entry<B: Serialize>(
     entry_kind: &str,
     id: &str,
@@ -84,12 +84,32 @@ pub fn sign_entry<B: Serialize>(
     body: &B,
     key: &SigningKey,
 ) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+    sign_entry_at(
+        entry_kind,
+        id,
+        submitter,
+        tlp,
+        body,
+        key,
+        jiff::Timestamp::now(),
+    )
+}
+
+fn sign_entry_at<B: Serialize>(
+    entry_kind: &str,
+    id: &str,
+    submitter: &str,
+    tlp: Tlp,
+    body: &B,
+    key: &SigningKey,
+    at: jiff::Timestamp,
+) -> Result<(SignedEntry, Vec<u8>), RecordError> {
     let body = canonical_json(body).map_err(|e| invalid("body", e.to_string()))?;
     let envelope = Envelope {
         kind: entry_kind.to_owned(),
         id: id.to_owned(),
         submitter: submitter.to_owned(),
-        submitted_at: now_rfc3339(),
+        submitted_at: at.to_string(),
         body_sha256: body_sha256(&body),
         tlp,
         signer_key: Envelope::encode_key(&key.verifying_key()),
@@ -108,7 +128,29 @@ pub fn sign_submission<B: Serialize>(
     body: &B,
     key: &SigningKey,
 ) -> Result<Submission, RecordError> {
-    let (entry, body) = sign_entry(entry_kind, id, submitter, tlp, body, key)?;
+    sign_submission_at(
+        entry_kind,
+        id,
+        submitter,
+        tlp,
+        body,
+        key,
+        jiff::Timestamp::now(),
+    )
+}
+
+/// Signs a write client-side dated `at` rather than now: what a party uses to record a step
+/// that happened earlier (and what tests use to replay a request's life).
+pub fn sign_submission_at<B: Serialize>(
+    entry_kind: &str,
+    id: &str,
+    submitter: &str,
+    tlp: Tlp,
+    body: &B,
+    key: &SigningKey,
+    at: jiff::Timestamp,
+) -> Result<Submission, RecordError> {
+    let (entry, body) = sign_entry_at(entry_kind, id, submitter, tlp, body, key, at)?;
     let entry_bytes = entry
         .to_bytes()
         .map_err(|e| invalid("entry", e.to_string()))?;
