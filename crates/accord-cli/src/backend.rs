@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use accord_store::Store;
-use accord_store::log::{Operator, SignedCheckpoint};
 use accord_store_postgres::PostgresStore;
 use accord_store_sqlite::SqliteStore;
-use accord_tlog::checkpoint::Checkpoint;
 use anyhow::{Context, Result, bail};
 
 /// A hub's database, as named on the command line.
@@ -82,25 +80,6 @@ impl std::fmt::Display for Database {
             Database::Postgres(url) => f.write_str(&redact(url)),
         }
     }
-}
-
-/// Checks that `operator`'s key signed `checkpoint`: a node or a copy must sign the log with
-/// the key its earlier checkpoints carry, or verifiers would see two logs under one origin.
-pub fn signs_log(operator: &Operator, checkpoint: &SignedCheckpoint) -> Result<()> {
-    let verifier = operator.signer.verifier();
-    Checkpoint::open(
-        checkpoint.note.as_bytes(),
-        operator.origin(),
-        std::slice::from_ref(&verifier),
-    )
-    .map(|_| ())
-    .map_err(|e| {
-        anyhow::anyhow!(
-            "the log's checkpoint at size {} is not signed by this operator key ({}): {e}",
-            checkpoint.size,
-            operator.verifier_key()
-        )
-    })
 }
 
 /// A connection URL with its password replaced by `***`.

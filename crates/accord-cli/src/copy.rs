@@ -76,7 +76,8 @@ pub async fn run(
     let Some(head) = source.checkpoint().await? else {
         bail!("{from} has an empty log: there is nothing to copy");
     };
-    crate::backend::signs_log(&operator, &head)
+    operator
+        .check_signs(Some(&head))
         .with_context(|| format!("the operator key in {} is not {from}'s", key_dir.display()))?;
     let target = to.open().await?;
     let start = resume_point(source.as_ref(), target.as_ref(), &head, to).await?;

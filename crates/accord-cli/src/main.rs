@@ -703,11 +703,10 @@ async fn open(db: &backend::Database, dir: &Path, origin: Option<&str>) -> Resul
         SeedOutcome::AlreadySeeded => {}
     }
     if let Some(head) = store.checkpoint().await? {
-        backend::signs_log(&operator, &head).with_context(|| {
+        operator.check_signs(Some(&head)).with_context(|| {
             format!(
-                "{db} belongs to another operator key than {}: give every node the same {}",
-                dir.join(accord_store::log::OPERATOR_KEY_FILE).display(),
-                accord_store::log::OPERATOR_KEY_FILE
+                "{db} belongs to another operator key than {}",
+                dir.join(accord_store::log::OPERATOR_KEY_FILE).display()
             )
         })?;
     }

@@ -91,10 +91,13 @@ fn assert_one_log(data: &Path, nodes: &[&Server], acknowledged: &[String]) {
         "SELECT encode(sha256('\\x00'::bytea || entry), 'hex') FROM log_entries ORDER BY idx";
     let leaves: Vec<Hash> = sql(data, "", leaves)
         .iter()
-        .map(|h| Hash::from_slice(&hex_bytes(h)).unwrap())
+        .map(|h| Hash::from_slice(&hex::decode(h).unwrap()).unwrap())
         .collect();
     let notes = "SELECT encode(convert_to(note, 'UTF8'), 'hex') FROM checkpoints ORDER BY size";
-    let notes: Vec<Vec<u8>> = sql(data, "", notes).iter().map(|h| hex_bytes(h)).collect();
+    let notes: Vec<Vec<u8>> = sql(data, "", notes)
+        .iter()
+        .map(|h| hex::decode(h).unwrap())
+        .collect();
     assert!(!notes.is_empty());
     let mut tree = MemoryHashStore::new();
     let mut leaves = leaves.into_iter();
@@ -143,13 +146,6 @@ fn on_server(statement: &str) {
         "{statement}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-fn hex_bytes(h: &str) -> Vec<u8> {
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 struct Cluster {
@@ -338,4 +334,23 @@ fn a_database_outage_gives_clean_errors_and_nodes_recover() {
     let nodes: Vec<&Server> = c.nodes.iter().collect();
     assert_one_log(&c.data, &nodes, &all);
     ok(on(&c.data).args(["log", "verify"]));
+}
+
+#[test]
+fn a_node_with_another_operator_key_is_refused() {
+    let Some(c) = cluster(1) else { return };
+    let url = common::database_url(&c.data).unwrap();
+    let stranger = c.data.with_file_name("stranger");
+    let mut cmd = accord();
+    cmd.arg("--data")
+        .arg(&stranger)
+        .env("ACCORD_DATABASE_URL", &url)
+        .arg("principles");
+    let err = fails(&mut cmd);
+    assert!(
+        err.contains("another operator key") && err.contains("operator.key"),
+        "{err}"
+    );
+    // Nothing was written under the stranger's key: the log still verifies with the hub's.
+    ok(accord().args(["log", "verify", "--hub", &c.nodes[0].base]));
 }
