@@ -14,6 +14,7 @@ use accord_store::audit::{StoreSource, audit};
 use accord_store::log::{OPERATOR_KEY_FILE, Operator, SignedCheckpoint};
 use accord_store::replay::Replayer;
 use accord_tlog::merkle::ConsistencyProof;
+use accord_tlog::note::Note;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
@@ -158,11 +159,11 @@ pub async fn run(
     }
     // The final checkpoints are byte-for-byte the same statement (same origin, size and root,
     // and Ed25519 signatures are deterministic), so the witnesses' cosignatures hold for both.
-    let target_note = copied_head.note.clone();
     let mut cosignatures = 0;
-    for line in cosignature_lines(&head.note, operator.origin()) {
-        if !target_note.lines().any(|l| l == line) {
-            target.add_cosignature(head.size, line.to_owned()).await?;
+    let copied = Note::parse(&copied_head.note)?;
+    for sig in Note::parse(&head.note)?.signatures() {
+        if sig.name != operator.origin() && !copied.signatures().contains(sig) {
+            target.add_cosignature(head.size, sig.to_line()).await?;
             cosignatures += 1;
         }
     }
@@ -226,29 +227,4 @@ async fn resume_point(
         there.size, head.size
     );
     Ok(there.size)
-}
-
-/// The signature lines of a signed note other than `origin`'s own.
-fn cosignature_lines<'a>(note: &'a str, origin: &str) -> impl Iterator<Item = &'a str> {
-    let own = format!("\u{2014} {origin} ");
-    note.split_once("\n\n")
-        .map(|(_, sigs)| sigs)
-        .unwrap_or_default()
-        .lines()
-        .filter(move |l| l.starts_with('\u{2014}') && !l.starts_with(&own))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cosignatures_are_every_signature_but_the_operators() {
-        let note = "accord.localhost/log\n3\nroot=\n\n\u{2014} accord.localhost/log AAAA\n\u{2014} witness-a BBBB\n\u{2014} witness-b CCCC\n";
-        let lines: Vec<_> = cosignature_lines(note, "accord.localhost/log").collect();
-        assert_eq!(
-            lines,
-            ["\u{2014} witness-a BBBB", "\u{2014} witness-b CCCC"]
-        );
-    }
 }

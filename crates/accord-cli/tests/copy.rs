@@ -197,7 +197,19 @@ fn a_hub_moves_to_postgres_and_back_unchanged() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+    // A witness (DE) cosigns the latest checkpoint: the copy must carry its signature over.
+    let vkey = dir.path().join("log.vkey");
+    std::fs::write(&vkey, http_get(&base, "/log/key")).unwrap();
+    ok(accord()
+        .args(["witness", "--hub", &base, "--key"])
+        .arg(&de_key)
+        .arg("--state")
+        .arg(dir.path().join("witness.state"))
+        .arg("--log-key")
+        .arg(&vkey)
+        .args(["--token", &de]));
     let before = view(&base, &fr);
+    assert!(before[0].contains("\u{2014} DE "), "{}", before[0]);
     hub.stop();
 
     // To PostgreSQL: the same log, the same answers, the same token.
@@ -207,7 +219,7 @@ fn a_hub_moves_to_postgres_and_back_unchanged() {
         .arg(format!("sqlite:{}", src.display()))
         .args(["--to", &target]));
     assert!(
-        out.contains("(0 already there)") && out.contains("verified"),
+        out.contains("(0 already there)") && out.contains("1 witness cosignatures"),
         "{out}"
     );
     let on_pg = || {
