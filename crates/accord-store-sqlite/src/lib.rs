@@ -120,7 +120,8 @@ impl SqliteStore {
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;
                  PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 5000;",
+                 PRAGMA busy_timeout = 5000;
+                 PRAGMA mmap_size = 1073741824;",
             )
             .map_err(backend)?;
             Ok(conn)

@@ -170,7 +170,8 @@ fn affiliations(conn: &Connection) -> Result<Vec<AffiliationBody>, StoreError> {
     rows.collect::<Result<_, _>>().map_err(backend)
 }
 
-fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
+/// The index query for `filter` and its arguments.
+fn index_query(filter: &IndexFilter) -> (String, Vec<rusqlite::types::Value>) {
     let mut sql = String::from(
         "SELECT added_us, id, version_us, type, spec_version, tlp, producer, recipients, \
          log_index FROM stix_objects WHERE collection = ?1",
@@ -196,11 +197,22 @@ fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMet
         args.push(after.into());
         sql.push_str(&format!(" AND added_us > ?{}", args.len()));
     }
-    sql.push_str(" ORDER BY added_us");
+    // With ids, SQLite would rather walk the whole collection in date order than look each id
+    // up and sort the few rows found; `+` keeps the date index from serving the order.
+    sql.push_str(if filter.ids.is_empty() {
+        " ORDER BY added_us"
+    } else {
+        " ORDER BY +added_us"
+    });
     if let Some(n) = filter.limit {
         args.push(i64::try_from(n).unwrap_or(i64::MAX).into());
         sql.push_str(&format!(" LIMIT ?{}", args.len()));
     }
+    (sql, args)
+}
+
+fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
+    let (sql, args) = index_query(filter);
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args), |r| {
@@ -265,5 +277,54 @@ impl SharingStore for SqliteStore {
 
     async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError> {
         self.with(move |conn| object_bodies(conn, &keys)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::SqliteStore;
+
+    /// The plan SQLite chose for `filter`'s index query, one step a line.
+    fn plan(filter: &IndexFilter) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let conn = store.writer.lock().unwrap();
+        let (sql, args) = index_query(filter);
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let steps = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+            .unwrap();
+        steps.map(Result::unwrap).collect::<Vec<_>>().join("\n")
+    }
+
+    /// A page re-reads its ids' versions; walking the whole collection for them made every
+    /// page cost in proportion to the collection (2.7 ms a page at 10,000 objects).
+    #[test]
+    fn versions_of_a_few_ids_are_looked_up_by_id_not_by_walking_the_collection() {
+        for limit in [None, Some(202)] {
+            let steps = plan(&IndexFilter {
+                collection: "c".into(),
+                ids: vec!["indicator--a".into(), "indicator--b".into()],
+                types: Vec::new(),
+                spec_versions: Vec::new(),
+                added_after_us: Some(5),
+                limit,
+            });
+            assert!(steps.contains("stix_objects_id"), "{steps}");
+            assert!(!steps.contains("stix_objects_collection"), "{steps}");
+        }
+        let steps = plan(&IndexFilter {
+            collection: "c".into(),
+            ids: Vec::new(),
+            types: vec!["indicator".into()],
+            spec_versions: Vec::new(),
+            added_after_us: Some(5),
+            limit: Some(202),
+        });
+        assert!(steps.contains("stix_objects_collection"), "{steps}");
+        assert!(!steps.contains("TEMP B-TREE"), "{steps}");
     }
 }
