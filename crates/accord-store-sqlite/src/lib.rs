@@ -51,6 +51,9 @@ pub struct SqliteStore {
     cache: Arc<RwLock<Option<(Accord, RuleSet)>>>,
     // Committed upper-level tree nodes, for proofs.
     nodes: Arc<log::NodeCache>,
+    // Wakes the thread that copies committed WAL frames into the database file, so that a
+    // commit does not also pay for that copy (see `checkpointer`).
+    checkpoints: std::sync::mpsc::SyncSender<()>,
     path: PathBuf,
 }
 
@@ -127,6 +130,12 @@ impl SqliteStore {
             Ok(conn)
         };
         let writer = connect()?;
+        // The checkpointer thread keeps the WAL short; the writer checkpoints itself only if
+        // that thread falls far behind.
+        writer
+            .execute_batch("PRAGMA wal_autocheckpoint = 10000;")
+            .map_err(backend)?;
+        let checkpoints = checkpointer(connect()?);
         let n = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
             .clamp(2, 8);
@@ -139,6 +148,7 @@ impl SqliteStore {
             next_reader: Arc::new(AtomicUsize::new(0)),
             cache: Arc::new(RwLock::new(None)),
             nodes: Arc::new(log::NodeCache::default()),
+            checkpoints,
             path,
         })
     }
@@ -206,6 +216,24 @@ impl SqliteStore {
     {
         run(Arc::clone(&self.writer), f).await
     }
+}
+
+/// Starts the thread that checkpoints the WAL on `conn` after commits, and returns what wakes
+/// it. Wake-ups coalesce: a commit landing during a checkpoint asks for one more, not one
+/// each. The thread ends when the last store handle is dropped.
+fn checkpointer(conn: Connection) -> std::sync::mpsc::SyncSender<()> {
+    let (wake, woken) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::spawn(move || {
+        while woken.recv().is_ok() {
+            // PASSIVE never waits for readers or the writer; frames it cannot copy yet are
+            // copied on a later wake-up. A failure here loses nothing (the frames stay in the
+            // WAL, which stays authoritative) and the writer's own checkpoint is the backstop.
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+    });
+    wake
 }
 
 async fn run<T, F>(conn: Arc<Mutex<Connection>>, f: F) -> Result<T, StoreError>
@@ -324,6 +352,8 @@ impl Store for SqliteStore {
         let outcome = self
             .with_writer(move |conn| log::append(conn, batch, &operator))
             .await;
+        // Full means a checkpoint is already due.
+        let _ = self.checkpoints.try_send(());
         if changes_registry {
             *self.cache.write().unwrap_or_else(|p| p.into_inner()) = None;
         }

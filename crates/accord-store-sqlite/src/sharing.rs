@@ -193,17 +193,19 @@ fn index_query(filter: &IndexFilter) -> (String, Vec<rusqlite::types::Value>) {
     any_of("id", &filter.ids, &mut sql);
     any_of("type", &filter.types, &mut sql);
     any_of("spec_version", &filter.spec_versions, &mut sql);
+    // With ids, SQLite would rather walk the whole collection in date order than look each id
+    // up and sort the few rows found; `+` keeps the date index from serving the range and the
+    // order.
+    let date = if filter.ids.is_empty() {
+        "added_us"
+    } else {
+        "+added_us"
+    };
     if let Some(after) = filter.added_after_us {
         args.push(after.into());
-        sql.push_str(&format!(" AND added_us > ?{}", args.len()));
+        sql.push_str(&format!(" AND {date} > ?{}", args.len()));
     }
-    // With ids, SQLite would rather walk the whole collection in date order than look each id
-    // up and sort the few rows found; `+` keeps the date index from serving the order.
-    sql.push_str(if filter.ids.is_empty() {
-        " ORDER BY added_us"
-    } else {
-        " ORDER BY +added_us"
-    });
+    sql.push_str(&format!(" ORDER BY {date}"));
     if let Some(n) = filter.limit {
         args.push(i64::try_from(n).unwrap_or(i64::MAX).into());
         sql.push_str(&format!(" LIMIT ?{}", args.len()));
@@ -313,7 +315,7 @@ mod tests {
                 added_after_us: Some(5),
                 limit,
             });
-            assert!(steps.contains("stix_objects_id"), "{steps}");
+            assert!(steps.contains("(collection=? AND id=?"), "{steps}");
             assert!(!steps.contains("stix_objects_collection"), "{steps}");
         }
         let steps = plan(&IndexFilter {

@@ -754,78 +754,46 @@ pub async fn add_objects(
         )));
     }
     let key = ensure_custodial_key(store, sequencer, party).await?;
-    let mut outcome = AddOutcome::default();
-    let mut pending = tokio::task::JoinSet::new();
-    for (i, value) in objects.into_iter().enumerate() {
-        let id = value
-            .get("id")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let version = value
-            .get("modified")
-            .or(value.get("created"))
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_owned);
-        let refuse = |message: String| ObjectOutcome {
-            id: id.clone(),
-            version: version.clone(),
-            message: Some(format!("objects[{i}]: {message}")),
-        };
-        let (shared, body) = match prepare_object(&collection, party, value) {
-            Ok(p) => p,
-            Err(m) => {
-                outcome.failures.push(refuse(m));
-                continue;
-            }
-        };
-        let entry_id = format!(
-            "{}/{}/{}",
-            collection.id,
-            shared.id,
-            version.as_deref().unwrap_or("-")
-        );
-        let envelope = Envelope {
-            kind: STIX_KIND.to_owned(),
-            id: entry_id,
-            submitter: party.to_owned(),
-            submitted_at: now_rfc3339(),
-            body_sha256: body_sha256(&body),
-            tlp: entry_tlp(shared.tlp),
-            signer_key: Envelope::encode_key(&key.verifying_key()),
-            extra: serde_json::Map::new(),
-        };
-        let entry = match SignedEntry::sign(envelope, &key) {
-            Ok(e) => e,
-            Err(e) => {
-                outcome.failures.push(refuse(e.to_string()));
-                continue;
-            }
-        };
-        let sequencer = sequencer.clone();
-        let done = ObjectOutcome {
-            id: id.clone(),
-            version: version.clone(),
-            message: None,
-        };
-        // Appended concurrently, so the sequencer commits the envelope in one batch.
-        pending.spawn(async move {
-            let write = LogWrite {
-                entry,
-                body,
-                effect: Effect::StixObject(Box::new(shared)),
-            };
-            (done, sequencer.append(write).await)
-        });
+    // Checking, canonicalising and signing cost about as much as the append: spread them over
+    // the cores, a slice of the envelope each, keeping the envelope's order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_task = objects.len().div_ceil(threads).max(SIGNED_PER_TASK);
+    let mut tasks = Vec::new();
+    let mut objects = objects.into_iter().enumerate().peekable();
+    while objects.peek().is_some() {
+        let slice: Vec<(usize, serde_json::Value)> = objects.by_ref().take(per_task).collect();
+        let (collection, key, party) = (collection.clone(), key.clone(), party.to_owned());
+        tasks.push(tokio::task::spawn_blocking(move || {
+            slice
+                .into_iter()
+                .map(|(i, value)| sign_object(&collection, &party, &key, i, value))
+                .collect::<Vec<_>>()
+        }));
     }
-    let mut landed = Vec::new();
-    while let Some(joined) = pending.join_next().await {
-        let (done, result) =
-            joined.map_err(|e| StoreError::Backend(format!("an append task failed: {e}")))?;
+    let mut outcome = AddOutcome::default();
+    let mut writes = Vec::new();
+    let mut accepted = Vec::new();
+    for task in tasks {
+        let signed = task
+            .await
+            .map_err(|e| StoreError::Backend(format!("a signing task failed: {e}")))?;
+        for object in signed {
+            match object {
+                Ok((write, done)) => {
+                    writes.push(write);
+                    accepted.push(done);
+                }
+                Err(refused) => outcome.failures.push(refused),
+            }
+        }
+    }
+    // One group: one transaction and one checkpoint for the envelope.
+    let results = sequencer.append_group(writes).await?;
+    for (done, result) in accepted.into_iter().zip(results) {
         match result {
-            Ok(_) => landed.push(done),
+            Ok(_) => outcome.successes.push(done),
             // TAXII clients retry: the version is in the collection already.
-            Err(StoreError::Conflict { .. }) => landed.push(ObjectOutcome {
+            Err(StoreError::Conflict { .. }) => outcome.successes.push(ObjectOutcome {
                 message: Some("this version was already in the collection".into()),
                 ..done
             }),
@@ -835,8 +803,66 @@ pub async fn add_objects(
             }),
         }
     }
-    outcome.successes = landed;
     Ok(outcome)
+}
+
+/// Fewest objects worth a signing task of their own.
+const SIGNED_PER_TASK: usize = 16;
+
+/// Checks envelope object `i` and signs its entry with the party's custodial key: the write
+/// to append and the outcome to report once it lands, or the outcome that refuses it.
+fn sign_object(
+    collection: &Collection,
+    party: &str,
+    key: &SigningKey,
+    i: usize,
+    value: serde_json::Value,
+) -> Result<(LogWrite, ObjectOutcome), ObjectOutcome> {
+    let id = value
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let version = value
+        .get("modified")
+        .or(value.get("created"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
+    let refuse = |message: String| ObjectOutcome {
+        id: id.clone(),
+        version: version.clone(),
+        message: Some(format!("objects[{i}]: {message}")),
+    };
+    let (shared, body) = prepare_object(collection, party, value).map_err(refuse)?;
+    let envelope = Envelope {
+        kind: STIX_KIND.to_owned(),
+        id: format!(
+            "{}/{}/{}",
+            collection.id,
+            shared.id,
+            version.as_deref().unwrap_or("-")
+        ),
+        submitter: party.to_owned(),
+        submitted_at: now_rfc3339(),
+        body_sha256: body_sha256(&body),
+        tlp: entry_tlp(shared.tlp),
+        signer_key: Envelope::encode_key(&key.verifying_key()),
+        extra: serde_json::Map::new(),
+    };
+    let entry = SignedEntry::sign(envelope, key).map_err(|e| refuse(e.to_string()))?;
+    let write = LogWrite {
+        entry,
+        body,
+        effect: Effect::StixObject(Box::new(shared)),
+    };
+    Ok((
+        write,
+        ObjectOutcome {
+            id,
+            version,
+            message: None,
+        },
+    ))
 }
 
 /// Removes the versions of object `id` that `query` selects and `party` may read from

@@ -541,10 +541,10 @@ async fn post_objects(
             format!("the envelope exceeds the API root's max_content_length of {limit} bytes"),
         )
     })?;
-    let envelope: Value = serde_json::from_slice(&bytes)
+    let mut envelope: Value = serde_json::from_slice(&bytes)
         .map_err(|e| TaxiiError::bad_request(format!("the envelope is not JSON: {e}")))?;
-    let objects = match envelope.get("objects") {
-        Some(Value::Array(items)) => items.clone(),
+    let objects = match envelope.get_mut("objects").map(Value::take) {
+        Some(Value::Array(items)) => items,
         None => Vec::new(),
         Some(_) => return Err(TaxiiError::bad_request("`objects` must be a list")),
     };

@@ -155,6 +155,7 @@ macro_rules! conformance_suite {
             requests::of_two_racing_moves_from_one_status_exactly_one_lands,
             sharing::tlp_decides_who_sees_each_object_on_every_read,
             sharing::invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless,
+            sharing::an_envelope_lands_in_its_order_under_one_checkpoint,
             sharing::versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds,
         );
     };

@@ -245,6 +245,59 @@ pub async fn invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_
     assert!(matches!(e, Err(SharingError::NoCollection(_))));
 }
 
+/// An envelope lands in its own order, valid objects around an invalid one, under one signed
+/// checkpoint; the outcome lists them in that order.
+pub async fn an_envelope_lands_in_its_order_under_one_checkpoint(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    // FR's first write also registers its custodial key, in an entry of its own.
+    let first = indicator(1, "2026-01-01T00:00:00.000Z", None, &[]);
+    add_objects(h.store.as_ref(), &h.seq, "FR", "c1", vec![first.clone()])
+        .await
+        .unwrap();
+    let before = h.store.checkpoint().await.unwrap().unwrap().size;
+    // Numbered backwards, so that neither id order nor version order is the envelope's.
+    let mut objects: Vec<Value> = (0..40u32)
+        .map(|k| {
+            let modified = format!("2026-01-{:02}T00:00:00.000Z", 28 - k % 27);
+            indicator(500 - k, &modified, None, &[])
+        })
+        .collect();
+    objects.insert(17, json!({"type": "indicator", "id": "not-an-id"}));
+    let sent: Vec<String> = objects
+        .iter()
+        .filter(|o| o["id"] != "not-an-id")
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    let out = add_objects(h.store.as_ref(), &h.seq, "FR", "c1", objects)
+        .await
+        .unwrap();
+    assert_eq!(out.failures.len(), 1, "{out:?}");
+    assert!(
+        out.failures[0]
+            .message
+            .as_ref()
+            .unwrap()
+            .starts_with("objects[17]")
+    );
+    let reported: Vec<String> = out.successes.iter().map(|o| o.id.clone()).collect();
+    assert_eq!(reported, sent);
+    let page = ObjectQuery {
+        limit: 100,
+        ..ObjectQuery::default()
+    };
+    let mut listed = vec![first["id"].as_str().unwrap().to_owned()];
+    listed.extend(sent);
+    assert_eq!(ids_seen(&h, Reader::Party("FR"), &page).await, listed);
+    let after = h.store.checkpoint().await.unwrap().unwrap().size;
+    assert_eq!(after, before + 40);
+    for size in before + 1..after {
+        assert!(
+            h.store.checkpoint_at(size).await.unwrap().is_none(),
+            "{size}"
+        );
+    }
+}
+
 /// Versions, filters and pages follow TAXII and hide what TLP withholds; only producers delete.
 pub async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds(
     f: &dyn StoreFactory,
