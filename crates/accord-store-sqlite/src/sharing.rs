@@ -251,7 +251,10 @@ fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMet
 }
 
 fn object_bodies(conn: &Connection, keys: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
-    let mut stmt = conn
+    // One read transaction for the page: a lookup each in its own would lock and unlock the
+    // WAL snapshot once per object.
+    let tx = conn.unchecked_transaction().map_err(backend)?;
+    let mut stmt = tx
         .prepare_cached("SELECT body FROM stix_objects WHERE added_us = ?1")
         .map_err(backend)?;
     let mut out = Vec::with_capacity(keys.len());
