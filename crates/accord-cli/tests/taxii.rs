@@ -13,7 +13,7 @@ use accord_stix::tlp::{Affiliation, Audience, Level, Reader, may_read};
 use serde_json::{Value, json};
 
 mod common;
-use common::{Server, ok, on};
+use common::{Server, checkpoint_size, http_get, ok, on};
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 const COLLECTION: &str = "5b8e3c2a-1d4f-4e6a-9b7c-0a1b2c3d4e5f";
@@ -202,6 +202,26 @@ fn all_ids(hub: &Hub, who: Option<&str>, path: &str) -> Vec<String> {
         match v["next"].as_str() {
             Some(n) if v["more"] == json!(true) => next = Some(n.to_owned()),
             _ => break,
+        }
+    }
+    ids
+}
+
+/// The ids of the STIX objects whose bodies the public log publishes (`/log/bodies/…`).
+fn published_in_log(base: &str) -> Vec<String> {
+    let size = checkpoint_size(&http_get(base, "/log/checkpoint"));
+    let mut ids = Vec::new();
+    for bundle in 0..size.div_ceil(256) {
+        let bodies: Value =
+            serde_json::from_slice(&http_get(base, &format!("/log/bodies/{bundle}"))).unwrap();
+        for b in bodies.as_array().unwrap() {
+            let Some(text) = b["body"].as_str() else {
+                continue;
+            };
+            let body: Value = serde_json::from_str(text).unwrap();
+            if let (Some(_), Some(id)) = (body["type"].as_str(), body["id"].as_str()) {
+                ids.push(id.to_owned());
+            }
         }
     }
     ids
@@ -490,6 +510,8 @@ fn tlp_matrix_over_rest_dashboard_and_exports() {
         .collect();
     let mut checked = 0;
     let mut visible_somewhere = 0;
+    // The public log is one more read path, an anonymous one.
+    let in_log = published_in_log(&hub.server.base);
     for who in &readers {
         let rest = rest_ids(&hub, *who);
         let page = get_basic(&hub, *who, &format!("/collections/{COLLECTION}"));
@@ -539,6 +561,9 @@ fn tlp_matrix_over_rest_dashboard_and_exports() {
             .status();
             assert_eq!(tally == 200, want, "REST sightings: {label}");
             assert_eq!(html.contains(id), want, "dashboard: {label}");
+            if who.is_none() {
+                assert_eq!(in_log.contains(&id.to_owned()), want, "log: {label}");
+            }
             assert_eq!(blocklist.contains(&ip), want, "blocklist export: {label}");
             assert_eq!(
                 zeek.lines().any(|l| l.starts_with(&format!("{ip}\t"))),
@@ -716,4 +741,88 @@ fn pages_select_versions_across_the_whole_collection() {
             .unwrap();
         assert_eq!(all["objects"].as_array().unwrap().len(), 2);
     }
+}
+
+/// A collection closed to anonymous readers keeps its TLP:CLEAR objects off the public log too:
+/// the entry and the body's hash are published, the body only over the collection's read path.
+#[test]
+fn the_log_publishes_clear_bodies_only_of_collections_open_to_anonymous_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let closed = "0c1c2c3c-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+    for (id, open) in [(COLLECTION, true), (closed, false)] {
+        let mut args = vec![
+            "collections",
+            "add",
+            "--id",
+            id,
+            "--title",
+            "t",
+            "--member",
+            "FR:rw",
+            "--default-tlp",
+            "clear",
+        ];
+        if open {
+            args.push("--anonymous-read");
+        }
+        run(data, &args);
+    }
+    let token = run(data, &["tokens", "issue", "--party", "FR"])
+        .trim()
+        .to_owned();
+    let server = Server::start(data);
+    let mut posted = Vec::new();
+    for (n, id) in [(1, COLLECTION), (2, closed)] {
+        let object = indicator(n, Some(TlpMarking::Clear), false);
+        let r = client()
+            .post(format!(
+                "{}/taxii2/api/collections/{id}/objects/",
+                server.base
+            ))
+            .header("Accept", TAXII)
+            .header("Content-Type", TAXII)
+            .bearer_auth(&token)
+            .body(json!({ "objects": [object] }).to_string())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        posted.push(object["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(published_in_log(&server.base), vec![posted[0].clone()]);
+    // The entry of the closed collection's object says why its body is withheld.
+    let size = checkpoint_size(&http_get(&server.base, "/log/checkpoint"));
+    let entry: Value = serde_json::from_slice(&http_get(
+        &server.base,
+        &format!("/log/entries/{}", size - 1),
+    ))
+    .unwrap();
+    assert!(
+        entry["entry"]["envelope"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(closed),
+        "{entry}"
+    );
+    assert_eq!(entry["tlp"], json!("clear"));
+    assert!(entry.get("body").is_none(), "{entry}");
+    assert!(
+        entry["body_withheld"]
+            .as_str()
+            .unwrap()
+            .contains("anonymous"),
+        "{entry}"
+    );
+    // Its member still reads it.
+    let r = client()
+        .get(format!(
+            "{}/taxii2/api/collections/{closed}/objects/",
+            server.base
+        ))
+        .header("Accept", TAXII)
+        .bearer_auth(&token)
+        .send()
+        .unwrap();
+    let page: Value = r.json().unwrap();
+    assert_eq!(page["objects"][0]["id"], json!(posted[1]));
 }

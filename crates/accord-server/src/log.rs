@@ -16,7 +16,8 @@ use axum::routing::{get, post};
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 
-use accord_tlog::entry::Tlp;
+use accord_store::sharing::LogRelease;
+use accord_tlog::entry::{Envelope, SignedEntry, Tlp};
 use accord_tlog::merkle::{self, ConsistencyProof, InclusionProof};
 use accord_tlog::note::{Note, NoteSignature, Verifier};
 use accord_tlog::tiles::Tile;
@@ -176,12 +177,14 @@ pub async fn entry(
     let stored = st.store.log_entry(index).await?;
     let entry = serde_json::from_slice(&stored.entry)
         .map_err(|e| ApiError::Internal(format!("stored entry {index} is not JSON: {e}")))?;
-    // Only TLP:CLEAR bodies are public; other markings are released by the read rules of the
-    // sharing layer, never here. The entry itself (with the body's hash) is always public.
-    let (body, body_withheld) = if stored.tlp == Tlp::Clear {
+    let envelope = stored_envelope(&stored.entry, index)?;
+    let release = LogRelease::load(st.store.as_ref()).await?;
+    let (body, body_withheld) = if release.publishes(&envelope) {
         let body = serde_json::from_slice(&stored.body)
             .map_err(|e| ApiError::Internal(format!("stored body {index} is not JSON: {e}")))?;
         (Some(body), None)
+    } else if envelope.tlp == Tlp::Clear {
+        (None, Some("the collection does not let anonymous readers read its objects; its members read this one over TAXII; its SHA-256 is in the envelope".to_owned()))
     } else {
         (None, Some("the body's TLP marking does not allow public release; its SHA-256 is in the envelope".to_owned()))
     };
@@ -226,17 +229,26 @@ pub async fn bodies(
             id: bundle.to_string(),
         });
     }
-    Ok(Json(
-        entries
-            .into_iter()
-            .map(|e| BodyView {
-                index: e.index,
-                body: (e.tlp == Tlp::Clear)
-                    .then(|| String::from_utf8(e.body).ok())
-                    .flatten(),
-            })
-            .collect(),
-    ))
+    let release = LogRelease::load(st.store.as_ref()).await?;
+    let mut views = Vec::with_capacity(entries.len());
+    for e in entries {
+        let envelope = stored_envelope(&e.entry, e.index)?;
+        views.push(BodyView {
+            index: e.index,
+            body: release
+                .publishes(&envelope)
+                .then(|| String::from_utf8(e.body).ok())
+                .flatten(),
+        });
+    }
+    Ok(Json(views))
+}
+
+/// The envelope of the stored entry at `index`.
+fn stored_envelope(bytes: &[u8], index: u64) -> Result<Envelope, ApiError> {
+    SignedEntry::from_bytes(bytes)
+        .map(|e| e.envelope)
+        .map_err(|e| ApiError::Internal(format!("stored entry {index} does not parse: {e}")))
 }
 
 /// A witness's cosignature of one checkpoint.

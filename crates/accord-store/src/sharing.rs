@@ -241,6 +241,50 @@ fn sharing(store: &dyn Store) -> Result<&dyn SharingStore, SharingError> {
     store.sharing().ok_or(SharingError::Unsupported)
 }
 
+/// What the public log (`/log`) may publish of entry bodies. It publishes a TLP:CLEAR body,
+/// except a STIX object's in a collection that anonymous readers may not read: that body is
+/// released only by the collection's own read path ([`visible_objects`]), so switching
+/// anonymous reading off is not undone by the log. The entry itself, with the body's hash, is
+/// always public.
+pub struct LogRelease {
+    open_collections: HashSet<String>,
+}
+
+impl LogRelease {
+    /// The rule as the collections stand now (a store that does not share has no STIX
+    /// entries to withhold).
+    pub async fn load(store: &dyn Store) -> Result<Self, StoreError> {
+        let open_collections = match store.sharing() {
+            Some(sharing) => sharing
+                .collections()
+                .await?
+                .into_iter()
+                .filter(|c| c.anonymous_read)
+                .map(|c| c.id)
+                .collect(),
+            None => HashSet::new(),
+        };
+        Ok(LogRelease { open_collections })
+    }
+
+    /// Whether the log may publish the body of `envelope`'s entry.
+    pub fn publishes(&self, envelope: &Envelope) -> bool {
+        if envelope.tlp != Tlp::Clear {
+            return false;
+        }
+        if envelope.kind != STIX_KIND {
+            return true;
+        }
+        // The entry id is `{collection}/{object id}/{version}`; neither of the last two has a
+        // slash, a collection id may.
+        let mut parts = envelope.id.rsplitn(3, '/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(_), Some(_), Some(collection)) => self.open_collections.contains(collection),
+            _ => false,
+        }
+    }
+}
+
 /// The log's TLP for a TLP 2.0 level.
 pub fn entry_tlp(level: Level) -> Tlp {
     match level {
