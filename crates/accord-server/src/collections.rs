@@ -33,16 +33,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use accord_stix::export::{self, BlocklistType, Options, Target};
 use accord_stix::object::{Indicator, StixObject};
 use accord_stix::tlp::Reader;
-use accord_store::Store;
 use accord_store::sharing::{
     Collection, MAX_OBJECTS_PAGE, ObjectMeta, ObjectQuery, SharingError, collection_for,
     collections_for, format_us, parse_us, visible_objects,
 };
+use accord_store::{Store, StoreError};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -83,6 +84,16 @@ pub fn api_error(e: SharingError) -> ApiError {
     }
 }
 
+/// A stored object's JSON as a value, for the readers that look inside it.
+fn parse_object(meta: &ObjectMeta, raw: &RawValue) -> Result<Value, SharingError> {
+    serde_json::from_str(raw.get()).map_err(|e| {
+        SharingError::Store(StoreError::Corrupt {
+            what: format!("object {}", meta.id),
+            detail: e.to_string(),
+        })
+    })
+}
+
 /// Every object of `collection` of one of `types` (any type when empty) that `reader` may
 /// read, latest version of each, in the order added; paged through [`visible_objects`].
 pub async fn read_all(
@@ -99,11 +110,12 @@ pub async fn read_all(
     let mut out = Vec::new();
     loop {
         let page = visible_objects(store, collection, reader, &query, true).await?;
-        out.extend(
-            page.items
-                .into_iter()
-                .filter_map(|(m, v)| v.map(|v| (m, v))),
-        );
+        for (m, raw) in page.items {
+            if let Some(raw) = raw {
+                let value = parse_object(&m, &raw)?;
+                out.push((m, value));
+            }
+        }
         match page.next {
             Some(n) => query.next = Some(n),
             None => return Ok(out),
@@ -393,11 +405,13 @@ pub async fn objects(
             } => bad("cursor", message),
             other => api_error(other),
         })?;
-    let items = page
-        .items
-        .into_iter()
-        .filter_map(|(m, v)| v.map(|v| SharedItem::new(m, v)))
-        .collect();
+    let mut items = Vec::with_capacity(page.items.len());
+    for (m, raw) in page.items {
+        if let Some(raw) = raw {
+            let value = parse_object(&m, &raw).map_err(api_error)?;
+            items.push(SharedItem::new(m, value));
+        }
+    }
     Ok(private(Json(ObjectsPage {
         items,
         next: page.next,
@@ -421,15 +435,16 @@ async fn one_object(
         .await
         .map_err(api_error)?;
     // One version per object (the latest visible); the last added if several spec versions.
-    let item = page
+    let (meta, raw) = page
         .items
         .into_iter()
-        .filter_map(|(m, v)| v.map(|v| SharedItem::new(m, v)))
+        .filter_map(|(m, raw)| raw.map(|r| (m, r)))
         .next_back()
         .ok_or_else(|| ApiError::NotFound {
             what: "object",
             id: object.to_owned(),
         })?;
+    let item = SharedItem::new(meta.clone(), parse_object(&meta, &raw).map_err(api_error)?);
     Ok((c, item))
 }
 

@@ -473,10 +473,11 @@ impl ObjectQuery {
 }
 
 /// A page of objects released to a reader.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ObjectPage {
-    /// The versions on this page, in the order they were added, with their bodies when asked.
-    pub items: Vec<(ObjectMeta, Option<serde_json::Value>)>,
+    /// The versions on this page, in the order they were added, with their bodies when asked:
+    /// the stored JSON text as the producer sent it, for a reader to pass on unparsed.
+    pub items: Vec<(ObjectMeta, Option<Box<serde_json::value::RawValue>>)>,
     /// The token for the next page, when more follow.
     pub next: Option<String>,
 }
@@ -593,11 +594,13 @@ pub async fn visible_objects(
                         what: format!("object {} version {}", m.id, format_us(m.version_us)),
                         detail: "its body is missing".into(),
                     })?;
-                let value = serde_json::from_str(&text).map_err(|e| StoreError::Corrupt {
-                    what: format!("object {}", m.id),
-                    detail: e.to_string(),
+                let raw = serde_json::value::RawValue::from_string(text).map_err(|e| {
+                    StoreError::Corrupt {
+                        what: format!("object {}", m.id),
+                        detail: e.to_string(),
+                    }
                 })?;
-                Ok((m, Some(value)))
+                Ok((m, Some(raw)))
             })
             .collect::<Result<Vec<_>, StoreError>>()?
     } else {

@@ -33,6 +33,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use accord_stix::tlp::Reader;
@@ -323,15 +324,22 @@ fn date_headers(items: &[ObjectMeta]) -> HeaderMap {
     h
 }
 
-fn envelope(objects: Vec<Value>, next: Option<String>) -> Value {
-    let mut v = json!({ "more": next.is_some() });
-    if let Some(n) = next {
-        v["next"] = json!(n);
+/// A TAXII envelope; the objects go out as stored, never parsed on the way.
+#[derive(Serialize)]
+struct Envelope {
+    more: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    objects: Vec<Box<RawValue>>,
+}
+
+fn envelope(objects: Vec<Box<RawValue>>, next: Option<String>) -> Envelope {
+    Envelope {
+        more: next.is_some(),
+        next,
+        objects,
     }
-    if !objects.is_empty() {
-        v["objects"] = Value::Array(objects);
-    }
-    v
 }
 
 async fn read_objects(
@@ -340,10 +348,11 @@ async fn read_objects(
     collection: &str,
     query: ObjectQuery,
     bodies: bool,
-) -> Result<(Vec<ObjectMeta>, Vec<Value>, Option<String>), TaxiiError> {
+) -> Result<(Vec<ObjectMeta>, Vec<Box<RawValue>>, Option<String>), TaxiiError> {
     let c = collection_for(st.store.as_ref(), collection, caller.reader()).await?;
     let page = visible_objects(st.store.as_ref(), &c, caller.reader(), &query, bodies).await?;
-    let (metas, values): (Vec<ObjectMeta>, Vec<Option<Value>>) = page.items.into_iter().unzip();
+    let (metas, values): (Vec<ObjectMeta>, Vec<Option<Box<RawValue>>>) =
+        page.items.into_iter().unzip();
     Ok((metas, values.into_iter().flatten().collect(), page.next))
 }
 
