@@ -118,7 +118,10 @@ impl SqliteStore {
             let conn = Connection::open(&path)
                 .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
             // WAL: readers do not block the writer. FULL: an acknowledged commit survives a
-            // power loss, not only a process crash.
+            // power loss, not only a process crash (a signed checkpoint lost that way would
+            // let the hub sign another tree of the same size). mmap: connections share SQLite's
+            // page cache behind one mutex otherwise; the price is that a disk read error ends
+            // the process (SIGBUS) instead of failing one read.
             conn.execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = FULL;

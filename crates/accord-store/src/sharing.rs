@@ -245,7 +245,8 @@ fn sharing(store: &dyn Store) -> Result<&dyn SharingStore, SharingError> {
 /// except a STIX object's in a collection that anonymous readers may not read: that body is
 /// released only by the collection's own read path ([`visible_objects`]), so switching
 /// anonymous reading off is not undone by the log. The entry itself, with the body's hash, is
-/// always public.
+/// always public. A deleted TLP:CLEAR version of an open collection stays published: the log
+/// is append-only and the body was public from the start.
 pub struct LogRelease {
     open_collections: HashSet<String>,
 }
@@ -836,6 +837,14 @@ pub async fn add_objects(
     }
     // One group: one transaction and one checkpoint for the envelope.
     let results = sequencer.append_group(writes).await?;
+    if results.len() != accepted.len() {
+        return Err(StoreError::Backend(format!(
+            "the log answered {} of the envelope's {} writes",
+            results.len(),
+            accepted.len()
+        ))
+        .into());
+    }
     for (done, result) in accepted.into_iter().zip(results) {
         match result {
             Ok(_) => outcome.successes.push(done),
@@ -1019,4 +1028,52 @@ pub async fn record_affiliation(
         Effect::Affiliation(affiliation.clone()),
     )?;
     Ok(sequencer.append(write).await?.index)
+}
+
+#[cfg(test)]
+mod log_release_tests {
+    use super::*;
+
+    fn envelope(kind: &str, id: &str, tlp: Tlp) -> Envelope {
+        Envelope {
+            kind: kind.into(),
+            id: id.into(),
+            submitter: "FR".into(),
+            submitted_at: "2026-01-01T00:00:00Z".into(),
+            body_sha256: String::new(),
+            tlp,
+            signer_key: String::new(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    #[test]
+    fn the_log_publishes_clear_bodies_except_objects_of_closed_collections() {
+        let rule = LogRelease {
+            open_collections: HashSet::from(["open".to_owned()]),
+        };
+        let object = "indicator--00000000-0000-4000-8000-000000000001/2026-01-01T00:00:00.000Z";
+        let cases = [
+            (envelope("incident", "notpetya-2017", Tlp::Clear), true),
+            (envelope("incident", "notpetya-2017", Tlp::Green), false),
+            (
+                envelope(STIX_KIND, &format!("open/{object}"), Tlp::Clear),
+                true,
+            ),
+            (
+                envelope(STIX_KIND, &format!("open/{object}"), Tlp::Amber),
+                false,
+            ),
+            (
+                envelope(STIX_KIND, &format!("closed/{object}"), Tlp::Clear),
+                false,
+            ),
+            // Not `{collection}/{object id}/{version}`: nothing to match an open collection.
+            (envelope(STIX_KIND, "open", Tlp::Clear), false),
+            (envelope(STIX_KIND, "open/indicator--x", Tlp::Clear), false),
+        ];
+        for (e, want) in cases {
+            assert_eq!(rule.publishes(&e), want, "{} {} {:?}", e.kind, e.id, e.tlp);
+        }
+    }
 }
