@@ -440,6 +440,7 @@ pub(crate) async fn append(
         .map(|r| (r.get(0), r.get(1)))
         .collect();
 
+    let mut stix = crate::sharing::StixBatch::load(&tx, &batch).await?;
     let mut size = old_size;
     let mut leaves = Vec::with_capacity(batch.len());
     let mut rows: Vec<NewEntry> = Vec::with_capacity(batch.len());
@@ -454,7 +455,11 @@ pub(crate) async fn append(
             }));
             continue;
         }
-        match effect(&tx, w, size).await? {
+        let applied = match (&mut stix, &w.effect) {
+            (Some(batch), Effect::StixObject(o)) => batch.add(o, size)?,
+            _ => effect(&tx, w, size).await?,
+        };
+        match applied {
             Ok(()) => {
                 let bytes = w
                     .entry
@@ -481,6 +486,9 @@ pub(crate) async fn append(
             }
             Err(refused) => results.push(Err(refused)),
         }
+    }
+    if let Some(batch) = stix {
+        batch.insert(&tx).await?;
     }
     if leaves.is_empty() {
         tx.commit().await.map_err(db)?;

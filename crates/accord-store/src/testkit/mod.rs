@@ -156,6 +156,7 @@ macro_rules! conformance_suite {
             sharing::tlp_decides_who_sees_each_object_on_every_read,
             sharing::invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless,
             sharing::an_envelope_lands_in_its_order_under_one_checkpoint,
+            sharing::one_version_sent_twice_in_an_envelope_is_stored_once,
             sharing::versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds,
         );
     };

@@ -296,6 +296,35 @@ pub async fn an_envelope_lands_in_its_order_under_one_checkpoint(f: &dyn StoreFa
     }
 }
 
+/// One version sent twice in an envelope, its timestamp written two ways, is stored once; the
+/// second copy is reported as already there, and a later version of it still lands.
+pub async fn one_version_sent_twice_in_an_envelope_is_stored_once(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    let objects = vec![
+        indicator(7, "2026-01-02T00:00:00Z", None, &[]),
+        indicator(7, "2026-01-02T00:00:00.000Z", None, &[]),
+        indicator(7, "2026-01-03T00:00:00.000Z", None, &[]),
+    ];
+    let out = add_objects(h.store.as_ref(), &h.seq, "FR", "c1", objects)
+        .await
+        .unwrap();
+    assert!(out.failures.is_empty(), "{out:?}");
+    let notes: Vec<Option<String>> = out.successes.iter().map(|o| o.message.clone()).collect();
+    assert_eq!(
+        notes,
+        vec![
+            None,
+            Some("this version was already in the collection".into()),
+            None
+        ]
+    );
+    let all = ObjectQuery {
+        versions: vec![VersionMatch::All],
+        ..ObjectQuery::default()
+    };
+    assert_eq!(ids_seen(&h, Reader::Party("FR"), &all).await.len(), 2);
+}
+
 /// Versions, filters and pages follow TAXII and hide what TLP withholds; only producers delete.
 pub async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds(
     f: &dyn StoreFactory,
