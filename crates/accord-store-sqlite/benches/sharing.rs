@@ -8,39 +8,24 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use accord_stix::tlp::{Level, Reader};
+use accord_store::Store;
+use accord_store::sequencer::Sequencer;
 use accord_store::sharing::{
     Collection, Member, ObjectQuery, add_objects, collection_for, define_collection,
     visible_objects,
 };
-use accord_store::testkit::{StoreFactory, TestStore, seeded_hub};
+use accord_store::testkit::{bundled, operator};
+use accord_store::write::seed_bundled;
 use accord_store_sqlite::SqliteStore;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
 const OBJECTS: u32 = 10_000;
 const ENVELOPE: u32 = 100;
-
-struct Sqlite;
-
-#[async_trait::async_trait]
-impl StoreFactory for Sqlite {
-    async fn fresh(&self) -> Option<TestStore> {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().to_owned();
-        let store = std::sync::Arc::new(SqliteStore::open(&path).unwrap());
-        let reopen = Box::new(move || {
-            let path = path.clone();
-            Box::pin(async move {
-                std::sync::Arc::new(SqliteStore::open(&path).unwrap())
-                    as std::sync::Arc<dyn accord_store::Store>
-            }) as accord_store::testkit::BoxFuture<'static, _>
-        });
-        Some(TestStore::new(store, reopen, dir))
-    }
-}
 
 fn indicator(n: u32) -> Value {
     json!({
@@ -62,10 +47,15 @@ fn sharing(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let hub = rt.block_on(async {
-        let h = seeded_hub(&Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, seq) = rt.block_on(async {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+        seed_bundled(store.as_ref(), operator(), &bundled())
+            .await
+            .unwrap();
+        let seq = Sequencer::start(store.clone(), operator());
         define_collection(
-            &h.seq,
+            &seq,
             Collection {
                 id: "bench".into(),
                 title: "bench".into(),
@@ -83,14 +73,14 @@ fn sharing(c: &mut Criterion) {
         .unwrap();
         for start in (0..OBJECTS).step_by(ENVELOPE as usize) {
             let objects = (start..start + ENVELOPE).map(indicator).collect();
-            let out = add_objects(h.store.as_ref(), &h.seq, "FR", "bench", objects)
+            let out = add_objects(store.as_ref(), &seq, "FR", "bench", objects)
                 .await
                 .unwrap();
             assert_eq!(out.successes.len(), ENVELOPE as usize);
         }
-        h
+        (store, seq)
     });
-    let store = hub.store.as_ref();
+    let store = store.as_ref();
     let collection = rt
         .block_on(collection_for(store, "bench", Reader::Party("FR")))
         .unwrap();
@@ -128,7 +118,7 @@ fn sharing(c: &mut Criterion) {
         b.iter(|| {
             let start = next.fetch_add(ENVELOPE, Ordering::Relaxed);
             let objects = (start..start + ENVELOPE).map(indicator).collect();
-            rt.block_on(add_objects(store, &hub.seq, "FR", "bench", objects))
+            rt.block_on(add_objects(store, &seq, "FR", "bench", objects))
                 .unwrap()
         })
     });
