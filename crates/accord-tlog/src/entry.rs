@@ -256,6 +256,11 @@ fn check_numbers(field: &str, value: &serde_json::Value) -> Result<(), EntryErro
     }
 }
 
+/// What an entry adds around its canonical envelope: `{"envelope":`, `,"signature":"`, the
+/// base64 of a 64-byte signature, `"}` (RFC 8785 puts `envelope` before `signature`, and
+/// base64 needs no escaping).
+const WIRE_FRAMING: usize = 12 + 14 + 88 + 2;
+
 impl SignedEntry {
     /// Signs `envelope` with `key`, which must be the key its `signer_key`
     /// names. Refuses envelopes whose entry would exceed 65,535 bytes.
@@ -267,14 +272,18 @@ impl SignedEntry {
                 named: envelope.signer_key.clone(),
             });
         }
-        let signature = key.sign(&envelope.canonical_bytes()?);
-        let entry = SignedEntry {
+        let message = envelope.canonical_bytes()?;
+        // Refuse now rather than at append time. The entry is the envelope in fixed framing,
+        // so its size is known without canonicalising the envelope a second time.
+        let size = message.len() + WIRE_FRAMING;
+        if size > MAX_ENTRY_SIZE {
+            return Err(EntryError::TooLarge { size });
+        }
+        let signature = key.sign(&message);
+        Ok(SignedEntry {
             envelope,
             signature,
-        };
-        // Refuse now rather than at append time.
-        entry.to_bytes()?;
-        Ok(entry)
+        })
     }
 
     /// The entry bytes the log stores and hashes (canonical JSON).
@@ -523,6 +532,40 @@ mod tests {
         let mut env = envelope(&k);
         env.id = String::new();
         assert!(SignedEntry::sign(env, &k).is_err());
+    }
+
+    #[test]
+    fn an_entry_is_its_canonical_envelope_in_fixed_framing() {
+        let k = key(1);
+        let mut env = envelope(&k);
+        for extra in [
+            json!(null),
+            json!("é\u{2028}\"quoted\""),
+            json!({"b": [1, 2.5], "a": "z"}),
+        ] {
+            env.extra.insert("x_note".into(), extra);
+            let entry = SignedEntry::sign(env.clone(), &k).unwrap();
+            assert_eq!(
+                entry.to_bytes().unwrap().len(),
+                env.canonical_bytes().unwrap().len() + WIRE_FRAMING
+            );
+        }
+        // The limit holds to the byte: an entry of exactly the maximum signs, one more does not.
+        let mut env = envelope(&k);
+        env.extra.insert("x_note".into(), json!(""));
+        let base = env.canonical_bytes().unwrap().len() + WIRE_FRAMING;
+        env.extra
+            .insert("x_note".into(), json!("x".repeat(MAX_ENTRY_SIZE - base)));
+        let entry = SignedEntry::sign(env.clone(), &k).unwrap();
+        assert_eq!(entry.to_bytes().unwrap().len(), MAX_ENTRY_SIZE);
+        env.extra.insert(
+            "x_note".into(),
+            json!("x".repeat(MAX_ENTRY_SIZE - base + 1)),
+        );
+        assert!(matches!(
+            SignedEntry::sign(env, &k),
+            Err(EntryError::TooLarge { size }) if size == MAX_ENTRY_SIZE + 1
+        ));
     }
 
     #[test]
