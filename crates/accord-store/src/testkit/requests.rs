@@ -25,6 +25,17 @@ pub struct Hub {
     us: SigningKey,
 }
 
+impl Hub {
+    /// The registered key of FR, DE or (any other party) US.
+    fn key(&self, party: &str) -> &SigningKey {
+        match party {
+            "FR" => &self.fr,
+            "DE" => &self.de,
+            _ => &self.us,
+        }
+    }
+}
+
 async fn hub(f: &dyn StoreFactory) -> Option<Hub> {
     let hub = seeded_hub(f).await?;
     let law = accord_law::load::load_dir(&repo().join("data/law")).unwrap();
@@ -62,22 +73,35 @@ fn fr_de(id: &str) -> serde_json::Value {
     })
 }
 
+/// `party` files request `body` (its `id` names it) under `tlp`, signed at `at`.
+async fn file(
+    h: &Hub,
+    party: &str,
+    tlp: Tlp,
+    body: serde_json::Value,
+    at: &str,
+) -> Result<accord_law::request::Request, RecordError> {
+    let id = body["id"].as_str().unwrap().to_owned();
+    let s = sign_submission_at(kind::REQUEST, &id, party, tlp, &body, h.key(party), ts(at))
+        .unwrap();
+    submit_request(
+        h.hub.store.as_ref(),
+        &h.hub.seq,
+        &h.law,
+        party,
+        s,
+        ts("2026-11-29T12:00:00Z"),
+    )
+    .await
+}
+
+/// France files request `body` as TLP:RED, signed at `at`.
 async fn open(
     h: &Hub,
     body: serde_json::Value,
     at: &str,
 ) -> Result<accord_law::request::Request, RecordError> {
-    let id = body["id"].as_str().unwrap().to_owned();
-    let s = sign_submission_at(kind::REQUEST, &id, "FR", Tlp::Red, &body, &h.fr, ts(at)).unwrap();
-    submit_request(
-        h.hub.store.as_ref(),
-        &h.hub.seq,
-        &h.law,
-        "FR",
-        s,
-        ts("2026-11-29T12:00:00Z"),
-    )
-    .await
+    file(h, "FR", Tlp::Red, body, at).await
 }
 
 async fn step(
@@ -87,11 +111,7 @@ async fn step(
     to: Status,
     at: &str,
 ) -> Result<accord_law::request::Request, RecordError> {
-    let key = match party {
-        "FR" => &h.fr,
-        "DE" => &h.de,
-        _ => &h.us,
-    };
+    let key = h.key(party);
     let body = TransitionBody {
         request: request.into(),
         to,
@@ -294,51 +314,15 @@ pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_st
     );
 
     // Germany cannot file a request in France's name.
-    let body = fr_de("by-de");
-    let s = sign_submission_at(
-        kind::REQUEST,
-        "by-de",
-        "DE",
-        Tlp::Red,
-        &body,
-        &h.de,
-        ts("2026-11-01T09:00:00Z"),
-    )
-    .unwrap();
-    let e = submit_request(
-        h.hub.store.as_ref(),
-        &h.hub.seq,
-        &h.law,
-        "DE",
-        s,
-        ts("2026-11-29T12:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let e = file(&h, "DE", Tlp::Red, fr_de("by-de"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap_err();
     assert!(matches!(e, RecordError::Forbidden(_)), "{e:?}");
 
     // An entry marked less strictly than its request is refused.
-    let body = fr_de("leaky");
-    let s = sign_submission_at(
-        kind::REQUEST,
-        "leaky",
-        "FR",
-        Tlp::Clear,
-        &body,
-        &h.fr,
-        ts("2026-11-01T09:00:00Z"),
-    )
-    .unwrap();
-    let e = submit_request(
-        h.hub.store.as_ref(),
-        &h.hub.seq,
-        &h.law,
-        "FR",
-        s,
-        ts("2026-11-29T12:00:00Z"),
-    )
-    .await
-    .unwrap_err();
+    let e = file(&h, "FR", Tlp::Clear, fr_de("leaky"), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap_err();
     let RecordError::Invalid { problems } = e else {
         panic!("{e:?}")
     };
@@ -376,26 +360,9 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
         .unwrap();
     let mut public = fr_de("public");
     public["tlp"] = "green".into();
-    let s = sign_submission_at(
-        kind::REQUEST,
-        "public",
-        "FR",
-        Tlp::Green,
-        &public,
-        &h.fr,
-        ts("2026-11-20T09:00:00Z"),
-    )
-    .unwrap();
-    submit_request(
-        h.hub.store.as_ref(),
-        &h.hub.seq,
-        &h.law,
-        "FR",
-        s,
-        ts("2026-11-29T12:00:00Z"),
-    )
-    .await
-    .unwrap();
+    file(&h, "FR", Tlp::Green, public, "2026-11-20T09:00:00Z")
+        .await
+        .unwrap();
     step(&h, "FR", "public", Status::Sent, "2026-11-20T09:00:00Z")
         .await
         .unwrap();
@@ -522,7 +489,7 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
     let checked = |party: &'static str, to: Status| {
         let h = &h;
         async move {
-            let key = if party == "FR" { &h.fr } else { &h.de };
+            let key = h.key(party);
             let body = TransitionBody {
                 request: "race".into(),
                 to,
