@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use accord_stix::object::{StixObject, parse_stix_timestamp};
 use accord_stix::tlp::{self, Affiliation, Audience, Level, Reader};
-use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_sha256, canonical_json};
+use accord_tlog::entry::{Envelope, Tlp, canonical_json};
 use async_trait::async_trait;
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
@@ -50,7 +50,7 @@ use sha2::{Digest, Sha256};
 
 use crate::log::{Effect, LogWrite, Operator};
 use crate::sequencer::Sequencer;
-use crate::write::{RecordError, now_rfc3339, operator_write};
+use crate::write::{RecordError, now_rfc3339, operator_write, sign_canonical_body};
 use crate::{Store, StoreError};
 
 /// Entry kind of a collection definition.
@@ -890,22 +890,22 @@ fn sign_object(
         message: Some(format!("objects[{i}]: {message}")),
     };
     let (shared, body) = prepare_object(collection, party, value).map_err(refuse)?;
-    let envelope = Envelope {
-        kind: STIX_KIND.to_owned(),
-        id: format!(
-            "{}/{}/{}",
-            collection.id,
-            shared.id,
-            version.as_deref().unwrap_or("-")
-        ),
-        submitter: party.to_owned(),
-        submitted_at: now_rfc3339(),
-        body_sha256: body_sha256(&body),
-        tlp: entry_tlp(shared.tlp),
-        signer_key: Envelope::encode_key(&key.verifying_key()),
-        extra: serde_json::Map::new(),
-    };
-    let entry = SignedEntry::sign(envelope, key).map_err(|e| refuse(e.to_string()))?;
+    let entry_id = format!(
+        "{}/{}/{}",
+        collection.id,
+        shared.id,
+        version.as_deref().unwrap_or("-")
+    );
+    let entry = sign_canonical_body(
+        STIX_KIND,
+        &entry_id,
+        party,
+        entry_tlp(shared.tlp),
+        &body,
+        key,
+        Timestamp::now(),
+    )
+    .map_err(|e| refuse(e.to_string()))?;
     let write = LogWrite {
         entry,
         body,

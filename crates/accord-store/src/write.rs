@@ -105,18 +105,31 @@ fn sign_entry_at<B: Serialize>(
     at: jiff::Timestamp,
 ) -> Result<(SignedEntry, Vec<u8>), RecordError> {
     let body = canonical_json(body).map_err(|e| invalid("body", e.to_string()))?;
+    let entry = sign_canonical_body(entry_kind, id, submitter, tlp, &body, key, at)?;
+    Ok((entry, body))
+}
+
+/// Builds and signs an envelope over `body`, already in canonical form, dated `at`.
+pub(crate) fn sign_canonical_body(
+    entry_kind: &str,
+    id: &str,
+    submitter: &str,
+    tlp: Tlp,
+    body: &[u8],
+    key: &SigningKey,
+    at: jiff::Timestamp,
+) -> Result<SignedEntry, RecordError> {
     let envelope = Envelope {
         kind: entry_kind.to_owned(),
         id: id.to_owned(),
         submitter: submitter.to_owned(),
         submitted_at: at.to_string(),
-        body_sha256: body_sha256(&body),
+        body_sha256: body_sha256(body),
         tlp,
         signer_key: Envelope::encode_key(&key.verifying_key()),
         extra: serde_json::Map::new(),
     };
-    let entry = SignedEntry::sign(envelope, key).map_err(|e| invalid("entry", e.to_string()))?;
-    Ok((entry, body))
+    SignedEntry::sign(envelope, key).map_err(|e| invalid("entry", e.to_string()))
 }
 
 /// Signs a write client-side: what `accord submit` sends.
