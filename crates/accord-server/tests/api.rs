@@ -4,9 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-
-use std::path::PathBuf;
-use std::sync::Arc;
+use common::{Hub, TOKEN, hub, signed_with};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -14,60 +12,15 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use accord_core::dataset::Dataset;
-use accord_server::{AppState, app};
-use accord_store::Store;
-use accord_store::log::{Operator, kind};
-use accord_store::sequencer::Sequencer;
-use accord_store::write::{add_key, seed_bundled, sign_submission, token_digest};
+use accord_server::app;
+use accord_store::log::kind;
+use accord_store::write::sign_submission;
 use accord_tlog::entry::Tlp;
 use ed25519_dalek::SigningKey;
 
-fn bundled() -> Dataset {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
-    accord_store::dataset_dir::load_dataset_dir(&dir).unwrap()
-}
-
-struct Hub {
-    _dir: tempfile::TempDir,
-    store: Arc<dyn Store>,
-    state: AppState,
-    /// FR's registered signing key.
-    key: SigningKey,
-}
-
-/// FR's API token in every test hub.
-const TOKEN: &str = "test-token-fr";
-
-async fn hub() -> Hub {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = common::store(dir.path()).await;
-    let op = Arc::new(Operator::load_or_create(dir.path(), None).unwrap());
-    seed_bundled(store.as_ref(), op.clone(), &bundled())
-        .await
-        .unwrap();
-    let sequencer = Sequencer::start(store.clone(), op);
-    let key = SigningKey::from_bytes(&[42; 32]);
-    add_key(store.as_ref(), &sequencer, "FR", &key.verifying_key())
-        .await
-        .unwrap();
-    store.add_token(&token_digest(TOKEN), "FR").await.unwrap();
-    let state = AppState::new(store.clone(), sequencer);
-    Hub {
-        _dir: dir,
-        store,
-        state,
-        key,
-    }
-}
-
 /// A signed submission of `incident` by FR.
 fn signed(h: &Hub, incident: &Value) -> Value {
-    let id = incident["id"].as_str().unwrap_or("no-id");
-    serde_json::to_value(
-        sign_submission(kind::INCIDENT, id, "FR", Tlp::Clear, incident, &h.key).unwrap(),
-    )
-    .unwrap()
+    signed_with(&h.key, "FR", incident)
 }
 
 struct Reply {

@@ -3,8 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::sync::Arc;
+mod common;
+use common::{Hub, TOKEN, hub, signed_with};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -12,48 +12,11 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use accord_server::{AppState, app};
-use accord_store::Store;
-use accord_store::log::{Operator, kind};
-use accord_store::sequencer::Sequencer;
-use accord_store::write::{add_key, revoke_key, seed_bundled, sign_submission, token_digest};
-use accord_store_sqlite::SqliteStore;
-use accord_tlog::entry::Tlp;
+use accord_server::app;
+use accord_store::write::{add_key, revoke_key};
 use ed25519_dalek::SigningKey;
 
-const TOKEN: &str = "test-token-fr";
 const BATCH: &str = "/api/v1/incidents/batch";
-
-struct Hub {
-    _dir: tempfile::TempDir,
-    store: Arc<dyn Store>,
-    state: AppState,
-    key: SigningKey,
-}
-
-async fn hub() -> Hub {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
-    let op = Arc::new(Operator::load_or_create(dir.path(), None).unwrap());
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data");
-    let dataset = accord_store::dataset_dir::load_dataset_dir(&data).unwrap();
-    seed_bundled(store.as_ref(), op.clone(), &dataset)
-        .await
-        .unwrap();
-    let sequencer = Sequencer::start(store.clone(), op);
-    let key = SigningKey::from_bytes(&[42; 32]);
-    add_key(store.as_ref(), &sequencer, "FR", &key.verifying_key())
-        .await
-        .unwrap();
-    store.add_token(&token_digest(TOKEN), "FR").await.unwrap();
-    let state = AppState::new(store.clone(), sequencer);
-    Hub {
-        _dir: dir,
-        store,
-        state,
-        key,
-    }
-}
 
 fn incident(id: &str) -> Value {
     json!({
@@ -65,14 +28,6 @@ fn incident(id: &str) -> Value {
         "victims": [{"name": "A utility", "country": "FI", "sector": "energy",
                      "source": {"as_of": "2026-11", "verification": "unverified"}}]
     })
-}
-
-fn signed_with(key: &SigningKey, submitter: &str, body: &Value) -> Value {
-    let id = body["id"].as_str().unwrap();
-    serde_json::to_value(
-        sign_submission(kind::INCIDENT, id, submitter, Tlp::Clear, body, key).unwrap(),
-    )
-    .unwrap()
 }
 
 impl Hub {

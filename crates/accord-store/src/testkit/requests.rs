@@ -82,8 +82,8 @@ async fn file(
     at: &str,
 ) -> Result<accord_law::request::Request, RecordError> {
     let id = body["id"].as_str().unwrap().to_owned();
-    let s = sign_submission_at(kind::REQUEST, &id, party, tlp, &body, h.key(party), ts(at))
-        .unwrap();
+    let s =
+        sign_submission_at(kind::REQUEST, &id, party, tlp, &body, h.key(party), ts(at)).unwrap();
     submit_request(
         h.hub.store.as_ref(),
         &h.hub.seq,
