@@ -41,6 +41,23 @@ pub struct HammerReport {
     pub first_error: Option<String>,
 }
 
+impl HammerReport {
+    /// One line for a person: `done` names what succeeded (`acknowledged`, `served`), `unit`
+    /// what was counted per second (`writes`, `requests`).
+    pub fn summary(&self, done: &str, unit: &str) -> String {
+        format!(
+            "{} {done}, {} failed in {:.2} s: {:.0} {unit}/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
+            self.acknowledged,
+            self.failed,
+            self.seconds,
+            self.per_second,
+            self.p50_ms,
+            self.p99_ms,
+            self.max_ms
+        )
+    }
+}
+
 fn incident(id: &str, n: u64) -> serde_json::Value {
     serde_json::json!({
         "id": id,

@@ -505,24 +505,7 @@ async fn main() -> Result<()> {
                 batch,
             )
             .await?;
-            if json {
-                print_json(&report)?;
-            } else {
-                println!(
-                    "{} acknowledged, {} failed in {:.2} s: {:.0} writes/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-                    report.acknowledged,
-                    report.failed,
-                    report.seconds,
-                    report.per_second,
-                    report.p50_ms,
-                    report.p99_ms,
-                    report.max_ms
-                );
-                if let Some(e) = &report.first_error {
-                    eprintln!("first error: {e}");
-                }
-            }
-            return Ok(());
+            return print_hammer(&report, json, "acknowledged", "writes");
         }
         Command::HammerReads {
             hubs,
@@ -533,24 +516,7 @@ async fn main() -> Result<()> {
             json,
         } => {
             let report = hammer::reads(&hubs, &paths, token.as_deref(), clients, seconds).await?;
-            if json {
-                print_json(&report)?;
-            } else {
-                println!(
-                    "{} served, {} failed in {:.2} s: {:.0} requests/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
-                    report.acknowledged,
-                    report.failed,
-                    report.seconds,
-                    report.per_second,
-                    report.p50_ms,
-                    report.p99_ms,
-                    report.max_ms
-                );
-                if let Some(e) = &report.first_error {
-                    eprintln!("first error: {e}");
-                }
-            }
-            return Ok(());
+            return print_hammer(&report, json, "served", "requests");
         }
         Command::Route(args) => return route::run(&args),
         Command::Requests { command } => return requests::run(command).await,
@@ -953,6 +919,18 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
         let path = e.path().to_string();
         anyhow::anyhow!("at {path}: {}", e.into_inner())
     })
+}
+
+/// A load run's report as JSON, or as a line for a person (see [`hammer::HammerReport::summary`]).
+fn print_hammer(report: &hammer::HammerReport, json: bool, done: &str, unit: &str) -> Result<()> {
+    if json {
+        return print_json(report);
+    }
+    println!("{}", report.summary(done, unit));
+    if let Some(e) = &report.first_error {
+        eprintln!("first error: {e}");
+    }
+    Ok(())
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<()> {
