@@ -15,46 +15,29 @@ fn bulk_writes_are_logged_and_the_log_verifies() {
     ok(on(&data).arg("principles"));
     let (key, token) = enrol(work.path(), &data, "FR");
     let hub = Server::start(&data);
+    // `accord hammer --batch` as FR, returning its JSON report.
+    let hammer = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec![
+            "hammer",
+            "--hub",
+            &hub.base,
+            "--key",
+            key.to_str().unwrap(),
+            "--token",
+            &token,
+            "--run",
+            "bulk",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        serde_json::from_str(&ok(accord().args(args))).unwrap()
+    };
     // 1,100 writes, 300 per request: three full requests and a short one.
-    let out = ok(accord().args([
-        "hammer",
-        "--hub",
-        &hub.base,
-        "--key",
-        key.to_str().unwrap(),
-        "--token",
-        &token,
-        "--writes",
-        "1100",
-        "--clients",
-        "3",
-        "--batch",
-        "300",
-        "--run",
-        "bulk",
-        "--json",
-    ]));
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let report = hammer(&["--writes", "1100", "--clients", "3", "--batch", "300"]);
     assert_eq!(report["acknowledged"], 1100, "{report}");
     assert_eq!(report["failed"], 0, "{report}");
     // Resending the same run's ids: every item is a replay.
-    let out = ok(accord().args([
-        "hammer",
-        "--hub",
-        &hub.base,
-        "--key",
-        key.to_str().unwrap(),
-        "--token",
-        &token,
-        "--writes",
-        "10",
-        "--batch",
-        "5",
-        "--run",
-        "bulk",
-        "--json",
-    ]));
-    let replay: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let replay = hammer(&["--writes", "10", "--batch", "5"]);
     assert_eq!(replay["acknowledged"], 0, "{replay}");
     assert_eq!(replay["failed"], 10, "{replay}");
     assert!(
