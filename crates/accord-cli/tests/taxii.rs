@@ -230,19 +230,7 @@ fn published_in_log(base: &str) -> Vec<String> {
 #[test]
 fn tlp_matrix_over_every_taxii_read_path() {
     let hub = hub();
-    // Every marking (and none: the collection's default), with and without a named recipient.
-    let mut cases: Vec<(Option<TlpMarking>, bool)> = Vec::new();
-    for named in [false, true] {
-        cases.push((None, named));
-        for m in TlpMarking::ALL {
-            cases.push((Some(m), named));
-        }
-    }
-    let objects: Vec<Value> = cases
-        .iter()
-        .enumerate()
-        .map(|(n, (m, named))| indicator(n, *m, *named))
-        .collect();
+    let (cases, objects) = matrix_cases();
     let status = hub.post("FR", &objects);
     assert_eq!(status["success_count"], json!(objects.len()), "{status}");
 
@@ -260,14 +248,7 @@ fn tlp_matrix_over_every_taxii_read_path() {
             } else {
                 vec![]
             };
-            let audience = Audience {
-                level: marking.map(Level::from).unwrap_or(Level::Amber),
-                producer: "FR",
-                named: &names,
-                anonymous_read: true,
-            };
-            let reader = who.map(Reader::Party).unwrap_or(Reader::Anonymous);
-            let want = may_read(&audience, &reader, &World);
+            let want = oracle(*who, *marking, "FR", &names);
             let by_id = hub.get(*who, &hub.url(&format!("objects/{id}/"))).status();
             let versions = hub
                 .get(*who, &hub.url(&format!("objects/{id}/versions/")))
@@ -466,7 +447,8 @@ fn get_basic(hub: &Hub, who: Option<&str>, path: &str) -> reqwest::blocking::Res
     r.send().unwrap()
 }
 
-/// The marking × named-recipient cases of the matrix, and one indicator for each.
+/// Every marking (and none: the collection's default), with and without a named recipient;
+/// and one indicator for each.
 fn matrix_cases() -> (Vec<(Option<TlpMarking>, bool)>, Vec<Value>) {
     let mut cases: Vec<(Option<TlpMarking>, bool)> = Vec::new();
     for named in [false, true] {
