@@ -18,7 +18,9 @@ use accord_tlog::merkle::{Hash, MemoryHashStore};
 use accord_tlog::note::Verifier;
 
 mod common;
-use common::{GoReference, Server, accord, enrol, fails, http_get, ok, on, postgres_server, sql};
+use common::{
+    GoReference, Server, accord, enrol, fails, http_get, ok, on, postgres_server, psql, sql,
+};
 
 /// Starts `accord hammer` against `base` in the background, appending acknowledged ids to
 /// `acked`.
@@ -128,24 +130,7 @@ fn assert_one_log(data: &Path, nodes: &[&Server], acknowledged: &[String]) {
 
 /// Runs SQL on the PostgreSQL server's own database (not a hub's).
 fn on_server(statement: &str) {
-    let server = postgres_server().unwrap();
-    let out = std::process::Command::new("psql")
-        .args([
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            &server,
-            "-c",
-            statement,
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{statement}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    psql(&postgres_server().unwrap(), statement);
 }
 
 struct Cluster {

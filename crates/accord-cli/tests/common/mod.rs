@@ -91,33 +91,7 @@ pub fn fresh_postgres(server: &str) -> String {
 /// hub.
 pub fn sql(data: &Path, sqlite: &str, postgres: &str) -> Vec<String> {
     match database_url(data) {
-        Some(url) => {
-            let out = Command::new("psql")
-                .args([
-                    "-X",
-                    "-q",
-                    "-A",
-                    "-t",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    &url,
-                    "-c",
-                    postgres,
-                ])
-                .output()
-                .expect("psql (Debian postgresql-client) runs the PostgreSQL suite's SQL");
-            assert!(
-                out.status.success(),
-                "psql {postgres}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect()
-        }
+        Some(url) => psql(&url, postgres),
         None => {
             let conn = rusqlite::Connection::open(data.join("accord.db")).unwrap();
             let mut stmt = conn.prepare(sqlite).unwrap();
@@ -141,6 +115,36 @@ pub fn sql(data: &Path, sqlite: &str, postgres: &str) -> Vec<String> {
     }
 }
 
+/// Runs `statement` with `psql` on the database at `url`; returns the first column of every
+/// row as text.
+pub fn psql(url: &str, statement: &str) -> Vec<String> {
+    let out = Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            url,
+            "-c",
+            statement,
+        ])
+        .output()
+        .expect("psql (Debian postgresql-client) runs the PostgreSQL suite's SQL");
+    assert!(
+        out.status.success(),
+        "psql {statement}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Copies the hub in `from` (stopped) to `to`: a fork with the same operator key and record.
 pub fn fork_hub(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -149,15 +153,9 @@ pub fn fork_hub(from: &Path, to: &Path) {
         (Some(server), Some(source)) => {
             let name = source.rsplit('/').next().unwrap().to_owned();
             let fork = format!("{name}_fork");
-            let out = Command::new("psql")
-                .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", &server, "-c"])
-                .arg(format!("CREATE DATABASE \"{fork}\" TEMPLATE \"{name}\""))
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
+            psql(
+                &server,
+                &format!("CREATE DATABASE \"{fork}\" TEMPLATE \"{name}\""),
             );
             let url = format!("{}/{fork}", source.rsplit_once('/').unwrap().0);
             databases().lock().unwrap().insert(to.to_owned(), url);
