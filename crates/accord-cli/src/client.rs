@@ -24,8 +24,22 @@ impl HubClient {
         Ok(HubClient { base, http, token })
     }
 
-    fn url(&self, path: &str) -> String {
+    /// The URL of `path` on this hub.
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// A request to `path` carrying the bearer token; an error when there is none.
+    pub fn authorised(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> Result<reqwest::RequestBuilder> {
+        let token = self
+            .token
+            .as_deref()
+            .ok_or_else(|| anyhow!("this needs an API token: pass --token or set ACCORD_TOKEN"))?;
+        Ok(self.http.request(method, self.url(path)).bearer_auth(token))
     }
 
     /// GETs bytes; `Ok(None)` on 404.
@@ -60,14 +74,8 @@ impl HubClient {
     /// GETs JSON with the bearer token (reads that depend on who asks); an error answer,
     /// 404 included, is an error that carries the hub's problem details.
     pub async fn get_json_as(&self, path: &str) -> Result<Value> {
-        let token = self
-            .token
-            .as_deref()
-            .ok_or_else(|| anyhow!("this needs an API token: pass --token or set ACCORD_TOKEN"))?;
         let resp = self
-            .http
-            .get(self.url(path))
-            .bearer_auth(token)
+            .authorised(reqwest::Method::GET, path)?
             .send()
             .await
             .with_context(|| format!("cannot reach {}", self.url(path)))?;
@@ -79,14 +87,8 @@ impl HubClient {
 
     /// POSTs JSON with the bearer token; returns the JSON answer (or null for 204).
     pub async fn post_json(&self, path: &str, body: &Value) -> Result<Value> {
-        let token = self
-            .token
-            .as_deref()
-            .ok_or_else(|| anyhow!("this needs an API token: pass --token or set ACCORD_TOKEN"))?;
         let resp = self
-            .http
-            .post(self.url(path))
-            .bearer_auth(token)
+            .authorised(reqwest::Method::POST, path)?
             .json(body)
             .send()
             .await

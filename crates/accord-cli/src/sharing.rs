@@ -12,6 +12,8 @@ use accord_store::sharing::{
     AffiliationBody, Collection, Member, collections_for, define_collection, record_affiliation,
 };
 
+use crate::client::HubClient;
+
 /// What `accord collections` does.
 #[derive(Debug, Subcommand)]
 pub enum CollectionsCommand {
@@ -187,9 +189,7 @@ mod tests {
 /// the hub filters by the TLP rule for the token's party) and TAXII 2.1 envelopes for writes
 /// (the hub records each object as a log entry signed with the party's custodial key).
 pub struct SharingClient {
-    base: String,
-    token: String,
-    http: reqwest::Client,
+    hub: HubClient,
 }
 
 /// The TAXII 2.1 media type.
@@ -210,45 +210,15 @@ pub struct Posted {
 impl SharingClient {
     /// A client for the hub at `base`, reading and writing as the token's party.
     pub fn new(base: &str, token: &str) -> Result<Self> {
-        let base = base.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            bail!("--hub {base:?} is not an http(s) URL");
-        }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("accord/", env!("CARGO_PKG_VERSION")))
-            .build()?;
         Ok(SharingClient {
-            base,
-            token: token.to_owned(),
-            http,
+            hub: HubClient::new(base, Some(token.to_owned()))?,
         })
-    }
-
-    async fn get(&self, path: &str) -> Result<serde_json::Value> {
-        let url = format!("{}{path}", self.base);
-        let resp = self
-            .http
-            .get(&url)
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach {url}"))?;
-        let status = resp.status();
-        let text = resp.text().await.unwrap_or_default();
-        if !status.is_success() {
-            let detail = serde_json::from_str::<serde_json::Value>(&text)
-                .ok()
-                .and_then(|v| v["detail"].as_str().map(str::to_owned))
-                .unwrap_or(text);
-            bail!("{url} refused ({status}): {detail}");
-        }
-        serde_json::from_str(&text).with_context(|| format!("{url} did not answer JSON"))
     }
 
     /// The ids of the collections the party may read (all of them, or `only` if given; an
     /// unknown `only` is an error).
     pub async fn collections(&self, only: Option<&str>) -> Result<Vec<String>> {
-        let list = self.get("/api/v1/collections").await?;
+        let list = self.hub.get_json_as("/api/v1/collections").await?;
         let ids: Vec<String> = list
             .as_array()
             .into_iter()
@@ -277,7 +247,7 @@ impl SharingClient {
             if let Some(c) = &cursor {
                 path.push_str(&format!("&cursor={}", encode(c)));
             }
-            let page = self.get(&path).await?;
+            let page = self.hub.get_json_as(&path).await?;
             for item in page["items"].as_array().into_iter().flatten() {
                 out.push(item["object"].clone());
             }
@@ -290,18 +260,14 @@ impl SharingClient {
 
     /// Posts `objects` to `collection` over TAXII in envelopes of [`ENVELOPE`].
     pub async fn post(&self, collection: &str, objects: &[serde_json::Value]) -> Result<Posted> {
-        let url = format!(
-            "{}/taxii2/api/collections/{}/objects/",
-            self.base,
-            encode(collection)
-        );
+        let path = format!("/taxii2/api/collections/{}/objects/", encode(collection));
+        let url = self.hub.url(&path);
         let mut posted = Posted::default();
         for chunk in objects.chunks(ENVELOPE) {
             let body = serde_json::json!({ "objects": chunk }).to_string();
             let resp = self
-                .http
-                .post(&url)
-                .bearer_auth(&self.token)
+                .hub
+                .authorised(reqwest::Method::POST, &path)?
                 .header(reqwest::header::ACCEPT, TAXII)
                 .header(reqwest::header::CONTENT_TYPE, TAXII)
                 .body(body)
