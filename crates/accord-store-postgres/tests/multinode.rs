@@ -11,10 +11,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use accord_store::audit::{StoreSource, audit};
 use accord_store::log::{Operator, SignedCheckpoint};
 use accord_store::sequencer::Sequencer;
-use accord_store::testkit::{bundled, operator};
+use accord_store::testkit::{audit_store, bundled, operator};
 use accord_store::write::{RecordError, record_incident_as_operator, seed_bundled};
 use accord_store::{Store, StoreError};
 use accord_store_postgres::testkit::{TestDatabase, fresh_postgres_database, server_url};
@@ -143,15 +142,7 @@ async fn check_log(c: &Cluster) -> u64 {
             .unwrap();
         proof.verify(&pair[0].root, &pair[1].root).unwrap();
     }
-    let report = audit(
-        &StoreSource(c.nodes[0].as_ref()),
-        &c.op.signer.verifier(),
-        &[],
-        None,
-        &|_, _| {},
-    )
-    .await
-    .unwrap();
+    let report = audit_store(c.nodes[0].as_ref(), &c.op).await;
     assert_eq!(report.size, head.size);
     head.size
 }

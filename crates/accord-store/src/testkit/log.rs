@@ -322,7 +322,6 @@ pub async fn cosignatures_are_attached_to_the_checkpoint(f: &dyn StoreFactory) {
 /// Regression: `log verify` split a key entry's id "PARTY/KEY" at the last '/', but base64 keys
 /// can contain '/', so writes signed with such a key were reported as never registered.
 pub async fn audit_accepts_keys_whose_base64_contains_a_slash(f: &dyn StoreFactory) {
-    use crate::audit::{StoreSource, audit};
     use accord_tlog::entry::Envelope;
     let Some(h) = seeded_hub(f).await else { return };
     let key = (0u8..=255)
@@ -344,15 +343,7 @@ pub async fn audit_accepts_keys_whose_base64_contains_a_slash(f: &dyn StoreFacto
     submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
         .await
         .unwrap();
-    let report = audit(
-        &StoreSource(h.store.as_ref()),
-        &h.op.signer.verifier(),
-        &[],
-        None,
-        &|_, _| {},
-    )
-    .await
-    .unwrap();
+    let report = crate::testkit::audit_store(h.store.as_ref(), &h.op).await;
     assert_eq!(
         report.kinds["incident"],
         crate::testkit::bundled().incidents.len() as u64 + 1

@@ -97,6 +97,20 @@ pub fn operator() -> Arc<Operator> {
     })
 }
 
+/// Audits `store`'s whole log against `operator`'s key, as `accord log verify` would
+/// offline (no witnesses, no earlier checkpoint).
+pub async fn audit_store(store: &dyn Store, operator: &Operator) -> crate::audit::AuditReport {
+    crate::audit::audit(
+        &crate::audit::StoreSource(store),
+        &operator.signer.verifier(),
+        &[],
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap()
+}
+
 /// A store seeded with the bundled dataset, with a sequencer writing to it.
 pub struct Hub {
     /// The store.

@@ -175,15 +175,7 @@ pub async fn tlp_decides_who_sees_each_object_on_every_read(f: &dyn StoreFactory
         let body: Value = serde_json::from_str(body.as_ref().unwrap().get()).unwrap();
         assert_eq!(body["x_custom"], json!({"kept": [1, 2.5, "three"]}));
     }
-    let report = crate::audit::audit(
-        &crate::audit::StoreSource(h.store.as_ref()),
-        &h.op.signer.verifier(),
-        &[],
-        None,
-        &|_, _| {},
-    )
-    .await
-    .unwrap();
+    let report = crate::testkit::audit_store(h.store.as_ref(), &h.op).await;
     assert!(report.size > 6);
 }
 
