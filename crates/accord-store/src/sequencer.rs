@@ -52,7 +52,8 @@ impl Sequencer {
     }
 
     /// Appends a group of writes (a bulk submission) in one transaction, in order; resolves
-    /// once they are durable and covered by one signed checkpoint, with one result per write.
+    /// once they are durable and covered by one signed checkpoint, with exactly one result per
+    /// write.
     /// A refused write appends nothing and does not stop the others; a failed transaction
     /// fails every write of the group. A group is never split across transactions, so it may
     /// make a batch larger than [`MAX_BATCH`].
@@ -88,7 +89,23 @@ async fn run(store: Arc<dyn Store>, operator: Arc<Operator>, mut rx: mpsc::Recei
                 None
             };
         }
-        match store.append(writes, Arc::clone(&operator)).await {
+        let total = writes.len();
+        // Every waiter gets one result per write: a store answering a different number is
+        // failed like a transaction that failed, rather than leaving a write unanswered.
+        let appended = store
+            .append(writes, Arc::clone(&operator))
+            .await
+            .and_then(|outcome| {
+                if outcome.results.len() == total {
+                    Ok(outcome)
+                } else {
+                    Err(StoreError::Backend(format!(
+                        "the store answered {} results for a batch of {total} writes",
+                        outcome.results.len()
+                    )))
+                }
+            });
+        match appended {
             Ok(outcome) => {
                 let mut results = outcome.results.into_iter();
                 for (n, waiter) in waiters {
@@ -96,7 +113,8 @@ async fn run(store: Arc<dyn Store>, operator: Arc<Operator>, mut rx: mpsc::Recei
                 }
             }
             Err(e) => {
-                // The transaction rolled back: none of the batch is in the log.
+                // The transaction rolled back (none of the batch is in the log), or the store
+                // broke its contract: either way no write is reported as landed.
                 tracing::error!(error = %e, "append batch failed");
                 let text = e.to_string();
                 for (n, waiter) in waiters {

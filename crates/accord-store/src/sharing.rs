@@ -837,14 +837,6 @@ pub async fn add_objects(
     }
     // One group: one transaction and one checkpoint for the envelope.
     let results = sequencer.append_group(writes).await?;
-    if results.len() != accepted.len() {
-        return Err(StoreError::Backend(format!(
-            "the log answered {} of the envelope's {} writes",
-            results.len(),
-            accepted.len()
-        ))
-        .into());
-    }
     for (done, result) in accepted.into_iter().zip(results) {
         match result {
             Ok(_) => outcome.successes.push(done),
