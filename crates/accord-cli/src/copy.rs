@@ -66,13 +66,9 @@ pub async fn run(
             accord_store_sqlite::DB_FILE
         );
     }
-    if !key_dir.join(OPERATOR_KEY_FILE).exists() {
-        bail!(
-            "no operator key in {}: the copy re-signs checkpoints with the key that signs the source's log (pass the directory holding {OPERATOR_KEY_FILE} with --data)",
-            key_dir.display()
-        );
-    }
-    let operator = Arc::new(Operator::load_or_create(key_dir, None)?);
+    let operator = Arc::new(Operator::load(key_dir).with_context(|| {
+        format!("the copy re-signs checkpoints with the key that signs the source's log: pass the directory holding {OPERATOR_KEY_FILE} with --data")
+    })?);
     let source = from.open().await?;
     let Some(head) = source.checkpoint().await? else {
         bail!("{from} has an empty log: there is nothing to copy");

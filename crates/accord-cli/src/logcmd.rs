@@ -194,7 +194,9 @@ pub async fn verify(
             let verifier = match key {
                 Some(k) => verifier_arg(k)?,
                 None => Verifier::from_key_string(
-                    &Operator::load_or_create(data, None)?.verifier_key(),
+                    &Operator::load(data)
+                        .context("verifying a local store needs its operator's public key: pass --key, or --data with the hub's operator.key")?
+                        .verifier_key(),
                 )?,
             };
             let source = StoreSource(store.as_ref());

@@ -194,6 +194,12 @@ pub enum OperatorKeyError {
         /// What is wrong.
         detail: String,
     },
+    /// There is no key file where an existing hub's key was expected.
+    #[error("no operator key at {path}")]
+    Missing {
+        /// Where the key file was looked for.
+        path: PathBuf,
+    },
     /// The operating system gave no randomness.
     #[error("cannot generate a key: {0}")]
     Random(String),
@@ -280,6 +286,17 @@ impl Operator {
             party: OPERATOR_PARTY.to_owned(),
             signer,
         })
+    }
+
+    /// Loads an existing hub's operator key from `data_dir`; unlike
+    /// [`Operator::load_or_create`], a missing key is an error, for commands that read or copy
+    /// a log and must never start a new one.
+    pub fn load(data_dir: &Path) -> Result<Operator, OperatorKeyError> {
+        let path = data_dir.join(OPERATOR_KEY_FILE);
+        if !path.exists() {
+            return Err(OperatorKeyError::Missing { path });
+        }
+        Self::load_or_create(data_dir, None)
     }
 
     /// The log's origin line.
