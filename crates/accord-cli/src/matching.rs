@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use accord_stix::eval::Observation;
 use accord_stix::matcher::Matcher;
-use accord_stix::object::{Indicator, StixObject, sighting};
+use accord_stix::object::{Indicator, ObjectError, StixObject, sighting, validate_reference};
 use accord_stix::pattern::Pattern;
 use accord_stix::telemetry::{self, Format, Records};
 use accord_stix::tlp::Level;
@@ -150,27 +150,10 @@ pub fn read_indicators(path: &Path, skip_invalid: bool) -> Result<(Vec<Indicator
             }
             continue;
         }
-        let indicator = StixObject::from_map(record.value)
-            .and_then(|o| o.validate().map(|()| o))
-            .and_then(|o| Indicator::from_object(&o));
-        let indicator = match indicator {
-            Ok(i) => i,
-            Err(e) => {
-                skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?;
-                continue;
-            }
-        };
-        if indicator.pattern_type == "stix"
-            && let Err(e) = Pattern::parse(&indicator.pattern)
-        {
-            let message = format!(
-                "{file}:{line}: indicator {}: invalid pattern: {e}",
-                indicator.id
-            );
-            skipped.record(skip_invalid, message)?;
-            continue;
+        match checked_indicator(StixObject::from_map(record.value)) {
+            Ok(i) => indicators.push(i),
+            Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
         }
-        indicators.push(indicator);
     }
     Ok((indicators, skipped))
 }
@@ -301,9 +284,10 @@ fn read_observations(
     Ok((observations, skipped, stats))
 }
 
-/// Checks one indicator pulled from a hub the way [`read_indicators`] checks a file's.
-fn hub_indicator(value: serde_json::Value) -> Result<Indicator, String> {
-    let indicator = StixObject::from_value(value)
+/// Checks one indicator, from a file or a hub: a valid STIX object, an indicator, and (for
+/// STIX patterns) a pattern that parses.
+fn checked_indicator(object: Result<StixObject, ObjectError>) -> Result<Indicator, String> {
+    let indicator = object
         .and_then(|o| o.validate().map(|()| o))
         .and_then(|o| Indicator::from_object(&o))
         .map_err(|e| e.to_string())?;
@@ -333,7 +317,7 @@ async fn pull(
     for c in client.collections(collection).await? {
         for value in client.objects(&c, "indicator").await? {
             let id = value["id"].as_str().unwrap_or("?").to_owned();
-            match hub_indicator(value) {
+            match checked_indicator(StixObject::from_value(value)) {
                 // The same indicator shared in two collections is matched once; its
                 // sightings go to the first collection it was read from.
                 Ok(i) if seen.insert(i.id.clone()) => {
@@ -361,8 +345,14 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         })
         .transpose()?;
     for w in &args.where_sighted {
-        if !w.starts_with("identity--") && !w.starts_with("location--") {
-            bail!("--where-sighted {w:?}: name an identity--… or location--… object");
+        // STIX 2.1 §5.7: where_sighted_refs name identity or location objects.
+        let typed = w.starts_with("identity--") || w.starts_with("location--");
+        if let Err(e) = validate_reference(w).and_then(|()| {
+            typed
+                .then_some(())
+                .ok_or_else(|| "not an identity--… or location--… object".to_owned())
+        }) {
+            bail!("--where-sighted {w:?}: {e}");
         }
     }
     let (indicators, origins, skipped_indicators, client, source) =
@@ -419,24 +409,28 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         ) else {
             continue;
         };
-        // Deterministic id: the same indicator seen in the same observations is the same
-        // sighting (posted again, it is a new version of it, not a second sighting).
-        let key = format!("{} {}", indicator.id, refs.join(" "));
-        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, key.as_bytes());
-        let count = matched.iter().map(|o| o.number_observed).sum();
-        let object = sighting(id, created, &indicator.id, &refs, first, last, count);
-        if args.post_sightings
-            && let (Some(level), Some(collection)) = (tlp, &origins[s.indicator])
-        {
-            to_post
-                .entry(collection.clone())
-                .or_default()
-                .push(hub_sighting(&object, level, &args.where_sighted)?);
+        // The STIX sighting only when it is printed or posted.
+        if args.json || args.post_sightings {
+            // Deterministic id: the same indicator seen in the same observations is the same
+            // sighting (posted again, it is a new version of it, not a second sighting).
+            let key = format!("{} {}", indicator.id, refs.join(" "));
+            let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, key.as_bytes());
+            let count = matched.iter().map(|o| o.number_observed).sum();
+            let object = sighting(id, created, &indicator.id, &refs, first, last, count);
+            if args.post_sightings
+                && let (Some(level), Some(collection)) = (tlp, &origins[s.indicator])
+            {
+                to_post
+                    .entry(collection.clone())
+                    .or_default()
+                    .push(hub_sighting(&object, level, &args.where_sighted));
+            }
+            if args.json {
+                serde_json::to_writer(&mut out, &object)?;
+                writeln!(out)?;
+            }
         }
-        if args.json {
-            serde_json::to_writer(&mut out, &object)?;
-            writeln!(out)?;
-        } else {
+        if !args.json {
             match &indicator.name {
                 Some(name) => {
                     // One line per sighting, whatever the name holds.
@@ -506,24 +500,18 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
 /// The sighting as posted to a hub: marked with `level` (TLP 2.0), naming where it was
 /// sighted, and without `observed_data_refs`, which point at local telemetry the hub does
 /// not hold (and which stays local).
-fn hub_sighting(
-    object: &StixObject,
-    level: Level,
-    where_sighted: &[String],
-) -> Result<serde_json::Value> {
-    let mut v = serde_json::to_value(object)?;
-    if let Some(map) = v.as_object_mut() {
-        map.remove("observed_data_refs");
+fn hub_sighting(object: &StixObject, level: Level, where_sighted: &[String]) -> serde_json::Value {
+    let mut map = object.to_value();
+    map.remove("observed_data_refs");
+    map.insert(
+        "object_marking_refs".into(),
+        serde_json::json!([level.marking().id()]),
+    );
+    if !where_sighted.is_empty() {
         map.insert(
-            "object_marking_refs".into(),
-            serde_json::json!([level.marking().id()]),
+            "where_sighted_refs".into(),
+            serde_json::json!(where_sighted),
         );
-        if !where_sighted.is_empty() {
-            map.insert(
-                "where_sighted_refs".into(),
-                serde_json::json!(where_sighted),
-            );
-        }
     }
-    Ok(v)
+    serde_json::Value::Object(map)
 }

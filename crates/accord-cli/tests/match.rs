@@ -224,3 +224,33 @@ fn strict_mode_reports_the_first_bad_line_in_the_file() {
     );
     assert!(!stderr.contains("bad-order.json:4"), "{stderr}");
 }
+
+#[test]
+fn a_bad_where_sighted_reference_fails_before_any_matching() {
+    for (reference, why) in [
+        ("identity--not-a-uuid", "is not a UUID"),
+        (
+            "indicator--0c7e1f4e-0000-4000-8000-0000000000de",
+            "not an identity",
+        ),
+    ] {
+        // Checked before the hub is asked for anything (nothing listens on port 9).
+        let out = Command::cargo_bin("accord")
+            .unwrap()
+            .args(["match", "--hub", "http://127.0.0.1:9", "--token", "t"])
+            .arg("--observations")
+            .arg(testdata("eve.json"))
+            .args(["--post-sightings", "--tlp", "green"])
+            .args(["--where-sighted", reference])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("--where-sighted {reference:?}")),
+            "{stderr}"
+        );
+        assert!(stderr.contains(why), "{stderr}");
+        assert!(!stderr.contains("cannot reach"), "{stderr}");
+    }
+}
