@@ -44,6 +44,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 
+use accord_stix::eval::parse_ip_network;
 use accord_stix::tlp::Level;
 
 /// What `accord import` reads.
@@ -165,11 +166,10 @@ fn tlp_tags(path: &str, v: &Value, import: &mut Import) -> Result<Option<Level>>
             .get("name")
             .and_then(Value::as_str)
             .with_context(|| format!("{path}.Tag[{i}].name: must be a string"))?;
-        let lower = name.trim().to_ascii_lowercase();
-        if !lower.starts_with("tlp:") {
+        if !name.trim().to_ascii_lowercase().starts_with("tlp:") {
             continue;
         }
-        match Level::parse(&lower) {
+        match Level::parse(name) {
             Some(l) => level = Some(level.map_or(l, |x| x.max(l))),
             None => {
                 if !import.unknown_tlp_tags.contains(&name.to_owned()) {
@@ -330,15 +330,10 @@ fn lit(s: &str) -> String {
 }
 
 fn ip_comparison(prefix: &str, value: &str) -> Result<String, String> {
-    let (addr, len) = match value.split_once('/') {
-        Some((a, l)) => (a, Some(l)),
-        None => (value, None),
-    };
-    let ip: IpAddr = addr
-        .trim()
-        .parse()
-        .map_err(|_| format!("{value:?} is not an IP address"))?;
-    let family = if ip.is_ipv4() {
+    let text = value.trim();
+    let net = parse_ip_network(text)
+        .ok_or_else(|| format!("{value:?} is not an IP address or CIDR network"))?;
+    let family = if net.addr().is_ipv4() {
         "ipv4-addr"
     } else {
         "ipv6-addr"
@@ -348,15 +343,10 @@ fn ip_comparison(prefix: &str, value: &str) -> Result<String, String> {
     } else {
         format!("network-traffic:{prefix}.value")
     };
-    match len {
-        None => Ok(format!("{path} = {}", lit(&ip.to_string()))),
-        Some(l) => {
-            let max = if ip.is_ipv4() { 32 } else { 128 };
-            match l.parse::<u8>() {
-                Ok(n) if n <= max => Ok(format!("{path} ISSUBSET {}", lit(&format!("{ip}/{n}")))),
-                _ => Err(format!("{value:?} has a bad prefix length")),
-            }
-        }
+    if text.contains('/') {
+        Ok(format!("{path} ISSUBSET {}", lit(&net.to_string())))
+    } else {
+        Ok(format!("{path} = {}", lit(&net.addr().to_string())))
     }
 }
 
