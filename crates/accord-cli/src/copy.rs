@@ -156,8 +156,10 @@ pub async fn run(
     // The final checkpoints are byte-for-byte the same statement (same origin, size and root,
     // and Ed25519 signatures are deterministic), so the witnesses' cosignatures hold for both.
     let mut cosignatures = 0;
-    let copied = Note::parse(&copied_head.note)?;
-    for sig in Note::parse(&head.note)?.signatures() {
+    let copied = Note::parse(&copied_head.note)
+        .with_context(|| format!("the checkpoint of the copy in {to}"))?;
+    let original = Note::parse(&head.note).with_context(|| format!("the checkpoint of {from}"))?;
+    for sig in original.signatures() {
         if sig.name != operator.origin() && !copied.signatures().contains(sig) {
             target.add_cosignature(head.size, sig.to_line()).await?;
             cosignatures += 1;
@@ -201,7 +203,7 @@ async fn resume_point(
         anyhow::anyhow!(
             "{to} is not empty: its log has {} entries (root {}) that are not a prefix of the source's log; copy only into an empty database",
             there.size,
-            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, there.root.0)
+            there.root.to_base64()
         )
     };
     if there.size > head.size {
