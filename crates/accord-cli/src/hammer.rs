@@ -177,10 +177,14 @@ pub async fn run(
                 let mut ids = Vec::new();
                 match outcomes {
                     Ok(outcomes) => {
-                        failed.fetch_add(
-                            count.saturating_sub(outcomes.len() as u64),
-                            Ordering::Relaxed,
-                        );
+                        let unanswered = count.saturating_sub(outcomes.len() as u64);
+                        if unanswered > 0 {
+                            failed.fetch_add(unanswered, Ordering::Relaxed);
+                            first_error.lock().await.get_or_insert(format!(
+                                "{url}: {} results for {count} writes",
+                                outcomes.len()
+                            ));
+                        }
                         for (n, outcome) in range.zip(outcomes) {
                             match outcome {
                                 Ok(()) => {
@@ -252,17 +256,21 @@ async fn post(
         let text = resp.text().await.unwrap_or_default();
         return Err(format!("{status}: {text}"));
     }
-    let answer: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
-    Ok(answer["results"]
+    let answer: serde_json::Value = resp
+        .json()
+        .await
+        .map_err(|e| format!("{url}: the answer is not JSON: {e}"))?;
+    let results = answer["results"]
         .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default()
+        .ok_or_else(|| format!("{url}: the answer has no `results` list"))?;
+    Ok(results
         .iter()
-        .map(|item| {
+        .enumerate()
+        .map(|(i, item)| {
             if item["status"] == 201 {
                 Ok(())
             } else {
-                Err(item["problem"].to_string())
+                Err(format!("{url}: item {i}: {}", item["problem"]))
             }
         })
         .collect())
