@@ -47,12 +47,13 @@ pub struct CopyReport {
 }
 
 /// Copies the hub at `from` into `to`. The operator key that signs the source's checkpoints
-/// must be in `key_dir` (the source's data directory when the source is SQLite).
+/// must be in `key_dir` (the source's data directory when the source is SQLite). `quiet`
+/// hides the progress bar (JSON output).
 pub async fn run(
     from: &Database,
     to: &Database,
     key_dir: &Path,
-    progress: bool,
+    quiet: bool,
 ) -> Result<CopyReport> {
     if from == to {
         bail!("--from and --to name the same database {from}");
@@ -79,17 +80,11 @@ pub async fn run(
     let target = to.open().await?;
     let start = resume_point(source.as_ref(), target.as_ref(), &head, to).await?;
 
-    let bar = if progress {
-        let bar = indicatif::ProgressBar::new(head.size);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "copying {bar:40} {pos}/{len} entries ({per_sec}, {eta} left)",
-        ) {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let bar = crate::progress::bar(
+        head.size,
+        "copying {bar:40} {pos}/{len} entries ({per_sec}, {eta} left)",
+        quiet,
+    );
     bar.set_position(start);
     let mut replayer = Replayer::new(source.as_ref(), target.as_ref()).await?;
     let mut next = start;

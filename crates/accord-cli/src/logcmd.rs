@@ -4,7 +4,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 
 use accord_store::audit::{LogSource, StoreSource, audit};
@@ -122,20 +121,6 @@ fn verifier_arg(value: &str) -> Result<Verifier> {
         .with_context(|| format!("{value:?} is not a verifier key string (NAME+KEYID+BASE64)"))
 }
 
-fn bar(json: bool) -> ProgressBar {
-    if json || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(0);
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{spinner} verifying {pos}/{len} entries [{elapsed}] {wide_bar}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    pb
-}
-
 /// `accord log verify`.
 pub async fn verify(
     data: &Path,
@@ -156,7 +141,11 @@ pub async fn verify(
                 .with_context(|| format!("cannot read saved checkpoint {}", p.display()))
         })
         .transpose()?;
-    let pb = bar(json);
+    let pb = crate::progress::bar(
+        0,
+        "{spinner} verifying {pos}/{len} entries [{elapsed}] {wide_bar}",
+        json,
+    );
     let progress = {
         let pb = pb.clone();
         move |done: u64, total: u64| {

@@ -32,6 +32,7 @@ mod keys;
 mod logcmd;
 mod matching;
 mod misp;
+mod progress;
 mod render;
 mod requests;
 mod route;
@@ -548,8 +549,7 @@ async fn main() -> Result<()> {
                 backend::Database::Sqlite(dir) => dir.clone(),
                 backend::Database::Postgres(_) => cli.data.clone(),
             };
-            let show = !json && std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let report = copy::run(&from, &to, &key_dir, show).await?;
+            let report = copy::run(&from, &to, &key_dir, json).await?;
             if json {
                 return print_json(&report);
             }

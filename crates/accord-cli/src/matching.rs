@@ -24,7 +24,7 @@ use accord_stix::pattern::Pattern;
 use accord_stix::telemetry::{self, Format, Records};
 use accord_stix::tlp::Level;
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::sharing::SharingClient;
 
@@ -114,20 +114,6 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-fn progress(len: u64, what: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(what.to_string());
-    bar
-}
-
 /// Reads the indicators of a file, checking each pattern so that a bad one
 /// is reported with its line.
 pub fn read_indicators(path: &Path, skip_invalid: bool) -> Result<(Vec<Indicator>, Skipped)> {
@@ -214,7 +200,12 @@ fn read_observations(
 ) -> Result<(Vec<Observation>, Skipped, ObservationStats)> {
     let text = read(path)?;
     let file = path.display();
-    let bar = progress(text.len() as u64, "reading observations");
+    let bar = crate::progress::bar(
+        text.len() as u64,
+        "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
+        false,
+    );
+    bar.set_message("reading observations");
     let mut skipped = Skipped::default();
     let mut stats = ObservationStats::default();
     // JSON parsing is sequential (one reader over the text); what follows
