@@ -1,0 +1,1 @@
+//! Resources and lifecycle: slow clients, byte-bounded state, token revocation, health.
