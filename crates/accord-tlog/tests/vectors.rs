@@ -1,5 +1,5 @@
 //! Every inclusion and consistency case of the transparency-dev/merkle test
-//! data (`shared/vectors/merkle`, beside the repository): a verifier must
+//! data (`tests/testdata/merkle`, Apache-2.0, see its README): a verifier must
 //! accept each `wantErr: false` case and reject each `wantErr: true` one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test: failing loudly is the point
@@ -36,11 +36,10 @@ struct ConsistencyCase {
 }
 
 fn vectors_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/merkle");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/merkle");
     assert!(
         dir.is_dir(),
-        "Merkle test vectors not found at {} (the repository's sibling shared/vectors/merkle); \
-         they are required, not optional",
+        "Merkle test vectors not found at {}; they are part of the repository",
         dir.display()
     );
     dir
