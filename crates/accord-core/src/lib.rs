@@ -39,6 +39,7 @@ pub mod record;
 pub mod scorecard;
 pub mod source;
 pub mod validate;
+pub mod votes;
 
 #[cfg(feature = "openapi")]
 mod openapi;
