@@ -156,7 +156,10 @@ pub fn tally_sightings(sightings: &[(ObjectMeta, Value)]) -> HashMap<String, Sig
         };
         let e = by.entry(of.to_owned()).or_default();
         e.0.sightings += 1;
-        e.0.count += v.get("count").and_then(Value::as_u64).unwrap_or(1);
+        // Counts are bounded on the way in (STIX 2.1 §5.7: at most 999,999,999); saturate
+        // anyway, for objects stored before that check.
+        let count = v.get("count").and_then(Value::as_u64).unwrap_or(1);
+        e.0.count = e.0.count.saturating_add(count);
         e.1.insert(meta.producer.clone());
         for w in v
             .get("where_sighted_refs")

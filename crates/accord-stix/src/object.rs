@@ -396,6 +396,13 @@ impl StixObject {
                     .get_str("sighting_of_ref")
                     .ok_or_else(|| self.invalid("sighting_of_ref", "not a string"))?;
                 validate_reference(r).map_err(|reason| self.invalid("sighting_of_ref", reason))?;
+                // STIX 2.1 §5.7: count, when present, is 0 to 999,999,999 (a larger one would
+                // overflow a tally of several sightings).
+                if let Some(count) = self.get("count")
+                    && !matches!(count.as_u64(), Some(0..=999_999_999))
+                {
+                    return Err(self.invalid("count", "must be an integer from 0 to 999999999"));
+                }
             }
             _ => {}
         }
@@ -1021,5 +1028,42 @@ mod tests {
         );
         s.validate().expect("valid sighting");
         assert_eq!(s.get_str("created"), Some("2020-01-01T00:00:00.000Z"));
+    }
+
+    #[test]
+    fn a_sighting_count_beyond_the_spec_range_is_refused() {
+        let t: jiff::Timestamp = "2020-01-01T00:00:00Z".parse().expect("ts");
+        let mut v = sighting(
+            uuid::Uuid::new_v4(),
+            t,
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            &[],
+            t,
+            t,
+            1,
+        )
+        .to_value();
+        for (count, ok) in [
+            (json!(0), true),
+            (json!(999_999_999), true),
+            (json!(1_000_000_000), false),
+            (json!(u64::MAX), false),
+            (json!(-1), false),
+            (json!(1.5), false),
+            (json!("3"), false),
+        ] {
+            v.insert("count".into(), count.clone());
+            let r = StixObject::from_map(v.clone()).and_then(|o| o.validate());
+            match r {
+                Ok(()) => assert!(ok, "count {count} accepted"),
+                Err(e) => {
+                    assert!(!ok, "count {count} refused: {e}");
+                    assert!(
+                        matches!(e, ObjectError::InvalidProperty { ref property, .. } if property == "count"),
+                        "{e}"
+                    );
+                }
+            }
+        }
     }
 }
