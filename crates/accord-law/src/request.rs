@@ -454,6 +454,11 @@ pub struct Transition {
     pub to: Status,
     /// When, as the signing party stated it (the entry's `submitted_at`).
     pub at: Timestamp,
+    /// When the hub received it, by the hub's own clock: what deadlines run from, since a
+    /// party's stated time is only its claim. `None` in requests recorded before the hub
+    /// kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<Timestamp>,
     /// The party that signed it.
     pub by: String,
     /// Its note, if any.
@@ -567,8 +572,14 @@ fn allowed_text(from: Status) -> String {
 }
 
 impl Request {
-    /// A new request in `draft`, filed by `by` at `at`.
-    pub fn open(body: NewRequest, by: &str, at: Timestamp) -> Request {
+    /// A new request in `draft`, filed by `by` at `at` (as it states) and received by the hub
+    /// at `received_at`.
+    pub fn open(
+        body: NewRequest,
+        by: &str,
+        at: Timestamp,
+        received_at: Option<Timestamp>,
+    ) -> Request {
         Request {
             id: body.id,
             incident: body.incident,
@@ -584,6 +595,7 @@ impl Request {
             history: vec![Transition {
                 to: Status::Draft,
                 at,
+                received_at,
                 by: by.to_owned(),
                 note: None,
                 log_index: None,
@@ -615,7 +627,7 @@ impl Request {
         }
     }
 
-    /// When it was sent, if it was.
+    /// When it was sent, as the requesting state stated it, if it was.
     pub fn sent_at(&self) -> Option<Timestamp> {
         self.history
             .iter()
@@ -839,6 +851,7 @@ mod tests {
             Transition {
                 to,
                 at,
+                received_at: None,
                 by: party.into(),
                 note: None,
                 log_index: None,
@@ -913,6 +926,7 @@ mod tests {
             new_request("Art. 31", false),
             "FR",
             ts("2026-11-01T09:00:00Z"),
+            None,
         );
         assert_eq!(r.status, Status::Draft);
         assert!(r.due.is_empty());
@@ -961,6 +975,7 @@ mod tests {
             new_request("Art. 31", true),
             "FR",
             ts("2026-11-01T09:00:00Z"),
+            None,
         );
         moved(&mut r, "FR", Status::Sent, "2026-11-01T10:00:00Z", &law);
         assert_eq!(r.due[0].due, ts("2026-11-01T18:00:00Z"));
@@ -975,6 +990,7 @@ mod tests {
             new_request("Art. 31", false),
             "FR",
             ts("2026-11-01T09:00:00Z"),
+            None,
         );
         // A draft is never overdue: its clock has not started.
         assert!(r.overdue(ts("2030-01-01T00:00:00Z")).is_empty());
@@ -1000,6 +1016,7 @@ mod tests {
             new_request("Art. 29", false),
             "FR",
             ts("2026-11-01T09:00:00Z"),
+            None,
         );
         moved(&mut r, "FR", Status::Sent, "2026-11-01T09:00:00Z", &law);
         assert_eq!(r.held_until(), Some(ts("2026-12-31T09:00:00Z")));
@@ -1014,6 +1031,7 @@ mod tests {
             new_request("Art. 31", false),
             "FR",
             ts("2026-11-01T09:00:00Z"),
+            None,
         );
         let at = ts("2026-11-02T00:00:00Z");
         // No production before sending.
@@ -1097,6 +1115,7 @@ mod tests {
                 new_request("Art. 31", false),
                 "FR",
                 ts("2026-11-01T00:00:00Z"),
+                None,
             );
             // Walk the main line up to `from`.
             let line = [Status::Sent, Status::Acknowledged, Status::Preserved];
@@ -1128,6 +1147,7 @@ mod tests {
             new_request("Art. 29", false),
             "FR",
             ts("2026-11-01T00:00:00Z"),
+            None,
         );
         assert!(r.visible_to(Some("FR")));
         assert!(r.visible_to(Some("US")));
@@ -1149,6 +1169,7 @@ mod tests {
             new_request("Art. 31", false),
             "FR",
             ts("2026-11-01T00:00:00Z"),
+            None,
         );
         moved(&mut r, "FR", Status::Sent, "2026-11-02T00:00:00Z", &law);
         let back: Request = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();

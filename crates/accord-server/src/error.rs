@@ -78,6 +78,8 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound { what, id } => ApiError::NotFound { what, id },
             StoreError::Conflict { what, id } => ApiError::Conflict { what, id },
+            StoreError::VersionConflict { what, id } => ApiError::Conflict { what, id },
+            StoreError::NotOwner { .. } => ApiError::Forbidden(e.to_string()),
             StoreError::BadCursor { .. } => ApiError::BadRequest {
                 detail: e.to_string(),
                 field: Some("cursor".into()),

@@ -60,7 +60,7 @@ pub fn router() -> Router<AppState> {
 pub struct RequestView {
     /// The request: id, incident, requesting_state, requested_state, data, emergency,
     /// pathway {instrument, article}, summary, tlp, created_at, status, history
-    /// [{to, at, by, note, log_index}], due [{kind, due, text, verification}].
+    /// [{to, at, received_at, by, note, log_index}], due [{kind, due, text, verification}].
     #[serde(flatten)]
     #[schema(value_type = Object)]
     pub request: Request,
@@ -173,7 +173,9 @@ pub async fn create(
 
 /// Moves a request along its lifecycle. The requesting state sends and withdraws; the
 /// requested state acknowledges, preserves, produces and refuses. The move is dated by the
-/// entry's `submitted_at` (not in the future); sending starts the pathway's deadlines.
+/// entry's `submitted_at` (within 5 minutes ahead of the hub's clock and 24 hours behind it),
+/// and the hub records when it received it; sending starts the pathway's deadlines from that
+/// receipt.
 #[utoipa::path(post, path = "/api/v1/requests/{id}/transitions", params(("id" = String, Path)),
     request_body = TransitionSubmissionSchema,
     security(("bearer" = [])),

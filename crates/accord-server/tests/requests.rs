@@ -1,8 +1,10 @@
 //! Evidence requests over the REST API, through the router with `oneshot`: the lifecycle, the
 //! TLP:RED read rule, refusals with problem details, and the overdue list.
 //!
-//! The hub's clock is the real one; the tests control time through the signed `submitted_at`
-//! of each entry (a request filed and sent weeks ago) and the overdue list's `at` parameter.
+//! The hub's clock is the real one, and it refuses entries signed more than a day before it
+//! receives them; the tests control time through the overdue list's `at` parameter, and
+//! record requests received weeks ago the way `accord copy` replays history
+//! (`Hub::received_earlier`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -170,6 +172,64 @@ impl Hub {
         .await
     }
 
+    /// Records FR's request `body` under `tlp` as a hub received it when it was filed at
+    /// `filed` and, if `sent` is given, sent then (weeks ago): straight through the sequencer,
+    /// as `accord copy` replays history, since the write path refuses an entry signed that
+    /// long before it arrives.
+    async fn received_earlier(
+        &self,
+        body: &Value,
+        tlp: Tlp,
+        filed: Timestamp,
+        sent: Option<Timestamp>,
+    ) {
+        use accord_law::request::{NewRequest, Status, Transition, sent_due_dates};
+        use accord_store::log::{Effect, LogWrite};
+        use accord_tlog::entry::{SignedEntry, canonical_json};
+        let id = body["id"].as_str().unwrap();
+        let write = |kind: &str, entry_id: &str, body: &Value, at: Timestamp, effect: Effect| {
+            let s = sign_submission_at(kind, entry_id, "FR", tlp, body, &key("FR"), at).unwrap();
+            LogWrite {
+                entry: SignedEntry::from_bytes(&canonical_json(&s.entry).unwrap()).unwrap(),
+                body: canonical_json(&s.body).unwrap(),
+                effect,
+            }
+        };
+        let new: NewRequest = serde_json::from_value(body.clone()).unwrap();
+        let request = accord_law::request::Request::open(new, "FR", filed, Some(filed));
+        let created = Effect::RequestCreated(Box::new(request.clone()));
+        let seq = &self.state.sequencer;
+        seq.append(write(kind::REQUEST, id, body, filed, created))
+            .await
+            .unwrap();
+        let Some(sent) = sent else { return };
+        let law = accord_law::load::load_dir(&repo().join("data/law")).unwrap();
+        let move_ = json!({"request": id, "to": "sent"});
+        let effect = Effect::RequestTransition {
+            request: id.to_owned(),
+            from: Status::Draft,
+            transition: Transition {
+                to: Status::Sent,
+                at: sent,
+                received_at: Some(sent),
+                by: "FR".into(),
+                note: None,
+                log_index: None,
+            },
+            due: sent_due_dates(&law, &request, sent).unwrap(),
+        };
+        let entry_id = format!("{id}/sent");
+        seq.append(write(
+            kind::REQUEST_TRANSITION,
+            &entry_id,
+            &move_,
+            sent,
+            effect,
+        ))
+        .await
+        .unwrap();
+    }
+
     async fn log_size(&self) -> u64 {
         self.store.checkpoint().await.unwrap().unwrap().size
     }
@@ -187,6 +247,10 @@ fn fr_de(id: &str) -> Value {
 
 fn ago(days: i64) -> Timestamp {
     Timestamp::now() - SignedDuration::from_hours(24 * days)
+}
+
+fn hours_ago(hours: i64) -> Timestamp {
+    Timestamp::now() - SignedDuration::from_hours(hours)
 }
 
 fn assert_problem(r: &Reply, status: StatusCode, path: Option<&str>) {
@@ -215,20 +279,27 @@ fn ids(r: &Reply) -> Vec<&str> {
 #[tokio::test]
 async fn a_request_goes_from_draft_to_produced() {
     let h = hub().await;
-    let r = h.file(&fr_de("fr-de-1"), ago(3)).await;
+    let r = h.file(&fr_de("fr-de-1"), hours_ago(3)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.location.as_deref(), Some("/api/v1/requests/fr-de-1"));
     assert_eq!(r.body["status"], "draft");
     assert_eq!(r.body["tlp"], "red");
     assert!(r.body["history"][0]["log_index"].is_u64());
 
-    let sent_at = ago(2);
+    let sent_at = hours_ago(2);
+    let before = Timestamp::now();
     let r = h.step("FR", "fr-de-1", "sent", sent_at).await;
+    let after = Timestamp::now();
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "sent");
-    // The pathway's 10-day limit runs from sending.
+    // The pathway's 10-day limit runs from when the hub received the move, kept beside the
+    // time FR stated.
+    let step = &r.body["history"][1];
+    assert_eq!(step["at"], json!(sent_at.to_string()));
+    let received: Timestamp = step["received_at"].as_str().unwrap().parse().unwrap();
+    assert!(before <= received && received <= after, "{}", r.body);
     let due: Timestamp = r.body["due"][0]["due"].as_str().unwrap().parse().unwrap();
-    assert_eq!(due, sent_at + SignedDuration::from_hours(240));
+    assert_eq!(due, received + SignedDuration::from_hours(240));
     assert_eq!(r.body["next_due"], r.body["due"][0]["due"]);
     assert_eq!(r.body["overdue"], false);
 
@@ -237,7 +308,7 @@ async fn a_request_goes_from_draft_to_produced() {
         ("DE", "preserved"),
         ("DE", "produced"),
     ] {
-        let r = h.step(party, "fr-de-1", to, ago(1)).await;
+        let r = h.step(party, "fr-de-1", to, hours_ago(1)).await;
         assert_eq!(r.status, StatusCode::OK, "{to}: {}", r.body);
         assert_eq!(r.body["status"], to);
     }
@@ -270,7 +341,7 @@ async fn a_request_goes_from_draft_to_produced() {
 async fn a_third_state_is_told_the_request_does_not_exist() {
     let h = hub().await;
     assert_eq!(
-        h.file(&fr_de("secret"), ago(1)).await.status,
+        h.file(&fr_de("secret"), hours_ago(1)).await.status,
         StatusCode::CREATED
     );
 
@@ -285,7 +356,7 @@ async fn a_third_state_is_told_the_request_does_not_exist() {
 
     // Nor may it move the request, and trying writes nothing.
     let before = h.log_size().await;
-    let r = h.step("US", "secret", "sent", ago(0)).await;
+    let r = h.step("US", "secret", "sent", hours_ago(0)).await;
     assert_problem(&r, StatusCode::NOT_FOUND, None);
     assert_eq!(h.log_size().await, before);
 
@@ -317,36 +388,36 @@ async fn requests_need_a_token() {
 #[tokio::test]
 async fn illegal_moves_are_422_naming_the_field_and_write_nothing() {
     let h = hub().await;
-    h.file(&fr_de("early"), ago(2)).await;
+    h.file(&fr_de("early"), hours_ago(2)).await;
     let before = h.log_size().await;
     // Produced before sent.
-    let r = h.step("DE", "early", "produced", ago(1)).await;
+    let r = h.step("DE", "early", "produced", hours_ago(1)).await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.to"));
     assert!(r.body["detail"].as_str().unwrap().contains("draft"));
     // Not a status at all.
-    let r = h.step("DE", "early", "closed", ago(1)).await;
+    let r = h.step("DE", "early", "closed", hours_ago(1)).await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.to"));
     // The requested state cannot send.
-    let r = h.step("DE", "early", "sent", ago(1)).await;
+    let r = h.step("DE", "early", "sent", hours_ago(1)).await;
     assert_problem(&r, StatusCode::FORBIDDEN, None);
     // Dated before the request was filed.
-    let r = h.step("FR", "early", "sent", ago(5)).await;
+    let r = h.step("FR", "early", "sent", hours_ago(5)).await;
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("entry.envelope.submitted_at"),
     );
     // Dated tomorrow.
-    let r = h.step("FR", "early", "sent", ago(-1)).await;
+    let r = h.step("FR", "early", "sent", hours_ago(-1)).await;
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("entry.envelope.submitted_at"),
     );
     // Posted to another request than the one it names.
-    h.file(&fr_de("other"), ago(2)).await;
+    h.file(&fr_de("other"), hours_ago(2)).await;
     let before_other = h.log_size().await;
-    let t = Hub::transition("FR", "early", "sent", ago(1));
+    let t = Hub::transition("FR", "early", "sent", hours_ago(1));
     let r = h
         .post_as("FR", "/api/v1/requests/other/transitions", &t)
         .await;
@@ -367,7 +438,7 @@ async fn a_replayed_entry_is_409_and_recorded_once() {
             Tlp::Red,
             &body,
             &key("FR"),
-            ago(2),
+            hours_ago(2),
         )
         .unwrap();
         serde_json::to_value(s).unwrap()
@@ -377,7 +448,7 @@ async fn a_replayed_entry_is_409_and_recorded_once() {
     let again = h.post_as("FR", "/api/v1/requests", &signed).await;
     assert_problem(&again, StatusCode::CONFLICT, None);
 
-    let sent = Hub::transition("FR", "twice", "sent", ago(1));
+    let sent = Hub::transition("FR", "twice", "sent", hours_ago(1));
     let uri = "/api/v1/requests/twice/transitions";
     assert_eq!(h.post_as("FR", uri, &sent).await.status, StatusCode::OK);
     let before = h.log_size().await;
@@ -395,7 +466,7 @@ async fn bad_requests_list_every_problem() {
     bad["summary"] = json!("");
     bad["pathway"]["article"] = json!("Art. 99");
     bad["incident"] = json!("no-such-incident");
-    let r = h.file(&bad, ago(1)).await;
+    let r = h.file(&bad, hours_ago(1)).await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.id"));
     for path in ["body.summary", "body.pathway.article", "body.incident"] {
         assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some(path));
@@ -403,7 +474,7 @@ async fn bad_requests_list_every_problem() {
     // An unknown country is named at its field.
     let mut bad = fr_de("bad-country");
     bad["requested_state"] = json!("XX");
-    let r = h.file(&bad, ago(1)).await;
+    let r = h.file(&bad, hours_ago(1)).await;
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -418,7 +489,7 @@ async fn bad_requests_list_every_problem() {
         Tlp::Red,
         &body,
         &key("DE"),
-        ago(1),
+        hours_ago(1),
     )
     .unwrap();
     let r = h
@@ -428,7 +499,10 @@ async fn bad_requests_list_every_problem() {
     // A request filed by incident links to one that exists.
     let mut linked = fr_de("linked");
     linked["incident"] = json!("notpetya-2017");
-    assert_eq!(h.file(&linked, ago(1)).await.status, StatusCode::CREATED);
+    assert_eq!(
+        h.file(&linked, hours_ago(1)).await.status,
+        StatusCode::CREATED
+    );
     let r = h
         .get_as("FR", "/api/v1/requests?incident=notpetya-2017")
         .await;
@@ -440,20 +514,18 @@ async fn bad_requests_list_every_problem() {
 #[tokio::test]
 async fn the_overdue_list_follows_the_sent_date() {
     let h = hub().await;
-    // Sent 19 days ago with 10 days to answer: 9 days overdue.
-    h.file(&fr_de("late"), ago(20)).await;
+    // Received and sent 19 days ago with 10 days to answer: 9 days overdue.
+    h.received_earlier(&fr_de("late"), Tlp::Red, ago(20), Some(ago(19)))
+        .await;
+    // Sent now: 10 days to go.
+    h.file(&fr_de("fresh"), hours_ago(2)).await;
     assert_eq!(
-        h.step("FR", "late", "sent", ago(19)).await.status,
-        StatusCode::OK
-    );
-    // Sent yesterday: 9 days to go.
-    h.file(&fr_de("fresh"), ago(2)).await;
-    assert_eq!(
-        h.step("FR", "fresh", "sent", ago(1)).await.status,
+        h.step("FR", "fresh", "sent", hours_ago(1)).await.status,
         StatusCode::OK
     );
     // Never sent: its clock has not started.
-    h.file(&fr_de("draft"), ago(30)).await;
+    h.received_earlier(&fr_de("draft"), Tlp::Red, ago(30), None)
+        .await;
 
     for party in ["FR", "DE"] {
         let r = h.get_as(party, "/api/v1/requests/overdue").await;
@@ -474,7 +546,7 @@ async fn the_overdue_list_follows_the_sent_date() {
     assert_eq!(r.body["overdue"], true);
     // Answering takes it off the list.
     assert_eq!(
-        h.step("DE", "late", "produced", ago(0)).await.status,
+        h.step("DE", "late", "produced", hours_ago(0)).await.status,
         StatusCode::OK
     );
     assert!(ids(&h.get_as("FR", "/api/v1/requests/overdue").await).is_empty());
@@ -488,7 +560,7 @@ async fn the_overdue_list_follows_the_sent_date() {
 #[tokio::test]
 async fn without_the_legal_dataset_writes_answer_503() {
     let h = hub_with(false).await;
-    let r = h.file(&fr_de("x"), ago(1)).await;
+    let r = h.file(&fr_de("x"), hours_ago(1)).await;
     assert_problem(&r, StatusCode::SERVICE_UNAVAILABLE, None);
 }
 
@@ -520,31 +592,15 @@ async fn the_openapi_document_lists_the_request_routes() {
 #[tokio::test]
 async fn the_dashboard_shows_only_clear_requests_with_their_timeline() {
     let h = hub().await;
-    // A TLP:RED request (the default) and a TLP:CLEAR one, both sent 19 days ago: overdue.
-    h.file(&fr_de("hidden"), ago(20)).await;
-    h.step("FR", "hidden", "sent", ago(19)).await;
+    // A TLP:RED request (the default) and a TLP:CLEAR one, both received and sent 19 days
+    // ago: overdue.
+    h.received_earlier(&fr_de("hidden"), Tlp::Red, ago(20), Some(ago(19)))
+        .await;
     let mut public = fr_de("public-one");
     public["tlp"] = json!("clear");
     public["summary"] = json!("Published <on purpose>.");
-    let s = sign_submission_at(
-        kind::REQUEST,
-        "public-one",
-        "FR",
-        Tlp::Clear,
-        &public,
-        &key("FR"),
-        ago(20),
-    )
-    .unwrap();
-    let r = h
-        .post_as("FR", "/api/v1/requests", &serde_json::to_value(s).unwrap())
+    h.received_earlier(&public, Tlp::Clear, ago(20), Some(ago(19)))
         .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    // A TLP:CLEAR request's transitions may be marked more strictly (RED here).
-    assert_eq!(
-        h.step("FR", "public-one", "sent", ago(19)).await.status,
-        StatusCode::OK
-    );
 
     let resp = app(h.state.clone())
         .oneshot(Request::get("/requests").body(Body::empty()).unwrap())

@@ -448,6 +448,19 @@ pub(crate) async fn append(
     for w in &batch {
         let env = &w.entry.envelope;
         let key = (env.kind.clone(), env.id.clone());
+        // An object version is judged on its owner and content before its entry id: another
+        // party's replay, or a changed body under a recorded version, is no retry to report
+        // as done.
+        if let Effect::StixObject(o) = &w.effect {
+            let checked = match &stix {
+                Some(batch) => batch.check(&tx, o).await?,
+                None => crate::sharing::check_object(&tx, o).await?,
+            };
+            if let Err(refused) = checked {
+                results.push(Err(refused));
+                continue;
+            }
+        }
         if taken.contains(&key) {
             results.push(Err(StoreError::Conflict {
                 what: "log entry",

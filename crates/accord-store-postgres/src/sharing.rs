@@ -6,13 +6,14 @@
 //! `added_us`, is its date added in microseconds, made strictly increasing across the store
 //! (appends hold the sequencer lock, so no two nodes pick the same one).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use accord_stix::tlp::Level;
 use accord_store::StoreError;
 use accord_store::log::{Effect, LogWrite};
 use accord_store::sharing::{
-    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, SharingStore, format_us,
+    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, SharingStore,
+    check_new_version, format_us,
 };
 use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
@@ -28,8 +29,64 @@ fn parse_level(text: &str) -> Result<Level, StoreError> {
     })
 }
 
+/// The party that owns object id `id` (`stix_owners`, migration V3).
+async fn object_owner(client: &impl GenericClient, id: &str) -> Result<Option<String>, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT producer FROM stix_owners WHERE id = $1")
+        .await
+        .map_err(db)?;
+    Ok(client
+        .query_opt(&stmt, &[&id])
+        .await
+        .map_err(db)?
+        .map(|r| r.get(0)))
+}
+
+/// The object stored in `o`'s collection under `o`'s version; for an unversioned object (most
+/// SCOs, one entry per collection: `{collection}/{id}/-`), any stored under its id.
+async fn stored_version(
+    client: &impl GenericClient,
+    o: &SharedObject,
+) -> Result<Option<String>, StoreError> {
+    let row = match o.version_us {
+        Some(v) => {
+            let stmt = client
+                .prepare_cached(
+                    "SELECT body FROM stix_objects \
+                     WHERE collection = $1 AND id = $2 AND version_us = $3",
+                )
+                .await
+                .map_err(db)?;
+            client.query_opt(&stmt, &[&o.collection, &o.id, &v]).await
+        }
+        None => {
+            let stmt = client
+                .prepare_cached(
+                    "SELECT body FROM stix_objects WHERE collection = $1 AND id = $2 \
+                     ORDER BY added_us LIMIT 1",
+                )
+                .await
+                .map_err(db)?;
+            client.query_opt(&stmt, &[&o.collection, &o.id]).await
+        }
+    };
+    Ok(row.map_err(db)?.map(|r| r.get(0)))
+}
+
+/// Refuses a new STIX object version another party owns, or one whose version is taken
+/// (`check_new_version`), before anything is written; the append holds the sequencer lock, so
+/// nothing changes between this check and the insert. `Ok(Err(e))` is the refusal.
+pub(crate) async fn check_object(
+    client: &impl GenericClient,
+    o: &SharedObject,
+) -> Result<Result<(), StoreError>, StoreError> {
+    let owner = object_owner(client, &o.id).await?;
+    let same = stored_version(client, o).await?;
+    Ok(check_new_version(o, owner.as_deref(), same.as_deref()))
+}
+
 /// Applies a sharing effect at log `index`, or refuses it; `Ok(None)` when the effect is not
-/// a sharing one.
+/// a sharing one. A STIX object version was checked by [`check_object`] first.
 pub(crate) async fn effect(
     client: &impl GenericClient,
     effect: &Effect,
@@ -96,6 +153,13 @@ pub(crate) async fn effect(
                     id: format!("{} {}", o.id, format_us(o.version_us.unwrap_or_default())),
                 })));
             }
+            run(
+                client,
+                "INSERT INTO stix_owners (id, producer, log_index) VALUES ($1, $2, $3) \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&o.id, &o.producer, &at],
+            )
+            .await?;
         }
         Effect::StixDeleted {
             collection,
@@ -127,6 +191,10 @@ pub(crate) async fn effect(
 pub(crate) struct StixBatch {
     /// Versions already stored of the ids the batch adds, and those it has added so far.
     taken: HashSet<(String, String, i64)>,
+    /// The owners of the ids the batch adds, stored or made by the batch so far.
+    owners: HashMap<String, String>,
+    /// The ids the batch makes its producer's owner of, with the log index.
+    new_owners: Vec<(String, String, i64)>,
     /// The latest date added so far.
     last_added: i64,
     rows: Vec<StixRow>,
@@ -188,11 +256,50 @@ impl StixBatch {
             .await
             .map_err(db)?
             .get(0);
+        let stmt = client
+            .prepare_cached("SELECT id, producer FROM stix_owners WHERE id = ANY($1)")
+            .await
+            .map_err(db)?;
+        let owners = client
+            .query(&stmt, &[&ids])
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
         Ok(Some(StixBatch {
             taken,
+            owners,
+            new_owners: Vec::new(),
             last_added,
             rows: Vec::new(),
         }))
+    }
+
+    /// [`check_object`] against the stored state and what the batch added so far; reads the
+    /// database only when a version of the id is stored in the collection already.
+    pub(crate) async fn check(
+        &self,
+        client: &impl GenericClient,
+        o: &SharedObject,
+    ) -> Result<Result<(), StoreError>, StoreError> {
+        let owner = self.owners.get(&o.id).map(String::as_str);
+        let same_version = |collection: &str, id: &str, version_us: i64| {
+            collection == o.collection && id == o.id && o.version_us.is_none_or(|v| v == version_us)
+        };
+        let added = self
+            .rows
+            .iter()
+            .find(|r| same_version(&r.collection, &r.id, r.version_us))
+            .map(|r| r.body.clone());
+        let same = match added {
+            Some(body) => Some(body),
+            None if self.taken.iter().any(|(c, i, v)| same_version(c, i, *v)) => {
+                stored_version(client, o).await?
+            }
+            None => None,
+        };
+        Ok(check_new_version(o, owner, same.as_deref()))
     }
 
     /// Adds object version `o` at log `index`, or refuses it as the one-by-one insert would.
@@ -219,6 +326,11 @@ impl StixBatch {
         let recipients =
             serde_json::to_string(&o.recipients).map_err(|e| StoreError::Backend(e.to_string()))?;
         self.taken.insert(key);
+        if !self.owners.contains_key(&o.id) {
+            self.owners.insert(o.id.clone(), o.producer.clone());
+            self.new_owners
+                .push((o.id.clone(), o.producer.clone(), index as i64));
+        }
         self.last_added = added_us;
         self.rows.push(StixRow {
             added_us,
@@ -236,11 +348,22 @@ impl StixBatch {
         Ok(Ok(()))
     }
 
-    /// Inserts the accepted rows.
+    /// Inserts the accepted rows and the owners they made.
     pub(crate) async fn insert(self, client: &impl GenericClient) -> Result<(), StoreError> {
         if self.rows.is_empty() {
             return Ok(());
         }
+        let owner_ids: Vec<&str> = self.new_owners.iter().map(|x| x.0.as_str()).collect();
+        let producers: Vec<&str> = self.new_owners.iter().map(|x| x.1.as_str()).collect();
+        let at: Vec<i64> = self.new_owners.iter().map(|x| x.2).collect();
+        run(
+            client,
+            "INSERT INTO stix_owners (id, producer, log_index) \
+             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[]) \
+             ON CONFLICT (id) DO NOTHING",
+            &[&owner_ids, &producers, &at],
+        )
+        .await?;
         let r = &self.rows;
         let added: Vec<i64> = r.iter().map(|x| x.added_us).collect();
         let collection: Vec<&str> = r.iter().map(|x| x.collection.as_str()).collect();
@@ -377,5 +500,10 @@ impl SharingStore for PostgresStore {
             .map_err(db)?;
         let rows = client.query(&stmt, &[&keys]).await.map_err(db)?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let client = self.client().await?;
+        object_owner(&client, id).await
     }
 }

@@ -142,6 +142,11 @@ fn exists(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<b
 /// anything is written; so that refusing one write never needs to undo part of it.
 fn precheck(conn: &Connection, w: &LogWrite) -> Result<(), StoreError> {
     let env = &w.entry.envelope;
+    // An object version is judged on its owner and content before its entry id: another
+    // party's replay, or a changed body under a recorded version, is no retry to report as done.
+    if let Effect::StixObject(o) = &w.effect {
+        crate::sharing::check_object(conn, o)?;
+    }
     if exists(
         conn,
         "SELECT 1 FROM log_entries WHERE kind = ?1 AND entry_id = ?2",

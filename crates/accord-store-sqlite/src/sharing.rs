@@ -1,5 +1,5 @@
 //! Threat-indicator sharing: the `sharing_collections`, `sharing_affiliations` and
-//! `stix_objects` tables (migration V4).
+//! `stix_objects` tables (migration V4), and `stix_owners` (V7).
 //!
 //! An object version's row keeps the object exactly as submitted beside the columns the read
 //! rule and TAXII's filters need. Its key, `added_us`, is its date added in microseconds,
@@ -10,10 +10,11 @@ use accord_stix::tlp::Level;
 use accord_store::StoreError;
 use accord_store::log::Effect;
 use accord_store::sharing::{
-    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore, format_us,
+    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, SharingStore,
+    check_new_version,
 };
 use async_trait::async_trait;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{SqliteStore, backend, from_json, to_json};
 
@@ -28,29 +29,43 @@ fn parse_level(text: &str) -> Result<Level, StoreError> {
     })
 }
 
+fn object_owner(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+    conn.prepare_cached("SELECT producer FROM stix_owners WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([id], |r| r.get(0)).optional())
+        .map_err(backend)
+}
+
+/// Refuses a new STIX object version another party owns, or one whose version is taken
+/// (`check_new_version`), before anything is written. The append transaction holds SQLite's
+/// write lock, so nothing changes between this check and the insert.
+pub(crate) fn check_object(conn: &Connection, o: &SharedObject) -> Result<(), StoreError> {
+    let owner = object_owner(conn, &o.id)?;
+    let body = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<Option<String>, StoreError> {
+        conn.prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row(args, |r| r.get(0)).optional())
+            .map_err(backend)
+    };
+    let same = match o.version_us {
+        Some(v) => body(
+            "SELECT body FROM stix_objects WHERE collection = ?1 AND id = ?2 AND version_us = ?3",
+            params![o.collection, o.id, v],
+        )?,
+        // An unversioned object (most SCOs) has one entry per collection, `{collection}/{id}/-`.
+        None => body(
+            "SELECT body FROM stix_objects WHERE collection = ?1 AND id = ?2 \
+             ORDER BY added_us LIMIT 1",
+            params![o.collection, o.id],
+        )?,
+    };
+    check_new_version(o, owner.as_deref(), same.as_deref())
+}
+
 /// Refuses a sharing write that collides with the stored state, before anything is written.
-/// Returns `Ok(false)` when the effect is not a sharing one.
+/// Returns `Ok(false)` when the effect is not a sharing one. A STIX object version is checked
+/// by [`check_object`], before its entry id.
 pub(crate) fn precheck(conn: &Connection, effect: &Effect) -> Result<bool, StoreError> {
     match effect {
-        Effect::Collection(_) | Effect::Affiliation(_) => {}
-        Effect::StixObject(o) => {
-            if let Some(v) = o.version_us {
-                let mut stmt = conn
-                    .prepare_cached(
-                        "SELECT 1 FROM stix_objects WHERE collection = ?1 AND id = ?2 AND version_us = ?3",
-                    )
-                    .map_err(backend)?;
-                if stmt
-                    .exists(params![o.collection, o.id, v])
-                    .map_err(backend)?
-                {
-                    return Err(StoreError::Conflict {
-                        what: "object version",
-                        id: format!("{} {}", o.id, format_us(v)),
-                    });
-                }
-            }
-        }
+        Effect::Collection(_) | Effect::Affiliation(_) | Effect::StixObject(_) => {}
         Effect::StixDeleted {
             collection,
             added_us,
@@ -125,6 +140,11 @@ pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bo
                     to_json(&o.object)?,
                     index as i64
                 ],
+            )?;
+            run(
+                "INSERT INTO stix_owners (id, producer, log_index) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO NOTHING",
+                params![o.id, o.producer, index as i64],
             )?;
         }
         Effect::StixDeleted {
@@ -282,6 +302,11 @@ impl SharingStore for SqliteStore {
 
     async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError> {
         self.with(move |conn| object_bodies(conn, &keys)).await
+    }
+
+    async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        self.with(move |conn| object_owner(conn, &id)).await
     }
 }
 

@@ -37,3 +37,118 @@ async fn database_file_uses_wal() {
         .unwrap();
     assert_eq!(mode, "wal");
 }
+
+/// A hub written before object owners were kept (migration V7) learns them from its log on
+/// upgrade: each id's first producer, deleted objects included, and nothing else changes.
+#[tokio::test]
+async fn an_existing_hub_learns_its_object_owners_from_the_log_on_upgrade() {
+    use accord_stix::tlp::{Level, Reader};
+    use accord_store::Store;
+    use accord_store::sharing::{
+        Collection, Member, VersionMatch, add_objects, collection_for, define_collection,
+        delete_object,
+    };
+    use accord_store::testkit::{bundled, operator};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    let op = operator();
+    accord_store::write::seed_bundled(store.as_ref(), op.clone(), &bundled())
+        .await
+        .unwrap();
+    let seq = accord_store::sequencer::Sequencer::start(store.clone(), op.clone());
+    let writer = |p: &str| Member {
+        party: p.into(),
+        can_read: true,
+        can_write: true,
+    };
+    define_collection(
+        &seq,
+        Collection {
+            id: "c1".into(),
+            title: "Upgrade".into(),
+            description: None,
+            members: vec![writer("FR"), writer("DE")],
+            default_tlp: Level::Green,
+            anonymous_read: false,
+        },
+    )
+    .await
+    .unwrap();
+    let object = |n: u32, modified: &str| {
+        serde_json::json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+            "created": "2026-01-01T00:00:00.000Z", "modified": modified,
+            "pattern": "[ipv4-addr:value = '198.51.100.1']", "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z"
+        })
+    };
+    let id = |n: u32| format!("indicator--00000000-0000-4000-8000-{n:012}");
+    let v1 = "2026-01-02T00:00:00.000Z";
+    let fr = vec![
+        object(1, v1),
+        object(1, "2026-01-03T00:00:00.000Z"),
+        object(2, v1),
+    ];
+    add_objects(store.as_ref(), &seq, "FR", "c1", fr)
+        .await
+        .unwrap();
+    add_objects(store.as_ref(), &seq, "DE", "c1", vec![object(3, v1)])
+        .await
+        .unwrap();
+    let c1 = collection_for(store.as_ref(), "c1", Reader::Party("FR"))
+        .await
+        .unwrap();
+    delete_object(
+        store.as_ref(),
+        &seq,
+        "FR",
+        &c1,
+        &id(2),
+        &[VersionMatch::All],
+        &[],
+    )
+    .await
+    .unwrap();
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+    drop(seq);
+    drop(store);
+
+    // The database as a hub from before V7 left it.
+    {
+        let conn =
+            rusqlite::Connection::open(dir.path().join(accord_store_sqlite::DB_FILE)).unwrap();
+        conn.execute_batch(
+            "DROP TABLE stix_owners; DELETE FROM refinery_schema_history WHERE version = 7;",
+        )
+        .unwrap();
+    }
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+    let sharing = store.sharing().unwrap();
+    for (n, owner) in [(1, Some("FR")), (2, Some("FR")), (3, Some("DE")), (4, None)] {
+        assert_eq!(
+            sharing.object_owner(&id(n)).await.unwrap().as_deref(),
+            owner,
+            "{}",
+            id(n)
+        );
+    }
+    // And the rule holds on the upgraded hub: DE cannot take FR's deleted id.
+    let seq = accord_store::sequencer::Sequencer::start(store.clone(), op);
+    let out = add_objects(
+        store.as_ref(),
+        &seq,
+        "DE",
+        "c1",
+        vec![object(2, "2026-01-05T00:00:00.000Z")],
+    )
+    .await
+    .unwrap();
+    assert!(out.successes.is_empty(), "{out:?}");
+    // The log still verifies, every entry kept.
+    let report = accord_store::testkit::audit_store(store.as_ref(), &operator()).await;
+    assert_eq!(report.size, size);
+}

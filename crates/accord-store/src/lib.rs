@@ -48,6 +48,29 @@ pub enum StoreError {
         /// The id that is taken.
         id: String,
     },
+    /// Another party owns the object this write would change: only the party that recorded
+    /// an id's first version may add versions of it or delete it (STIX 2.1 §3.6). The answer
+    /// is the same whether or not the caller may read the object, so it confirms nothing more.
+    #[error(
+        "{what} {id:?} is not yours to version: only the party that created it may add versions"
+    )]
+    NotOwner {
+        /// What kind of record ("object").
+        what: &'static str,
+        /// The id.
+        id: String,
+    },
+    /// A different record already holds this version: the same id and version name one
+    /// content, so a change needs a new version; nothing was written.
+    #[error(
+        "{what} {id:?} is already recorded with different content: a changed object needs a later `modified`"
+    )]
+    VersionConflict {
+        /// What kind of record ("object version").
+        what: &'static str,
+        /// The id and version.
+        id: String,
+    },
     /// A pagination cursor was not one this store issued.
     #[error("invalid cursor {cursor:?}: pass back the `next` value of a previous page")]
     BadCursor {

@@ -17,7 +17,7 @@ use accord_core::accord::Accord;
 use accord_core::incident::Incident;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
-use accord_law::request::{NewRequest, Request, Transition, TransitionBody};
+use accord_law::request::{NewRequest, Request, Status, Transition, TransitionBody};
 use accord_tlog::entry::SignedEntry;
 
 use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, kind};
@@ -146,7 +146,10 @@ impl<'a> Replayer<'a> {
             }
             kind::REQUEST => {
                 let new: NewRequest = body(stored, entry)?;
-                let request = Request::open(new, &env.submitter, signed_at(stored, entry)?);
+                // When the source received it, as the source recorded it.
+                let received = received_at(self.source, &new.id, Status::Draft).await?;
+                let request =
+                    Request::open(new, &env.submitter, signed_at(stored, entry)?, received);
                 self.status.insert(request.id.clone(), request.status);
                 Effect::RequestCreated(Box::new(request))
             }
@@ -166,7 +169,8 @@ impl<'a> Replayer<'a> {
                         Err(e) => return Err(e.into()),
                     },
                 };
-                let due = if move_.to == accord_law::request::Status::Sent {
+                let received = received_at(self.source, &move_.request, move_.to).await?;
+                let due = if move_.to == Status::Sent {
                     // Fixed by the law as it stood when the request was sent.
                     self.source.request(&move_.request).await?.due
                 } else {
@@ -179,6 +183,7 @@ impl<'a> Replayer<'a> {
                     transition: Transition {
                         to: move_.to,
                         at: signed_at(stored, entry)?,
+                        received_at: received,
                         by: env.submitter.clone(),
                         note: move_.note,
                         log_index: None,
@@ -352,6 +357,22 @@ fn body<T: serde::de::DeserializeOwned>(
 ) -> Result<T, ReplayError> {
     serde_json::from_slice(&stored.body)
         .map_err(|e| malformed(stored, entry, format!("its body does not parse: {e}")))
+}
+
+/// When the source hub received request `id`'s move into `to` (its filing for `draft`), as
+/// the source recorded it; `None` when it kept no receipt time then.
+async fn received_at(
+    source: &dyn Store,
+    id: &str,
+    to: Status,
+) -> Result<Option<jiff::Timestamp>, StoreError> {
+    Ok(source
+        .request(id)
+        .await?
+        .history
+        .into_iter()
+        .find(|t| t.to == to)
+        .and_then(|t| t.received_at))
 }
 
 fn signed_at(stored: &StoredEntry, entry: &SignedEntry) -> Result<jiff::Timestamp, ReplayError> {

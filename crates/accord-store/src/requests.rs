@@ -12,14 +12,15 @@
 //!   answers); the move to `sent` fixes the due dates from the pathway as the law stood that
 //!   day.
 //!
-//! **Time.** A transition is dated by its signed envelope's `submitted_at`: the party states
-//! when it happened, and signs that statement. The hub refuses a date more than
-//! [`CLOCK_SKEW`] ahead of its own clock and a date earlier than the request's last step,
-//! but accepts one in the past, because requests are often sent through another channel (the
-//! 24/7 network by phone) and recorded afterwards. The log position of the entry, covered by a
-//! signed checkpoint, bounds how late that record was made, so a backdated step is visible to
-//! anyone who checks. The hub's own clock enters only as the `now` argument, which is what lets
-//! tests replay a request's life in minutes.
+//! **Time.** A filing or transition is dated by its signed envelope's `submitted_at`: the
+//! party states when it happened, and signs that statement. The hub refuses a date more than
+//! [`CLOCK_SKEW`] ahead of its own clock, more than [`MAX_SUBMISSION_AGE`] behind it, or
+//! earlier than the request's last step. Beside the stated time it records its own receipt
+//! time (`Transition::received_at`), and deadlines run from the receipt of the move to `sent`:
+//! a party's clock cannot make a request overdue for the other state (a request filed "60
+//! days ago" and sent the next day would otherwise be overdue at once). The hub's own clock
+//! enters only as the `now` argument, which is what lets tests replay a request's life in
+//! minutes.
 //!
 //! **TLP.** A request is TLP:RED unless its body says otherwise, and its entries must carry a
 //! marking at least as strict as the request's, so the log publishes their hashes and withholds
@@ -31,7 +32,7 @@ use accord_law::request::{
     NewRequest, Request, Status, Transition, TransitionBody, TransitionError, sent_due_dates,
 };
 use accord_tlog::entry::{SignedEntry, Tlp};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use accord_core::validate::Problem;
@@ -41,8 +42,7 @@ use crate::sequencer::Sequencer;
 use crate::write::{RecordError, Submission, parse_body, verify_submission};
 use crate::{Store, StoreError};
 
-/// How far ahead of the hub's clock a signed `submitted_at` may be.
-pub const CLOCK_SKEW: SignedDuration = SignedDuration::from_secs(300);
+pub use crate::write::{CLOCK_SKEW, MAX_SUBMISSION_AGE};
 
 /// Longest note a transition may carry, in bytes.
 pub const MAX_NOTE: usize = 2000;
@@ -84,25 +84,10 @@ fn invalid(path: &str, message: impl Into<String>) -> RecordError {
     }
 }
 
-/// The signed date of an entry, refused when it lies ahead of `now` by more than the skew.
+/// The signed date of an entry, within [`CLOCK_SKEW`] ahead of `now` and
+/// [`MAX_SUBMISSION_AGE`] behind it.
 fn signed_time(entry: &SignedEntry, now: Timestamp) -> Result<Timestamp, RecordError> {
-    let path = "entry.envelope.submitted_at";
-    let at: Timestamp = entry.envelope.submitted_at.parse().map_err(|_| {
-        invalid(
-            path,
-            format!(
-                "{:?} is not an RFC 3339 timestamp",
-                entry.envelope.submitted_at
-            ),
-        )
-    })?;
-    if at.duration_since(now) > CLOCK_SKEW {
-        return Err(invalid(
-            path,
-            format!("{at} is in the future (the hub's clock reads {now})"),
-        ));
-    }
-    Ok(at)
+    crate::write::submitted_at(&entry.envelope, now)
 }
 
 /// Records a request opened by the authenticated `party`, which must be its requesting state.
@@ -115,7 +100,7 @@ pub async fn submit_request(
     submission: Submission,
     now: Timestamp,
 ) -> Result<Request, RecordError> {
-    let (entry, body) = verify_submission(store, party, kind::REQUEST, &submission).await?;
+    let (entry, body) = verify_submission(store, party, kind::REQUEST, &submission, now).await?;
     let new: NewRequest = parse_body(&submission.body, "body")?;
     let at = signed_time(&entry, now)?;
     if party != new.requesting_state.as_str() {
@@ -162,7 +147,7 @@ pub async fn submit_request(
     if !problems.is_empty() {
         return Err(RecordError::Invalid { problems });
     }
-    let mut request = Request::open(new, party, at);
+    let mut request = Request::open(new, party, at, Some(now));
     let receipt = sequencer
         .append(LogWrite {
             entry,
@@ -191,7 +176,7 @@ pub async fn submit_transition(
     now: Timestamp,
 ) -> Result<Request, RecordError> {
     let (entry, body) =
-        verify_submission(store, party, kind::REQUEST_TRANSITION, &submission).await?;
+        verify_submission(store, party, kind::REQUEST_TRANSITION, &submission, now).await?;
     let mut request = store.request(id).await?;
     if !request.visible_to(Some(party)) {
         // TLP:RED: do not disclose that the request exists.
@@ -258,14 +243,16 @@ pub async fn submit_transition(
             }
             other => invalid("body.to", other.to_string()),
         })?;
+    // The deadlines run from when the hub received the move, by its own clock.
     let due = if move_.to == Status::Sent {
-        sent_due_dates(law, &request, at).map_err(|e| invalid("body.to", e.to_string()))?
+        sent_due_dates(law, &request, now).map_err(|e| invalid("body.to", e.to_string()))?
     } else {
         Vec::new()
     };
     let transition = Transition {
         to: move_.to,
         at,
+        received_at: Some(now),
         by: party.to_owned(),
         note: move_.note,
         log_index: None,
@@ -310,6 +297,7 @@ mod tests {
     use accord_law::request::PathwayRef;
     use accord_tlog::entry::canonical_json;
     use ed25519_dalek::SigningKey;
+    use jiff::SignedDuration;
 
     fn request(tlp: Tlp, incident: Option<&str>) -> Request {
         let new = NewRequest {
@@ -326,7 +314,7 @@ mod tests {
             summary: "s".into(),
             tlp,
         };
-        Request::open(new, "FR", "2026-11-01T00:00:00Z".parse().unwrap())
+        Request::open(new, "FR", "2026-11-01T00:00:00Z".parse().unwrap(), None)
     }
 
     #[test]
@@ -358,7 +346,7 @@ mod tests {
     }
 
     #[test]
-    fn a_date_beyond_the_skew_is_refused_a_past_one_kept() {
+    fn a_date_beyond_the_skew_or_older_than_a_day_is_refused() {
         let key = SigningKey::from_bytes(&[7; 32]);
         let now: Timestamp = "2026-11-29T12:00:00Z".parse().unwrap();
         let sign = |at: Timestamp| {
@@ -366,14 +354,19 @@ mod tests {
             let bytes = canonical_json(&s.entry).unwrap();
             SignedEntry::from_bytes(&bytes).unwrap()
         };
-        let past = now - SignedDuration::from_hours(24 * 30);
-        assert_eq!(signed_time(&sign(past), now).unwrap(), past);
+        let recent = now - SignedDuration::from_hours(23);
+        assert_eq!(signed_time(&sign(recent), now).unwrap(), recent);
         let soon = now + SignedDuration::from_secs(60);
         assert_eq!(signed_time(&sign(soon), now).unwrap(), soon);
-        let late = now + SignedDuration::from_secs(3600);
-        let Err(RecordError::Invalid { problems }) = signed_time(&sign(late), now) else {
-            panic!("a date an hour ahead must be refused");
-        };
-        assert_eq!(problems[0].path, "entry.envelope.submitted_at");
+        for (at, what) in [
+            (now + SignedDuration::from_secs(3600), "an hour ahead"),
+            (now - SignedDuration::from_hours(24 * 60), "60 days back"),
+            ("1970-01-01T00:00:00Z".parse().unwrap(), "1970"),
+        ] {
+            let Err(RecordError::Invalid { problems }) = signed_time(&sign(at), now) else {
+                panic!("a date {what} must be refused");
+            };
+            assert_eq!(problems[0].path, "entry.envelope.submitted_at");
+        }
     }
 }

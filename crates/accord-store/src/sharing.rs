@@ -17,6 +17,17 @@
 //!   `"{collection}/{object id}/{version}"`, so a replayed version is refused by the log and
 //!   reported as already present.
 //!
+//! # Ownership and time
+//!
+//! The party that records an object id's first version owns that id on the whole hub: only it
+//! may add versions or delete them (STIX 2.1 §3.6: only the object creator may version an
+//! object; `created_by_ref` is the object's own claim, the signing party is the hub's fact).
+//! Backends enforce it inside the append transaction with [`check_new_version`], so of two
+//! parties racing on one new id exactly one wins. The same rule refuses a different object
+//! under a version already recorded, while the same object again is a retry. `created` and
+//! `modified` are bounded ([`check_object_times`]): a version dated in the future would stay
+//! the latest for good.
+//!
 //! # Signing: custodial keys
 //!
 //! TAXII clients (`taxii2-client`, `stix2`'s `TAXIICollectionSink`) cannot sign entries, so
@@ -38,6 +49,7 @@
 //! newer version exists, of what its TLP marking withholds.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use accord_stix::object::{StixObject, parse_stix_timestamp};
 use accord_stix::tlp::{self, Affiliation, Audience, Level, Reader};
@@ -50,7 +62,7 @@ use sha2::{Digest, Sha256};
 
 use crate::log::{Effect, LogWrite, Operator};
 use crate::sequencer::Sequencer;
-use crate::write::{RecordError, now_rfc3339, operator_write, sign_canonical_body};
+use crate::write::{CLOCK_SKEW, RecordError, now_rfc3339, operator_write, sign_canonical_body};
 use crate::{Store, StoreError};
 
 /// Entry kind of a collection definition.
@@ -206,6 +218,9 @@ pub trait SharingStore: Send + Sync {
     async fn object_index(&self, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError>;
     /// The objects (as JSON text) stored under these `added_us` keys, in no order.
     async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError>;
+    /// The party that owns object id `id` on this hub (see [`check_new_version`]), if any
+    /// version of it was ever recorded.
+    async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// Why a sharing operation failed.
@@ -691,6 +706,76 @@ pub struct AddOutcome {
     pub failures: Vec<ObjectOutcome>,
 }
 
+/// The rule every backend applies to a new STIX object version `o`, inside the transaction
+/// that appends it, so that of two parties racing on one new id exactly one wins. `owner` is
+/// the party that recorded the id's first version anywhere on the hub (`None`: the id is new,
+/// and `o`'s producer becomes its owner); `same_version` is the object (as stored JSON text)
+/// already recorded in `o`'s collection under `o`'s version, if any.
+///
+/// Ownership is hub-wide, not per collection: a STIX id names one object wherever it is shared
+/// (STIX 2.1 §2.9), and readers that take objects from several collections (`accord match
+/// --hub`, exports) would otherwise take another party's object for a newer version of the
+/// owner's. The refusal names only the id, and reads the same whether or not the caller may
+/// read the object. A version replayed from a log (`o.added_us` set: `accord copy`) is history
+/// already recorded, and only its content is checked.
+///
+/// Returns [`StoreError::NotOwner`] for another party's id, [`StoreError::Conflict`] when the
+/// same object is already recorded (a retry: TAXII clients resend), and
+/// [`StoreError::VersionConflict`] when a different one is.
+pub fn check_new_version(
+    o: &SharedObject,
+    owner: Option<&str>,
+    same_version: Option<&str>,
+) -> Result<(), StoreError> {
+    if o.added_us.is_none() && owner.is_some_and(|p| p != o.producer) {
+        return Err(StoreError::NotOwner {
+            what: "object",
+            id: o.id.clone(),
+        });
+    }
+    let Some(stored) = same_version else {
+        return Ok(());
+    };
+    let version = o.version_us.map_or_else(|| "-".to_owned(), format_us);
+    let id = format!("{} {version}", o.id);
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: format!("object {id}"),
+        detail,
+    };
+    let stored: serde_json::Value =
+        serde_json::from_str(stored).map_err(|e| corrupt(e.to_string()))?;
+    if comparable(&stored).map_err(corrupt)? == comparable(&o.object).map_err(corrupt)? {
+        Err(StoreError::Conflict {
+            what: "object version",
+            id,
+        })
+    } else {
+        Err(StoreError::VersionConflict {
+            what: "object version",
+            id,
+        })
+    }
+}
+
+/// An object's canonical form with `created` and `modified` written one way, so that the
+/// same object with its timestamps written another way (`…00Z`, `…00.000Z`) compares equal:
+/// STIX 2.1 §3.2 compares timestamps as instants.
+fn comparable(object: &serde_json::Value) -> Result<Vec<u8>, String> {
+    let mut object = object.clone();
+    if let Some(map) = object.as_object_mut() {
+        for property in ["created", "modified"] {
+            if let Some(us) = map
+                .get(property)
+                .and_then(serde_json::Value::as_str)
+                .and_then(|t| parse_us(t).ok())
+            {
+                map.insert(property.to_owned(), format_us(us).into());
+            }
+        }
+    }
+    canonical_json(&object).map_err(|e| e.to_string())
+}
+
 /// The custodial signing key the hub holds for `party` (see the module documentation).
 pub fn custodial_key(operator: &Operator, party: &str) -> SigningKey {
     let mut h = Sha256::new();
@@ -728,7 +813,59 @@ async fn ensure_custodial_key(
     }
 }
 
-/// Checks one submitted object; returns it ready to record.
+/// Earliest `created` or `modified` accepted: STIX 2 was first published in 2017 (the TLP 1.0
+/// marking definitions the STIX 2.0 specification ships are dated 2017-01-20), so an object
+/// made before then is a wrong clock or a forged date.
+pub const STIX_EPOCH: Timestamp = Timestamp::constant(1_483_228_800, 0); // 2017-01-01T00:00:00Z
+
+/// Refuses an object whose `created` or `modified` lies more than [`CLOCK_SKEW`] after `now`
+/// (the hub's clock) or before [`STIX_EPOCH`]; names the property.
+pub fn check_object_times(object: &serde_json::Value, now: Timestamp) -> Result<(), String> {
+    for property in ["created", "modified"] {
+        let Some(text) = object.get(property).and_then(serde_json::Value::as_str) else {
+            continue;
+        };
+        let at = parse_stix_timestamp(text).map_err(|e| format!("`{property}` {text:?}: {e}"))?;
+        if at.duration_since(now) > CLOCK_SKEW {
+            return Err(format!(
+                "`{property}` {text} is in the future (the hub's clock reads {now}; at most {} \
+                 ahead is accepted)",
+                crate::write::describe(CLOCK_SKEW)
+            ));
+        }
+        if at < STIX_EPOCH {
+            return Err(format!(
+                "`{property}` {text} is before {STIX_EPOCH}, earlier than STIX 2 existed"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks one newly submitted object as [`prepare_object`] does, and against the hub's clock
+/// (`now`) and its registered parties (`known`); returns it ready to record.
+fn prepare_new_object(
+    collection: &Collection,
+    producer: &str,
+    known: &HashSet<String>,
+    now: Timestamp,
+    value: serde_json::Value,
+) -> Result<(SharedObject, Vec<u8>), String> {
+    let (shared, body) = prepare_object(collection, producer, value)?;
+    check_object_times(&shared.object, now)?;
+    // A recipient the hub does not know could never read the object, and may be a typo that
+    // leaves the intended one out: refuse rather than store a list that means something else.
+    if let Some(unknown) = shared.recipients.iter().find(|r| !known.contains(*r)) {
+        return Err(format!(
+            "`{}`: no party {unknown:?} is registered on this hub",
+            tlp::RECIPIENTS_PROPERTY
+        ));
+    }
+    Ok((shared, body))
+}
+
+/// Checks one object's shape and marking; returns it ready to record. What a replayed log
+/// entry is checked against (its times and recipients were checked when it was first added).
 pub(crate) fn prepare_object(
     collection: &Collection,
     producer: &str,
@@ -802,6 +939,9 @@ pub async fn add_objects(
         )));
     }
     let key = ensure_custodial_key(store, sequencer, party).await?;
+    let known: Arc<HashSet<String>> =
+        Arc::new(store.parties().await?.into_iter().map(|p| p.id).collect());
+    let now = Timestamp::now();
     // Checking, canonicalising and signing cost about as much as the append: spread them over
     // the cores, a slice of the envelope each, keeping the envelope's order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -811,10 +951,11 @@ pub async fn add_objects(
     while objects.peek().is_some() {
         let slice: Vec<(usize, serde_json::Value)> = objects.by_ref().take(per_task).collect();
         let (collection, key, party) = (collection.clone(), key.clone(), party.to_owned());
+        let known = Arc::clone(&known);
         tasks.push(tokio::task::spawn_blocking(move || {
             slice
                 .into_iter()
-                .map(|(i, value)| sign_object(&collection, &party, &key, i, value))
+                .map(|(i, value)| sign_object(&collection, &party, &key, &known, now, i, value))
                 .collect::<Vec<_>>()
         }));
     }
@@ -863,6 +1004,8 @@ fn sign_object(
     collection: &Collection,
     party: &str,
     key: &SigningKey,
+    known: &HashSet<String>,
+    now: Timestamp,
     i: usize,
     value: serde_json::Value,
 ) -> Result<(LogWrite, ObjectOutcome), ObjectOutcome> {
@@ -881,7 +1024,8 @@ fn sign_object(
         version: version.clone(),
         message: Some(format!("objects[{i}]: {message}")),
     };
-    let (shared, body) = prepare_object(collection, party, value).map_err(refuse)?;
+    let (shared, body) =
+        prepare_new_object(collection, party, known, now, value).map_err(refuse)?;
     let entry_id = format!(
         "{}/{}/{}",
         collection.id,
@@ -895,7 +1039,7 @@ fn sign_object(
         entry_tlp(shared.tlp),
         &body,
         key,
-        Timestamp::now(),
+        now,
     )
     .map_err(|e| refuse(e.to_string()))?;
     let write = LogWrite {
@@ -914,7 +1058,8 @@ fn sign_object(
 }
 
 /// Removes the versions of object `id` that `query` selects and `party` may read from
-/// `collection`: allowed to a writer of the collection for the versions it added itself.
+/// `collection`: allowed to a writer of the collection that owns the id (see
+/// [`check_new_version`]).
 /// Each removal is a `stix-deletion` entry; the log keeps the object's hash.
 pub async fn delete_object(
     store: &dyn Store,
@@ -939,9 +1084,10 @@ pub async fn delete_object(
         }
         .into());
     }
-    if !collection.can_write(party) || page.items.iter().any(|(m, _)| m.producer != party) {
+    let owner = sharing(store)?.object_owner(id).await?;
+    if !collection.can_write(party) || owner.as_deref() != Some(party) {
         return Err(SharingError::Forbidden(format!(
-            "party {party:?} may delete only versions it added, in a collection it may write to"
+            "party {party:?} may delete only objects it created, in a collection it may write to"
         )));
     }
     let mut n = 0;

@@ -21,6 +21,7 @@ use accord_tlog::entry::{
     EntryError, Envelope, SignedEntry, Tlp, body_sha256, canonical_json, envelope_bytes,
 };
 use ed25519_dalek::SigningKey;
+use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -58,6 +59,57 @@ fn invalid(path: &str, message: impl Into<String>) -> RecordError {
             message: message.into(),
         }],
     }
+}
+
+/// How far ahead of the hub's clock a client-supplied time may be (a signed `submitted_at`, a
+/// STIX object's `created` or `modified`): clocks drift, but a time in the future would let a
+/// record claim to come after everything written until then.
+pub const CLOCK_SKEW: SignedDuration = SignedDuration::from_secs(5 * 60);
+
+/// How long before the hub receives it a party's signed entry may be dated. Clients sign just
+/// before they send; an older `submitted_at` is a wrong clock or a backdated statement (a
+/// request filed "60 days ago" and sent the next day would be overdue at once), so it is
+/// refused. The hub records its own receipt time beside the signed one in any case.
+pub const MAX_SUBMISSION_AGE: SignedDuration = SignedDuration::from_hours(24);
+
+/// A duration as a person says it: `5 minutes`, `24 hours`.
+pub(crate) fn describe(d: SignedDuration) -> String {
+    let s = d.as_secs();
+    match s {
+        _ if s % 3600 == 0 => format!("{} hours", s / 3600),
+        _ if s % 60 == 0 => format!("{} minutes", s / 60),
+        _ => format!("{s} seconds"),
+    }
+}
+
+/// The `submitted_at` of a party's signed entry, refused when it does not parse, lies more
+/// than [`CLOCK_SKEW`] after `now` (the hub's clock) or more than [`MAX_SUBMISSION_AGE`]
+/// before it.
+pub fn submitted_at(envelope: &Envelope, now: Timestamp) -> Result<Timestamp, RecordError> {
+    let path = "entry.envelope.submitted_at";
+    let text = &envelope.submitted_at;
+    let at: Timestamp = text
+        .parse()
+        .map_err(|_| invalid(path, format!("{text:?} is not an RFC 3339 timestamp")))?;
+    if at.duration_since(now) > CLOCK_SKEW {
+        return Err(invalid(
+            path,
+            format!(
+                "{at} is in the future (the hub's clock reads {now}; at most {} ahead is accepted)",
+                describe(CLOCK_SKEW)
+            ),
+        ));
+    }
+    if now.duration_since(at) > MAX_SUBMISSION_AGE {
+        return Err(invalid(
+            path,
+            format!(
+                "{at} is more than {} before the hub's clock ({now}): sign entries when you send them",
+                describe(MAX_SUBMISSION_AGE)
+            ),
+        ));
+    }
+    Ok(at)
 }
 
 /// A party's signed write as it travels: the signed entry and the body it commits to.
@@ -309,15 +361,17 @@ pub async fn seed_bundled(
 }
 
 /// Checks a party's submission: the entry's shape, its kind, that the authenticated `party` is
-/// its submitter, that the body matches its hash, that the signing key is a current key of the
-/// party, and the signature. Returns the entry and the canonical body bytes.
+/// its submitter, that it is dated near `now` (the hub's clock: [`submitted_at`]), that the
+/// body matches its hash, that the signing key is a current key of the party, and the
+/// signature. Returns the entry and the canonical body bytes.
 pub async fn verify_submission(
     store: &dyn Store,
     party: &str,
     expected_kind: &str,
     submission: &Submission,
+    now: Timestamp,
 ) -> Result<(SignedEntry, Vec<u8>), RecordError> {
-    let shaped = check_shape(party, expected_kind, submission)?;
+    let shaped = check_shape(party, expected_kind, submission, now)?;
     let keys = PartyKeys::new(store.party_keys(party).await?);
     keys.check(party, shaped)
 }
@@ -328,6 +382,7 @@ fn check_shape(
     party: &str,
     expected_kind: &str,
     submission: &Submission,
+    now: Timestamp,
 ) -> Result<Shaped, RecordError> {
     let entry_bytes =
         canonical_json(&submission.entry).map_err(|e| invalid("entry", e.to_string()))?;
@@ -349,12 +404,7 @@ fn check_shape(
             env.submitter
         )));
     }
-    if env.submitted_at.parse::<jiff::Timestamp>().is_err() {
-        return Err(invalid(
-            "entry.envelope.submitted_at",
-            format!("{:?} is not an RFC 3339 timestamp", env.submitted_at),
-        ));
-    }
+    submitted_at(env, now)?;
     let body = canonical_json(&submission.body).map_err(|e| invalid("body", e.to_string()))?;
     if body_sha256(&body) != env.body_sha256 {
         return Err(invalid(
@@ -511,7 +561,8 @@ pub async fn submit_incident(
     party: &str,
     submission: Submission,
 ) -> Result<IncidentRecord, RecordError> {
-    let (entry, body) = verify_submission(store, party, kind::INCIDENT, &submission).await?;
+    let (entry, body) =
+        verify_submission(store, party, kind::INCIDENT, &submission, Timestamp::now()).await?;
     let incident: Incident = parse_body(&submission.body, "body")?;
     if entry.envelope.id != incident.id {
         return Err(invalid(
@@ -580,10 +631,11 @@ pub async fn submit_incidents(
     let mut results: Vec<Result<Recorded, RecordError>> = Vec::with_capacity(submissions.len());
     let mut writes = Vec::new();
     let mut pending = Vec::new(); // positions in `results` of the writes sent
+    let now = Timestamp::now();
     for submission in submissions {
         let prepared = async {
             let (entry, body) =
-                keys.check(party, check_shape(party, kind::INCIDENT, &submission)?)?;
+                keys.check(party, check_shape(party, kind::INCIDENT, &submission, now)?)?;
             let incident: Incident = parse_body(&submission.body, "body")?;
             if entry.envelope.id != incident.id {
                 return Err(invalid(

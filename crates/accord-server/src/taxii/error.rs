@@ -97,9 +97,10 @@ impl From<StoreError> for TaxiiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => TaxiiError::not_found(e.to_string()),
-            StoreError::Conflict { .. } => {
+            StoreError::Conflict { .. } | StoreError::VersionConflict { .. } => {
                 TaxiiError::new(StatusCode::CONFLICT, "Conflict", e.to_string())
             }
+            StoreError::NotOwner { .. } => TaxiiError::forbidden(e.to_string()),
             StoreError::BadCursor { .. } => TaxiiError::bad_request(e.to_string()),
             other => TaxiiError::internal(other),
         }

@@ -167,11 +167,16 @@ macro_rules! conformance_suite {
             requests::lists_filter_by_party_status_and_marking_and_overdue_follows_the_clock,
             requests::requests_survive_a_reopen,
             requests::of_two_racing_moves_from_one_status_exactly_one_lands,
+            requests::a_backdated_filing_is_refused_and_deadlines_run_from_receipt,
             sharing::tlp_decides_who_sees_each_object_on_every_read,
             sharing::invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless,
             sharing::an_envelope_lands_in_its_order_under_one_checkpoint,
             sharing::one_version_sent_twice_in_an_envelope_is_stored_once,
             sharing::versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds,
+            sharing::only_the_producer_of_an_ids_first_version_versions_or_deletes_it,
+            sharing::two_parties_racing_on_one_new_id_get_one_winner,
+            sharing::a_different_object_under_a_recorded_version_is_refused,
+            sharing::object_times_and_recipients_are_bounded,
         );
     };
     (@tests $factory:expr; $($module:ident :: $name:ident),* $(,)?) => {

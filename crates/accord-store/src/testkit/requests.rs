@@ -73,7 +73,8 @@ fn fr_de(id: &str) -> serde_json::Value {
     })
 }
 
-/// `party` files request `body` (its `id` names it) under `tlp`, signed at `at`.
+/// `party` files request `body` (its `id` names it) under `tlp`, signed at `at` and received
+/// by the hub then.
 async fn file(
     h: &Hub,
     party: &str,
@@ -84,15 +85,7 @@ async fn file(
     let id = body["id"].as_str().unwrap().to_owned();
     let s =
         sign_submission_at(kind::REQUEST, &id, party, tlp, &body, h.key(party), ts(at)).unwrap();
-    submit_request(
-        h.hub.store.as_ref(),
-        &h.hub.seq,
-        &h.law,
-        party,
-        s,
-        ts("2026-11-29T12:00:00Z"),
-    )
-    .await
+    submit_request(h.hub.store.as_ref(), &h.hub.seq, &h.law, party, s, ts(at)).await
 }
 
 /// France files request `body` as TLP:RED, signed at `at`.
@@ -134,7 +127,7 @@ async fn step(
         party,
         request,
         s,
-        ts("2026-11-29T12:00:00Z"),
+        ts(at),
     )
     .await
 }
@@ -506,10 +499,15 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
                 at,
             )
             .unwrap();
-            let (entry, body) =
-                verify_submission(h.hub.store.as_ref(), party, kind::REQUEST_TRANSITION, &s)
-                    .await
-                    .unwrap();
+            let (entry, body) = verify_submission(
+                h.hub.store.as_ref(),
+                party,
+                kind::REQUEST_TRANSITION,
+                &s,
+                at,
+            )
+            .await
+            .unwrap();
             LogWrite {
                 entry,
                 body,
@@ -519,6 +517,7 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
                     transition: Transition {
                         to,
                         at,
+                        received_at: Some(at),
                         by: party.to_owned(),
                         note: None,
                         log_index: None,
@@ -547,4 +546,72 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
         h.hub.store.checkpoint().await.unwrap().unwrap().size,
         size + 1
     );
+}
+
+/// A filing signed more than a day before the hub receives it is refused (a request "filed 60
+/// days ago" and sent the next day would be overdue at once); the hub keeps its receipt time
+/// beside the stated one, and the deadlines run from the receipt of `sent`.
+pub async fn a_backdated_filing_is_refused_and_deadlines_run_from_receipt(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    let (store, seq) = (h.hub.store.as_ref(), &h.hub.seq);
+    let received = ts("2026-11-29T12:00:00Z");
+    let filing = |id: &str, at: &str| {
+        sign_submission_at(kind::REQUEST, id, "FR", Tlp::Red, &fr_de(id), &h.fr, ts(at)).unwrap()
+    };
+    let e = submit_request(
+        store,
+        seq,
+        &h.law,
+        "FR",
+        filing("backdated", "2026-09-30T12:00:00Z"),
+        received,
+    )
+    .await;
+    let Err(RecordError::Invalid { problems }) = e else {
+        panic!("a filing signed 60 days before it arrives must be refused: {e:?}");
+    };
+    assert_eq!(problems[0].path, "entry.envelope.submitted_at");
+    assert!(matches!(
+        store.request("backdated").await,
+        Err(StoreError::NotFound { .. })
+    ));
+
+    // Filed and sent, each stated an hour before the hub received it.
+    let r = submit_request(
+        store,
+        seq,
+        &h.law,
+        "FR",
+        filing("on-time", "2026-11-29T11:00:00Z"),
+        received,
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.history[0].at, ts("2026-11-29T11:00:00Z"));
+    assert_eq!(r.history[0].received_at, Some(received));
+    let body = TransitionBody {
+        request: "on-time".into(),
+        to: Status::Sent,
+        note: None,
+    };
+    let s = sign_submission_at(
+        kind::REQUEST_TRANSITION,
+        &body.entry_id(),
+        "FR",
+        Tlp::Red,
+        &body,
+        &h.fr,
+        ts("2026-11-30T08:00:00Z"),
+    )
+    .unwrap();
+    let sent_received = ts("2026-11-30T09:00:00Z");
+    submit_transition(store, seq, &h.law, "FR", "on-time", s, sent_received)
+        .await
+        .unwrap();
+    let stored = store.request("on-time").await.unwrap();
+    assert_eq!(stored.history[0].received_at, Some(received));
+    assert_eq!(stored.history[1].at, ts("2026-11-30T08:00:00Z"));
+    assert_eq!(stored.history[1].received_at, Some(sent_received));
+    // E-Evidence production order: 10 days from the receipt, not from the stated time.
+    assert_eq!(stored.due[0].due, ts("2026-12-10T09:00:00Z"));
 }

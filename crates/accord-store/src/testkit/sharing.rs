@@ -455,3 +455,245 @@ pub async fn versions_filters_and_pages_follow_taxii_and_hide_what_tlp_withholds
     assert_eq!(n, 2);
     assert!(versions("DE", vec![VersionMatch::All]).await.is_empty());
 }
+
+/// Defines collection `c2`, which DE alone reads and writes.
+async fn de_only(h: &Hub) {
+    define_collection(
+        &h.seq,
+        Collection {
+            id: "c2".into(),
+            title: "DE only".into(),
+            description: None,
+            members: vec![Member {
+                party: "DE".into(),
+                can_read: true,
+                can_write: true,
+            }],
+            default_tlp: Level::Amber,
+            anonymous_read: false,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+fn messages(out: &crate::sharing::AddOutcome) -> Vec<String> {
+    out.failures
+        .iter()
+        .map(|f| f.message.clone().unwrap_or_default())
+        .collect()
+}
+
+/// Only the party that recorded an id's first version adds versions of it or deletes it, in
+/// any collection, even after deleting it; the refusal reads the same whether or not the caller
+/// may read the object.
+pub async fn only_the_producer_of_an_ids_first_version_versions_or_deletes_it(
+    f: &dyn StoreFactory,
+) {
+    let Some(h) = hub(f).await else { return };
+    de_only(&h).await;
+    let store = h.store.as_ref();
+    let red = indicator(1, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Red2), &[]);
+    let green = indicator(2, "2026-01-02T00:00:00.000Z", Some(TlpMarking::Green2), &[]);
+    let out = add_objects(store, &h.seq, "FR", "c1", vec![red, green])
+        .await
+        .unwrap();
+    assert_eq!(out.successes.len(), 2, "{out:?}");
+    let swap = vec![
+        indicator(1, "2026-01-05T00:00:00.000Z", Some(TlpMarking::Red2), &[]),
+        indicator(2, "2026-01-05T00:00:00.000Z", Some(TlpMarking::Clear), &[]),
+    ];
+    let ids: Vec<String> = swap
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    for collection in ["c1", "c2"] {
+        let out = add_objects(store, &h.seq, "DE", collection, swap.clone())
+            .await
+            .unwrap();
+        assert!(out.successes.is_empty(), "{collection}: {out:?}");
+        let m = messages(&out);
+        assert_eq!(
+            m[0].replace(&ids[0], "ID"),
+            m[1].replace(&ids[1], "ID"),
+            "{m:?}"
+        );
+        assert!(m[0].contains("not yours to version"), "{m:?}");
+    }
+    let all = ObjectQuery {
+        versions: vec![VersionMatch::All],
+        ..ObjectQuery::default()
+    };
+    // IT sees FR's GREEN version only; FR its two; DE's collection holds nothing.
+    assert_eq!(
+        ids_seen(&h, Reader::Party("IT"), &all).await,
+        [ids[1].clone()]
+    );
+    assert_eq!(ids_seen(&h, Reader::Party("FR"), &all).await.len(), 2);
+    let c2 = collection_for(store, "c2", Reader::Party("DE"))
+        .await
+        .unwrap();
+    let page = visible_objects(store, &c2, Reader::Party("DE"), &all, false)
+        .await
+        .unwrap();
+    assert!(page.items.is_empty());
+    // DE may read the GREEN object but not delete it; FR may.
+    let c1 = collection_for(store, "c1", Reader::Party("DE"))
+        .await
+        .unwrap();
+    let e = delete_object(store, &h.seq, "DE", &c1, &ids[1], &[VersionMatch::All], &[]).await;
+    assert!(matches!(e, Err(SharingError::Forbidden(_))), "{e:?}");
+    let n = delete_object(store, &h.seq, "FR", &c1, &ids[1], &[VersionMatch::All], &[])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    // Deleted, the id is still FR's.
+    let out = add_objects(store, &h.seq, "DE", "c1", swap[1..].to_vec())
+        .await
+        .unwrap();
+    assert!(out.successes.is_empty(), "{out:?}");
+    let out = add_objects(store, &h.seq, "FR", "c1", swap[1..].to_vec())
+        .await
+        .unwrap();
+    assert_eq!(out.successes.len(), 1, "{out:?}");
+    assert_eq!(
+        store
+            .sharing()
+            .unwrap()
+            .object_owner(&ids[1])
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("FR")
+    );
+}
+
+/// Two parties adding the same new ids at once: the append decides, and each id gets exactly
+/// one owner whose version is the one stored.
+pub async fn two_parties_racing_on_one_new_id_get_one_winner(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    let store = h.store.as_ref();
+    let envelope = |party: &str| -> Vec<Value> {
+        (0..12u32)
+            .map(|n| {
+                let mut o = indicator(900 + n, "2026-01-02T00:00:00.000Z", None, &[]);
+                o["name"] = json!(party);
+                o
+            })
+            .collect()
+    };
+    let (fr, de) = tokio::join!(
+        add_objects(store, &h.seq, "FR", "c1", envelope("FR")),
+        add_objects(store, &h.seq, "DE", "c1", envelope("DE")),
+    );
+    let (fr, de) = (fr.unwrap(), de.unwrap());
+    assert_eq!(fr.successes.len() + de.successes.len(), 12, "{fr:?} {de:?}");
+    let c1 = collection_for(store, "c1", Reader::Party("FR"))
+        .await
+        .unwrap();
+    let all = ObjectQuery {
+        versions: vec![VersionMatch::All],
+        ..ObjectQuery::default()
+    };
+    let page = visible_objects(store, &c1, Reader::Party("IT"), &all, true)
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 12);
+    for (m, body) in page.items {
+        let body: Value = serde_json::from_str(body.unwrap().get()).unwrap();
+        let winner = if fr.successes.iter().any(|s| s.id == m.id) {
+            "FR"
+        } else {
+            "DE"
+        };
+        assert_eq!(m.producer, winner, "{}", m.id);
+        assert_eq!(body["name"], json!(winner), "{}", m.id);
+    }
+}
+
+/// A different object under a recorded version is refused, naming the conflict; the same
+/// object again (its timestamps written either way) is a retry, reported as done.
+pub async fn a_different_object_under_a_recorded_version_is_refused(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    let store = h.store.as_ref();
+    let original = indicator(3, "2026-01-02T00:00:00.000Z", None, &[]);
+    add_objects(store, &h.seq, "FR", "c1", vec![original.clone()])
+        .await
+        .unwrap();
+    let mut changed = original.clone();
+    changed["pattern"] = json!("[ipv4-addr:value = '203.0.113.66']");
+    let mut rewritten = original.clone();
+    rewritten["modified"] = json!("2026-01-02T00:00:00Z");
+    let mut changed_rewritten = changed.clone();
+    changed_rewritten["modified"] = json!("2026-01-02T00:00:00Z");
+    let out = add_objects(
+        store,
+        &h.seq,
+        "FR",
+        "c1",
+        vec![original, changed, rewritten, changed_rewritten],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.successes.len(), 2, "{out:?}");
+    assert!(out.successes.iter().all(|s| s.message.is_some()), "{out:?}");
+    let m = messages(&out);
+    assert_eq!(m.len(), 2, "{out:?}");
+    for m in m {
+        assert!(m.contains("different content"), "{m}");
+    }
+    let c1 = collection_for(store, "c1", Reader::Party("FR"))
+        .await
+        .unwrap();
+    let page = visible_objects(
+        store,
+        &c1,
+        Reader::Party("FR"),
+        &ObjectQuery::default(),
+        true,
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.items.len(), 1);
+    let body: Value = serde_json::from_str(page.items[0].1.as_ref().unwrap().get()).unwrap();
+    assert_eq!(body["pattern"], json!("[ipv4-addr:value = '198.51.100.3']"));
+}
+
+/// `created` and `modified` ahead of the hub's clock or before STIX 2 are refused, and so is
+/// a recipient the hub does not know.
+pub async fn object_times_and_recipients_are_bounded(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+    let mut old = indicator(4, "2016-12-31T23:59:59.000Z", None, &[]);
+    old["created"] = json!("2016-12-31T23:59:59.000Z");
+    let objects = vec![
+        indicator(4, &format!("{ahead:.3}"), None, &[]),
+        old,
+        indicator(
+            5,
+            "2026-01-02T00:00:00.000Z",
+            Some(TlpMarking::Red2),
+            &["DE", "ZZ-NOBODY"],
+        ),
+        indicator(
+            6,
+            "2026-01-02T00:00:00.000Z",
+            Some(TlpMarking::Red2),
+            &["DE"],
+        ),
+    ];
+    let out = add_objects(h.store.as_ref(), &h.seq, "FR", "c1", objects)
+        .await
+        .unwrap();
+    assert_eq!(out.successes.len(), 1, "{out:?}");
+    let m = messages(&out);
+    assert!(
+        m[0].contains("`modified`") && m[0].contains("future"),
+        "{m:?}"
+    );
+    assert!(m[1].contains("`created`"), "{m:?}");
+    assert!(
+        m[2].contains("x_accord_recipients") && m[2].contains("ZZ-NOBODY"),
+        "{m:?}"
+    );
+}
