@@ -150,10 +150,22 @@ pub async fn run(
     }
     // The final checkpoints are byte-for-byte the same statement (same origin, size and root,
     // and Ed25519 signatures are deterministic), so the witnesses' cosignatures hold for both.
+    // Only configured witnesses' cosignatures that verify are carried (a source from before
+    // witnesses may hold junk lines any party attached).
     let mut cosignatures = 0;
-    let copied = Note::parse(&copied_head.note)
+    let copied = Note::parse_lenient(&copied_head.note)
         .with_context(|| format!("the checkpoint of the copy in {to}"))?;
-    let original = Note::parse(&head.note).with_context(|| format!("the checkpoint of {from}"))?;
+    let witnesses = target
+        .witnesses()
+        .await?
+        .iter()
+        .map(|w| w.verifier())
+        .collect::<Result<Vec<_>, _>>()?;
+    let original = accord_store::witness::clean_note(&head, &operator, &witnesses)
+        .map(|note| Note::parse_lenient(&note))
+        .transpose()
+        .with_context(|| format!("the checkpoint of {from}"))?
+        .with_context(|| format!("the checkpoint of {from} is not its operator's statement of its size and root"))?;
     for sig in original.signatures() {
         if sig.name != operator.origin() && !copied.signatures().contains(sig) {
             target.add_cosignature(head.size, sig.to_line()).await?;

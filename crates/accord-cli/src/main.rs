@@ -37,6 +37,7 @@ mod render;
 mod requests;
 mod route;
 mod sharing;
+mod witnesses;
 
 /// Accord: a hub that turns a cyber accord's principles into working machinery.
 ///
@@ -157,6 +158,12 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: TokensCommand,
+    },
+    /// Configure the witnesses whose cosignatures the hub accepts (local admin on the hub's
+    /// data directory).
+    Witnesses {
+        #[command(subcommand)]
+        command: witnesses::WitnessesCommand,
     },
     /// Verify the transparency log, or prove one entry is in it.
     Log {
@@ -583,6 +590,7 @@ async fn main() -> Result<()> {
         | Command::Copy { .. }
         | Command::Witness { .. } => Ok(()),
         Command::Keys { command } => keys_admin(&hub, command).await,
+        Command::Witnesses { command } => witnesses::run(&hub, command).await,
         Command::Collections { command } => {
             sharing::run(store.as_ref(), &hub.sequencer, command).await
         }
@@ -668,6 +676,10 @@ async fn open(db: &backend::Database, dir: &Path, origin: Option<&str>) -> Resul
         ),
         SeedOutcome::AlreadySeeded => {}
     }
+    // A hub from before witnesses may hold checkpoints with any party's cosignature lines.
+    accord_store::witness::recover_checkpoints(store.as_ref(), &operator)
+        .await
+        .with_context(|| format!("cannot repair the stored checkpoints of {db}"))?;
     if let Some(head) = store.checkpoint().await? {
         operator.check_signs(Some(&head)).with_context(|| {
             format!(

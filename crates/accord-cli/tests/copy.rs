@@ -128,6 +128,10 @@ fn a_hub_moves_to_postgres_and_back_unchanged() {
     };
     let (fr_key, fr) = enrol_sqlite("FR");
     let (de_key, de) = enrol_sqlite("DE");
+    // DE's key is also a witness the operator configured (a log entry the copy replays).
+    ok(sqlite(&src)
+        .args(["witnesses", "add", "--key"])
+        .arg(dir.path().join("DE.key.pub")));
     ok(sqlite(&src).args([
         "collections",
         "add",

@@ -153,6 +153,9 @@ fn witness_cosigns_then_refuses_a_fork() {
     .unwrap();
     ok(on(&data).args(["parties", "add"]).arg(&party));
     let (wkey, token) = enrol(dir.path(), &data, "witness-one-party");
+    ok(on(&data)
+        .args(["witnesses", "add", "--name", "witness-one-party", "--key"])
+        .arg(dir.path().join("witness-one-party.key.pub")));
     let state = dir.path().join("witness.state");
     let vkey_file = dir.path().join("log.vkey");
 

@@ -13,13 +13,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use accord_store::sharing::LogRelease;
 use accord_tlog::entry::{Envelope, SignedEntry, Tlp};
 use accord_tlog::merkle::{self, ConsistencyProof, InclusionProof};
-use accord_tlog::note::{Note, NoteSignature, Verifier};
 use accord_tlog::tiles::Tile;
 
 use crate::AppState;
@@ -261,48 +259,21 @@ pub struct Cosignature {
     pub signature: String,
 }
 
-/// `POST /log/cosignatures`: a witness party attaches its cosignature. The signature must be
-/// by a current key of the authenticated party over the text of the checkpoint of `size`.
+/// `POST /log/cosignatures`: a witness attaches its cosignature. Only a witness the operator
+/// configured (`accord witnesses add`), posting with its party's token, under its own key,
+/// over the text of the checkpoint of `size` (see `accord_store::witness::cosign`).
 pub async fn cosign(
     State(st): State<AppState>,
     Authenticated(party): Authenticated,
     JsonBody(c): JsonBody<Cosignature>,
 ) -> Result<StatusCode, ApiError> {
-    let cp = st
-        .store
-        .checkpoint_at(c.size)
-        .await?
-        .ok_or(ApiError::NotFound {
-            what: "checkpoint",
-            id: c.size.to_string(),
-        })?;
-    let note = Note::parse(&cp.note).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let sig =
-        NoteSignature::parse_line(c.signature.trim_end(), 1).map_err(|e| ApiError::BadRequest {
-            detail: format!("not a signed-note signature line: {e}"),
-            field: Some("signature".into()),
-        })?;
-    let keys = st.store.party_keys(&party).await?;
-    let verified = keys.iter().filter(|k| k.revoked_at.is_none()).any(|k| {
-        let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(&k.public_key) else {
-            return false;
-        };
-        let Ok(raw) = <[u8; 32]>::try_from(raw.as_slice()) else {
-            return false;
-        };
-        let Ok(vk) = ed25519_dalek::VerifyingKey::from_bytes(&raw) else {
-            return false;
-        };
-        Verifier::new(&sig.name, vk).is_ok_and(|v| {
-            v.key_id() == sig.key_id && v.verify(note.text().as_bytes(), &sig.signature)
-        })
-    });
-    if !verified {
-        return Err(ApiError::Forbidden(format!(
-            "the cosignature does not verify with a current key of party {party:?} over the checkpoint of size {}",
-            c.size
-        )));
-    }
-    st.store.add_cosignature(c.size, sig.to_line()).await?;
+    accord_store::witness::cosign(
+        st.store.as_ref(),
+        st.sequencer.operator(),
+        &party,
+        c.size,
+        &c.signature,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

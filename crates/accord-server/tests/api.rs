@@ -694,10 +694,18 @@ async fn log_endpoints_serve_a_verifiable_record() {
 async fn record_page_shows_the_checkpoint_signers_and_how_to_verify() {
     use accord_tlog::note::{Note, Signer};
     let h = hub().await;
-    // FR witnesses the current checkpoint with its registered key.
+    // The operator configures FR's key as a witness; FR cosigns the current checkpoint.
+    let witness = Signer::new("FR", h.key.clone()).unwrap();
+    accord_store::witness::add_witness(
+        h.store.as_ref(),
+        &h.state.sequencer,
+        &witness.verifier(),
+        "FR",
+    )
+    .await
+    .unwrap();
     let cp = h.store.checkpoint().await.unwrap().unwrap();
     let text = Note::parse(&cp.note).unwrap().text().to_owned();
-    let witness = Signer::new("FR", h.key.clone()).unwrap();
     let line = witness.sign(&text).unwrap().to_line();
     let r = h
         .post_json(
@@ -706,7 +714,7 @@ async fn record_page_shows_the_checkpoint_signers_and_how_to_verify() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
-    // A cosignature by a key FR never registered is refused.
+    // A cosignature by a key that is not the configured witness key is refused.
     let stranger = Signer::new("FR", SigningKey::from_bytes(&[9; 32])).unwrap();
     let bad = stranger.sign(&text).unwrap().to_line();
     let r = h

@@ -489,6 +489,18 @@ impl Store for PostgresStore {
         log::add_cosignature(&mut client, size, &line).await
     }
 
+    async fn witnesses(&self) -> Result<Vec<accord_store::witness::Witness>, StoreError> {
+        log::witnesses(&self.client().await?).await
+    }
+
+    async fn repair_checkpoints<'r>(
+        &self,
+        rewrite: &'r (dyn for<'c> Fn(&'c SignedCheckpoint) -> Option<String> + Send + Sync + 'r),
+    ) -> Result<u64, StoreError> {
+        let mut client = self.client().await?;
+        log::repair_checkpoints(&mut client, rewrite).await
+    }
+
     async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError> {
         log::entry(&self.client().await?, index).await
     }

@@ -14,7 +14,8 @@ use accord_tlog::entry::Tlp;
 use accord_tlog::merkle::{
     self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
 };
-use accord_tlog::note::{Note, NoteSignature};
+use accord_store::witness::Witness;
+use accord_tlog::note::NoteSignature;
 use accord_tlog::tiles::{self, Tile, TileKind};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::IsolationLevel;
@@ -335,6 +336,42 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
                 }));
             }
         }
+        Effect::WitnessAdded(w) => {
+            if !exists(client, "SELECT 1 FROM parties WHERE id = $1", &[&w.party]).await? {
+                return Ok(Err(StoreError::NotFound {
+                    what: "party",
+                    id: w.party.clone(),
+                }));
+            }
+            // Both the key and a current witness of that name are unique.
+            let n = run(
+                client,
+                "INSERT INTO witnesses (verifier_key, name, party_id, added_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[&w.key, &w.name, &w.party, &at],
+            )
+            .await?;
+            if n == 0 {
+                return Ok(Err(StoreError::Conflict {
+                    what: "witness",
+                    id: w.name.clone(),
+                }));
+            }
+        }
+        Effect::WitnessRemoved(w) => {
+            let n = run(
+                client,
+                "UPDATE witnesses SET removed_at = $2 WHERE verifier_key = $1 AND removed_at IS NULL",
+                &[&w.key, &at],
+            )
+            .await?;
+            if n == 0 {
+                return Ok(Err(StoreError::NotFound {
+                    what: "current witness",
+                    id: w.name.clone(),
+                }));
+            }
+        }
         other => {
             if let Some(applied) = crate::requests::effect(client, other, index).await? {
                 return Ok(applied);
@@ -632,17 +669,94 @@ pub(crate) async fn add_cosignature(
             what: "checkpoint",
             id: size.to_string(),
         })?;
-    let mut note = Note::parse(row.get::<_, &str>(0)).map_err(|e| corrupt("checkpoint note", e))?;
     let sig = NoteSignature::parse_line(line.trim_end(), 1)
         .map_err(|e| StoreError::Backend(format!("bad cosignature line: {e}")))?;
-    note.add_signature(sig);
+    let note = accord_store::witness::merge_cosignature(row.get::<_, &str>(0), sig)?;
     tx.execute(
         "UPDATE checkpoints SET note = $2 WHERE size = $1",
-        &[&(size as i64), &note.to_string()],
+        &[&(size as i64), &note],
     )
     .await
     .map_err(db)?;
     tx.commit().await.map_err(db)
+}
+
+/// Every witness ever configured, oldest first.
+pub(crate) async fn witnesses(client: &impl GenericClient) -> Result<Vec<Witness>, StoreError> {
+    let stmt = client
+        .prepare_cached(
+            "SELECT name, verifier_key, party_id, added_at, removed_at FROM witnesses ORDER BY added_at",
+        )
+        .await
+        .map_err(db)?;
+    Ok(client
+        .query(&stmt, &[])
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|r| Witness {
+            name: r.get(0),
+            key: r.get(1),
+            party: r.get(2),
+            added_at: r.get::<_, i64>(3) as u64,
+            removed_at: r.get::<_, Option<i64>>(4).map(|i| i as u64),
+        })
+        .collect())
+}
+
+/// Checkpoints read per round while repairing.
+const REPAIR_CHUNK: i64 = 1000;
+
+/// See `Store::repair_checkpoints`. Each rewrite only replaces the note it was computed from,
+/// so a cosignature another node adds meanwhile is never lost (the next open sees it).
+pub(crate) async fn repair_checkpoints(
+    client: &mut deadpool_postgres::Object,
+    rewrite: &(dyn Fn(&SignedCheckpoint) -> Option<String> + Send + Sync),
+) -> Result<u64, StoreError> {
+    let pending = client
+        .query_opt("SELECT 1 FROM meta WHERE key = 'repair_checkpoints'", &[])
+        .await
+        .map_err(db)?
+        .is_some();
+    let latest_dirty = latest_checkpoint(&*client)
+        .await?
+        .is_some_and(|cp| rewrite(&cp).is_some());
+    if !pending && !latest_dirty {
+        return Ok(0);
+    }
+    let mut rewritten = 0;
+    let mut after = -1i64;
+    loop {
+        let rows = client
+            .query(
+                "SELECT size, root, note FROM checkpoints WHERE size > $1 ORDER BY size LIMIT $2",
+                &[&after, &REPAIR_CHUNK],
+            )
+            .await
+            .map_err(db)?;
+        let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else {
+            client
+                .execute("DELETE FROM meta WHERE key = 'repair_checkpoints'", &[])
+                .await
+                .map_err(db)?;
+            return Ok(rewritten);
+        };
+        for row in rows {
+            let Some(cp) = to_checkpoint(Some(row))? else {
+                continue;
+            };
+            if let Some(clean) = rewrite(&cp) {
+                rewritten += client
+                    .execute(
+                        "UPDATE checkpoints SET note = $3 WHERE size = $1 AND note = $2",
+                        &[&(cp.size as i64), &cp.note, &clean],
+                    )
+                    .await
+                    .map_err(db)?;
+            }
+        }
+        after = last;
+    }
 }
 
 /// The size covered by the latest signed checkpoint: what readers may see of the tree.

@@ -376,6 +376,19 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn witnesses(&self) -> Result<Vec<accord_store::witness::Witness>, StoreError> {
+        self.with(|conn| log::witnesses(conn)).await
+    }
+
+    async fn repair_checkpoints<'r>(
+        &self,
+        rewrite: &'r (dyn for<'c> Fn(&'c SignedCheckpoint) -> Option<String> + Send + Sync + 'r),
+    ) -> Result<u64, StoreError> {
+        // Runs in place: the closure borrows the caller's state, and repair runs once at open.
+        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        log::repair_checkpoints(&mut conn, rewrite)
+    }
+
     async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError> {
         self.with(move |conn| log::entry(conn, index)).await
     }

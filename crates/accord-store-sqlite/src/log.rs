@@ -10,7 +10,8 @@ use accord_tlog::entry::Tlp;
 use accord_tlog::merkle::{
     self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
 };
-use accord_tlog::note::{Note, NoteSignature};
+use accord_store::witness::Witness;
+use accord_tlog::note::NoteSignature;
 use accord_tlog::tiles::{self, Tile, TileKind};
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -218,6 +219,36 @@ fn precheck(conn: &Connection, w: &LogWrite) -> Result<(), StoreError> {
                 });
             }
         }
+        Effect::WitnessAdded(w) => {
+            if !party_known(&w.party)? {
+                return Err(StoreError::NotFound {
+                    what: "party",
+                    id: w.party.clone(),
+                });
+            }
+            if exists(
+                conn,
+                "SELECT 1 FROM witnesses WHERE verifier_key = ?1 OR (name = ?2 AND removed_at IS NULL)",
+                params![w.key, w.name],
+            )? {
+                return Err(StoreError::Conflict {
+                    what: "witness",
+                    id: w.name.clone(),
+                });
+            }
+        }
+        Effect::WitnessRemoved(w) => {
+            if !exists(
+                conn,
+                "SELECT 1 FROM witnesses WHERE verifier_key = ?1 AND removed_at IS NULL",
+                [&w.key],
+            )? {
+                return Err(StoreError::NotFound {
+                    what: "current witness",
+                    id: w.name.clone(),
+                });
+            }
+        }
         other => {
             if !crate::requests::precheck(conn, other)? && !crate::sharing::precheck(conn, other)? {
                 return Err(StoreError::Backend(
@@ -293,6 +324,14 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             "UPDATE party_keys SET revoked_at = ?3 \
              WHERE party_id = ?1 AND public_key = ?2 AND revoked_at IS NULL",
             params![k.party, k.public_key, index as i64],
+        )?,
+        Effect::WitnessAdded(w) => run(
+            "INSERT INTO witnesses (verifier_key, name, party_id, added_at) VALUES (?1, ?2, ?3, ?4)",
+            params![w.key, w.name, w.party, index as i64],
+        )?,
+        Effect::WitnessRemoved(w) => run(
+            "UPDATE witnesses SET removed_at = ?2 WHERE verifier_key = ?1 AND removed_at IS NULL",
+            params![w.key, index as i64],
         )?,
         other => {
             if !crate::requests::apply(conn, other, index)?
@@ -421,23 +460,107 @@ pub fn checkpoint_at(conn: &Connection, size: u64) -> Result<Option<SignedCheckp
     to_checkpoint(row)
 }
 
-/// Adds (or replaces, for the same key) a cosignature line on the checkpoint of `size`.
+/// Adds (or replaces, for the same witness) a cosignature line on the checkpoint of `size`.
 pub fn add_cosignature(conn: &mut Connection, size: u64, line: &str) -> Result<(), StoreError> {
-    let tx = conn.transaction().map_err(backend)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)?;
     let current = checkpoint_at(&tx, size)?.ok_or_else(|| StoreError::NotFound {
         what: "checkpoint",
         id: size.to_string(),
     })?;
-    let mut note = Note::parse(&current.note).map_err(|e| corrupt("checkpoint note", e))?;
     let sig = NoteSignature::parse_line(line.trim_end(), 1)
         .map_err(|e| StoreError::Backend(format!("bad cosignature line: {e}")))?;
-    note.add_signature(sig);
+    let note = accord_store::witness::merge_cosignature(&current.note, sig)?;
     tx.execute(
         "UPDATE checkpoints SET note = ?2 WHERE size = ?1",
-        params![size as i64, note.to_string()],
+        params![size as i64, note],
     )
     .map_err(backend)?;
     tx.commit().map_err(backend)
+}
+
+/// Every witness ever configured, oldest first.
+pub fn witnesses(conn: &Connection) -> Result<Vec<Witness>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT name, verifier_key, party_id, added_at, removed_at FROM witnesses ORDER BY added_at",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Witness {
+                name: r.get(0)?,
+                key: r.get(1)?,
+                party: r.get(2)?,
+                added_at: r.get::<_, i64>(3)? as u64,
+                removed_at: r.get::<_, Option<i64>>(4)?.map(|i| i as u64),
+            })
+        })
+        .map_err(backend)?;
+    rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+/// Checkpoints rewritten per transaction while repairing: the writer is not held for long.
+const REPAIR_CHUNK: i64 = 1000;
+
+/// See `Store::repair_checkpoints`.
+pub fn repair_checkpoints(
+    conn: &mut Connection,
+    rewrite: &(dyn Fn(&SignedCheckpoint) -> Option<String> + Send + Sync),
+) -> Result<u64, StoreError> {
+    let pending = conn
+        .query_row(
+            "SELECT 1 FROM meta WHERE key = 'repair_checkpoints'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(backend)?
+        .is_some();
+    let latest_dirty = latest_checkpoint(conn)?.is_some_and(|cp| rewrite(&cp).is_some());
+    if !pending && !latest_dirty {
+        return Ok(0);
+    }
+    let mut rewritten = 0;
+    let mut after = -1i64;
+    loop {
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(backend)?;
+        let rows: Vec<(i64, Vec<u8>, String)> = {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT size, root, note FROM checkpoints WHERE size > ?1 ORDER BY size LIMIT ?2",
+                )
+                .map_err(backend)?;
+            let rows = stmt
+                .query_map(params![after, REPAIR_CHUNK], checkpoint_row)
+                .map_err(backend)?;
+            rows.collect::<Result<_, _>>().map_err(backend)?
+        };
+        let Some(last) = rows.last().map(|r| r.0) else {
+            tx.execute("DELETE FROM meta WHERE key = 'repair_checkpoints'", [])
+                .map_err(backend)?;
+            tx.commit().map_err(backend)?;
+            return Ok(rewritten);
+        };
+        for row in rows {
+            let Some(cp) = to_checkpoint(Some(row))? else {
+                continue;
+            };
+            if let Some(clean) = rewrite(&cp) {
+                tx.execute(
+                    "UPDATE checkpoints SET note = ?2 WHERE size = ?1",
+                    params![cp.size as i64, clean],
+                )
+                .map_err(backend)?;
+                rewritten += 1;
+            }
+        }
+        tx.commit().map_err(backend)?;
+        after = last;
+    }
 }
 
 /// One entry and its body.

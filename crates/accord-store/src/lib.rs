@@ -254,8 +254,22 @@ pub trait Store: Send + Sync + 'static {
     /// The signed checkpoint the log published at `size`, if it published one.
     async fn checkpoint_at(&self, size: u64) -> Result<Option<SignedCheckpoint>, StoreError>;
 
-    /// Attaches a witness's cosignature line to the checkpoint of `size`.
+    /// Attaches a witness's cosignature line to the checkpoint of `size`, replacing an earlier
+    /// one under the same name (`witness::merge_cosignature`). The caller checked it
+    /// (`witness::cosign`).
     async fn add_cosignature(&self, size: u64, line: String) -> Result<(), StoreError>;
+
+    /// Every witness ever configured, oldest first, with when it was added and removed.
+    async fn witnesses(&self) -> Result<Vec<witness::Witness>, StoreError>;
+
+    /// Rewrites stored checkpoint notes: where `rewrite` returns a new note for a checkpoint,
+    /// stores it (only if the row still holds the note `rewrite` saw). Visits every checkpoint
+    /// when the upgrade that introduced witnesses asked for it or the latest checkpoint needs
+    /// a rewrite; otherwise only the latest. Returns how many notes changed.
+    async fn repair_checkpoints<'r>(
+        &self,
+        rewrite: &'r (dyn for<'c> Fn(&'c SignedCheckpoint) -> Option<String> + Send + Sync + 'r),
+    ) -> Result<u64, StoreError>;
 
     /// One log entry with its body.
     async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError>;
@@ -384,4 +398,5 @@ pub mod sequencer;
 pub mod sharing;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod witness;
 pub mod write;

@@ -36,6 +36,10 @@ pub mod kind {
     pub const REQUEST: &str = "request";
     /// An evidence request moved along its lifecycle; the entry id is `"{request}/{status}"`.
     pub const REQUEST_TRANSITION: &str = "request-transition";
+    /// A witness the operator configured; the entry id is its verifier key string.
+    pub const WITNESS: &str = "witness";
+    /// A witness the operator removed; the entry id is its verifier key string.
+    pub const WITNESS_REMOVAL: &str = "witness-removal";
 }
 
 /// What a write changes besides the log.
@@ -74,6 +78,10 @@ pub enum Effect {
     Affiliation(crate::sharing::AffiliationBody),
     /// Adds a STIX object version to a collection.
     StixObject(Box<crate::sharing::SharedObject>),
+    /// Configures a witness whose cosignatures the hub accepts (see `crate::witness`).
+    WitnessAdded(WitnessBody),
+    /// Removes a configured witness; its earlier cosignatures stay.
+    WitnessRemoved(WitnessBody),
     /// Removes the object version added at `added_us` from a collection.
     StixDeleted {
         /// The collection.
@@ -91,6 +99,18 @@ pub struct KeyBody {
     pub party: String,
     /// Base64 of the Ed25519 public key.
     pub public_key: String,
+}
+
+/// The body of a witness configuration or removal entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WitnessBody {
+    /// The witness's name: the key name its cosignature lines carry.
+    pub name: String,
+    /// Its C2SP verifier key string (`name+keyid+base64`).
+    pub key: String,
+    /// The party whose API token may post its cosignatures.
+    pub party: String,
 }
 
 /// One write: a verified signed entry, its body and its effect.
@@ -312,11 +332,17 @@ impl Operator {
     /// Refuses to extend a log whose latest checkpoint this operator's key did not sign: a
     /// second key would publish a second log under the same origin (two nodes configured with
     /// different keys, racing at first start). Backends call it before appending.
+    ///
+    /// The operator's signature is found by name and key ID whatever else the note carries
+    /// (cosignatures, or junk lines a hub stored before witnesses were configured), so that
+    /// nothing attached to a checkpoint can stop the write path.
     pub fn check_signs(&self, head: Option<&SignedCheckpoint>) -> Result<(), crate::StoreError> {
         let Some(head) = head else { return Ok(()) };
-        accord_tlog::note::Note::open(head.note.as_bytes(), &[self.signer.verifier()])
+        accord_tlog::note::Note::parse_lenient(&head.note)
+            .ok()
+            .filter(|note| note.signed_by(&self.signer.verifier()))
             .map(|_| ())
-            .map_err(|_| {
+            .ok_or_else(|| {
                 crate::StoreError::Backend(format!(
                     "the log's checkpoint at size {} is not signed by this node's operator key {}: \
                      every node of a hub needs the same {OPERATOR_KEY_FILE}",

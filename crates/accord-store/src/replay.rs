@@ -20,7 +20,7 @@ use accord_core::party::Party;
 use accord_law::request::{NewRequest, Request, Status, Transition, TransitionBody};
 use accord_tlog::entry::SignedEntry;
 
-use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, kind};
+use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, WitnessBody, kind};
 use crate::sharing::{self, AffiliationBody, Collection, Deletion, IndexFilter};
 use crate::{Store, StoreError};
 
@@ -136,6 +136,8 @@ impl<'a> Replayer<'a> {
             kind::PARTY => Effect::Party(Box::new(body::<Party>(stored, entry)?)),
             kind::KEY => Effect::KeyAdded(body::<KeyBody>(stored, entry)?),
             kind::KEY_REVOCATION => Effect::KeyRevoked(body::<KeyBody>(stored, entry)?),
+            kind::WITNESS => Effect::WitnessAdded(body::<WitnessBody>(stored, entry)?),
+            kind::WITNESS_REMOVAL => Effect::WitnessRemoved(body::<WitnessBody>(stored, entry)?),
             kind::INCIDENT => {
                 let incident: Incident = body(stored, entry)?;
                 // The principles suggested when it was recorded, as the source keeps them.

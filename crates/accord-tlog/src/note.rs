@@ -508,6 +508,37 @@ impl Note {
         })
     }
 
+    /// Parses a note a log stored itself, to find its own signature whatever else was attached:
+    /// like [`Note::parse`], but without the limit on signature lines, and skipping lines that
+    /// are not signature lines. Never use it on notes from outside (signed-note §Format
+    /// requires refusing those); it is for recovering a log's own checkpoints.
+    pub fn parse_lenient(msg: &str) -> Result<Self, NoteError> {
+        let split = msg.rfind("\n\n").ok_or(NoteError::Malformed {
+            line: msg.matches('\n').count() + 1,
+            reason: "no blank line before the signatures",
+        })?;
+        let text = &msg[..split + 1];
+        check_text(text)?;
+        let signatures = msg[split + 2..]
+            .split_terminator('\n')
+            .filter_map(|line| NoteSignature::parse_line(line, 0).ok())
+            .collect();
+        Ok(Note {
+            text: text.to_string(),
+            signatures,
+        })
+    }
+
+    /// Whether some signature line by `verifier`'s name and key ID verifies over the text,
+    /// whatever other lines (or bad lines under the same name) the note carries.
+    pub fn signed_by(&self, verifier: &Verifier) -> bool {
+        self.signatures.iter().any(|s| {
+            s.name == verifier.name
+                && s.key_id == verifier.key_id
+                && verifier.verify(self.text.as_bytes(), &s.signature)
+        })
+    }
+
     /// Parses bytes as a signed note; non-UTF-8 input is malformed.
     pub fn parse_bytes(msg: &[u8]) -> Result<Self, NoteError> {
         let msg = std::str::from_utf8(msg).map_err(|e| NoteError::Malformed {
@@ -738,6 +769,39 @@ mod tests {
             let opened = Note::open(msg.as_bytes(), &unique).unwrap();
             proptest::prop_assert_eq!(opened.text, text);
         }
+    }
+
+    #[test]
+    fn a_lenient_parse_finds_the_log_signature_among_junk() {
+        let log = signer("example.com/log", 1);
+        let mut note = Note::new("example.com/log\n5\nAAAA\n").unwrap();
+        note.sign(&log).unwrap();
+        let mut msg = note.to_string();
+        // A bad line under the log's own name and key ID, and more lines than the limit.
+        msg.push_str(
+            &NoteSignature {
+                name: "example.com/log".into(),
+                key_id: log.key_id(),
+                signature: vec![7; 64],
+            }
+            .to_line(),
+        );
+        for i in 0..=MAX_SIGNATURES {
+            msg.push_str(
+                &NoteSignature {
+                    name: format!("junk{i}"),
+                    key_id: 1,
+                    signature: vec![0; 64],
+                }
+                .to_line(),
+            );
+        }
+        msg.push_str("not a signature line\n");
+        assert_eq!(Note::parse(&msg), Err(NoteError::TooManySignatures));
+        let lenient = Note::parse_lenient(&msg).unwrap();
+        assert_eq!(lenient.signatures().len(), MAX_SIGNATURES + 3);
+        assert!(lenient.signed_by(&log.verifier()));
+        assert!(!lenient.signed_by(&signer("example.com/log", 2).verifier()));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! "The record" page at `/record`: the log's current signed checkpoint, who signed it, what
 //! the log holds by kind, and how anyone verifies it offline.
 //!
-//! Cosignatures are shown with the witness's name; the page checks each against the keys the
-//! log registered for a party of that name and says which verified. The commands on the page
+//! Cosignatures are shown with the witness's name, only for witnesses the operator configured
+//! (their keys are log entries); the page checks each and says which verified. The commands on the page
 //! are the ones a reader copies: they work against this hub as served.
 
 use askama::Template;
@@ -10,7 +10,6 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::header;
 use axum::response::Response;
-use base64::Engine;
 
 use accord_tlog::note::{Note, Verifier};
 
@@ -62,28 +61,34 @@ pub async fn page(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
         Some(c) => (c.size, c.root.to_base64(), c.note),
         None => (0, String::new(), String::new()),
     };
+    // Only the operator's signature and configured witnesses' cosignatures are shown; the
+    // note is read leniently so lines a hub stored before witnesses existed hide nothing.
+    let witnesses: Vec<Verifier> = st
+        .store
+        .witnesses()
+        .await?
+        .iter()
+        .filter_map(|w| w.verifier().ok())
+        .collect();
     let mut signers = Vec::new();
-    if let Ok(parsed) = Note::parse(&note) {
+    if let Ok(parsed) = Note::parse_lenient(&note) {
         let text = parsed.text().as_bytes().to_vec();
         for sig in parsed.signatures() {
             let is_operator = sig.name == verifier.name() && sig.key_id == verifier.key_id();
-            let verified = if is_operator {
-                verifier.verify(&text, &sig.signature)
+            let key = if is_operator {
+                Some(&verifier)
             } else {
-                // A witness is a party; its cosignature counts if a registered key verifies it.
-                let keys = st.store.party_keys(&sig.name).await.unwrap_or_default();
-                keys.iter().filter(|k| k.revoked_at.is_none()).any(|k| {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(&k.public_key)
-                        .ok()
-                        .and_then(|raw| <[u8; 32]>::try_from(raw.as_slice()).ok())
-                        .and_then(|raw| ed25519_dalek::VerifyingKey::from_bytes(&raw).ok())
-                        .and_then(|vk| Verifier::new(&sig.name, vk).ok())
-                        .is_some_and(|v| {
-                            v.key_id() == sig.key_id && v.verify(&text, &sig.signature)
-                        })
-                })
+                witnesses
+                    .iter()
+                    .find(|w| w.name() == sig.name && w.key_id() == sig.key_id)
             };
+            let Some(key) = key else { continue };
+            if signers
+                .iter()
+                .any(|s: &Signer| s.name == sig.name && s.verified)
+            {
+                continue;
+            }
             signers.push(Signer {
                 name: sig.name.clone(),
                 key_id: format!("{:08x}", sig.key_id),
@@ -92,7 +97,7 @@ pub async fn page(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
                 } else {
                     "witness cosignature"
                 },
-                verified,
+                verified: key.verify(&text, &sig.signature),
             });
         }
     }

@@ -299,24 +299,205 @@ pub async fn concurrent_writes_are_batched_without_gaps(f: &dyn StoreFactory) {
     );
 }
 
-/// A witness cosignature is attached to the checkpoint it signs.
-pub async fn cosignatures_are_attached_to_the_checkpoint(f: &dyn StoreFactory) {
-    let Some(h) = seeded_hub(f).await else { return };
-    let cp = h.store.checkpoint().await.unwrap().unwrap();
-    let witness = accord_tlog::note::Signer::from_seed("witness.example/w1", &[5; 32]).unwrap();
-    let text = accord_tlog::note::Note::parse(&cp.note)
+/// A witness signer for these tests, and its party (FR's token would post it).
+fn witness_signer(seed: u8) -> accord_tlog::note::Signer {
+    accord_tlog::note::Signer::from_seed("witness.example/w1", &[seed; 32]).unwrap()
+}
+
+/// The text of the checkpoint of `size`.
+async fn checkpoint_text(h: &Hub, size: u64) -> String {
+    let cp = h.store.checkpoint_at(size).await.unwrap().unwrap();
+    accord_tlog::note::Note::parse(&cp.note)
         .unwrap()
         .text()
-        .to_owned();
-    let line = witness.sign(&text).unwrap().to_line();
-    h.store.add_cosignature(cp.size, line).await.unwrap();
+        .to_owned()
+}
+
+/// Cosignatures come only from witnesses the operator configured (a log entry), posted by
+/// their bound party, under their own key, over the checkpoint; one per witness (a newer one
+/// replaces the older), never under the log's origin or the operator's key ID.
+pub async fn cosignatures_come_only_from_configured_witnesses(f: &dyn StoreFactory) {
+    use crate::witness::{add_witness, cosign, remove_witness};
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = h.store.as_ref();
+    let w = witness_signer(5);
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let line = w
+        .sign(&checkpoint_text(&h, cp.size).await)
+        .unwrap()
+        .to_line();
+    // Not configured yet: refused.
+    let e = cosign(store, &h.op, "FR", cp.size, &line)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, RecordError::Forbidden(_)), "{e}");
+
+    // The operator's origin or key is never a witness; a name is configured once.
+    let origin = accord_tlog::note::Signer::from_seed(h.op.origin(), &[6; 32]).unwrap();
+    assert!(matches!(
+        add_witness(store, &h.seq, &origin.verifier(), "FR").await,
+        Err(RecordError::Invalid { .. })
+    ));
+    let same_key =
+        accord_tlog::note::Signer::new("other.example/w", h.op.signer.signing_key().clone())
+            .unwrap();
+    assert!(matches!(
+        add_witness(store, &h.seq, &same_key.verifier(), "FR").await,
+        Err(RecordError::Invalid { .. })
+    ));
+    assert!(matches!(
+        add_witness(store, &h.seq, &w.verifier(), "no-such-party").await,
+        Err(RecordError::Store(StoreError::NotFound { .. }))
+    ));
+    add_witness(store, &h.seq, &w.verifier(), "FR")
+        .await
+        .unwrap();
+    assert!(matches!(
+        add_witness(store, &h.seq, &witness_signer(8).verifier(), "FR").await,
+        Err(RecordError::Store(StoreError::Conflict { .. }))
+    ));
+    let listed = h.store.witnesses().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].key, w.verifier().to_key_string());
+    assert_eq!(listed[0].party, "FR");
+
+    // Configuring appended an entry: cosign the new checkpoint.
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let text = checkpoint_text(&h, cp.size).await;
+    let line = w.sign(&text).unwrap().to_line();
+    // Another party's token, another key under the witness's name, a line under the log's
+    // origin, and a signature over another checkpoint are all refused.
+    for (party, line) in [
+        ("DE", line.clone()),
+        ("FR", witness_signer(9).sign(&text).unwrap().to_line()),
+        ("FR", origin.sign(&text).unwrap().to_line()),
+        (
+            "FR",
+            w.sign(&checkpoint_text(&h, cp.size - 1).await)
+                .unwrap()
+                .to_line(),
+        ),
+    ] {
+        let e = cosign(store, &h.op, party, cp.size, &line)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, RecordError::Forbidden(_)), "{party}: {e}");
+    }
+    assert!(matches!(
+        cosign(store, &h.op, "FR", cp.size, "not a line").await,
+        Err(RecordError::Invalid { .. })
+    ));
+    assert_eq!(
+        h.store.checkpoint().await.unwrap().unwrap(),
+        cp,
+        "nothing attached"
+    );
+
+    cosign(store, &h.op, "FR", cp.size, &line).await.unwrap();
+    cosign(store, &h.op, "FR", cp.size, &line).await.unwrap();
     let cosigned = h.store.checkpoint().await.unwrap().unwrap();
     let opened = accord_tlog::note::Note::open(
         cosigned.note.as_bytes(),
-        &[h.op.signer.verifier(), witness.verifier()],
+        &[h.op.signer.verifier(), w.verifier()],
     )
     .unwrap();
     assert_eq!(opened.verified.len(), 2);
+    assert_eq!(opened.unverified.len(), 0, "one line per witness");
+
+    // Removed: its new cosignatures are refused, the log still verifies.
+    remove_witness(store, &h.seq, "witness.example/w1")
+        .await
+        .unwrap();
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let line = w
+        .sign(&checkpoint_text(&h, cp.size).await)
+        .unwrap()
+        .to_line();
+    assert!(matches!(
+        cosign(store, &h.op, "FR", cp.size, &line).await,
+        Err(RecordError::Forbidden(_))
+    ));
+    let report = crate::testkit::audit_store(store, &h.op).await;
+    assert_eq!(report.kinds["witness"], 1);
+    assert_eq!(report.kinds["witness-removal"], 1);
+}
+
+/// A checkpoint carries at most `MAX_COSIGNATURES`, never a line under its first (the
+/// operator's) line's name; and a checkpoint polluted before witnesses existed (junk lines,
+/// a bad line under the origin) is rebuilt at open: the operator's signature and configured
+/// witnesses' cosignatures kept, every entry still verifying, writes working.
+pub async fn polluted_checkpoints_are_rebuilt_and_bounded(f: &dyn StoreFactory) {
+    use crate::witness::{MAX_COSIGNATURES, add_witness, cosign, recover_checkpoints};
+    use accord_tlog::note::NoteSignature;
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = h.store.as_ref();
+    let w = witness_signer(5);
+    add_witness(store, &h.seq, &w.verifier(), "FR")
+        .await
+        .unwrap();
+    let cp = h.store.checkpoint().await.unwrap().unwrap();
+    let line = w
+        .sign(&checkpoint_text(&h, cp.size).await)
+        .unwrap()
+        .to_line();
+    cosign(store, &h.op, "FR", cp.size, &line).await.unwrap();
+    // Nothing to repair on a clean store.
+    assert_eq!(recover_checkpoints(store, &h.op).await.unwrap(), 0);
+
+    // What the old code let any party attach (the store itself does not verify lines).
+    let junk = |name: String| {
+        NoteSignature {
+            name,
+            key_id: 0x0102_0304,
+            signature: vec![0; 64],
+        }
+        .to_line()
+    };
+    let e = h
+        .store
+        .add_cosignature(cp.size, junk(h.op.origin().to_owned()))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+    for i in 1..MAX_COSIGNATURES {
+        h.store
+            .add_cosignature(cp.size, junk(format!("junk{i}.example")))
+            .await
+            .unwrap();
+    }
+    let e = h
+        .store
+        .add_cosignature(cp.size, junk("one-too-many.example".into()))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Conflict { .. }), "{e}");
+    let polluted = h.store.checkpoint().await.unwrap().unwrap();
+    assert_eq!(
+        accord_tlog::note::Note::parse(&polluted.note)
+            .unwrap()
+            .signatures()
+            .len(),
+        MAX_COSIGNATURES + 1
+    );
+
+    assert_eq!(recover_checkpoints(store, &h.op).await.unwrap(), 1);
+    let clean = h.store.checkpoint().await.unwrap().unwrap();
+    assert_eq!((clean.size, clean.root), (cp.size, cp.root));
+    let opened = accord_tlog::note::Note::open(
+        clean.note.as_bytes(),
+        &[h.op.signer.verifier(), w.verifier()],
+    )
+    .unwrap();
+    assert_eq!(opened.verified.len(), 2, "operator and witness kept");
+    assert!(opened.unverified.is_empty(), "junk dropped: {}", clean.note);
+    let report = crate::testkit::audit_store(store, &h.op).await;
+    assert_eq!(report.size, cp.size);
+    assert_eq!(report.checkpoint_signers, vec![h.op.origin().to_owned()]);
+    fr_key(&h, 3).await;
+    assert_eq!(
+        h.store.checkpoint().await.unwrap().unwrap().size,
+        cp.size + 1
+    );
 }
 
 /// Regression: `log verify` split a key entry's id "PARTY/KEY" at the last '/', but base64 keys
