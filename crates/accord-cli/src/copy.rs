@@ -141,10 +141,16 @@ pub async fn run(
         );
     }
 
+    // Current tokens, with their expiry.
     let mut tokens = 0;
-    for (digest, party) in source.tokens().await? {
-        if target.token_party(&digest).await?.is_none() {
-            target.add_token(&digest, &party).await?;
+    let now = jiff::Timestamp::now();
+    for t in source.token_list().await? {
+        if t.is_current(now) && target.token(&t.sha256).await?.is_none() {
+            let expires = match t.expires_at {
+                Some(at) => at,
+                None => now.checked_add(accord_store::tokens::DEFAULT_LIFETIME)?,
+            };
+            target.add_token_until(&t.sha256, &t.party, expires).await?;
             tokens += 1;
         }
     }
@@ -165,7 +171,9 @@ pub async fn run(
         .map(|note| Note::parse_lenient(&note))
         .transpose()
         .with_context(|| format!("the checkpoint of {from}"))?
-        .with_context(|| format!("the checkpoint of {from} is not its operator's statement of its size and root"))?;
+        .with_context(|| {
+            format!("the checkpoint of {from} is not its operator's statement of its size and root")
+        })?;
     for sig in original.signatures() {
         if sig.name != operator.origin() && !copied.signatures().contains(sig) {
             target.add_cosignature(head.size, sig.to_line()).await?;

@@ -10,6 +10,7 @@ mod common;
 mod hostile {
     mod disclosure;
     mod held;
+    mod lifecycle;
     mod markings;
     mod ownership;
     mod resources;

@@ -36,9 +36,13 @@ impl FromRequestParts<AppState> for Authenticated {
                     "the Authorization header must be `Bearer <token>`".into(),
                 )
             })?;
-        match st.store.token_party(&token_digest(token)).await? {
+        let digest = token_digest(token);
+        match st.store.token_party(&digest).await? {
             Some(party) => Ok(Authenticated(party)),
-            None => Err(ApiError::Unauthenticated("unknown or revoked token".into())),
+            // Revoked or expired tokens are refused like unknown ones, saying which.
+            None => Err(ApiError::Unauthenticated(
+                accord_store::tokens::refusal(st.store.as_ref(), &digest).await?,
+            )),
         }
     }
 }

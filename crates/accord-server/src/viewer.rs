@@ -55,8 +55,9 @@ pub async fn identify(store: &dyn Store, headers: &HeaderMap) -> Result<Viewer, 
         .map_err(|_| ViewerError::Unauthorized("the Authorization header is not text"))?;
     let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
     let rest = rest.trim();
-    let party = if scheme.eq_ignore_ascii_case("bearer") {
-        store.token_party(&token_digest(rest)).await?
+    let (party, digest) = if scheme.eq_ignore_ascii_case("bearer") {
+        let digest = token_digest(rest);
+        (store.token_party(&digest).await?, digest)
     } else if scheme.eq_ignore_ascii_case("basic") {
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(rest)
@@ -69,18 +70,31 @@ pub async fn identify(store: &dyn Store, headers: &HeaderMap) -> Result<Viewer, 
             "Basic credentials need `party:token`",
         ))?;
         // The token decides the party; the user name must agree with it.
-        store
-            .token_party(&token_digest(token))
-            .await?
-            .filter(|p| p == user)
+        let digest = token_digest(token);
+        let party = store.token_party(&digest).await?.filter(|p| p == user);
+        (party, digest)
     } else {
         return Err(ViewerError::Unauthorized(
             "use HTTP Basic (party id and token) or a Bearer token",
         ));
     };
-    party
-        .map(|p| Viewer(Some(p)))
-        .ok_or(ViewerError::Unauthorized("unknown party or token"))
+    match party {
+        Some(p) => Ok(Viewer(Some(p))),
+        // A revoked or expired token is refused, saying which (its holder knows the secret).
+        None => Err(
+            match store
+                .token(&digest)
+                .await?
+                .filter(|t| !t.is_current(jiff::Timestamp::now()))
+            {
+                Some(t) if t.revoked_at.is_some() => {
+                    ViewerError::Unauthorized("the token was revoked")
+                }
+                Some(_) => ViewerError::Unauthorized("the token has expired"),
+                None => ViewerError::Unauthorized("unknown party or token"),
+            },
+        ),
+    }
 }
 
 impl axum::extract::FromRequestParts<crate::AppState> for Viewer {

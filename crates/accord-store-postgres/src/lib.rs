@@ -525,8 +525,28 @@ impl Store for PostgresStore {
         log::party_keys(&self.client().await?, party).await
     }
 
-    async fn add_token(&self, token_sha256: &str, party: &str) -> Result<(), StoreError> {
-        log::add_token(&self.client().await?, token_sha256, party).await
+    async fn add_token_until(
+        &self,
+        token_sha256: &str,
+        party: &str,
+        expires_at: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        log::add_token(&self.client().await?, token_sha256, party, expires_at).await
+    }
+
+    async fn token(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<accord_store::tokens::TokenInfo>, StoreError> {
+        log::token(&self.client().await?, token_sha256).await
+    }
+
+    async fn token_list(&self) -> Result<Vec<accord_store::tokens::TokenInfo>, StoreError> {
+        log::token_list(&self.client().await?).await
+    }
+
+    async fn revoke_token(&self, token_sha256: &str) -> Result<bool, StoreError> {
+        log::revoke_token(&self.client().await?, token_sha256).await
     }
 
     async fn token_party(&self, token_sha256: &str) -> Result<Option<String>, StoreError> {

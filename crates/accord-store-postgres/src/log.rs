@@ -9,12 +9,13 @@ use accord_store::StoreError;
 use accord_store::log::{
     AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt, SignedCheckpoint, StoredEntry,
 };
+use accord_store::tokens::TokenInfo;
+use accord_store::witness::Witness;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::entry::Tlp;
 use accord_tlog::merkle::{
     self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
 };
-use accord_store::witness::Witness;
 use accord_tlog::note::NoteSignature;
 use accord_tlog::tiles::{self, Tile, TileKind};
 use deadpool_postgres::GenericClient;
@@ -947,11 +948,12 @@ pub(crate) async fn party_keys(
         .collect())
 }
 
-/// Stores a token digest for a party.
+/// Stores a token digest for a party, valid until `expires_at`.
 pub(crate) async fn add_token(
     client: &impl GenericClient,
     token: &str,
     party: &str,
+    expires_at: jiff::Timestamp,
 ) -> Result<(), StoreError> {
     if !exists(client, "SELECT 1 FROM parties WHERE id = $1", &[&party]).await? {
         return Err(StoreError::NotFound {
@@ -961,21 +963,22 @@ pub(crate) async fn add_token(
     }
     run(
         client,
-        "INSERT INTO tokens (token_sha256, party_id) VALUES ($1, $2)",
-        &[&token, &party],
+        "INSERT INTO tokens (token_sha256, party_id, expires_at) VALUES ($1, $2, to_timestamp($3))",
+        &[&token, &party, &(expires_at.as_second() as f64)],
     )
     .await?;
     Ok(())
 }
 
-/// The party a token digest belongs to, unless revoked.
+/// The party a token digest belongs to, unless revoked or expired.
 pub(crate) async fn token_party(
     client: &impl GenericClient,
     token: &str,
 ) -> Result<Option<String>, StoreError> {
     let stmt = client
         .prepare_cached(
-            "SELECT party_id FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL",
+            "SELECT party_id FROM tokens WHERE token_sha256 = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > now())",
         )
         .await
         .map_err(db)?;
@@ -986,6 +989,72 @@ pub(crate) async fn token_party(
         .map(|r| r.get(0)))
 }
 
+/// The columns of a token row, times as unix seconds.
+const TOKEN_COLUMNS: &str = "token_sha256, party_id, EXTRACT(EPOCH FROM created_at)::BIGINT, \
+     EXTRACT(EPOCH FROM expires_at)::BIGINT, EXTRACT(EPOCH FROM revoked_at)::BIGINT";
+
+fn to_token(r: &tokio_postgres::Row) -> Result<TokenInfo, StoreError> {
+    let time = |s: i64| jiff::Timestamp::from_second(s).map_err(|e| corrupt("token time", e));
+    Ok(TokenInfo::new(
+        r.get(0),
+        r.get(1),
+        time(r.get(2))?,
+        r.get::<_, Option<i64>>(3).map(time).transpose()?,
+        r.get::<_, Option<i64>>(4).map(time).transpose()?,
+    ))
+}
+
+/// One token by its digest.
+pub(crate) async fn token(
+    client: &impl GenericClient,
+    token: &str,
+) -> Result<Option<TokenInfo>, StoreError> {
+    let stmt = client
+        .prepare_cached(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_sha256 = $1"
+        ))
+        .await
+        .map_err(db)?;
+    client
+        .query_opt(&stmt, &[&token])
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(to_token)
+        .transpose()
+}
+
+/// Every token, oldest first.
+pub(crate) async fn token_list(client: &impl GenericClient) -> Result<Vec<TokenInfo>, StoreError> {
+    let stmt = client
+        .prepare_cached(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at, token_sha256"
+        ))
+        .await
+        .map_err(db)?;
+    client
+        .query(&stmt, &[])
+        .await
+        .map_err(db)?
+        .iter()
+        .map(to_token)
+        .collect()
+}
+
+/// Revokes a token now; whether it was current.
+pub(crate) async fn revoke_token(
+    client: &impl GenericClient,
+    token: &str,
+) -> Result<bool, StoreError> {
+    let n = run(
+        client,
+        "UPDATE tokens SET revoked_at = now() WHERE token_sha256 = $1 AND revoked_at IS NULL",
+        &[&token],
+    )
+    .await?;
+    Ok(n > 0)
+}
+
 /// Every current token as (SHA-256 hex, party), oldest first.
 pub(crate) async fn tokens(
     client: &impl GenericClient,
@@ -993,7 +1062,7 @@ pub(crate) async fn tokens(
     let stmt = client
         .prepare_cached(
             "SELECT token_sha256, party_id FROM tokens WHERE revoked_at IS NULL \
-             ORDER BY created_at, token_sha256",
+             AND (expires_at IS NULL OR expires_at > now()) ORDER BY created_at, token_sha256",
         )
         .await
         .map_err(db)?;

@@ -419,9 +419,14 @@ impl Store for SqliteStore {
         self.with(move |conn| log::party_keys(conn, &party)).await
     }
 
-    async fn add_token(&self, token_sha256: &str, party: &str) -> Result<(), StoreError> {
+    async fn add_token_until(
+        &self,
+        token_sha256: &str,
+        party: &str,
+        expires_at: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
         let (token, party) = (token_sha256.to_owned(), party.to_owned());
-        self.with_writer(move |conn| log::add_token(conn, &token, &party))
+        self.with_writer(move |conn| log::add_token(conn, &token, &party, expires_at))
             .await
     }
 
@@ -431,18 +436,32 @@ impl Store for SqliteStore {
     }
 
     async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError> {
-        self.with(|conn| {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT token_sha256, party_id FROM tokens WHERE revoked_at IS NULL ORDER BY created_at",
-                )
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-                .map_err(backend)?;
-            rows.collect::<Result<Vec<_>, _>>().map_err(backend)
-        })
-        .await
+        let now = jiff::Timestamp::now();
+        Ok(self
+            .with(|conn| log::token_list(conn))
+            .await?
+            .into_iter()
+            .filter(|t| t.is_current(now))
+            .map(|t| (t.sha256, t.party))
+            .collect())
+    }
+
+    async fn token(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<accord_store::tokens::TokenInfo>, StoreError> {
+        let token = token_sha256.to_owned();
+        self.with(move |conn| log::token(conn, &token)).await
+    }
+
+    async fn token_list(&self) -> Result<Vec<accord_store::tokens::TokenInfo>, StoreError> {
+        self.with(|conn| log::token_list(conn)).await
+    }
+
+    async fn revoke_token(&self, token_sha256: &str) -> Result<bool, StoreError> {
+        let token = token_sha256.to_owned();
+        self.with_writer(move |conn| log::revoke_token(conn, &token))
+            .await
     }
 
     async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {

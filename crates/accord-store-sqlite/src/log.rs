@@ -5,12 +5,13 @@ use accord_store::StoreError;
 use accord_store::log::{
     AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt, SignedCheckpoint, StoredEntry,
 };
+use accord_store::tokens::TokenInfo;
+use accord_store::witness::Witness;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::entry::Tlp;
 use accord_tlog::merkle::{
     self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
 };
-use accord_store::witness::Witness;
 use accord_tlog::note::NoteSignature;
 use accord_tlog::tiles::{self, Tile, TileKind};
 use std::collections::HashMap;
@@ -745,8 +746,13 @@ pub fn party_keys(conn: &Connection, party: &str) -> Result<Vec<PartyKey>, Store
     rows.collect::<Result<_, _>>().map_err(backend)
 }
 
-/// Stores a token digest for a party.
-pub fn add_token(conn: &Connection, token: &str, party: &str) -> Result<(), StoreError> {
+/// Stores a token digest for a party, valid until `expires_at`.
+pub fn add_token(
+    conn: &Connection,
+    token: &str,
+    party: &str,
+    expires_at: jiff::Timestamp,
+) -> Result<(), StoreError> {
     let known: bool = conn
         .query_row("SELECT 1 FROM parties WHERE id = ?1", [party], |_| Ok(()))
         .optional()
@@ -759,22 +765,95 @@ pub fn add_token(conn: &Connection, token: &str, party: &str) -> Result<(), Stor
         });
     }
     conn.execute(
-        "INSERT INTO tokens (token_sha256, party_id, created_at) VALUES (?1, ?2, ?3)",
-        params![token, party, jiff::Timestamp::now().to_string()],
+        "INSERT INTO tokens (token_sha256, party_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            token,
+            party,
+            jiff::Timestamp::now().to_string(),
+            expires_at.as_second()
+        ],
     )
     .map_err(backend)?;
     Ok(())
 }
 
-/// The party a token digest belongs to.
+/// The party a token digest belongs to, unless revoked or expired.
 pub fn token_party(conn: &Connection, token: &str) -> Result<Option<String>, StoreError> {
+    conn.prepare_cached(
+        "SELECT party_id FROM tokens WHERE token_sha256 = ?1 AND revoked_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > ?2)",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_row(params![token, jiff::Timestamp::now().as_second()], |r| {
+            r.get(0)
+        })
+        .optional()
+    })
+    .map_err(backend)
+}
+
+const TOKEN_COLUMNS: &str = "token_sha256, party_id, created_at, expires_at, revoked_at";
+
+/// A token row: digest, party, created (RFC 3339), expires (unix seconds), revoked (RFC 3339).
+type TokenRow = (String, String, String, Option<i64>, Option<String>);
+
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn to_token((sha, party, created, expires, revoked): TokenRow) -> Result<TokenInfo, StoreError> {
+    let time = |t: &str| {
+        t.parse::<jiff::Timestamp>()
+            .map_err(|e| corrupt("token time", e))
+    };
+    Ok(TokenInfo::new(
+        sha,
+        party,
+        time(&created)?,
+        expires
+            .map(|s| jiff::Timestamp::from_second(s).map_err(|e| corrupt("token expiry", e)))
+            .transpose()?,
+        revoked.as_deref().map(time).transpose()?,
+    ))
+}
+
+/// One token by its digest.
+pub fn token(conn: &Connection, token: &str) -> Result<Option<TokenInfo>, StoreError> {
     conn.query_row(
-        "SELECT party_id FROM tokens WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+        &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE token_sha256 = ?1"),
         [token],
-        |r| r.get(0),
+        token_row,
     )
     .optional()
-    .map_err(backend)
+    .map_err(backend)?
+    .map(to_token)
+    .transpose()
+}
+
+/// Every token, oldest first.
+pub fn token_list(conn: &Connection) -> Result<Vec<TokenInfo>, StoreError> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at, token_sha256"
+        ))
+        .map_err(backend)?;
+    let rows = stmt.query_map([], token_row).map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(to_token(row.map_err(backend)?)?);
+    }
+    Ok(out)
+}
+
+/// Revokes a token now; whether it was current.
+pub fn revoke_token(conn: &Connection, token: &str) -> Result<bool, StoreError> {
+    let n = conn
+        .execute(
+            "UPDATE tokens SET revoked_at = ?2 WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+            params![token, jiff::Timestamp::now().to_string()],
+        )
+        .map_err(backend)?;
+    Ok(n > 0)
 }
 
 /// Entry counts by kind.

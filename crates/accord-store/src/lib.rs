@@ -289,14 +289,38 @@ pub trait Store: Send + Sync + 'static {
     /// Every key ever registered for `party`, with when it was added and revoked.
     async fn party_keys(&self, party: &str) -> Result<Vec<PartyKey>, StoreError>;
 
-    /// Stores an API token (as its SHA-256) bound to `party`.
-    async fn add_token(&self, token_sha256: &str, party: &str) -> Result<(), StoreError>;
+    /// Stores an API token (as its SHA-256) bound to `party`, valid for
+    /// [`tokens::DEFAULT_LIFETIME`].
+    async fn add_token(&self, token_sha256: &str, party: &str) -> Result<(), StoreError> {
+        let expires = jiff::Timestamp::now()
+            .checked_add(tokens::DEFAULT_LIFETIME)
+            .map_err(|e| StoreError::Backend(e.to_string()))?;
+        self.add_token_until(token_sha256, party, expires).await
+    }
 
-    /// The party a token (given as its SHA-256) is bound to, if any and not revoked.
+    /// Stores an API token (as its SHA-256) bound to `party`, valid until `expires_at`.
+    async fn add_token_until(
+        &self,
+        token_sha256: &str,
+        party: &str,
+        expires_at: jiff::Timestamp,
+    ) -> Result<(), StoreError>;
+
+    /// The party a token (given as its SHA-256) is bound to, if any, not revoked and not
+    /// expired. Asked on every authenticated request: nothing is cached.
     async fn token_party(&self, token_sha256: &str) -> Result<Option<String>, StoreError>;
 
-    /// Every current token as (SHA-256 hex, party), for moving a hub to another store.
+    /// Every current token as (SHA-256 hex, party).
     async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError>;
+
+    /// One token by its SHA-256, current or not.
+    async fn token(&self, token_sha256: &str) -> Result<Option<tokens::TokenInfo>, StoreError>;
+
+    /// Every token, current or not, oldest first.
+    async fn token_list(&self) -> Result<Vec<tokens::TokenInfo>, StoreError>;
+
+    /// Revokes the token with this SHA-256 now; `false` if it was not there or already revoked.
+    async fn revoke_token(&self, token_sha256: &str) -> Result<bool, StoreError>;
 
     /// Entry counts by kind.
     async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError>;
@@ -398,5 +422,6 @@ pub mod sequencer;
 pub mod sharing;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod tokens;
 pub mod witness;
 pub mod write;

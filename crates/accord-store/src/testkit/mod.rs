@@ -152,6 +152,7 @@ macro_rules! conformance_suite {
             store::pages_follow_cursors_newest_first,
             store::unseeded_store_says_so,
             store::tokens_bind_parties,
+            store::tokens_expire_and_are_revoked,
             log::checkpoint_is_signed_and_covers_every_entry,
             log::another_operator_key_is_refused,
             log::nodes_seeding_together_seed_once,

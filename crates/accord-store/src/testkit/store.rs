@@ -199,3 +199,75 @@ pub async fn tokens_bind_parties(f: &dyn StoreFactory) {
     let listed = h.store.tokens().await.unwrap();
     assert_eq!(listed, vec![(digest, "FR".to_owned())]);
 }
+
+/// Tokens expire and are revoked: neither authenticates, the store says which, and the
+/// operator's selectors revoke exactly what they name.
+pub async fn tokens_expire_and_are_revoked(f: &dyn StoreFactory) {
+    use crate::tokens::{Selector, revoke};
+    use crate::write::RecordError;
+    let Some(h) = seeded_hub(f).await else { return };
+    let now = jiff::Timestamp::now();
+    let hour = jiff::SignedDuration::from_hours(1);
+    let (a, b, old) = (
+        token_digest("token-a"),
+        token_digest("token-b"),
+        token_digest("token-old"),
+    );
+    h.store.add_token_until(&a, "FR", now + hour).await.unwrap();
+    h.store.add_token_until(&b, "FR", now + hour).await.unwrap();
+    h.store
+        .add_token_until(&old, "DE", now - hour)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.store.token_party(&a).await.unwrap().as_deref(),
+        Some("FR")
+    );
+    assert_eq!(h.store.token_party(&old).await.unwrap(), None, "expired");
+    let expired = h.store.token(&old).await.unwrap().unwrap();
+    assert!(expired.refusal(now).unwrap().contains("expired"));
+    assert_eq!(expired.id, old[..crate::tokens::ID_LEN]);
+    assert_eq!(
+        h.store.tokens().await.unwrap().len(),
+        2,
+        "current tokens only"
+    );
+
+    // By id prefix: exactly that token.
+    let revoked = revoke(h.store.as_ref(), &Selector::Id(a[..10].to_owned()))
+        .await
+        .unwrap();
+    assert_eq!(revoked.len(), 1);
+    assert!(revoked[0].revoked_at.is_some());
+    assert_eq!(h.store.token_party(&a).await.unwrap(), None);
+    assert!(
+        h.store
+            .token(&a)
+            .await
+            .unwrap()
+            .unwrap()
+            .refusal(now)
+            .unwrap()
+            .contains("revoked")
+    );
+    assert_eq!(
+        h.store.token_party(&b).await.unwrap().as_deref(),
+        Some("FR")
+    );
+    assert!(!h.store.revoke_token(&a).await.unwrap(), "already revoked");
+    assert!(matches!(
+        revoke(h.store.as_ref(), &Selector::Id(a[..10].to_owned())).await,
+        Err(RecordError::Store(StoreError::Conflict { .. }))
+    ));
+    assert!(matches!(
+        revoke(h.store.as_ref(), &Selector::Id("abc".into())).await,
+        Err(RecordError::Invalid { .. })
+    ));
+    // By party: every current token of it.
+    let revoked = revoke(h.store.as_ref(), &Selector::Party("FR".into()))
+        .await
+        .unwrap();
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(h.store.token_party(&b).await.unwrap(), None);
+    assert_eq!(h.store.token_list().await.unwrap().len(), 3, "rows kept");
+}
