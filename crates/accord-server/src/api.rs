@@ -49,25 +49,6 @@ pub fn router() -> Router<AppState> {
         .merge(crate::requests::router())
 }
 
-/// Liveness and readiness: the store answers.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    /// `ok` when the store answered.
-    pub status: &'static str,
-    /// What the store holds.
-    pub counts: Counts,
-}
-
-/// Reports whether the hub can reach its store.
-#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
-pub async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, ApiError> {
-    let counts = st.store.counts().await?;
-    Ok(Json(Health {
-        status: "ok",
-        counts,
-    }))
-}
-
 /// The accord with what the hub holds about it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccordView {

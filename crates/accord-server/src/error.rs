@@ -68,6 +68,10 @@ pub enum ApiError {
     /// Details are logged, not returned.
     #[error("the hub's database is unavailable")]
     Unavailable(String),
+    /// The hub's write path is failing (`/healthz`, `/readyz`): the detail says why, for the
+    /// operator and the load balancer.
+    #[error("{0}")]
+    Unhealthy(String),
     /// The store failed; details are logged, not returned.
     #[error("internal error")]
     Internal(String),
@@ -154,7 +158,7 @@ impl ApiError {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Unhealthy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -170,6 +174,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported-media-type",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unhealthy(_) => "unhealthy",
             ApiError::Internal(_) => "internal",
         }
     }

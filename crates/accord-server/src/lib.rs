@@ -2,7 +2,7 @@
 //!
 //! The HTTP edge of the hub: the REST API under `/api/v1`, its OpenAPI document, the
 //! transparency log under `/log` (C2SP checkpoint and tiles, proofs), the server-rendered
-//! dashboard at `/`, and `/healthz`. [`app`] builds the whole `Router` from an
+//! dashboard at `/`, and `/healthz` and `/readyz`. [`app`] builds the whole `Router` from an
 //! [`AppState`], so tests drive it with `tower::ServiceExt::oneshot` and no socket, and
 //! `accord serve` binds the same router to a listener.
 //!
@@ -36,6 +36,7 @@ pub mod bulk;
 pub mod collections;
 mod dashboard;
 pub mod error;
+pub mod health;
 pub mod json;
 pub mod log;
 pub mod openapi;
@@ -94,7 +95,8 @@ pub fn today() -> jiff::civil::Date {
 pub fn app(state: AppState) -> Router {
     let limit = state.body_limit;
     Router::new()
-        .route("/healthz", get(api::healthz))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
         .nest(
             "/api/v1",
             api::router()

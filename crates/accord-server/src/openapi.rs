@@ -15,7 +15,8 @@ use crate::api;
                        Errors are RFC 9457 problem details (application/problem+json)."
     ),
     paths(
-        api::healthz,
+        crate::health::healthz,
+        crate::health::readyz,
         api::accord,
         api::principles,
         api::parties,

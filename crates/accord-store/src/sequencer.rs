@@ -7,7 +7,7 @@
 //! once. Because one task signs every checkpoint of this process, and each checkpoint extends
 //! the last, the hub never signs two checkpoints that are inconsistent.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,19 +23,56 @@ type Job = (
     oneshot::Sender<Vec<Result<Receipt, StoreError>>>,
 );
 
+/// What this node's last append batches did: the write path's health as `/healthz` and
+/// `/readyz` report it (kept in memory, so asking costs nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WriteHealth {
+    /// When a batch last committed.
+    pub last_success: Option<jiff::Timestamp>,
+    /// When a batch last failed as a whole (nothing of it written), and why.
+    pub last_failure: Option<(jiff::Timestamp, String)>,
+}
+
+impl WriteHealth {
+    /// Why the write path is failing: its last batch failed, none committed since, and the
+    /// failure is at most `window` old (after that, a node nobody writes to is not held
+    /// unhealthy for ever by an old failure; the next write tells again).
+    pub fn failing(&self, now: jiff::Timestamp, window: jiff::SignedDuration) -> Option<String> {
+        let (at, why) = self.last_failure.as_ref()?;
+        if self.last_success.is_some_and(|ok| ok > *at) || now.duration_since(*at) > window {
+            return None;
+        }
+        Some(format!("the last append failed at {at}: {why}"))
+    }
+}
+
 /// A handle to the hub's sequencer; clone it freely.
 #[derive(Clone)]
 pub struct Sequencer {
     tx: mpsc::Sender<Job>,
     operator: Arc<Operator>,
+    health: Arc<Mutex<WriteHealth>>,
 }
 
 impl Sequencer {
     /// Starts the sequencer task on the current Tokio runtime.
     pub fn start(store: Arc<dyn Store>, operator: Arc<Operator>) -> Sequencer {
         let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 4);
-        tokio::spawn(run(store, Arc::clone(&operator), rx));
-        Sequencer { tx, operator }
+        let health = Arc::new(Mutex::new(WriteHealth::default()));
+        tokio::spawn(run(store, Arc::clone(&operator), rx, Arc::clone(&health)));
+        Sequencer {
+            tx,
+            operator,
+            health,
+        }
+    }
+
+    /// What the last append batches did.
+    pub fn health(&self) -> WriteHealth {
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The operator whose key signs the checkpoints.
@@ -74,7 +111,12 @@ impl Sequencer {
     }
 }
 
-async fn run(store: Arc<dyn Store>, operator: Arc<Operator>, mut rx: mpsc::Receiver<Job>) {
+async fn run(
+    store: Arc<dyn Store>,
+    operator: Arc<Operator>,
+    mut rx: mpsc::Receiver<Job>,
+    health: Arc<Mutex<WriteHealth>>,
+) {
     while let Some(first) = rx.recv().await {
         // Take whatever else has queued, up to MAX_BATCH writes (a group is never split).
         let mut writes: Vec<LogWrite> = Vec::with_capacity(first.0.len());
@@ -105,6 +147,13 @@ async fn run(store: Arc<dyn Store>, operator: Arc<Operator>, mut rx: mpsc::Recei
                     )))
                 }
             });
+        {
+            let mut h = health.lock().unwrap_or_else(|p| p.into_inner());
+            match &appended {
+                Ok(_) => h.last_success = Some(jiff::Timestamp::now()),
+                Err(e) => h.last_failure = Some((jiff::Timestamp::now(), e.to_string())),
+            }
+        }
         match appended {
             Ok(outcome) => {
                 let mut results = outcome.results.into_iter();

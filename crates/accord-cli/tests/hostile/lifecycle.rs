@@ -143,3 +143,76 @@ fn an_expired_token_is_refused_and_lifetimes_are_bounded() {
     assert!(detail.contains("expired"), "{detail}");
 }
 
+/// A TLP:CLEAR incident FR may submit.
+fn incident(dir: &Path, id: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{id}.json"));
+    std::fs::write(
+        &path,
+        serde_json::json!({
+            "id": id, "title": "Test", "summary": "A test incident.",
+            "dates": {"start": {"date": "2026", "source": {"as_of": "2026-11", "verification": "unverified"}}},
+            "victims": [{"name": "A port", "country": "NL", "sector": "transport",
+                         "source": {"as_of": "2026-11", "verification": "unverified"}}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    path
+}
+
+fn get(base: &str, path: &str) -> (u16, String) {
+    let r = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+    (r.status().as_u16(), r.text().unwrap())
+}
+
+#[test]
+fn a_hub_whose_writes_fail_says_so_on_healthz_and_readyz() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let (key, token) = enrol(dir.path(), &data, "FR");
+    let hub = Server::start(&data);
+    let submit = |id: &str| {
+        let mut c = crate::common::accord();
+        c.args(["submit", "incident"])
+            .arg(incident(dir.path(), id))
+            .arg("--key")
+            .arg(&key)
+            .args(["--hub", &hub.base, "--token", &token]);
+        c
+    };
+    ok(&mut submit("health-first-2026"));
+    let (status, body) = get(&hub.base, "/healthz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("last_success"), "{body}");
+    assert_eq!(get(&hub.base, "/readyz").0, 200);
+
+    // The stored head stops being this node's operator's (a node with another key, or a
+    // database changed behind the hub): every append now fails.
+    let key_text = String::from_utf8(crate::common::http_get(&hub.base, "/log/key")).unwrap();
+    let log = accord_tlog::note::Verifier::from_key_string(key_text.trim()).unwrap();
+    let bad = accord_tlog::note::NoteSignature {
+        name: log.name().to_owned(),
+        key_id: log.key_id(),
+        signature: vec![7; 64],
+    }
+    .to_line();
+    sql(
+        &data,
+        &format!(
+            "UPDATE checkpoints SET note = substr(note, 1, instr(note, char(10) || char(10)) + 1) || '{bad}' \
+             WHERE size = (SELECT MAX(size) FROM checkpoints)"
+        ),
+        &format!(
+            "UPDATE checkpoints SET note = left(note, strpos(note, E'\\n\\n') + 1) || '{bad}' \
+             WHERE size = (SELECT MAX(size) FROM checkpoints)"
+        ),
+    );
+    let (status, body) = get(&hub.base, "/readyz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("operator key"), "{body}");
+    assert!(body.contains("\"status\":503"), "a problem: {body}");
+    fails(&mut submit("health-second-2026"));
+    let (status, body) = get(&hub.base, "/healthz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("the last append failed"), "{body}");
+}
