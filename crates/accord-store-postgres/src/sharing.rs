@@ -29,7 +29,7 @@ fn parse_level(text: &str) -> Result<Level, StoreError> {
     })
 }
 
-/// The party that owns object id `id` (`stix_owners`, migration V3).
+/// The party that owns object id `id` (`stix_owners`, migration V4).
 async fn object_owner(client: &impl GenericClient, id: &str) -> Result<Option<String>, StoreError> {
     let stmt = client
         .prepare_cached("SELECT producer FROM stix_owners WHERE id = $1")

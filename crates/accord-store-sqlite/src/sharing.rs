@@ -1,5 +1,5 @@
 //! Threat-indicator sharing: the `sharing_collections`, `sharing_affiliations` and
-//! `stix_objects` tables (migration V4), and `stix_owners` (V7).
+//! `stix_objects` tables (migration V4), and `stix_owners` (V8).
 //!
 //! An object version's row keeps the object exactly as submitted beside the columns the read
 //! rule and TAXII's filters need. Its key, `added_us`, is its date added in microseconds,

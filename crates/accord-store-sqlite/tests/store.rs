@@ -38,7 +38,7 @@ async fn database_file_uses_wal() {
     assert_eq!(mode, "wal");
 }
 
-/// A hub written before object owners were kept (migration V7) learns them from its log on
+/// A hub written before object owners were kept (migration V8) learns them from its log on
 /// upgrade: each id's first producer, deleted objects included, and nothing else changes.
 #[tokio::test]
 async fn an_existing_hub_learns_its_object_owners_from_the_log_on_upgrade() {
@@ -116,12 +116,12 @@ async fn an_existing_hub_learns_its_object_owners_from_the_log_on_upgrade() {
     drop(seq);
     drop(store);
 
-    // The database as a hub from before V7 left it.
+    // The database as a hub from before V8 left it.
     {
         let conn =
             rusqlite::Connection::open(dir.path().join(accord_store_sqlite::DB_FILE)).unwrap();
         conn.execute_batch(
-            "DROP TABLE stix_owners; DELETE FROM refinery_schema_history WHERE version = 7;",
+            "DROP TABLE stix_owners; DELETE FROM refinery_schema_history WHERE version = 8;",
         )
         .unwrap();
     }
