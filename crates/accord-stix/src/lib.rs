@@ -43,7 +43,10 @@
 //!   patterns each target can express, with the reason for every one left
 //!   out.
 //! - [`tlp`]: the one TLP 2.0 read rule ([`tlp::may_read`]) every read path
-//!   of the hub asks before it releases an object.
+//!   of the hub asks before it releases an object, and [`marking`]: every
+//!   STIX 2.1 marking form read strictly (object-level and granular,
+//!   identifiers compared as UUIDs), failing closed on what TLP cannot
+//!   enforce.
 //!
 //! # Example
 //!
@@ -78,6 +81,7 @@
 pub mod deviations;
 pub mod eval;
 pub mod export;
+pub mod marking;
 pub mod matcher;
 pub mod object;
 pub mod pattern;

@@ -697,9 +697,12 @@ impl TlpMarking {
         }
     }
 
-    /// The marking with this id, if it is a TLP marking.
+    /// The marking with this id, if it is a TLP marking. Identifiers are compared as UUIDs
+    /// (the UUID part in any case: RFC 4122 §3), see [`crate::marking`].
     pub fn from_id(id: &str) -> Option<TlpMarking> {
-        TlpMarking::ALL.into_iter().find(|m| m.id() == id)
+        let uuid = crate::marking::identifier_uuid(id, "marking-definition").ok()?;
+        let canonical = format!("marking-definition--{}", uuid.hyphenated());
+        TlpMarking::ALL.into_iter().find(|m| m.id() == canonical)
     }
 
     /// The level as written in TLP (`clear`, `green`, `amber+strict`, …).

@@ -20,10 +20,14 @@
 //! - an object's **recipients** are its named recipients, or, when it names none, the
 //!   community it was shared with.
 //!
-//! The marking is the strictest TLP marking among `object_marking_refs`, recognising the
-//! TLP 1.0 definitions of STIX 2.1 §7.2.1.4 and the TLP 2.0 definitions of the OASIS
-//! extension; an object with none takes the collection's default. TLP 1.0 WHITE reads as
-//! CLEAR (TLP 2.0 §"TLP:CLEAR" replaces WHITE).
+//! The marking is the strictest TLP marking found anywhere on the object, in
+//! `object_marking_refs` or `granular_markings` (a granular TLP:RED on `pattern` makes the
+//! whole object RED: the hub cannot release part of an object), recognising the TLP 1.0
+//! definitions of STIX 2.1 §7.2.1.4 and the TLP 2.0 definitions of the OASIS extension, their
+//! identifiers compared as UUIDs; an object with none takes the collection's default. TLP 1.0
+//! WHITE reads as CLEAR (TLP 2.0 §"TLP:CLEAR" replaces WHITE). An object with a marking the
+//! hub cannot map to one of these levels is refused, never read at the default: see
+//! [`crate::marking`].
 //!
 //! | level        | who may read (besides the producer and its named recipients)            |
 //! |--------------|-------------------------------------------------------------------------|
@@ -58,6 +62,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::marking::{self, MarkingError};
 use crate::object::{StixObject, TlpMarking};
 
 /// The custom property naming an object's recipients (a list of party ids).
@@ -149,10 +154,16 @@ impl std::fmt::Display for Level {
     }
 }
 
-/// The level an object is read under: its strictest TLP marking, or `default` (the
-/// collection's) when it carries none.
-pub fn level_of(object: &StixObject, default: Level) -> Level {
-    object.strictest_tlp().map(Level::from).unwrap_or(default)
+/// The level an object is read under: the strictest TLP marking found anywhere on it
+/// (object-level or granular), or `default` (the collection's) when it carries none. An object
+/// whose markings the hub cannot enforce, or a `marking-definition` that redefines or claims
+/// TLP, is an error naming the property ([`marking::strictest_level`],
+/// [`marking::check_definition`]): fail closed, never the default.
+pub fn level_of(object: &StixObject, default: Level) -> Result<Level, MarkingError> {
+    if object.object_type == "marking-definition" {
+        marking::check_definition(object)?;
+    }
+    Ok(marking::strictest_level(object)?.unwrap_or(default))
 }
 
 /// The party ids an object names in [`RECIPIENTS_PROPERTY`] (non-strings are ignored; the
@@ -456,23 +467,39 @@ mod tests {
             r#"{"type":"indicator","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}"#,
         )
         .unwrap();
-        assert_eq!(level_of(&o, Level::Amber), Level::Amber);
+        assert_eq!(level_of(&o, Level::Amber), Ok(Level::Amber));
         o.properties.insert(
             "object_marking_refs".into(),
             serde_json::json!([TlpMarking::Green.id(), TlpMarking::AmberStrict.id()]),
         );
-        assert_eq!(level_of(&o, Level::Clear), Level::AmberStrict);
+        assert_eq!(level_of(&o, Level::Clear), Ok(Level::AmberStrict));
         o.properties.insert(
             "object_marking_refs".into(),
             serde_json::json!([TlpMarking::White.id()]),
         );
-        assert_eq!(level_of(&o, Level::Red), Level::Clear);
-        // A marking that is not TLP does not count as one.
+        assert_eq!(level_of(&o, Level::Red), Ok(Level::Clear));
+        // A marking that is not TLP is not read at the default: the object is refused.
         o.properties.insert(
             "object_marking_refs".into(),
             serde_json::json!(["marking-definition--00000000-0000-4000-8000-000000000000"]),
         );
-        assert_eq!(level_of(&o, Level::Green), Level::Green);
+        let e = level_of(&o, Level::Green).unwrap_err();
+        assert_eq!(e.property, "object_marking_refs[0]");
+    }
+
+    #[test]
+    fn a_party_made_tlp_red_definition_is_refused_not_read_at_the_default() {
+        let fake = StixObject::from_json(
+            r#"{"type":"marking-definition","spec_version":"2.1",
+                "id":"marking-definition--6d1f1c0a-2f0e-4b8e-9b55-3a1f6a1b2c3d",
+                "created":"2026-01-01T00:00:00.000Z","name":"TLP:RED",
+                "definition_type":"tlp","definition":{"tlp":"red"}}"#,
+        )
+        .unwrap();
+        assert!(level_of(&fake, Level::Clear).is_err());
+        for m in TlpMarking::ALL {
+            assert_eq!(level_of(&m.definition(), Level::Amber), Ok(Level::Amber));
+        }
     }
 
     #[test]

@@ -259,9 +259,13 @@ impl<'a> Replayer<'a> {
                     format!("names collection {collection_id:?}, which no earlier entry defined"),
                 )
             })?;
-        let (mut shared, _) =
-            sharing::prepare_object(&collection, &entry.envelope.submitter, value)
-                .map_err(|e| malformed(stored, entry, e))?;
+        let (mut shared, _) = sharing::prepare_object(
+            &collection,
+            &entry.envelope.submitter,
+            value,
+            sharing::Unenforceable::HoldRed,
+        )
+        .map_err(|e| malformed(stored, entry, e))?;
         // The date added, as the source recorded it: from its index while the version is
         // there, else from the entry that deleted it.
         let live = sharing_store

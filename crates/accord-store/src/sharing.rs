@@ -851,7 +851,7 @@ fn prepare_new_object(
     now: Timestamp,
     value: serde_json::Value,
 ) -> Result<(SharedObject, Vec<u8>), String> {
-    let (shared, body) = prepare_object(collection, producer, value)?;
+    let (shared, body) = prepare_object(collection, producer, value, Unenforceable::Refuse)?;
     check_object_times(&shared.object, now)?;
     // A recipient the hub does not know could never read the object, and may be a typo that
     // leaves the intended one out: refuse rather than store a list that means something else.
@@ -864,12 +864,23 @@ fn prepare_new_object(
     Ok((shared, body))
 }
 
+/// What [`prepare_object`] does with markings the hub cannot enforce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unenforceable {
+    /// Refuse the object, naming the property (a new submission).
+    Refuse,
+    /// Hold it at TLP:RED, its producer and named recipients only (replaying an entry the log
+    /// took before markings were checked: a copy keeps every entry, and never loosens one).
+    HoldRed,
+}
+
 /// Checks one object's shape and marking; returns it ready to record. What a replayed log
 /// entry is checked against (its times and recipients were checked when it was first added).
 pub(crate) fn prepare_object(
     collection: &Collection,
     producer: &str,
     value: serde_json::Value,
+    unenforceable: Unenforceable,
 ) -> Result<(SharedObject, Vec<u8>), String> {
     let object = StixObject::from_value(value.clone()).map_err(|e| e.to_string())?;
     object.validate().map_err(|e| e.to_string())?;
@@ -913,7 +924,12 @@ pub(crate) fn prepare_object(
         object_type: object.object_type.clone(),
         spec_version: object.get_str("spec_version").unwrap_or("2.1").to_owned(),
         version_us,
-        tlp: tlp::level_of(&object, collection.default_tlp),
+        // Fail closed: markings the hub cannot enforce refuse the object (naming the property).
+        tlp: match tlp::level_of(&object, collection.default_tlp) {
+            Ok(level) => level,
+            Err(_) if unenforceable == Unenforceable::HoldRed => Level::Red,
+            Err(e) => return Err(e.to_string()),
+        },
         producer: producer.to_owned(),
         recipients,
         object: value,

@@ -14,6 +14,16 @@
 //! answered 406, a POST in another media type 415, a body over the API root's
 //! `max_content_length` 413, each as a TAXII error resource (§3.6.1).
 //!
+//! **Markings fail closed** (`accord_stix::marking`). An added object is read under the
+//! strictest TLP level found anywhere on it, in `object_marking_refs` or `granular_markings`
+//! (a granular TLP:RED on `pattern` makes the whole object RED), marking identifiers compared
+//! as UUIDs (any case); an object without TLP markings takes the collection's default. An
+//! object with a marking the hub cannot map to TLP (a party-made definition, a statement,
+//! `object_marking_refs` that is not a list, a malformed granular marking or selector) is
+//! refused, its status failure naming the property (`granular_markings[0].marking_ref`); so
+//! is a party-made `marking-definition` that claims to be TLP, or one that reuses a TLP
+//! definition's id for anything but that definition.
+//!
 //! Writes are synchronous: a POST returns its status resource already `complete`, with every
 //! object that was recorded and every one refused with its reason; the status stays readable
 //! at `/taxii2/api/status/{id}/` for the process's lifetime (the last
