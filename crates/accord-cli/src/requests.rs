@@ -68,14 +68,18 @@ pub fn is_request_kind(kind: &str) -> bool {
     kind == entry_kind::REQUEST || kind == entry_kind::REQUEST_TRANSITION
 }
 
-/// What a request file is submitted as: the API path, the entry id and the marking.
+/// The string `field` of a request file.
+fn text_field(body: &Value, field: &str, file: &Path) -> Result<String> {
+    body[field]
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("{} has no string `{field}`", file.display()))
+}
+
+/// What a request file is submitted as: the API path, the entry id and the marking (a
+/// transition's is its request's, which [`submit`] asks the hub for; TLP:RED until then).
 fn target(kind: &str, body: &Value, file: &Path) -> Result<(String, String, Tlp)> {
-    let text = |field: &str| -> Result<String> {
-        body[field]
-            .as_str()
-            .map(str::to_owned)
-            .with_context(|| format!("{} has no string `{field}`", file.display()))
-    };
+    let text = |field: &str| text_field(body, field, file);
     if kind == entry_kind::REQUEST {
         let tlp = match body.get("tlp") {
             None => Tlp::Red,
@@ -112,7 +116,18 @@ pub async fn submit(
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let body: Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let (path, id, tlp) = target(kind, &body, file)?;
+    let (path, id, mut tlp) = target(kind, &body, file)?;
+    let client = HubClient::new(hub, token)?;
+    if kind == entry_kind::REQUEST_TRANSITION {
+        // A transition carries its request's marking (the hub refuses any other).
+        let request = text_field(&body, "request", file)?;
+        let shown = client
+            .get_json_as(&format!("/api/v1/requests/{request}"))
+            .await?;
+        tlp = serde_json::from_value(shown["tlp"].clone()).with_context(|| {
+            format!("the hub's request {request:?} has no TLP marking the CLI knows")
+        })?;
+    }
     let submission = accord_store::write::sign_submission(
         kind,
         &id,
@@ -122,7 +137,6 @@ pub async fn submit(
         signer.signing_key(),
     )
     .map_err(explain)?;
-    let client = HubClient::new(hub, token)?;
     let answer = client
         .post_json(&path, &serde_json::to_value(&submission)?)
         .await?;

@@ -307,7 +307,8 @@ pub struct SubmissionSchema {
 /// incident's RFC 8785 form, signed with a key registered for the party (`accord submit`
 /// builds it). The hub verifies all of it, validates the incident (every problem is listed with
 /// its field path), suggests its principles and appends the entry to the log; the response
-/// carries the entry's log index.
+/// carries the entry's log index. The envelope's `tlp` must be `clear`: incidents are the
+/// public record (pages, lists, scorecards, exports), which cannot withhold a marked one.
 #[utoipa::path(post, path = "/api/v1/incidents", request_body = SubmissionSchema,
     security(("bearer" = [])),
     responses((status = 201, body = IncidentRecord),
@@ -317,7 +318,7 @@ pub struct SubmissionSchema {
               (status = 409, description = "an incident with this id exists (a replay)"),
               (status = 413, description = "body too large"),
               (status = 415, description = "not JSON"),
-              (status = 422, description = "invalid incident; problem details list every field")))]
+              (status = 422, description = "invalid incident, or an entry not marked TLP:CLEAR; problem details list every field")))]
 pub async fn create_incident(
     State(st): State<AppState>,
     Authenticated(party): Authenticated,

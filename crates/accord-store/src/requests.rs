@@ -22,10 +22,12 @@
 //! enters only as the `now` argument, which is what lets tests replay a request's life in
 //! minutes.
 //!
-//! **TLP.** A request is TLP:RED unless its body says otherwise, and its entries must carry a
-//! marking at least as strict as the request's, so the log publishes their hashes and withholds
-//! their bodies. Reads follow `Request::visible_to`: only the two states see a TLP:RED request,
-//! and a party that may not see one is told it does not exist.
+//! **TLP.** A request is TLP:RED unless its body says otherwise, and its entries must carry
+//! exactly the request's marking: the log then withholds the bodies of a withheld request's
+//! steps, and no step is marked more strictly than the read paths, which show the whole
+//! timeline to whoever may read the request, can enforce. Reads follow `Request::visible_to`:
+//! only the two states see a TLP:RED request, and a party that may not see one is told it does
+//! not exist.
 
 use accord_law::Dataset;
 use accord_law::request::{
@@ -208,11 +210,15 @@ pub async fn submit_transition(
             ),
         });
     }
-    if entry.envelope.tlp < request.tlp {
+    // Every read path shows a request's whole timeline (notes included) to whoever may read
+    // the request: a step marked more strictly than its request would be published with it
+    // while the log withholds its body, and one marked less strictly would leak from the log.
+    if entry.envelope.tlp != request.tlp {
         problems.push(Problem {
             path: "entry.envelope.tlp".into(),
             message: format!(
-                "is {} but the request is marked {}: its transitions may not be marked less strictly",
+                "is {} but the request is marked {}: a transition carries its request's marking, \
+                 since whoever may read the request reads every step of it",
                 tlp_name(entry.envelope.tlp),
                 tlp_name(request.tlp)
             ),

@@ -554,7 +554,28 @@ async fn prepare_incident_with(
     })
 }
 
-/// Records a party's signed incident submission.
+/// Refuses an incident entry marked other than TLP:CLEAR. Incidents are the accord's public
+/// record: their pages, lists, filters, scorecards and exports are read by anyone, anonymous
+/// readers included, and the scorecards count every incident; none of those paths could keep a
+/// TLP:GREEN, AMBER or RED incident to its audience, so the hub does not accept one rather than
+/// publish what its marking withholds (restricted details are shared as STIX objects in a
+/// collection, where TLP is enforced reader by reader).
+fn check_incident_marking(entry: &SignedEntry) -> Result<(), RecordError> {
+    if entry.envelope.tlp == Tlp::Clear {
+        return Ok(());
+    }
+    Err(invalid(
+        "entry.envelope.tlp",
+        format!(
+            "is {}; incidents are the hub's public record (their pages, lists, scorecards and \
+             exports are read by anyone), so only TLP:CLEAR incidents are accepted: share \
+             restricted details as STIX objects in a collection, where TLP is enforced",
+            crate::requests::tlp_name(entry.envelope.tlp)
+        ),
+    ))
+}
+
+/// Records a party's signed incident submission (TLP:CLEAR only: [`check_incident_marking`]).
 pub async fn submit_incident(
     store: &dyn Store,
     sequencer: &Sequencer,
@@ -563,6 +584,7 @@ pub async fn submit_incident(
 ) -> Result<IncidentRecord, RecordError> {
     let (entry, body) =
         verify_submission(store, party, kind::INCIDENT, &submission, Timestamp::now()).await?;
+    check_incident_marking(&entry)?;
     let incident: Incident = parse_body(&submission.body, "body")?;
     if entry.envelope.id != incident.id {
         return Err(invalid(
@@ -636,6 +658,7 @@ pub async fn submit_incidents(
         let prepared = async {
             let (entry, body) =
                 keys.check(party, check_shape(party, kind::INCIDENT, &submission, now)?)?;
+            check_incident_marking(&entry)?;
             let incident: Incident = parse_body(&submission.body, "body")?;
             if entry.envelope.id != incident.id {
                 return Err(invalid(

@@ -104,6 +104,25 @@ async fn step(
     to: Status,
     at: &str,
 ) -> Result<accord_law::request::Request, RecordError> {
+    // A transition carries its request's marking.
+    let tlp = h
+        .hub
+        .store
+        .request(request)
+        .await
+        .map_or(Tlp::Red, |r| r.tlp);
+    step_marked(h, party, request, to, at, tlp).await
+}
+
+/// `party` moves `request` to `to` at `at`, the entry marked `tlp`.
+async fn step_marked(
+    h: &Hub,
+    party: &str,
+    request: &str,
+    to: Status,
+    at: &str,
+    tlp: Tlp,
+) -> Result<accord_law::request::Request, RecordError> {
     let key = h.key(party);
     let body = TransitionBody {
         request: request.into(),
@@ -114,7 +133,7 @@ async fn step(
         kind::REQUEST_TRANSITION,
         &body.entry_id(),
         party,
-        Tlp::Red,
+        tlp,
         &body,
         key,
         ts(at),
@@ -320,6 +339,34 @@ pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_st
         panic!("{e:?}")
     };
     assert_eq!(problems[0].path, "entry.envelope.tlp");
+
+    // So is a step marked otherwise than its request, in either direction: every read path
+    // shows the whole timeline to whoever may read the request.
+    let mut public = fr_de("open-book");
+    public["tlp"] = "clear".into();
+    file(&h, "FR", Tlp::Clear, public, "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    for tlp in [Tlp::Green, Tlp::Red] {
+        let e = step_marked(
+            &h,
+            "FR",
+            "open-book",
+            Status::Sent,
+            "2026-11-02T09:00:00Z",
+            tlp,
+        )
+        .await
+        .unwrap_err();
+        let RecordError::Invalid { problems } = e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(problems[0].path, "entry.envelope.tlp");
+    }
+    let sent = step(&h, "FR", "open-book", Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(sent.status, Status::Sent);
 }
 
 /// Lists filter by party, status and marking; the overdue list follows the clock passed in.
