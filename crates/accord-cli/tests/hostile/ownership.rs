@@ -115,6 +115,7 @@ impl Hub {
     }
 
     /// Signs `body` as `party`, dated `at`, and posts it to `path`; the status and body.
+    /// Incidents are TLP:CLEAR (the hub's public record), requests TLP:RED.
     fn submit(
         &self,
         party: &str,
@@ -124,11 +125,16 @@ impl Hub {
         body: &Value,
         at: Timestamp,
     ) -> (u16, Value) {
+        let tlp = if kind == "incident" {
+            Tlp::Clear
+        } else {
+            Tlp::Red
+        };
         let s = accord_store::write::sign_submission_at(
             kind,
             id,
             party,
-            Tlp::Red,
+            tlp,
             body,
             &self.signing_key(party),
             at,
