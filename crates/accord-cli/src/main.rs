@@ -83,6 +83,17 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "ACCORD_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Longest wait for a request's headers (also on an idle keep-alive connection) before
+        /// the connection is closed, e.g. `10s`.
+        #[arg(long, env = "ACCORD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_timeout)]
+        header_read_timeout: std::time::Duration,
+        /// Longest time from a request's headers to the end of its body; a body still
+        /// arriving then is answered 408 and the connection closed, e.g. `30s`.
+        #[arg(long, env = "ACCORD_BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+        body_read_timeout: std::time::Duration,
+        /// Most connections served at once; further ones wait until one ends.
+        #[arg(long, env = "ACCORD_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
     },
     /// Apply pending schema migrations to the database and list them (`serve` does the same
     /// at start; run this to migrate before rolling out new nodes).
@@ -636,7 +647,19 @@ async fn main() -> Result<()> {
             println!("registered party {id} as log entry {}", receipt.index);
             Ok(())
         }
-        Command::Serve { listen } => serve(hub, listen).await,
+        Command::Serve {
+            listen,
+            header_read_timeout,
+            body_read_timeout,
+            max_connections,
+        } => {
+            let limits = accord_server::serve::Limits {
+                header_read_timeout,
+                body_read_timeout,
+                max_connections: max_connections as usize,
+            };
+            serve(hub, listen, limits).await
+        }
         Command::Principles { json } => {
             let accord = store.accord().await?;
             if json {
@@ -709,7 +732,18 @@ async fn open(db: &backend::Database, dir: &Path, origin: Option<&str>) -> Resul
     })
 }
 
-async fn serve(hub: Hub, listen: SocketAddr) -> Result<()> {
+/// A positive duration such as `10s`, `1m 30s` or `PT10S`.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let d: jiff::SignedDuration = text
+        .parse()
+        .map_err(|e| format!("{text:?} is not a duration such as `10s`: {e}"))?;
+    std::time::Duration::try_from(d)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?}: the timeout must be positive"))
+}
+
+async fn serve(hub: Hub, listen: SocketAddr, limits: accord_server::serve::Limits) -> Result<()> {
     eprintln!("log origin: {}", hub.operator.origin());
     eprintln!("log verifier key: {}", hub.operator.verifier_key());
     let law = bundled::law_dataset().context("the bundled legal dataset is invalid")?;
@@ -723,8 +757,7 @@ async fn serve(hub: Hub, listen: SocketAddr) -> Result<()> {
     eprintln!(
         "Accord hub listening on http://{addr}/ (API: http://{addr}/api/v1/, OpenAPI: http://{addr}/api/v1/openapi.json)"
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+    accord_server::serve::serve(listener, app, limits, shutdown())
         .await
         .context("the server stopped with an error")
 }

@@ -4,7 +4,8 @@
 //! transparency log under `/log` (C2SP checkpoint and tiles, proofs), the server-rendered
 //! dashboard at `/`, and `/healthz` and `/readyz`. [`app`] builds the whole `Router` from an
 //! [`AppState`], so tests drive it with `tower::ServiceExt::oneshot` and no socket, and
-//! `accord serve` binds the same router to a listener.
+//! `accord serve` binds the same router to a listener with [`serve::serve`] (header and body
+//! read timeouts, a connection limit).
 //!
 //! The server holds no state of its own beyond the store handle: every answer is read from the
 //! store, and scorecards are computed from the record on each request.
@@ -24,6 +25,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
@@ -37,11 +39,13 @@ pub mod collections;
 mod dashboard;
 pub mod error;
 pub mod health;
+pub mod hygiene;
 pub mod json;
 pub mod log;
 pub mod openapi;
 pub mod pathways;
 pub mod requests;
+pub mod serve;
 pub mod taxii;
 pub mod viewer;
 
@@ -109,6 +113,8 @@ pub fn app(state: AppState) -> Router {
         .merge(dashboard::router())
         // axum's own limit applies to its extractors; ours reads the same number.
         .layer(DefaultBodyLimit::max(limit))
+        // Every error as problem details; cache headers on identity-dependent answers.
+        .layer(middleware::from_fn(hygiene::layer))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
