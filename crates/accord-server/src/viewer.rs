@@ -46,30 +46,51 @@ pub enum ViewerError {
 }
 
 /// Identifies the caller of a request from its `Authorization` header.
+///
+/// The form is checked strictly (RFC 9110 §11.1–11.2, RFC 7617, RFC 6750 §2.1): one header,
+/// a scheme compared case-insensitively, one or more spaces, then one token68 and nothing
+/// else; Basic credentials must decode to `party:token` in UTF-8 with the party the token
+/// belongs to, compared exactly. Anything else is refused, never read as anonymous.
 pub async fn identify(store: &dyn Store, headers: &HeaderMap) -> Result<Viewer, ViewerError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
         return Ok(Viewer(None));
     };
+    if values.next().is_some() {
+        return Err(ViewerError::Unauthorized(
+            "send one Authorization header, not several",
+        ));
+    }
     let text = value
         .to_str()
         .map_err(|_| ViewerError::Unauthorized("the Authorization header is not text"))?;
-    let (scheme, rest) = text.split_once(' ').unwrap_or((text, ""));
-    let rest = rest.trim();
+    let (scheme, credentials) = text.split_once(' ').ok_or(ViewerError::Unauthorized(
+        "the Authorization header needs a scheme and credentials: `Bearer <token>` or `Basic <base64 of party:token>`",
+    ))?;
+    let credentials = credentials.trim_start_matches(' ');
+    if !is_token68(credentials) {
+        return Err(ViewerError::Unauthorized(
+            "the credentials must be one token (RFC 9110 §11.2: letters, digits, -._~+/ and trailing =)",
+        ));
+    }
     let (party, digest) = if scheme.eq_ignore_ascii_case("bearer") {
-        let digest = token_digest(rest);
+        let digest = token_digest(credentials);
         (store.token_party(&digest).await?, digest)
     } else if scheme.eq_ignore_ascii_case("basic") {
         let decoded = base64::engine::general_purpose::STANDARD
-            .decode(rest)
+            .decode(credentials)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or(ViewerError::Unauthorized(
-                "Basic credentials are not base64",
+                "Basic credentials are not base64 of UTF-8 text",
             ))?;
-        let (user, token) = decoded.split_once(':').ok_or(ViewerError::Unauthorized(
-            "Basic credentials need `party:token`",
-        ))?;
-        // The token decides the party; the user name must agree with it.
+        let (user, token) = decoded
+            .split_once(':')
+            .filter(|(user, token)| !user.is_empty() && !token.is_empty())
+            .ok_or(ViewerError::Unauthorized(
+                "Basic credentials need `party:token`",
+            ))?;
+        // The token decides the party; the user name must be that party, exactly.
         let digest = token_digest(token);
         let party = store.token_party(&digest).await?.filter(|p| p == user);
         (party, digest)
@@ -97,6 +118,15 @@ pub async fn identify(store: &dyn Store, headers: &HeaderMap) -> Result<Viewer, 
     }
 }
 
+/// RFC 9110 §11.2 `token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_token68(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
 impl axum::extract::FromRequestParts<crate::AppState> for Viewer {
     type Rejection = crate::error::ApiError;
 
@@ -110,5 +140,22 @@ impl axum::extract::FromRequestParts<crate::AppState> for Viewer {
                 ViewerError::Unauthorized(m) => crate::error::ApiError::Unauthenticated(m.into()),
                 ViewerError::Store(s) => s.into(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token68() {
+        assert!(is_token68("acc_0123abcd"));
+        assert!(is_token68("YWxpY2U6dG9rZW4="));
+        assert!(!is_token68(""));
+        assert!(!is_token68("=="));
+        assert!(!is_token68("a b"));
+        assert!(!is_token68("a\tb"));
+        assert!(!is_token68("t=x"));
+        assert!(!is_token68("tok\u{e9}n"));
     }
 }
