@@ -876,7 +876,9 @@ pub(crate) enum Unenforceable {
 
 /// Checks one object's shape and marking; returns it ready to record. What a replayed log
 /// entry is checked against (its times and recipients were checked when it was first added).
-pub(crate) fn prepare_object(
+/// Public so that the fuzz target for TAXII envelopes (`fuzz/fuzz_targets/taxii_envelope.rs`)
+/// runs the hub's own checks.
+pub fn prepare_object(
     collection: &Collection,
     producer: &str,
     value: serde_json::Value,
@@ -954,7 +956,9 @@ pub async fn add_objects(
             "party {party:?} may not add objects to collection {collection_id:?}"
         )));
     }
-    let key = ensure_custodial_key(store, sequencer, party).await?;
+    // The key is derived now and registered only once an object passed its checks: an
+    // envelope whose every object is refused writes nothing, not even the key.
+    let key = custodial_key(sequencer.operator(), party);
     let known: Arc<HashSet<String>> =
         Arc::new(store.parties().await?.into_iter().map(|p| p.id).collect());
     let now = Timestamp::now();
@@ -992,6 +996,9 @@ pub async fn add_objects(
             }
         }
     }
+    if !writes.is_empty() {
+        ensure_custodial_key(store, sequencer, party).await?;
+    }
     // One group: one transaction and one checkpoint for the envelope.
     let results = sequencer.append_group(writes).await?;
     for (done, result) in accepted.into_iter().zip(results) {
@@ -1003,12 +1010,34 @@ pub async fn add_objects(
                 ..done
             }),
             Err(e) => outcome.failures.push(ObjectOutcome {
-                message: Some(e.to_string()),
+                message: Some(refusal_message(&e)),
                 ..done
             }),
         }
     }
     Ok(outcome)
+}
+
+/// What a status may say of a store error: the party's own mistake in its words, a failure of
+/// the hub's database only in general terms (the detail goes to the hub's log; a status
+/// resource must not carry SQL, table names or connection strings).
+fn refusal_message(e: &StoreError) -> String {
+    match e {
+        StoreError::NotFound { .. }
+        | StoreError::Conflict { .. }
+        | StoreError::NotOwner { .. }
+        | StoreError::VersionConflict { .. } => e.to_string(),
+        StoreError::Unavailable(detail) => {
+            tracing::warn!(%detail, "database unavailable while adding objects");
+            "the hub's database is unavailable; the object was not recorded, retry shortly".into()
+        }
+        other => {
+            tracing::error!(error = %other, "adding an object failed");
+            "the hub could not record the object (the error is in the hub's log); it was not \
+             recorded"
+                .into()
+        }
+    }
 }
 
 /// Fewest objects worth a signing task of their own.

@@ -26,8 +26,8 @@
 //!
 //! Writes are synchronous: a POST returns its status resource already `complete`, with every
 //! object that was recorded and every one refused with its reason; the status stays readable
-//! at `/taxii2/api/status/{id}/` for the process's lifetime (the last
-//! [`STATUS_KEPT`] of them).
+//! at `/taxii2/api/status/{id}/` for the process's lifetime (the last [`STATUS_KEPT`] of them,
+//! within [`STATUS_BYTES`]; one over [`STATUS_DETAIL_BYTES`] is kept with its counts only).
 
 mod error;
 
@@ -65,9 +65,22 @@ pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
 /// How many status resources the server keeps.
 pub const STATUS_KEPT: usize = 10_000;
 
+/// How many bytes of status resources (their JSON text) the server keeps, all callers
+/// together; the oldest go first.
+pub const STATUS_BYTES: usize = 32 * 1024 * 1024;
+
+/// Largest status kept with its per-object details. A larger one (an envelope of thousands of
+/// refused objects) is kept with its counts only: `successes`, `failures` and `pendings` are
+/// optional in a status resource (TAXII 2.1 §4.3.1), and the POST's own answer carried them.
+pub const STATUS_DETAIL_BYTES: usize = 256 * 1024;
+
 /// The TAXII router (its paths start with `/taxii2/`), to merge into the hub's.
 pub fn router() -> Router<AppState> {
-    let statuses = Arc::new(StatusBook::default());
+    let statuses = Arc::new(StatusBook::new(
+        STATUS_KEPT,
+        STATUS_BYTES,
+        STATUS_DETAIL_BYTES,
+    ));
     Router::new()
         .route("/taxii2/", get(discovery))
         .route("/taxii2/api/", get(api_root))
@@ -472,28 +485,66 @@ async fn delete(
     Ok(StatusCode::OK.into_response())
 }
 
-/// The status resources of this process's POSTs (TAXII 2.1 §4.3.1).
-#[derive(Default)]
+/// The status resources of this process's POSTs (TAXII 2.1 §4.3.1), bounded by count and by
+/// bytes: a status is kept as its JSON text, and the oldest are dropped first.
 struct StatusBook {
-    inner: Mutex<(HashMap<String, Value>, VecDeque<String>)>,
+    inner: Mutex<KeptStatuses>,
+    max_entries: usize,
+    max_bytes: usize,
+    max_detail_bytes: usize,
+}
+
+#[derive(Default)]
+struct KeptStatuses {
+    by_key: HashMap<String, Arc<str>>,
+    /// Keys oldest first, with what each costs (key and text).
+    order: VecDeque<(String, usize)>,
+    bytes: usize,
 }
 
 impl StatusBook {
-    fn put(&self, id: String, status: Value) {
-        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *g;
-        map.insert(id.clone(), status);
-        order.push_back(id);
-        while order.len() > STATUS_KEPT {
-            if let Some(old) = order.pop_front() {
-                map.remove(&old);
-            }
+    fn new(max_entries: usize, max_bytes: usize, max_detail_bytes: usize) -> Self {
+        StatusBook {
+            inner: Mutex::new(KeptStatuses::default()),
+            max_entries,
+            max_bytes,
+            max_detail_bytes,
         }
     }
 
-    fn get(&self, id: &str) -> Option<Value> {
+    fn put(&self, key: String, status: &Value) {
+        let mut text = status.to_string();
+        if text.len() > self.max_detail_bytes {
+            let mut counts = status.clone();
+            if let Some(fields) = counts.as_object_mut() {
+                for list in ["successes", "failures", "pendings"] {
+                    fields.remove(list);
+                }
+            }
+            text = counts.to_string();
+        }
+        let cost = key.len() + text.len();
+        let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = &mut *g;
+        if kept.by_key.contains_key(&key) {
+            // Status ids are random: a repeat is not worth a second copy.
+            return;
+        }
+        kept.by_key.insert(key.clone(), Arc::from(text));
+        kept.order.push_back((key, cost));
+        kept.bytes += cost;
+        while kept.order.len() > self.max_entries || kept.bytes > self.max_bytes {
+            let Some((old, old_cost)) = kept.order.pop_front() else {
+                break;
+            };
+            kept.by_key.remove(&old);
+            kept.bytes -= old_cost;
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<str>> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.0.get(id).cloned()
+        g.by_key.get(key).cloned()
     }
 }
 
@@ -522,12 +573,20 @@ async fn status(
     caller: Caller,
     axum::Extension(book): axum::Extension<Arc<StatusBook>>,
     Path(id): Path<String>,
-) -> Result<Taxii<Value>, TaxiiError> {
+) -> Result<Response, TaxiiError> {
     // Statuses are kept per caller: one party never reads another's.
     let key = format!("{}\n{id}", caller.0.as_deref().unwrap_or_default());
-    book.get(&key)
-        .map(Taxii)
-        .ok_or_else(|| TaxiiError::not_found(format!("no status {id:?}")))
+    let text = book
+        .get(&key)
+        .ok_or_else(|| TaxiiError::not_found(format!("no status {id:?}")))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(TAXII_MEDIA_TYPE),
+        )],
+        text.to_string(),
+    )
+        .into_response())
 }
 
 async fn post_objects(
@@ -577,7 +636,7 @@ async fn post_objects(
     .await?;
     let id = new_status_id()?;
     let status = status_resource(&id, &outcome);
-    book.put(format!("{party}\n{id}"), status.clone());
+    book.put(format!("{party}\n{id}"), &status);
     Ok((StatusCode::ACCEPTED, Taxii(status)).into_response())
 }
 
@@ -613,6 +672,62 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status_of(n: usize, note: &str) -> Value {
+        json!({
+            "id": format!("s{n}"),
+            "status": "complete",
+            "total_count": 1,
+            "success_count": 0,
+            "failure_count": 1,
+            "pending_count": 0,
+            "failures": [{"id": "x", "version": "", "message": note}],
+        })
+    }
+
+    #[test]
+    fn the_status_store_is_bounded_by_bytes_and_drops_the_oldest() {
+        let book = StatusBook::new(1_000, 4_096, 4_096);
+        let note = "n".repeat(500);
+        for n in 0..100 {
+            book.put(format!("p\ns{n}"), &status_of(n, &note));
+            let kept = book.inner.lock().unwrap();
+            assert!(kept.bytes <= 4_096, "{} bytes kept", kept.bytes);
+            assert_eq!(kept.bytes, kept.order.iter().map(|(_, c)| c).sum::<usize>());
+        }
+        // The newest are kept whole, the oldest are gone.
+        let newest: Value = serde_json::from_str(&book.get("p\ns99").unwrap()).unwrap();
+        assert_eq!(newest, status_of(99, &note));
+        assert!(book.get("p\ns0").is_none());
+        assert!(book.get("p\ns90").is_none());
+    }
+
+    #[test]
+    fn the_status_store_is_bounded_by_count() {
+        let book = StatusBook::new(3, 1 << 20, 1 << 20);
+        for n in 0..5 {
+            book.put(format!("p\ns{n}"), &status_of(n, "x"));
+        }
+        assert!(book.get("p\ns1").is_none());
+        assert!(book.get("p\ns2").is_some() && book.get("p\ns4").is_some());
+    }
+
+    #[test]
+    fn a_status_too_large_for_its_details_keeps_its_counts() {
+        let book = StatusBook::new(10, 1 << 20, 1_000);
+        book.put("p\nbig".into(), &status_of(1, &"m".repeat(5_000)));
+        let kept: Value = serde_json::from_str(&book.get("p\nbig").unwrap()).unwrap();
+        assert!(kept.get("failures").is_none(), "{kept}");
+        for count in [
+            "total_count",
+            "success_count",
+            "failure_count",
+            "pending_count",
+        ] {
+            assert_eq!(kept[count], status_of(1, "")[count], "{count}");
+        }
+        assert_eq!(kept["status"], "complete");
+    }
 
     #[test]
     fn accept_headers() {
