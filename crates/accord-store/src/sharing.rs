@@ -866,7 +866,7 @@ fn prepare_new_object(
 
 /// What [`prepare_object`] does with markings the hub cannot enforce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Unenforceable {
+pub enum Unenforceable {
     /// Refuse the object, naming the property (a new submission).
     Refuse,
     /// Hold it at TLP:RED, its producer and named recipients only (replaying an entry the log
