@@ -5,11 +5,11 @@
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
-use accord_stix::tlp::{Level, Reader};
+use accord_stix::tlp::Level;
 use accord_store::Store;
 use accord_store::sequencer::Sequencer;
 use accord_store::sharing::{
-    AffiliationBody, Collection, Member, collections_for, define_collection, record_affiliation,
+    AffiliationBody, Collection, Member, all_collections, define_collection, record_affiliation,
 };
 
 use crate::client::HubClient;
@@ -120,7 +120,7 @@ pub async fn run(
         }
         CollectionsCommand::List { json } => {
             // The operator sees every collection.
-            let all = collections_for(store, Reader::Party("hub-operator")).await?;
+            let all = all_collections(store).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else {

@@ -353,6 +353,29 @@ impl Operator {
     }
 }
 
+/// The hub's secret for opaque entry ids ([`opaque_entry_id`]), derived from the operator key
+/// as the custodial keys are, so there is no second secret to keep.
+pub fn opaque_id_key(operator: &Operator) -> [u8; 32] {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"accord opaque entry id v1\0");
+    h.update(operator.signer.signing_key().to_bytes());
+    h.finalize().into()
+}
+
+/// The log entry id that stands for `plain` (e.g. `{collection}/{object id}/{version}`) when
+/// the anonymous reader may not read the record: `opaque-` and 64 hex digits of a keyed hash.
+/// It is as unique as `plain` (a replayed write maps to the same id, so the log still refuses
+/// it) but reveals nothing of it to whoever lacks `key`, not even by guessing `plain`: the
+/// hub's index, not the id, ties the entry to its record.
+pub fn opaque_entry_id(key: &[u8; 32], plain: &str) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(key);
+    h.update(plain.as_bytes());
+    format!("opaque-{}", hex::encode(h.finalize()))
+}
+
 /// Writes a secret file readable by its owner only, never leaving a wider-mode copy behind.
 pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();

@@ -226,28 +226,33 @@ impl<'a> Replayer<'a> {
         entry: &SignedEntry,
     ) -> Result<Effect, ReplayError> {
         let value: serde_json::Value = body(stored, entry)?;
-        // The entry id is "{collection}/{object id}/{version}".
-        let collection_id = entry
-            .envelope
-            .id
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
         let sharing_store = self
             .source
             .sharing()
             .ok_or_else(|| malformed(stored, entry, "the source store keeps no shared objects"))?;
+        // A plain entry id is "{collection}/{object id}/{version}"; an opaque one names none,
+        // and the collection is the one whose index (or deletions) holds this entry.
+        let plain = entry
+            .envelope
+            .id
+            .split_once('/')
+            .map(|(c, _)| c.to_owned());
         // The collection as the log defined it up to this entry (its default marking applies
         // to unmarked objects). A resumed copy learns the earlier definitions from the target,
         // which holds the log up to where it resumes.
-        if !self.collections.contains_key(&collection_id)
+        if plain
+            .as_ref()
+            .is_none_or(|c| !self.collections.contains_key(c))
             && let Some(target) = self.target.sharing()
         {
             for c in target.collections().await? {
                 self.collections.entry(c.id.clone()).or_insert(c);
             }
         }
+        let collection_id = match plain {
+            Some(c) => c,
+            None => self.collection_of(stored, entry, &value).await?,
+        };
         let collection = self
             .collections
             .get(&collection_id)
@@ -323,13 +328,58 @@ impl<'a> Replayer<'a> {
     }
 }
 
-/// The date added of the version a deletion entry removed: its id is
-/// "{collection}/{object id}/{date added}/{party}".
+impl Replayer<'_> {
+    /// The collection of the STIX entry `stored`, whose id is opaque: the one whose index
+    /// holds the entry, else the one a deletion of this object names.
+    async fn collection_of(
+        &self,
+        stored: &StoredEntry,
+        entry: &SignedEntry,
+        object: &serde_json::Value,
+    ) -> Result<String, ReplayError> {
+        let id = object
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| malformed(stored, entry, "the object has no id"))?;
+        if let Some(sharing_store) = self.source.sharing() {
+            for c in self.collections.keys() {
+                let rows = sharing_store
+                    .object_index(&IndexFilter {
+                        collection: c.clone(),
+                        ids: vec![id.to_owned()],
+                        ..IndexFilter::default()
+                    })
+                    .await?;
+                if rows.iter().any(|m| m.log_index == stored.index) {
+                    return Ok(c.clone());
+                }
+            }
+        }
+        self.deleted
+            .iter()
+            .find(|((_, i, _), adds)| i == id && !adds.is_empty())
+            .map(|((c, _, _), _)| c.clone())
+            .ok_or_else(|| {
+                malformed(
+                    stored,
+                    entry,
+                    "no collection's index holds this entry and no entry deleted it",
+                )
+            })
+    }
+}
+
+/// The date added of the version a deletion entry removed: in its body, or, for deletions
+/// written before entry ids could be opaque, in its id "{collection}/{object id}/{date
+/// added}/{party}".
 fn deleted_added_us(
     stored: &StoredEntry,
     entry: &SignedEntry,
     deletion: &Deletion,
 ) -> Result<i64, ReplayError> {
+    if let Some(added) = deletion.added_us {
+        return Ok(added);
+    }
     entry
         .envelope
         .id

@@ -60,9 +60,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::log::{Effect, LogWrite, Operator};
+use crate::log::{Effect, LogWrite, Operator, opaque_entry_id, opaque_id_key};
 use crate::sequencer::Sequencer;
-use crate::write::{CLOCK_SKEW, RecordError, now_rfc3339, operator_write, sign_canonical_body};
+use crate::write::{
+    CLOCK_SKEW, RecordError, now_rfc3339, operator_write, operator_write_marked,
+    sign_canonical_body,
+};
 use crate::{Store, StoreError};
 
 /// Entry kind of a collection definition.
@@ -257,11 +260,14 @@ fn sharing(store: &dyn Store) -> Result<&dyn SharingStore, SharingError> {
 }
 
 /// What the public log (`/log`) may publish of entry bodies. It publishes a TLP:CLEAR body,
-/// except a STIX object's in a collection that anonymous readers may not read: that body is
-/// released only by the collection's own read path ([`visible_objects`]), so switching
-/// anonymous reading off is not undone by the log. The entry itself, with the body's hash, is
-/// always public. A deleted TLP:CLEAR version of an open collection stays published: the log
-/// is append-only and the body was public from the start.
+/// except one of a collection that anonymous readers may not read (a STIX object version, its
+/// deletion, the collection's definition): that is released only by the collection's own read
+/// paths ([`visible_objects`], [`collections_for`]), so switching anonymous reading off is not
+/// undone by the log. Entries of such records written since the ids became opaque carry an
+/// [`opaque_entry_id`](crate::log::opaque_entry_id) naming no collection, and are withheld
+/// whatever the collection becomes. The entry itself, with the body's hash, is always public.
+/// A deleted TLP:CLEAR version of an open collection stays published: the log is append-only
+/// and the body was public from the start.
 pub struct LogRelease {
     open_collections: HashSet<String>,
 }
@@ -288,16 +294,18 @@ impl LogRelease {
         if envelope.tlp != Tlp::Clear {
             return false;
         }
-        if envelope.kind != STIX_KIND {
-            return true;
-        }
-        // The entry id is `{collection}/{object id}/{version}`; neither of the last two has a
-        // slash, a collection id may.
-        let mut parts = envelope.id.rsplitn(3, '/');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(_), Some(_), Some(collection)) => self.open_collections.contains(collection),
-            _ => false,
-        }
+        // The collection a plain id names. Object ids, versions, dates, party ids and times
+        // hold no slash; collection ids written before they were refused one may.
+        let collection = match envelope.kind.as_str() {
+            // `{collection}/{object id}/{version}`
+            STIX_KIND => envelope.id.rsplitn(3, '/').nth(2),
+            // `{collection}/{object id}/{date added}/{party}`
+            STIX_DELETION_KIND => envelope.id.rsplitn(4, '/').nth(3),
+            // `{collection}/{time}`
+            COLLECTION_KIND => envelope.id.rsplit_once('/').map(|(c, _)| c),
+            _ => return true,
+        };
+        collection.is_some_and(|c| self.open_collections.contains(c))
     }
 }
 
@@ -325,9 +333,8 @@ pub fn parse_us(text: &str) -> Result<i64, String> {
     parse_stix_timestamp(text).map(|t| t.as_microsecond())
 }
 
-/// The collection `id` as `reader` may see it: every authenticated party sees every
-/// collection (what it may read inside is the TLP rule's business); anonymous readers see
-/// collections that allow them.
+/// The collection `id` as `reader` may see it (see [`may_see`]); a collection the reader may
+/// not see is answered exactly as one that does not exist.
 pub async fn collection_for(
     store: &dyn Store,
     id: &str,
@@ -340,16 +347,48 @@ pub async fn collection_for(
         .ok_or_else(|| SharingError::NoCollection(id.to_owned()))
 }
 
-/// Every collection `reader` may see (see [`collection_for`]).
+/// Every collection `reader` may see (see [`may_see`]).
 pub async fn collections_for(
     store: &dyn Store,
     reader: Reader<'_>,
 ) -> Result<Vec<Collection>, SharingError> {
-    let all = sharing(store)?.collections().await?;
+    let sharing = sharing(store)?;
+    let all = sharing.collections().await?;
+    // Affiliations matter only for a party looking at a closed collection.
+    let affiliations = match reader {
+        Reader::Party(_) if all.iter().any(|c| !c.anonymous_read) => {
+            sharing.affiliations().await?
+        }
+        _ => Vec::new(),
+    };
     Ok(all
         .into_iter()
-        .filter(|c| matches!(reader, Reader::Party(_)) || c.anonymous_read)
+        .filter(|c| may_see(c, &Community::new(c, &affiliations), reader))
         .collect())
+}
+
+/// Every collection, closed ones included: for the operator's own tools on the hub's machine.
+pub async fn all_collections(store: &dyn Store) -> Result<Vec<Collection>, SharingError> {
+    Ok(sharing(store)?.collections().await?)
+}
+
+/// Whether `reader` may see `collection` at all (its id, title and community): a collection
+/// open to anonymous readers is seen by everyone; a closed one only by its members and by the
+/// parties TLP:AMBER can reach in it (the members' organisations and their clients). Anyone
+/// else, a party named as a recipient of one of its objects included, is told it does not
+/// exist: a closed collection's name and members are themselves the community's business.
+pub fn may_see(collection: &Collection, community: &Community, reader: Reader<'_>) -> bool {
+    if collection.anonymous_read {
+        return true;
+    }
+    let Reader::Party(party) = reader else {
+        return false;
+    };
+    collection.member(party).is_some()
+        || community.has_member_in(community.organisation(party))
+        || community
+            .client_of(party)
+            .is_some_and(|o| community.has_member_in(o))
 }
 
 /// How parties are affiliated, for one collection's community.
@@ -962,6 +1001,7 @@ pub async fn add_objects(
     let known: Arc<HashSet<String>> =
         Arc::new(store.parties().await?.into_iter().map(|p| p.id).collect());
     let now = Timestamp::now();
+    let id_key = opaque_id_key(sequencer.operator());
     // Checking, canonicalising and signing cost about as much as the append: spread them over
     // the cores, a slice of the envelope each, keeping the envelope's order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -975,7 +1015,9 @@ pub async fn add_objects(
         tasks.push(tokio::task::spawn_blocking(move || {
             slice
                 .into_iter()
-                .map(|(i, value)| sign_object(&collection, &party, &key, &known, now, i, value))
+                .map(|(i, value)| {
+                    sign_object(&collection, &party, &key, &known, &id_key, now, i, value)
+                })
                 .collect::<Vec<_>>()
         }));
     }
@@ -1045,11 +1087,13 @@ const SIGNED_PER_TASK: usize = 16;
 
 /// Checks envelope object `i` and signs its entry with the party's custodial key: the write
 /// to append and the outcome to report once it lands, or the outcome that refuses it.
+#[allow(clippy::too_many_arguments)]
 fn sign_object(
     collection: &Collection,
     party: &str,
     key: &SigningKey,
     known: &HashSet<String>,
+    id_key: &[u8; 32],
     now: Timestamp,
     i: usize,
     value: serde_json::Value,
@@ -1071,12 +1115,19 @@ fn sign_object(
     };
     let (shared, body) =
         prepare_new_object(collection, party, known, now, value).map_err(refuse)?;
-    let entry_id = format!(
+    let plain_id = format!(
         "{}/{}/{}",
         collection.id,
         shared.id,
         version.as_deref().unwrap_or("-")
     );
+    // The public log names the collection, object and version only of what the anonymous
+    // reader may read; any other version's entry id is opaque.
+    let entry_id = if publicly_readable(collection, shared.tlp) {
+        plain_id
+    } else {
+        opaque_entry_id(id_key, &plain_id)
+    };
     let entry = sign_canonical_body(
         STIX_KIND,
         &entry_id,
@@ -1100,6 +1151,12 @@ fn sign_object(
             message: None,
         },
     ))
+}
+
+/// Whether the anonymous reader may read a version marked `level` in `collection`: only then
+/// does its log entry name it (see [`LogRelease`]).
+pub fn publicly_readable(collection: &Collection, level: Level) -> bool {
+    level == Level::Clear && collection.anonymous_read
 }
 
 /// Removes the versions of object `id` that `query` selects and `party` may read from
@@ -1135,17 +1192,28 @@ pub async fn delete_object(
             "party {party:?} may delete only objects it created, in a collection it may write to"
         )));
     }
+    let id_key = opaque_id_key(sequencer.operator());
     let mut n = 0;
     for (m, _) in page.items {
         let body = Deletion {
             collection: collection.id.clone(),
             id: m.id.clone(),
             version: format_us(m.version_us),
+            added_us: Some(m.added_us),
         };
-        let write = operator_write(
+        // The deletion is marked and named as the version it removes was, so the log shows of
+        // it no more than it showed of the version.
+        let plain_id = format!("{}/{}/{}/{}", body.collection, body.id, m.added_us, party);
+        let entry_id = if publicly_readable(collection, m.tlp) {
+            plain_id
+        } else {
+            opaque_entry_id(&id_key, &plain_id)
+        };
+        let write = operator_write_marked(
             sequencer.operator(),
             STIX_DELETION_KIND,
-            &format!("{}/{}/{}/{}", body.collection, body.id, m.added_us, party),
+            &entry_id,
+            entry_tlp(m.tlp),
             &body,
             Effect::StixDeleted {
                 collection: body.collection.clone(),
@@ -1167,6 +1235,10 @@ pub struct Deletion {
     pub id: String,
     /// The version removed.
     pub version: String,
+    /// The removed version's date added, microseconds (in the entry id of deletions written
+    /// before entry ids could be opaque).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_us: Option<i64>,
 }
 
 /// Defines (or redefines) a collection (operator-signed).
@@ -1186,10 +1258,20 @@ pub async fn define_collection(
         }
         .into());
     }
-    let write = operator_write(
+    // A closed collection's definition (title, members) is for those who may see it: the log
+    // names it opaquely and marks it TLP:AMBER, which withholds its body.
+    let plain_id = format!("{}/{}", collection.id, now_rfc3339());
+    let (entry_id, tlp) = if collection.anonymous_read {
+        (plain_id, Tlp::Clear)
+    } else {
+        let key = opaque_id_key(sequencer.operator());
+        (opaque_entry_id(&key, &plain_id), Tlp::Amber)
+    };
+    let write = operator_write_marked(
         sequencer.operator(),
         COLLECTION_KIND,
-        &format!("{}/{}", collection.id, now_rfc3339()),
+        &entry_id,
+        tlp,
         &collection,
         Effect::Collection(Box::new(collection.clone())),
     )?;

@@ -226,7 +226,7 @@ pub fn sign_submission_at<B: Serialize>(
     })
 }
 
-/// An operator-signed write.
+/// An operator-signed write, marked TLP:CLEAR.
 pub fn operator_write<B: Serialize>(
     operator: &Operator,
     entry_kind: &str,
@@ -234,11 +234,23 @@ pub fn operator_write<B: Serialize>(
     body: &B,
     effect: Effect,
 ) -> Result<LogWrite, RecordError> {
+    operator_write_marked(operator, entry_kind, id, Tlp::Clear, body, effect)
+}
+
+/// An operator-signed write marked `tlp` (a record of a closed collection).
+pub fn operator_write_marked<B: Serialize>(
+    operator: &Operator,
+    entry_kind: &str,
+    id: &str,
+    tlp: Tlp,
+    body: &B,
+    effect: Effect,
+) -> Result<LogWrite, RecordError> {
     let (entry, body) = sign_entry(
         entry_kind,
         id,
         &operator.party,
-        Tlp::Clear,
+        tlp,
         body,
         operator.signer.signing_key(),
     )?;
