@@ -14,8 +14,10 @@
 //! - Every accepted **STIX object** version is a `stix` entry whose body is the object itself
 //!   (RFC 8785 canonical JSON) and whose envelope carries its TLP level, so the log publishes
 //!   a TLP:CLEAR object and only the hash of any other. The entry id is
-//!   `"{collection}/{object id}/{version}"`, so a replayed version is refused by the log and
-//!   reported as already present.
+//!   `"{collection}/{object id}/{version}"` for a version the anonymous reader may read, and an
+//!   opaque keyed hash of that ([`crate::log::opaque_entry_id`]) for any other, so the public
+//!   log names no object, collection or version it withholds. Either way a replayed version
+//!   maps to the same id, is refused by the log and reported as already present.
 //!
 //! # Ownership and time
 //!
