@@ -6,7 +6,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use accord_store::audit::{LogSource, StoreSource, audit};
+use accord_store::audit::{LogSource, ReleasedBody, StoreSource, audit};
 use accord_store::log::Operator;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::merkle::{ConsistencyProof, Hash, InclusionProof};
@@ -32,6 +32,9 @@ struct HttpSource {
 struct BodyView {
     index: u64,
     body: Option<String>,
+    /// Hex; absent for entries written before salting.
+    #[serde(default)]
+    salt: Option<String>,
 }
 
 impl HttpSource {
@@ -91,14 +94,29 @@ impl LogSource for HttpSource {
     async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String> {
         self.get(tile.path()).await
     }
-    async fn bodies(&self, bundle: u64, _width: u16) -> Result<Vec<(u64, Vec<u8>)>, String> {
+    async fn bodies(&self, bundle: u64, _width: u16) -> Result<Vec<ReleasedBody>, String> {
         let bytes = self.get(format!("bodies/{bundle}")).await?;
         let list: Vec<BodyView> = serde_json::from_slice(&bytes)
             .map_err(|e| format!("/log/bodies/{bundle} is not a body list: {e}"))?;
-        Ok(list
-            .into_iter()
-            .filter_map(|b| b.body.map(|t| (b.index, t.into_bytes())))
-            .collect())
+        let mut out = Vec::with_capacity(list.len());
+        for b in list {
+            let Some(body) = b.body else { continue };
+            let salt = match b.salt {
+                None => None,
+                Some(hex_salt) => Some(hex::decode(&hex_salt).map_err(|_| {
+                    format!(
+                        "/log/bodies/{bundle}: the salt of entry {} is not hex: {hex_salt:?}",
+                        b.index
+                    )
+                })?),
+            };
+            out.push(ReleasedBody {
+                index: b.index,
+                body: body.into_bytes(),
+                salt,
+            });
+        }
+        Ok(out)
     }
     fn prefetch(&self, tiles: &[Tile]) {
         for t in tiles {

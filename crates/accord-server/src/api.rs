@@ -296,16 +296,18 @@ pub async fn incident(
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct SubmissionSchema {
-    /// `{"envelope": {kind, id, submitter, submitted_at, body_sha256, tlp, signer_key}, "signature"}`.
+    /// `{"envelope": {kind, id, submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
     pub entry: serde_json::Value,
     /// The incident.
     pub body: Incident,
+    /// The salt of the envelope's `body_salted_sha256` (64 hex digits, fresh for each entry).
+    pub salt: String,
 }
 
-/// Records an incident submitted by the authenticated party. The body is the incident and a
-/// signed log entry whose envelope names the party, the incident's id and the SHA-256 of the
-/// incident's RFC 8785 form, signed with a key registered for the party (`accord submit`
-/// builds it). The hub verifies all of it, validates the incident (every problem is listed with
+/// Records an incident submitted by the authenticated party. The body is the incident, a
+/// random salt, and a signed log entry whose envelope names the party, the incident's id and
+/// the SHA-256 of the salt followed by the incident's RFC 8785 form, signed with a key
+/// registered for the party (`accord submit` builds it). The hub verifies all of it, validates the incident (every problem is listed with
 /// its field path), suggests its principles and appends the entry to the log; the response
 /// carries the entry's log index. The envelope's `tlp` must be `clear`: incidents are the
 /// public record (pages, lists, scorecards, exports), which cannot withhold a marked one.

@@ -51,8 +51,8 @@ pub struct BulkOutcome {
     pub results: Vec<BulkItem>,
 }
 
-/// Takes item `i` apart into a submission without copying it: an object with exactly the
-/// members `entry` and `body`, as the single endpoint takes.
+/// Takes item `i` apart into a submission without copying it: an object with the members
+/// `entry`, `body` and `salt` and no others, as the single endpoint takes.
 fn submission(value: serde_json::Value, i: usize) -> Result<Submission, ApiError> {
     let problem = |path: String, message: &str| ApiError::Invalid {
         problems: vec![Problem {
@@ -72,10 +72,20 @@ fn submission(value: serde_json::Value, i: usize) -> Result<Submission, ApiError
             "must have both members entry and body",
         ));
     };
+    let salt = match map.remove("salt") {
+        None => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(problem(
+                format!("[{i}].salt"),
+                "must be a string of 64 hex digits",
+            ));
+        }
+    };
     if let Some(extra) = map.keys().next() {
         return Err(problem(format!("[{i}].{extra}"), "unknown field"));
     }
-    Ok(Submission { entry, body })
+    Ok(Submission { entry, body, salt })
 }
 
 fn refused(item: usize, e: ApiError) -> BulkItem {

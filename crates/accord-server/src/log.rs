@@ -162,6 +162,11 @@ pub struct EntryView {
     /// The body, when the read rules release it to the caller.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<serde_json::Value>,
+    /// The salt of the body's commitment (hex), released with the body and only with it:
+    /// SHA-256 of the salt followed by the body's bytes is the envelope's
+    /// `body_salted_sha256`. Absent for entries written before salting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_salt: Option<String>,
     /// Why the body is withheld, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body_withheld: Option<String>,
@@ -177,14 +182,14 @@ pub async fn entry(
         .map_err(|e| ApiError::Internal(format!("stored entry {index} is not JSON: {e}")))?;
     let envelope = stored_envelope(&stored.entry, index)?;
     let release = LogRelease::load(st.store.as_ref()).await?;
-    let (body, body_withheld) = if release.publishes(&envelope) {
+    let (body, body_salt, body_withheld) = if release.publishes(&envelope) {
         let body = serde_json::from_slice(&stored.body)
             .map_err(|e| ApiError::Internal(format!("stored body {index} is not JSON: {e}")))?;
-        (Some(body), None)
+        (Some(body), stored.salt.as_deref().map(hex::encode), None)
     } else if envelope.tlp == Tlp::Clear {
-        (None, Some("the collection does not let anonymous readers read its objects; its members read this one over TAXII; its SHA-256 is in the envelope".to_owned()))
+        (None, None, Some("the collection does not let anonymous readers read its objects; its members read this one over TAXII; the envelope commits to it".to_owned()))
     } else {
-        (None, Some("the body's TLP marking does not allow public release; its SHA-256 is in the envelope".to_owned()))
+        (None, None, Some("the body's TLP marking does not allow public release; the envelope commits to it with a salted hash, whose salt is withheld with the body".to_owned()))
     };
     Ok(Json(EntryView {
         index,
@@ -192,6 +197,7 @@ pub async fn entry(
         entry,
         tlp: stored.tlp,
         body,
+        body_salt,
         body_withheld,
     }))
 }
@@ -203,10 +209,14 @@ pub struct BodyView {
     pub index: u64,
     /// The body's exact bytes as text (canonical JSON), or null when withheld.
     pub body: Option<String>,
+    /// The salt of the body's commitment (hex), when the body is released and was salted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
 }
 
 /// `GET /log/bodies/{bundle}`: the bodies behind entry bundle `bundle` that the read rules
-/// release (TLP:CLEAR), so an auditor can check them against their hashes in bulk.
+/// release (TLP:CLEAR), with their salts, so an auditor can check them against their
+/// commitments in bulk.
 pub async fn bodies(
     State(st): State<AppState>,
     Path(bundle): Path<u64>,
@@ -231,12 +241,19 @@ pub async fn bodies(
     let mut views = Vec::with_capacity(entries.len());
     for e in entries {
         let envelope = stored_envelope(&e.entry, e.index)?;
+        // The salt goes with the body, never without it.
+        let body = release
+            .publishes(&envelope)
+            .then(|| String::from_utf8(e.body).ok())
+            .flatten();
+        let salt = body
+            .as_ref()
+            .and(e.salt.as_deref())
+            .map(hex::encode);
         views.push(BodyView {
             index: e.index,
-            body: release
-                .publishes(&envelope)
-                .then(|| String::from_utf8(e.body).ok())
-                .flatten(),
+            body,
+            salt,
         });
     }
     Ok(Json(views))

@@ -116,21 +116,25 @@ fn bad(field: &str, detail: String) -> ApiError {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct RequestSubmissionSchema {
-    /// `{"envelope": {kind: "request", id, submitter, submitted_at, body_sha256, tlp, signer_key}, "signature"}`.
+    /// `{"envelope": {kind: "request", id, submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
     pub entry: serde_json::Value,
     /// `{id, incident?, requesting_state, requested_state, data, emergency?, pathway:
     /// {instrument, article}, summary, tlp? (default "red")}`.
     pub body: serde_json::Value,
+    /// The salt of the envelope's `body_salted_sha256` (64 hex digits, fresh for each entry).
+    pub salt: String,
 }
 
 /// A party's signed transition: the signed log entry and the move it commits to.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct TransitionSubmissionSchema {
-    /// `{"envelope": {kind: "request-transition", id: "{request}/{status}", submitter, submitted_at, body_sha256, tlp, signer_key}, "signature"}`.
+    /// `{"envelope": {kind: "request-transition", id: "{request}/{status}", submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
     pub entry: serde_json::Value,
     /// `{request, to: sent|acknowledged|preserved|produced|refused|withdrawn, note?}`.
     pub body: serde_json::Value,
+    /// The salt of the envelope's `body_salted_sha256` (64 hex digits, fresh for each entry).
+    pub salt: String,
 }
 
 /// Files an evidence request as the authenticated requesting state. The pathway must be one the

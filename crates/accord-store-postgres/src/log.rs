@@ -398,6 +398,7 @@ struct NewEntry {
     submitted_at: String,
     tlp: &'static str,
     body: Vec<u8>,
+    salt: Option<Vec<u8>>,
 }
 
 /// Appends a batch in one transaction holding the sequencer lock, and signs the new
@@ -527,6 +528,7 @@ pub(crate) async fn append(
                     submitted_at: env.submitted_at.clone(),
                     tlp: tlp_text(env.tlp),
                     body: w.body.clone(),
+                    salt: w.salt.map(|s| s.to_vec()),
                 });
                 results.push(Ok(Receipt {
                     index: size,
@@ -558,11 +560,13 @@ pub(crate) async fn append(
     let submitted_at: Vec<&str> = rows.iter().map(|r| r.submitted_at.as_str()).collect();
     let tlp: Vec<&str> = rows.iter().map(|r| r.tlp).collect();
     let body: Vec<&[u8]> = rows.iter().map(|r| r.body.as_slice()).collect();
+    let salt: Vec<Option<&[u8]>> = rows.iter().map(|r| r.salt.as_deref()).collect();
     run(
         &tx,
-        "INSERT INTO log_entries (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body) \
+        "INSERT INTO log_entries \
+         (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body, body_salt) \
          SELECT * FROM UNNEST($1::BIGINT[], $2::BYTEA[], $3::TEXT[], $4::TEXT[], $5::TEXT[], \
-                              $6::TEXT[], $7::TEXT[], $8::BYTEA[])",
+                              $6::TEXT[], $7::TEXT[], $8::BYTEA[], $9::BYTEA[])",
         &[
             &idx,
             &entry,
@@ -572,6 +576,7 @@ pub(crate) async fn append(
             &submitted_at,
             &tlp,
             &body,
+            &salt,
         ],
     )
     .await?;
@@ -778,7 +783,7 @@ pub(crate) async fn entry(
     // One round trip: the published size and the row, if it is published.
     let stmt = client
         .prepare_cached(
-            "SELECT p.size, e.entry, e.body, e.tlp \
+            "SELECT p.size, e.entry, e.body, e.tlp, e.body_salt \
              FROM (SELECT COALESCE(MAX(size), 0) AS size FROM checkpoints) p \
              LEFT JOIN log_entries e ON e.idx = $1 AND e.idx < p.size",
         )
@@ -794,6 +799,7 @@ pub(crate) async fn entry(
             index,
             entry,
             body: row.get(2),
+            salt: row.get(4),
             tlp: parse_tlp(row.get(3))?,
         }),
         _ => Err(StoreError::NoSuchEntry { index, size }),
@@ -809,7 +815,7 @@ pub(crate) async fn entries(
     let end = start.saturating_add(count).min(i64::MAX as u64);
     let stmt = client
         .prepare_cached(
-            "SELECT idx, entry, body, tlp FROM log_entries \
+            "SELECT idx, entry, body, tlp, body_salt FROM log_entries \
              WHERE idx >= $1 AND idx < LEAST($2, (SELECT COALESCE(MAX(size), 0) FROM checkpoints)) \
              ORDER BY idx",
         )
@@ -828,6 +834,7 @@ pub(crate) async fn entries(
                 index: r.get::<_, i64>(0) as u64,
                 entry: r.get(1),
                 body: r.get(2),
+                salt: r.get(4),
                 tlp: parse_tlp(r.get(3))?,
             })
         })

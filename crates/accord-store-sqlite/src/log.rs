@@ -277,8 +277,9 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             .map_err(backend)
     };
     run(
-        "INSERT INTO log_entries (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO log_entries \
+         (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body, body_salt) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
             index as i64,
             bytes,
@@ -287,7 +288,8 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             env.submitter,
             env.submitted_at,
             tlp_text(env.tlp),
-            w.body
+            w.body,
+            w.salt.as_ref().map(|s| s.as_slice())
         ],
     )?;
     match &w.effect {
@@ -570,17 +572,18 @@ pub fn entry(conn: &Connection, index: u64) -> Result<StoredEntry, StoreError> {
     if index >= size {
         return Err(StoreError::NoSuchEntry { index, size });
     }
-    let (entry, body, tlp): (Vec<u8>, Vec<u8>, String) = conn
+    let (entry, body, tlp, salt): (Vec<u8>, Vec<u8>, String, Option<Vec<u8>>) = conn
         .query_row(
-            "SELECT entry, body, tlp FROM log_entries WHERE idx = ?1",
+            "SELECT entry, body, tlp, body_salt FROM log_entries WHERE idx = ?1",
             [index as i64],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .map_err(backend)?;
     Ok(StoredEntry {
         index,
         entry,
         body,
+        salt,
         tlp: parse_tlp(&tlp)?,
     })
 }
@@ -591,7 +594,8 @@ pub fn entries(conn: &Connection, start: u64, count: u64) -> Result<Vec<StoredEn
     let end = start.saturating_add(count).min(size);
     let mut stmt = conn
         .prepare_cached(
-            "SELECT idx, entry, body, tlp FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
+            "SELECT idx, entry, body, tlp, body_salt FROM log_entries \
+             WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
         )
         .map_err(backend)?;
     let rows = stmt
@@ -601,16 +605,18 @@ pub fn entries(conn: &Connection, start: u64, count: u64) -> Result<Vec<StoredEn
                 r.get::<_, Vec<u8>>(1)?,
                 r.get::<_, Vec<u8>>(2)?,
                 r.get::<_, String>(3)?,
+                r.get::<_, Option<Vec<u8>>>(4)?,
             ))
         })
         .map_err(backend)?;
     let mut out = Vec::new();
     for row in rows {
-        let (index, entry, body, tlp) = row.map_err(backend)?;
+        let (index, entry, body, tlp, salt) = row.map_err(backend)?;
         out.push(StoredEntry {
             index: index as u64,
             entry,
             body,
+            salt,
             tlp: parse_tlp(&tlp)?,
         });
     }

@@ -9,7 +9,9 @@
 //!    the hashes the entries imply (a tampered tile is named);
 //! 3. every entry's signature, against the key history the log itself records: the operator's
 //!    key always, a party's key from the entry that registered it until the one that revoked it;
-//! 4. every visible body against the SHA-256 its envelope carries;
+//! 4. every visible body against the commitment its envelope carries: SHA-256 of the salt
+//!    released with the body followed by the body (`body_salted_sha256`), or, in entries
+//!    written before salting, SHA-256 of the body alone (`body_sha256`);
 //! 5. optionally, that a checkpoint saved earlier is a prefix of this one (no rewrite, no
 //!    rollback).
 //!
@@ -18,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::entry::{SignatureCheck, SignedEntry, body_sha256, envelope_bytes};
+use accord_tlog::entry::{SignatureCheck, SignedEntry, envelope_bytes};
 use accord_tlog::merkle::{self, Hash, MemoryHashStore};
 use accord_tlog::note::{Note, Verifier};
 use accord_tlog::tiles::{self, Tile, TileKind, tiles_for_size};
@@ -38,6 +40,18 @@ const STEP_BUNDLES: usize = 16;
 /// forged log pays.
 const SIGNATURE_BATCH: usize = 1024;
 
+/// A body a log source releases, with the salt of its commitment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleasedBody {
+    /// The entry's index.
+    pub index: u64,
+    /// The body's exact bytes.
+    pub body: Vec<u8>,
+    /// The salt of the envelope's `body_salted_sha256`; `None` for an entry written before
+    /// salting.
+    pub salt: Option<Vec<u8>>,
+}
+
 /// Where an audit reads the log from: a hub over HTTP, or a data directory.
 #[async_trait]
 pub trait LogSource: Send + Sync {
@@ -45,9 +59,9 @@ pub trait LogSource: Send + Sync {
     async fn checkpoint(&self) -> Result<Vec<u8>, String>;
     /// A hash tile or entry bundle.
     async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String>;
-    /// The bodies of the entries in entry bundle `bundle` (index, body) that the source will
-    /// release; withheld bodies are absent.
-    async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<(u64, Vec<u8>)>, String>;
+    /// The bodies of the entries in entry bundle `bundle` that the source will release, with
+    /// their salts; withheld bodies are absent.
+    async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<ReleasedBody>, String>;
     /// A hint that the audit will soon read `tiles` (and, for entry bundles, their bodies):
     /// a source that can fetch concurrently starts fetching them now, so that fetching
     /// overlaps checking. The default does nothing.
@@ -97,8 +111,10 @@ pub enum AuditError {
         /// What is wrong.
         detail: String,
     },
-    /// A body does not match the hash its envelope carries.
-    #[error("entry {index}: the body does not match the envelope's body_sha256")]
+    /// A body does not match the commitment its envelope carries.
+    #[error(
+        "entry {index}: the body (with its salt) does not match the envelope's commitment (body_salted_sha256 or body_sha256)"
+    )]
     Body {
         /// The entry's index.
         index: u64,
@@ -235,8 +251,10 @@ pub async fn audit(
                 });
             }
             let first = t.index * tiles::TILE_WIDTH;
-            let bodies: HashMap<u64, &[u8]> =
-                bodies.iter().map(|(i, b)| (*i, b.as_slice())).collect();
+            let bodies: HashMap<u64, (&[u8], Option<&[u8]>)> = bodies
+                .iter()
+                .map(|b| (b.index, (b.body.as_slice(), b.salt.as_deref())))
+                .collect();
             for (j, bytes) in bundle.into_iter().enumerate() {
                 let index = first + j as u64;
                 items.push(Item {
@@ -388,11 +406,11 @@ fn compare_tile(t: &Tile, served: &[u8], expected: &[u8]) -> Result<(), AuditErr
     })
 }
 
-/// One entry of a step, as fetched.
+/// One entry of a step, as fetched: its bytes and, when released, its body and salt.
 struct Item<'a> {
     index: u64,
     bytes: &'a [u8],
-    body: Option<&'a [u8]>,
+    body: Option<(&'a [u8], Option<&'a [u8]>)>,
 }
 
 /// What the parallel part of the audit found about one entry.
@@ -450,8 +468,8 @@ fn check_part(part: &[Item<'_>], signatures: bool) -> Vec<Checked> {
                     Ok((entry, key))
                 });
             let body = match (&entry, it.body) {
-                (Ok((e, _)), Some(body)) => {
-                    if body_sha256(body) == e.envelope.body_sha256 {
+                (Ok((e, _)), Some((body, salt))) => {
+                    if e.envelope.commits_to(body, salt) {
                         Ok(true)
                     } else {
                         Err(())
@@ -629,7 +647,7 @@ impl LogSource for StoreSource<'_> {
     async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String> {
         self.0.tile(tile).await.map_err(|e| e.to_string())
     }
-    async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<(u64, Vec<u8>)>, String> {
+    async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<ReleasedBody>, String> {
         let start = bundle * tiles::TILE_WIDTH;
         let entries = self
             .0
@@ -637,7 +655,14 @@ impl LogSource for StoreSource<'_> {
             .await
             .map_err(|e| e.to_string())?;
         // The data directory's owner sees every body, whatever its marking.
-        Ok(entries.into_iter().map(|e| (e.index, e.body)).collect())
+        Ok(entries
+            .into_iter()
+            .map(|e| ReleasedBody {
+                index: e.index,
+                body: e.body,
+                salt: e.salt,
+            })
+            .collect())
     }
 }
 
@@ -647,14 +672,15 @@ mod tests {
 
     use super::*;
     use accord_tlog::checkpoint::Checkpoint;
-    use accord_tlog::entry::{Envelope, Tlp};
+    use accord_tlog::entry::{Envelope, Tlp, body_salted_sha256, body_sha256};
     use accord_tlog::note::Signer;
     use ed25519_dalek::Signer as _;
 
     /// A log in memory, served as a hub would serve it.
     struct MemoryLog {
         entries: Vec<Vec<u8>>,
-        bodies: Vec<Vec<u8>>,
+        /// Each entry's body and salt.
+        bodies: Vec<(Vec<u8>, Option<Vec<u8>>)>,
         tree: MemoryHashStore,
         note: String,
     }
@@ -676,10 +702,17 @@ mod tests {
                 }
             }
         }
-        async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<(u64, Vec<u8>)>, String> {
+        async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<ReleasedBody>, String> {
             let start = bundle * tiles::TILE_WIDTH;
             Ok((start..start + u64::from(width))
-                .map(|i| (i, self.bodies[i as usize].clone()))
+                .map(|i| {
+                    let (body, salt) = self.bodies[i as usize].clone();
+                    ReleasedBody {
+                        index: i,
+                        body,
+                        salt,
+                    }
+                })
                 .collect())
         }
     }
@@ -697,12 +730,15 @@ mod tests {
         let mut bodies = Vec::new();
         for i in 0..n {
             let body = format!("{{\"n\":{i}}}").into_bytes();
+            // Even entries as written before salting, odd ones salted.
+            let salt = (i % 2 == 1).then(|| [i as u8; 32]);
             let envelope = Envelope {
                 kind: "rules".into(),
                 id: format!("e{i}"),
                 submitter: "hub-operator".into(),
                 submitted_at: "2026-11-29T10:00:00Z".into(),
-                body_sha256: body_sha256(&body),
+                body_sha256: salt.is_none().then(|| body_sha256(&body)),
+                body_salted_sha256: salt.map(|s| body_salted_sha256(&s, &body)),
                 tlp: Tlp::Clear,
                 signer_key: Envelope::encode_key(&key.verifying_key()),
                 extra: serde_json::Map::new(),
@@ -712,11 +748,12 @@ mod tests {
                 entry.signature = key.sign(b"something else");
             }
             entries.push(entry.to_bytes().unwrap());
-            bodies.push(if bad_body.contains(&i) {
+            let body = if bad_body.contains(&i) {
                 b"{}".to_vec()
             } else {
                 body
-            });
+            };
+            bodies.push((body, salt.map(|s| s.to_vec())));
         }
         let tree = MemoryHashStore::from_leaf_hashes(entries.iter().map(|e| merkle::leaf_hash(e)));
         let note = Checkpoint::new("audit.test/log", n as u64, tree.root())
@@ -764,6 +801,34 @@ mod tests {
                 other => panic!("{forged:?}: {other}"),
             }
         }
+    }
+
+    #[tokio::test]
+    async fn a_salted_body_is_checked_with_its_released_salt_only() {
+        // Entry 401 is salted: its body checks with its salt, not with another or none.
+        for (salt, ok) in [
+            (Some(vec![145u8; 32]), true),
+            (Some(vec![1u8; 32]), false),
+            (None, false),
+        ] {
+            let mut log = log(600, &[], &[]);
+            log.bodies[401].1 = salt;
+            match run(&log).await {
+                Ok(report) => {
+                    assert!(ok);
+                    assert_eq!(report.bodies_checked, 600);
+                }
+                Err(AuditError::Body { index }) => {
+                    assert!(!ok);
+                    assert_eq!(index, 401);
+                }
+                Err(other) => panic!("{other}"),
+            }
+        }
+        // An entry written before salting does not take a salt.
+        let mut log = log(600, &[], &[]);
+        log.bodies[400].1 = Some(vec![0; 32]);
+        assert!(matches!(run(&log).await, Err(AuditError::Body { index: 400 })));
     }
 
     #[tokio::test]

@@ -3,8 +3,9 @@
 //!
 //! Every write is a signed entry (`accord_tlog::entry::SignedEntry`) appended to a Merkle log
 //! in the same transaction as its effect on the indexes (an incident row, a party row, a key).
-//! The entry holds only the hash of the body; the body is stored beside it and released by the
-//! read rules, so a TLP:RED record is provable without being disclosed.
+//! The entry holds only a salted hash of the body; the body and its salt are stored beside it
+//! and released together by the read rules, so a TLP:RED record is provable without being
+//! disclosed, and cannot be recovered by guessing it and hashing the guess.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use accord_core::accord::Accord;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
-use accord_tlog::entry::{SignedEntry, Tlp};
+use accord_tlog::entry::{SALT_LEN, SignedEntry, Tlp};
 use accord_tlog::merkle::Hash;
 use accord_tlog::note::Signer;
 use serde::{Deserialize, Serialize};
@@ -118,8 +119,11 @@ pub struct WitnessBody {
 pub struct LogWrite {
     /// The signed entry; the caller has checked its signature and signer.
     pub entry: SignedEntry,
-    /// The body bytes whose SHA-256 the envelope carries.
+    /// The body bytes the envelope commits to.
     pub body: Vec<u8>,
+    /// The salt of the envelope's `body_salted_sha256`; `None` for an entry written before
+    /// salting (replayed by `accord copy`), which commits by `body_sha256`.
+    pub salt: Option<[u8; SALT_LEN]>,
     /// What the write changes in the indexes.
     pub effect: Effect,
 }
@@ -162,6 +166,9 @@ pub struct StoredEntry {
     pub entry: Vec<u8>,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// The salt of the body's commitment (released with the body, never without it); `None`
+    /// for an entry written before salting.
+    pub salt: Option<Vec<u8>>,
     /// The body's TLP marking, copied from the envelope.
     pub tlp: Tlp,
 }
@@ -233,6 +240,13 @@ pub enum OperatorKeyError {
         /// Origin asked for.
         wanted: String,
     },
+}
+
+/// A fresh body salt from the operating system (see `accord_tlog::entry`).
+pub fn random_salt() -> Result<[u8; SALT_LEN], OperatorKeyError> {
+    let mut salt = [0u8; SALT_LEN];
+    getrandom::fill(&mut salt).map_err(|e| OperatorKeyError::Random(e.to_string()))?;
+    Ok(salt)
 }
 
 /// A fresh Ed25519 seed from the operating system.

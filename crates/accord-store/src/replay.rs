@@ -117,9 +117,17 @@ impl<'a> Replayer<'a> {
     pub async fn write(&mut self, stored: &StoredEntry) -> Result<LogWrite, ReplayError> {
         let entry = decode(stored)?;
         let effect = self.effect(stored, &entry).await?;
+        let salt = match &stored.salt {
+            None => None,
+            Some(s) => Some(
+                <[u8; accord_tlog::entry::SALT_LEN]>::try_from(s.as_slice())
+                    .map_err(|_| malformed(stored, &entry, "its stored salt is not 32 bytes"))?,
+            ),
+        };
         Ok(LogWrite {
             entry,
             body: stored.body.clone(),
+            salt,
             effect,
         })
     }

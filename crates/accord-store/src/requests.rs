@@ -102,7 +102,8 @@ pub async fn submit_request(
     submission: Submission,
     now: Timestamp,
 ) -> Result<Request, RecordError> {
-    let (entry, body) = verify_submission(store, party, kind::REQUEST, &submission, now).await?;
+    let (entry, body, salt) =
+        verify_submission(store, party, kind::REQUEST, &submission, now).await?;
     let new: NewRequest = parse_body(&submission.body, "body")?;
     let at = signed_time(&entry, now)?;
     if party != new.requesting_state.as_str() {
@@ -154,6 +155,7 @@ pub async fn submit_request(
         .append(LogWrite {
             entry,
             body,
+            salt: Some(salt),
             effect: Effect::RequestCreated(Box::new(request.clone())),
         })
         .await?;
@@ -177,7 +179,7 @@ pub async fn submit_transition(
     submission: Submission,
     now: Timestamp,
 ) -> Result<Request, RecordError> {
-    let (entry, body) =
+    let (entry, body, salt) =
         verify_submission(store, party, kind::REQUEST_TRANSITION, &submission, now).await?;
     let mut request = store.request(id).await?;
     if !request.visible_to(Some(party)) {
@@ -267,6 +269,7 @@ pub async fn submit_transition(
         .append(LogWrite {
             entry,
             body,
+            salt: Some(salt),
             effect: Effect::RequestTransition {
                 request: request.id.clone(),
                 from: request.status,

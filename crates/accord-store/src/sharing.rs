@@ -1130,12 +1130,14 @@ fn sign_object(
     } else {
         opaque_entry_id(id_key, &plain_id)
     };
+    let salt = crate::log::random_salt().map_err(|e| refuse(e.to_string()))?;
     let entry = sign_canonical_body(
         STIX_KIND,
         &entry_id,
         party,
         entry_tlp(shared.tlp),
         &body,
+        &salt,
         key,
         now,
     )
@@ -1143,6 +1145,7 @@ fn sign_object(
     let write = LogWrite {
         entry,
         body,
+        salt: Some(salt),
         effect: Effect::StixObject(Box::new(shared)),
     };
     Ok((
@@ -1307,7 +1310,8 @@ mod log_release_tests {
             id: id.into(),
             submitter: "FR".into(),
             submitted_at: "2026-01-01T00:00:00Z".into(),
-            body_sha256: String::new(),
+            body_sha256: None,
+            body_salted_sha256: None,
             tlp,
             signer_key: String::new(),
             extra: serde_json::Map::new(),

@@ -5,10 +5,13 @@
 //! by, is appended to the log in the same transaction as its effect, and nothing is written
 //! unless every check passed.
 //!
-//! A party's write arrives as a [`Submission`]: the body and a signed entry whose envelope
-//! carries the SHA-256 of the body's RFC 8785 canonical form, signed client-side with a key the
-//! party registered. The operator's own writes (bundled data, party and key registrations) are
-//! signed here with the operator key.
+//! A party's write arrives as a [`Submission`]: the body, the salt, and a signed entry whose
+//! envelope carries the SHA-256 of the salt and the body's RFC 8785 canonical form
+//! (`body_salted_sha256`), signed client-side with a key the party registered. The client draws
+//! the salt (32 random bytes) for each entry; the hub stores it beside the body and releases it
+//! only with the body, so the public log's commitment to a withheld body cannot be tested
+//! against guesses. The operator's own writes (bundled data, party and key registrations, the
+//! custodial signatures of STIX objects) are signed here with a salt the hub draws.
 
 use std::sync::Arc;
 
@@ -18,7 +21,8 @@ use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_core::validate::{Problem, Problems};
 use accord_tlog::entry::{
-    EntryError, Envelope, SignedEntry, Tlp, body_sha256, canonical_json, envelope_bytes,
+    EntryError, Envelope, SALT_LEN, SignedEntry, Tlp, body_salted_sha256, canonical_json,
+    envelope_bytes,
 };
 use ed25519_dalek::SigningKey;
 use jiff::{SignedDuration, Timestamp};
@@ -112,14 +116,24 @@ pub fn submitted_at(envelope: &Envelope, now: Timestamp) -> Result<Timestamp, Re
     Ok(at)
 }
 
-/// A party's signed write as it travels: the signed entry and the body it commits to.
+/// A party's signed write as it travels: the signed entry, the body it commits to and the
+/// commitment's salt.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Submission {
     /// The signed entry: `{"envelope": {...}, "signature": "base64"}`.
     pub entry: serde_json::Value,
-    /// The body; its RFC 8785 canonical form must hash to `envelope.body_sha256`.
+    /// The body; SHA-256 of the salt followed by its RFC 8785 canonical form must be
+    /// `envelope.body_salted_sha256`.
     pub body: serde_json::Value,
+    /// The salt: 64 lower-case hex digits (32 random bytes, fresh for each entry).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+}
+
+/// A fresh salt, or the error the write path reports when the system gives no randomness.
+fn fresh_salt() -> Result<[u8; SALT_LEN], RecordError> {
+    crate::log::random_salt().map_err(|e| RecordError::Store(StoreError::Backend(e.to_string())))
 }
 
 /// The current time as RFC 3339 UTC, the form `submitted_at` takes.
@@ -127,7 +141,8 @@ pub fn now_rfc3339() -> String {
     jiff::Timestamp::now().to_string()
 }
 
-/// Builds and signs an envelope over `body`, dated now.
+/// Builds and signs an envelope over `body` with a fresh salt, dated now; returns the entry,
+/// the canonical body and the salt.
 pub fn sign_entry<B: Serialize>(
     entry_kind: &str,
     id: &str,
@@ -135,7 +150,7 @@ pub fn sign_entry<B: Serialize>(
     tlp: Tlp,
     body: &B,
     key: &SigningKey,
-) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+) -> Result<(SignedEntry, Vec<u8>, [u8; SALT_LEN]), RecordError> {
     sign_entry_at(
         entry_kind,
         id,
@@ -155,19 +170,23 @@ fn sign_entry_at<B: Serialize>(
     body: &B,
     key: &SigningKey,
     at: jiff::Timestamp,
-) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+) -> Result<(SignedEntry, Vec<u8>, [u8; SALT_LEN]), RecordError> {
     let body = canonical_json(body).map_err(|e| invalid("body", e.to_string()))?;
-    let entry = sign_canonical_body(entry_kind, id, submitter, tlp, &body, key, at)?;
-    Ok((entry, body))
+    let salt = fresh_salt()?;
+    let entry = sign_canonical_body(entry_kind, id, submitter, tlp, &body, &salt, key, at)?;
+    Ok((entry, body, salt))
 }
 
-/// Builds and signs an envelope over `body`, already in canonical form, dated `at`.
+/// Builds and signs an envelope over `body`, already in canonical form, committed with `salt`,
+/// dated `at`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn sign_canonical_body(
     entry_kind: &str,
     id: &str,
     submitter: &str,
     tlp: Tlp,
     body: &[u8],
+    salt: &[u8; SALT_LEN],
     key: &SigningKey,
     at: jiff::Timestamp,
 ) -> Result<SignedEntry, RecordError> {
@@ -176,7 +195,8 @@ pub(crate) fn sign_canonical_body(
         id: id.to_owned(),
         submitter: submitter.to_owned(),
         submitted_at: at.to_string(),
-        body_sha256: body_sha256(body),
+        body_sha256: None,
+        body_salted_sha256: Some(body_salted_sha256(salt, body)),
         tlp,
         signer_key: Envelope::encode_key(&key.verifying_key()),
         extra: serde_json::Map::new(),
@@ -215,7 +235,7 @@ pub fn sign_submission_at<B: Serialize>(
     key: &SigningKey,
     at: jiff::Timestamp,
 ) -> Result<Submission, RecordError> {
-    let (entry, body) = sign_entry_at(entry_kind, id, submitter, tlp, body, key, at)?;
+    let (entry, body, salt) = sign_entry_at(entry_kind, id, submitter, tlp, body, key, at)?;
     let entry_bytes = entry
         .to_bytes()
         .map_err(|e| invalid("entry", e.to_string()))?;
@@ -223,6 +243,7 @@ pub fn sign_submission_at<B: Serialize>(
     Ok(Submission {
         entry: parse(&entry_bytes)?,
         body: parse(&body)?,
+        salt: Some(hex::encode(salt)),
     })
 }
 
@@ -246,7 +267,7 @@ pub fn operator_write_marked<B: Serialize>(
     body: &B,
     effect: Effect,
 ) -> Result<LogWrite, RecordError> {
-    let (entry, body) = sign_entry(
+    let (entry, body, salt) = sign_entry(
         entry_kind,
         id,
         &operator.party,
@@ -257,6 +278,7 @@ pub fn operator_write_marked<B: Serialize>(
     Ok(LogWrite {
         entry,
         body,
+        salt: Some(salt),
         effect,
     })
 }
@@ -372,17 +394,20 @@ pub async fn seed_bundled(
     })
 }
 
+/// A checked submission: the entry, the canonical body bytes and the commitment's salt.
+pub type Verified = (SignedEntry, Vec<u8>, [u8; SALT_LEN]);
+
 /// Checks a party's submission: the entry's shape, its kind, that the authenticated `party` is
 /// its submitter, that it is dated near `now` (the hub's clock: [`submitted_at`]), that the
-/// body matches its hash, that the signing key is a current key of the party, and the
-/// signature. Returns the entry and the canonical body bytes.
+/// body and salt match its salted commitment, that the signing key is a current key of the
+/// party, and the signature. Returns the entry, the canonical body bytes and the salt.
 pub async fn verify_submission(
     store: &dyn Store,
     party: &str,
     expected_kind: &str,
     submission: &Submission,
     now: Timestamp,
-) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+) -> Result<Verified, RecordError> {
     let shaped = check_shape(party, expected_kind, submission, now)?;
     let keys = PartyKeys::new(store.party_keys(party).await?);
     keys.check(party, shaped)
@@ -417,25 +442,44 @@ fn check_shape(
         )));
     }
     submitted_at(env, now)?;
-    let body = canonical_json(&submission.body).map_err(|e| invalid("body", e.to_string()))?;
-    if body_sha256(&body) != env.body_sha256 {
+    // A new entry commits with a salt: a plain SHA-256 of a withheld body is a test anyone
+    // can run against guesses of it (an IPv4 address takes at most 2^32 tries).
+    if env.body_salted_sha256.is_none() {
         return Err(invalid(
             "entry.envelope.body_sha256",
-            "does not match the SHA-256 of the body's RFC 8785 canonical form",
+            "a new entry commits to its body with `body_salted_sha256` (SHA-256 of a fresh \
+             32-byte salt followed by the body) and sends the salt as `salt`; the plain \
+             `body_sha256` lets anyone confirm a guess of a withheld body",
+        ));
+    }
+    let salt: [u8; SALT_LEN] = submission
+        .salt
+        .as_deref()
+        .and_then(|s| hex::decode(s).ok())
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| invalid("salt", "must be 64 hex digits: the 32-byte salt of the entry's body_salted_sha256"))?;
+    let body = canonical_json(&submission.body).map_err(|e| invalid("body", e.to_string()))?;
+    if !env.commits_to(&body, Some(&salt)) {
+        return Err(invalid(
+            "entry.envelope.body_salted_sha256",
+            "does not match the SHA-256 of the salt followed by the body's RFC 8785 canonical form",
         ));
     }
     Ok(Shaped {
         entry,
         entry_bytes,
         body,
+        salt,
     })
 }
 
-/// A submission whose shape passed: the entry, its canonical bytes and the canonical body.
+/// A submission whose shape passed: the entry, its canonical bytes, the canonical body and
+/// the salt.
 struct Shaped {
     entry: SignedEntry,
     entry_bytes: Vec<u8>,
     body: Vec<u8>,
+    salt: [u8; SALT_LEN],
 }
 
 /// A party's key history, against which submissions are checked.
@@ -451,11 +495,12 @@ impl PartyKeys {
     /// The last checks of [`verify_submission`]: the signing key is a current key of `party`,
     /// and the signature verifies (Ed25519 `verify_strict`, over the envelope's canonical
     /// bytes as they sit in the canonical entry).
-    fn check(&self, party: &str, shaped: Shaped) -> Result<(SignedEntry, Vec<u8>), RecordError> {
+    fn check(&self, party: &str, shaped: Shaped) -> Result<Verified, RecordError> {
         let Shaped {
             entry,
             entry_bytes,
             body,
+            salt,
         } = shaped;
         let env = &entry.envelope;
         match self.keys.iter().find(|k| k.public_key == env.signer_key) {
@@ -485,7 +530,7 @@ impl PartyKeys {
             None => entry.verify(&signer),
         };
         verified.map_err(|e| RecordError::BadSignature(format!("the entry's {e}")))?;
-        Ok((entry, body))
+        Ok((entry, body, salt))
     }
 }
 
@@ -594,7 +639,7 @@ pub async fn submit_incident(
     party: &str,
     submission: Submission,
 ) -> Result<IncidentRecord, RecordError> {
-    let (entry, body) =
+    let (entry, body, salt) =
         verify_submission(store, party, kind::INCIDENT, &submission, Timestamp::now()).await?;
     check_incident_marking(&entry)?;
     let incident: Incident = parse_body(&submission.body, "body")?;
@@ -612,6 +657,7 @@ pub async fn submit_incident(
         .append(LogWrite {
             entry,
             body,
+            salt: Some(salt),
             effect: Effect::Incident(Box::new(record.clone())),
         })
         .await?;
@@ -668,7 +714,7 @@ pub async fn submit_incidents(
     let now = Timestamp::now();
     for submission in submissions {
         let prepared = async {
-            let (entry, body) =
+            let (entry, body, salt) =
                 keys.check(party, check_shape(party, kind::INCIDENT, &submission, now)?)?;
             check_incident_marking(&entry)?;
             let incident: Incident = parse_body(&submission.body, "body")?;
@@ -683,11 +729,11 @@ pub async fn submit_incidents(
             }
             let record =
                 prepare_incident_with(store, principles, &rules, incident, "body.").await?;
-            Ok((entry, body, record))
+            Ok((entry, body, salt, record))
         }
         .await;
         match prepared {
-            Ok((entry, body, record)) => {
+            Ok((entry, body, salt, record)) => {
                 pending.push(results.len());
                 results.push(Ok(Recorded {
                     id: record.incident.id.clone(),
@@ -696,6 +742,7 @@ pub async fn submit_incidents(
                 writes.push(LogWrite {
                     entry,
                     body,
+                    salt: Some(salt),
                     effect: Effect::Incident(Box::new(record)),
                 });
             }

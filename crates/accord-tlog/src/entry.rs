@@ -1,16 +1,24 @@
 //! Log entries: a canonical JSON envelope signed by its submitter.
 //!
 //! Every write to Accord becomes one log entry. The entry does not carry the
-//! record itself, only its SHA-256, so a TLP:RED record is provable by hash
+//! record itself, only a commitment to it, so a TLP:RED record is provable
 //! without being disclosed; bodies live beside the log and are released by
 //! the read rules.
 //!
 //! ```text
-//! envelope = {"body_sha256":"…","id":"…","kind":"incident","signer_key":"…",
+//! envelope = {"body_salted_sha256":"…","id":"…","kind":"incident","signer_key":"…",
 //!             "submitted_at":"2026-11-29T10:00:00Z","submitter":"…","tlp":"amber", …}
 //! signature = Ed25519(submitter's key, RFC8785(envelope))
 //! entry bytes = RFC8785({"envelope": envelope, "signature": base64(signature)})
 //! ```
+//!
+//! **The commitment.** A new entry commits with `body_salted_sha256` = SHA-256(salt ‖ body),
+//! where the salt is 32 random bytes kept beside the body and released with it, to exactly
+//! the readers the body is released to. A plain hash of a withheld body could be inverted by
+//! guessing whenever the body is predictable (an indicator of one IPv4 address is found in
+//! about 2^32 tries, far fewer with a known prefix); without the salt there is nothing to
+//! test a guess against. Entries written before salting carry `body_sha256` = SHA-256(body)
+//! instead; [`Envelope::commits_to`] understands both, so old logs keep verifying.
 //!
 //! The entry bytes are what the log hashes (`leaf = SHA-256(0x00 ‖ bytes)`)
 //! and what entry bundles carry. They must be exactly the canonical form, so
@@ -33,15 +41,19 @@ use crate::merkle::{Hash, leaf_hash};
 use crate::tiles::MAX_ENTRY_SIZE;
 
 /// Field names the envelope defines; extra fields may not reuse them.
-const RESERVED: [&str; 7] = [
+const RESERVED: [&str; 8] = [
     "kind",
     "id",
     "submitter",
     "submitted_at",
     "body_sha256",
+    "body_salted_sha256",
     "tlp",
     "signer_key",
 ];
+
+/// Length in bytes of a body salt.
+pub const SALT_LEN: usize = 32;
 
 /// Largest integer every RFC 8785 implementation represents exactly (2^53).
 const MAX_SAFE_INTEGER: u64 = 1 << 53;
@@ -77,8 +89,14 @@ pub struct Envelope {
     pub submitter: String,
     /// When it was submitted, RFC 3339 UTC (the store checks the format).
     pub submitted_at: String,
-    /// Lower-case hex SHA-256 of the body bytes (see [`body_sha256`]).
-    pub body_sha256: String,
+    /// Lower-case hex SHA-256 of the body bytes (see [`body_sha256`]): the commitment of
+    /// entries written before salting. Exactly one of this and `body_salted_sha256` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
+    /// Lower-case hex SHA-256 of a 32-byte salt followed by the body bytes (see
+    /// [`body_salted_sha256`]): the commitment of new entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_salted_sha256: Option<String>,
     /// The body's TLP marking.
     pub tlp: Tlp,
     /// Base64 of the Ed25519 public key that signed the envelope.
@@ -158,6 +176,22 @@ pub fn body_sha256(body: &[u8]) -> String {
     hex::encode(Sha256::digest(body))
 }
 
+/// Lower-case hex SHA-256 of `salt` followed by the body, for
+/// [`Envelope::body_salted_sha256`].
+pub fn body_salted_sha256(salt: &[u8; SALT_LEN], body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(salt);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+fn is_hex_digest(digest: &str) -> bool {
+    digest.len() == 64
+        && digest
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 fn field_err(field: &str, reason: &'static str) -> EntryError {
     EntryError::Field {
         field: field.to_string(),
@@ -178,13 +212,24 @@ impl Envelope {
                 return Err(field_err(field, "must not be empty"));
             }
         }
-        let digest = &self.body_sha256;
-        if digest.len() != 64
-            || !digest
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        {
-            return Err(field_err("body_sha256", "must be 64 lower-case hex digits"));
+        match (&self.body_sha256, &self.body_salted_sha256) {
+            (Some(d), None) if is_hex_digest(d) => {}
+            (None, Some(d)) if is_hex_digest(d) => {}
+            (Some(_), None) => {
+                return Err(field_err("body_sha256", "must be 64 lower-case hex digits"));
+            }
+            (None, Some(_)) => {
+                return Err(field_err(
+                    "body_salted_sha256",
+                    "must be 64 lower-case hex digits",
+                ));
+            }
+            _ => {
+                return Err(field_err(
+                    "body_salted_sha256",
+                    "the envelope needs exactly one of body_salted_sha256 and body_sha256",
+                ));
+            }
         }
         self.signer()?;
         for (name, value) in &self.extra {
@@ -194,6 +239,18 @@ impl Envelope {
             check_numbers(name, value)?;
         }
         Ok(())
+    }
+
+    /// Whether the envelope commits to `body`: with `salt` when the commitment is salted, by
+    /// the plain hash for an entry written before salting (which takes no salt).
+    pub fn commits_to(&self, body: &[u8], salt: Option<&[u8]>) -> bool {
+        match (&self.body_salted_sha256, &self.body_sha256) {
+            (Some(digest), _) => salt
+                .and_then(|s| <&[u8; SALT_LEN]>::try_from(s).ok())
+                .is_some_and(|s| body_salted_sha256(s, body) == *digest),
+            (None, Some(digest)) => salt.is_none() && body_sha256(body) == *digest,
+            (None, None) => false,
+        }
     }
 
     /// RFC 8785 canonical bytes: what the submitter signs.
@@ -431,11 +488,38 @@ mod tests {
             id: "inc-1".into(),
             submitter: "party:fr".into(),
             submitted_at: "2026-11-29T10:00:00Z".into(),
-            body_sha256: body_sha256(b"{}"),
+            body_sha256: None,
+            body_salted_sha256: Some(body_salted_sha256(&[9; SALT_LEN], b"{}")),
             tlp: Tlp::Red,
             signer_key: Envelope::encode_key(&signer.verifying_key()),
             extra: serde_json::Map::new(),
         }
+    }
+
+    #[test]
+    fn a_salted_commitment_needs_its_salt_and_a_plain_one_keeps_verifying() {
+        let k = key(1);
+        let entry = SignedEntry::sign(envelope(&k), &k).unwrap();
+        let env = &entry.envelope;
+        assert!(env.commits_to(b"{}", Some(&[9; SALT_LEN])));
+        // Guessing the body is useless without the salt; a wrong salt or body fails.
+        assert!(!env.commits_to(b"{}", None));
+        assert!(!env.commits_to(b"{}", Some(&[8; SALT_LEN])));
+        assert!(!env.commits_to(b"{}", Some(&[9; 31])));
+        assert!(!env.commits_to(b"[]", Some(&[9; SALT_LEN])));
+        // An entry written before salting: the plain SHA-256, and no salt.
+        let mut old = envelope(&k);
+        old.body_salted_sha256 = None;
+        old.body_sha256 = Some(body_sha256(b"{}"));
+        let old = SignedEntry::sign(old, &k).unwrap();
+        let parsed = SignedEntry::from_bytes(&old.to_bytes().unwrap()).unwrap();
+        assert!(parsed.envelope.commits_to(b"{}", None));
+        assert!(!parsed.envelope.commits_to(b"[]", None));
+        assert!(
+            String::from_utf8(old.to_bytes().unwrap())
+                .unwrap()
+                .contains("\"body_sha256\"")
+        );
     }
 
     #[test]
@@ -513,10 +597,17 @@ mod tests {
     fn bad_envelopes_are_refused() {
         let k = key(1);
         let mut env = envelope(&k);
-        env.body_sha256 = "ABC".into();
+        env.body_salted_sha256 = Some("ABC".into());
         assert!(
-            matches!(SignedEntry::sign(env, &k), Err(EntryError::Field { field, .. }) if field == "body_sha256")
+            matches!(SignedEntry::sign(env, &k), Err(EntryError::Field { field, .. }) if field == "body_salted_sha256")
         );
+        // Exactly one commitment.
+        let mut env = envelope(&k);
+        env.body_sha256 = Some(body_sha256(b"{}"));
+        assert!(SignedEntry::sign(env, &k).is_err());
+        let mut env = envelope(&k);
+        env.body_salted_sha256 = None;
+        assert!(SignedEntry::sign(env, &k).is_err());
         let mut env = envelope(&k);
         env.extra.insert("kind".into(), json!("other"));
         assert!(

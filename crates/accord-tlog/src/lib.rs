@@ -28,8 +28,10 @@
 //! - [`checkpoint`] — C2SP tlog-checkpoint: origin, size, root, extension
 //!   lines; parse and format with errors that name the line.
 //! - [`entry`] — the log entry: an RFC 8785 canonical JSON envelope
-//!   (`kind`, `id`, `submitter`, `submitted_at`, `body_sha256`, `tlp`,
-//!   `signer_key`, …) and the submitter's Ed25519 signature over it.
+//!   (`kind`, `id`, `submitter`, `submitted_at`, `body_salted_sha256` — or
+//!   `body_sha256` in entries written before salting —, `tlp`, `signer_key`,
+//!   …) and the submitter's Ed25519 signature over it. The salted commitment
+//!   keeps a withheld body from being recovered by guessing.
 //!
 //! # Design decisions
 //!

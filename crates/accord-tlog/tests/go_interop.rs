@@ -18,7 +18,7 @@ use std::path::Path;
 use std::process::Command;
 
 use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_sha256};
+use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_salted_sha256};
 use accord_tlog::merkle::{self, MemoryHashStore};
 use accord_tlog::note::Signer;
 use accord_tlog::tiles::{self, TileKind};
@@ -55,7 +55,8 @@ fn write_log(dir: &Path) -> u64 {
                 id: format!("inc-{i}"),
                 submitter: format!("party:{}", i % 3),
                 submitted_at: "2026-11-29T10:00:00Z".into(),
-                body_sha256: body_sha256(body.as_bytes()),
+                body_sha256: None,
+                body_salted_sha256: Some(body_salted_sha256(&[7; 32], body.as_bytes())),
                 tlp: [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::Red][(i % 4) as usize],
                 signer_key: Envelope::encode_key(&key.verifying_key()),
                 extra: serde_json::Map::new(),

@@ -100,10 +100,10 @@ pub async fn checkpoint_is_signed_and_covers_every_entry(f: &dyn StoreFactory) {
         let e = h.store.log_entry(i).await.unwrap();
         let entry = SignedEntry::from_bytes(&e.entry).unwrap();
         entry.verify_self_signed().unwrap();
-        assert_eq!(
-            entry.envelope.body_sha256,
-            accord_tlog::entry::body_sha256(&e.body)
-        );
+        // Every new entry commits with a salt, stored beside its body.
+        assert!(entry.envelope.body_sha256.is_none());
+        assert_eq!(e.salt.as_ref().map(Vec::len), Some(32));
+        assert!(entry.envelope.commits_to(&e.body, e.salt.as_deref()));
         tree.append(&e.entry);
     }
     assert_eq!(tree.root(), parsed.root);
@@ -209,7 +209,49 @@ pub async fn signatures_keys_and_replays(f: &dyn StoreFactory) {
     let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("body_sha256"), "{err}");
+    assert!(err.to_string().contains("body_salted_sha256"), "{err}");
+
+    // A salt that is not the entry's, or none.
+    let mut sub =
+        sign_submission(kind::INCIDENT, "sig-test", "FR", Tlp::Clear, &body, &key).unwrap();
+    sub.salt = Some("00".repeat(32));
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub.clone())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("body_salted_sha256"), "{err}");
+    sub.salt = None;
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("salt"), "{err}");
+
+    // The plain, guessable SHA-256 of entries written before salting is not taken for new ones.
+    let canonical = accord_tlog::entry::canonical_json(&body).unwrap();
+    let envelope = accord_tlog::entry::Envelope {
+        kind: kind::INCIDENT.into(),
+        id: "sig-test".into(),
+        submitter: "FR".into(),
+        submitted_at: jiff::Timestamp::now().to_string(),
+        body_sha256: Some(accord_tlog::entry::body_sha256(&canonical)),
+        body_salted_sha256: None,
+        tlp: Tlp::Clear,
+        signer_key: accord_tlog::entry::Envelope::encode_key(&key.verifying_key()),
+        extra: serde_json::Map::new(),
+    };
+    let entry = SignedEntry::sign(envelope, &key).unwrap();
+    let sub = crate::write::Submission {
+        entry: serde_json::from_slice(&entry.to_bytes().unwrap()).unwrap(),
+        body: body.clone(),
+        salt: None,
+    };
+    let err = submit_incident(h.store.as_ref(), &h.seq, "FR", sub)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("entry.envelope.body_sha256: a new entry commits"),
+        "{err}"
+    );
 
     // A tampered signature.
     let mut sub =

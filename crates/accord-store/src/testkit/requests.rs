@@ -546,7 +546,7 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
                 at,
             )
             .unwrap();
-            let (entry, body) = verify_submission(
+            let (entry, body, salt) = verify_submission(
                 h.hub.store.as_ref(),
                 party,
                 kind::REQUEST_TRANSITION,
@@ -558,6 +558,7 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
             LogWrite {
                 entry,
                 body,
+                salt: Some(salt),
                 effect: Effect::RequestTransition {
                     request: "race".into(),
                     from: Status::Sent,
