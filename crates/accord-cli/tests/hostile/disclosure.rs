@@ -1,7 +1,5 @@
 //! What the public log and conflict answers reveal of records a reader may not read.
 
-use std::path::Path;
-
 use serde_json::{Value, json};
 
 use crate::common::{Server, enrol, ok, on};
@@ -25,7 +23,7 @@ struct Hub {
 fn hub() -> Hub {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("hub");
-    let mut collection = |id: &str, title: &str, open: bool| {
+    let collection = |id: &str, title: &str, open: bool| {
         let mut c = on(&data);
         c.args([
             "collections",
@@ -319,8 +317,111 @@ fn a_deletion_shows_no_more_than_the_version_it_removes() {
     ok(crate::common::accord().args(["log", "verify", "--hub", &h.server.base]));
 }
 
-/// Keeps `enrol` and `Path` in use for the tests that sign their own writes.
-#[allow(dead_code)]
-fn enrolled(dir: &Path, data: &Path, party: &str) -> (std::path::PathBuf, String) {
-    enrol(dir, data, party)
+/// Every digest an entry's envelope carries (`body_sha256`, `body_salted_sha256`).
+fn digests(entry: &Value) -> Vec<String> {
+    let env = &entry["entry"]["envelope"];
+    ["body_sha256", "body_salted_sha256"]
+        .iter()
+        .filter_map(|k| env[k].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The SHA-256 an attacker computes for a guess of a body: of its RFC 8785 form.
+fn guess_digest(body: &Value) -> String {
+    accord_tlog::entry::body_sha256(&accord_tlog::entry::canonical_json(body).unwrap())
+}
+
+#[test]
+fn a_red_indicator_is_not_recovered_by_hashing_guesses_of_it() {
+    let h = hub();
+    let red = indicator(6, RED, "192.0.2.77");
+    let clear = indicator(7, CLEAR, "192.0.2.78");
+    let out = h.post_objects(&h.fr, OPEN, &[red.clone(), clear.clone()]);
+    assert_eq!(out["success_count"], 2, "{out}");
+    let entries: Vec<Value> = h
+        .public_log()
+        .iter()
+        .map(|e| serde_json::from_str(e).unwrap())
+        .collect();
+    let stix: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["entry"]["envelope"]["kind"] == "stix")
+        .collect();
+    // An attacker who guesses the withheld body exactly (here: knows it) still has nothing to
+    // test the guess against: the commitment is salted, and the salt is withheld with it.
+    let withheld = stix.iter().find(|e| e["body"].is_null()).unwrap();
+    assert!(
+        !digests(withheld).contains(&guess_digest(&red)),
+        "{withheld}"
+    );
+    assert!(withheld["entry"]["envelope"]["body_sha256"].is_null());
+    assert!(withheld["body_salt"].is_null(), "{withheld}");
+    // A released body comes with its salt, and the salted hash checks.
+    let public = stix.iter().find(|e| !e["body"].is_null()).unwrap();
+    let salt = hex::decode(public["body_salt"].as_str().unwrap()).unwrap();
+    let salt: [u8; 32] = salt.try_into().unwrap();
+    let body = accord_tlog::entry::canonical_json(&public["body"]).unwrap();
+    assert_eq!(
+        public["entry"]["envelope"]["body_salted_sha256"],
+        accord_tlog::entry::body_salted_sha256(&salt, &body)
+    );
+    // `/log/bodies` releases the same salt with the body, and none for the withheld one.
+    let listed = |index: &Value| {
+        let bundle = index.as_u64().unwrap() / 256;
+        let bodies: Value =
+            serde_json::from_str(&h.get(None, &format!("/log/bodies/{bundle}")).1).unwrap();
+        bodies
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["index"] == *index)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(listed(&public["index"])["salt"], public["body_salt"]);
+    assert!(listed(&withheld["index"])["salt"].is_null());
+    assert!(listed(&withheld["index"])["body"].is_null());
+    // No entry of the log, the hub's own included, commits by a plain hash any more.
+    for e in &entries {
+        assert!(e["entry"]["envelope"]["body_sha256"].is_null(), "{e}");
+    }
+    ok(crate::common::accord().args(["log", "verify", "--hub", &h.server.base]));
+}
+
+#[test]
+fn a_party_signed_red_request_commits_with_a_salt_the_client_drew() {
+    let h = hub();
+    let data = h.dir.path().join("hub");
+    let (fr_key, _) = enrol(h.dir.path(), &data, "FR");
+    let request = json!({
+        "id": "fr-de-salted", "requesting_state": "FR", "requested_state": "DE",
+        "data": "subscriber", "summary": "Subscriber behind 192.0.2.10.",
+        "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"}
+    });
+    let file = h.dir.path().join("request.json");
+    std::fs::write(&file, request.to_string()).unwrap();
+    ok(crate::common::accord()
+        .args(["submit", "request"])
+        .arg(&file)
+        .arg("--key")
+        .arg(&fr_key)
+        .args(["--hub", &h.server.base, "--token", &h.fr]));
+    let entries: Vec<Value> = h
+        .public_log()
+        .iter()
+        .map(|e| serde_json::from_str(e).unwrap())
+        .collect();
+    let filed = entries
+        .iter()
+        .find(|e| e["entry"]["envelope"]["kind"] == "request")
+        .expect("the request's entry");
+    assert!(filed["body"].is_null() && filed["body_salt"].is_null(), "{filed}");
+    // The hub stores the body as the client sent it: the attacker's exact guess of it.
+    let mut guess = request.clone();
+    guess["tlp"] = json!("red");
+    for candidate in [&request, &guess] {
+        assert!(!digests(filed).contains(&guess_digest(candidate)), "{filed}");
+    }
+    assert!(filed["entry"]["envelope"]["body_salted_sha256"].is_string());
+    ok(crate::common::accord().args(["log", "verify", "--hub", &h.server.base]));
 }
