@@ -189,7 +189,18 @@ pub async fn entry(
     } else if envelope.tlp == Tlp::Clear {
         (None, None, Some("the collection does not let anonymous readers read its objects; its members read this one over TAXII; the envelope commits to it".to_owned()))
     } else {
-        (None, None, Some("the body's TLP marking does not allow public release; the envelope commits to it with a salted hash, whose salt is withheld with the body".to_owned()))
+        let how = if envelope.body_salted_sha256.is_some() {
+            "with a salted hash, whose salt is withheld with the body"
+        } else {
+            "by its SHA-256 (an entry written before commitments were salted)"
+        };
+        (
+            None,
+            None,
+            Some(format!(
+                "the body's TLP marking does not allow public release; the envelope commits to it {how}"
+            )),
+        )
     };
     Ok(Json(EntryView {
         index,
@@ -246,10 +257,7 @@ pub async fn bodies(
             .publishes(&envelope)
             .then(|| String::from_utf8(e.body).ok())
             .flatten();
-        let salt = body
-            .as_ref()
-            .and(e.salt.as_deref())
-            .map(hex::encode);
+        let salt = body.as_ref().and(e.salt.as_deref()).map(hex::encode);
         views.push(BodyView {
             index: e.index,
             body,
