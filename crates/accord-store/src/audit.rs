@@ -828,7 +828,10 @@ mod tests {
         // An entry written before salting does not take a salt.
         let mut log = log(600, &[], &[]);
         log.bodies[400].1 = Some(vec![0; 32]);
-        assert!(matches!(run(&log).await, Err(AuditError::Body { index: 400 })));
+        assert!(matches!(
+            run(&log).await,
+            Err(AuditError::Body { index: 400 })
+        ));
     }
 
     #[tokio::test]

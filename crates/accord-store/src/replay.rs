@@ -240,11 +240,7 @@ impl<'a> Replayer<'a> {
             .ok_or_else(|| malformed(stored, entry, "the source store keeps no shared objects"))?;
         // A plain entry id is "{collection}/{object id}/{version}"; an opaque one names none,
         // and the collection is the one whose index (or deletions) holds this entry.
-        let plain = entry
-            .envelope
-            .id
-            .split_once('/')
-            .map(|(c, _)| c.to_owned());
+        let plain = entry.envelope.id.split_once('/').map(|(c, _)| c.to_owned());
         // The collection as the log defined it up to this entry (its default marking applies
         // to unmarked objects). A resumed copy learns the earlier definitions from the target,
         // which holds the log up to where it resumes.

@@ -358,9 +358,7 @@ pub async fn collections_for(
     let all = sharing.collections().await?;
     // Affiliations matter only for a party looking at a closed collection.
     let affiliations = match reader {
-        Reader::Party(_) if all.iter().any(|c| !c.anonymous_read) => {
-            sharing.affiliations().await?
-        }
+        Reader::Party(_) if all.iter().any(|c| !c.anonymous_read) => sharing.affiliations().await?,
         _ => Vec::new(),
     };
     Ok(all

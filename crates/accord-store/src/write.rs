@@ -457,7 +457,12 @@ fn check_shape(
         .as_deref()
         .and_then(|s| hex::decode(s).ok())
         .and_then(|s| s.try_into().ok())
-        .ok_or_else(|| invalid("salt", "must be 64 hex digits: the 32-byte salt of the entry's body_salted_sha256"))?;
+        .ok_or_else(|| {
+            invalid(
+                "salt",
+                "must be 64 hex digits: the 32-byte salt of the entry's body_salted_sha256",
+            )
+        })?;
     let body = canonical_json(&submission.body).map_err(|e| invalid("body", e.to_string()))?;
     if !env.commits_to(&body, Some(&salt)) {
         return Err(invalid(

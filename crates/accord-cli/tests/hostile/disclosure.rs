@@ -68,9 +68,10 @@ fn client() -> reqwest::blocking::Client {
 
 impl Hub {
     fn get(&self, token: Option<&str>, path: &str) -> (u16, String) {
-        let mut r = client()
-            .get(format!("{}{path}", self.server.base))
-            .header("Accept", "application/json, application/taxii+json;version=2.1");
+        let mut r = client().get(format!("{}{path}", self.server.base)).header(
+            "Accept",
+            "application/json, application/taxii+json;version=2.1",
+        );
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
@@ -415,12 +416,18 @@ fn a_party_signed_red_request_commits_with_a_salt_the_client_drew() {
         .iter()
         .find(|e| e["entry"]["envelope"]["kind"] == "request")
         .expect("the request's entry");
-    assert!(filed["body"].is_null() && filed["body_salt"].is_null(), "{filed}");
+    assert!(
+        filed["body"].is_null() && filed["body_salt"].is_null(),
+        "{filed}"
+    );
     // The hub stores the body as the client sent it: the attacker's exact guess of it.
     let mut guess = request.clone();
     guess["tlp"] = json!("red");
     for candidate in [&request, &guess] {
-        assert!(!digests(filed).contains(&guess_digest(candidate)), "{filed}");
+        assert!(
+            !digests(filed).contains(&guess_digest(candidate)),
+            "{filed}"
+        );
     }
     assert!(filed["entry"]["envelope"]["body_salted_sha256"].is_string());
     ok(crate::common::accord().args(["log", "verify", "--hub", &h.server.base]));
