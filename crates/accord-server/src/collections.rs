@@ -318,8 +318,9 @@ fn list_param(q: &HashMap<String, String>, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The collections the caller sees: every collection for an authenticated party, those that
-/// allow anonymous readers otherwise.
+/// The collections the caller sees: those that allow anonymous readers, and for an
+/// authenticated party the closed ones of its community (a member, or in a member's
+/// organisation or a client of one); a closed collection is answered 404 to anyone else.
 #[utoipa::path(get, path = "/api/v1/collections",
     security((), ("bearer" = []), ("basic" = [])),
     responses((status = 200, body = Vec<CollectionView>),

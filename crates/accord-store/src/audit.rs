@@ -731,7 +731,7 @@ mod tests {
         for i in 0..n {
             let body = format!("{{\"n\":{i}}}").into_bytes();
             // Even entries as written before salting, odd ones salted.
-            let salt = (i % 2 == 1).then(|| [i as u8; 32]);
+            let salt = (i % 2 == 1).then_some([i as u8; 32]);
             let envelope = Envelope {
                 kind: "rules".into(),
                 id: format!("e{i}"),

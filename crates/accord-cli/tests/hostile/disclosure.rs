@@ -228,7 +228,7 @@ fn red_and_amber_entries_name_no_object_collection_or_version_in_the_public_log(
     let closed_clear = indicator(4, CLEAR, "198.51.100.4");
     let out = h.post_objects(&h.fr, OPEN, &[clear.clone(), amber.clone(), red.clone()]);
     assert_eq!(out["success_count"], 3, "{out}");
-    let out = h.post_objects(&h.fr, CLOSED, &[closed_clear.clone()]);
+    let out = h.post_objects(&h.fr, CLOSED, std::slice::from_ref(&closed_clear));
     assert_eq!(out["success_count"], 1, "{out}");
     let log = h.public_log();
     let stix: Vec<Value> = log
@@ -278,7 +278,7 @@ fn red_and_amber_entries_name_no_object_collection_or_version_in_the_public_log(
     );
     assert!(objects.contains(&id(&red)), "{objects}");
     // Replaying a withheld version still lands once: its opaque id is as unique as the plain.
-    let out = h.post_objects(&h.fr, OPEN, &[red.clone()]);
+    let out = h.post_objects(&h.fr, OPEN, std::slice::from_ref(&red));
     assert_eq!(out["success_count"], 1, "{out}");
     assert_eq!(h.public_log().len(), log.len());
     // The log still verifies, with the bodies it releases.
@@ -290,7 +290,7 @@ fn red_and_amber_entries_name_no_object_collection_or_version_in_the_public_log(
 fn a_deletion_shows_no_more_than_the_version_it_removes() {
     let h = hub();
     let red = indicator(5, RED, "203.0.113.5");
-    let out = h.post_objects(&h.fr, OPEN, &[red.clone()]);
+    let out = h.post_objects(&h.fr, OPEN, std::slice::from_ref(&red));
     assert_eq!(out["success_count"], 1, "{out}");
     let object = red["id"].as_str().unwrap();
     let r = client()
