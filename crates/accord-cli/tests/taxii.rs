@@ -773,20 +773,20 @@ fn the_log_publishes_clear_bodies_only_of_collections_open_to_anonymous_readers(
         posted.push(object["id"].as_str().unwrap().to_owned());
     }
     assert_eq!(published_in_log(&server.base), vec![posted[0].clone()]);
-    // The entry of the closed collection's object says why its body is withheld.
+    // The entry of the closed collection's object names neither it nor the collection (its
+    // id is opaque), and says why its body is withheld.
     let size = checkpoint_size(&http_get(&server.base, "/log/checkpoint"));
     let entry: Value = serde_json::from_slice(&http_get(
         &server.base,
         &format!("/log/entries/{}", size - 1),
     ))
     .unwrap();
+    let entry_id = entry["entry"]["envelope"]["id"].as_str().unwrap();
     assert!(
-        entry["entry"]["envelope"]["id"]
-            .as_str()
-            .unwrap()
-            .starts_with(closed),
+        entry_id.starts_with("opaque-") && !entry_id.contains(closed),
         "{entry}"
     );
+    assert!(!entry.to_string().contains(&posted[1]), "{entry}");
     assert_eq!(entry["tlp"], json!("clear"));
     assert!(entry.get("body").is_none(), "{entry}");
     assert!(
