@@ -189,9 +189,11 @@ impl Hub {
         let id = body["id"].as_str().unwrap();
         let write = |kind: &str, entry_id: &str, body: &Value, at: Timestamp, effect: Effect| {
             let s = sign_submission_at(kind, entry_id, "FR", tlp, body, &key("FR"), at).unwrap();
+            let salt = hex::decode(s.salt.as_deref().unwrap()).unwrap();
             LogWrite {
                 entry: SignedEntry::from_bytes(&canonical_json(&s.entry).unwrap()).unwrap(),
                 body: canonical_json(&s.body).unwrap(),
+                salt: Some(salt.try_into().unwrap()),
                 effect,
             }
         };

@@ -366,7 +366,13 @@ async fn a_schema_newer_than_the_binary_is_refused() {
     let db = fresh_postgres_database(&server).await.unwrap();
     assert_eq!(
         migrate(&db.url).await.unwrap(),
-        ["V1__initial_schema", "V2__body_salt"]
+        [
+            "V1__initial_schema",
+            "V2__witnesses",
+            "V3__token_expiry",
+            "V4__stix_owners",
+            "V5__body_salt"
+        ]
     );
     assert!(migrate(&db.url).await.unwrap().is_empty(), "migrated twice");
     admin(&db.url)
@@ -382,7 +388,7 @@ async fn a_schema_newer_than_the_binary_is_refused() {
         Err(e @ StoreError::SchemaTooNew { found: 999, .. }) => {
             let text = e.to_string();
             assert!(
-                text.contains("999") && text.contains("binary's 2"),
+                text.contains("999") && text.contains("binary's 5"),
                 "{text}"
             );
         }
@@ -409,7 +415,16 @@ async fn nodes_starting_together_migrate_once() {
         applied.extend(done.unwrap());
     }
     applied.sort();
-    assert_eq!(applied, ["V1__initial_schema", "V2__body_salt"]);
+    assert_eq!(
+        applied,
+        [
+            "V1__initial_schema",
+            "V2__witnesses",
+            "V3__token_expiry",
+            "V4__stix_owners",
+            "V5__body_salt"
+        ]
+    );
 }
 
 #[tokio::test]
