@@ -373,6 +373,7 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
                 }));
             }
         }
+        Effect::Withheld => {}
         other => {
             if let Some(applied) = crate::requests::effect(client, other, index).await? {
                 return Ok(applied);

@@ -169,7 +169,7 @@ fn precheck(conn: &Connection, w: &LogWrite) -> Result<(), StoreError> {
                 });
             }
         }
-        Effect::Rules(_) => {}
+        Effect::Rules(_) | Effect::Withheld => {}
         Effect::Party(p) => {
             if party_known(&p.id)? {
                 return Err(StoreError::Conflict {
@@ -336,6 +336,7 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             "UPDATE witnesses SET removed_at = ?2 WHERE verifier_key = ?1 AND removed_at IS NULL",
             params![w.key, index as i64],
         )?,
+        Effect::Withheld => {}
         other => {
             if !crate::requests::apply(conn, other, index)?
                 && !crate::sharing::apply(conn, other, index)?

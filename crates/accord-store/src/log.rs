@@ -90,6 +90,10 @@ pub enum Effect {
         /// The version's date added, microseconds (its key in the index).
         added_us: i64,
     },
+    /// Nothing besides the entry: the log carries it (body withheld by its marking) but no
+    /// index publishes it. A copy replays an incident entry marked other than TLP:CLEAR, from
+    /// before the hub refused those, this way (incidents' read paths are all public).
+    Withheld,
 }
 
 /// The body of a key registration or revocation entry.

@@ -18,7 +18,7 @@ use accord_core::incident::Incident;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_law::request::{NewRequest, Request, Status, Transition, TransitionBody};
-use accord_tlog::entry::SignedEntry;
+use accord_tlog::entry::{SignedEntry, Tlp};
 
 use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, WitnessBody, kind};
 use crate::sharing::{self, AffiliationBody, Collection, Deletion, IndexFilter};
@@ -146,6 +146,10 @@ impl<'a> Replayer<'a> {
             kind::KEY_REVOCATION => Effect::KeyRevoked(body::<KeyBody>(stored, entry)?),
             kind::WITNESS => Effect::WitnessAdded(body::<WitnessBody>(stored, entry)?),
             kind::WITNESS_REMOVAL => Effect::WitnessRemoved(body::<WitnessBody>(stored, entry)?),
+            // An incident marked other than TLP:CLEAR (recorded before the hub refused them):
+            // the copy carries the entry, but publishes no record, since every incident read
+            // path is public (the source's upgrade dropped it from its index too).
+            kind::INCIDENT if env.tlp != Tlp::Clear => Effect::Withheld,
             kind::INCIDENT => {
                 let incident: Incident = body(stored, entry)?;
                 // The principles suggested when it was recorded, as the source keeps them.
