@@ -266,7 +266,7 @@ fn sharing(store: &dyn Store) -> Result<&dyn SharingStore, SharingError> {
 /// deletion, the collection's definition): that is released only by the collection's own read
 /// paths ([`visible_objects`], [`collections_for`]), so switching anonymous reading off is not
 /// undone by the log. Entries of such records written since the ids became opaque carry an
-/// [`opaque_entry_id`](crate::log::opaque_entry_id) naming no collection, and are withheld
+/// [`opaque_entry_id`] naming no collection, and are withheld
 /// whatever the collection becomes. The entry itself, with the body's hash, is always public.
 /// A deleted TLP:CLEAR version of an open collection stays published: the log is append-only
 /// and the body was public from the start.

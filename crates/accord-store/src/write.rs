@@ -637,7 +637,7 @@ fn check_incident_marking(entry: &SignedEntry) -> Result<(), RecordError> {
     ))
 }
 
-/// Records a party's signed incident submission (TLP:CLEAR only: [`check_incident_marking`]).
+/// Records a party's signed incident submission (TLP:CLEAR only: `check_incident_marking`).
 pub async fn submit_incident(
     store: &dyn Store,
     sequencer: &Sequencer,
