@@ -256,14 +256,26 @@ pub fn merge_cosignature(stored: &str, sig: NoteSignature) -> Result<String, Sto
 /// The checkpoint note the hub vouches for: the checkpoint re-signed by the operator (Ed25519
 /// is deterministic, so an intact note gets its own signature back) and, of its other lines,
 /// the last one of each `witnesses` key that verifies, at most [`MAX_COSIGNATURES`]. `None`
-/// if the stored text is not the operator's checkpoint of that size and root (a damaged row,
-/// left for `accord log verify` to report).
+/// if the stored text is not the operator's checkpoint of that size and root, or carries no
+/// line under the operator's key ID (a damaged row, or another operator's log, left for
+/// `check_signs` and `accord log verify` to report).
 pub fn clean_note(
     cp: &SignedCheckpoint,
     operator: &Operator,
     witnesses: &[Verifier],
 ) -> Option<String> {
     let stored = Note::parse_lenient(&cp.note).ok()?;
+    // Only a note carrying a line under this operator's name and key ID is re-signed (the line
+    // may be a forgery that replaced the real one): a node started with another operator key
+    // must not sign a shared log's checkpoints over, but be refused by `check_signs`.
+    let own = operator.signer.verifier();
+    if !stored
+        .signatures()
+        .iter()
+        .any(|sig| sig.name == own.name() && sig.key_id == own.key_id())
+    {
+        return None;
+    }
     let checkpoint = Checkpoint::parse_text(stored.text()).ok()?;
     if checkpoint.origin != operator.origin()
         || checkpoint.size != cp.size
