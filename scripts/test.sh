@@ -36,6 +36,12 @@ if ! python3 -c 'import taxii2client, stix2' >/dev/null 2>&1; then
   python3 -m pip install --quiet taxii2-client==2.3.0 stix2==3.0.2
 fi
 
+# The OpenAPI validator, for the document's tests (crates/accord-server/tests/openapi.rs).
+if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+  echo "installing test dependencies: openapi-spec-validator (PyPI)" >&2
+  python3 -m pip install --quiet openapi-spec-validator==0.9.0
+fi
+
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # PostgreSQL: Debian's cluster on this machine, with a role that may create the per-test

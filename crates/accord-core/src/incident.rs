@@ -12,8 +12,11 @@ use crate::date::FuzzyDate;
 use crate::source::Source;
 use crate::validate::{Problems, check_slug};
 
+// `$text` is a `tt`, not a `literal`: a `literal` fragment reaches derive macros wrapped in an
+// invisible group, which utoipa's reading of `#[serde(rename = …)]` skips, so the OpenAPI
+// document listed the variants' Rust names (`Technology`) instead of the written forms.
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)* }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -60,7 +60,8 @@ pub struct AccordView {
 }
 
 /// The accord, its principles and supporter counts.
-#[utoipa::path(get, path = "/api/v1/accord", responses((status = 200, body = AccordView)))]
+#[utoipa::path(get, path = "/api/v1/accord", operation_id = "get_accord", tag = "registry",
+    responses((status = 200, body = AccordView, description = "the accord and record counts")))]
 pub async fn accord(State(st): State<AppState>) -> Result<Json<AccordView>, ApiError> {
     let accord = st.store.accord().await?;
     let counts = st.store.counts().await?;
@@ -68,7 +69,8 @@ pub async fn accord(State(st): State<AppState>) -> Result<Json<AccordView>, ApiE
 }
 
 /// The accord's principles.
-#[utoipa::path(get, path = "/api/v1/principles", responses((status = 200, body = Vec<Principle>)))]
+#[utoipa::path(get, path = "/api/v1/principles", operation_id = "list_principles", tag = "registry",
+    responses((status = 200, body = Vec<Principle>, description = "the principles, P1 first")))]
 pub async fn principles(State(st): State<AppState>) -> Result<Json<Vec<Principle>>, ApiError> {
     Ok(Json(st.store.accord().await?.principles))
 }
@@ -99,10 +101,11 @@ fn party_view(p: Party, registered: bool) -> PartyView {
 
 /// Every party; `?kind=state|company|organisation|public_authority` and
 /// `?status=supporter|non-supporter|withdrawn` narrow the list.
-#[utoipa::path(get, path = "/api/v1/parties",
+#[utoipa::path(get, path = "/api/v1/parties", operation_id = "list_parties", tag = "registry",
     params(("kind" = Option<String>, Query, description = "party kind"),
            ("status" = Option<String>, Query, description = "support status today")),
-    responses((status = 200, body = Vec<PartyView>), (status = 400, description = "bad parameter")))]
+    responses((status = 200, body = Vec<PartyView>, description = "the parties that pass the filters"),
+              (status = 400, description = "bad parameter")))]
 pub async fn parties(
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -142,8 +145,9 @@ pub async fn parties(
 }
 
 /// One party; a state code the registry lacks answers as an unregistered state.
-#[utoipa::path(get, path = "/api/v1/parties/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = PartyView), (status = 404, description = "no such party")))]
+#[utoipa::path(get, path = "/api/v1/parties/{id}", operation_id = "get_party", tag = "registry",
+    params(("id" = String, Path)),
+    responses((status = 200, body = PartyView, description = "the party"), (status = 404, description = "no such party")))]
 pub async fn party(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -220,7 +224,7 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiEr
 
 /// Incidents, newest first, filtered by `principle`, `party`, `country`, `sector` and `year`,
 /// paged with `limit` (1–500, default 50) and `cursor`.
-#[utoipa::path(get, path = "/api/v1/incidents",
+#[utoipa::path(get, path = "/api/v1/incidents", operation_id = "list_incidents", tag = "incidents",
     params(("principle" = Option<String>, Query, description = "P1…P9"),
            ("party" = Option<String>, Query, description = "party id linked as initiator or victim"),
            ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code named anywhere in the record"),
@@ -228,7 +232,8 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiEr
            ("year" = Option<i16>, Query, description = "year the incident is filed under"),
            ("limit" = Option<usize>, Query, description = "page size, 1-500"),
            ("cursor" = Option<String>, Query, description = "`next` of the previous page")),
-    responses((status = 200, body = IncidentPage), (status = 400, description = "bad parameter")))]
+    responses((status = 200, body = IncidentPage, description = "a page of incidents"),
+              (status = 400, description = "bad parameter")))]
 pub async fn incidents(
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
@@ -283,8 +288,9 @@ pub async fn incidents(
 }
 
 /// One incident with its suggested principles.
-#[utoipa::path(get, path = "/api/v1/incidents/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = IncidentRecord), (status = 404, description = "no such incident")))]
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", operation_id = "get_incident", tag = "incidents",
+    params(("id" = String, Path)),
+    responses((status = 200, body = IncidentRecord, description = "the incident"), (status = 404, description = "no such incident")))]
 pub async fn incident(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -311,9 +317,10 @@ pub struct SubmissionSchema {
 /// its field path), suggests its principles and appends the entry to the log; the response
 /// carries the entry's log index. The envelope's `tlp` must be `clear`: incidents are the
 /// public record (pages, lists, scorecards, exports), which cannot withhold a marked one.
-#[utoipa::path(post, path = "/api/v1/incidents", request_body = SubmissionSchema,
+#[utoipa::path(post, path = "/api/v1/incidents", operation_id = "create_incident", tag = "incidents",
+    request_body = SubmissionSchema,
     security(("bearer" = [])),
-    responses((status = 201, body = IncidentRecord),
+    responses((status = 201, body = IncidentRecord, description = "recorded: the incident with its log index"),
               (status = 400, description = "malformed JSON"),
               (status = 401, description = "no valid token, or the signature does not verify"),
               (status = 403, description = "the key is not a current key of the party, or the entry names another submitter"),
@@ -337,8 +344,9 @@ pub async fn create_incident(
 }
 
 /// A party's scorecard, computed from the record (any state the record names has one).
-#[utoipa::path(get, path = "/api/v1/scorecards/parties/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = PartyScorecard), (status = 404, description = "no such party")))]
+#[utoipa::path(get, path = "/api/v1/scorecards/parties/{id}", operation_id = "get_party_scorecard",
+    tag = "scorecards", params(("id" = String, Path)),
+    responses((status = 200, body = PartyScorecard, description = "the party's scorecard"), (status = 404, description = "no such party")))]
 pub async fn party_card(
     State(st): State<AppState>,
     Path(id): Path<String>,
@@ -349,8 +357,9 @@ pub async fn party_card(
 }
 
 /// Every principle's scorecard: incidents per year.
-#[utoipa::path(get, path = "/api/v1/scorecards/principles",
-    responses((status = 200, body = Vec<PrincipleScorecard>)))]
+#[utoipa::path(get, path = "/api/v1/scorecards/principles", operation_id = "list_principle_scorecards",
+    tag = "scorecards",
+    responses((status = 200, body = Vec<PrincipleScorecard>, description = "one scorecard per principle")))]
 pub async fn principle_cards(
     State(st): State<AppState>,
 ) -> Result<Json<Vec<PrincipleScorecard>>, ApiError> {
@@ -360,7 +369,8 @@ pub async fn principle_cards(
 }
 
 /// Supporters against non-supporters: incidents the record links to each bloc.
-#[utoipa::path(get, path = "/api/v1/scorecards/blocs", responses((status = 200, body = BlocView)))]
+#[utoipa::path(get, path = "/api/v1/scorecards/blocs", operation_id = "get_bloc_scorecard", tag = "scorecards",
+    responses((status = 200, body = BlocView, description = "the two blocs and their incidents")))]
 pub async fn blocs(State(st): State<AppState>) -> Result<Json<BlocView>, ApiError> {
     let parties = st.store.parties().await?;
     let records = st.store.all_incidents().await?;

@@ -106,7 +106,7 @@ fn refused(item: usize, e: ApiError) -> BulkItem {
 /// single endpoint would have answered (401 bad signature, 403 other submitter or a key that is
 /// not current, 409 replay — also of an item earlier in the same request —, 422 invalid). The
 /// recorded items are durable and covered by a signed checkpoint when the answer is sent.
-#[utoipa::path(post, path = "/api/v1/incidents/batch",
+#[utoipa::path(post, path = "/api/v1/incidents/batch", operation_id = "create_incidents", tag = "incidents",
     request_body(content = Vec<crate::api::SubmissionSchema>, description = "signed incident submissions"),
     security(("bearer" = [])),
     responses((status = 200, body = BulkOutcome, description = "one result per item"),

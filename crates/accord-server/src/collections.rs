@@ -321,9 +321,9 @@ fn list_param(q: &HashMap<String, String>, name: &str) -> Vec<String> {
 /// The collections the caller sees: those that allow anonymous readers, and for an
 /// authenticated party the closed ones of its community (a member, or in a member's
 /// organisation or a client of one); a closed collection is answered 404 to anyone else.
-#[utoipa::path(get, path = "/api/v1/collections",
+#[utoipa::path(get, path = "/api/v1/collections", operation_id = "list_collections", tag = "collections",
     security((), ("bearer" = []), ("basic" = [])),
-    responses((status = 200, body = Vec<CollectionView>),
+    responses((status = 200, body = Vec<CollectionView>, description = "the collections the caller may see"),
               (status = 401, description = "credentials sent but unknown")))]
 pub async fn list(State(st): State<AppState>, viewer: Viewer) -> Result<Response, ApiError> {
     let all = collections_for(st.store.as_ref(), viewer.reader())
@@ -337,8 +337,9 @@ pub async fn list(State(st): State<AppState>, viewer: Viewer) -> Result<Response
 }
 
 /// One collection.
-#[utoipa::path(get, path = "/api/v1/collections/{id}", params(("id" = String, Path)),
-    responses((status = 200, body = CollectionView), (status = 404, description = "no such collection")))]
+#[utoipa::path(get, path = "/api/v1/collections/{id}", operation_id = "get_collection", tag = "collections",
+    params(("id" = String, Path)),
+    responses((status = 200, body = CollectionView, description = "the collection"), (status = 404, description = "no such collection")))]
 pub async fn show(
     State(st): State<AppState>,
     viewer: Viewer,
@@ -353,14 +354,16 @@ pub async fn show(
 /// The objects of a collection the caller may read (latest version of each), oldest first;
 /// `type` and `id` (comma-separated) and `added_after` (RFC 3339) narrow the list, `limit`
 /// (1–1000, default 100) and `cursor` page it.
-#[utoipa::path(get, path = "/api/v1/collections/{id}/objects",
+#[utoipa::path(get, path = "/api/v1/collections/{id}/objects", operation_id = "list_collection_objects",
+    tag = "collections",
     params(("id" = String, Path),
            ("type" = Option<String>, Query, description = "STIX types, comma-separated"),
            ("id" = Option<String>, Query, description = "object ids, comma-separated"),
            ("added_after" = Option<String>, Query, description = "RFC 3339 timestamp"),
            ("limit" = Option<usize>, Query, description = "page size, 1-1000"),
            ("cursor" = Option<String>, Query, description = "`next` of the previous page")),
-    responses((status = 200, body = ObjectsPage), (status = 400, description = "bad parameter"),
+    responses((status = 200, body = ObjectsPage, description = "a page of the objects the caller may read"),
+              (status = 400, description = "bad parameter"),
               (status = 404, description = "no such collection")))]
 pub async fn objects(
     State(st): State<AppState>,
@@ -453,9 +456,11 @@ async fn one_object(
 }
 
 /// One object: its latest version the caller may read; 404 when it may read none.
-#[utoipa::path(get, path = "/api/v1/collections/{id}/objects/{object}",
+#[utoipa::path(get, path = "/api/v1/collections/{id}/objects/{object}", operation_id = "get_collection_object",
+    tag = "collections",
     params(("id" = String, Path), ("object" = String, Path)),
-    responses((status = 200, body = SharedItem), (status = 404, description = "no such object, or none the caller may read")))]
+    responses((status = 200, body = SharedItem, description = "the object's latest version the caller may read"),
+               (status = 404, description = "no such object, or none the caller may read")))]
 pub async fn object(
     State(st): State<AppState>,
     viewer: Viewer,
@@ -469,8 +474,10 @@ pub async fn object(
 /// `sighting` objects of the collection the caller may read. 404 when the caller may not
 /// read the indicator itself.
 #[utoipa::path(get, path = "/api/v1/collections/{id}/objects/{object}/sightings",
+    operation_id = "get_object_sightings", tag = "collections",
     params(("id" = String, Path), ("object" = String, Path)),
-    responses((status = 200, body = SightingTally), (status = 404, description = "no such object, or none the caller may read")))]
+    responses((status = 200, body = SightingTally, description = "the sightings the caller may read, counted"),
+               (status = 404, description = "no such object, or none the caller may read")))]
 pub async fn sightings(
     State(st): State<AppState>,
     viewer: Viewer,
@@ -510,7 +517,8 @@ pub async fn readable_indicators(
 /// rule per value; `first_sid` sets the first rule id), `zeek` (an Intel file) or
 /// `blocklist` (`type` = domain, ipv4, ipv6, url or sha256). The headers
 /// `X-Accord-Exported-Values` and `X-Accord-Left-Out` count what was and was not exported.
-#[utoipa::path(get, path = "/api/v1/collections/{id}/export/{target}",
+#[utoipa::path(get, path = "/api/v1/collections/{id}/export/{target}", operation_id = "export_collection",
+    tag = "collections",
     params(("id" = String, Path),
            ("target" = String, Path, description = "suricata, zeek or blocklist"),
            ("type" = Option<String>, Query, description = "blocklist: domain, ipv4, ipv6, url or sha256"),

@@ -66,8 +66,8 @@ fn write_state(st: &AppState) -> Result<WriteState, ApiError> {
 
 /// Liveness: the store answers and this node's appends are not failing (`503` with a problem
 /// saying why if the last append failed within the last minute and none succeeded since).
-#[utoipa::path(get, path = "/healthz", responses(
-    (status = 200, body = Health),
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "health", responses(
+    (status = 200, body = Health, description = "alive: the store answers and appends are not failing"),
     (status = 503, description = "the store does not answer or appends are failing (problem details)")
 ))]
 pub async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, ApiError> {
@@ -83,8 +83,8 @@ pub async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, ApiErro
 /// Readiness, for load balancers: the store answers a read, this node's operator key signs the
 /// stored head (so it can append), and its appends are not failing; otherwise `503` with a
 /// problem saying which.
-#[utoipa::path(get, path = "/readyz", responses(
-    (status = 200, body = Ready),
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "health", responses(
+    (status = 200, body = Ready, description = "ready: this node can extend the log"),
     (status = 503, description = "not ready: the store, the operator key or the write path (problem details)")
 ))]
 pub async fn readyz(State(st): State<AppState>) -> Result<Json<Ready>, ApiError> {

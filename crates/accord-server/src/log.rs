@@ -57,6 +57,10 @@ fn text(body: String, cache: &'static str) -> Response {
 }
 
 /// The latest signed checkpoint (a C2SP signed note), cosignatures included.
+#[utoipa::path(get, path = "/log/checkpoint", operation_id = "get_checkpoint", tag = "log",
+    responses((status = 200, content_type = "text/plain",
+               description = "the log's head: origin, size and root hash, signed by the operator (C2SP tlog-checkpoint)"),
+              (status = 404, description = "nothing logged yet")))]
 pub async fn checkpoint(State(st): State<AppState>) -> Result<Response, ApiError> {
     let cp = st.store.checkpoint().await?.ok_or(ApiError::NotFound {
         what: "checkpoint",

@@ -258,7 +258,7 @@ pub struct ScenarioSchema {
 /// Every lawful pathway for `from` to obtain `data` held in `to` on `on`, fastest first, and
 /// why each other instrument does not apply. Same state on both sides answers with the
 /// domestic-law note; a date before any instrument answers with no pathway and the reasons.
-#[utoipa::path(get, path = "/api/v1/pathways",
+#[utoipa::path(get, path = "/api/v1/pathways", operation_id = "get_pathways", tag = "pathways",
     params(("from" = String, Query, description = "requesting state, ISO 3166-1 alpha-2 (e.g. FR)"),
            ("to" = String, Query, description = "state where the data or the provider is (e.g. US)"),
            ("data" = String, Query, description = "subscriber, identification, traffic, content or domain"),
@@ -282,7 +282,7 @@ pub async fn pathways(
 /// in `victim`. What the victim's state can ask of `via` (preservation first, then
 /// production), what it can ask of `attacker`, what `via` can do on its own (Budapest Art. 30),
 /// and a one-paragraph summary.
-#[utoipa::path(get, path = "/api/v1/pathways/scenario",
+#[utoipa::path(get, path = "/api/v1/pathways/scenario", operation_id = "get_scenario", tag = "pathways",
     params(("attacker" = String, Query, description = "the attacker's state (A), ISO 3166-1 alpha-2"),
            ("via" = String, Query, description = "the state whose computer or provider was used (B)"),
            ("victim" = String, Query, description = "the victim's state (C), which asks"),

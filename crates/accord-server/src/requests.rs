@@ -140,9 +140,10 @@ pub struct TransitionSubmissionSchema {
 /// Files an evidence request as the authenticated requesting state. The pathway must be one the
 /// engine offers on the day the entry is dated; the request starts in `draft`, marked TLP:RED
 /// unless the body says otherwise (the entry's `tlp` must equal the body's).
-#[utoipa::path(post, path = "/api/v1/requests", request_body = RequestSubmissionSchema,
+#[utoipa::path(post, path = "/api/v1/requests", operation_id = "create_request", tag = "requests",
+    request_body = RequestSubmissionSchema,
     security(("bearer" = [])),
-    responses((status = 201, body = RequestView),
+    responses((status = 201, body = RequestView, description = "recorded: the request as sent"),
               (status = 400, description = "malformed JSON"),
               (status = 401, description = "no valid token, or the signature does not verify"),
               (status = 403, description = "the caller is not the requesting state, or the key is not a current key of the party"),
@@ -180,10 +181,11 @@ pub async fn create(
 /// entry's `submitted_at` (within 5 minutes ahead of the hub's clock and 24 hours behind it),
 /// and the hub records when it received it; sending starts the pathway's deadlines from that
 /// receipt.
-#[utoipa::path(post, path = "/api/v1/requests/{id}/transitions", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/api/v1/requests/{id}/transitions", operation_id = "transition_request",
+    tag = "requests", params(("id" = String, Path)),
     request_body = TransitionSubmissionSchema,
     security(("bearer" = [])),
-    responses((status = 200, body = RequestView),
+    responses((status = 200, body = RequestView, description = "the request after the move"),
               (status = 401, description = "no valid token, or the signature does not verify"),
               (status = 403, description = "the other side makes this move"),
               (status = 404, description = "no such request, or not one the caller may see"),
@@ -214,11 +216,12 @@ pub async fn transition(
 
 /// The caller's requests (as requesting or requested state), newest first; `status` and
 /// `incident` narrow the list.
-#[utoipa::path(get, path = "/api/v1/requests",
+#[utoipa::path(get, path = "/api/v1/requests", operation_id = "list_requests", tag = "requests",
     params(("status" = Option<String>, Query, description = "draft, sent, acknowledged, preserved, produced, refused or withdrawn"),
            ("incident" = Option<String>, Query, description = "incident id")),
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<RequestView>), (status = 400, description = "bad parameter"),
+    responses((status = 200, body = Vec<RequestView>, description = "the requests the caller is a side of"),
+              (status = 400, description = "bad parameter"),
               (status = 401, description = "no valid token")))]
 pub async fn list(
     State(st): State<AppState>,
@@ -248,10 +251,11 @@ pub async fn list(
 
 /// The caller's open requests whose response limit has passed at `at` (default now), the
 /// longest overdue first.
-#[utoipa::path(get, path = "/api/v1/requests/overdue",
+#[utoipa::path(get, path = "/api/v1/requests/overdue", operation_id = "list_overdue_requests", tag = "requests",
     params(("at" = Option<String>, Query, description = "RFC 3339 instant to compute for; default now")),
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<RequestView>), (status = 400, description = "bad parameter"),
+    responses((status = 200, body = Vec<RequestView>, description = "the caller's open requests past a limit"),
+              (status = 400, description = "bad parameter"),
               (status = 401, description = "no valid token")))]
 pub async fn overdue(
     State(st): State<AppState>,
@@ -280,9 +284,10 @@ pub async fn overdue(
 }
 
 /// One request, if the caller may see it (404 otherwise, as for an unknown id).
-#[utoipa::path(get, path = "/api/v1/requests/{id}", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/requests/{id}", operation_id = "get_request", tag = "requests",
+    params(("id" = String, Path)),
     security(("bearer" = [])),
-    responses((status = 200, body = RequestView),
+    responses((status = 200, body = RequestView, description = "the request"),
               (status = 401, description = "no valid token"),
               (status = 404, description = "no such request, or not one the caller may see")))]
 pub async fn show(
