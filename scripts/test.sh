@@ -36,10 +36,11 @@ if ! python3 -c 'import taxii2client, stix2' >/dev/null 2>&1; then
   python3 -m pip install --quiet taxii2-client==2.3.0 stix2==3.0.2
 fi
 
-# The OpenAPI validator, for the document's tests (crates/accord-server/tests/openapi.rs).
-if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
-  echo "installing test dependencies: openapi-spec-validator (PyPI)" >&2
-  python3 -m pip install --quiet openapi-spec-validator==0.9.0
+# The OpenAPI validator and a client generator, for the document's tests
+# (crates/accord-server/tests/openapi.rs).
+if ! python3 -c 'import openapi_spec_validator, openapi_python_client' >/dev/null 2>&1; then
+  echo "installing test dependencies: openapi-spec-validator openapi-python-client (PyPI)" >&2
+  python3 -m pip install --quiet openapi-spec-validator==0.9.0 openapi-python-client==0.29.1
 fi
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -3,7 +3,8 @@
 //! Without Python: the document's operation ids are unique, every response is described, every
 //! security requirement and `$ref` resolves, every path parameter is declared, and the
 //! vocabularies list the forms the hub writes. With `ACCORD_PY_INTEROP=1` (as
-//! `scripts/test.sh` sets it): `openapi-spec-validator` accepts the document.
+//! `scripts/test.sh` sets it): `openapi-spec-validator` accepts the document, and a client
+//! generated from it by `openapi-python-client` reads a live hub (`tests/openapi/smoke.py`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,6 +13,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -23,7 +25,7 @@ use accord_core::incident::{
     ActorKind, AttributionBasis, Confidence, DateBound, ImpactKind, Method, Motive, Sector,
 };
 use accord_server::app;
-use common::hub;
+use common::{TOKEN, hub};
 
 /// The document as the hub serves it.
 async fn document() -> Value {
@@ -196,7 +198,9 @@ fn py_interop() -> bool {
     if std::env::var("ACCORD_PY_INTEROP").as_deref() == Ok("1") {
         return true;
     }
-    eprintln!("skipped: set ACCORD_PY_INTEROP=1 (needs openapi-spec-validator from PyPI)");
+    eprintln!(
+        "skipped: set ACCORD_PY_INTEROP=1 (needs openapi-spec-validator and openapi-python-client from PyPI)"
+    );
     false
 }
 
@@ -230,4 +234,49 @@ async fn openapi_spec_validator_accepts_the_document() {
     run(Command::new("python3")
         .args(["-m", "openapi_spec_validator", "--validation-errors", "all"])
         .arg(&path));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generated_python_client_reads_a_live_hub() {
+    if !py_interop() {
+        return;
+    }
+    let h = hub().await;
+    let law = accord_law::load::load_dir(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/law"),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(
+        axum::serve(listener, app(h.state.clone().with_law(Arc::new(law)))).into_future(),
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let doc: Value = reqwest::get(format!("{base}/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = write_document(dir.path(), &doc);
+    // No post-generation hooks: the client is run, not read, so it needs no formatter.
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, "post_hooks: []\n").unwrap();
+    run(Command::new("python3")
+        .args(["-m", "openapi_python_client", "generate", "--meta", "none"])
+        .arg("--path")
+        .arg(&path)
+        .arg("--config")
+        .arg(&config)
+        .arg("--output-path")
+        .arg(dir.path().join("accord_hub_client")));
+    // The test's thread blocks on the script; the hub answers from the runtime's workers.
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi/smoke.py");
+    let said = run(Command::new("python3")
+        .arg(&script)
+        .args([&base, "FR", TOKEN])
+        .env("PYTHONPATH", dir.path()));
+    assert!(said.starts_with("smoke: "), "{said}");
+    server.abort();
 }
