@@ -6,11 +6,9 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -32,22 +30,6 @@ use crate::{AppState, today};
 
 /// Default page size of the incident list.
 pub const DEFAULT_LIMIT: usize = 50;
-
-/// The `/api/v1` routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/accord", get(accord))
-        .route("/principles", get(principles))
-        .route("/parties", get(parties))
-        .route("/parties/{id}", get(party))
-        .route("/incidents", get(incidents).post(create_incident))
-        .route("/incidents/{id}", get(incident))
-        .route("/scorecards/parties/{id}", get(party_card))
-        .route("/scorecards/principles", get(principle_cards))
-        .route("/scorecards/blocs", get(blocs))
-        .route("/openapi.json", get(crate::openapi::document))
-        .merge(crate::requests::router())
-}
 
 /// The accord with what the hub holds about it.
 #[derive(Debug, Serialize, ToSchema)]

@@ -26,11 +26,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -51,20 +49,6 @@ use crate::viewer::Viewer;
 
 /// Default page size of the object list.
 pub const DEFAULT_OBJECTS_LIMIT: usize = 100;
-
-/// The collection routes, nested under `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/collections", get(list))
-        .route("/collections/{id}", get(show))
-        .route("/collections/{id}/objects", get(objects))
-        .route("/collections/{id}/objects/{object}", get(object))
-        .route(
-            "/collections/{id}/objects/{object}/sightings",
-            get(sightings),
-        )
-        .route("/collections/{id}/export/{target}", get(export_to))
-}
 
 /// A sharing error as problem details.
 pub fn api_error(e: SharingError) -> ApiError {

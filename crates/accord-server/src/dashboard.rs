@@ -18,12 +18,10 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 use accord_core::party::{PartyKind, SupportStatus};
 use accord_core::scorecard::{bloc_view, party_scorecard, principle_scorecards};
@@ -34,12 +32,12 @@ use crate::error::ApiError;
 use crate::{AppState, today};
 
 mod chart;
-mod collections;
+pub(crate) mod collections;
 mod link;
 mod page;
-mod pathways;
-mod record;
-mod requests;
+pub(crate) mod pathways;
+pub(crate) mod record;
+pub(crate) mod requests;
 
 use page::{
     ErrorPage, HomePage, IncidentPage, IncidentRow, IncidentsPage, PartiesPage, PartyPage, PartyRow,
@@ -51,27 +49,9 @@ pub const PAGE_SIZE: usize = 25;
 /// The media type of the standalone chart.
 pub const SVG: &str = "image/svg+xml";
 
-/// The dashboard's routes, and a fallback that answers unknown paths with a 404 page (or
-/// problem details under the machine-facing prefixes).
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(home))
-        .route("/parties", get(parties))
-        .route("/parties/{id}", get(party))
-        .route("/incidents", get(incidents))
-        .route("/incidents/{id}", get(incident))
-        .route("/charts/principles.svg", get(principles_svg))
-        .route("/pathways", get(pathways::page))
-        .route("/record", get(record::page))
-        .route("/requests", get(requests::page))
-        .route("/collections", get(collections::list))
-        .route("/collections/{id}", get(collections::show))
-        .fallback(not_found)
-}
-
 /// An error shown as an HTML page with the status and the problem-details wording of the API.
 #[derive(Debug)]
-struct PageError(ApiError);
+pub(crate) struct PageError(ApiError);
 
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
@@ -170,7 +150,7 @@ fn param<'q>(q: &'q HashMap<String, String>, name: &str) -> Option<&'q str> {
     q.get(name).map(String::as_str).filter(|s| !s.is_empty())
 }
 
-async fn home(State(st): State<AppState>) -> Result<Response, PageError> {
+pub(crate) async fn home(State(st): State<AppState>) -> Result<Response, PageError> {
     let accord = st.store.accord().await?;
     let counts = st.store.counts().await?;
     let parties = st.store.parties().await?;
@@ -186,7 +166,7 @@ async fn home(State(st): State<AppState>) -> Result<Response, PageError> {
     ok(&HomePage::new(accord, counts, &cards, bloc, chart))
 }
 
-async fn principles_svg(State(st): State<AppState>) -> Result<Response, PageError> {
+pub(crate) async fn principles_svg(State(st): State<AppState>) -> Result<Response, PageError> {
     let accord = st.store.accord().await?;
     let records = st.store.all_incidents().await?;
     let cards = principle_scorecards(&accord, &records);
@@ -244,7 +224,7 @@ fn parse_status(value: Option<&str>) -> Result<Option<SupportStatus>, PageError>
     })
 }
 
-async fn parties(
+pub(crate) async fn parties(
     State(st): State<AppState>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, PageError> {
@@ -269,7 +249,10 @@ async fn parties(
     })
 }
 
-async fn party(State(st): State<AppState>, Path(id): Path<String>) -> Result<Response, PageError> {
+pub(crate) async fn party(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
     let party = st.store.party(&id).await?;
     let accord = st.store.accord().await?;
     let records = st.store.all_incidents().await?;
@@ -277,7 +260,7 @@ async fn party(State(st): State<AppState>, Path(id): Path<String>) -> Result<Res
     ok(&PartyPage::new(party, card, &accord))
 }
 
-async fn incidents(
+pub(crate) async fn incidents(
     State(st): State<AppState>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, PageError> {
@@ -355,7 +338,7 @@ async fn incidents(
     })
 }
 
-async fn incident(
+pub(crate) async fn incident(
     State(st): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
@@ -365,7 +348,7 @@ async fn incident(
 }
 
 /// Unknown paths: a 404 page for people, problem details for the machine-facing prefixes.
-async fn not_found(uri: Uri) -> Response {
+pub(crate) async fn not_found(uri: Uri) -> Response {
     let path = uri.path();
     let err = ApiError::NotFound {
         what: "page",

@@ -23,31 +23,32 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware;
 use axum::routing::{get, post};
+use axum::{Extension, Router, middleware};
 use tower_http::trace::TraceLayer;
 
 use accord_store::Store;
 use accord_store::sequencer::Sequencer;
 
+// The handler modules are private: every route is named in [`app`], and nowhere else.
+// `api` is public only for `parse_filter`, which the CLI's `incidents list` shares.
 pub mod api;
-pub mod auth;
-pub mod bulk;
-pub mod collections;
+mod auth;
+mod bulk;
+mod collections;
 mod dashboard;
 pub mod error;
-pub mod health;
-pub mod hygiene;
-pub mod json;
-pub mod log;
-pub mod openapi;
-pub mod pathways;
-pub mod requests;
+mod health;
+mod hygiene;
+mod json;
+mod log;
+mod openapi;
+mod pathways;
+mod requests;
 pub mod serve;
-pub mod taxii;
-pub mod viewer;
+mod taxii;
+mod viewer;
 
 /// Default limit on request bodies: an incident with many sourced facts fits easily.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
@@ -95,22 +96,112 @@ pub fn today() -> jiff::civil::Date {
         .date()
 }
 
-/// The hub's whole HTTP interface.
+/// The hub's whole HTTP interface: every route, in one place.
 pub fn app(state: AppState) -> Router {
     let limit = state.body_limit;
+    // TAXII 2.1 answers only clients that accept its media type, and keeps its POSTs' statuses.
+    let taxii = Router::new()
+        .route("/taxii2/", get(taxii::discovery))
+        .route("/taxii2/api/", get(taxii::api_root))
+        .route("/taxii2/api/status/{id}", get(taxii::status))
+        .route("/taxii2/api/status/{id}/", get(taxii::status))
+        .route("/taxii2/api/collections/", get(taxii::collections))
+        .route(
+            "/taxii2/api/collections/{collection}/",
+            get(taxii::collection),
+        )
+        .route(
+            "/taxii2/api/collections/{collection}/objects/",
+            get(taxii::get_objects).post(taxii::post_objects),
+        )
+        .route(
+            "/taxii2/api/collections/{collection}/objects/{object}/",
+            get(taxii::get_object).delete(taxii::delete),
+        )
+        .route(
+            "/taxii2/api/collections/{collection}/objects/{object}/versions/",
+            get(taxii::versions),
+        )
+        .route(
+            "/taxii2/api/collections/{collection}/manifest/",
+            get(taxii::manifest),
+        )
+        .layer(Extension(Arc::new(taxii::StatusBook::standard())))
+        .layer(middleware::from_fn(taxii::negotiate));
     Router::new()
+        // Health.
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .nest(
-            "/api/v1",
-            api::router()
-                .merge(pathways::router())
-                .merge(collections::router()),
+        // The registry, the incident record and scorecards.
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/accord", get(api::accord))
+        .route("/api/v1/principles", get(api::principles))
+        .route("/api/v1/parties", get(api::parties))
+        .route("/api/v1/parties/{id}", get(api::party))
+        .route(
+            "/api/v1/incidents",
+            get(api::incidents).post(api::create_incident),
         )
         .route("/api/v1/incidents/batch", post(bulk::create_incidents))
-        .nest("/log", log::router())
-        .merge(taxii::router())
-        .merge(dashboard::router())
+        .route("/api/v1/incidents/{id}", get(api::incident))
+        .route("/api/v1/scorecards/parties/{id}", get(api::party_card))
+        .route("/api/v1/scorecards/principles", get(api::principle_cards))
+        .route("/api/v1/scorecards/blocs", get(api::blocs))
+        // Legal pathways and evidence requests.
+        .route("/api/v1/pathways", get(pathways::pathways))
+        .route("/api/v1/pathways/scenario", get(pathways::scenario))
+        .route(
+            "/api/v1/requests",
+            get(requests::list).post(requests::create),
+        )
+        .route("/api/v1/requests/overdue", get(requests::overdue))
+        .route("/api/v1/requests/{id}", get(requests::show))
+        .route(
+            "/api/v1/requests/{id}/transitions",
+            post(requests::transition),
+        )
+        // Shared STIX objects, read through the one TLP rule.
+        .route("/api/v1/collections", get(collections::list))
+        .route("/api/v1/collections/{id}", get(collections::show))
+        .route(
+            "/api/v1/collections/{id}/objects",
+            get(collections::objects),
+        )
+        .route(
+            "/api/v1/collections/{id}/objects/{object}",
+            get(collections::object),
+        )
+        .route(
+            "/api/v1/collections/{id}/objects/{object}/sightings",
+            get(collections::sightings),
+        )
+        .route(
+            "/api/v1/collections/{id}/export/{target}",
+            get(collections::export_to),
+        )
+        // The transparency log (C2SP checkpoint and tiles, proofs, bodies, cosignatures).
+        .route("/log/checkpoint", get(log::checkpoint))
+        .route("/log/key", get(log::key))
+        .route("/log/tile/{*path}", get(log::tile))
+        .route("/log/proof/inclusion", get(log::inclusion))
+        .route("/log/proof/consistency", get(log::consistency))
+        .route("/log/entries/{index}", get(log::entry))
+        .route("/log/bodies/{bundle}", get(log::bodies))
+        .route("/log/cosignatures", post(log::cosign))
+        .merge(taxii)
+        // The dashboard, and a 404 page (problem details under the machine-facing prefixes).
+        .route("/", get(dashboard::home))
+        .route("/parties", get(dashboard::parties))
+        .route("/parties/{id}", get(dashboard::party))
+        .route("/incidents", get(dashboard::incidents))
+        .route("/incidents/{id}", get(dashboard::incident))
+        .route("/charts/principles.svg", get(dashboard::principles_svg))
+        .route("/pathways", get(dashboard::pathways::page))
+        .route("/record", get(dashboard::record::page))
+        .route("/requests", get(dashboard::requests::page))
+        .route("/collections", get(dashboard::collections::list))
+        .route("/collections/{id}", get(dashboard::collections::show))
+        .fallback(dashboard::not_found)
         // axum's own limit applies to its extractors; ours reads the same number.
         .layer(DefaultBodyLimit::max(limit))
         // Every error as problem details; cache headers on identity-dependent answers.

@@ -8,11 +8,9 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 
 use accord_store::sharing::LogRelease;
@@ -31,19 +29,6 @@ const CHECKPOINT_CACHE: &str = "public, max-age=1";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Partial tiles are fixed too, but are superseded by wider ones soon.
 const PARTIAL: &str = "public, max-age=60";
-
-/// The `/log` routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/checkpoint", get(checkpoint))
-        .route("/key", get(key))
-        .route("/tile/{*path}", get(tile))
-        .route("/proof/inclusion", get(inclusion))
-        .route("/proof/consistency", get(consistency))
-        .route("/entries/{index}", get(entry))
-        .route("/bodies/{bundle}", get(bodies))
-        .route("/cosignatures", post(cosign))
-}
 
 fn text(body: String, cache: &'static str) -> Response {
     let mut resp = body.into_response();

@@ -19,12 +19,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use utoipa::ToSchema;
 
 use accord_law::query::Field;
@@ -32,13 +30,6 @@ use accord_law::{Dataset, QueryError, Scenario};
 
 use crate::error::{ApiError, PROBLEM_JSON, ProblemBody};
 use crate::{AppState, today};
-
-/// The pathway routes, nested under `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/pathways", get(pathways))
-        .route("/pathways/scenario", get(scenario))
-}
 
 /// Why a pathway request failed.
 #[derive(Debug)]

@@ -25,12 +25,10 @@
 use std::collections::HashMap;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -45,15 +43,6 @@ use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::pathways::{PathwaysError, dataset, param, read_query, reject_unknown};
-
-/// The request routes, nested under `/api/v1`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/requests", get(list).post(create))
-        .route("/requests/overdue", get(overdue))
-        .route("/requests/{id}", get(show))
-        .route("/requests/{id}/transitions", post(transition))
-}
 
 /// A request as the API shows it: the record, and where it stands against its deadlines.
 #[derive(Debug, Serialize, ToSchema)]

@@ -34,14 +34,12 @@ mod error;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -74,43 +72,9 @@ pub const STATUS_BYTES: usize = 32 * 1024 * 1024;
 /// optional in a status resource (TAXII 2.1 §4.3.1), and the POST's own answer carried them.
 pub const STATUS_DETAIL_BYTES: usize = 256 * 1024;
 
-/// The TAXII router (its paths start with `/taxii2/`), to merge into the hub's.
-pub fn router() -> Router<AppState> {
-    let statuses = Arc::new(StatusBook::new(
-        STATUS_KEPT,
-        STATUS_BYTES,
-        STATUS_DETAIL_BYTES,
-    ));
-    Router::new()
-        .route("/taxii2/", get(discovery))
-        .route("/taxii2/api/", get(api_root))
-        .route("/taxii2/api/status/{id}", get(status))
-        .route("/taxii2/api/status/{id}/", get(status))
-        .route("/taxii2/api/collections/", get(collections))
-        .route("/taxii2/api/collections/{collection}/", get(collection))
-        .route(
-            "/taxii2/api/collections/{collection}/objects/",
-            get(get_objects).post(post_objects),
-        )
-        .route(
-            "/taxii2/api/collections/{collection}/objects/{object}/",
-            get(get_object).delete(delete),
-        )
-        .route(
-            "/taxii2/api/collections/{collection}/objects/{object}/versions/",
-            get(versions),
-        )
-        .route(
-            "/taxii2/api/collections/{collection}/manifest/",
-            get(manifest),
-        )
-        .layer(axum::Extension(statuses))
-        .layer(middleware::from_fn(negotiate))
-}
-
 /// TAXII 2.1 §1.6.8.1: a client must accept the TAXII media type (version 2.1, or no
 /// version); anything else is 406.
-async fn negotiate(request: Request, next: Next) -> Response {
+pub(crate) async fn negotiate(request: Request, next: Next) -> Response {
     let accepted = request
         .headers()
         .get_all(header::ACCEPT)
@@ -168,7 +132,7 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 /// A JSON body in the TAXII media type.
-struct Taxii<T>(T);
+pub(crate) struct Taxii<T>(T);
 
 impl<T: Serialize> IntoResponse for Taxii<T> {
     fn into_response(self) -> Response {
@@ -191,7 +155,7 @@ impl<T: Serialize> IntoResponse for Taxii<T> {
     }
 }
 
-async fn discovery() -> Taxii<Value> {
+pub(crate) async fn discovery() -> Taxii<Value> {
     Taxii(json!({
         "title": "Accord",
         "description": "Threat indicators shared under TLP 2.0; every accepted object is a signed entry in the hub's transparency log.",
@@ -200,7 +164,7 @@ async fn discovery() -> Taxii<Value> {
     }))
 }
 
-async fn api_root(State(st): State<AppState>) -> Taxii<Value> {
+pub(crate) async fn api_root(State(st): State<AppState>) -> Taxii<Value> {
     Taxii(json!({
         "title": "Accord sharing communities",
         "description": "One collection per sharing community.",
@@ -226,7 +190,10 @@ fn collection_resource(c: &Collection, caller: &Caller) -> Value {
     v
 }
 
-async fn collections(State(st): State<AppState>, caller: Caller) -> Result<Response, TaxiiError> {
+pub(crate) async fn collections(
+    State(st): State<AppState>,
+    caller: Caller,
+) -> Result<Response, TaxiiError> {
     let all = collections_for(st.store.as_ref(), caller.reader()).await?;
     let list: Vec<Value> = all
         .iter()
@@ -239,7 +206,7 @@ async fn collections(State(st): State<AppState>, caller: Caller) -> Result<Respo
     })
 }
 
-async fn collection(
+pub(crate) async fn collection(
     State(st): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
@@ -379,7 +346,7 @@ async fn read_objects(
     Ok((metas, values.into_iter().flatten().collect(), page.next))
 }
 
-async fn get_objects(
+pub(crate) async fn get_objects(
     State(st): State<AppState>,
     caller: Caller,
     Path(collection): Path<String>,
@@ -390,7 +357,7 @@ async fn get_objects(
     Ok((date_headers(&metas), Taxii(envelope(objects, next))).into_response())
 }
 
-async fn get_object(
+pub(crate) async fn get_object(
     State(st): State<AppState>,
     caller: Caller,
     Path((collection, object)): Path<(String, String)>,
@@ -408,7 +375,7 @@ async fn get_object(
     Ok((date_headers(&metas), Taxii(envelope(objects, next))).into_response())
 }
 
-async fn versions(
+pub(crate) async fn versions(
     State(st): State<AppState>,
     caller: Caller,
     Path((collection, object)): Path<(String, String)>,
@@ -432,7 +399,7 @@ async fn versions(
     Ok((date_headers(&metas), Taxii(v)).into_response())
 }
 
-async fn manifest(
+pub(crate) async fn manifest(
     State(st): State<AppState>,
     caller: Caller,
     Path(collection): Path<String>,
@@ -461,7 +428,7 @@ async fn manifest(
     Ok((date_headers(&metas), Taxii(v)).into_response())
 }
 
-async fn delete(
+pub(crate) async fn delete(
     State(st): State<AppState>,
     caller: Caller,
     Path((collection, object)): Path<(String, String)>,
@@ -487,7 +454,7 @@ async fn delete(
 
 /// The status resources of this process's POSTs (TAXII 2.1 §4.3.1), bounded by count and by
 /// bytes: a status is kept as its JSON text, and the oldest are dropped first.
-struct StatusBook {
+pub(crate) struct StatusBook {
     inner: Mutex<KeptStatuses>,
     max_entries: usize,
     max_bytes: usize,
@@ -503,6 +470,11 @@ struct KeptStatuses {
 }
 
 impl StatusBook {
+    /// The book the hub keeps: [`STATUS_KEPT`] statuses within [`STATUS_BYTES`].
+    pub(crate) fn standard() -> Self {
+        StatusBook::new(STATUS_KEPT, STATUS_BYTES, STATUS_DETAIL_BYTES)
+    }
+
     fn new(max_entries: usize, max_bytes: usize, max_detail_bytes: usize) -> Self {
         StatusBook {
             inner: Mutex::new(KeptStatuses::default()),
@@ -569,7 +541,7 @@ fn status_resource(id: &str, outcome: &AddOutcome) -> Value {
     })
 }
 
-async fn status(
+pub(crate) async fn status(
     caller: Caller,
     axum::Extension(book): axum::Extension<Arc<StatusBook>>,
     Path(id): Path<String>,
@@ -589,7 +561,7 @@ async fn status(
         .into_response())
 }
 
-async fn post_objects(
+pub(crate) async fn post_objects(
     State(st): State<AppState>,
     caller: Caller,
     axum::Extension(book): axum::Extension<Arc<StatusBook>>,
