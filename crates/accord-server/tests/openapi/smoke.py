@@ -16,6 +16,7 @@ from accord_hub_client import AuthenticatedClient, Client
 from accord_hub_client.api.health import readyz
 from accord_hub_client.api.incidents import get_incident, list_incidents
 from accord_hub_client.api.log import get_checkpoint
+from accord_hub_client.api.pathways import get_pathways
 from accord_hub_client.api.registry import get_accord, get_party, list_parties
 from accord_hub_client.api.requests import list_requests
 from accord_hub_client.api.scorecards import get_party_scorecard
@@ -74,6 +75,13 @@ def main():
     size = int(head.content.decode().split("\n")[1])
     ready = ok(readyz.sync_detailed(client=hub), "GET /readyz")
     check(ready.size == size, f"/readyz says {ready.size}, the checkpoint {size}")
+
+    # The legal engine: FR asking for subscriber data held in the US.
+    answer = ok(
+        get_pathways.sync_detailed(client=hub, from_="FR", to="US", data="subscriber"),
+        "GET /api/v1/pathways",
+    )
+    check(answer.to_dict(), "the pathways answer is empty")
 
     # A bearer-token read.
     me = AuthenticatedClient(base_url=base, token=token, raise_on_unexpected_status=True)
