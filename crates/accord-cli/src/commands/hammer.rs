@@ -5,7 +5,7 @@
 //! after killing the hub, that every write it acknowledged is still there.
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -18,7 +18,113 @@ use accord_store::log::kind;
 use accord_store::write::sign_submission;
 use accord_tlog::entry::Tlp;
 
-use crate::keys;
+use crate::keyfiles;
+use crate::output::print_json;
+
+/// The flags of the write load: many clients submitting signed incidents.
+#[derive(Debug, clap::Args)]
+pub struct WritesArgs {
+    /// The hub's base URL.
+    #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+    hub: String,
+    /// The submitting party's private key.
+    #[arg(long)]
+    key: PathBuf,
+    /// The party's API token.
+    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+    token: String,
+    /// How many writes.
+    #[arg(long, default_value_t = 10_000)]
+    writes: u64,
+    /// How many concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    clients: u64,
+    /// A tag making this run's incident ids unique (default: the current time).
+    #[arg(long)]
+    run: Option<String>,
+    /// Append each acknowledged id to this file as it arrives.
+    #[arg(long)]
+    acked: Option<PathBuf>,
+    /// Sign every write before starting the clock (measure the hub, not the client).
+    #[arg(long)]
+    presign: bool,
+    /// Send N writes per request to the bulk endpoint (`POST /api/v1/incidents/batch`);
+    /// 1 sends each to `POST /api/v1/incidents`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    batch: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The flags of the read load: many clients GETting the given paths, spread over one or more
+/// nodes, for a fixed time.
+#[derive(Debug, clap::Args)]
+pub struct ReadsArgs {
+    /// A node's base URL (repeat for several nodes of one hub).
+    #[arg(long = "hub", required = true)]
+    hubs: Vec<String>,
+    /// A path to GET, e.g. /api/v1/incidents (repeat; clients take them in turn).
+    #[arg(long = "path", required = true)]
+    paths: Vec<String>,
+    /// An API token to send, if the paths need one.
+    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// How many concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    clients: u64,
+    /// How long to run, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the write load and prints its report.
+pub async fn run_writes(args: WritesArgs) -> Result<()> {
+    let run = args
+        .run
+        .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond().to_string());
+    let report = writes(
+        &args.hub,
+        &args.key,
+        &args.token,
+        args.writes,
+        args.clients,
+        &run,
+        args.acked.as_deref(),
+        args.presign,
+        args.batch,
+    )
+    .await?;
+    print_report(&report, args.json, "acknowledged", "writes")
+}
+
+/// Runs the read load and prints its report.
+pub async fn run_reads(args: ReadsArgs) -> Result<()> {
+    let report = reads(
+        &args.hubs,
+        &args.paths,
+        args.token.as_deref(),
+        args.clients,
+        args.seconds,
+    )
+    .await?;
+    print_report(&report, args.json, "served", "requests")
+}
+
+/// A load run's report as JSON, or as a line for a person (see [`HammerReport::summary`]).
+fn print_report(report: &HammerReport, json: bool, done: &str, unit: &str) -> Result<()> {
+    if json {
+        return print_json(report);
+    }
+    println!("{}", report.summary(done, unit));
+    if let Some(e) = &report.first_error {
+        eprintln!("first error: {e}");
+    }
+    Ok(())
+}
 
 /// What a run measured.
 #[derive(Debug, Serialize)]
@@ -89,7 +195,7 @@ fn signed(signer: &accord_tlog::note::Signer, run_id: &str, n: u64) -> Result<St
 /// (more than one goes to the bulk endpoint, `POST /api/v1/incidents/batch`). A write's
 /// latency is its request's.
 #[allow(clippy::too_many_arguments)]
-pub async fn run(
+async fn writes(
     hub: &str,
     key: &Path,
     token: &str,
@@ -101,7 +207,7 @@ pub async fn run(
     batch: u64,
 ) -> Result<HammerReport> {
     let batch = batch.max(1);
-    let signer = Arc::new(keys::read_signer(key)?);
+    let signer = Arc::new(keyfiles::read_signer(key)?);
     let endpoint = if batch > 1 {
         "/api/v1/incidents/batch"
     } else {
@@ -307,7 +413,7 @@ fn report(
 /// Runs `clients` concurrent readers for `seconds`, each GETting `paths` in turn from `hubs`
 /// in turn (several nodes of one hub are loaded from one process, in one run). A 2xx answer
 /// counts as served, anything else as failed.
-pub async fn reads(
+async fn reads(
     hubs: &[String],
     paths: &[String],
     token: Option<&str>,

@@ -18,7 +18,9 @@ use accord_tlog::note::Note;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
+use crate::args::StoreArgs;
 use crate::backend::Database;
+use crate::output::print_json;
 
 /// Entries appended per transaction.
 const BATCH: u64 = 1000;
@@ -46,15 +48,47 @@ pub struct CopyReport {
     pub bodies_checked: u64,
 }
 
+/// The flags of `accord copy`.
+#[derive(Debug, clap::Args)]
+pub struct CopyArgs {
+    /// The hub to copy: sqlite:DIR or postgres://…
+    #[arg(long)]
+    from: String,
+    /// The empty database to copy it into: postgres://… or sqlite:DIR.
+    #[arg(long)]
+    to: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `accord copy` and prints its report.
+pub async fn run(args: CopyArgs, store: &StoreArgs) -> Result<()> {
+    let from = Database::parse(&args.from).context("--from")?;
+    let to = Database::parse(&args.to).context("--to")?;
+    let key_dir = match &from {
+        Database::Sqlite(dir) => dir.clone(),
+        Database::Postgres(_) => store.data.clone(),
+    };
+    let report = copy(&from, &to, &key_dir, args.json).await?;
+    if args.json {
+        return print_json(&report);
+    }
+    println!(
+        "copied {} entries ({} already there) from {} to {}: {} entries, root {}",
+        report.copied, report.resumed_at, report.from, report.to, report.size, report.root
+    );
+    println!(
+        "verified: every signature, {} bodies, and consistency with the source's checkpoint; {} tokens, {} witness cosignatures carried over",
+        report.bodies_checked, report.tokens, report.cosignatures
+    );
+    Ok(())
+}
+
 /// Copies the hub at `from` into `to`. The operator key that signs the source's checkpoints
 /// must be in `key_dir` (the source's data directory when the source is SQLite). `quiet`
 /// hides the progress bar (JSON output).
-pub async fn run(
-    from: &Database,
-    to: &Database,
-    key_dir: &Path,
-    quiet: bool,
-) -> Result<CopyReport> {
+async fn copy(from: &Database, to: &Database, key_dir: &Path, quiet: bool) -> Result<CopyReport> {
     if from == to {
         bail!("--from and --to name the same database {from}");
     }

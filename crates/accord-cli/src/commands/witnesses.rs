@@ -9,7 +9,9 @@ use clap::Subcommand;
 use accord_store::witness::{add_witness, remove_witness};
 use accord_tlog::note::Verifier;
 
-use crate::{Hub, explain, print_json};
+use crate::args::StoreArgs;
+use crate::hub::Hub;
+use crate::output::{explain, print_json};
 
 /// The operator's witness commands (local admin on the hub's data directory).
 #[derive(Debug, Subcommand)]
@@ -42,8 +44,9 @@ pub enum WitnessesCommand {
     },
 }
 
-/// Runs a witness command on the open hub.
-pub async fn run(hub: &Hub, command: WitnessesCommand) -> Result<()> {
+/// Runs `accord witnesses …` on the hub the flags name.
+pub async fn run(command: WitnessesCommand, store: &StoreArgs) -> Result<()> {
+    let hub = Hub::open(store).await?;
     match command {
         WitnessesCommand::Add { name, key, party } => {
             let text = match std::fs::read_to_string(&key) {

@@ -1,22 +1,98 @@
-//! `accord log verify`, `accord log prove` and `accord witness`.
+//! `accord log verify` and `accord log prove`: check a hub's transparency log, or one entry's
+//! place in it.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
 use async_trait::async_trait;
+use clap::Subcommand;
 use serde::{Deserialize, Serialize};
 
 use accord_store::audit::{LogSource, ReleasedBody, StoreSource, audit};
 use accord_store::log::Operator;
 use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::merkle::{ConsistencyProof, Hash, InclusionProof};
-use accord_tlog::note::{Note, Verifier};
+use accord_tlog::merkle::{Hash, InclusionProof};
+use accord_tlog::note::Verifier;
 use accord_tlog::tiles::{Tile, TileKind};
 use std::collections::HashMap;
 use tokio::task::JoinHandle;
 
+use crate::args::StoreArgs;
 use crate::client::HubClient;
-use crate::keys;
+use crate::keyfiles::verifier_arg;
+use crate::output::print_all;
+
+/// What `accord log` does.
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Fetch the checkpoint, every tile, bundle and visible body, recompute the tree and check
+    /// every signature against the key history in the log. Without --hub, verifies the local
+    /// data directory offline. Exits non-zero naming the first discrepancy.
+    Verify {
+        /// The hub's base URL (omit to verify --data offline).
+        #[arg(long)]
+        hub: Option<String>,
+        /// The operator's verifier key (string or file) to trust; default: the hub's /log/key
+        /// (or the data directory's operator key).
+        #[arg(long)]
+        key: Option<String>,
+        /// Witness verifier keys whose cosignatures to report (repeatable).
+        #[arg(long = "witness-key")]
+        witness_keys: Vec<String>,
+        /// A checkpoint saved earlier: prove the log still extends it.
+        #[arg(long)]
+        since: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prove that entry N is in the hub's latest checkpoint.
+    Prove {
+        /// The entry's index.
+        #[arg(long)]
+        index: u64,
+        /// The hub's base URL.
+        #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+        hub: String,
+        /// The operator's verifier key to trust (default: the hub's /log/key).
+        #[arg(long)]
+        key: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `accord log …`.
+pub async fn run(command: LogCommand, store: &StoreArgs) -> Result<()> {
+    match command {
+        LogCommand::Verify {
+            hub,
+            key,
+            witness_keys,
+            since,
+            json,
+        } => {
+            let db = store.database()?;
+            verify(
+                &store.data,
+                &db,
+                hub.as_deref(),
+                key.as_deref(),
+                &witness_keys,
+                since.as_deref(),
+                json,
+            )
+            .await
+        }
+        LogCommand::Prove {
+            index,
+            hub,
+            key,
+            json,
+        } => prove(&hub, key.as_deref(), index, json).await,
+    }
+}
 
 /// Fetches started ahead, by path under `/log/`.
 type Pending = HashMap<String, JoinHandle<Result<Vec<u8>, String>>>;
@@ -128,19 +204,8 @@ impl LogSource for HttpSource {
     }
 }
 
-/// A verifier key given as a string or a file holding one.
-fn verifier_arg(value: &str) -> Result<Verifier> {
-    let text = if Path::new(value).is_file() {
-        std::fs::read_to_string(value).with_context(|| format!("cannot read {value}"))?
-    } else {
-        value.to_owned()
-    };
-    Verifier::from_key_string(text.trim())
-        .with_context(|| format!("{value:?} is not a verifier key string (NAME+KEYID+BASE64)"))
-}
-
 /// `accord log verify`.
-pub async fn verify(
+async fn verify(
     data: &Path,
     database: &crate::backend::Database,
     hub: Option<&str>,
@@ -266,7 +331,7 @@ struct ProofReport {
 
 /// `accord log prove --index N`: fetches and checks the inclusion proof of one entry against
 /// the latest checkpoint.
-pub async fn prove(hub: &str, key: Option<&str>, index: u64, json: bool) -> Result<()> {
+async fn prove(hub: &str, key: Option<&str>, index: u64, json: bool) -> Result<()> {
     let client = HubClient::new(hub, None)?;
     let verifier = match key {
         Some(k) => verifier_arg(k)?,
@@ -316,127 +381,6 @@ pub async fn prove(hub: &str, key: Option<&str>, index: u64, json: bool) -> Resu
             report.checkpoint_size,
             report.root,
             report.proof.hashes.len()
-        )
-    })
-}
-
-/// Writes a command's whole report to stdout at once. A reader that stops early (`| head -1`)
-/// closes the pipe; the work is done by then, so that is not an error (and never a panic).
-fn print_all(text: &str) -> Result<()> {
-    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
-/// A witness's memory of a log: the log's key and the last checkpoint it cosigned.
-#[derive(Serialize, Deserialize)]
-struct WitnessState {
-    log_key: String,
-    checkpoint: String,
-}
-
-/// `accord witness`: checks that the hub's checkpoint extends the last one this witness saw,
-/// and only then cosigns it.
-pub async fn witness(
-    hub: &str,
-    key: &Path,
-    state_path: &PathBuf,
-    log_key: Option<&str>,
-    token: Option<String>,
-    json: bool,
-) -> Result<()> {
-    let signer = keys::read_signer(key)?;
-    let client = HubClient::new(hub, token)?;
-    let state: Option<WitnessState> = match std::fs::read_to_string(state_path) {
-        Ok(text) => Some(
-            serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a witness state file", state_path.display()))?,
-        ),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", state_path.display())),
-    };
-    let log_key = match (&state, log_key) {
-        (Some(s), Some(k)) if s.log_key != verifier_arg(k)?.to_key_string() => {
-            bail!(
-                "--log-key differs from the key in {}; a witness follows one log",
-                state_path.display()
-            )
-        }
-        (Some(s), _) => s.log_key.clone(),
-        (None, Some(k)) => verifier_arg(k)?.to_key_string(),
-        (None, None) => {
-            bail!("the first run needs --log-key (the log's verifier key, from its operator)")
-        }
-    };
-    let verifier = Verifier::from_key_string(&log_key)?;
-    let note = client.get_required("/log/checkpoint").await?;
-    let (cp, _) = Checkpoint::open(&note, verifier.name(), std::slice::from_ref(&verifier))
-        .map_err(|e| anyhow!("the hub's checkpoint does not verify with the log key: {e}"))?;
-    if let Some(s) = &state {
-        let (old, _) = Checkpoint::open(
-            s.checkpoint.as_bytes(),
-            verifier.name(),
-            std::slice::from_ref(&verifier),
-        )
-        .map_err(|e| anyhow!("the saved checkpoint does not verify: {e}"))?;
-        let fork = |why: String| {
-            anyhow!(
-                "FORK: refusing to cosign. {why}\n--- last checkpoint this witness cosigned ---\n{}\n--- checkpoint the hub serves now ---\n{}",
-                s.checkpoint.trim_end(),
-                String::from_utf8_lossy(&note).trim_end()
-            )
-        };
-        if cp.size < old.size {
-            return Err(fork(format!(
-                "the log shrank from {} to {} entries",
-                old.size, cp.size
-            )));
-        }
-        if cp.size == old.size && cp.root != old.root {
-            return Err(fork(format!("two different roots for size {}", cp.size)));
-        }
-        if cp.size > old.size {
-            let proof: ConsistencyProof = serde_json::from_value(
-                client
-                    .get_json(&format!(
-                        "/log/proof/consistency?old={}&new={}",
-                        old.size, cp.size
-                    ))
-                    .await?,
-            )?;
-            if proof.old_size != old.size || proof.new_size != cp.size {
-                return Err(fork("the hub answered a proof for other sizes".into()));
-            }
-            proof
-                .verify(&old.root, &cp.root)
-                .map_err(|e| fork(format!("the consistency proof fails: {e}")))?;
-        }
-    }
-    let text = Note::parse_bytes(&note)?.text().to_owned();
-    let line = signer.sign(&text)?.to_line();
-    client
-        .post_json(
-            "/log/cosignatures",
-            &serde_json::json!({"size": cp.size, "signature": line}),
-        )
-        .await?;
-    let new_state = WitnessState {
-        log_key,
-        checkpoint: String::from_utf8_lossy(&note).into_owned(),
-    };
-    std::fs::write(state_path, serde_json::to_string_pretty(&new_state)?)
-        .with_context(|| format!("cannot write {}", state_path.display()))?;
-    print_all(&if json {
-        serde_json::json!({"cosigned": cp.size, "root": cp.root.to_base64(), "witness": signer.name()})
-            .to_string()
-            + "\n"
-    } else {
-        format!(
-            "cosigned the checkpoint of size {} (root {}) as {}\n",
-            cp.size,
-            cp.root.to_base64(),
-            signer.name()
         )
     })
 }

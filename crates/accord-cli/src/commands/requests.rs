@@ -18,7 +18,8 @@ use accord_store::log::kind as entry_kind;
 use accord_tlog::entry::Tlp;
 
 use crate::client::HubClient;
-use crate::{explain, keys, print_json};
+use crate::keyfiles;
+use crate::output::{explain, print_json};
 
 /// `accord requests …`: read a hub's evidence requests as a party.
 #[derive(Debug, Subcommand)]
@@ -111,7 +112,7 @@ pub async fn submit(
     token: Option<String>,
     json: bool,
 ) -> Result<()> {
-    let signer = keys::read_signer(key)?;
+    let signer = keyfiles::read_signer(key)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let body: Value =

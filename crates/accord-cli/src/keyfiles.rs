@@ -69,3 +69,14 @@ pub fn read_public(path: &Path) -> Result<ed25519_dalek::VerifyingKey> {
     ed25519_dalek::VerifyingKey::from_bytes(&raw)
         .with_context(|| format!("{} is not a valid Ed25519 public key", path.display()))
 }
+
+/// A verifier key given as a string or a file holding one.
+pub fn verifier_arg(value: &str) -> Result<Verifier> {
+    let text = if Path::new(value).is_file() {
+        std::fs::read_to_string(value).with_context(|| format!("cannot read {value}"))?
+    } else {
+        value.to_owned()
+    };
+    Verifier::from_key_string(text.trim())
+        .with_context(|| format!("{value:?} is not a verifier key string (NAME+KEYID+BASE64)"))
+}

@@ -1,0 +1,183 @@
+//! `accord collections`: the operator's commands for threat-indicator sharing on the hub's
+//! machine: define a collection (a sharing community served over TAXII 2.1), list them, and
+//! record which organisation a party belongs to for TLP:AMBER.
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+
+use accord_stix::tlp::Level;
+use accord_store::sharing::{
+    AffiliationBody, Collection, Member, all_collections, define_collection, record_affiliation,
+};
+
+use crate::args::StoreArgs;
+use crate::hub::Hub;
+
+/// What `accord collections` does.
+#[derive(Debug, Subcommand)]
+pub enum CollectionsCommand {
+    /// Define a collection, or redefine one (the new definition replaces the old).
+    Add {
+        /// The collection id as TAXII shows it (a UUID is customary).
+        #[arg(long)]
+        id: String,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// What it is for.
+        #[arg(long)]
+        description: Option<String>,
+        /// A member as `PARTY:rw`, `PARTY:r` or `PARTY:w` (repeat for each).
+        #[arg(long = "member", value_name = "PARTY:rw")]
+        members: Vec<String>,
+        /// The TLP level of objects that carry no marking (clear, green, amber, amber+strict,
+        /// red).
+        #[arg(long, default_value = "amber")]
+        default_tlp: String,
+        /// Let anonymous readers see the collection's TLP:CLEAR objects.
+        #[arg(long)]
+        anonymous_read: bool,
+    },
+    /// List the collections.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record the organisation a party belongs to (and the one it is a client of): TLP:AMBER
+    /// reaches the recipients' organisations and their clients.
+    Affiliate {
+        /// The party.
+        #[arg(long)]
+        party: String,
+        /// Its organisation (a party id).
+        #[arg(long)]
+        organisation: String,
+        /// The organisation it is a client of.
+        #[arg(long)]
+        client_of: Option<String>,
+    },
+}
+
+fn member(text: &str) -> Result<Member> {
+    let (party, rights) = text
+        .rsplit_once(':')
+        .with_context(|| format!("--member {text:?}: write PARTY:rw, PARTY:r or PARTY:w"))?;
+    if party.is_empty() || rights.is_empty() || !rights.chars().all(|c| c == 'r' || c == 'w') {
+        bail!("--member {text:?}: write PARTY:rw, PARTY:r or PARTY:w");
+    }
+    Ok(Member {
+        party: party.to_owned(),
+        can_read: rights.contains('r'),
+        can_write: rights.contains('w'),
+    })
+}
+
+/// Runs an `accord collections` command against the hub's store.
+pub async fn run(command: CollectionsCommand, store_args: &StoreArgs) -> Result<()> {
+    let hub = Hub::open(store_args).await?;
+    let (store, sequencer) = (hub.store.as_ref(), &hub.sequencer);
+    match command {
+        CollectionsCommand::Add {
+            id,
+            title,
+            description,
+            members,
+            default_tlp,
+            anonymous_read,
+        } => {
+            let default_tlp = Level::parse(&default_tlp).with_context(|| {
+                format!(
+                    "--default-tlp {default_tlp:?}: use clear, green, amber, amber+strict or red"
+                )
+            })?;
+            let members = members
+                .iter()
+                .map(|m| member(m))
+                .collect::<Result<Vec<_>>>()?;
+            for m in &members {
+                store
+                    .party(&m.party)
+                    .await
+                    .with_context(|| format!("member {:?}", m.party))?;
+            }
+            let index = define_collection(
+                sequencer,
+                Collection {
+                    id: id.clone(),
+                    title,
+                    description,
+                    members,
+                    default_tlp,
+                    anonymous_read,
+                },
+            )
+            .await?;
+            println!("defined collection {id} as log entry {index}");
+        }
+        CollectionsCommand::List { json } => {
+            // The operator sees every collection.
+            let all = all_collections(store).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for c in all {
+                    let members: Vec<String> = c
+                        .members
+                        .iter()
+                        .map(|m| {
+                            let r = if m.can_read { "r" } else { "" };
+                            let w = if m.can_write { "w" } else { "" };
+                            format!("{}:{r}{w}", m.party)
+                        })
+                        .collect();
+                    println!(
+                        "{}\t{}\tdefault {}\t{}{}",
+                        c.id,
+                        c.title,
+                        c.default_tlp,
+                        members.join(" "),
+                        if c.anonymous_read {
+                            "\tanonymous read"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+        }
+        CollectionsCommand::Affiliate {
+            party,
+            organisation,
+            client_of,
+        } => {
+            let index = record_affiliation(
+                store,
+                sequencer,
+                AffiliationBody {
+                    party: party.clone(),
+                    organisation,
+                    client_of,
+                },
+            )
+            .await?;
+            println!("recorded the affiliation of {party} as log entry {index}");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_parse() {
+        let m = member("FR:rw").unwrap();
+        assert!(m.can_read && m.can_write && m.party == "FR");
+        let m = member("cert-de:r").unwrap();
+        assert!(m.can_read && !m.can_write);
+        assert!(member("FR").is_err());
+        assert!(member("FR:x").is_err());
+    }
+}

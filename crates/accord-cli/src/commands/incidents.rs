@@ -1,0 +1,142 @@
+//! `accord incidents`: list and show the incident record, or record an incident (local admin).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+
+use accord_core::incident::Incident;
+use accord_store::write::record_incident_as_operator;
+use accord_store::{IncidentFilter, PageRequest};
+
+use crate::args::StoreArgs;
+use crate::hub::{Hub, parse_json};
+use crate::output::{explain, print_json};
+use crate::render;
+
+/// What `accord incidents` does.
+#[derive(Debug, Subcommand)]
+pub enum IncidentsCommand {
+    /// List incidents, newest first.
+    List {
+        /// Only incidents bearing on this principle (P1…P9).
+        #[arg(long)]
+        principle: Option<String>,
+        /// Only incidents linking this party (a state's code or a party id).
+        #[arg(long)]
+        party: Option<String>,
+        /// Only incidents naming this country (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        country: Option<String>,
+        /// Only incidents with a victim in this sector.
+        #[arg(long)]
+        sector: Option<String>,
+        /// Only incidents filed under this year.
+        #[arg(long)]
+        year: Option<i16>,
+        /// Print JSON (an array of records) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one incident: facts, sources and verification levels, principles and reasons.
+    Show {
+        /// The incident's id, e.g. notpetya-2017.
+        id: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record an incident from a JSON file (the same schema as POST /api/v1/incidents).
+    Add {
+        /// The incident file.
+        file: PathBuf,
+        /// Print the stored record as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `accord incidents …`.
+pub async fn run(command: IncidentsCommand, store_args: &StoreArgs) -> Result<()> {
+    let hub = Hub::open(store_args).await?;
+    let store = &hub.store;
+    match command {
+        IncidentsCommand::List {
+            principle,
+            party,
+            country,
+            sector,
+            year,
+            json,
+        } => {
+            let mut q = std::collections::HashMap::new();
+            for (k, v) in [
+                ("principle", principle),
+                ("party", party),
+                ("country", country),
+                ("sector", sector),
+                ("year", year.map(|y| y.to_string())),
+            ] {
+                if let Some(v) = v {
+                    q.insert(k.to_owned(), v);
+                }
+            }
+            let filter: IncidentFilter = accord_server::api::parse_filter(&q)
+                .map_err(|e| anyhow::anyhow!("{}", e.body().detail))?;
+            let mut all = Vec::new();
+            let mut after = None;
+            loop {
+                let page = store
+                    .incidents(&filter, &PageRequest { limit: 500, after })
+                    .await?;
+                all.extend(page.items);
+                match page.next {
+                    Some(c) => after = Some(c),
+                    None => break,
+                }
+            }
+            if json {
+                print_json(&all)
+            } else {
+                print!("{}", render::incident_table(&all));
+                Ok(())
+            }
+        }
+        IncidentsCommand::Show { id, json } => {
+            let record = store.incident(&id).await?;
+            if json {
+                print_json(&record)
+            } else {
+                let accord = store.accord().await?;
+                print!("{}", render::incident(&record, &accord));
+                Ok(())
+            }
+        }
+        IncidentsCommand::Add { file, json } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let incident: Incident = parse_json(&text)
+                .with_context(|| format!("{} is not a valid incident", file.display()))?;
+            let record = record_incident_as_operator(store.as_ref(), &hub.sequencer, incident)
+                .await
+                .map_err(explain)
+                .with_context(|| format!("{} was not recorded", file.display()))?;
+            if json {
+                print_json(&record)
+            } else {
+                println!(
+                    "recorded incident {} as log entry {}",
+                    record.incident.id,
+                    record.log_index.map(|i| i.to_string()).unwrap_or_default()
+                );
+                for s in &record.suggested_principles {
+                    println!(
+                        "  suggested {}: {} [rule {}]",
+                        s.principle, s.reason, s.rule
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+}

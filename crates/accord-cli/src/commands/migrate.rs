@@ -1,0 +1,30 @@
+//! `accord migrate`: apply pending schema migrations and list them.
+
+use anyhow::Result;
+
+use crate::args::StoreArgs;
+use crate::output::print_json;
+
+/// The flags of `accord migrate`.
+#[derive(Debug, clap::Args)]
+pub struct MigrateArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `accord migrate`.
+pub async fn run(args: MigrateArgs, store: &StoreArgs) -> Result<()> {
+    let db = store.database()?;
+    let applied = db.migrate().await?;
+    if args.json {
+        return print_json(&serde_json::json!({"database": db.to_string(), "applied": applied}));
+    }
+    if applied.is_empty() {
+        println!("{db}: the schema is current; nothing to apply");
+    }
+    for m in applied {
+        println!("{db}: applied {m}");
+    }
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! One module per `accord` subcommand: its flags and what it does. The argument groups they
+//! share are in [`crate::args`]; what several of them print or read, beside it.
+
+pub mod collections;
+pub mod copy;
+pub mod export;
+pub mod hammer;
+pub mod import;
+pub mod incidents;
+pub mod keygen;
+pub mod keys;
+pub mod log;
+pub mod r#match;
+pub mod migrate;
+pub mod parties;
+pub mod principles;
+pub mod requests;
+pub mod route;
+pub mod serve;
+pub mod submit;
+pub mod tokens;
+pub mod witness;
+pub mod witnesses;

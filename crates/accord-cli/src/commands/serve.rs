@@ -1,0 +1,90 @@
+//! `accord serve`: run the hub (REST API under `/api/v1`, the dashboard at `/`).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::args::StoreArgs;
+use crate::bundled;
+use crate::hub::Hub;
+
+/// The flags of `accord serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ACCORD_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Longest wait for a request's headers (also on an idle keep-alive connection) before
+    /// the connection is closed, e.g. `10s`.
+    #[arg(long, env = "ACCORD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_timeout)]
+    header_read_timeout: Duration,
+    /// Longest time from a request's headers to the end of its body; a body still
+    /// arriving then is answered 408 and the connection closed, e.g. `30s`.
+    #[arg(long, env = "ACCORD_BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
+    body_read_timeout: Duration,
+    /// Most connections served at once; further ones wait until one ends.
+    #[arg(long, env = "ACCORD_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+}
+
+/// A positive duration such as `10s`, `1m 30s` or `PT10S`.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d: jiff::SignedDuration = text
+        .parse()
+        .map_err(|e| format!("{text:?} is not a duration such as `10s`: {e}"))?;
+    Duration::try_from(d)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{text:?}: the timeout must be positive"))
+}
+
+/// Runs `accord serve` until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs, store: &StoreArgs) -> Result<()> {
+    let hub = Hub::open(store).await?;
+    let limits = accord_server::serve::Limits {
+        header_read_timeout: args.header_read_timeout,
+        body_read_timeout: args.body_read_timeout,
+        max_connections: args.max_connections as usize,
+    };
+    eprintln!("log origin: {}", hub.operator.origin());
+    eprintln!("log verifier key: {}", hub.operator.verifier_key());
+    let law = bundled::law_dataset().context("the bundled legal dataset is invalid")?;
+    let app = accord_server::app(
+        accord_server::AppState::new(hub.store, hub.sequencer).with_law(Arc::new(law)),
+    );
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "Accord hub listening on http://{addr}/ (API: http://{addr}/api/v1/, OpenAPI: http://{addr}/api/v1/openapi.json)"
+    );
+    accord_server::serve::serve(listener, app, limits, shutdown())
+        .await
+        .context("the server stopped with an error")
+}
+
+/// Resolves on Ctrl-C or SIGTERM: the signal to shut the server down.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    eprintln!("shutting down");
+}
