@@ -22,7 +22,7 @@ wait_up() { until curl -sf "$base/healthz" >/dev/null; do sleep 0.002; done; }
 
 echo "== cold start (new data directory: create the operator key, load and sign the bundled data)"
 t0=$(date +%s.%N)
-"$accord" --data "$work/hub" serve --listen 127.0.0.1:$port 2>"$work/serve.log" & pid=$!
+"$accord" serve --data "$work/hub" --listen 127.0.0.1:$port 2>"$work/serve.log" & pid=$!
 wait_up
 t1=$(date +%s.%N)
 printf 'first /healthz answered after %.3f s\n' "$(echo "$t1 - $t0" | bc)"
@@ -31,7 +31,7 @@ kill $pid; wait $pid 2>/dev/null || true
 
 echo "== warm start (existing data directory)"
 t0=$(date +%s.%N)
-"$accord" --data "$work/hub" serve --listen 127.0.0.1:$port 2>"$work/serve.log" & pid=$!
+"$accord" serve --data "$work/hub" --listen 127.0.0.1:$port 2>"$work/serve.log" & pid=$!
 wait_up
 t1=$(date +%s.%N)
 printf 'first /healthz answered after %.3f s\n' "$(echo "$t1 - $t0" | bc)"
@@ -40,8 +40,8 @@ grep -E 'VmRSS|VmHWM' /proc/$pid/status
 
 echo "== signed appends: $writes writes from $clients concurrent clients (pre-signed)"
 "$accord" keygen --party FR --out "$work/fr.key" >/dev/null
-"$accord" --data "$work/hub" keys add --party FR --public-key "$work/fr.key.pub" >/dev/null
-token=$("$accord" --data "$work/hub" tokens issue --party FR 2>/dev/null)
+"$accord" keys add --data "$work/hub" --party FR --public-key "$work/fr.key.pub" >/dev/null
+token=$("$accord" tokens issue --data "$work/hub" --party FR 2>/dev/null)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 c0=$(cpu)
 "$accord" hammer --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$clients" --presign --run single
@@ -61,4 +61,4 @@ echo "== accord log verify over HTTP"
 /usr/bin/time -f '%e s, max RSS %M KiB' "$accord" log verify --hub "$base" | sed -n 1p
 kill $pid; wait $pid 2>/dev/null || true
 echo "== accord log verify --data (offline)"
-/usr/bin/time -f '%e s, max RSS %M KiB' "$accord" --data "$work/hub" log verify | sed -n 1p
+/usr/bin/time -f '%e s, max RSS %M KiB' "$accord" log verify --data "$work/hub" | sed -n 1p

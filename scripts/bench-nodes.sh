@@ -47,13 +47,13 @@ run() {
   fi
   export RUST_LOG=warn
   "$accord" keygen --party FR --out "$dir/fr.key" >/dev/null
-  "${env[@]}" "$accord" --data "$dir/hub" keys add --party FR --public-key "$dir/fr.key.pub" >/dev/null
+  "${env[@]}" "$accord" keys add --data "$dir/hub" --party FR --public-key "$dir/fr.key.pub" >/dev/null
   local token
-  token=$("${env[@]}" "$accord" --data "$dir/hub" tokens issue --party FR 2>/dev/null)
+  token=$("${env[@]}" "$accord" tokens issue --data "$dir/hub" --party FR 2>/dev/null)
   local hubs=() node_pids=()
   for i in $(seq 1 "$nodes"); do
     local port=$((18200 + 10 * nodes + i))
-    "${env[@]}" "$accord" --data "$dir/hub" serve --listen "127.0.0.1:$port" 2>"$dir/serve-$i.log" &
+    "${env[@]}" "$accord" serve --data "$dir/hub" --listen "127.0.0.1:$port" 2>"$dir/serve-$i.log" &
     node_pids+=($!)
     pids+=($!)
     hubs+=("http://127.0.0.1:$port")

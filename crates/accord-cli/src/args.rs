@@ -1,5 +1,5 @@
-//! Argument groups that several commands share, flattened only into the commands that use
-//! them.
+//! Argument groups that several commands share, each flattened only into the commands that
+//! use it: a client-side command such as `accord match` takes no `--data`.
 
 use std::path::PathBuf;
 
@@ -7,15 +7,19 @@ use anyhow::Result;
 
 use crate::backend::Database;
 
-/// Where a hub keeps its state: the data directory, the database and the log's origin.
+/// A hub's data directory and its database: what `migrate` and an offline `log verify` read.
+///
+/// Its flags are global below the command they are flattened into, so that `accord parties
+/// list --data DIR` and `accord parties --data DIR list` both work.
 #[derive(Debug, clap::Args)]
-pub struct StoreArgs {
+pub struct DatabaseArgs {
     /// The hub's data directory (created and loaded with the bundled dataset on first use).
     #[arg(
         long,
         global = true,
         env = "ACCORD_DATA",
-        default_value = "accord-data"
+        default_value = "accord-data",
+        value_name = "DIR"
     )]
     pub data: PathBuf,
 
@@ -26,9 +30,25 @@ pub struct StoreArgs {
         long,
         global = true,
         env = "ACCORD_DATABASE_URL",
-        hide_env_values = true
+        hide_env_values = true,
+        value_name = "URL"
     )]
     pub database: Option<String>,
+}
+
+impl DatabaseArgs {
+    /// The database these flags name.
+    pub fn database(&self) -> Result<Database> {
+        Database::from_cli(self.database.as_deref(), &self.data)
+    }
+}
+
+/// What a command that opens a hub needs: its data directory, its database, and the log's
+/// origin for a hub it creates.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 
     /// The log's origin, fixed when the data directory is created (default
     /// `accord.localhost/log`); it names the log in every checkpoint.
@@ -36,9 +56,14 @@ pub struct StoreArgs {
     pub origin: Option<String>,
 }
 
-impl StoreArgs {
-    /// The database these flags name.
-    pub fn database(&self) -> Result<Database> {
-        Database::from_cli(self.database.as_deref(), &self.data)
-    }
+/// The hub a client-side command talks to, and the API token of the party it acts for.
+#[derive(Debug, clap::Args)]
+pub struct HubArgs {
+    /// The hub's base URL.
+    #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
+    pub hub: String,
+
+    /// The party's API token (from `accord tokens issue`).
+    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }

@@ -28,8 +28,8 @@ pub struct Hub {
 impl Hub {
     /// Opens the hub the flags name (see [`open`]).
     pub async fn open(args: &StoreArgs) -> Result<Hub> {
-        let db = args.database()?;
-        open(&db, &args.data, args.origin.as_deref()).await
+        let db = args.db.database()?;
+        open(&db, &args.db.data, args.origin.as_deref()).await
     }
 }
 

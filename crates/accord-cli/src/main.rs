@@ -8,7 +8,7 @@
 //! once.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use commands::{
     collections, copy, export, hammer, import, incidents, keygen, keys, log, r#match, migrate,
@@ -40,9 +40,6 @@ mod sharing;
 #[derive(Debug, Parser)]
 #[command(name = "accord", version, about, long_about = None)]
 struct Cli {
-    #[command(flatten)]
-    store: args::StoreArgs,
-
     #[command(subcommand)]
     command: Command,
 }
@@ -61,35 +58,20 @@ enum Command {
     /// List the accord's principles.
     Principles(principles::PrinciplesArgs),
     /// The parties: states, companies, organisations.
-    Parties {
-        #[command(subcommand)]
-        command: parties::PartiesCommand,
-    },
+    Parties(parties::PartiesArgs),
     /// The incident record.
-    Incidents {
-        #[command(subcommand)]
-        command: incidents::IncidentsCommand,
-    },
+    Incidents(incidents::IncidentsArgs),
     /// Generate an Ed25519 key pair for a party (client side; no data directory needed).
     Keygen(keygen::KeygenArgs),
     /// Sign a record client-side and submit it to a hub.
     Submit(submit::SubmitArgs),
     /// Register or revoke parties' public keys (local admin on the hub's data directory).
-    Keys {
-        #[command(subcommand)]
-        command: keys::KeysCommand,
-    },
+    Keys(keys::KeysArgs),
     /// Issue, list and revoke API tokens (local admin on the hub's data directory).
-    Tokens {
-        #[command(subcommand)]
-        command: tokens::TokensCommand,
-    },
+    Tokens(tokens::TokensArgs),
     /// Configure the witnesses whose cosignatures the hub accepts (local admin on the hub's
     /// data directory).
-    Witnesses {
-        #[command(subcommand)]
-        command: witnesses::WitnessesCommand,
-    },
+    Witnesses(witnesses::WitnessesArgs),
     /// Verify the transparency log, or prove one entry is in it.
     Log {
         #[command(subcommand)]
@@ -111,10 +93,7 @@ enum Command {
     },
     /// Sharing collections (TAXII 2.1 communities) and affiliations: the operator's commands
     /// on the hub's data directory.
-    Collections {
-        #[command(subcommand)]
-        command: collections::CollectionsCommand,
-    },
+    Collections(collections::CollectionsArgs),
     /// Match STIX indicators against observations (STIX, Suricata eve.json, Zeek JSON logs) and
     /// report sightings (client side; no data directory needed).
     Match(r#match::MatchArgs),
@@ -136,6 +115,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    if let Some(m) = Misplaced::find(std::env::args_os().skip(1)) {
+        m.refuse();
+    }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -147,30 +129,134 @@ async fn main() -> Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let store = &cli.store;
     match cli.command {
-        Command::Serve(args) => serve::run(args, store).await,
-        Command::Migrate(args) => migrate::run(args, store).await,
-        Command::Copy(args) => copy::run(args, store).await,
-        Command::Principles(args) => principles::run(args, store).await,
-        Command::Parties { command } => parties::run(command, store).await,
-        Command::Incidents { command } => incidents::run(command, store).await,
+        Command::Serve(args) => serve::run(args).await,
+        Command::Migrate(args) => migrate::run(args).await,
+        Command::Copy(args) => copy::run(args).await,
+        Command::Principles(args) => principles::run(args).await,
+        Command::Parties(args) => parties::run(args).await,
+        Command::Incidents(args) => incidents::run(args).await,
         Command::Keygen(args) => keygen::run(&args),
         Command::Submit(args) => submit::run(args).await,
-        Command::Keys { command } => keys::run(command, store).await,
-        Command::Tokens { command } => tokens::run(command, store).await,
-        Command::Witnesses { command } => witnesses::run(command, store).await,
-        Command::Log { command } => log::run(command, store).await,
+        Command::Keys(args) => keys::run(args).await,
+        Command::Tokens(args) => tokens::run(args).await,
+        Command::Witnesses(args) => witnesses::run(args).await,
+        Command::Log { command } => log::run(command).await,
         Command::Hammer(args) => hammer::run_writes(args).await,
         Command::HammerReads(args) => hammer::run_reads(args).await,
         Command::Route(args) => route::run(&args),
         Command::Requests { command } => requests::run(command).await,
-        Command::Collections { command } => collections::run(command, store).await,
+        Command::Collections(args) => collections::run(args).await,
         Command::Match(args) => r#match::run(&args).await,
         Command::Export { command } => export::run(&command),
         Command::Import {
             command: import::ImportCommand::Misp(args),
         } => import::run(&args).await,
         Command::Witness(args) => witness::run(args).await,
+    }
+}
+
+/// A flag of a hub's data directory given before the command's name, where it was global
+/// once (`accord --data DIR serve`): refused with a hint rather than clap's bare "unexpected
+/// argument".
+struct Misplaced {
+    flag: &'static str,
+    value: String,
+    /// The command named after it, if any.
+    command: Option<String>,
+}
+
+impl Misplaced {
+    /// The first data-directory flag before the command's name in `args`, if any.
+    fn find(args: impl Iterator<Item = std::ffi::OsString>) -> Option<Misplaced> {
+        let mut found: Option<Misplaced> = None;
+        let mut args = args.map(|a| a.to_string_lossy().into_owned());
+        while let Some(arg) = args.next() {
+            if !arg.starts_with('-') {
+                return found.map(|m| Misplaced {
+                    command: Some(arg),
+                    ..m
+                });
+            }
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (arg.as_str(), None),
+            };
+            let Some(flag) = ["--data", "--database", "--origin"]
+                .into_iter()
+                .find(|f| *f == name)
+            else {
+                continue;
+            };
+            let value = match inline {
+                Some(v) => v,
+                None => args.next().unwrap_or_default(),
+            };
+            found.get_or_insert(Misplaced {
+                flag,
+                value,
+                command: None,
+            });
+        }
+        found
+    }
+
+    /// Exits with the hint: after the name of a command that takes the flag, nowhere for one
+    /// that needs no data directory.
+    fn refuse(&self) -> ! {
+        let mut cli = Cli::command();
+        let (flag, value) = (self.flag, &self.value);
+        let hint = match &self.command {
+            Some(name)
+                if cli
+                    .find_subcommand(name)
+                    .is_some_and(|c| takes(c, &flag[2..])) =>
+            {
+                format!("{flag} belongs to the command: accord {name} {flag} {value}")
+            }
+            Some(name) if cli.find_subcommand(name).is_some() => {
+                format!("accord {name} takes no {flag}: it needs no data directory")
+            }
+            _ => format!("{flag} belongs to a command: accord COMMAND {flag} {value}"),
+        };
+        cli.error(clap::error::ErrorKind::UnknownArgument, hint)
+            .exit()
+    }
+}
+
+/// True if `cmd` or a command below it has the flag `--long` of a hub's data directory.
+fn takes(cmd: &clap::Command, long: &str) -> bool {
+    cmd.get_arguments()
+        .any(|a| a.get_id() == long && a.get_long() == Some(long))
+        || cmd.get_subcommands().any(|c| takes(c, long))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn find(args: &[&str]) -> Option<(&'static str, String, Option<String>)> {
+        Misplaced::find(args.iter().map(Into::into)).map(|m| (m.flag, m.value, m.command))
+    }
+
+    #[test]
+    fn data_directory_flags_are_misplaced_only_before_the_command() {
+        assert_eq!(
+            find(&["--data", "d", "serve", "--listen", "x"]),
+            Some(("--data", "d".into(), Some("serve".into())))
+        );
+        assert_eq!(
+            find(&["--database=sqlite:d", "match"]),
+            Some(("--database", "sqlite:d".into(), Some("match".into())))
+        );
+        assert_eq!(find(&["--origin", "o"]), Some(("--origin", "o".into(), None)));
+        assert_eq!(find(&["serve", "--data", "d"]), None);
+        assert_eq!(find(&["route", "--data", "content"]), None);
+        assert_eq!(find(&["--version"]), None);
     }
 }

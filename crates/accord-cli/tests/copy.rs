@@ -21,7 +21,7 @@ const COLLECTION: &str = "copy-community";
 /// `accord` on the SQLite hub in `data`, whatever the suite's backend.
 fn sqlite(data: &Path) -> std::process::Command {
     let mut c = accord();
-    c.arg("--data").arg(data).env_remove("ACCORD_DATABASE_URL");
+    c.env("ACCORD_DATA", data).env_remove("ACCORD_DATABASE_URL");
     c
 }
 
@@ -298,9 +298,9 @@ fn migrate_names_what_it_applied_on_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let migrate = || {
         let mut c = accord();
-        c.arg("--data")
-            .arg(dir.path())
-            .args(["--database", &db, "migrate", "--json"]);
+        c.args(["migrate", "--json", "--database", &db])
+            .arg("--data")
+            .arg(dir.path());
         c
     };
     let first: Value = serde_json::from_str(&ok(&mut migrate())).unwrap();
@@ -311,6 +311,6 @@ fn migrate_names_what_it_applied_on_postgres() {
     );
     let again: Value = serde_json::from_str(&ok(&mut migrate())).unwrap();
     assert_eq!(again["applied"], json!([]));
-    let err = fails(accord().args(["--database", "mysql://h/db", "migrate"]));
+    let err = fails(accord().args(["migrate", "--database", "mysql://h/db"]));
     assert!(err.contains("postgres://"), "{err}");
 }

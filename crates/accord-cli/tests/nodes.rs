@@ -327,10 +327,10 @@ fn a_node_with_another_operator_key_is_refused() {
     let url = common::database_url(&c.data).unwrap();
     let stranger = c.data.with_file_name("stranger");
     let mut cmd = accord();
-    cmd.arg("--data")
+    cmd.arg("principles")
+        .arg("--data")
         .arg(&stranger)
-        .env("ACCORD_DATABASE_URL", &url)
-        .arg("principles");
+        .env("ACCORD_DATABASE_URL", &url);
     let err = fails(&mut cmd);
     assert!(
         err.contains("another operator key") && err.contains("operator.key"),

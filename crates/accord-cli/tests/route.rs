@@ -443,9 +443,8 @@ fn serve_answers_pathway_questions_from_the_bundled_dataset() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = Command::cargo_bin("accord")
         .unwrap()
-        .arg("--data")
+        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(dir.path().join("hub"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "warn")
         .stderr(Stdio::piped())
         .spawn()

@@ -13,6 +13,15 @@ use accord_store::sharing::{
 use crate::args::StoreArgs;
 use crate::hub::Hub;
 
+/// The flags of `accord collections`: the hub's store, then what to do.
+#[derive(Debug, clap::Args)]
+pub struct CollectionsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: CollectionsCommand,
+}
+
 /// What `accord collections` does.
 #[derive(Debug, Subcommand)]
 pub enum CollectionsCommand {
@@ -74,7 +83,8 @@ fn member(text: &str) -> Result<Member> {
 }
 
 /// Runs an `accord collections` command against the hub's store.
-pub async fn run(command: CollectionsCommand, store_args: &StoreArgs) -> Result<()> {
+pub async fn run(args: CollectionsArgs) -> Result<()> {
+    let (store_args, command) = (&args.store, args.command);
     let hub = Hub::open(store_args).await?;
     let (store, sequencer) = (hub.store.as_ref(), &hub.sequencer);
     match command {

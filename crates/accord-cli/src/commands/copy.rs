@@ -6,7 +6,7 @@
 //! source's roots. An interrupted copy resumes where the target stops, once the target is
 //! proven a prefix of the source; a target holding anything else is refused.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use accord_store::Store;
@@ -18,7 +18,6 @@ use accord_tlog::note::Note;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
-use crate::args::StoreArgs;
 use crate::backend::Database;
 use crate::output::print_json;
 
@@ -57,18 +56,21 @@ pub struct CopyArgs {
     /// The empty database to copy it into: postgres://… or sqlite:DIR.
     #[arg(long)]
     to: String,
+    /// The data directory holding the operator key, read when --from is postgres://…
+    #[arg(long, env = "ACCORD_DATA", default_value = "accord-data")]
+    data: PathBuf,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
 }
 
 /// Runs `accord copy` and prints its report.
-pub async fn run(args: CopyArgs, store: &StoreArgs) -> Result<()> {
+pub async fn run(args: CopyArgs) -> Result<()> {
     let from = Database::parse(&args.from).context("--from")?;
     let to = Database::parse(&args.to).context("--to")?;
     let key_dir = match &from {
         Database::Sqlite(dir) => dir.clone(),
-        Database::Postgres(_) => store.data.clone(),
+        Database::Postgres(_) => args.data.clone(),
     };
     let report = copy(&from, &to, &key_dir, args.json).await?;
     if args.json {

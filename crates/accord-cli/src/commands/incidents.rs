@@ -14,6 +14,15 @@ use crate::hub::{Hub, parse_json};
 use crate::output::{explain, print_json};
 use crate::render;
 
+/// The flags of `accord incidents`: the hub's store, then what to do.
+#[derive(Debug, clap::Args)]
+pub struct IncidentsArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: IncidentsCommand,
+}
+
 /// What `accord incidents` does.
 #[derive(Debug, Subcommand)]
 pub enum IncidentsCommand {
@@ -57,7 +66,8 @@ pub enum IncidentsCommand {
 }
 
 /// Runs `accord incidents …`.
-pub async fn run(command: IncidentsCommand, store_args: &StoreArgs) -> Result<()> {
+pub async fn run(args: IncidentsArgs) -> Result<()> {
+    let (store_args, command) = (&args.store, args.command);
     let hub = Hub::open(store_args).await?;
     let store = &hub.store;
     match command {

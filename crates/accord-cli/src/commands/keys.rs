@@ -13,6 +13,15 @@ use crate::hub::Hub;
 use crate::keyfiles;
 use crate::output::{explain, print_json};
 
+/// The flags of `accord keys`: the hub's store, then what to do.
+#[derive(Debug, clap::Args)]
+pub struct KeysArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: KeysCommand,
+}
+
 /// What `accord keys` does.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -46,7 +55,8 @@ pub enum KeysCommand {
 }
 
 /// Runs `accord keys …`.
-pub async fn run(command: KeysCommand, store: &StoreArgs) -> Result<()> {
+pub async fn run(args: KeysArgs) -> Result<()> {
+    let (store, command) = (&args.store, args.command);
     let hub = Hub::open(store).await?;
     match command {
         KeysCommand::Add { party, public_key } => {

@@ -17,7 +17,7 @@ use accord_tlog::tiles::{Tile, TileKind};
 use std::collections::HashMap;
 use tokio::task::JoinHandle;
 
-use crate::args::StoreArgs;
+use crate::args::DatabaseArgs;
 use crate::client::HubClient;
 use crate::keyfiles::verifier_arg;
 use crate::output::print_all;
@@ -29,6 +29,8 @@ pub enum LogCommand {
     /// every signature against the key history in the log. Without --hub, verifies the local
     /// data directory offline. Exits non-zero naming the first discrepancy.
     Verify {
+        #[command(flatten)]
+        store: DatabaseArgs,
         /// The hub's base URL (omit to verify --data offline).
         #[arg(long)]
         hub: Option<String>,
@@ -64,9 +66,10 @@ pub enum LogCommand {
 }
 
 /// Runs `accord log …`.
-pub async fn run(command: LogCommand, store: &StoreArgs) -> Result<()> {
+pub async fn run(command: LogCommand) -> Result<()> {
     match command {
         LogCommand::Verify {
+            store,
             hub,
             key,
             witness_keys,

@@ -2,20 +2,22 @@
 
 use anyhow::Result;
 
-use crate::args::StoreArgs;
+use crate::args::DatabaseArgs;
 use crate::output::print_json;
 
 /// The flags of `accord migrate`.
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
+    #[command(flatten)]
+    store: DatabaseArgs,
     /// Print JSON.
     #[arg(long)]
     json: bool,
 }
 
 /// Runs `accord migrate`.
-pub async fn run(args: MigrateArgs, store: &StoreArgs) -> Result<()> {
-    let db = store.database()?;
+pub async fn run(args: MigrateArgs) -> Result<()> {
+    let db = args.store.database()?;
     let applied = db.migrate().await?;
     if args.json {
         return print_json(&serde_json::json!({"database": db.to_string(), "applied": applied}));

@@ -10,6 +10,15 @@ use crate::hub::{Hub, parse_json};
 use crate::output::{explain, print_json};
 use crate::render;
 
+/// The flags of `accord parties`: the hub's store, then what to do.
+#[derive(Debug, clap::Args)]
+pub struct PartiesArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: PartiesCommand,
+}
+
 /// What `accord parties` does.
 #[derive(Debug, Subcommand)]
 pub enum PartiesCommand {
@@ -30,7 +39,8 @@ pub enum PartiesCommand {
 }
 
 /// Runs `accord parties …`.
-pub async fn run(command: PartiesCommand, store: &StoreArgs) -> Result<()> {
+pub async fn run(args: PartiesArgs) -> Result<()> {
+    let (store, command) = (&args.store, args.command);
     let hub = Hub::open(store).await?;
     match command {
         PartiesCommand::Add { file } => {

@@ -17,6 +17,7 @@ use serde_json::Value;
 use accord_store::log::kind as entry_kind;
 use accord_tlog::entry::Tlp;
 
+use crate::args::HubArgs;
 use crate::client::HubClient;
 use crate::keyfiles;
 use crate::output::{explain, print_json};
@@ -25,40 +26,39 @@ use crate::output::{explain, print_json};
 #[derive(Debug, Subcommand)]
 pub enum RequestsCommand {
     /// The party's requests (as requesting or requested state), newest first.
+    #[command(mut_arg("token", |a| a.required(true)))]
     List {
         #[command(flatten)]
-        hub: HubArgs,
+        hub: PartyHub,
         /// Only requests at this status (draft, sent, acknowledged, preserved, produced,
         /// refused, withdrawn).
         #[arg(long)]
         status: Option<String>,
     },
     /// One request with its history and due dates.
+    #[command(mut_arg("token", |a| a.required(true)))]
     Show {
         /// The request's id.
         id: String,
         #[command(flatten)]
-        hub: HubArgs,
+        hub: PartyHub,
     },
     /// The party's open requests whose response limit has passed, the longest overdue first.
+    #[command(mut_arg("token", |a| a.required(true)))]
     Overdue {
         #[command(flatten)]
-        hub: HubArgs,
+        hub: PartyHub,
         /// Compute for this instant (RFC 3339) instead of now.
         #[arg(long)]
         at: Option<String>,
     },
 }
 
-/// Where the hub is and who is asking.
+/// Where the hub is and who is asking (each command requires the token).
 #[derive(Debug, clap::Args)]
-pub struct HubArgs {
-    /// The hub's base URL.
-    #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
-    hub: String,
-    /// The party's API token (from `accord tokens issue`).
-    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
-    token: String,
+pub struct PartyHub {
+    #[command(flatten)]
+    hub: HubArgs,
     /// Print the hub's answer as JSON.
     #[arg(long)]
     json: bool,
@@ -203,8 +203,8 @@ pub async fn run(command: RequestsCommand) -> Result<()> {
     }
 }
 
-async fn get(hub: &HubArgs, path: &str) -> Result<Value> {
-    HubClient::new(&hub.hub, Some(hub.token.clone()))?
+async fn get(hub: &PartyHub, path: &str) -> Result<Value> {
+    HubClient::new(&hub.hub.hub, hub.hub.token.clone())?
         .get_json_as(path)
         .await
 }

@@ -14,7 +14,6 @@
 //! line for every unverified fact the answer relies on. The command needs no data directory.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
@@ -45,13 +44,8 @@ pub struct RouteArgs {
     #[arg(long, requires = "attacker")]
     pub victim: Option<String>,
     /// The data asked for: subscriber, identification, traffic, content or domain.
-    //
-    // The id must be `data`, the id of the global `--data DIR` flag: clap then does not
-    // propagate the global flag into this subcommand (which would clash on `--data`), and it
-    // copies this value up to the global one, so the type must be the global's `PathBuf`.
-    // `route` never opens a data directory, so the copy is harmless.
-    #[arg(long = "data", id = "data", value_name = "KIND")]
-    pub data: PathBuf,
+    #[arg(long = "data", id = "kind", value_name = "KIND")]
+    pub data: String,
     /// Danger to life or similar urgency: emergency mechanisms and deadlines apply.
     #[arg(long)]
     pub emergency: bool,
@@ -66,10 +60,7 @@ pub struct RouteArgs {
 /// Runs `accord route` and prints the answer.
 pub fn run(args: &RouteArgs) -> Result<()> {
     let law = crate::bundled::law_dataset().context("the bundled legal dataset is invalid")?;
-    let data = args
-        .data
-        .to_str()
-        .ok_or_else(|| anyhow!("--data: the data category is not valid UTF-8"))?;
+    let data = args.data.as_str();
     let on = args
         .on
         .clone()

@@ -13,6 +13,8 @@ use crate::hub::Hub;
 /// The flags of `accord serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    store: StoreArgs,
     /// Address to listen on.
     #[arg(long, env = "ACCORD_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -41,7 +43,8 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 }
 
 /// Runs `accord serve` until Ctrl-C or SIGTERM.
-pub async fn run(args: ServeArgs, store: &StoreArgs) -> Result<()> {
+pub async fn run(args: ServeArgs) -> Result<()> {
+    let store = &args.store;
     let hub = Hub::open(store).await?;
     let limits = accord_server::serve::Limits {
         header_read_timeout: args.header_read_timeout,

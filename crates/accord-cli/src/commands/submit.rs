@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 
 use accord_store::log::kind as entry_kind;
 
+use crate::args::HubArgs;
 use crate::commands::requests;
 use crate::output::{explain, print_json};
 use crate::{client, keyfiles};
@@ -20,12 +21,8 @@ pub struct SubmitArgs {
     /// The party's private key (from `accord keygen`); the key's name is the submitter.
     #[arg(long)]
     key: PathBuf,
-    /// The hub's base URL.
-    #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
-    hub: String,
-    /// The party's API token (from `accord tokens issue`).
-    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
-    token: Option<String>,
+    #[command(flatten)]
+    hub: HubArgs,
     /// Print the hub's answer as JSON.
     #[arg(long)]
     json: bool,
@@ -37,8 +34,7 @@ pub async fn run(args: SubmitArgs) -> Result<()> {
         kind,
         file,
         key,
-        hub,
-        token,
+        hub: HubArgs { hub, token },
         json,
     } = args;
     let (kind, file, key, hub) = (kind.as_str(), file.as_path(), key.as_path(), hub.as_str());

@@ -9,6 +9,15 @@ use crate::args::StoreArgs;
 use crate::hub::Hub;
 use crate::output::{explain, print_json};
 
+/// The flags of `accord tokens`: the hub's store, then what to do.
+#[derive(Debug, clap::Args)]
+pub struct TokensArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: TokensCommand,
+}
+
 /// What `accord tokens` does.
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
@@ -48,7 +57,8 @@ pub enum TokensCommand {
 }
 
 /// Runs `accord tokens …`.
-pub async fn run(command: TokensCommand, store_args: &StoreArgs) -> Result<()> {
+pub async fn run(args: TokensArgs) -> Result<()> {
+    let (store_args, command) = (&args.store, args.command);
     let hub = Hub::open(store_args).await?;
     let store = hub.store.as_ref();
     match command {

@@ -10,6 +10,7 @@ use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::merkle::ConsistencyProof;
 use accord_tlog::note::{Note, Verifier};
 
+use crate::args::HubArgs;
 use crate::client::HubClient;
 use crate::keyfiles::{self, verifier_arg};
 use crate::output::print_all;
@@ -17,9 +18,8 @@ use crate::output::print_all;
 /// The flags of `accord witness`.
 #[derive(Debug, clap::Args)]
 pub struct WitnessArgs {
-    /// The hub's base URL.
-    #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
-    hub: String,
+    #[command(flatten)]
+    hub: HubArgs,
     /// The witness party's private key (from `accord keygen`).
     #[arg(long)]
     key: PathBuf,
@@ -29,9 +29,6 @@ pub struct WitnessArgs {
     /// The log's verifier key (string or file); required on the first run, then pinned.
     #[arg(long)]
     log_key: Option<String>,
-    /// The witness party's API token.
-    #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
-    token: Option<String>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -40,11 +37,11 @@ pub struct WitnessArgs {
 /// Runs `accord witness`.
 pub async fn run(args: WitnessArgs) -> Result<()> {
     witness(
-        &args.hub,
+        &args.hub.hub,
         &args.key,
         &args.state,
         args.log_key.as_deref(),
-        args.token,
+        args.hub.token,
         args.json,
     )
     .await

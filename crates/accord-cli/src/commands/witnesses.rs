@@ -13,6 +13,15 @@ use crate::args::StoreArgs;
 use crate::hub::Hub;
 use crate::output::{explain, print_json};
 
+/// The flags of `accord witnesses`: the hub's store, then what to do.
+#[derive(Debug, clap::Args)]
+pub struct WitnessesArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: WitnessesCommand,
+}
+
 /// The operator's witness commands (local admin on the hub's data directory).
 #[derive(Debug, Subcommand)]
 pub enum WitnessesCommand {
@@ -45,7 +54,8 @@ pub enum WitnessesCommand {
 }
 
 /// Runs `accord witnesses …` on the hub the flags name.
-pub async fn run(command: WitnessesCommand, store: &StoreArgs) -> Result<()> {
+pub async fn run(args: WitnessesArgs) -> Result<()> {
+    let (store, command) = (&args.store, args.command);
     let hub = Hub::open(store).await?;
     match command {
         WitnessesCommand::Add { name, key, party } => {

@@ -30,10 +30,11 @@ pub fn accord() -> Command {
     c
 }
 
-/// The `accord` binary on the data directory `data` (and its database, on PostgreSQL).
+/// The `accord` binary on the data directory `data` (and its database, on PostgreSQL), given
+/// in the environment: `--data` belongs after the command's name, which the caller adds.
 pub fn on(data: &Path) -> Command {
     let mut c = accord();
-    c.arg("--data").arg(data);
+    c.env("ACCORD_DATA", data);
     if let Some(url) = database_url(data) {
         c.env("ACCORD_DATABASE_URL", url);
     }
