@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the hub: cold start and resident memory of `accord serve` with the bundled data,
-# then signed, durable appends through the HTTP API from concurrent clients (`accord hammer`),
-# and `accord log verify` of the resulting log. Loopback only; bounded in count.
+# then signed, durable appends through the HTTP API from concurrent clients (`accord-hammer
+# writes`), and `accord log verify` of the resulting log. Loopback only; bounded in count.
 #
 # Usage: scripts/bench-hub.sh [WRITES] [CLIENTS] [BATCH]
 # BATCH > 1 also measures the bulk endpoint (BATCH signed writes per request, CLIENTS/16
@@ -14,6 +14,7 @@ batch=${3:-256}
 port=${PORT:-18111}
 cargo build --release -q -p accord-cli
 accord=${CARGO_TARGET_DIR:-target}/release/accord
+hammer=${CARGO_TARGET_DIR:-target}/release/accord-hammer
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 base=http://127.0.0.1:$port
@@ -44,7 +45,7 @@ echo "== signed appends: $writes writes from $clients concurrent clients (pre-si
 token=$("$accord" tokens issue --data "$work/hub" --party FR 2>/dev/null)
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 c0=$(cpu)
-"$accord" hammer --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$clients" --presign --run single
+"$hammer" writes --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$clients" --presign --run single
 c1=$(cpu)
 echo "server CPU per write: $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / writes )) us"
 
@@ -52,7 +53,7 @@ if [ "$batch" -gt 1 ]; then
   bulk_clients=$(( clients / 16 > 2 ? clients / 16 : 2 ))
   echo "== bulk: $writes writes, $batch per request, $bulk_clients concurrent requests (pre-signed)"
   c0=$(cpu)
-  "$accord" hammer --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$bulk_clients" --batch "$batch" --presign --run bulk
+  "$hammer" writes --hub "$base" --key "$work/fr.key" --token "$token" --writes "$writes" --clients "$bulk_clients" --batch "$batch" --presign --run bulk
   c1=$(cpu)
   echo "server CPU per write: $(( (c1 - c0) * 1000000 / $(getconf CLK_TCK) / writes )) us"
 fi

@@ -15,6 +15,7 @@ read_seconds=${3:-10}
 server=${ACCORD_TEST_POSTGRES_URL:?set ACCORD_TEST_POSTGRES_URL=postgres://USER:PASSWORD@HOST/DB (CREATEDB role)}
 cargo build --release -q -p accord-cli
 accord=${CARGO_TARGET_DIR:-target}/release/accord
+hammer=${CARGO_TARGET_DIR:-target}/release/accord-hammer
 work=$(mktemp -d)
 pids=()
 dbs=()
@@ -65,7 +66,7 @@ run() {
   n0=$(cpu "${node_pids[@]}"); g0=$(cpu $(pg_pids))
   t0=$(date +%s.%N)
   for i in $(seq 0 $((nodes - 1))); do
-    "$accord" hammer --hub "${hubs[$i]}" --key "$dir/fr.key" --token "$token" \
+    "$hammer" writes --hub "${hubs[$i]}" --key "$dir/fr.key" --token "$token" \
       --writes "$each" --clients "$per" --presign --run "n$i" --json >"$dir/hammer-$i.json" &
     gens+=($!)
   done
@@ -81,7 +82,7 @@ print(sum(r["acknowledged"] for r in rs), sum(r["failed"] for r in rs), max(r["p
   local hub_args=()
   for h in "${hubs[@]}"; do hub_args+=(--hub "$h"); done
   local reads
-  reads=$("$accord" hammer-reads "${hub_args[@]}" "${paths[@]}" --clients 32 --seconds "$read_seconds" --json)
+  reads=$("$hammer" reads "${hub_args[@]}" "${paths[@]}" --clients 32 --seconds "$read_seconds" --json)
   n2=$(cpu "${node_pids[@]}"); g2=$(cpu $(pg_pids))
   printf '%-10s %d node(s): %6.0f signed appends/s (%d acked, %d failed, worst p99 %.0f ms; CPU nodes %.1f s, db %.1f s) | %s; CPU nodes %.1f s, db %.1f s\n' \
     "$backend" "$nodes" "$(echo "$acked / ($t1 - $t0)" | bc -l)" "$acked" "$failed" "$p99" \

@@ -11,8 +11,8 @@ use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 
 use commands::{
-    collections, copy, export, hammer, import, incidents, keygen, keys, log, r#match, migrate,
-    parties, principles, requests, route, serve, submit, tokens, witness, witnesses,
+    collections, copy, export, import, incidents, keygen, keys, log, r#match, migrate, parties,
+    principles, requests, route, serve, submit, tokens, witness, witnesses,
 };
 
 // The hub and the matcher allocate many small, short-lived objects (JSON values, records,
@@ -77,11 +77,6 @@ enum Command {
         #[command(subcommand)]
         command: log::LogCommand,
     },
-    /// Load-test a hub's write path: many clients submitting signed incidents.
-    Hammer(hammer::WritesArgs),
-    /// Load-test a hub's reads: many clients GETting the given paths, spread over one or more
-    /// nodes, for a fixed time.
-    HammerReads(hammer::ReadsArgs),
     /// Which instruments let a state obtain data held in another, fastest first, and why the
     /// others do not apply (the legal dataset is built in; no data directory needed).
     Route(route::RouteArgs),
@@ -142,8 +137,6 @@ async fn main() -> Result<()> {
         Command::Tokens(args) => tokens::run(args).await,
         Command::Witnesses(args) => witnesses::run(args).await,
         Command::Log { command } => log::run(command).await,
-        Command::Hammer(args) => hammer::run_writes(args).await,
-        Command::HammerReads(args) => hammer::run_reads(args).await,
         Command::Route(args) => route::run(&args),
         Command::Requests { command } => requests::run(command).await,
         Command::Collections(args) => collections::run(args).await,
@@ -254,7 +247,10 @@ mod tests {
             find(&["--database=sqlite:d", "match"]),
             Some(("--database", "sqlite:d".into(), Some("match".into())))
         );
-        assert_eq!(find(&["--origin", "o"]), Some(("--origin", "o".into(), None)));
+        assert_eq!(
+            find(&["--origin", "o"]),
+            Some(("--origin", "o".into(), None))
+        );
         assert_eq!(find(&["serve", "--data", "d"]), None);
         assert_eq!(find(&["route", "--data", "content"]), None);
         assert_eq!(find(&["--version"]), None);

@@ -1,4 +1,4 @@
-//! `accord hammer --batch`: signed writes through the bulk endpoint land in the log, and
+//! `accord-hammer writes --batch`: signed writes through the bulk endpoint land in the log, and
 //! `accord log verify` (fetching ahead over HTTP, checking signatures in batches) verifies the
 //! result, online and offline, and names a forged entry.
 
@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{Server, accord, enrol, fails, ok, on, sql};
+use common::{Server, accord, enrol, fails, hammer_writes, ok, on, sql};
 
 #[test]
 fn bulk_writes_are_logged_and_the_log_verifies() {
@@ -15,10 +15,9 @@ fn bulk_writes_are_logged_and_the_log_verifies() {
     ok(on(&data).arg("principles"));
     let (key, token) = enrol(work.path(), &data, "FR");
     let hub = Server::start(&data);
-    // `accord hammer --batch` as FR, returning its JSON report.
+    // `accord-hammer writes --batch` as FR, returning its JSON report.
     let hammer = |extra: &[&str]| -> serde_json::Value {
         let mut args = vec![
-            "hammer",
             "--hub",
             &hub.base,
             "--key",
@@ -30,7 +29,7 @@ fn bulk_writes_are_logged_and_the_log_verifies() {
             "--json",
         ];
         args.extend_from_slice(extra);
-        serde_json::from_str(&ok(accord().args(args))).unwrap()
+        serde_json::from_str(&ok(hammer_writes().args(args))).unwrap()
     };
     // 1,100 writes, 300 per request: three full requests and a short one.
     let report = hammer(&["--writes", "1100", "--clients", "3", "--batch", "300"]);

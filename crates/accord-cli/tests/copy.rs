@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 mod common;
-use common::{Server, accord, fails, fresh_postgres, http_get, ok, postgres_server};
+use common::{Server, accord, fails, fresh_postgres, hammer_writes, http_get, ok, postgres_server};
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 const COLLECTION: &str = "copy-community";
@@ -26,8 +26,8 @@ fn sqlite(data: &Path) -> std::process::Command {
 }
 
 fn hammer(base: &str, key: &Path, token: &str, run: &str, writes: &str) {
-    ok(accord()
-        .args(["hammer", "--hub", base, "--token", token, "--clients", "8"])
+    ok(hammer_writes()
+        .args(["--hub", base, "--token", token, "--clients", "8"])
         .args(["--writes", writes, "--run", run])
         .arg("--key")
         .arg(key));

@@ -10,7 +10,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{Server, accord, enrol, ok, sql};
+use common::{Server, accord, enrol, hammer_writes, ok, sql};
 
 fn acked(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path)
@@ -29,9 +29,8 @@ fn every_acknowledged_write_survives_kill_9() {
     let mut server = Server::start(&data);
     let base = server.base.clone();
     let acked_file = dir.path().join("acked.txt");
-    let mut hammer = accord()
+    let mut hammer = hammer_writes()
         .args([
-            "hammer",
             "--hub",
             &base,
             "--token",

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
-use common::{GoReference, Server, accord, checkpoint_size, enrol, http_get, ok};
+use common::{GoReference, Server, checkpoint_size, enrol, hammer_writes, http_get, ok};
 
 #[test]
 fn go_reference_verifies_the_hubs_log() {
@@ -24,9 +24,8 @@ fn go_reference_verifies_the_hubs_log() {
     let server = Server::start(&data);
     let base = server.base.clone();
     let hammer = |run: &str, writes: &str| {
-        ok(accord()
+        ok(hammer_writes()
             .args([
-                "hammer",
                 "--hub",
                 &base,
                 "--token",

@@ -19,14 +19,15 @@ use accord_tlog::note::Verifier;
 
 mod common;
 use common::{
-    GoReference, Server, accord, enrol, fails, http_get, ok, on, postgres_server, psql, sql,
+    GoReference, Server, accord, enrol, fails, hammer_writes, http_get, ok, on, postgres_server,
+    psql, sql,
 };
 
-/// Starts `accord hammer` against `base` in the background, appending acknowledged ids to
+/// Starts `accord-hammer writes` against `base` in the background, appending acknowledged ids to
 /// `acked`.
 fn hammer(base: &str, key: &Path, token: &str, run: &str, writes: u64, acked: &Path) -> Child {
-    accord()
-        .args(["hammer", "--hub", base, "--token", token, "--clients", "16"])
+    hammer_writes()
+        .args(["--hub", base, "--token", token, "--clients", "16"])
         .args(["--writes", &writes.to_string(), "--run", run, "--json"])
         .arg("--key")
         .arg(key)

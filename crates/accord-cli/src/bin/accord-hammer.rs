@@ -1,8 +1,11 @@
-//! `accord hammer`: a load generator for a hub's write path (after tessera's hammer).
+//! `accord-hammer`: load generators for a hub (after tessera's hammer), a binary of their own
+//! so that the product binary `accord` does not ship them.
 //!
-//! Many concurrent clients submit signed incidents as fast as the hub acknowledges them. Each
-//! acknowledged id can be appended to a file as it arrives, so that a crash test can check,
-//! after killing the hub, that every write it acknowledged is still there.
+//! `accord-hammer writes`: many concurrent clients submit signed incidents as fast as the hub
+//! acknowledges them. Each acknowledged id can be appended to a file as it arrives, so that a
+//! crash test can check, after killing the hub, that every write it acknowledged is still
+//! there. `accord-hammer reads`: many clients GET the given paths from one or more nodes for a
+//! fixed time. Both print one line (or `--json`) with throughput and latency percentiles.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,12 +21,40 @@ use accord_store::log::kind;
 use accord_store::write::sign_submission;
 use accord_tlog::entry::Tlp;
 
-use crate::keyfiles;
-use crate::output::print_json;
+use accord_tlog::note::Signer;
+use clap::{Parser, Subcommand};
+
+// The same allocator as `accord`: the clients allocate many small, short-lived buffers.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Load generators for an Accord hub: signed writes, or reads over several nodes.
+#[derive(Debug, Parser)]
+#[command(name = "accord-hammer", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load-test a hub's write path: many clients submitting signed incidents.
+    Writes(WritesArgs),
+    /// Load-test a hub's reads: many clients GETting paths from one or more nodes.
+    Reads(ReadsArgs),
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Writes(args) => run_writes(args).await,
+        Command::Reads(args) => run_reads(args).await,
+    }
+}
 
 /// The flags of the write load: many clients submitting signed incidents.
 #[derive(Debug, clap::Args)]
-pub struct WritesArgs {
+struct WritesArgs {
     /// The hub's base URL.
     #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
     hub: String,
@@ -60,7 +91,7 @@ pub struct WritesArgs {
 /// The flags of the read load: many clients GETting the given paths, spread over one or more
 /// nodes, for a fixed time.
 #[derive(Debug, clap::Args)]
-pub struct ReadsArgs {
+struct ReadsArgs {
     /// A node's base URL (repeat for several nodes of one hub).
     #[arg(long = "hub", required = true)]
     hubs: Vec<String>,
@@ -82,7 +113,7 @@ pub struct ReadsArgs {
 }
 
 /// Runs the write load and prints its report.
-pub async fn run_writes(args: WritesArgs) -> Result<()> {
+async fn run_writes(args: WritesArgs) -> Result<()> {
     let run = args
         .run
         .unwrap_or_else(|| jiff::Timestamp::now().as_millisecond().to_string());
@@ -102,7 +133,7 @@ pub async fn run_writes(args: WritesArgs) -> Result<()> {
 }
 
 /// Runs the read load and prints its report.
-pub async fn run_reads(args: ReadsArgs) -> Result<()> {
+async fn run_reads(args: ReadsArgs) -> Result<()> {
     let report = reads(
         &args.hubs,
         &args.paths,
@@ -117,7 +148,8 @@ pub async fn run_reads(args: ReadsArgs) -> Result<()> {
 /// A load run's report as JSON, or as a line for a person (see [`HammerReport::summary`]).
 fn print_report(report: &HammerReport, json: bool, done: &str, unit: &str) -> Result<()> {
     if json {
-        return print_json(report);
+        println!("{}", serde_json::to_string_pretty(report)?);
+        return Ok(());
     }
     println!("{}", report.summary(done, unit));
     if let Some(e) = &report.first_error {
@@ -128,29 +160,29 @@ fn print_report(report: &HammerReport, json: bool, done: &str, unit: &str) -> Re
 
 /// What a run measured.
 #[derive(Debug, Serialize)]
-pub struct HammerReport {
+struct HammerReport {
     /// Writes acknowledged (201).
-    pub acknowledged: u64,
+    acknowledged: u64,
     /// Writes refused or failed.
-    pub failed: u64,
+    failed: u64,
     /// Wall-clock seconds.
-    pub seconds: f64,
+    seconds: f64,
     /// Acknowledged writes per second.
-    pub per_second: f64,
+    per_second: f64,
     /// Median acknowledgement latency, milliseconds.
-    pub p50_ms: f64,
+    p50_ms: f64,
     /// 99th-percentile acknowledgement latency, milliseconds.
-    pub p99_ms: f64,
+    p99_ms: f64,
     /// Largest acknowledgement latency, milliseconds.
-    pub max_ms: f64,
+    max_ms: f64,
     /// The first error seen, if any.
-    pub first_error: Option<String>,
+    first_error: Option<String>,
 }
 
 impl HammerReport {
     /// One line for a person: `done` names what succeeded (`acknowledged`, `served`), `unit`
     /// what was counted per second (`writes`, `requests`).
-    pub fn summary(&self, done: &str, unit: &str) -> String {
+    fn summary(&self, done: &str, unit: &str) -> String {
         format!(
             "{} {done}, {} failed in {:.2} s: {:.0} {unit}/s; latency p50 {:.2} ms, p99 {:.2} ms, max {:.1} ms",
             self.acknowledged,
@@ -168,7 +200,7 @@ fn incident(id: &str, n: u64) -> serde_json::Value {
     serde_json::json!({
         "id": id,
         "title": format!("Load-test incident {n}"),
-        "summary": "Generated by accord hammer to measure the write path.",
+        "summary": "Generated by accord-hammer to measure the write path.",
         "dates": {"start": {"date": "2026-01-01",
                   "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "Load test", "country": "FR", "sector": "other",
@@ -177,7 +209,7 @@ fn incident(id: &str, n: u64) -> serde_json::Value {
 }
 
 /// Signs write `n` of run `run_id`: the JSON text of its submission.
-fn signed(signer: &accord_tlog::note::Signer, run_id: &str, n: u64) -> Result<String> {
+fn signed(signer: &Signer, run_id: &str, n: u64) -> Result<String> {
     let id = format!("hammer-{run_id}-{n}");
     let sub = sign_submission(
         kind::INCIDENT,
@@ -207,7 +239,7 @@ async fn writes(
     batch: u64,
 ) -> Result<HammerReport> {
     let batch = batch.max(1);
-    let signer = Arc::new(keyfiles::read_signer(key)?);
+    let signer = Arc::new(read_signer(key)?);
     let endpoint = if batch > 1 {
         "/api/v1/incidents/batch"
     } else {
@@ -491,4 +523,16 @@ async fn reads(
         seconds,
         first_error,
     ))
+}
+
+/// Reads a private key file written by `accord keygen`.
+fn read_signer(path: &Path) -> Result<Signer> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read key {}", path.display()))?;
+    Signer::from_key_string(text.trim()).with_context(|| {
+        format!(
+            "{} is not an accord private key (make one with `accord keygen`)",
+            path.display()
+        )
+    })
 }

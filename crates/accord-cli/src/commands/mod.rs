@@ -4,7 +4,6 @@
 pub mod collections;
 pub mod copy;
 pub mod export;
-pub mod hammer;
 pub mod import;
 pub mod incidents;
 pub mod keygen;

@@ -30,6 +30,16 @@ pub fn accord() -> Command {
     c
 }
 
+/// `accord-hammer writes`, the write-load generator (a binary of its own, beside `accord`),
+/// with no hub or token from the environment.
+pub fn hammer_writes() -> Command {
+    let mut c = Command::cargo_bin("accord-hammer").unwrap();
+    c.env_remove("ACCORD_TOKEN")
+        .env_remove("ACCORD_HUB")
+        .arg("writes");
+    c
+}
+
 /// The `accord` binary on the data directory `data` (and its database, on PostgreSQL), given
 /// in the environment: `--data` belongs after the command's name, which the caller adds.
 pub fn on(data: &Path) -> Command {
