@@ -13,7 +13,10 @@ use crate::backend::Database;
 /// list --data DIR` and `accord parties --data DIR list` both work.
 #[derive(Debug, clap::Args)]
 pub struct DatabaseArgs {
-    /// The hub's data directory (created and loaded with the bundled dataset on first use).
+    /// The hub's data directory.
+    ///
+    /// Created, and loaded with the bundled dataset, on first use. It holds the operator key
+    /// and, unless --database says otherwise, the SQLite store.
     #[arg(
         long,
         global = true,
@@ -23,9 +26,11 @@ pub struct DatabaseArgs {
     )]
     pub data: PathBuf,
 
-    /// The database: `postgres://USER:PASSWORD@HOST/DB` for a PostgreSQL database that several
-    /// `accord serve` nodes share, or `sqlite:DIR`; default: SQLite in the data directory.
-    /// The operator key stays in the data directory: every node needs the same one.
+    /// The database: postgres://USER:PASSWORD@HOST/DB or sqlite:DIR.
+    ///
+    /// A PostgreSQL database can be shared by several `accord serve` nodes. Default: SQLite in
+    /// the data directory. The operator key stays in the data directory: every node needs the
+    /// same one.
     #[arg(
         long,
         global = true,
@@ -50,8 +55,9 @@ pub struct StoreArgs {
     #[command(flatten)]
     pub db: DatabaseArgs,
 
-    /// The log's origin, fixed when the data directory is created (default
-    /// `accord.localhost/log`); it names the log in every checkpoint.
+    /// The log's origin, fixed when the data directory is created.
+    ///
+    /// Default `accord.localhost/log`; it names the log in every checkpoint.
     #[arg(long, global = true, env = "ACCORD_ORIGIN")]
     pub origin: Option<String>,
 }
@@ -60,10 +66,14 @@ pub struct StoreArgs {
 #[derive(Debug, clap::Args)]
 pub struct HubArgs {
     /// The hub's base URL.
+    ///
+    /// Its REST API is under /api/v1, its log under /log.
     #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
     pub hub: String,
 
     /// The party's API token (from `accord tokens issue`).
+    ///
+    /// Sent as a bearer token: the hub acts for the party it was issued to.
     #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 }

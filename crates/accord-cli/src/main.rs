@@ -48,12 +48,15 @@ struct Cli {
 enum Command {
     /// Run the hub: REST API under /api/v1, dashboard at /.
     Serve(serve::ServeArgs),
-    /// Apply pending schema migrations to the database and list them (`serve` does the same
-    /// at start; run this to migrate before rolling out new nodes).
+    /// Apply pending schema migrations to the database and list them.
+    ///
+    /// `serve` does the same at start; run this to migrate before rolling out new nodes.
     Migrate(migrate::MigrateArgs),
-    /// Move a whole hub (log, bodies, keys, tokens, indexes) to another database, then verify
-    /// the copy; resumes an interrupted copy, refuses a target holding anything else. The
-    /// operator key is read from the source's data directory (sqlite:DIR) or from --data.
+    /// Move a whole hub to another database, then verify the copy.
+    ///
+    /// The log, bodies, keys, tokens and indexes move. An interrupted copy resumes; a target
+    /// holding anything else is refused. The operator key is read from the source's data
+    /// directory (sqlite:DIR) or from --data.
     Copy(copy::CopyArgs),
     /// List the accord's principles.
     Principles(principles::PrinciplesArgs),
@@ -61,50 +64,64 @@ enum Command {
     Parties(parties::PartiesArgs),
     /// The incident record.
     Incidents(incidents::IncidentsArgs),
-    /// Generate an Ed25519 key pair for a party (client side; no data directory needed).
+    /// Generate an Ed25519 key pair for a party (client side).
     Keygen(keygen::KeygenArgs),
     /// Sign a record client-side and submit it to a hub.
     Submit(submit::SubmitArgs),
-    /// Register or revoke parties' public keys (local admin on the hub's data directory).
+    /// Register, revoke and list parties' public keys (local admin).
     Keys(keys::KeysArgs),
-    /// Issue, list and revoke API tokens (local admin on the hub's data directory).
+    /// Issue, list and revoke API tokens (local admin).
     Tokens(tokens::TokensArgs),
-    /// Configure the witnesses whose cosignatures the hub accepts (local admin on the hub's
-    /// data directory).
+    /// Configure the witnesses whose cosignatures the hub accepts.
+    ///
+    /// Local admin on the hub's data directory; each change is a signed log entry.
     Witnesses(witnesses::WitnessesArgs),
     /// Verify the transparency log, or prove one entry is in it.
     Log {
         #[command(subcommand)]
         command: log::LogCommand,
     },
-    /// Which instruments let a state obtain data held in another, fastest first, and why the
-    /// others do not apply (the legal dataset is built in; no data directory needed).
+    /// Which instruments let a state obtain data held in another.
+    ///
+    /// Fastest first, and why the others do not apply. The legal dataset is built in; no data
+    /// directory needed.
     Route(route::RouteArgs),
-    /// Evidence requests the party is a side of: list, show, overdue (read from a hub with the
-    /// party's token; TLP:RED requests are visible only to their two states).
+    /// Evidence requests the party is a side of: list, show, overdue.
+    ///
+    /// Read from a hub with the party's token; TLP:RED requests are visible only to their two
+    /// states.
     Requests {
         #[command(subcommand)]
         command: requests::RequestsCommand,
     },
-    /// Sharing collections (TAXII 2.1 communities) and affiliations: the operator's commands
-    /// on the hub's data directory.
+    /// Sharing collections (TAXII 2.1 communities) and affiliations.
+    ///
+    /// The operator's commands on the hub's data directory.
     Collections(collections::CollectionsArgs),
-    /// Match STIX indicators against observations (STIX, Suricata eve.json, Zeek JSON logs) and
-    /// report sightings (client side; no data directory needed).
+    /// Match STIX indicators against observations; report sightings.
+    ///
+    /// Observations are STIX, Suricata eve.json or Zeek JSON logs. Client side; no data
+    /// directory needed.
     Match(r#match::MatchArgs),
-    /// Export STIX indicators to what sensors load: Suricata rules or datasets, a Zeek Intel
-    /// file, or a blocklist (client side; no data directory needed).
+    /// Export STIX indicators to Suricata, Zeek or a blocklist.
+    ///
+    /// What sensors load: Suricata rules or datasets, a Zeek Intel file, or a blocklist. Client
+    /// side; no data directory needed.
     Export {
         #[command(subcommand)]
         command: export::ExportCommand,
     },
-    /// Import threat data: MISP events to STIX indicators (client side; posts to a hub with
-    /// --hub/--token/--collection).
+    /// Import threat data: MISP events to STIX indicators.
+    ///
+    /// Client side; posts them to a hub with --hub, --token and --collection.
     Import {
         #[command(subcommand)]
         command: import::ImportCommand,
     },
-    /// Act as a witness: check the hub's checkpoint extends the last one seen, then cosign it.
+    /// Cosign the hub's checkpoint, as a witness, if it extends the last.
+    ///
+    /// Checks, with a consistency proof, that the hub's checkpoint extends the last one this
+    /// witness cosigned, and only then cosigns it.
     Witness(witness::WitnessArgs),
 }
 

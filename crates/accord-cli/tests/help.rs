@@ -1,10 +1,92 @@
-//! The command line's shape: the flags of a hub's data directory belong only to the commands
-//! that open one.
+//! The command line's shape: every command's help reads on an 80-column terminal, and the
+//! flags of a hub's data directory belong only to the commands that open one.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 use common::{accord, fails, ok};
+
+/// The widest a help entry's first line may be, as rendered.
+const COLUMNS: usize = 80;
+
+/// The names under `Commands:` in a help text (without `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| *l != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every command path (`[]`, `["serve"]`, `["parties", "add"]`, …) with its `--help`.
+fn every_help() -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    let mut todo = vec![Vec::<String>::new()];
+    while let Some(path) = todo.pop() {
+        let help = ok(accord().args(&path).arg("--help"));
+        for sub in subcommands(&help) {
+            let mut p = path.clone();
+            p.push(sub);
+            todo.push(p);
+        }
+        out.push((path, help));
+    }
+    out
+}
+
+/// The first lines of a `--help` text's entries: the command's description, each line of
+/// its command list, and the first line of each argument's help (which `--help` prints on
+/// the line below the flag, indented by ten spaces).
+fn first_lines(help: &str) -> Vec<&str> {
+    let lines: Vec<&str> = help.lines().collect();
+    let mut out = vec![lines[0]];
+    let mut section = "";
+    for (i, line) in lines.iter().enumerate() {
+        let indent = line.len() - line.trim_start().len();
+        if indent == 0 && line.ends_with(':') {
+            section = line;
+        } else if section == "Commands:" && indent == 2 {
+            out.push(line);
+        } else if matches!(section, "Arguments:" | "Options:") && (indent == 2 || indent == 6) {
+            // `  <FILE>`, `  -h, --help` or `      --data <DIR>`: its help is on the next
+            // line, or on this one after the flag.
+            match lines
+                .get(i + 1)
+                .filter(|next| next.starts_with("          "))
+            {
+                Some(next) => out.push(next),
+                None => out.push(line),
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_help_entry_opens_with_a_line_that_fits_80_columns() {
+    let helps = every_help();
+    assert!(helps.len() > 30, "only {} commands found", helps.len());
+    let mut long = Vec::new();
+    for (path, help) in &helps {
+        for line in first_lines(help) {
+            let width = line.chars().count();
+            if width > COLUMNS {
+                long.push(format!(
+                    "accord {} --help ({width}): {line}",
+                    path.join(" ")
+                ));
+            }
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "help lines over {COLUMNS} columns:\n{}",
+        long.join("\n")
+    );
+}
 
 /// Commands that work on the client's side, or against a hub over HTTP: none opens a data
 /// directory, so none takes its flags.

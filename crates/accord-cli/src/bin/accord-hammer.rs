@@ -76,11 +76,14 @@ struct WritesArgs {
     /// Append each acknowledged id to this file as it arrives.
     #[arg(long)]
     acked: Option<PathBuf>,
-    /// Sign every write before starting the clock (measure the hub, not the client).
+    /// Sign every write before starting the clock.
+    ///
+    /// Measures the hub, not the client's signing.
     #[arg(long)]
     presign: bool,
-    /// Send N writes per request to the bulk endpoint (`POST /api/v1/incidents/batch`);
-    /// 1 sends each to `POST /api/v1/incidents`.
+    /// Send N writes per request to the bulk endpoint.
+    ///
+    /// N > 1 posts to `POST /api/v1/incidents/batch`; 1 sends each to `POST /api/v1/incidents`.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=4096))]
     batch: u64,
     /// Print the report as JSON.

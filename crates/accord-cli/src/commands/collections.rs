@@ -25,7 +25,7 @@ pub struct CollectionsArgs {
 /// What `accord collections` does.
 #[derive(Debug, Subcommand)]
 pub enum CollectionsCommand {
-    /// Define a collection, or redefine one (the new definition replaces the old).
+    /// Define a collection, or replace one's definition.
     Add {
         /// The collection id as TAXII shows it (a UUID is customary).
         #[arg(long)]
@@ -39,8 +39,9 @@ pub enum CollectionsCommand {
         /// A member as `PARTY:rw`, `PARTY:r` or `PARTY:w` (repeat for each).
         #[arg(long = "member", value_name = "PARTY:rw")]
         members: Vec<String>,
-        /// The TLP level of objects that carry no marking (clear, green, amber, amber+strict,
-        /// red).
+        /// The TLP level of objects that carry no marking.
+        ///
+        /// One of clear, green, amber, amber+strict, red.
         #[arg(long, default_value = "amber")]
         default_tlp: String,
         /// Let anonymous readers see the collection's TLP:CLEAR objects.
@@ -53,8 +54,10 @@ pub enum CollectionsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Record the organisation a party belongs to (and the one it is a client of): TLP:AMBER
-    /// reaches the recipients' organisations and their clients.
+    /// Record the organisation a party belongs to.
+    ///
+    /// And the one it is a client of: TLP:AMBER reaches the recipients' organisations and
+    /// their clients.
     Affiliate {
         /// The party.
         #[arg(long)]

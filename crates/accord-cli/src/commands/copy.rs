@@ -56,7 +56,9 @@ pub struct CopyArgs {
     /// The empty database to copy it into: postgres://… or sqlite:DIR.
     #[arg(long)]
     to: String,
-    /// The data directory holding the operator key, read when --from is postgres://…
+    /// The data directory holding the operator key.
+    ///
+    /// Read when --from is postgres://…; a sqlite:DIR source's own directory holds its key.
     #[arg(long, env = "ACCORD_DATA", default_value = "accord-data")]
     data: PathBuf,
     /// Print the report as JSON.

@@ -18,8 +18,9 @@ pub enum ExportCommand {
         /// STIX indicators (bundle or NDJSON).
         #[arg(long)]
         indicators: PathBuf,
-        /// `rules`: one rule per value; `datasets`: domains and file hashes
-        /// in lists (needs --out).
+        /// What to write: one rule per value, or datasets and hash lists.
+        ///
+        /// `datasets` puts domains and file hashes in lists, and needs --out.
         #[arg(long, value_enum, default_value_t = SuricataFormat::Rules)]
         format: SuricataFormat,
         /// Directory to write the files to (default: the rules to stdout).
@@ -34,7 +35,9 @@ pub enum ExportCommand {
         /// STIX indicators (bundle or NDJSON).
         #[arg(long)]
         indicators: PathBuf,
-        /// Directory to write `accord.intel` to (default: stdout).
+        /// Directory to write `accord.intel` to.
+        ///
+        /// Default: stdout.
         #[arg(long)]
         out: Option<PathBuf>,
     },

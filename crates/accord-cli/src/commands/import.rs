@@ -50,20 +50,25 @@ use accord_stix::tlp::Level;
 /// What `accord import` reads.
 #[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
-    /// MISP events (core JSON format) to STIX 2.1 indicators with TLP 2.0 markings; reports
-    /// every attribute that could not be mapped.
+    /// MISP events (core JSON format) to STIX 2.1 indicators.
+    ///
+    /// With TLP 2.0 markings; reports every attribute that could not be mapped.
     Misp(MispArgs),
 }
 
 /// Flags of `accord import misp`.
 #[derive(Debug, clap::Args)]
 pub struct MispArgs {
-    /// A MISP event JSON file: one event, a list of events, or a search answer.
+    /// A MISP event JSON file.
+    ///
+    /// One event, a list of events, or a search answer.
     pub file: PathBuf,
     /// Write the STIX bundle here instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Also import attributes whose `to_ids` is false (MISP's context-only attributes).
+    /// Also import attributes whose `to_ids` is false.
+    ///
+    /// MISP's context-only attributes, skipped by default.
     #[arg(long)]
     pub include_non_ids: bool,
     /// Post the indicators to this hub (TAXII 2.1), as the token's party.

@@ -47,7 +47,7 @@ pub enum IncidentsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one incident: facts, sources and verification levels, principles and reasons.
+    /// Show one incident: facts, sources, principles and reasons.
     Show {
         /// The incident's id, e.g. notpetya-2017.
         id: String,
@@ -55,7 +55,9 @@ pub enum IncidentsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Record an incident from a JSON file (the same schema as POST /api/v1/incidents).
+    /// Record an incident from a JSON file (local admin).
+    ///
+    /// The same schema as POST /api/v1/incidents; a signed log entry by the operator.
     Add {
         /// The incident file.
         file: PathBuf,

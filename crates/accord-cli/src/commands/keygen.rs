@@ -9,10 +9,14 @@ use crate::keyfiles;
 /// The flags of `accord keygen`.
 #[derive(Debug, clap::Args)]
 pub struct KeygenArgs {
-    /// The party id the key is for (e.g. FR, or a witness's id); names the key.
+    /// The party id the key is for, e.g. FR, or a witness's id.
+    ///
+    /// It names the key.
     #[arg(long)]
     party: String,
-    /// Where to write the private key (mode 0600); the public key goes to FILE.pub.
+    /// Where to write the private key; the public key goes to FILE.pub.
+    ///
+    /// The private key file is readable by its owner only (mode 0600).
     #[arg(long)]
     out: PathBuf,
 }

@@ -25,16 +25,22 @@ pub struct KeysArgs {
 /// What `accord keys` does.
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
-    /// Register a public key for a party; a signed log entry by the operator.
+    /// Register a public key for a party.
+    ///
+    /// A signed log entry by the operator.
     Add {
         /// The party id.
         #[arg(long)]
         party: String,
-        /// The public key file (FILE.pub from `accord keygen`, or base64 of the raw key).
+        /// The public key file: FILE.pub from `accord keygen`.
+        ///
+        /// Or a file holding the base64 of the raw Ed25519 key.
         #[arg(long)]
         public_key: PathBuf,
     },
-    /// Revoke a party's public key; later writes signed with it are refused.
+    /// Revoke a party's public key.
+    ///
+    /// Later writes signed with it are refused.
     Revoke {
         /// The party id.
         #[arg(long)]
@@ -43,7 +49,9 @@ pub enum KeysCommand {
         #[arg(long)]
         public_key: PathBuf,
     },
-    /// List a party's keys with the log entries that added and revoked them.
+    /// List a party's keys.
+    ///
+    /// With the log entries that added and revoked them.
     List {
         /// The party id.
         #[arg(long)]

@@ -25,17 +25,20 @@ use crate::output::print_all;
 /// What `accord log` does.
 #[derive(Debug, Subcommand)]
 pub enum LogCommand {
-    /// Fetch the checkpoint, every tile, bundle and visible body, recompute the tree and check
-    /// every signature against the key history in the log. Without --hub, verifies the local
-    /// data directory offline. Exits non-zero naming the first discrepancy.
+    /// Verify the whole log: every tile, body and signature.
+    ///
+    /// Fetches the checkpoint, every tile, bundle and visible body, recomputes the tree and
+    /// checks every signature against the key history in the log. Without --hub, verifies the
+    /// local data directory offline. Exits non-zero naming the first discrepancy.
     Verify {
         #[command(flatten)]
         store: DatabaseArgs,
         /// The hub's base URL (omit to verify --data offline).
         #[arg(long)]
         hub: Option<String>,
-        /// The operator's verifier key (string or file) to trust; default: the hub's /log/key
-        /// (or the data directory's operator key).
+        /// The operator's verifier key to trust (a string or a file).
+        ///
+        /// Default: the hub's /log/key, or the data directory's operator key.
         #[arg(long)]
         key: Option<String>,
         /// Witness verifier keys whose cosignatures to report (repeatable).
@@ -54,9 +57,13 @@ pub enum LogCommand {
         #[arg(long)]
         index: u64,
         /// The hub's base URL.
+        ///
+        /// Its log is under /log.
         #[arg(long, env = "ACCORD_HUB", default_value = "http://127.0.0.1:8080")]
         hub: String,
-        /// The operator's verifier key to trust (default: the hub's /log/key).
+        /// The operator's verifier key to trust (a string or a file).
+        ///
+        /// Default: the hub's /log/key.
         #[arg(long)]
         key: Option<String>,
         /// Print JSON.

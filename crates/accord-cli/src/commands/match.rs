@@ -31,12 +31,15 @@ use crate::sharing::SharingClient;
 /// Flags of `accord match`.
 #[derive(Debug, clap::Args)]
 pub struct MatchArgs {
-    /// STIX indicators: a bundle, or NDJSON of indicator objects (other
-    /// object types are ignored).
+    /// STIX indicators: a bundle, or NDJSON of indicator objects.
+    ///
+    /// Other object types are ignored.
     #[arg(long, required_unless_present = "hub", conflicts_with = "hub")]
     pub indicators: Option<PathBuf>,
-    /// Pull the indicators from this hub instead: those the token's party may read under
-    /// TLP, from every collection open to it (or `--collection`).
+    /// Pull the indicators from this hub instead.
+    ///
+    /// Those the token's party may read under TLP, from every collection open to it (or
+    /// `--collection`).
     #[arg(long)]
     pub hub: Option<String>,
     /// The party's API token on the hub.
@@ -45,21 +48,27 @@ pub struct MatchArgs {
     /// Only this collection of the hub.
     #[arg(long, requires = "hub")]
     pub collection: Option<String>,
-    /// Post a STIX `sighting` of each matched indicator back to the collection it came from
-    /// (one log entry each, signed for the token's party), marked with `--tlp`.
+    /// Post a STIX sighting of each matched indicator to its collection.
+    ///
+    /// One log entry each, signed for the token's party, marked with `--tlp`.
     #[arg(long, requires_all = ["hub", "tlp"])]
     pub post_sightings: bool,
-    /// The TLP level of posted sightings: clear, green, amber, amber+strict or red (a
-    /// TLP:RED sighting is read only by you and the recipients it names).
+    /// The TLP level of posted sightings.
+    ///
+    /// One of clear, green, amber, amber+strict or red; a TLP:RED sighting is read only by
+    /// you and the recipients it names.
     #[arg(long)]
     pub tlp: Option<String>,
-    /// An identity (`identity--…`) to name as where the indicators were sighted
-    /// (`where_sighted_refs`); repeat for several.
+    /// An identity (`identity--…`) where the indicators were sighted.
+    ///
+    /// Goes to `where_sighted_refs`; repeat for several.
     #[arg(long = "where-sighted", requires = "post_sightings")]
     pub where_sighted: Vec<String>,
-    /// Observations: STIX bundles or NDJSON (observed-data and its objects),
-    /// Suricata eve.json (dns, http, tls, flow, fileinfo) or Zeek JSON logs
-    /// (conn, dns, http, files, ssl); detected per line.
+    /// Observations: STIX, Suricata eve.json or Zeek JSON logs.
+    ///
+    /// STIX bundles or NDJSON (observed-data and its objects), Suricata eve.json (dns, http,
+    /// tls, flow, fileinfo) or Zeek JSON logs (conn, dns, http, files, ssl); the format is
+    /// detected per line.
     #[arg(long)]
     pub observations: PathBuf,
     /// Print NDJSON STIX sighting objects instead of text lines.
@@ -68,8 +77,9 @@ pub struct MatchArgs {
     /// Worker threads (default: the number of CPUs).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Skip invalid records (bad JSON, invalid objects or patterns) instead
-    /// of stopping at the first; they are counted and reported on stderr.
+    /// Skip invalid records instead of stopping at the first.
+    ///
+    /// Bad JSON, invalid objects or patterns; they are counted and reported on stderr.
     #[arg(long)]
     pub skip_invalid: bool,
 }

@@ -22,14 +22,18 @@ pub struct PartiesArgs {
 /// What `accord parties` does.
 #[derive(Debug, Subcommand)]
 pub enum PartiesCommand {
-    /// Register a party from a JSON file (local admin); a signed log entry by the operator.
+    /// Register a party from a JSON file (local admin).
+    ///
+    /// A signed log entry by the operator.
     Add {
         /// The party as JSON (id, name, kind, country, support…).
         file: PathBuf,
     },
     /// List every party with its support status.
     List {
-        /// Only parties of this kind: state, company, organisation, public_authority.
+        /// Only parties of this kind.
+        ///
+        /// One of state, company, organisation, public_authority.
         #[arg(long)]
         kind: Option<String>,
         /// Print JSON instead of a table.

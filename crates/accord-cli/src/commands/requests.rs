@@ -25,13 +25,16 @@ use crate::output::{explain, print_json};
 /// `accord requests …`: read a hub's evidence requests as a party.
 #[derive(Debug, Subcommand)]
 pub enum RequestsCommand {
-    /// The party's requests (as requesting or requested state), newest first.
+    /// The party's requests, newest first.
+    ///
+    /// Those where it is the requesting or the requested state.
     #[command(mut_arg("token", |a| a.required(true)))]
     List {
         #[command(flatten)]
         hub: PartyHub,
-        /// Only requests at this status (draft, sent, acknowledged, preserved, produced,
-        /// refused, withdrawn).
+        /// Only requests at this status.
+        ///
+        /// One of draft, sent, acknowledged, preserved, produced, refused, withdrawn.
         #[arg(long)]
         status: Option<String>,
     },
@@ -43,7 +46,7 @@ pub enum RequestsCommand {
         #[command(flatten)]
         hub: PartyHub,
     },
-    /// The party's open requests whose response limit has passed, the longest overdue first.
+    /// Open requests past their response limit, the longest overdue first.
     #[command(mut_arg("token", |a| a.required(true)))]
     Overdue {
         #[command(flatten)]

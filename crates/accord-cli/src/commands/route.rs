@@ -43,10 +43,14 @@ pub struct RouteArgs {
     /// Three-state form: the victim's state (C), which asks.
     #[arg(long, requires = "attacker")]
     pub victim: Option<String>,
-    /// The data asked for: subscriber, identification, traffic, content or domain.
+    /// The data asked for.
+    ///
+    /// One of subscriber, identification, traffic, content or domain.
     #[arg(long = "data", id = "kind", value_name = "KIND")]
     pub data: String,
-    /// Danger to life or similar urgency: emergency mechanisms and deadlines apply.
+    /// Danger to life or similar urgency.
+    ///
+    /// Emergency mechanisms and deadlines then apply.
     #[arg(long)]
     pub emergency: bool,
     /// The date the answer is for, YYYY-MM-DD (default: today, UTC).

@@ -18,12 +18,14 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "ACCORD_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Longest wait for a request's headers (also on an idle keep-alive connection) before
-    /// the connection is closed, e.g. `10s`.
+    /// Longest wait for a request's headers, e.g. `10s`.
+    ///
+    /// Also on an idle keep-alive connection; the connection is then closed.
     #[arg(long, env = "ACCORD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_timeout)]
     header_read_timeout: Duration,
-    /// Longest time from a request's headers to the end of its body; a body still
-    /// arriving then is answered 408 and the connection closed, e.g. `30s`.
+    /// Longest time from a request's headers to its body's end, e.g. `30s`.
+    ///
+    /// A body still arriving then is answered 408 and the connection closed.
     #[arg(long, env = "ACCORD_BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_timeout)]
     body_read_timeout: Duration,
     /// Most connections served at once; further ones wait until one ends.

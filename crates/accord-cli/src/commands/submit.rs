@@ -18,7 +18,9 @@ pub struct SubmitArgs {
     kind: String,
     /// The record as JSON.
     file: PathBuf,
-    /// The party's private key (from `accord keygen`); the key's name is the submitter.
+    /// The party's private key (from `accord keygen`).
+    ///
+    /// The key's name is the submitter.
     #[arg(long)]
     key: PathBuf,
     #[command(flatten)]

@@ -21,9 +21,11 @@ pub struct TokensArgs {
 /// What `accord tokens` does.
 #[derive(Debug, Subcommand)]
 pub enum TokensCommand {
-    /// Issue a new API token bound to a party; it is printed once (on stdout; its id and
-    /// expiry on stderr) and stored only hashed. Tokens expire: after 90 days unless
-    /// --expires-in or --expires says otherwise, at most 366 days.
+    /// Issue an API token bound to a party; it is printed once.
+    ///
+    /// The token goes to stdout, its id and expiry to stderr; the hub stores only its hash.
+    /// Tokens expire: after 90 days unless --expires-in or --expires says otherwise, at most
+    /// 366 days.
     Issue {
         /// The party id.
         #[arg(long)]
@@ -31,11 +33,15 @@ pub enum TokensCommand {
         /// How long it lives: e.g. 90d, 12h, 2w, 1y.
         #[arg(long, conflicts_with = "expires")]
         expires_in: Option<String>,
-        /// When it stops working: a date (YYYY-MM-DD, midnight UTC) or an RFC 3339 time.
+        /// When it stops working: a date (YYYY-MM-DD) or an RFC 3339 time.
+        ///
+        /// A date means midnight UTC.
         #[arg(long)]
         expires: Option<String>,
     },
-    /// List tokens (never their secrets): id, party, issued, expires, revoked.
+    /// List tokens, never their secrets.
+    ///
+    /// Id, party, issued, expires, revoked.
     List {
         /// Only this party's tokens.
         #[arg(long)]
@@ -44,8 +50,10 @@ pub enum TokensCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Revoke tokens at once, on every node: one by its id (from `tokens issue` or `tokens
-    /// list`; at least 8 hex digits), or every current token of a party.
+    /// Revoke a token, or all of a party's, at once on every node.
+    ///
+    /// One by its id (from `tokens issue` or `tokens list`; at least 8 hex digits), or every
+    /// current token of a party.
     Revoke {
         /// The token's id (or a unique prefix of it).
         #[arg(long, required_unless_present = "party", conflicts_with = "party")]

@@ -26,7 +26,9 @@ pub struct WitnessArgs {
     /// Where the witness keeps the last checkpoint it cosigned.
     #[arg(long)]
     state: PathBuf,
-    /// The log's verifier key (string or file); required on the first run, then pinned.
+    /// The log's verifier key (a string or a file).
+    ///
+    /// Required on the first run, then pinned in --state.
     #[arg(long)]
     log_key: Option<String>,
     /// Print JSON.

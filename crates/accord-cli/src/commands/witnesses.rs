@@ -25,27 +25,38 @@ pub struct WitnessesArgs {
 /// The operator's witness commands (local admin on the hub's data directory).
 #[derive(Debug, Subcommand)]
 pub enum WitnessesCommand {
-    /// Configure a witness: its cosignatures are then accepted, and only its (a signed log
-    /// entry by the operator).
+    /// Configure a witness whose cosignatures the hub accepts.
+    ///
+    /// Only configured witnesses' cosignatures are accepted; a signed log entry by the
+    /// operator.
     Add {
-        /// The witness's name, as its cosignature lines carry it (default: the key's name).
+        /// The witness's name, as its cosignature lines carry it.
+        ///
+        /// Default: the key's name.
         #[arg(long)]
         name: Option<String>,
-        /// Its verifier key `NAME+KEYID+BASE64` (C2SP signed-note), or a file holding it
-        /// (FILE.pub from `accord keygen`).
+        /// Its verifier key `NAME+KEYID+BASE64`, or a file holding it.
+        ///
+        /// A C2SP signed-note verifier key, such as FILE.pub from `accord keygen`.
         #[arg(long)]
         key: String,
-        /// The registered party whose API token posts its cosignatures (default: the name).
+        /// The party whose API token posts its cosignatures.
+        ///
+        /// A registered party; default: the witness's name.
         #[arg(long)]
         party: Option<String>,
     },
-    /// Remove a witness: its new cosignatures are refused; those already given stay.
+    /// Remove a witness: its later cosignatures are refused.
+    ///
+    /// Those it has already given stay.
     Remove {
         /// The witness's name.
         #[arg(long)]
         name: String,
     },
-    /// List the witnesses, current and removed, with the log entries that changed them.
+    /// List the witnesses, current and removed.
+    ///
+    /// With the log entries that changed them.
     List {
         /// Print JSON.
         #[arg(long)]
