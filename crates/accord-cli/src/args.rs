@@ -77,3 +77,105 @@ pub struct HubArgs {
     #[arg(long, env = "ACCORD_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
 }
+
+/// A flag of a hub's data directory given before the command's name, where it was global
+/// once (`accord --data DIR serve`): refused with a hint rather than clap's bare "unexpected
+/// argument".
+pub struct Misplaced {
+    flag: &'static str,
+    value: String,
+    /// The command named after it, if any.
+    command: Option<String>,
+}
+
+impl Misplaced {
+    /// The first data-directory flag before the command's name in `args`, if any.
+    pub fn find(args: impl Iterator<Item = std::ffi::OsString>) -> Option<Misplaced> {
+        let mut found: Option<Misplaced> = None;
+        let mut args = args.map(|a| a.to_string_lossy().into_owned());
+        while let Some(arg) = args.next() {
+            if !arg.starts_with('-') {
+                return found.map(|m| Misplaced {
+                    command: Some(arg),
+                    ..m
+                });
+            }
+            let (name, inline) = match arg.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (arg.as_str(), None),
+            };
+            let Some(flag) = ["--data", "--database", "--origin"]
+                .into_iter()
+                .find(|f| *f == name)
+            else {
+                continue;
+            };
+            let value = match inline {
+                Some(v) => v,
+                None => args.next().unwrap_or_default(),
+            };
+            found.get_or_insert(Misplaced {
+                flag,
+                value,
+                command: None,
+            });
+        }
+        found
+    }
+
+    /// Exits with the hint: after the name of a command of `cli` that takes the flag, nowhere
+    /// for one that needs no data directory.
+    pub fn refuse(&self, mut cli: clap::Command) -> ! {
+        let (flag, value) = (self.flag, &self.value);
+        let long = flag.trim_start_matches('-');
+        let command = self.command.as_deref();
+        let hint = match command.and_then(|name| cli.find_subcommand(name)) {
+            Some(c) if takes(c, long) => {
+                let name = c.get_name();
+                format!("{flag} belongs to the command: accord {name} {flag} {value}")
+            }
+            Some(c) => {
+                let name = c.get_name();
+                format!("accord {name} takes no {flag}: it needs no data directory")
+            }
+            None => format!("{flag} belongs to a command: accord COMMAND {flag} {value}"),
+        };
+        cli.error(clap::error::ErrorKind::UnknownArgument, hint)
+            .exit()
+    }
+}
+
+/// True if `cmd` or a command below it has the flag `--long` of a hub's data directory.
+fn takes(cmd: &clap::Command, long: &str) -> bool {
+    cmd.get_arguments()
+        .any(|a| a.get_id() == long && a.get_long() == Some(long))
+        || cmd.get_subcommands().any(|c| takes(c, long))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(args: &[&str]) -> Option<(&'static str, String, Option<String>)> {
+        Misplaced::find(args.iter().map(Into::into)).map(|m| (m.flag, m.value, m.command))
+    }
+
+    #[test]
+    fn data_directory_flags_are_misplaced_only_before_the_command() {
+        assert_eq!(
+            find(&["--data", "d", "serve", "--listen", "x"]),
+            Some(("--data", "d".into(), Some("serve".into())))
+        );
+        assert_eq!(
+            find(&["--database=sqlite:d", "match"]),
+            Some(("--database", "sqlite:d".into(), Some("match".into())))
+        );
+        assert_eq!(
+            find(&["--origin", "o"]),
+            Some(("--origin", "o".into(), None))
+        );
+        assert_eq!(find(&["serve", "--data", "d"]), None);
+        assert_eq!(find(&["route", "--data", "content"]), None);
+        assert_eq!(find(&["--version"]), None);
+    }
+}

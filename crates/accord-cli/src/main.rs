@@ -127,8 +127,8 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    if let Some(m) = Misplaced::find(std::env::args_os().skip(1)) {
-        m.refuse();
+    if let Some(m) = args::Misplaced::find(std::env::args_os().skip(1)) {
+        m.refuse(Cli::command());
     }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -166,81 +166,6 @@ async fn main() -> Result<()> {
     }
 }
 
-/// A flag of a hub's data directory given before the command's name, where it was global
-/// once (`accord --data DIR serve`): refused with a hint rather than clap's bare "unexpected
-/// argument".
-struct Misplaced {
-    flag: &'static str,
-    value: String,
-    /// The command named after it, if any.
-    command: Option<String>,
-}
-
-impl Misplaced {
-    /// The first data-directory flag before the command's name in `args`, if any.
-    fn find(args: impl Iterator<Item = std::ffi::OsString>) -> Option<Misplaced> {
-        let mut found: Option<Misplaced> = None;
-        let mut args = args.map(|a| a.to_string_lossy().into_owned());
-        while let Some(arg) = args.next() {
-            if !arg.starts_with('-') {
-                return found.map(|m| Misplaced {
-                    command: Some(arg),
-                    ..m
-                });
-            }
-            let (name, inline) = match arg.split_once('=') {
-                Some((name, value)) => (name, Some(value.to_owned())),
-                None => (arg.as_str(), None),
-            };
-            let Some(flag) = ["--data", "--database", "--origin"]
-                .into_iter()
-                .find(|f| *f == name)
-            else {
-                continue;
-            };
-            let value = match inline {
-                Some(v) => v,
-                None => args.next().unwrap_or_default(),
-            };
-            found.get_or_insert(Misplaced {
-                flag,
-                value,
-                command: None,
-            });
-        }
-        found
-    }
-
-    /// Exits with the hint: after the name of a command that takes the flag, nowhere for one
-    /// that needs no data directory.
-    fn refuse(&self) -> ! {
-        let mut cli = Cli::command();
-        let (flag, value) = (self.flag, &self.value);
-        let hint = match &self.command {
-            Some(name)
-                if cli
-                    .find_subcommand(name)
-                    .is_some_and(|c| takes(c, &flag[2..])) =>
-            {
-                format!("{flag} belongs to the command: accord {name} {flag} {value}")
-            }
-            Some(name) if cli.find_subcommand(name).is_some() => {
-                format!("accord {name} takes no {flag}: it needs no data directory")
-            }
-            _ => format!("{flag} belongs to a command: accord COMMAND {flag} {value}"),
-        };
-        cli.error(clap::error::ErrorKind::UnknownArgument, hint)
-            .exit()
-    }
-}
-
-/// True if `cmd` or a command below it has the flag `--long` of a hub's data directory.
-fn takes(cmd: &clap::Command, long: &str) -> bool {
-    cmd.get_arguments()
-        .any(|a| a.get_id() == long && a.get_long() == Some(long))
-        || cmd.get_subcommands().any(|c| takes(c, long))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,28 +173,5 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    fn find(args: &[&str]) -> Option<(&'static str, String, Option<String>)> {
-        Misplaced::find(args.iter().map(Into::into)).map(|m| (m.flag, m.value, m.command))
-    }
-
-    #[test]
-    fn data_directory_flags_are_misplaced_only_before_the_command() {
-        assert_eq!(
-            find(&["--data", "d", "serve", "--listen", "x"]),
-            Some(("--data", "d".into(), Some("serve".into())))
-        );
-        assert_eq!(
-            find(&["--database=sqlite:d", "match"]),
-            Some(("--database", "sqlite:d".into(), Some("match".into())))
-        );
-        assert_eq!(
-            find(&["--origin", "o"]),
-            Some(("--origin", "o".into(), None))
-        );
-        assert_eq!(find(&["serve", "--data", "d"]), None);
-        assert_eq!(find(&["route", "--data", "content"]), None);
-        assert_eq!(find(&["--version"]), None);
     }
 }
