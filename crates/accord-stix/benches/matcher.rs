@@ -1,5 +1,6 @@
 //! Matcher benchmarks: index build time and observations per second with
-//! many exact-value indicators, and pattern parsing throughput.
+//! many exact-value indicators, `LIKE`/`MATCHES` indicators over partly
+//! non-ASCII values, and pattern parsing throughput.
 //!
 //! Run with `cargo bench -p accord-stix --bench matcher`.
 
@@ -126,6 +127,71 @@ fn bench_matcher(c: &mut Criterion) {
     group.finish();
 }
 
+/// `LIKE` and `MATCHES` indicators over URLs, most of them ASCII, some with
+/// composed and some with decomposed accents: what Unicode normalisation
+/// (NFC, as the reference matcher applies before both operators) costs.
+fn like_indicators() -> Vec<Indicator> {
+    let valid_from = "2020-01-01T00:00:00Z".parse().expect("timestamp");
+    (0..1_050u64)
+        .map(|i| Indicator {
+            id: format!("indicator--00000000-0000-4000-8000-{i:012}"),
+            name: None,
+            // 1,000 indexed by their literal, 50 evaluated for every input.
+            pattern: if i < 1_000 {
+                format!("[url:value LIKE 'http://host{i}.example/%']")
+            } else {
+                format!("[url:value MATCHES '^https?://h[oô]st{i}[.]example/']")
+            },
+            pattern_type: "stix".into(),
+            valid_from,
+            valid_until: None,
+        })
+        .collect()
+}
+
+fn url_observation(i: u64) -> Observation {
+    let j = if i.is_multiple_of(100) {
+        i % 1_050
+    } else {
+        i + 1_000_000
+    };
+    // One in ten values is not ASCII; one in fifty is decomposed (NFD).
+    let value = match i % 50 {
+        0 => format!("http://host{j}.example/cafe\u{301}/{i}"),
+        n if n % 10 == 5 => format!("http://host{j}.example/caf\u{e9}/{i}"),
+        _ => format!("http://host{j}.example/cafe/{i}"),
+    };
+    let mut o = Map::new();
+    o.insert("type".into(), "url".into());
+    o.insert("value".into(), value.into());
+    let t = "2021-01-01T00:00:00Z".parse().expect("timestamp");
+    Observation {
+        id: format!("observed-data--{i}"),
+        first_observed: t,
+        last_observed: t,
+        number_observed: 1,
+        objects: vec![("0".into(), o)],
+    }
+}
+
+fn bench_like(c: &mut Criterion) {
+    let mut group = c.benchmark_group("like");
+    group.sample_size(10);
+    let matcher = Matcher::compile(&like_indicators()).expect("compiles");
+    let observations: Vec<Observation> = (0..10_000).map(url_observation).collect();
+    group.throughput(Throughput::Elements(observations.len() as u64));
+    group.bench_function("like_and_matches_10k_observations", |b| {
+        b.iter(|| {
+            let mut hits = 0;
+            for o in &observations {
+                hits += matcher.match_observations(std::slice::from_ref(o)).len();
+            }
+            hits
+        })
+    });
+    group.finish();
+}
+
 fn bench_parse(c: &mut Criterion) {
     let patterns: Vec<String> = (0..1_000).map(pattern_for).collect();
     let mut group = c.benchmark_group("parse");
@@ -141,5 +207,5 @@ fn bench_parse(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_matcher, bench_parse);
+criterion_group!(benches, bench_matcher, bench_like, bench_parse);
 criterion_main!(benches);
