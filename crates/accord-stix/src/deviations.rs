@@ -30,18 +30,11 @@
 //!    groups, possessive quantifiers, conditionals, `\Z`); see
 //!    [`crate::pattern::regex`] for the remaining syntax differences (`$`
 //!    before a final newline, nested classes, `{,n}`).
-//!
-//! 6. **Unicode normalisation.** Before `LIKE` and `MATCHES` the reference
-//!    normalises both the value and the expression to NFC. Accord compares
-//!    code points as written (no normalisation library in the pure
-//!    dependency set), so a decomposed `é` in the data does not match a
-//!    precomposed one in the pattern. Equality behaves alike in both
-//!    (neither normalises).
-//! 7. **Undecodable and binary values.** The reference decodes `*_hex` and
+//! 6. **Undecodable and binary values.** The reference decodes `*_hex` and
 //!    `*_bin` properties and raises an error when one is malformed; Accord
-//!    treats such a value as matching nothing. `MATCHES` on a decoded
-//!    binary value is a byte-regex search in the reference and never
-//!    matches in Accord.
+//!    treats such a value as matching nothing. `LIKE` and `MATCHES` on a
+//!    decoded binary value match in the reference (`LIKE` on its UTF-8
+//!    text, `MATCHES` as a byte-regex search) and never match in Accord.
 //!
 //! # Choices shared with the reference
 //!
@@ -54,6 +47,14 @@
 //!   is false (and `NOT >` across types is therefore true).
 //! - Strings compare with `h'…'`/`b'…'` constants and decoded binary values
 //!   code point by code point when every code point is below 256 (§9).
+//! - Before `LIKE` and `MATCHES`, both the expression and the value are
+//!   normalised to Unicode NFC, so a decomposed `é` (`e` + U+0301) in one
+//!   matches a precomposed `é` (U+00E9) in the other. `=`, `!=`, `IN` and
+//!   the orderings compare code points as written (neither normalises).
+//!   Normalisation is stable for characters both Unicode versions know
+//!   (the reference uses its Python's tables, 14.0 for Python 3.11; Accord
+//!   those of `unicode-normalization`), so only characters assigned since
+//!   could normalise differently.
 //! - `LIKE` and `=` on strings are case-sensitive; dictionary keys such as
 //!   hash names are compared exactly (`'sha-256'` is not `'SHA-256'`).
 //! - `MATCHES` is an unanchored search; `LIKE` matches the whole value.

@@ -35,12 +35,14 @@
 //! See [`crate::deviations`] for where this follows the specification text
 //! rather than the OASIS reference matcher.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use base64::Engine as _;
 use regex_automata::meta::Regex;
 use serde_json::{Map, Value};
+use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
 
 use crate::object::{Bundle, ObjectError, ObservedData, StixObject, parse_stix_timestamp};
 use crate::pattern::regex::{self, RegexProblem};
@@ -173,9 +175,11 @@ impl CompiledPattern {
             else {
                 return;
             };
+            // As the reference does, the expression is normalised to NFC
+            // before it is compiled (and values before they are matched).
             let (map, source, name) = match operator {
-                ComparisonOperator::Like => (&mut like, like_to_regex(s), "LIKE"),
-                ComparisonOperator::Matches => (&mut matches, s.clone(), "MATCHES"),
+                ComparisonOperator::Like => (&mut like, like_to_regex(&nfc(s)), "LIKE"),
+                ComparisonOperator::Matches => (&mut matches, nfc(s).into_owned(), "MATCHES"),
                 _ => return,
             };
             if map.contains_key(s) {
@@ -348,7 +352,7 @@ impl CompiledPattern {
                 } else {
                     &self.matches
                 };
-                map.get(s).is_some_and(|re| re.is_match(v.as_str()))
+                map.get(s).is_some_and(|re| re.is_match(nfc(v).as_ref()))
             }
             Op::IsSubset | Op::IsSuperset => {
                 let (Constant::String(s), Observed::Json(Value::String(v))) = (&c.value, value)
@@ -460,6 +464,18 @@ pub fn parse_ip_network(s: &str) -> Option<ipnet::IpNet> {
         return Some(net);
     }
     s.parse::<IpAddr>().ok().map(ipnet::IpNet::from)
+}
+
+/// `text` in Unicode Normalization Form C: both sides of `LIKE` and
+/// `MATCHES` are compared in that form, as the OASIS reference matcher does
+/// (see [`crate::deviations`]). Borrowed when `text` already is NFC, which
+/// ASCII always is, so the common case neither allocates nor decomposes.
+pub(crate) fn nfc(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfc().collect())
+    }
 }
 
 /// Translates a LIKE expression (SQL: `%` any run, `_` one character) into an
@@ -1073,6 +1089,75 @@ mod tests {
             Some(vec![0, 2])
         );
         assert_eq!(c.matches_subset(&o, &[1]), None);
+    }
+
+    /// Issue 17, part 5: the reference normalises both sides of `LIKE` and
+    /// `MATCHES` to NFC, Accord compared code points as written, so 12 of the
+    /// reference's own 2.1 Unicode cases failed. The three spellings of "d"
+    /// with a dot below and a dot above are canonically equivalent.
+    #[test]
+    fn like_and_matches_compare_nfc_forms_as_the_reference() {
+        let forms = [
+            ("nfc", "\u{1e0d}\u{307}"),
+            ("nfd", "d\u{323}\u{307}"),
+            ("alt", "\u{1e0b}\u{323}"),
+        ];
+        let object = json!({"type": "x-test", "ddots": {
+            "nfc": forms[0].1, "nfd": forms[1].1, "alt": forms[2].1,
+            "number": 7, "composed_e": "caf\u{e9}", "decomposed_e": "cafe\u{301}"}});
+        let o = [at(T0, vec![object])];
+        for (i, (key, _)) in forms.iter().enumerate() {
+            for (j, (_, form)) in forms.iter().enumerate() {
+                let p = |op: &str, text: &str| format!("[x-test:ddots.{key} {op} {text}]");
+                assert!(
+                    check(&p("LIKE", &format!("'{form}'")), &o),
+                    "{key} LIKE {form:?}"
+                );
+                assert!(
+                    check(&p("LIKE", &format!("'%{form}'")), &o),
+                    "{key} LIKE %{form:?}"
+                );
+                assert!(
+                    check(&p("MATCHES", &format!("'^{form}$'")), &o),
+                    "{key} MATCHES {form:?}"
+                );
+                assert!(!check(&p("NOT LIKE", &format!("'{form}'")), &o));
+                // Equality compares code points as written, in both.
+                assert_eq!(
+                    check(&p("=", &format!("'{form}'")), &o),
+                    i == j,
+                    "{key} = {form:?}"
+                );
+                assert_eq!(check(&p("!=", &format!("'{form}'")), &o), i != j);
+                assert_eq!(check(&p("IN", &format!("('{form}')")), &o), i == j);
+            }
+        }
+        // A decomposed "é" in the pattern matches a composed one in the value
+        // and the other way round; one wildcard `_` stands for the one
+        // composed character.
+        assert!(check("[x-test:ddots.composed_e LIKE 'cafe\u{301}']", &o));
+        assert!(check("[x-test:ddots.decomposed_e LIKE 'caf\u{e9}']", &o));
+        assert!(check("[x-test:ddots.decomposed_e LIKE 'caf_']", &o));
+        assert!(check("[x-test:ddots.composed_e MATCHES 'fe\u{301}$']", &o));
+        assert!(check(
+            "[x-test:ddots.decomposed_e MATCHES '^caf\u{e9}$']",
+            &o
+        ));
+        assert!(check(
+            "[x-test:ddots.decomposed_e MATCHES '^caf[\u{e9}]$']",
+            &o
+        ));
+        // Non-strings still match nothing.
+        assert!(!check("[x-test:ddots.number LIKE '7']", &o));
+        assert!(!check("[x-test:ddots.number MATCHES '7']", &o));
+    }
+
+    #[test]
+    fn nfc_borrows_what_is_already_normalised() {
+        assert!(matches!(nfc("plain ascii"), Cow::Borrowed(_)));
+        assert!(matches!(nfc("caf\u{e9}"), Cow::Borrowed(_)));
+        assert_eq!(nfc("cafe\u{301}"), "caf\u{e9}");
+        assert_eq!(nfc("d\u{323}\u{307}"), "\u{1e0d}\u{307}");
     }
 
     #[test]

@@ -514,7 +514,7 @@ impl PathIndex {
             Value::String(s) => {
                 match &self.contains {
                     Some(ac) => {
-                        for m in ac.find_overlapping_iter(s.as_str()) {
+                        for m in ac.find_overlapping_iter(eval::nfc(s).as_ref()) {
                             if let Some(ids) = self.literal_ids.get(m.pattern().as_usize()) {
                                 ids.iter().copied().for_each(&mut *found);
                             }
@@ -628,9 +628,11 @@ fn comparison_anchors(expr: &ComparisonExpression) -> Option<Vec<Anchor>> {
             (ComparisonOperator::IsSubset, Constant::String(s)) => {
                 parse_ip_network(s).map(|net| vec![Anchor::Within(path.clone(), net)])
             }
-            (ComparisonOperator::Like, Constant::String(s)) => {
-                longest_like_literal(s).map(|lit| vec![Anchor::Contains(path.clone(), lit.into())])
-            }
+            // Values are matched in NFC (see `eval::nfc`), so the literal is
+            // taken from the expression's NFC form and looked for in the
+            // value's.
+            (ComparisonOperator::Like, Constant::String(s)) => longest_like_literal(&eval::nfc(s))
+                .map(|lit| vec![Anchor::Contains(path.clone(), lit.into())]),
             _ => None,
         },
         ComparisonExpression::Comparison(_) | ComparisonExpression::Exists(_) => None,
@@ -907,6 +909,34 @@ mod tests {
             .map(|s| s.indicator)
             .collect();
         assert_eq!(hits, [0, 1, 2]);
+    }
+
+    /// The index looks for a `LIKE` literal in the value's NFC form, so a
+    /// decomposed value still reaches the indicator (issue 17, part 5).
+    #[test]
+    fn like_literals_are_found_in_any_canonically_equivalent_spelling() {
+        let indicators = [
+            indicator(0, "[url:value LIKE 'http://caf\u{e9}.example/%']"),
+            indicator(1, "[url:value LIKE '%/re\u{301}sume\u{301}/%']"),
+        ];
+        let matcher = Matcher::compile(&indicators).expect("compiles");
+        assert_eq!(matcher.unanchored_count(), 0);
+        for (value, expected) in [
+            ("http://cafe\u{301}.example/x", vec![0]),
+            ("http://caf\u{e9}.example/x", vec![0]),
+            ("http://a.example/r\u{e9}sum\u{e9}/x", vec![1]),
+            ("http://a.example/re\u{301}sume\u{301}/x", vec![1]),
+            ("http://cafe.example/resume/x", vec![]),
+        ] {
+            let obs = [observation(T, vec![json!({"type": "url", "value": value})])];
+            let got: Vec<usize> = matcher
+                .match_observations(&obs)
+                .iter()
+                .map(|s| s.indicator)
+                .collect();
+            assert_eq!(got, expected, "{value:?}");
+            assert_eq!(got, brute_force(&indicators, &obs), "{value:?}");
+        }
     }
 
     #[test]

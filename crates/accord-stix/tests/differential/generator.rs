@@ -56,7 +56,16 @@ const DOMAINS: &[&str] = &[
     "x.cn",
     "mail.a.example",
 ];
-const NAMES: &[&str] = &["a.exe", "b.dll", "invoice.pdf.exe", "readme.txt"];
+/// Two of them spell "résumé" composed (NFC) and decomposed (NFD): the
+/// reference compares `LIKE` and `MATCHES` in NFC, `=` as written.
+const NAMES: &[&str] = &[
+    "a.exe",
+    "b.dll",
+    "invoice.pdf.exe",
+    "readme.txt",
+    "r\u{e9}sum\u{e9}.pdf",
+    "re\u{301}sume\u{301}.pdf",
+];
 const SHA256: &[&str] = &[
     "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f",
     "fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9",
@@ -160,8 +169,8 @@ fn comparison(rng: &mut Rng, ty: &str) -> String {
                 rng,
                 "file:name",
                 NAMES,
-                &["%.exe", "%pdf%", "_.dll"],
-                &["exe$", "^inv", "[.]d"],
+                &["%.exe", "%pdf%", "_.dll", "r\u{e9}sum%", "re\u{301}s_m%"],
+                &["exe$", "^inv", "[.]d", "^r\u{e9}s", "e\u{301}[.]pdf$"],
             ),
         },
         "network-traffic" => match rng.below(7) {
