@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use accord_stix::object::TlpMarking;
+use accord_stix::marking::TlpMarking;
 use serde_json::{Value, json};
 
 mod common;

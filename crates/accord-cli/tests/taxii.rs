@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
-use accord_stix::object::TlpMarking;
+use accord_stix::marking::TlpMarking;
 use accord_stix::tlp::{Affiliation, Audience, Level, Reader, may_read};
 use serde_json::{Value, json};
 

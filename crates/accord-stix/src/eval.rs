@@ -37,14 +37,14 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::net::IpAddr;
 
 use base64::Engine as _;
 use regex_automata::meta::Regex;
 use serde_json::{Map, Value};
 use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
 
-use crate::object::{Bundle, ObjectError, ObservedData, StixObject, parse_stix_timestamp};
+use crate::literal::{parse_ip_network, parse_timestamp};
+use crate::object::{Bundle, ObjectError, ObservedData, StixObject};
 use crate::pattern::regex::{self, RegexProblem};
 use crate::pattern::{
     Comparison, ComparisonExpression, ComparisonOperator, Constant, ObjectPath,
@@ -458,14 +458,6 @@ pub(crate) fn resolve<'a>(
     current
 }
 
-/// Parses an IP address (as a host-length network) or a CIDR range.
-pub fn parse_ip_network(s: &str) -> Option<ipnet::IpNet> {
-    if let Ok(net) = s.parse::<ipnet::IpNet>() {
-        return Some(net);
-    }
-    s.parse::<IpAddr>().ok().map(ipnet::IpNet::from)
-}
-
 /// `text` in Unicode Normalization Form C: both sides of `LIKE` and
 /// `MATCHES` are compared in that form, as the OASIS reference matcher does
 /// (see [`crate::deviations`]). Borrowed when `text` already is NFC, which
@@ -527,9 +519,7 @@ fn order(value: &Observed<'_>, constant: &Constant) -> Option<std::cmp::Ordering
     };
     match (json, constant) {
         (Value::String(v), Constant::String(c)) => Some(v.as_str().cmp(c.as_str())),
-        (Value::String(v), Constant::Timestamp(c)) => {
-            parse_stix_timestamp(v).ok().map(|t| t.cmp(c))
-        }
+        (Value::String(v), Constant::Timestamp(c)) => parse_timestamp(v).ok().map(|t| t.cmp(c)),
         (Value::String(v), Constant::Hex(c) | Constant::Binary(c)) => {
             latin1(v).map(|b| b.as_slice().cmp(c.as_slice()))
         }

@@ -328,7 +328,7 @@ fn classify(path: &ObjectPath, constant: &Constant) -> Result<Value, String> {
         "domain-name" if property("value") => Some(Value::Domain(s.to_ascii_lowercase())),
         "ipv4-addr" | "ipv6-addr" if property("value") => {
             let v4 = path.object_type == "ipv4-addr";
-            let net = crate::eval::parse_ip_network(s)
+            let net = crate::literal::parse_ip_network(s)
                 .filter(|n| matches!(n, ipnet::IpNet::V4(_)) == v4)
                 .ok_or_else(|| format!("{text} value `{s}` is not an address or range"))?;
             Some(Value::Ip(net, v4))

@@ -13,8 +13,10 @@
 //!   object (type, id, and all other properties in order), validated against
 //!   what STIX 2.1 requires of each known type. Custom properties survive a
 //!   round trip. Typed views ([`object::Indicator`], [`object::ObservedData`])
-//!   extract what the engine reads; [`object::TlpMarking`] knows the TLP 1.0
-//!   and 2.0 marking definitions.
+//!   extract what the engine reads.
+//! - [`literal`]: the literal values STIX writes as text (timestamps, IP
+//!   addresses and ranges), read the same way by the parser, the object
+//!   validator, the evaluator and the hub's importers.
 //! - [`pattern`]: a `logos` lexer and a hand-written recursive-descent parser
 //!   for all of STIX 2.1 §9, producing a syntax tree named after the spec
 //!   ([`pattern::Pattern`], [`pattern::ObservationExpression`],
@@ -43,7 +45,8 @@
 //!   patterns each target can express, with the reason for every one left
 //!   out.
 //! - [`tlp`]: the one TLP 2.0 read rule ([`tlp::may_read`]) every read path
-//!   of the hub asks before it releases an object, and [`marking`]: every
+//!   of the hub asks before it releases an object, and [`marking`]: the TLP
+//!   1.0 and 2.0 marking definitions ([`marking::TlpMarking`]) and every
 //!   STIX 2.1 marking form read strictly (object-level and granular,
 //!   identifiers compared as UUIDs), failing closed on what TLP cannot
 //!   enforce.
@@ -81,6 +84,7 @@
 pub mod deviations;
 pub mod eval;
 pub mod export;
+pub mod literal;
 pub mod marking;
 pub mod matcher;
 pub mod object;

@@ -37,10 +37,167 @@
 //! TLP:RED definition, not an unknown one. The type part is not a UUID and is compared exactly
 //! (type names are lower-case, §3.1); only the hyphenated 8-4-4-4-12 form is an identifier.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use crate::object::{StixObject, TLP_2_EXTENSION_ID, TlpMarking};
+use crate::object::StixObject;
 use crate::tlp::Level;
+
+/// The Traffic Light Protocol markings: TLP 1.0 as predefined by STIX 2.1
+/// §7.2, and TLP 2.0 as published by the OASIS CTI TC with the
+/// extension `extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TlpMarking {
+    /// TLP 2.0 CLEAR.
+    Clear,
+    /// TLP 1.0 WHITE (same disclosure level as CLEAR).
+    White,
+    /// GREEN, TLP 1.0 definition.
+    Green,
+    /// GREEN, TLP 2.0 definition.
+    Green2,
+    /// AMBER, TLP 1.0 definition.
+    Amber,
+    /// AMBER, TLP 2.0 definition.
+    Amber2,
+    /// TLP 2.0 AMBER+STRICT.
+    AmberStrict,
+    /// RED, TLP 1.0 definition.
+    Red,
+    /// RED, TLP 2.0 definition.
+    Red2,
+}
+
+/// The extension that defines TLP 2.0 marking definitions.
+pub const TLP_2_EXTENSION_ID: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d";
+
+impl TlpMarking {
+    /// Every marking, TLP 1.0 then TLP 2.0.
+    pub const ALL: [TlpMarking; 9] = [
+        TlpMarking::White,
+        TlpMarking::Green,
+        TlpMarking::Amber,
+        TlpMarking::Red,
+        TlpMarking::Clear,
+        TlpMarking::Green2,
+        TlpMarking::Amber2,
+        TlpMarking::AmberStrict,
+        TlpMarking::Red2,
+    ];
+
+    /// The well-known `marking-definition` id.
+    pub fn id(self) -> &'static str {
+        match self {
+            TlpMarking::White => "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+            TlpMarking::Green => "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+            TlpMarking::Amber => "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+            TlpMarking::Red => "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+            TlpMarking::Clear => "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+            TlpMarking::Green2 => "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+            TlpMarking::Amber2 => "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+            TlpMarking::AmberStrict => "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+            TlpMarking::Red2 => "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+        }
+    }
+
+    /// The marking with this id, if it is a TLP marking. Identifiers are compared as UUIDs
+    /// (the UUID part in any case: RFC 4122 §3; see the module documentation).
+    pub fn from_id(id: &str) -> Option<TlpMarking> {
+        let uuid = identifier_uuid(id, "marking-definition").ok()?;
+        let canonical = format!("marking-definition--{}", uuid.hyphenated());
+        TlpMarking::ALL.into_iter().find(|m| m.id() == canonical)
+    }
+
+    /// The level as written in TLP (`clear`, `green`, `amber+strict`, …).
+    pub fn level(self) -> &'static str {
+        match self {
+            TlpMarking::Clear => "clear",
+            TlpMarking::White => "white",
+            TlpMarking::Green | TlpMarking::Green2 => "green",
+            TlpMarking::Amber | TlpMarking::Amber2 => "amber",
+            TlpMarking::AmberStrict => "amber+strict",
+            TlpMarking::Red | TlpMarking::Red2 => "red",
+        }
+    }
+
+    /// How restrictive the level is: CLEAR/WHITE 0, GREEN 1, AMBER 2,
+    /// AMBER+STRICT 3, RED 4 (TLP 2.0 orders them so).
+    pub fn rank(self) -> u8 {
+        match self {
+            TlpMarking::Clear | TlpMarking::White => 0,
+            TlpMarking::Green | TlpMarking::Green2 => 1,
+            TlpMarking::Amber | TlpMarking::Amber2 => 2,
+            TlpMarking::AmberStrict => 3,
+            TlpMarking::Red | TlpMarking::Red2 => 4,
+        }
+    }
+
+    /// Whether this is a TLP 2.0 definition.
+    pub fn is_tlp2(self) -> bool {
+        matches!(
+            self,
+            TlpMarking::Clear
+                | TlpMarking::Green2
+                | TlpMarking::Amber2
+                | TlpMarking::AmberStrict
+                | TlpMarking::Red2
+        )
+    }
+
+    /// The marking-definition object as published.
+    pub fn definition(self) -> StixObject {
+        let mut p = Map::new();
+        p.insert("spec_version".into(), "2.1".into());
+        if self.is_tlp2() {
+            p.insert("created".into(), "2022-10-01T00:00:00.000Z".into());
+            p.insert(
+                "name".into(),
+                format!("TLP:{}", self.level().to_uppercase()).into(),
+            );
+            let mut ext = Map::new();
+            ext.insert("extension_type".into(), "property-extension".into());
+            ext.insert("tlp_2_0".into(), self.level().into());
+            let mut exts = Map::new();
+            exts.insert(TLP_2_EXTENSION_ID.into(), Value::Object(ext));
+            p.insert("extensions".into(), Value::Object(exts));
+        } else {
+            p.insert("created".into(), "2017-01-20T00:00:00.000Z".into());
+            p.insert("definition_type".into(), "tlp".into());
+            p.insert(
+                "name".into(),
+                format!("TLP:{}", self.level().to_uppercase()).into(),
+            );
+            let mut def = Map::new();
+            def.insert("tlp".into(), self.level().into());
+            p.insert("definition".into(), Value::Object(def));
+        }
+        StixObject {
+            object_type: "marking-definition".into(),
+            id: self.id().into(),
+            properties: p,
+        }
+    }
+}
+
+// The object's own view of its TLP markings lives here, beside the definitions, so that
+// `object` does not depend on this module.
+impl StixObject {
+    /// The TLP markings among `object_marking_refs`, in order.
+    pub fn tlp_markings(&self) -> Vec<TlpMarking> {
+        match self.get("object_marking_refs") {
+            Some(Value::Array(refs)) => refs
+                .iter()
+                .filter_map(|r| r.as_str().and_then(TlpMarking::from_id))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The most restrictive TLP marking on the object, if any. When an
+    /// object carries several (it should not), the strictest one governs.
+    pub fn strictest_tlp(&self) -> Option<TlpMarking> {
+        self.tlp_markings().into_iter().max_by_key(|m| m.rank())
+    }
+}
 
 /// Why the hub cannot enforce an object's markings, naming the property at fault
 /// (`granular_markings[0].marking_ref`).
@@ -376,6 +533,32 @@ mod tests {
             v[k] = x.clone();
         }
         StixObject::from_value(v).unwrap()
+    }
+
+    #[test]
+    fn tlp_definitions_validate_and_resolve() {
+        for m in TlpMarking::ALL {
+            m.definition()
+                .validate()
+                .unwrap_or_else(|e| panic!("{m:?}: {e}"));
+            assert_eq!(TlpMarking::from_id(m.id()), Some(m));
+        }
+        assert_eq!(TlpMarking::AmberStrict.level(), "amber+strict");
+    }
+
+    #[test]
+    fn strictest_tlp_governs() {
+        let o = indicator(json!({"object_marking_refs": [
+            TlpMarking::Green.id(),
+            "marking-definition--00000000-0000-4000-8000-000000000000",
+            TlpMarking::AmberStrict.id()
+        ]}));
+        assert_eq!(
+            o.tlp_markings(),
+            vec![TlpMarking::Green, TlpMarking::AmberStrict]
+        );
+        assert_eq!(o.strictest_tlp(), Some(TlpMarking::AmberStrict));
+        assert_eq!(indicator(json!({})).strictest_tlp(), None);
     }
 
     fn level(extra: Value) -> Result<Option<Level>, MarkingError> {

@@ -29,7 +29,8 @@ use aho_corasick::AhoCorasick;
 use prefix_trie::joint::JointPrefixMap;
 use serde_json::Value;
 
-use crate::eval::{self, CompiledPattern, EvalError, Observation, parse_ip_network};
+use crate::eval::{self, CompiledPattern, EvalError, Observation};
+use crate::literal::parse_ip_network;
 use crate::object::Indicator;
 use crate::pattern::{
     Comparison, ComparisonExpression, ComparisonOperator, Constant, ObjectPath,

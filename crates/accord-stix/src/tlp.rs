@@ -62,8 +62,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::marking::{self, MarkingError};
-use crate::object::{StixObject, TlpMarking};
+use crate::marking::{self, MarkingError, TlpMarking};
+use crate::object::StixObject;
 
 /// The custom property naming an object's recipients (a list of party ids).
 pub const RECIPIENTS_PROPERTY: &str = "x_accord_recipients";

@@ -5,8 +5,9 @@
 use std::fs;
 
 use accord_stix::eval::Observation;
+use accord_stix::marking::TlpMarking;
 use accord_stix::matcher::Matcher;
-use accord_stix::object::{Indicator, TlpMarking, parse_objects, sighting};
+use accord_stix::object::{Indicator, parse_objects, sighting};
 
 fn read(name: &str) -> String {
     let path = format!("{}/tests/testdata/match/{name}", env!("CARGO_MANIFEST_DIR"));

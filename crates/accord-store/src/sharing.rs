@@ -53,7 +53,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use accord_stix::object::{StixObject, parse_stix_timestamp};
+use accord_stix::literal::parse_timestamp;
+use accord_stix::object::StixObject;
 use accord_stix::tlp::{self, Affiliation, Audience, Level, Reader};
 use accord_tlog::entry::{Envelope, Tlp, canonical_json};
 use async_trait::async_trait;
@@ -332,7 +333,7 @@ pub fn format_us(us: i64) -> String {
 
 /// Parses a STIX/TAXII timestamp into microseconds.
 pub fn parse_us(text: &str) -> Result<i64, String> {
-    parse_stix_timestamp(text).map(|t| t.as_microsecond())
+    parse_timestamp(text).map(|t| t.as_microsecond())
 }
 
 /// The collection `id` as `reader` may see it (see [`may_see`]); a collection the reader may
@@ -864,7 +865,7 @@ pub fn check_object_times(object: &serde_json::Value, now: Timestamp) -> Result<
         let Some(text) = object.get(property).and_then(serde_json::Value::as_str) else {
             continue;
         };
-        let at = parse_stix_timestamp(text).map_err(|e| format!("`{property}` {text:?}: {e}"))?;
+        let at = parse_timestamp(text).map_err(|e| format!("`{property}` {text:?}: {e}"))?;
         if at.duration_since(now) > CLOCK_SKEW {
             return Err(format!(
                 "`{property}` {text} is in the future (the hub's clock reads {now}; at most {} \

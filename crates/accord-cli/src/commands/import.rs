@@ -44,7 +44,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 
-use accord_stix::eval::parse_ip_network;
+use accord_stix::literal::parse_ip_network;
 use accord_stix::tlp::Level;
 
 /// What `accord import` reads.
@@ -285,7 +285,7 @@ fn convert_event(
         let valid_from = a
             .get("first_seen")
             .and_then(Value::as_str)
-            .filter(|s| accord_stix::object::parse_stix_timestamp(s).is_ok())
+            .filter(|s| accord_stix::literal::parse_timestamp(s).is_ok())
             .map(str::to_owned)
             .unwrap_or_else(|| stamp.clone());
         let mut o = Map::new();

@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use accord_stix::object::{TLP_2_EXTENSION_ID, TlpMarking};
+use accord_stix::marking::{TLP_2_EXTENSION_ID, TlpMarking};
 use accord_tlog::entry::Tlp;
 use serde_json::{Value, json};
 

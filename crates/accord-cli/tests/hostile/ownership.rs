@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use accord_stix::object::TlpMarking;
+use accord_stix::marking::TlpMarking;
 use accord_tlog::entry::Tlp;
 use accord_tlog::note::Signer;
 use jiff::{SignedDuration, Timestamp};

@@ -1,7 +1,7 @@
 //! Threat-indicator sharing: objects recorded as custodially signed log entries, released
 //! only under TLP, filtered, versioned and paged as TAXII asks; and the log still verifies.
 
-use accord_stix::object::TlpMarking;
+use accord_stix::marking::TlpMarking;
 use accord_stix::tlp::{Level, Reader};
 use accord_tlog::entry::{Envelope, Tlp};
 use serde_json::{Value, json};
