@@ -152,20 +152,49 @@ pub fn incident(r: &IncidentRecord, accord: &Accord) -> String {
     }
     if !i.attributions.is_empty() {
         let _ = writeln!(o, "\nAttributions");
-        for a in &i.attributions {
+        for (n, a) in i.attributions.iter().enumerate() {
             let date = a
                 .date
                 .map(|d| d.to_string())
                 .unwrap_or_else(|| "undated".into());
-            let contested = if a.contested { ", contested" } else { "" };
+            let tier = a
+                .tier()
+                .map(|t| format!("; tier {} {t}", t.number()))
+                .unwrap_or_default();
+            let contests: Vec<String> = i
+                .attribution_contests(n)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            let contested = if contests.is_empty() {
+                String::new()
+            } else {
+                format!("; contested: {}", contests.join(", "))
+            };
             let _ = writeln!(
                 o,
-                "  - {} ({date}; basis {}; confidence {}{contested}): {} {}",
+                "  - {} ({date}; basis {}{tier}; confidence {}{contested}): {} {}",
                 a.by,
                 a.basis,
                 a.confidence,
                 a.statement,
                 src(&a.source)
+            );
+        }
+    }
+    if !i.denials.is_empty() {
+        let _ = writeln!(o, "\nDenials");
+        for d in &i.denials {
+            let date = d
+                .date
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "undated".into());
+            let _ = writeln!(
+                o,
+                "  - {} ({date}): {} {}",
+                d.by,
+                d.statement,
+                src(&d.source)
             );
         }
     }

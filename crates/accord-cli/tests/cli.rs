@@ -67,6 +67,21 @@ fn text_output_shows_verification_and_first_seen_caveat() {
     let out = on(dir.path()).args(["parties", "list"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("first seen"), "{text}");
+    // Each attribution shows its tier; the accused's denial is listed and contests it.
+    let out = on(dir.path())
+        .args(["incidents", "show", "opm-breach-2015"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("basis official-remark; tier 4 allegation"),
+        "{text}"
+    );
+    assert!(text.contains("contested: denied by China"), "{text}");
+    assert!(
+        text.contains("\nDenials\n  - China (undated): China denied it."),
+        "{text}"
+    );
 }
 
 #[test]

@@ -206,6 +206,9 @@ vocabulary! {
         SelfClaim = "self-claim",
         /// Press reporting, often from anonymous officials.
         Media = "media",
+        /// An official's passing, on-record remark that is not a formal attribution (a speech
+        /// about another case that mentions this one).
+        OfficialRemark = "official-remark",
         /// Nobody has attributed it.
         None = "none",
     }
@@ -222,6 +225,60 @@ vocabulary! {
         Low = "low",
         /// The attributor gives no level.
         Unstated = "unstated",
+    }
+}
+
+vocabulary! {
+    /// How much weight an attribution carries, strongest first. Only the first two are a
+    /// government's formal attribution; a scorecard's headline "attributed" count includes only
+    /// them.
+    AttributionTier {
+        /// Tier 1: a government's formal attribution (statement, joint statement, sanctions,
+        /// indictment) read on an official page (`verified`).
+        Official = "official",
+        /// Tier 2: a government's formal attribution read only in a secondary source.
+        OfficialSecondary = "official-secondary",
+        /// Tier 3: a security vendor's or researchers' report.
+        Research = "research",
+        /// Tier 4: an allegation: press reporting, anonymous officials, an official's passing
+        /// remark, or the actor's own claim.
+        Allegation = "allegation",
+        /// Tier 5: not confirmed in any page read, whatever its basis.
+        Unverified = "unverified",
+    }
+}
+
+impl AttributionTier {
+    /// The tier's number, 1 (strongest) to 5.
+    pub fn number(self) -> u8 {
+        match self {
+            AttributionTier::Official => 1,
+            AttributionTier::OfficialSecondary => 2,
+            AttributionTier::Research => 3,
+            AttributionTier::Allegation => 4,
+            AttributionTier::Unverified => 5,
+        }
+    }
+
+    /// True for the tiers a headline "attributed" count includes (1 and 2).
+    pub fn is_formal(self) -> bool {
+        matches!(
+            self,
+            AttributionTier::Official | AttributionTier::OfficialSecondary
+        )
+    }
+}
+
+impl AttributionBasis {
+    /// True for a government's formal act of attribution.
+    pub fn is_formal(self) -> bool {
+        matches!(
+            self,
+            AttributionBasis::GovernmentStatement
+                | AttributionBasis::Indictment
+                | AttributionBasis::Sanctions
+                | AttributionBasis::JointStatement
+        )
     }
 }
 
@@ -353,18 +410,118 @@ pub struct Attribution {
     /// The actor it names, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// The registry party it names, when that is a party other than a state (a company that
+    /// hacked back); a state is named by `attributed_to`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
     /// On what it rests.
     pub basis: AttributionBasis,
     /// How confident the attributor says it is.
     #[serde(default = "default_confidence")]
     pub confidence: Confidence,
-    /// Whether the attribution is disputed (by the accused or by researchers).
-    #[serde(default)]
-    pub contested: bool,
+    /// A reporter's own "contested" flag, as incidents recorded before denials were kept it.
+    /// Read only from such stored records: whether an attribution is contested is derived
+    /// ([`Incident::contests`]), and new submissions record the accused's denial in
+    /// [`Incident::denials`] instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contested: Option<bool>,
     /// The statement in words.
     pub statement: String,
     /// Where it was read.
     pub source: Source,
+}
+
+impl Attribution {
+    /// How much weight the attribution carries, from its basis and the verification of its
+    /// source; `None` for a statement that nobody attributes it (basis `none`).
+    pub fn tier(&self) -> Option<AttributionTier> {
+        use crate::source::Verification;
+        if self.basis == AttributionBasis::None {
+            return None;
+        }
+        if self.source.verification == Verification::Unverified {
+            return Some(AttributionTier::Unverified);
+        }
+        Some(match self.basis {
+            b if b.is_formal() => match self.source.verification {
+                Verification::Verified => AttributionTier::Official,
+                _ => AttributionTier::OfficialSecondary,
+            },
+            AttributionBasis::VendorReport => AttributionTier::Research,
+            _ => AttributionTier::Allegation,
+        })
+    }
+
+    /// True when the attribution names `state` or the party `party_id`.
+    pub fn names(&self, state: Option<CountryCode>, party_id: &str) -> bool {
+        (state.is_some() && self.attributed_to == state) || self.party.as_deref() == Some(party_id)
+    }
+}
+
+/// The accused's public denial of responsibility.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Denial {
+    /// Who denies, in words ("China's foreign ministry").
+    pub by: String,
+    /// The state denying, when a state does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<CountryCode>,
+    /// The registry party denying, when it is not a state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<FuzzyDate>,
+    /// The denial in words.
+    pub statement: String,
+    /// Where it was read.
+    pub source: Source,
+}
+
+/// Why a party's link to an incident, or an attribution, is contested.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Contest {
+    /// The accused denies it (`denials[index]`).
+    Denied {
+        /// Index in the incident's denials.
+        index: usize,
+        /// Who denies.
+        by: String,
+    },
+    /// Another attribution names someone else.
+    Disagreement {
+        /// Index in the incident's attributions.
+        index: usize,
+        /// Who attributes it elsewhere.
+        by: String,
+        /// Whom that attribution names.
+        names: String,
+    },
+    /// A record stored before denials were recorded carries its reporter's "contested" flag.
+    Recorded {
+        /// Index in the incident's attributions.
+        index: usize,
+        /// The attribution's author.
+        by: String,
+    },
+}
+
+impl std::fmt::Display for Contest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Contest::Denied { by, .. } => write!(f, "denied by {by}"),
+            Contest::Disagreement { by, names, .. } => {
+                write!(f, "{by} attributes it to {names}")
+            }
+            Contest::Recorded { by, .. } => {
+                write!(f, "recorded as contested (attribution by {by})")
+            }
+        }
+    }
 }
 
 fn default_confidence() -> Confidence {
@@ -445,6 +602,9 @@ pub struct Incident {
     /// Who says who did it, and on what basis.
     #[serde(default)]
     pub attributions: Vec<Attribution>,
+    /// Denials of responsibility by those accused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub denials: Vec<Denial>,
     /// Where it touched.
     #[serde(default)]
     pub jurisdictions: Jurisdictions,
@@ -499,6 +659,112 @@ impl Incident {
             .collect();
         v.sort();
         v.dedup();
+        v
+    }
+
+    /// True when an initiator, or an attribution, links the state `state` or the party
+    /// `party_id` to the incident as initiator.
+    pub fn links_initiator(&self, state: Option<CountryCode>, party_id: &str) -> bool {
+        self.initiators.iter().any(|ini| {
+            (state.is_some() && ini.state_nexus == state) || ini.party.as_deref() == Some(party_id)
+        }) || self
+            .attributions
+            .iter()
+            .any(|a| a.tier().is_some() && a.names(state, party_id))
+    }
+
+    /// Why the link of the state `state` or the party `party_id` to the incident is contested,
+    /// derived from the record: a denial by that state or party; an attribution naming someone
+    /// else whom the initiators do not name beside it; or, in a record stored before denials
+    /// were kept, its reporter's "contested" flag on an attribution naming it. Empty when
+    /// nothing in the record contests it.
+    pub fn contests(&self, state: Option<CountryCode>, party_id: &str) -> Vec<Contest> {
+        let mut out = Vec::new();
+        for (index, d) in self.denials.iter().enumerate() {
+            if (state.is_some() && d.state == state) || d.party.as_deref() == Some(party_id) {
+                out.push(Contest::Denied {
+                    index,
+                    by: d.by.clone(),
+                });
+            }
+        }
+        // Co-initiators the record itself names together are not a disagreement.
+        let co_initiator = |other_state: Option<CountryCode>, other_party: Option<&str>| {
+            let named = |s: Option<CountryCode>, p: Option<&str>| {
+                self.initiators.iter().any(|ini| {
+                    (s.is_some() && ini.state_nexus == s)
+                        || (p.is_some() && ini.party.as_deref() == p)
+                })
+            };
+            named(state, Some(party_id)) && named(other_state, other_party)
+        };
+        for (index, a) in self.attributions.iter().enumerate() {
+            if a.tier().is_none() {
+                continue;
+            }
+            let names_this = a.names(state, party_id);
+            if names_this {
+                if a.contested == Some(true) {
+                    out.push(Contest::Recorded {
+                        index,
+                        by: a.by.clone(),
+                    });
+                }
+                continue;
+            }
+            let other = a
+                .attributed_to
+                .map(|c| c.to_string())
+                .or_else(|| a.party.clone());
+            if let Some(names) = other
+                && !co_initiator(a.attributed_to, a.party.as_deref())
+            {
+                out.push(Contest::Disagreement {
+                    index,
+                    by: a.by.clone(),
+                    names,
+                });
+            }
+        }
+        out
+    }
+
+    /// Why the attribution at `index` is contested (see [`Incident::contests`]); empty for an
+    /// attribution that names nobody.
+    pub fn attribution_contests(&self, index: usize) -> Vec<Contest> {
+        let Some(a) = self.attributions.get(index) else {
+            return Vec::new();
+        };
+        match (a.attributed_to, a.party.as_deref()) {
+            (None, None) => Vec::new(),
+            (state, party) => self.contests(state, party.unwrap_or("")),
+        }
+    }
+
+    /// Every registry party id the incident refers to, with its field path, so the write
+    /// path can check that each exists.
+    pub fn party_refs(&self) -> Vec<(String, &str)> {
+        let mut v: Vec<(String, &str)> = Vec::new();
+        for (i, x) in self.victims.iter().enumerate() {
+            if let Some(p) = &x.party {
+                v.push((format!("victims[{i}].party"), p));
+            }
+        }
+        for (i, x) in self.initiators.iter().enumerate() {
+            if let Some(p) = &x.party {
+                v.push((format!("initiators[{i}].party"), p));
+            }
+        }
+        for (i, x) in self.attributions.iter().enumerate() {
+            if let Some(p) = &x.party {
+                v.push((format!("attributions[{i}].party"), p));
+            }
+        }
+        for (i, x) in self.denials.iter().enumerate() {
+            if let Some(p) = &x.party {
+                v.push((format!("denials[{i}].party"), p));
+            }
+        }
         v
     }
 
@@ -587,10 +853,41 @@ impl Incident {
             }
         }
         for (i, a) in self.attributions.iter().enumerate() {
-            p.require_text(&format!("attributions[{i}].by"), &a.by);
-            p.require_text(&format!("attributions[{i}].statement"), &a.statement);
-            a.source
-                .validate(&format!("attributions[{i}].source"), &mut p);
+            let path = format!("attributions[{i}]");
+            p.require_text(&format!("{path}.by"), &a.by);
+            p.require_text(&format!("{path}.statement"), &a.statement);
+            a.source.validate(&format!("{path}.source"), &mut p);
+            if let Some(party) = &a.party {
+                check_party_ref(&format!("{path}.party"), party, &mut p);
+            }
+            if a.contested.is_some() {
+                p.push(
+                    format!("{path}.contested"),
+                    "is derived from the record (a denial by the accused, or attributions that \
+                     disagree), not stated: record the accused's denial in `denials` instead",
+                );
+            }
+            if a.basis == AttributionBasis::None && (a.attributed_to.is_some() || a.party.is_some())
+            {
+                p.push(
+                    format!("{path}.basis"),
+                    "is `none` (nobody attributes it) but the attribution names a state or party",
+                );
+            }
+        }
+        for (i, d) in self.denials.iter().enumerate() {
+            let path = format!("denials[{i}]");
+            p.require_text(&format!("{path}.by"), &d.by);
+            p.require_text(&format!("{path}.statement"), &d.statement);
+            d.source.validate(&format!("{path}.source"), &mut p);
+            match &d.party {
+                Some(party) => check_party_ref(&format!("{path}.party"), party, &mut p),
+                None if d.state.is_none() => p.push(
+                    format!("{path}.state"),
+                    "a denial names who denies: a state (`state`) or a party (`party`)",
+                ),
+                None => {}
+            }
         }
         for (i, s) in self.steps.iter().enumerate() {
             p.require_text(&format!("steps[{i}].description"), &s.description);
@@ -681,6 +978,7 @@ mod tests {
             impacts: vec![],
             initiators: vec![],
             attributions: vec![],
+            denials: vec![],
             jurisdictions: Jurisdictions::default(),
             steps: vec![],
             asserted_principles: vec![],

@@ -12,7 +12,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::accord::PrincipleId;
-use crate::incident::{ActorKind, AttributionBasis, ImpactKind, Incident, Method, Motive, Sector};
+use crate::country::CountryCode;
+use crate::incident::{
+    ActorKind, AttributionBasis, AttributionTier, ImpactKind, Incident, Initiator, Method, Motive,
+    Sector,
+};
 use crate::validate::{Problems, check_slug};
 
 /// Conditions over one initiator; every field given must hold for the same initiator.
@@ -40,6 +44,9 @@ pub struct AttributionCondition {
     /// The attribution names (true) or does not name (false) a state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub names_state: Option<bool>,
+    /// The attribution's tier is one of these (an attribution of basis `none` has no tier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Vec<AttributionTier>>,
 }
 
 /// A condition over an incident's facts.
@@ -55,10 +62,13 @@ pub enum Condition {
     /// A step names an ATT&CK technique starting with one of these ids (`T1195` matches
     /// `T1195.002`). Binds `{technique}`.
     Technique(Vec<String>),
-    /// An initiator matches. Binds `{initiator}`, `{kind}` and, when present, `{motive}` and
-    /// `{state}`.
+    /// An initiator matches. Binds `{initiator}`, `{kind}` and, when present, `{motive}`,
+    /// `{state}` and `{link}` (what links that state: the strongest attribution naming it, or
+    /// "alleged" with the verification of the nexus's source).
     Initiator(InitiatorCondition),
-    /// An attribution matches. Binds `{attributor}`, `{basis}` and, when named, `{state}`.
+    /// An attribution matches; the strongest matching one (lowest tier, then highest stated
+    /// confidence, then first recorded) supplies the bindings. Binds `{attributor}`, `{basis}`,
+    /// `{verification}` (of its source), `{tier}` and, when named, `{state}`.
     Attribution(AttributionCondition),
     /// Every condition holds.
     All(Vec<Condition>),
@@ -128,24 +138,39 @@ impl Condition {
                 }
                 if let Some(s) = ini.state_nexus {
                     b.insert("state", s.to_string());
+                    b.insert("link", nexus_link(i, s, ini));
                 }
                 Some(b)
             }),
-            Condition::Attribution(c) => i.attributions.iter().find_map(|a| {
-                if c.basis.as_ref().is_some_and(|b| !b.contains(&a.basis)) {
-                    return None;
-                }
-                if c.names_state
-                    .is_some_and(|want| want != a.attributed_to.is_some())
-                {
-                    return None;
-                }
-                let mut b = one(&[("attributor", a.by.clone()), ("basis", a.basis.to_string())]);
+            Condition::Attribution(c) => {
+                let a = i
+                    .attributions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, a)| {
+                        c.basis.as_ref().is_none_or(|b| b.contains(&a.basis))
+                            && c.names_state
+                                .is_none_or(|want| want == a.attributed_to.is_some())
+                            && c.tier
+                                .as_ref()
+                                .is_none_or(|t| a.tier().is_some_and(|at| t.contains(&at)))
+                    })
+                    .min_by_key(|(index, a)| (a.tier().is_none(), a.tier(), a.confidence, *index))
+                    .map(|(_, a)| a)?;
+                let mut b = one(&[
+                    ("attributor", a.by.clone()),
+                    ("basis", a.basis.to_string()),
+                    ("verification", a.source.verification.to_string()),
+                    (
+                        "tier",
+                        a.tier().map_or_else(|| "no tier".to_owned(), tier_text),
+                    ),
+                ]);
                 if let Some(s) = a.attributed_to {
                     b.insert("state", s.to_string());
                 }
                 Some(b)
-            }),
+            }
             Condition::All(cs) => {
                 let mut all = Bindings::new();
                 for c in cs {
@@ -171,11 +196,12 @@ impl Condition {
                 }
                 if c.state_nexus == Some(true) {
                     v.push("state");
+                    v.push("link");
                 }
                 v
             }
             Condition::Attribution(c) => {
-                let mut v = vec!["attributor", "basis"];
+                let mut v = vec!["attributor", "basis", "tier", "verification"];
                 if c.names_state == Some(true) {
                     v.push("state");
                 }
@@ -196,6 +222,40 @@ impl Condition {
                 })
             }
         }
+    }
+}
+
+/// A tier in words: "tier 1, official".
+fn tier_text(t: AttributionTier) -> String {
+    format!("tier {}, {t}", t.number())
+}
+
+/// What links the state `state` to the incident through the initiator `ini`: the strongest
+/// attribution naming it, or, with none, an allegation resting on the nexus's own source.
+fn nexus_link(i: &Incident, state: CountryCode, ini: &Initiator) -> String {
+    let strongest = i
+        .attributions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.attributed_to == Some(state))
+        .filter_map(|(index, a)| Some((a.tier()?, a.confidence, index, a)))
+        .min_by_key(|(t, c, index, _)| (*t, *c, *index));
+    match strongest {
+        Some((t, _, _, a)) => format!(
+            "{} by {}, {}, source {}",
+            if t.is_formal() {
+                "attributed"
+            } else {
+                "alleged"
+            },
+            a.by,
+            tier_text(t),
+            a.source.verification
+        ),
+        None => format!(
+            "alleged: no attribution names it; source {}",
+            ini.source.verification
+        ),
     }
 }
 

@@ -12,9 +12,52 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::accord::{Accord, PrincipleId};
-use crate::incident::{AttributionBasis, Incident};
+use crate::country::CountryCode;
+use crate::date::FuzzyDate;
+use crate::incident::{AttributionBasis, AttributionTier, Contest, Incident};
 use crate::party::{Party, PartyKind, SupportStatus};
 use crate::record::IncidentRecord;
+use crate::source::Verification;
+
+/// Whether a party's link to an incident as initiator is a formal attribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    /// A government's formal attribution names the party (tier 1 or 2).
+    Attributed,
+    /// Nothing stronger than a research report, an allegation or an unverified claim names the
+    /// party, or only an initiator's nexus links it with no attribution behind it.
+    Alleged,
+}
+
+impl Standing {
+    /// The standing's name as serialised and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Attributed => "attributed",
+            Standing::Alleged => "alleged",
+        }
+    }
+}
+
+/// An attribution behind a link, as a scorecard cites it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CitedAttribution {
+    /// Index in the incident's attributions.
+    pub index: usize,
+    /// Who attributes.
+    pub by: String,
+    /// When.
+    pub date: Option<FuzzyDate>,
+    /// On what it rests.
+    pub basis: AttributionBasis,
+    /// Its tier.
+    pub tier: AttributionTier,
+    /// The verification of the page it was read on.
+    pub verification: Verification,
+}
 
 /// One incident as it appears on a scorecard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,8 +73,18 @@ pub struct IncidentLine {
     pub principles: Vec<PrincipleId>,
     /// For an initiator line: the bases of the attributions that name this party.
     pub bases: Vec<AttributionBasis>,
-    /// For an initiator line: whether any attribution naming this party is contested.
+    /// For an initiator line: the attributions naming this party, strongest first.
+    pub attributions: Vec<CitedAttribution>,
+    /// For an initiator line: the strongest tier behind the link. With no attribution behind
+    /// it (an initiator's nexus alone) it is `allegation`, or `unverified` when the nexus's
+    /// own source is.
+    pub tier: Option<AttributionTier>,
+    /// For an initiator line: attributed (tier 1–2) or alleged.
+    pub standing: Option<Standing>,
+    /// For an initiator line: whether the record contests the link (derived: see `contests`).
     pub contested: bool,
+    /// For an initiator line: why the link is contested.
+    pub contests: Vec<Contest>,
 }
 
 /// Counts over a set of incidents.
@@ -46,6 +99,11 @@ pub struct Tally {
     pub by_year: BTreeMap<i16, usize>,
     /// Incidents per principle per year.
     pub by_principle_year: BTreeMap<PrincipleId, BTreeMap<i16, usize>>,
+    /// Incidents whose link is a government's formal attribution (tiers 1–2); only for
+    /// initiator tallies.
+    pub attributed: usize,
+    /// Incidents by the strongest tier behind their link; only for initiator tallies.
+    pub by_tier: BTreeMap<AttributionTier, usize>,
     /// The incidents, newest first.
     pub incidents: Vec<IncidentLine>,
 }
@@ -53,6 +111,10 @@ pub struct Tally {
 impl Tally {
     fn add(&mut self, line: IncidentLine) {
         self.total += 1;
+        if let Some(t) = line.tier {
+            *self.by_tier.entry(t).or_default() += 1;
+            self.attributed += usize::from(t.is_formal());
+        }
         for p in &line.principles {
             *self.by_principle.entry(*p).or_default() += 1;
             if let Some(y) = line.year {
@@ -102,37 +164,88 @@ pub struct PartyScorecard {
     pub as_of: Date,
 }
 
-fn line(record: &IncidentRecord, party: Option<&Party>) -> IncidentLine {
+/// The state a party speaks for: its country, when it is a state.
+fn state_of(party: &Party) -> Option<CountryCode> {
+    party.country.filter(|_| party.kind == PartyKind::State)
+}
+
+/// An incident's line on a scorecard, with no link.
+fn line(record: &IncidentRecord) -> IncidentLine {
     let i = &record.incident;
-    let (mut bases, mut contested) = (Vec::new(), false);
-    if let Some(c) = party.and_then(|p| p.country.filter(|_| p.kind == PartyKind::State)) {
-        for a in i.attributions.iter().filter(|a| a.attributed_to == Some(c)) {
-            bases.push(a.basis);
-            contested |= a.contested;
-        }
-    }
-    bases.sort();
-    bases.dedup();
     IncidentLine {
         id: i.id.clone(),
         title: i.title.clone(),
         year: i.year(),
         principles: record.principles(),
-        bases,
-        contested,
+        bases: Vec::new(),
+        attributions: Vec::new(),
+        tier: None,
+        standing: None,
+        contested: false,
+        contests: Vec::new(),
     }
 }
 
-/// True when the record links `party` to the incident as initiator.
+/// An incident's line on `party`'s initiator tally: the link's attributions, tier, standing
+/// and contests.
+fn initiator_line(record: &IncidentRecord, party: &Party) -> IncidentLine {
+    let i = &record.incident;
+    let state = state_of(party);
+    let mut attributions: Vec<CitedAttribution> = i
+        .attributions
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.names(state, &party.id))
+        .filter_map(|(index, a)| {
+            Some(CitedAttribution {
+                index,
+                by: a.by.clone(),
+                date: a.date,
+                basis: a.basis,
+                tier: a.tier()?,
+                verification: a.source.verification,
+            })
+        })
+        .collect();
+    attributions.sort_by_key(|a| (a.tier, a.index));
+    let mut bases: Vec<AttributionBasis> = attributions.iter().map(|a| a.basis).collect();
+    bases.sort();
+    bases.dedup();
+    // With no attribution behind it, the link is an initiator's nexus: an allegation at best.
+    let tier = attributions.first().map(|a| a.tier).or_else(|| {
+        let nexus = i.initiators.iter().filter(|ini| {
+            (state.is_some() && ini.state_nexus == state)
+                || ini.party.as_deref() == Some(party.id.as_str())
+        });
+        nexus
+            .map(|ini| match ini.source.verification {
+                Verification::Unverified => AttributionTier::Unverified,
+                _ => AttributionTier::Allegation,
+            })
+            .min()
+    });
+    let contests = i.contests(state, &party.id);
+    IncidentLine {
+        bases,
+        attributions,
+        standing: tier.map(|t| {
+            if t.is_formal() {
+                Standing::Attributed
+            } else {
+                Standing::Alleged
+            }
+        }),
+        tier,
+        contested: !contests.is_empty(),
+        contests,
+        ..line(record)
+    }
+}
+
+/// True when the record links `party` to the incident as initiator: an initiator's state
+/// nexus or party, or an attribution naming it.
 pub fn is_initiator(party: &Party, i: &Incident) -> bool {
-    let by_state = party.kind == PartyKind::State
-        && party
-            .country
-            .is_some_and(|c| i.linked_states().contains(&c));
-    by_state
-        || i.initiators
-            .iter()
-            .any(|ini| ini.party.as_deref() == Some(&party.id))
+    i.links_initiator(state_of(party), &party.id)
 }
 
 /// True when `party` suffered the incident.
@@ -153,10 +266,10 @@ pub fn party_scorecard(party: &Party, records: &[IncidentRecord], as_of: Date) -
     let mut as_victim = Tally::default();
     for r in records {
         if is_initiator(party, &r.incident) {
-            as_initiator.add(line(r, Some(party)));
+            as_initiator.add(initiator_line(r, party));
         }
         if is_victim(party, &r.incident) {
-            as_victim.add(line(r, None));
+            as_victim.add(line(r));
         }
     }
     PartyScorecard {
@@ -306,10 +419,10 @@ pub fn bloc_view(parties: &[Party], records: &[IncidentRecord], as_of: Date) -> 
             }
         }
         if s_hit {
-            supporters.incidents.add(line(r, None));
+            supporters.incidents.add(line(r));
         }
         if n_hit {
-            non.incidents.add(line(r, None));
+            non.incidents.add(line(r));
         }
     }
     supporters.states = known_states.iter().filter(|c| supporter(c)).count();

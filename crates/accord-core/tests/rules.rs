@@ -62,13 +62,30 @@ fn initiator(kind: &str, motives: &[&str], nexus: Option<&str>) -> impl FnOnce(&
     move |v| v["initiators"] = json!([i])
 }
 
+/// A source read on an official page.
+fn official() -> Value {
+    json!({"url": "https://www.justice.gov/opa", "as_of": "2026-11", "verification": "verified"})
+}
+
 fn attribution(basis: &str, to: Option<&str>) -> impl FnOnce(&mut Value) {
-    let mut a =
-        json!({"by": "A government", "basis": basis, "statement": "It was them.", "source": src()});
+    let mut a = json!({"by": "A government", "basis": basis, "statement": "It was them.", "source": official()});
     if let Some(c) = to {
         a["attributed_to"] = json!(c);
     }
     move |v| v["attributions"] = json!([a])
+}
+
+/// Several attributions: (by, basis, state, verification).
+fn attributions(list: &[(&str, &str, &str, &str)]) -> impl FnOnce(&mut Value) {
+    let list: Vec<Value> = list
+        .iter()
+        .map(|(by, basis, to, verification)| {
+            let mut source = official();
+            source["verification"] = json!(verification);
+            json!({"by": by, "basis": basis, "attributed_to": to, "statement": "It was them.", "source": source})
+        })
+        .collect();
+    move |v| v["attributions"] = json!(list)
 }
 
 /// (rule id, incident it must fire on, expected reason, near miss it must not fire on)
@@ -176,14 +193,14 @@ fn cases() -> Vec<(&'static str, Incident, &'static str, Incident)> {
         (
             "state-attribution",
             with(attribution("indictment", Some("RU"))),
-            "A government attributes it to the state RU (indictment): a state's conduct is measured against the norms of responsible state behaviour",
+            "A government attributes it to the state RU (indictment; tier 1, official; source verified): a state's conduct is measured against the norms of responsible state behaviour",
             // A vendor report naming a state is not a state's attribution.
             with(attribution("vendor-report", Some("RU"))),
         ),
         (
             "state-actor",
             with(initiator("state", &[], Some("RU"))),
-            "initiator Actor is a state actor linked to RU",
+            "initiator Actor is a state actor linked to RU (alleged: no attribution names it; source unverified)",
             with(initiator("criminal", &["financial"], Some("RU"))),
         ),
     ]
@@ -235,4 +252,78 @@ fn a_bad_placeholder_is_caught_when_rules_load() {
     .unwrap();
     let problems = bad.validate(9);
     assert_eq!(problems.0[0].path, "rules[0].reason");
+}
+
+/// SolarWinds' P9 reason cited an unverified statement while a verified White House
+/// attribution was in the same record: the strongest attribution supplies the reason.
+#[test]
+fn state_attribution_cites_the_strongest_attribution() {
+    let rules = rules();
+    let hit = with(attributions(&[
+        ("A joint group", "government-statement", "RU", "unverified"),
+        ("A newspaper", "media", "RU", "secondary"),
+        (
+            "A copy of a statement",
+            "government-statement",
+            "RU",
+            "secondary",
+        ),
+        ("The White House", "government-statement", "RU", "verified"),
+    ]));
+    let got = rules.suggest(&hit);
+    let p9 = got.iter().find(|s| s.rule == "state-attribution").unwrap();
+    assert!(
+        p9.reason
+            .starts_with("The White House attributes it to the state RU (government-statement; tier 1, official; source verified)"),
+        "{}",
+        p9.reason
+    );
+}
+
+/// A formal attribution that no page read confirms, or an official's passing remark, is not
+/// enough for the state-attribution rule.
+#[test]
+fn state_attribution_needs_a_formal_attribution_read_somewhere() {
+    let rules = rules();
+    for weak in [
+        with(attributions(&[(
+            "A joint group",
+            "government-statement",
+            "RU",
+            "unverified",
+        )])),
+        with(attributions(&[(
+            "An attorney general",
+            "official-remark",
+            "CN",
+            "secondary",
+        )])),
+    ] {
+        assert!(
+            rules
+                .suggest(&weak)
+                .iter()
+                .all(|s| s.rule != "state-attribution"),
+            "{weak:?}"
+        );
+    }
+}
+
+/// The state-actor rule says what links the state: the strongest attribution naming it.
+#[test]
+fn state_actor_reason_says_what_links_the_state() {
+    let rules = rules();
+    let mut v = base();
+    initiator("state", &[], Some("KP"))(&mut v);
+    attributions(&[
+        ("Press reports", "media", "KP", "secondary"),
+        ("US DOJ", "indictment", "KP", "secondary"),
+    ])(&mut v);
+    let i: Incident = serde_json::from_value(v).unwrap();
+    let got = rules.suggest(&i);
+    let actor = got.iter().find(|s| s.rule == "state-actor").unwrap();
+    assert_eq!(
+        actor.reason,
+        "initiator Actor is a state actor linked to KP (attributed by US DOJ, tier 2, official-secondary, source secondary)"
+    );
 }

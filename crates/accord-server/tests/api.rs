@@ -751,3 +751,76 @@ async fn record_page_shows_the_checkpoint_signers_and_how_to_verify() {
         "inclusion proof linked"
     );
 }
+
+/// A scorecard's initiator links carry their tier and standing, only tiers 1–2 count as
+/// "attributed", and "contested" is derived: a submitter cannot state it, and a recorded
+/// denial by the accused sets it.
+#[tokio::test]
+async fn scorecard_links_carry_their_tier_and_contested_is_derived() {
+    let h = hub().await;
+    let us = h.get("/api/v1/scorecards/parties/US").await;
+    let lines = us.body["as_initiator"]["incidents"].as_array().unwrap();
+    let stuxnet = lines.iter().find(|l| l["id"] == "stuxnet-2010").unwrap();
+    assert_eq!(stuxnet["standing"], "alleged", "{stuxnet}");
+    assert_eq!(stuxnet["tier"], "unverified");
+    assert!(stuxnet["attributions"].as_array().unwrap().is_empty());
+
+    let ru = h.get("/api/v1/scorecards/parties/RU").await;
+    let card = &ru.body["as_initiator"];
+    let lines = card["incidents"].as_array().unwrap();
+    let sw = lines
+        .iter()
+        .find(|l| l["id"] == "solarwinds-sunburst-2020")
+        .unwrap();
+    assert_eq!(sw["standing"], "attributed");
+    assert_eq!(sw["tier"], "official");
+    assert_eq!(sw["attributions"][0]["by"], "United States (White House)");
+    let formal = lines
+        .iter()
+        .filter(|l| l["standing"] == "attributed")
+        .count();
+    assert_eq!(card["attributed"].as_u64().unwrap() as usize, formal);
+    let by_tier: u64 = card["by_tier"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_tier, card["total"].as_u64().unwrap());
+
+    // Stating "contested" is refused and writes nothing.
+    let before = h.incident_count().await;
+    let mut stated = new_incident();
+    stated["attributions"] = json!([{"by": "A government", "attributed_to": "KP",
+        "basis": "indictment", "contested": false, "statement": "It was them.",
+        "source": {"url": "https://example.org/doj", "as_of": "2026-11", "verification": "secondary"}}]);
+    let r = h.submit(&stated).await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("body.attributions[0].contested"),
+    );
+    assert_eq!(h.incident_count().await, before);
+
+    // The accused's recorded denial makes the link contested.
+    let mut denied = stated;
+    denied["attributions"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("contested");
+    denied["denials"] = json!([{"by": "North Korea", "state": "KP", "statement": "Denied.",
+        "source": {"url": "https://example.org/kcna", "as_of": "2026-11", "verification": "secondary"}}]);
+    let r = h.submit(&denied).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let kp = h.get("/api/v1/scorecards/parties/KP").await;
+    let line = kp.body["as_initiator"]["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "test-grid-intrusion-2026")
+        .cloned()
+        .unwrap();
+    assert_eq!(line["contested"], true);
+    assert_eq!(line["contests"][0]["kind"], "denied");
+    assert_eq!(line["tier"], "official-secondary");
+}

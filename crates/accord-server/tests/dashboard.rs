@@ -411,7 +411,8 @@ async fn party_pages_show_the_scorecard() {
                 esc(&r.incident.title)
             )));
         }
-        // Attribution bases of the attributions naming the state, and the contested marker.
+        // Attribution bases of the attributions naming the state, and the derived contested
+        // marker.
         for r in &initiated {
             for a in r
                 .incident
@@ -422,12 +423,9 @@ async fn party_pages_show_the_scorecard() {
                 assert!(body.contains(a.basis.as_str()));
             }
         }
-        let contested = initiated.iter().any(|r| {
-            r.incident
-                .attributions
-                .iter()
-                .any(|a| a.attributed_to == Some(code) && a.contested)
-        });
+        let contested = initiated
+            .iter()
+            .any(|r| !r.incident.contests(Some(code), id).is_empty());
         assert_eq!(
             body.contains("<span class=\"flag contested\">contested</span>"),
             contested,
@@ -539,6 +537,7 @@ async fn incident_page_shows_every_fact_with_its_verification() {
         sources.extend(i.impacts.iter().map(|v| &v.source));
         sources.extend(i.initiators.iter().map(|v| &v.source));
         sources.extend(i.attributions.iter().map(|v| &v.source));
+        sources.extend(i.denials.iter().map(|v| &v.source));
         sources.extend(i.steps.iter().map(|v| &v.source));
         sources.extend(i.sources.iter());
         let badges = body.matches("<span class=\"badge ").count();
@@ -556,7 +555,9 @@ async fn incident_page_shows_every_fact_with_its_verification() {
             assert!(body.contains(&format!("<td>{}</td>", a.basis)));
             assert!(body.contains(&format!("<td>{}</td>", a.confidence)));
         }
-        let contested = i.attributions.iter().filter(|a| a.contested).count();
+        let contested = (0..i.attributions.len())
+            .filter(|n| !i.attribution_contests(*n).is_empty())
+            .count();
         assert_eq!(
             body.matches("<span class=\"flag contested\">").count(),
             contested

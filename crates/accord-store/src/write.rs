@@ -873,17 +873,7 @@ async fn check_party_refs(
     incident: &Incident,
     problems: &mut Problems,
 ) -> Result<(), StoreError> {
-    let refs = incident
-        .victims
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.party.as_ref().map(|p| (format!("victims[{i}].party"), p)))
-        .chain(incident.initiators.iter().enumerate().filter_map(|(i, x)| {
-            x.party
-                .as_ref()
-                .map(|p| (format!("initiators[{i}].party"), p))
-        }));
-    for (path, id) in refs {
+    for (path, id) in incident.party_refs() {
         match store.party(id).await {
             Ok(_) => {}
             Err(StoreError::NotFound { .. }) => {

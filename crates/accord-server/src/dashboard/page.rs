@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use accord_core::accord::Accord;
 use accord_core::country::CountryCode;
 use accord_core::date::{FuzzyDate, Precision};
-use accord_core::incident::{DatedFact, Impact};
+use accord_core::incident::{AttributionTier, DatedFact, Impact};
 use accord_core::party::{Party, SinceMeaning, SupportStatus};
 use accord_core::record::IncidentRecord;
 use accord_core::scorecard::{BlocView, IncidentLine, PartyScorecard, PrincipleScorecard, Tally};
@@ -359,6 +359,8 @@ pub struct PartyPage {
     pub initiator: Matrix,
     /// Incidents suffered by principle and year.
     pub victim: Matrix,
+    /// Links as initiator per tier: (number, tier, incidents), every tier listed.
+    pub tiers: Vec<(u8, AttributionTier, usize)>,
 }
 
 impl PartyPage {
@@ -370,6 +372,13 @@ impl PartyPage {
             since,
             initiator: Matrix::new(&card.as_initiator, accord),
             victim: Matrix::new(&card.as_victim, accord),
+            tiers: AttributionTier::ALL
+                .iter()
+                .map(|t| {
+                    let n = card.as_initiator.by_tier.get(t).copied().unwrap_or(0);
+                    (t.number(), *t, n)
+                })
+                .collect(),
             party,
             card,
         }

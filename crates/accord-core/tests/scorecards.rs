@@ -1,0 +1,396 @@
+//! Scorecards that never overstate: every link between a party and an incident carries the
+//! tier of what it rests on, only formal attributions count as "attributed", contested is
+//! derived from the record, and rule reasons cite the strongest attribution. Run over
+//! synthetic incidents (one per tier) and over the shipped record.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use accord_core::dataset::Dataset;
+use accord_core::incident::{AttributionTier, Contest, Incident};
+use accord_core::party::Party;
+use accord_core::record::IncidentRecord;
+use accord_core::scorecard::{IncidentLine, PartyScorecard, Standing, party_scorecard};
+use serde_json::{Value, json};
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data")
+}
+
+fn load() -> Dataset {
+    let dir = data_dir();
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    let mut incidents = Vec::new();
+    for e in std::fs::read_dir(dir.join("incidents")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|e| e == "json") {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            incidents.push((name, std::fs::read_to_string(&p).unwrap()));
+        }
+    }
+    Dataset::from_texts(
+        &read("accord.json"),
+        &read("parties.json"),
+        &read("principle-rules.json"),
+        incidents.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .unwrap_or_else(|e| panic!("bundled data is invalid:\n{e}"))
+}
+
+fn records(d: &Dataset) -> Vec<IncidentRecord> {
+    d.incidents
+        .iter()
+        .map(|i| IncidentRecord {
+            suggested_principles: d.rules.suggest(i),
+            incident: i.clone(),
+            log_index: None,
+        })
+        .collect()
+}
+
+fn party<'a>(d: &'a Dataset, id: &str) -> &'a Party {
+    d.parties.iter().find(|p| p.id == id).unwrap()
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::civil::date(2026, 12, 7)
+}
+
+fn card(d: &Dataset, id: &str, rs: &[IncidentRecord]) -> PartyScorecard {
+    party_scorecard(party(d, id), rs, today())
+}
+
+fn initiator_line<'a>(c: &'a PartyScorecard, incident: &str) -> &'a IncidentLine {
+    c.as_initiator
+        .incidents
+        .iter()
+        .find(|l| l.id == incident)
+        .unwrap_or_else(|| panic!("{} has no initiator line for {incident}", c.party))
+}
+
+fn source(verification: &str) -> Value {
+    json!({"url": "https://www.example.gov/statement", "as_of": "2026-11", "verification": verification})
+}
+
+/// A synthetic incident against a French bank whose only attribution names Russia.
+fn one_attribution(basis: &str, verification: &str) -> Incident {
+    serde_json::from_value(json!({
+        "id": "case-2024", "title": "Case", "summary": "A test case.",
+        "dates": {"start": {"date": "2024", "source": source("secondary")}},
+        "victims": [{"name": "A bank", "country": "FR", "sector": "finance", "source": source("secondary")}],
+        "attributions": [{"by": "Someone", "attributed_to": "RU", "basis": basis,
+            "statement": "It was Russia.", "source": source(verification)}]
+    }))
+    .unwrap()
+}
+
+fn record_of(d: &Dataset, i: Incident) -> Vec<IncidentRecord> {
+    vec![IncidentRecord {
+        suggested_principles: d.rules.suggest(&i),
+        incident: i,
+        log_index: None,
+    }]
+}
+
+/// Russia's scorecard over one synthetic incident: (tier, standing, attributed count).
+fn tier_of(basis: &str, verification: &str) -> (Option<AttributionTier>, Option<Standing>, usize) {
+    let d = load();
+    let rs = record_of(&d, one_attribution(basis, verification));
+    let c = card(&d, "RU", &rs);
+    assert_eq!(c.as_initiator.total, 1);
+    let l = &c.as_initiator.incidents[0];
+    let t = l.tier.unwrap();
+    assert_eq!(c.as_initiator.by_tier.get(&t), Some(&1));
+    assert_eq!(c.as_initiator.by_tier.values().sum::<usize>(), 1);
+    assert_eq!(l.attributions.len(), 1);
+    (l.tier, l.standing, c.as_initiator.attributed)
+}
+
+#[test]
+fn tier_1_a_formal_attribution_read_on_an_official_page_is_attributed() {
+    for basis in [
+        "government-statement",
+        "indictment",
+        "sanctions",
+        "joint-statement",
+    ] {
+        assert_eq!(
+            tier_of(basis, "verified"),
+            (
+                Some(AttributionTier::Official),
+                Some(Standing::Attributed),
+                1
+            ),
+            "{basis}"
+        );
+    }
+}
+
+#[test]
+fn tier_2_a_formal_attribution_read_in_a_secondary_source_is_attributed() {
+    assert_eq!(
+        tier_of("indictment", "secondary"),
+        (
+            Some(AttributionTier::OfficialSecondary),
+            Some(Standing::Attributed),
+            1
+        )
+    );
+}
+
+#[test]
+fn tier_3_a_vendor_report_is_alleged() {
+    for verification in ["verified", "secondary"] {
+        assert_eq!(
+            tier_of("vendor-report", verification),
+            (Some(AttributionTier::Research), Some(Standing::Alleged), 0)
+        );
+    }
+}
+
+#[test]
+fn tier_4_media_remarks_and_self_claims_are_alleged() {
+    for basis in ["media", "official-remark", "self-claim"] {
+        assert_eq!(
+            tier_of(basis, "secondary"),
+            (
+                Some(AttributionTier::Allegation),
+                Some(Standing::Alleged),
+                0
+            ),
+            "{basis}"
+        );
+    }
+}
+
+#[test]
+fn tier_5_anything_unverified_is_alleged() {
+    for basis in [
+        "government-statement",
+        "indictment",
+        "vendor-report",
+        "media",
+    ] {
+        assert_eq!(
+            tier_of(basis, "unverified"),
+            (
+                Some(AttributionTier::Unverified),
+                Some(Standing::Alleged),
+                0
+            ),
+            "{basis}"
+        );
+    }
+}
+
+#[test]
+fn the_strongest_attribution_sets_the_tier_and_is_cited_first() {
+    let d = load();
+    let mut v = serde_json::to_value(one_attribution("media", "secondary")).unwrap();
+    v["attributions"].as_array_mut().unwrap().push(json!({
+        "by": "A government", "attributed_to": "RU", "basis": "sanctions",
+        "statement": "Sanctions.", "source": source("verified")}));
+    let rs = record_of(&d, serde_json::from_value(v).unwrap());
+    let c = card(&d, "RU", &rs);
+    let l = &c.as_initiator.incidents[0];
+    assert_eq!(l.tier, Some(AttributionTier::Official));
+    assert_eq!(l.attributions[0].by, "A government");
+    assert_eq!(l.attributions[1].tier, AttributionTier::Allegation);
+    assert_eq!(c.as_initiator.attributed, 1);
+}
+
+/// Stuxnet's initiator nexus (an unverified "state actor linked to US") put the United States
+/// and Israel on the initiator scorecards as plain links with no basis shown.
+#[test]
+fn an_unattributed_nexus_is_alleged_never_attributed() {
+    let d = load();
+    let rs = records(&d);
+    for state in ["US", "IL"] {
+        let c = card(&d, state, &rs);
+        let l = initiator_line(&c, "stuxnet-2010");
+        assert_eq!(l.standing, Some(Standing::Alleged), "{state}");
+        assert_eq!(l.tier, Some(AttributionTier::Unverified), "{state}");
+        assert!(l.attributions.is_empty() && l.bases.is_empty(), "{state}");
+    }
+    // Israel's only link is Stuxnet: linked, never attributed.
+    let il = card(&d, "IL", &rs);
+    assert_eq!((il.as_initiator.total, il.as_initiator.attributed), (1, 0));
+    // A nexus read on a page of standing, with no attribution behind it, is still alleged.
+    let mut v = serde_json::to_value(one_attribution("media", "secondary")).unwrap();
+    v["attributions"] = json!([]);
+    v["initiators"] = json!([{"name": "A unit", "kind": "state", "state_nexus": "RU",
+        "source": source("verified")}]);
+    let rs = record_of(&d, serde_json::from_value(v).unwrap());
+    let c = card(&d, "RU", &rs);
+    let l = &c.as_initiator.incidents[0];
+    assert_eq!(l.tier, Some(AttributionTier::Allegation));
+    assert_eq!(l.standing, Some(Standing::Alleged));
+    assert_eq!(c.as_initiator.attributed, 0);
+}
+
+#[test]
+fn contested_is_derived_from_a_recorded_denial() {
+    let d = load();
+    // Nothing contests the link: not contested.
+    let quiet = one_attribution("indictment", "secondary");
+    let c = card(&d, "RU", &record_of(&d, quiet.clone()));
+    assert!(!c.as_initiator.incidents[0].contested);
+    assert!(quiet.attribution_contests(0).is_empty());
+    // Russia's recorded denial contests it, on the scorecard and on the attribution.
+    let mut v = serde_json::to_value(&quiet).unwrap();
+    v["denials"] = json!([{"by": "Russia's foreign ministry", "state": "RU",
+        "statement": "Russia denies it.", "source": source("secondary")}]);
+    let denied: Incident = serde_json::from_value(v).unwrap();
+    assert!(denied.validate(9).is_empty(), "{:?}", denied.validate(9));
+    let c = card(&d, "RU", &record_of(&d, denied.clone()));
+    let l = &c.as_initiator.incidents[0];
+    assert!(l.contested);
+    assert_eq!(
+        l.contests,
+        [Contest::Denied {
+            index: 0,
+            by: "Russia's foreign ministry".into()
+        }]
+    );
+    assert_eq!(denied.attribution_contests(0), l.contests);
+    // A denial by someone else does not contest Russia's link.
+    let mut v = serde_json::to_value(&quiet).unwrap();
+    v["denials"] = json!([{"by": "China", "state": "CN", "statement": "Not us.",
+        "source": source("secondary")}]);
+    let other: Incident = serde_json::from_value(v).unwrap();
+    assert!(!card(&d, "RU", &record_of(&d, other)).as_initiator.incidents[0].contested);
+    // Attributions that disagree contest both links.
+    let mut v = serde_json::to_value(&quiet).unwrap();
+    v["attributions"].as_array_mut().unwrap().push(json!({
+        "by": "Another government", "attributed_to": "CN", "basis": "government-statement",
+        "statement": "It was China.", "source": source("verified")}));
+    let split: Incident = serde_json::from_value(v).unwrap();
+    let rs = record_of(&d, split);
+    for (state, other) in [("RU", "CN"), ("CN", "RU")] {
+        let l = card(&d, state, &rs).as_initiator.incidents[0].clone();
+        assert!(
+            matches!(&l.contests[..], [Contest::Disagreement { names, .. }] if names == other),
+            "{state}: {:?}",
+            l.contests
+        );
+    }
+    // "contested" is no longer stated by a submitter: it is refused on new input.
+    let mut v = serde_json::to_value(&quiet).unwrap();
+    v["attributions"][0]["contested"] = json!(false);
+    let stated: Incident = serde_json::from_value(v).unwrap();
+    let problems = stated.validate(9);
+    assert_eq!(problems.0[0].path, "attributions[0].contested");
+    // A denial must say who denies.
+    let mut v = serde_json::to_value(&quiet).unwrap();
+    v["denials"] =
+        json!([{"by": "Someone", "statement": "Not us.", "source": source("secondary")}]);
+    let nobody: Incident = serde_json::from_value(v).unwrap();
+    assert_eq!(nobody.validate(9).0[0].path, "denials[0].state");
+}
+
+/// In the shipped record, every denial recorded contests the accused's link.
+#[test]
+fn shipped_denials_contest_the_accused() {
+    let d = load();
+    let rs = records(&d);
+    for (state, incident) in [
+        ("KP", "sony-pictures-2014"),
+        ("CN", "opm-breach-2015"),
+        ("RU", "ukraine-power-grid-2015"),
+        ("CN", "apt10-cloud-hopper"),
+    ] {
+        let c = card(&d, state, &rs);
+        let l = initiator_line(&c, incident);
+        assert!(
+            l.contests
+                .iter()
+                .any(|c| matches!(c, Contest::Denied { .. })),
+            "{state} {incident}"
+        );
+    }
+}
+
+/// An incident stored by a hub before tiers and denials existed still loads, and its
+/// reporter's "contested" flag is still read (as such) rather than dropped.
+#[test]
+fn a_record_stored_before_denials_still_loads_and_keeps_its_flag() {
+    let d = load();
+    let mut v = serde_json::to_value(one_attribution("government-statement", "secondary")).unwrap();
+    v["attributions"][0]["contested"] = json!(true);
+    let old: Incident = serde_json::from_value(v).unwrap();
+    let c = card(&d, "RU", &record_of(&d, old));
+    assert_eq!(
+        c.as_initiator.incidents[0].contests,
+        [Contest::Recorded {
+            index: 0,
+            by: "Someone".into()
+        }]
+    );
+}
+
+/// OPM's P9 reason read "US Attorney General Barr attributes it to the state CN" from an
+/// indirect remark in a record that says no formal attribution was made.
+#[test]
+fn opm_reason_cites_the_strongest_attribution() {
+    let d = load();
+    let rs = records(&d);
+    let opm = rs
+        .iter()
+        .find(|r| r.incident.id == "opm-breach-2015")
+        .unwrap();
+    for s in &opm.suggested_principles {
+        assert!(!s.reason.contains("Barr"), "{}", s.reason);
+        assert_ne!(s.rule, "state-attribution", "{}", s.reason);
+    }
+    let cn = card(&d, "CN", &rs);
+    let l = initiator_line(&cn, "opm-breach-2015");
+    assert_eq!(l.standing, Some(Standing::Alleged));
+    assert_eq!(l.tier, Some(AttributionTier::Allegation));
+    assert!(l.contested, "China's denial is recorded");
+    // SolarWinds cited an unverified statement while a verified White House attribution is
+    // in the same record.
+    let sw = rs
+        .iter()
+        .find(|r| r.incident.id == "solarwinds-sunburst-2020")
+        .unwrap();
+    let p9 = sw
+        .suggested_principles
+        .iter()
+        .find(|s| s.rule == "state-attribution")
+        .unwrap();
+    assert!(
+        p9.reason.starts_with(
+            "United States (White House) attributes it to the state RU (government-statement; tier 1, official; source verified)"
+        ),
+        "{}",
+        p9.reason
+    );
+    let ru = card(&d, "RU", &rs);
+    let l = initiator_line(&ru, "solarwinds-sunburst-2020");
+    assert_eq!(l.attributions[0].by, "United States (White House)");
+    assert_eq!(l.standing, Some(Standing::Attributed));
+}
+
+/// The headline count never includes an alleged link, for any party in the shipped record.
+#[test]
+fn headline_attributed_counts_only_tiers_1_and_2() {
+    let d = load();
+    let rs = records(&d);
+    for p in &d.parties {
+        let c = party_scorecard(p, &rs, today());
+        let formal = c
+            .as_initiator
+            .incidents
+            .iter()
+            .filter(|l| l.tier.is_some_and(AttributionTier::is_formal))
+            .count();
+        assert_eq!(c.as_initiator.attributed, formal, "{}", p.id);
+        let tiers: usize = c.as_initiator.by_tier.values().sum();
+        assert_eq!(
+            tiers, c.as_initiator.total,
+            "{}: every link has a tier",
+            p.id
+        );
+    }
+}
