@@ -219,9 +219,10 @@ pub fn incident(r: &IncidentRecord, accord: &Accord) -> String {
     for s in &r.suggested_principles {
         let _ = writeln!(
             o,
-            "  - {} {}: {} [rule {}]",
+            "  - {} {} (concerns {}): {} [rule {}]",
             s.principle,
             name(s.principle),
+            s.concerns,
             s.reason,
             s.rule
         );
@@ -231,9 +232,10 @@ pub fn incident(r: &IncidentRecord, accord: &Accord) -> String {
         for a in &i.asserted_principles {
             let _ = writeln!(
                 o,
-                "  - {} {}: {} (by {})",
+                "  - {} {} (concerns {}): {} (by {})",
                 a.principle,
                 name(a.principle),
+                a.concerns,
                 a.reason,
                 a.by
             );

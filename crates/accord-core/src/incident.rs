@@ -283,6 +283,77 @@ impl AttributionBasis {
 }
 
 vocabulary! {
+    /// Whose conduct a principle finding (asserted or suggested) concerns, so that a party's
+    /// scorecard lists only its own conduct.
+    #[derive(Default)]
+    ConductRole {
+        /// The incident's initiators: every party the record links to it as initiator, or the
+        /// one named.
+        Initiator = "initiator",
+        /// A party that responded to the incident, such as a company that hacked back.
+        Responder = "responder",
+        /// A state from whose territory the operation ran, or whose territory's infrastructure
+        /// it used (its due diligence).
+        Territory = "territory",
+        /// A victim's own conduct (its cyber hygiene, its due diligence): the victims that are
+        /// registry parties, or the one named.
+        Victim = "victim",
+        /// Someone else: a product's vendor, device makers, states cooperating against the
+        /// initiators.
+        Other = "other",
+        /// Not stated: a finding recorded before findings named whose conduct they concern. It
+        /// counts on no party's own conduct.
+        #[default]
+        Unstated = "unstated",
+    }
+}
+
+/// Whose conduct a principle finding concerns.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Concerns {
+    /// In what role.
+    pub role: ConductRole,
+    /// The registry party whose conduct it is, when the finding names one (a state's code or a
+    /// party id). Without it, an initiator finding concerns every party linked as initiator, a
+    /// victim finding every victim that is a party, and any other finding no party's scorecard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// Who, in words, when no party is named ("the product's vendor").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub who: Option<String>,
+}
+
+impl Concerns {
+    /// A finding about `role`, naming no party.
+    pub fn role(role: ConductRole) -> Self {
+        Concerns {
+            role,
+            party: None,
+            who: None,
+        }
+    }
+
+    /// True when the finding does not say whose conduct it concerns.
+    pub fn is_unstated(&self) -> bool {
+        self.role == ConductRole::Unstated
+    }
+}
+
+impl std::fmt::Display for Concerns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.role.as_str())?;
+        match (&self.party, &self.who) {
+            (Some(p), Some(w)) => write!(f, ": {w} ({p})"),
+            (Some(p), None) => write!(f, ": {p}"),
+            (None, Some(w)) => write!(f, ": {w}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+vocabulary! {
     /// How a date bounds the event.
     DateBound {
         /// The event happened on (or in) that date.
@@ -575,6 +646,9 @@ pub struct AssertedPrinciple {
     pub reason: String,
     /// Who asserts it.
     pub by: String,
+    /// Whose conduct it concerns. Records stored before this was asked for read as `unstated`.
+    #[serde(default, skip_serializing_if = "Concerns::is_unstated")]
+    pub concerns: Concerns,
 }
 
 /// An incident as reported: the facts, each with its source.
@@ -741,6 +815,48 @@ impl Incident {
         }
     }
 
+    /// Checks that a finding says whose conduct it concerns, and that a party it names can
+    /// bear that role here.
+    fn check_concerns(&self, path: &str, c: &Concerns, p: &mut Problems) {
+        let state = c
+            .party
+            .as_deref()
+            .and_then(|id| CountryCode::parse(id).ok());
+        match (c.role, &c.party) {
+            (ConductRole::Unstated, _) => p.push(
+                format!("{path}.role"),
+                "say whose conduct the principle concerns: initiator, responder, territory, \
+                 victim or other",
+            ),
+            (ConductRole::Responder | ConductRole::Other, None) if c.who.is_none() => p.push(
+                format!("{path}.party"),
+                format!(
+                    "a {} finding names the party (`party`) or says who it is (`who`)",
+                    c.role
+                ),
+            ),
+            (ConductRole::Initiator, Some(id)) if !self.links_initiator(state, id) => p.push(
+                format!("{path}.party"),
+                format!("{id:?} is not linked to the incident as initiator"),
+            ),
+            (ConductRole::Territory, Some(id)) if state.is_none() => p.push(
+                format!("{path}.party"),
+                format!("{id:?} is not a state's code; a territory finding names a state"),
+            ),
+            (ConductRole::Victim, Some(id))
+                if !self.victims.iter().any(|v| v.party.as_deref() == Some(id))
+                    && !state.is_some_and(|s| self.victim_countries().contains(&s)) =>
+            {
+                p.push(
+                    format!("{path}.party"),
+                    format!("{id:?} is not among the incident's victims"),
+                );
+            }
+            (_, Some(id)) => check_party_ref(&format!("{path}.party"), id, p),
+            _ => {}
+        }
+    }
+
     /// Every registry party id the incident refers to, with its field path, so the write
     /// path can check that each exists.
     pub fn party_refs(&self) -> Vec<(String, &str)> {
@@ -763,6 +879,11 @@ impl Incident {
         for (i, x) in self.denials.iter().enumerate() {
             if let Some(p) = &x.party {
                 v.push((format!("denials[{i}].party"), p));
+            }
+        }
+        for (i, x) in self.asserted_principles.iter().enumerate() {
+            if let Some(p) = &x.concerns.party {
+                v.push((format!("asserted_principles[{i}].concerns.party"), p));
             }
         }
         v
@@ -915,6 +1036,11 @@ impl Incident {
             }
             p.require_text(&format!("asserted_principles[{i}].reason"), &a.reason);
             p.require_text(&format!("asserted_principles[{i}].by"), &a.by);
+            self.check_concerns(
+                &format!("asserted_principles[{i}].concerns"),
+                &a.concerns,
+                &mut p,
+            );
         }
         for (i, r) in self.related.iter().enumerate() {
             check_slug(&format!("related[{i}]"), r, &mut p);
@@ -1032,6 +1158,7 @@ mod tests {
             principle: PrincipleId(12),
             reason: "x".into(),
             by: "analyst".into(),
+            concerns: Concerns::role(ConductRole::Initiator),
         });
         i.impacts.push(Impact {
             kind: ImpactKind::PersonalData,

@@ -13,7 +13,7 @@
 //! use accord_core::mapping::RuleSet;
 //!
 //! let rules: RuleSet = serde_json::from_str(r#"{"rules": [{
-//!     "id": "critical-infrastructure", "principle": "P1",
+//!     "id": "critical-infrastructure", "principle": "P1", "concerns": "initiator",
 //!     "when": {"victim_sector": ["energy"]},
 //!     "reason": "victim sector {sector} is critical infrastructure"
 //! }]}"#).unwrap();

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::accord::PrincipleId;
 use crate::country::CountryCode;
 use crate::incident::{
-    ActorKind, AttributionBasis, AttributionTier, ImpactKind, Incident, Initiator, Method, Motive,
-    Sector,
+    ActorKind, AttributionBasis, AttributionTier, Concerns, ConductRole, ImpactKind, Incident,
+    Initiator, Method, Motive, Sector,
 };
 use crate::validate::{Problems, check_slug};
 
@@ -267,6 +267,10 @@ pub struct Rule {
     pub id: String,
     /// The principle the rule suggests.
     pub principle: PrincipleId,
+    /// Whose conduct its suggestions concern (rules stored before this was asked for read as
+    /// `unstated`).
+    #[serde(default, skip_serializing_if = "is_unstated")]
+    pub concerns: ConductRole,
     /// When the rule fires.
     pub when: Condition,
     /// The reason shown to users, with `{placeholders}` filled from the record.
@@ -283,6 +287,14 @@ pub struct Suggestion {
     pub rule: String,
     /// Why, in words derived from the record.
     pub reason: String,
+    /// Whose conduct it concerns, from the rule (suggestions stored before this was recorded
+    /// read as `unstated`).
+    #[serde(default, skip_serializing_if = "Concerns::is_unstated")]
+    pub concerns: Concerns,
+}
+
+fn is_unstated(role: &ConductRole) -> bool {
+    *role == ConductRole::Unstated
 }
 
 /// The mapping rules of an accord.
@@ -341,6 +353,13 @@ impl RuleSet {
                     ),
                 );
             }
+            if r.concerns == ConductRole::Unstated {
+                p.push(
+                    format!("{path}.concerns"),
+                    "say whose conduct the rule's suggestions concern: initiator, responder, \
+                     territory, victim or other",
+                );
+            }
             let bound = r.when.bound_names();
             for name in placeholders(&r.reason) {
                 if !bound.contains(&name) {
@@ -366,6 +385,7 @@ impl RuleSet {
                     principle: r.principle,
                     rule: r.id.clone(),
                     reason: render(&r.reason, &b),
+                    concerns: Concerns::role(r.concerns),
                 })
             })
             .collect()

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::accord::PrincipleId;
-use crate::incident::Incident;
+use crate::incident::{Concerns, Incident};
 use crate::mapping::Suggestion;
 
 /// An incident with the principles the rules suggested when it was recorded.
@@ -19,7 +19,43 @@ pub struct IncidentRecord {
     pub log_index: Option<u64>,
 }
 
+/// A principle the incident bears on, suggested by a rule or asserted by a reporter, with
+/// whose conduct it concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finding<'a> {
+    /// The principle.
+    pub principle: PrincipleId,
+    /// Whose conduct it concerns.
+    pub concerns: &'a Concerns,
+}
+
 impl IncidentRecord {
+    /// Every finding, suggested then asserted.
+    pub fn findings(&self) -> impl Iterator<Item = Finding<'_>> {
+        self.suggested_principles
+            .iter()
+            .map(|s| Finding {
+                principle: s.principle,
+                concerns: &s.concerns,
+            })
+            .chain(self.incident.asserted_principles.iter().map(|a| Finding {
+                principle: a.principle,
+                concerns: &a.concerns,
+            }))
+    }
+
+    /// The principles of the findings that `keep` accepts, each once, in order.
+    pub fn principles_where(&self, keep: impl Fn(&Finding<'_>) -> bool) -> Vec<PrincipleId> {
+        let mut v: Vec<PrincipleId> = self
+            .findings()
+            .filter(|f| keep(f))
+            .map(|f| f.principle)
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     /// Every principle the incident bears on, suggested or asserted, each once, in order.
     pub fn principles(&self) -> Vec<PrincipleId> {
         let mut v: Vec<PrincipleId> = self

@@ -1,10 +1,14 @@
 //! Scorecards, computed from the record and never typed in.
 //!
 //! A party's scorecard counts the incidents the record links to it as initiator (through an
-//! initiator's state nexus, an attribution naming it, or the party itself as initiator) and
-//! those it suffered, by principle and by year, and lists the bases of each attribution so a
-//! reader can weigh an indictment against a press report. The bloc view compares supporters
-//! and non-supporters of the accord.
+//! initiator's state nexus or party, or an attribution naming it), those where a principle
+//! concerns its conduct in another role (a hack-back in response, its own hygiene), and those
+//! it suffered, by principle and by year. Each principle finding says whose conduct it
+//! concerns ([`crate::incident::Concerns`]), so a party's lines count only its own conduct, and
+//! the victim's side is kept apart. Every initiator link carries the tier of the strongest
+//! attribution behind it, so a reader can weigh an indictment against a press report; only
+//! tiers 1–2 count as "attributed", and whether a link is contested is derived from the record.
+//! The bloc view compares supporters and non-supporters of the accord.
 
 use std::collections::BTreeMap;
 
@@ -14,9 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::accord::{Accord, PrincipleId};
 use crate::country::CountryCode;
 use crate::date::FuzzyDate;
-use crate::incident::{AttributionBasis, AttributionTier, Contest, Incident};
+use crate::incident::{
+    AttributionBasis, AttributionTier, Concerns, ConductRole, Contest, Incident,
+};
 use crate::party::{Party, PartyKind, SupportStatus};
-use crate::record::IncidentRecord;
+use crate::record::{Finding, IncidentRecord};
 use crate::source::Verification;
 
 /// Whether a party's link to an incident as initiator is a formal attribution.
@@ -69,8 +75,13 @@ pub struct IncidentLine {
     pub title: String,
     /// The year it is filed under.
     pub year: Option<i16>,
-    /// The principles it bears on (suggested or asserted).
+    /// The principles this line counts (suggested or asserted): on an initiator line, the
+    /// findings about the party's conduct as initiator; on an other-conduct line, those about
+    /// its conduct in `roles`; on a victim or bloc line, those about the initiators' conduct
+    /// (and findings that do not say whose conduct they concern).
     pub principles: Vec<PrincipleId>,
+    /// For an other-conduct line: the roles in which the findings concern the party.
+    pub roles: Vec<ConductRole>,
     /// For an initiator line: the bases of the attributions that name this party.
     pub bases: Vec<AttributionBasis>,
     /// For an initiator line: the attributions naming this party, strongest first.
@@ -155,9 +166,14 @@ pub struct PartyScorecard {
     pub support: Option<String>,
     /// Whether a source records it as absent at the accord's launch.
     pub absent_at_launch: bool,
-    /// Incidents the record links to the party as initiator.
+    /// Incidents the record links to the party as initiator, counting the principles that
+    /// concern its conduct as initiator.
     pub as_initiator: Tally,
-    /// Incidents the party suffered.
+    /// Incidents where a principle concerns the party's conduct in another role: a hack-back
+    /// it carried out in response, its own hygiene as a victim, its territory.
+    pub other_conduct: Tally,
+    /// Incidents the party suffered, counting the principles that concern what the initiators
+    /// did (the victim's side, kept apart from its own conduct).
     pub as_victim: Tally,
     /// The date the status was computed for.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
@@ -169,14 +185,42 @@ fn state_of(party: &Party) -> Option<CountryCode> {
     party.country.filter(|_| party.kind == PartyKind::State)
 }
 
-/// An incident's line on a scorecard, with no link.
-fn line(record: &IncidentRecord) -> IncidentLine {
+/// True when the finding's `concerns` is about `party`'s conduct in this incident.
+pub fn concerns_party(c: &Concerns, party: &Party, i: &Incident) -> bool {
+    if let Some(id) = &c.party {
+        return *id == party.id;
+    }
+    match c.role {
+        ConductRole::Initiator => is_initiator(party, i),
+        ConductRole::Victim => i
+            .victims
+            .iter()
+            .any(|v| v.party.as_deref() == Some(party.id.as_str())),
+        _ => false,
+    }
+}
+
+/// The principles of the findings about what the initiators did (and of findings recorded
+/// without saying whose conduct they concern): what a victim suffered, what a bloc's states
+/// are linked to.
+fn initiators_principles(record: &IncidentRecord) -> Vec<PrincipleId> {
+    record.principles_where(|f| {
+        matches!(
+            f.concerns.role,
+            ConductRole::Initiator | ConductRole::Unstated
+        )
+    })
+}
+
+/// An incident's line on a scorecard, with no link, counting `principles`.
+fn line(record: &IncidentRecord, principles: Vec<PrincipleId>) -> IncidentLine {
     let i = &record.incident;
     IncidentLine {
         id: i.id.clone(),
         title: i.title.clone(),
         year: i.year(),
-        principles: record.principles(),
+        principles,
+        roles: Vec::new(),
         bases: Vec::new(),
         attributions: Vec::new(),
         tier: None,
@@ -238,8 +282,39 @@ fn initiator_line(record: &IncidentRecord, party: &Party) -> IncidentLine {
         tier,
         contested: !contests.is_empty(),
         contests,
-        ..line(record)
+        ..line(
+            record,
+            record.principles_where(|f| {
+                f.concerns.role == ConductRole::Initiator && concerns_party(f.concerns, party, i)
+            }),
+        )
     }
+}
+
+/// An incident's line on `party`'s other-conduct tally: findings about its conduct other than
+/// as initiator (a hack-back, its own hygiene, its territory), if any.
+fn other_conduct_line(record: &IncidentRecord, party: &Party) -> Option<IncidentLine> {
+    let i = &record.incident;
+    let own = |f: &Finding<'_>| {
+        !matches!(
+            f.concerns.role,
+            ConductRole::Initiator | ConductRole::Unstated
+        ) && concerns_party(f.concerns, party, i)
+    };
+    let mut roles: Vec<ConductRole> = record
+        .findings()
+        .filter(|f| own(f))
+        .map(|f| f.concerns.role)
+        .collect();
+    if roles.is_empty() {
+        return None;
+    }
+    roles.sort();
+    roles.dedup();
+    Some(IncidentLine {
+        roles,
+        ..line(record, record.principles_where(own))
+    })
 }
 
 /// True when the record links `party` to the incident as initiator: an initiator's state
@@ -263,13 +338,17 @@ pub fn is_victim(party: &Party, i: &Incident) -> bool {
 /// Computes a party's scorecard from the record, with its status on `as_of`.
 pub fn party_scorecard(party: &Party, records: &[IncidentRecord], as_of: Date) -> PartyScorecard {
     let mut as_initiator = Tally::default();
+    let mut other_conduct = Tally::default();
     let mut as_victim = Tally::default();
     for r in records {
         if is_initiator(party, &r.incident) {
             as_initiator.add(initiator_line(r, party));
         }
+        if let Some(l) = other_conduct_line(r, party) {
+            other_conduct.add(l);
+        }
         if is_victim(party, &r.incident) {
-            as_victim.add(line(r));
+            as_victim.add(line(r, initiators_principles(r)));
         }
     }
     PartyScorecard {
@@ -280,6 +359,7 @@ pub fn party_scorecard(party: &Party, records: &[IncidentRecord], as_of: Date) -
         support: party.support.as_ref().map(|s| s.since_text()),
         absent_at_launch: party.absent_at_launch.is_some(),
         as_initiator: as_initiator.finish(),
+        other_conduct: other_conduct.finish(),
         as_victim: as_victim.finish(),
         as_of,
     }
@@ -419,10 +499,10 @@ pub fn bloc_view(parties: &[Party], records: &[IncidentRecord], as_of: Date) -> 
             }
         }
         if s_hit {
-            supporters.incidents.add(line(r));
+            supporters.incidents.add(line(r, initiators_principles(r)));
         }
         if n_hit {
-            non.incidents.add(line(r));
+            non.incidents.add(line(r, initiators_principles(r)));
         }
     }
     supporters.states = known_states.iter().filter(|c| supporter(c)).count();

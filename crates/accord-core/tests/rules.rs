@@ -246,7 +246,7 @@ fn the_base_incident_triggers_nothing() {
 #[test]
 fn a_bad_placeholder_is_caught_when_rules_load() {
     let bad: RuleSet = serde_json::from_value(json!({"rules": [{
-        "id": "x", "principle": "P1", "when": {"victim_sector": ["energy"]},
+        "id": "x", "principle": "P1", "concerns": "initiator", "when": {"victim_sector": ["energy"]},
         "reason": "uses {technique} which the condition never binds"
     }]}))
     .unwrap();
@@ -325,5 +325,25 @@ fn state_actor_reason_says_what_links_the_state() {
     assert_eq!(
         actor.reason,
         "initiator Actor is a state actor linked to KP (attributed by US DOJ, tier 2, official-secondary, source secondary)"
+    );
+}
+
+/// A rule says whose conduct its suggestions concern, and each suggestion carries it.
+#[test]
+fn a_rule_says_whose_conduct_it_concerns() {
+    let unstated: RuleSet = serde_json::from_value(json!({"rules": [{
+        "id": "x", "principle": "P1", "when": {"victim_sector": ["energy"]},
+        "reason": "victim sector {sector}"
+    }]}))
+    .unwrap();
+    assert_eq!(unstated.validate(9).0[0].path, "rules[0].concerns");
+    let hygiene = rules()
+        .suggest(&with(step(&["credential-abuse"], &[])))
+        .into_iter()
+        .find(|s| s.rule == "credential-hygiene")
+        .unwrap();
+    assert_eq!(
+        hygiene.concerns.role,
+        accord_core::incident::ConductRole::Victim
     );
 }

@@ -7,11 +7,14 @@
 
 use std::path::PathBuf;
 
+use accord_core::accord::PrincipleId;
 use accord_core::dataset::Dataset;
-use accord_core::incident::{AttributionTier, Contest, Incident};
+use accord_core::incident::{AttributionTier, ConductRole, Contest, Incident};
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
-use accord_core::scorecard::{IncidentLine, PartyScorecard, Standing, party_scorecard};
+use accord_core::scorecard::{
+    IncidentLine, PartyScorecard, Standing, party_scorecard, principle_scorecards,
+};
 use serde_json::{Value, json};
 
 fn data_dir() -> PathBuf {
@@ -392,5 +395,181 @@ fn headline_attributed_counts_only_tiers_1_and_2() {
             "{}: every link has a tier",
             p.id
         );
+    }
+}
+
+// Part 3: principles tied to conduct.
+
+fn p(n: u8) -> PrincipleId {
+    PrincipleId(n)
+}
+
+/// P8 (no private hack-back) was asserted on the Sony Pictures record because of the victim's
+/// reported counter-attack, so North Korea's scorecard listed a hack-back.
+#[test]
+fn sony_counter_attack_scores_the_hack_back_actor_not_north_korea() {
+    let d = load();
+    let rs = records(&d);
+    let kp = card(&d, "KP", &rs);
+    let line = initiator_line(&kp, "sony-pictures-2014");
+    assert!(!line.principles.contains(&p(8)), "{:?}", line.principles);
+    assert!(line.principles.contains(&p(9)));
+    assert!(!kp.as_initiator.by_principle.contains_key(&p(8)));
+    assert!(kp.other_conduct.incidents.is_empty());
+
+    let sony = card(&d, "sony-pictures-entertainment", &rs);
+    // Its reported counter-attack, as its own conduct: in the Sony Pictures record as the
+    // responder, and as the initiator of the hack-back record.
+    let own = sony
+        .other_conduct
+        .incidents
+        .iter()
+        .find(|l| l.id == "sony-pictures-2014")
+        .unwrap();
+    assert_eq!(own.roles, [ConductRole::Responder]);
+    assert_eq!(own.principles, [p(8)]);
+    assert_eq!(
+        initiator_line(&sony, "private-hackback-sony-ddos-2014").principles,
+        [p(8)]
+    );
+    // As a victim it sees what North Korea is said to have done, not its own hack-back.
+    let suffered = sony
+        .as_victim
+        .incidents
+        .iter()
+        .find(|l| l.id == "sony-pictures-2014")
+        .unwrap();
+    assert!(!suffered.principles.contains(&p(8)));
+    assert!(suffered.principles.contains(&p(4)));
+}
+
+/// Google's Aurora hack-back landed on the P4 (intellectual property) scorecard through an
+/// assertion about the underlying Aurora campaign, which is not this record.
+#[test]
+fn aurora_hack_back_is_not_an_intellectual_property_finding() {
+    let d = load();
+    let rs = records(&d);
+    let aurora = rs
+        .iter()
+        .find(|r| r.incident.id == "private-hackback-google-aurora-2010")
+        .unwrap();
+    assert!(
+        !aurora.principles().contains(&p(4)),
+        "{:?}",
+        aurora.principles()
+    );
+    let cards = principle_scorecards(&d.accord, &rs);
+    let p4 = cards.iter().find(|c| c.principle == p(4)).unwrap();
+    assert!(!p4.incidents.iter().any(|i| i == &aurora.incident.id));
+    let p8 = cards.iter().find(|c| c.principle == p(8)).unwrap();
+    assert!(p8.incidents.iter().any(|i| i == &aurora.incident.id));
+    let google = card(&d, "google", &rs);
+    let line = initiator_line(&google, "private-hackback-google-aurora-2010");
+    assert_eq!(line.principles, [p(8)]);
+    assert_eq!(line.standing, Some(Standing::Alleged));
+    assert_eq!(line.tier, Some(AttributionTier::Allegation));
+    // The attribution names Google itself (a media report): it is cited.
+    assert_eq!(line.attributions.len(), 1);
+}
+
+/// A victim's own conduct (OPM's hygiene, P7) is its own line, not what was done to it, and
+/// not the initiator's.
+#[test]
+fn a_victims_own_conduct_is_kept_apart_from_what_it_suffered() {
+    let d = load();
+    let rs = records(&d);
+    let us = card(&d, "US", &rs);
+    let own = us
+        .other_conduct
+        .incidents
+        .iter()
+        .find(|l| l.id == "opm-breach-2015")
+        .unwrap();
+    assert_eq!(own.roles, [ConductRole::Victim]);
+    assert_eq!(own.principles, [p(7)]);
+    let suffered = us
+        .as_victim
+        .incidents
+        .iter()
+        .find(|l| l.id == "opm-breach-2015")
+        .unwrap();
+    assert!(!suffered.principles.contains(&p(7)));
+    assert!(suffered.principles.contains(&p(1)));
+    let cn = card(&d, "CN", &rs);
+    assert!(
+        !initiator_line(&cn, "opm-breach-2015")
+            .principles
+            .contains(&p(7))
+    );
+    // Equifax's hygiene is Equifax's (not a party), never the United States'.
+    assert!(
+        !us.other_conduct
+            .incidents
+            .iter()
+            .any(|l| l.id == "equifax-2017")
+    );
+}
+
+/// A finding stored by a hub before findings named whose conduct they concern still loads,
+/// counts on no party's own conduct, and stays on the victim's side; new input must say.
+#[test]
+fn a_finding_without_concerns_counts_on_no_partys_conduct() {
+    let d = load();
+    let mut v = serde_json::to_value(one_attribution("indictment", "verified")).unwrap();
+    v["asserted_principles"] =
+        json!([{"principle": "P9", "reason": "State conduct.", "by": "A reporter"}]);
+    let old: Incident = serde_json::from_value(v).unwrap();
+    assert_eq!(
+        old.validate(9).0[0].path,
+        "asserted_principles[0].concerns.role"
+    );
+    let rs = vec![IncidentRecord {
+        suggested_principles: Vec::new(),
+        incident: old,
+        log_index: None,
+    }];
+    let ru = card(&d, "RU", &rs);
+    assert!(ru.as_initiator.incidents[0].principles.is_empty());
+    assert!(ru.other_conduct.incidents.is_empty());
+    let fr = card(&d, "FR", &rs);
+    assert_eq!(fr.as_victim.incidents[0].principles, [p(9)]);
+}
+
+/// A finding that names a party checks that the party can bear that role in the incident.
+#[test]
+fn a_named_party_must_fit_the_role() {
+    let mut v = serde_json::to_value(one_attribution("indictment", "verified")).unwrap();
+    v["asserted_principles"] = json!([
+        {"principle": "P9", "reason": "x", "by": "r", "concerns": {"role": "initiator", "party": "CN"}},
+        {"principle": "P7", "reason": "x", "by": "r", "concerns": {"role": "victim", "party": "DE"}},
+        {"principle": "P9", "reason": "x", "by": "r", "concerns": {"role": "territory", "party": "google"}},
+        {"principle": "P8", "reason": "x", "by": "r", "concerns": {"role": "responder"}},
+        {"principle": "P9", "reason": "x", "by": "r", "concerns": {"role": "initiator", "party": "RU"}},
+        {"principle": "P7", "reason": "x", "by": "r", "concerns": {"role": "victim", "party": "FR"}}
+    ]);
+    let i: Incident = serde_json::from_value(v).unwrap();
+    let paths: Vec<String> = i.validate(9).0.into_iter().map(|p| p.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "asserted_principles[0].concerns.party",
+            "asserted_principles[1].concerns.party",
+            "asserted_principles[2].concerns.party",
+            "asserted_principles[3].concerns.party",
+        ]
+    );
+}
+
+/// Every shipped assertion and rule says whose conduct it concerns.
+#[test]
+fn every_shipped_finding_says_whose_conduct() {
+    let d = load();
+    for i in &d.incidents {
+        for a in &i.asserted_principles {
+            assert!(!a.concerns.is_unstated(), "{} {}", i.id, a.principle);
+        }
+    }
+    for r in &d.rules.rules {
+        assert_ne!(r.concerns, ConductRole::Unstated, "{}", r.id);
     }
 }

@@ -824,3 +824,63 @@ async fn scorecard_links_carry_their_tier_and_contested_is_derived() {
     assert_eq!(line["contests"][0]["kind"], "denied");
     assert_eq!(line["tier"], "official-secondary");
 }
+
+/// Each finding says whose conduct it concerns, and a party's scorecard counts only its own:
+/// the Sony Pictures record's P8 (its reported counter-attack) is on Sony's card, not North
+/// Korea's. A new assertion must say whose conduct it is about, naming a registered party.
+#[tokio::test]
+async fn scorecards_count_only_the_partys_own_conduct() {
+    let h = hub().await;
+    let kp = h.get("/api/v1/scorecards/parties/KP").await;
+    let sony_line = kp.body["as_initiator"]["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "sony-pictures-2014")
+        .cloned()
+        .unwrap();
+    assert!(
+        !sony_line["principles"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("P8")),
+        "{sony_line}"
+    );
+    let sony = h
+        .get("/api/v1/scorecards/parties/sony-pictures-entertainment")
+        .await;
+    let own = &sony.body["other_conduct"]["incidents"][0];
+    assert_eq!(own["id"], "sony-pictures-2014", "{}", sony.body);
+    assert_eq!(own["roles"], json!(["responder"]));
+    assert_eq!(own["principles"], json!(["P8"]));
+    let incident = h.get("/api/v1/incidents/sony-pictures-2014").await;
+    let p8 = incident.body["incident"]["asserted_principles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["principle"] == "P8")
+        .cloned()
+        .unwrap();
+    assert_eq!(p8["concerns"]["role"], "responder");
+
+    let before = h.incident_count().await;
+    let mut unstated = new_incident();
+    unstated["asserted_principles"] =
+        json!([{"principle": "P1", "reason": "Grid.", "by": "A reporter"}]);
+    let r = h.submit(&unstated).await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("body.asserted_principles[0].concerns.role"),
+    );
+    let mut unknown = new_incident();
+    unknown["asserted_principles"] = json!([{"principle": "P8", "reason": "Hack-back.",
+        "by": "A reporter", "concerns": {"role": "responder", "party": "no-such-company"}}]);
+    let r = h.submit(&unknown).await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("body.asserted_principles[0].concerns.party"),
+    );
+    assert_eq!(h.incident_count().await, before);
+}

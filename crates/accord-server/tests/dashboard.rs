@@ -657,7 +657,8 @@ async fn posted_record_text_is_escaped_everywhere() {
             "source": {"as_of": "2026-11", "verification": "unverified", "note": evil}}],
         "initiators": [{"name": evil, "kind": "state-sponsored", "state_nexus": "KP",
             "source": {"as_of": "2026-11", "verification": "unverified"}}],
-        "asserted_principles": [{"principle": "P1", "reason": evil, "by": evil}]
+        "asserted_principles": [{"principle": "P1", "reason": evil, "by": evil,
+            "concerns": {"role": "other", "who": evil}}]
     });
     // Recorded through the one write path, as the operator would from the command line.
     let incident = serde_json::from_value(incident).unwrap();
@@ -682,5 +683,46 @@ async fn posted_record_text_is_escaped_everywhere() {
     }
     let body = h.html("/incidents/escaping-test-2026").await;
     assert!(body.contains("href=\"https://example.org/a?b=&#60;i&#62;&#34;&#38;c\""));
+    assert!(body.contains(&format!("<td class=\"concerns\">other: {}</td>", esc(evil))));
     assert!(!body.contains("'quoted'"));
+}
+
+/// A party page counts only the party's own conduct: Sony Pictures' reported counter-attack is
+/// its own (other conduct, responder), not North Korea's; links show their tier and standing.
+#[tokio::test]
+async fn party_pages_list_only_the_partys_own_conduct() {
+    let h = hub().await;
+    let kp = h.html("/parties/KP").await;
+    let row = kp
+        .split("<tr>")
+        .find(|r| r.contains("href=\"/incidents/sony-pictures-2014\""))
+        .expect("Sony Pictures on North Korea's page");
+    assert!(!row.contains("P8"), "{row}");
+    assert!(
+        row.contains("<span class=\"flag attributed\">attributed</span>"),
+        "{row}"
+    );
+    let sony = h.html("/parties/sony-pictures-entertainment").await;
+    let other =
+        &sony[sony.find("id=\"other-conduct\"").unwrap()..sony.find("id=\"victim\"").unwrap()];
+    assert!(
+        other.contains("href=\"/incidents/sony-pictures-2014\""),
+        "{other}"
+    );
+    assert!(other.contains("<td>responder</td>"), "{other}");
+    let us = h.html("/parties/US").await;
+    let row = us
+        .split("<tr>")
+        .find(|r| r.contains("href=\"/incidents/stuxnet-2010\""))
+        .expect("Stuxnet on the United States' page");
+    assert!(
+        row.contains("<span class=\"flag alleged\">alleged</span>"),
+        "{row}"
+    );
+    assert!(row.contains("tier 5 unverified"), "{row}");
+    // The incident page says whose conduct each finding concerns.
+    let page = h.html("/incidents/sony-pictures-2014").await;
+    assert!(page.contains(
+        "<td class=\"concerns\">responder: Sony Pictures Entertainment (reported counter-attack) (sony-pictures-entertainment)</td>"
+    ));
 }

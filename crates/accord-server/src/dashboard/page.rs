@@ -359,6 +359,8 @@ pub struct PartyPage {
     pub initiator: Matrix,
     /// Incidents suffered by principle and year.
     pub victim: Matrix,
+    /// Other conduct by principle and year.
+    pub other: Matrix,
     /// Links as initiator per tier: (number, tier, incidents), every tier listed.
     pub tiers: Vec<(u8, AttributionTier, usize)>,
 }
@@ -372,6 +374,7 @@ impl PartyPage {
             since,
             initiator: Matrix::new(&card.as_initiator, accord),
             victim: Matrix::new(&card.as_victim, accord),
+            other: Matrix::new(&card.other_conduct, accord),
             tiers: AttributionTier::ALL
                 .iter()
                 .map(|t| {
@@ -462,6 +465,8 @@ pub struct SuggestedRow {
     pub rule: String,
     /// Why, from the record.
     pub reason: String,
+    /// Whose conduct it concerns, in words.
+    pub concerns: String,
 }
 
 /// A principle a reporter asserts.
@@ -474,6 +479,8 @@ pub struct AssertedRow {
     pub reason: String,
     /// Who asserts it.
     pub by: String,
+    /// Whose conduct it concerns, in words.
+    pub concerns: String,
 }
 
 /// A step of the incident with its ATT&CK links.
@@ -541,6 +548,7 @@ impl IncidentPage {
                 name: name(s.principle),
                 rule: s.rule.clone(),
                 reason: s.reason.clone(),
+                concerns: s.concerns.to_string(),
             })
             .collect();
         let asserted = record
@@ -552,6 +560,7 @@ impl IncidentPage {
                 name: name(a.principle),
                 reason: a.reason.clone(),
                 by: a.by.clone(),
+                concerns: a.concerns.to_string(),
             })
             .collect();
         IncidentPage {
