@@ -573,3 +573,44 @@ fn every_shipped_finding_says_whose_conduct() {
         assert_ne!(r.concerns, ConductRole::Unstated, "{}", r.id);
     }
 }
+
+/// A record as a hub stored it before tiers, denials and concerns (suggestions without
+/// `concerns`, an attribution with its stated `contested`) still loads and scores, deriving
+/// what it can.
+#[test]
+fn an_incident_record_stored_before_this_release_loads() {
+    let d = load();
+    let stored = json!({
+        "incident": {
+            "id": "old-2019", "title": "Old", "summary": "Stored by an older hub.",
+            "dates": {"start": {"date": "2019", "bound": "on", "source": source("secondary")}},
+            "victims": [{"name": "A ministry", "country": "FR", "sector": "government", "source": source("secondary")}],
+            "impacts": [], "initiators": [], "steps": [], "related": [], "sources": [],
+            "jurisdictions": {"origin": [], "infrastructure": [], "victims": []},
+            "attributions": [{"by": "A government", "attributed_to": "RU", "basis": "sanctions",
+                "confidence": "unstated", "contested": false, "statement": "Sanctions.",
+                "source": source("verified")}],
+            "asserted_principles": [{"principle": "P9", "reason": "State conduct.", "by": "A reporter"}]
+        },
+        "suggested_principles": [{"principle": "P9", "rule": "state-attribution", "reason": "old reason"}],
+        "log_index": 40
+    });
+    let r: IncidentRecord = serde_json::from_value(stored).unwrap();
+    assert!(r.suggested_principles[0].concerns.is_unstated());
+    let c = card(&d, "RU", std::slice::from_ref(&r));
+    let l = &c.as_initiator.incidents[0];
+    assert_eq!(
+        (l.tier, l.standing, l.contested),
+        (
+            Some(AttributionTier::Official),
+            Some(Standing::Attributed),
+            false
+        )
+    );
+    // Unstated findings count on no party's own conduct, and stay on the victim's side.
+    assert!(l.principles.is_empty());
+    assert_eq!(
+        card(&d, "FR", &[r]).as_victim.incidents[0].principles,
+        [p(9)]
+    );
+}
