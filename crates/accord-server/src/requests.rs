@@ -35,8 +35,8 @@ use utoipa::ToSchema;
 
 use accord_law::deadline::DueDate;
 use accord_law::request::{Request, Status};
-use accord_store::requests::RequestFilter;
-use accord_store::write::{Submission, submit_request, submit_transition};
+use accord_store::requests::{RequestFilter, submit_request, submit_transition};
+use accord_store::write::Submission;
 
 use crate::AppState;
 use crate::auth::Authenticated;

@@ -633,7 +633,7 @@ impl EntryChecks {
 }
 
 /// An audit source over a local store (offline verification of a data directory).
-pub struct StoreSource<'a>(pub &'a dyn crate::Store);
+pub struct StoreSource<'a>(pub &'a dyn crate::store::Store);
 
 #[async_trait]
 impl LogSource for StoreSource<'_> {

@@ -16,8 +16,11 @@ use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_tlog::entry::{SALT_LEN, SignedEntry, Tlp};
 use accord_tlog::merkle::Hash;
-use accord_tlog::note::Signer;
+use accord_tlog::note::{Signer, Verifier};
 use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+use crate::sharing::model::{AffiliationBody, Collection, SharedObject};
 
 /// Entry kinds (the envelope's `kind`).
 pub mod kind {
@@ -74,11 +77,11 @@ pub enum Effect {
         due: Vec<accord_law::deadline::DueDate>,
     },
     /// Defines or redefines a sharing collection (see `crate::sharing`).
-    Collection(Box<crate::sharing::Collection>),
+    Collection(Box<Collection>),
     /// Records a party's organisation and the one it is a client of.
-    Affiliation(crate::sharing::AffiliationBody),
+    Affiliation(AffiliationBody),
     /// Adds a STIX object version to a collection.
-    StixObject(Box<crate::sharing::SharedObject>),
+    StixObject(Box<SharedObject>),
     /// Configures a witness whose cosignatures the hub accepts (see `crate::witness`).
     WitnessAdded(WitnessBody),
     /// Removes a configured witness; its earlier cosignatures stay.
@@ -156,7 +159,7 @@ pub struct SignedCheckpoint {
 #[derive(Debug)]
 pub struct AppendOutcome {
     /// One result per write, in order; a refused write appended nothing.
-    pub results: Vec<Result<Receipt, crate::StoreError>>,
+    pub results: Vec<Result<Receipt, StoreError>>,
     /// The checkpoint after the batch (unchanged if nothing was appended).
     pub checkpoint: Option<SignedCheckpoint>,
 }
@@ -188,6 +191,36 @@ pub struct PartyKey {
     pub added_at: u64,
     /// Index of the entry that revoked it, if any.
     pub revoked_at: Option<u64>,
+}
+
+/// A configured witness, with its place in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Witness {
+    /// The key name its cosignature lines carry.
+    pub name: String,
+    /// Its verifier key string.
+    pub key: String,
+    /// The party whose token may post its cosignatures.
+    pub party: String,
+    /// Index of the entry that configured it.
+    pub added_at: u64,
+    /// Index of the entry that removed it, if any.
+    pub removed_at: Option<u64>,
+}
+
+impl Witness {
+    /// The witness's verifier; a stored key that does not parse is a damaged database.
+    pub fn verifier(&self) -> Result<Verifier, StoreError> {
+        Verifier::from_key_string(&self.key).map_err(|e| StoreError::Corrupt {
+            what: format!("witness {}", self.name),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Whether it is configured now (not removed).
+    pub fn is_current(&self) -> bool {
+        self.removed_at.is_none()
+    }
 }
 
 /// The hub's operator: the log's origin and the key that signs checkpoints and the operator's
@@ -354,14 +387,14 @@ impl Operator {
     /// The operator's signature is found by name and key ID whatever else the note carries
     /// (cosignatures, or junk lines a hub stored before witnesses were configured), so that
     /// nothing attached to a checkpoint can stop the write path.
-    pub fn check_signs(&self, head: Option<&SignedCheckpoint>) -> Result<(), crate::StoreError> {
+    pub fn check_signs(&self, head: Option<&SignedCheckpoint>) -> Result<(), StoreError> {
         let Some(head) = head else { return Ok(()) };
         accord_tlog::note::Note::parse_lenient(&head.note)
             .ok()
             .filter(|note| note.signed_by(&self.signer.verifier()))
             .map(|_| ())
             .ok_or_else(|| {
-                crate::StoreError::Backend(format!(
+                StoreError::Backend(format!(
                     "the log's checkpoint at size {} is not signed by this node's operator key {}: \
                      every node of a hub needs the same {OPERATOR_KEY_FILE}",
                     head.size,

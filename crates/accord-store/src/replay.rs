@@ -20,9 +20,10 @@ use accord_core::party::Party;
 use accord_law::request::{NewRequest, Request, Status, Transition, TransitionBody};
 use accord_tlog::entry::{SignedEntry, Tlp};
 
+use crate::error::StoreError;
 use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, WitnessBody, kind};
 use crate::sharing::{self, AffiliationBody, Collection, Deletion, IndexFilter};
-use crate::{Store, StoreError};
+use crate::store::Store;
 
 /// Why an entry could not be replayed.
 #[derive(Debug, thiserror::Error)]

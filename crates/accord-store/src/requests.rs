@@ -33,49 +33,23 @@ use accord_law::Dataset;
 use accord_law::request::{
     NewRequest, Request, Status, Transition, TransitionBody, TransitionError, sent_due_dates,
 };
-use accord_tlog::entry::{SignedEntry, Tlp};
+use accord_tlog::entry::SignedEntry;
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 
 use accord_core::validate::Problem;
 
+use crate::error::StoreError;
 use crate::log::{Effect, LogWrite, kind};
 use crate::sequencer::Sequencer;
+use crate::store::Store;
 use crate::write::{RecordError, Submission, parse_body, verify_submission};
-use crate::{Store, StoreError};
 
+pub use crate::codec::tlp_name;
+pub use crate::store::RequestFilter;
 pub use crate::write::{CLOCK_SKEW, MAX_SUBMISSION_AGE};
 
 /// Longest note a transition may carry, in bytes.
 pub const MAX_NOTE: usize = 2000;
-
-/// Which requests a list asks for; every field given must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RequestFilter {
-    /// The requesting or the requested state is this party.
-    pub party: Option<String>,
-    /// The request stands at this status.
-    pub status: Option<Status>,
-    /// The request is about this incident.
-    pub incident: Option<String>,
-    /// The request's TLP marking is at most this (e.g. `Green` for a public page).
-    pub max_tlp: Option<Tlp>,
-}
-
-impl RequestFilter {
-    /// True when `r` matches (every backend applies this to what its index returns).
-    pub fn matches(&self, r: &Request) -> bool {
-        self.party
-            .as_deref()
-            .is_none_or(|p| r.requesting_state.as_str() == p || r.requested_state.as_str() == p)
-            && self.status.is_none_or(|s| r.status == s)
-            && self
-                .incident
-                .as_deref()
-                .is_none_or(|i| r.incident.as_deref() == Some(i))
-            && self.max_tlp.is_none_or(|t| r.tlp <= t)
-    }
-}
 
 fn invalid(path: &str, message: impl Into<String>) -> RecordError {
     RecordError::Invalid {
@@ -288,22 +262,12 @@ pub async fn submit_transition(
     Ok(request)
 }
 
-/// A TLP label as TLP 2.0 writes it.
-pub fn tlp_name(tlp: Tlp) -> &'static str {
-    match tlp {
-        Tlp::Clear => "TLP:CLEAR",
-        Tlp::Green => "TLP:GREEN",
-        Tlp::Amber => "TLP:AMBER",
-        Tlp::AmberStrict => "TLP:AMBER+STRICT",
-        Tlp::Red => "TLP:RED",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::write::sign_submission_at;
     use accord_law::request::PathwayRef;
+    use accord_tlog::entry::Tlp;
     use accord_tlog::entry::canonical_json;
     use ed25519_dalek::SigningKey;
     use jiff::SignedDuration;

@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::error::StoreError;
 use crate::log::{LogWrite, Operator, Receipt};
-use crate::{Store, StoreError};
+use crate::store::Store;
 
 /// Largest number of writes committed in one transaction.
 pub const MAX_BATCH: usize = 4096;

@@ -8,82 +8,17 @@
 //! revocation holds at once on every node sharing the database.
 
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
 
+use crate::error::StoreError;
+use crate::store::Store;
+pub use crate::store::{DEFAULT_LIFETIME, ID_LEN, TokenInfo};
 use crate::write::{RecordError, new_token, token_digest};
-use crate::{Store, StoreError};
-
-/// Hex digits of the token's SHA-256 that name it.
-pub const ID_LEN: usize = 12;
 
 /// Shortest id prefix `tokens revoke --id` accepts.
 pub const MIN_ID_PREFIX: usize = 8;
 
-/// How long a token lives unless the operator says otherwise: 90 days.
-pub const DEFAULT_LIFETIME: SignedDuration = SignedDuration::from_hours(90 * 24);
-
 /// The longest lifetime a token may be issued with: 366 days.
 pub const MAX_LIFETIME: SignedDuration = SignedDuration::from_hours(366 * 24);
-
-/// A stored token, without its secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenInfo {
-    /// Its id: the first [`ID_LEN`] hex digits of its SHA-256.
-    pub id: String,
-    /// The hex SHA-256 of the token.
-    #[serde(skip)]
-    pub sha256: String,
-    /// The party it authenticates as.
-    pub party: String,
-    /// When it was issued.
-    pub created_at: Timestamp,
-    /// When it stops working (`None` only for rows a store could not date).
-    pub expires_at: Option<Timestamp>,
-    /// When it was revoked, if it was.
-    pub revoked_at: Option<Timestamp>,
-}
-
-impl TokenInfo {
-    /// A token row as a store reads it.
-    pub fn new(
-        sha256: String,
-        party: String,
-        created_at: Timestamp,
-        expires_at: Option<Timestamp>,
-        revoked_at: Option<Timestamp>,
-    ) -> Self {
-        TokenInfo {
-            id: sha256.chars().take(ID_LEN).collect(),
-            sha256,
-            party,
-            created_at,
-            expires_at,
-            revoked_at,
-        }
-    }
-
-    /// Whether it authenticates at `now`: not revoked and not expired.
-    pub fn is_current(&self, now: Timestamp) -> bool {
-        self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
-    }
-
-    /// Why it does not authenticate at `now`, if it does not; for the 401 problem.
-    pub fn refusal(&self, now: Timestamp) -> Option<String> {
-        if let Some(at) = self.revoked_at {
-            return Some(format!(
-                "the token {} was revoked at {at}; ask the operator for a new one",
-                self.id
-            ));
-        }
-        match self.expires_at {
-            Some(at) if at <= now => Some(format!(
-                "the token {} expired at {at}; ask the operator for a new one",
-                self.id
-            )),
-            _ => None,
-        }
-    }
-}
 
 /// Why a token could not be issued or revoked.
 fn invalid(path: &str, message: String) -> RecordError {

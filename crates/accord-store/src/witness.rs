@@ -13,47 +13,18 @@
 
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::note::{Note, NoteSignature, Verifier};
-use serde::{Deserialize, Serialize};
 
+use crate::error::StoreError;
+pub use crate::log::Witness;
 use crate::log::{Effect, Operator, Receipt, SignedCheckpoint, WitnessBody, kind};
 use crate::sequencer::Sequencer;
+use crate::store::Store;
 use crate::write::{RecordError, operator_write};
-use crate::{Store, StoreError};
 
 /// Most witness cosignatures one checkpoint carries. With the operator's signature that is
 /// 16 lines: the number signed-note requires every verifier to accept (§Signatures), so any
 /// client reads the note; Go's reference stops at 100.
 pub const MAX_COSIGNATURES: usize = 15;
-
-/// A configured witness, with its place in the log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Witness {
-    /// The key name its cosignature lines carry.
-    pub name: String,
-    /// Its verifier key string.
-    pub key: String,
-    /// The party whose token may post its cosignatures.
-    pub party: String,
-    /// Index of the entry that configured it.
-    pub added_at: u64,
-    /// Index of the entry that removed it, if any.
-    pub removed_at: Option<u64>,
-}
-
-impl Witness {
-    /// The witness's verifier; a stored key that does not parse is a damaged database.
-    pub fn verifier(&self) -> Result<Verifier, StoreError> {
-        Verifier::from_key_string(&self.key).map_err(|e| StoreError::Corrupt {
-            what: format!("witness {}", self.name),
-            detail: e.to_string(),
-        })
-    }
-
-    /// Whether it is configured now (not removed).
-    pub fn is_current(&self) -> bool {
-        self.removed_at.is_none()
-    }
-}
 
 fn invalid(path: &str, message: String) -> RecordError {
     RecordError::Invalid {

@@ -29,10 +29,10 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::error::StoreError;
 use crate::log::{Effect, KeyBody, LogWrite, Operator, PartyKey, Receipt, kind};
-pub use crate::requests::{submit_request, submit_transition};
 use crate::sequencer::Sequencer;
-use crate::{SeedOutcome, Store, StoreError};
+use crate::store::{SeedOutcome, Store};
 
 /// Why a write was not recorded. Nothing was written in any case.
 #[derive(Debug, thiserror::Error)]
@@ -632,7 +632,7 @@ fn check_incident_marking(entry: &SignedEntry) -> Result<(), RecordError> {
             "is {}; incidents are the hub's public record (their pages, lists, scorecards and \
              exports are read by anyone), so only TLP:CLEAR incidents are accepted: share \
              restricted details as STIX objects in a collection, where TLP is enforced",
-            crate::requests::tlp_name(entry.envelope.tlp)
+            crate::codec::tlp_name(entry.envelope.tlp)
         ),
     ))
 }

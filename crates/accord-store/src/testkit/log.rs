@@ -6,7 +6,7 @@ use accord_tlog::merkle::{self, MemoryHashStore};
 use accord_tlog::tiles::{Tile, decode_bundle, tiles_for_size};
 use ed25519_dalek::SigningKey;
 
-use crate::StoreError;
+use crate::error::StoreError;
 use crate::log::kind;
 use std::sync::Arc;
 
@@ -77,7 +77,7 @@ pub async fn nodes_seeding_together_seed_once(f: &dyn StoreFactory) {
     assert_eq!(
         outcomes
             .iter()
-            .filter(|o| matches!(o, crate::SeedOutcome::AlreadySeeded))
+            .filter(|o| matches!(o, crate::store::SeedOutcome::AlreadySeeded))
             .count(),
         1,
         "{outcomes:?}"

@@ -29,9 +29,9 @@ use std::sync::Arc;
 use accord_core::dataset::Dataset;
 use async_trait::async_trait;
 
-use crate::Store;
 use crate::log::{OPERATOR_PARTY, Operator};
 use crate::sequencer::Sequencer;
+use crate::store::Store;
 use crate::write::seed_bundled;
 
 pub mod log;

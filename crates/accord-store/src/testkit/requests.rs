@@ -7,14 +7,12 @@ use accord_tlog::entry::{SignedEntry, Tlp};
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 
-use crate::StoreError;
+use crate::error::StoreError;
 use crate::log::kind;
 use crate::log::{Effect, LogWrite};
-use crate::requests::RequestFilter;
+use crate::requests::{RequestFilter, submit_request, submit_transition};
 use crate::testkit::{StoreFactory, repo, seeded_hub};
-use crate::write::{
-    RecordError, add_key, sign_submission_at, submit_request, submit_transition, verify_submission,
-};
+use crate::write::{RecordError, add_key, sign_submission_at, verify_submission};
 
 /// A seeded hub with the legal dataset and keys for FR, DE and US.
 pub struct Hub {

@@ -1,9 +1,10 @@
 //! The registry and incident record: seeding once, surviving a reopen, all-or-nothing
 //! writes, filters, pages, tokens.
 
+use crate::error::StoreError;
+use crate::store::{Cursor, IncidentFilter, PageRequest, SeedOutcome};
 use crate::testkit::{StoreFactory, bundled, operator, seeded_hub};
 use crate::write::{record_incident_as_operator, seed_bundled, token_digest};
-use crate::{IncidentFilter, PageRequest, SeedOutcome, StoreError};
 
 fn first_page() -> PageRequest {
     PageRequest {
@@ -157,7 +158,7 @@ pub async fn pages_follow_cursors_newest_first(f: &dyn StoreFactory) {
     assert_eq!(seen, all);
     let bad = PageRequest {
         limit: 5,
-        after: Some(crate::Cursor("not-a-cursor".into())),
+        after: Some(Cursor("not-a-cursor".into())),
     };
     assert!(matches!(
         store.incidents(&IncidentFilter::default(), &bad).await,
