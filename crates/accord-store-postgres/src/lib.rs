@@ -53,6 +53,7 @@ use accord_core::record::IncidentRecord;
 use accord_store::log::{
     AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
 };
+use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
 use accord_store::{
     Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, Store, StoreError,
 };
@@ -62,23 +63,19 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
+mod db;
 mod log;
 mod requests;
 mod sharing;
+
+pub use db::{MIGRATION_LOCK, SEQUENCER_LOCK};
+use db::{db, describe, from_json, parse_config, unreachable};
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
-
-/// The advisory-lock key every append takes (`pg_advisory_xact_lock`): whoever holds it is the
-/// log's one sequencer until its transaction ends. ASCII "accordsq".
-pub const SEQUENCER_LOCK: i64 = 0x6163_636f_7264_7371;
-
-/// The advisory-lock key held while migrating (`pg_advisory_lock`), so that nodes starting at
-/// once apply each migration once. ASCII "accordmg".
-pub const MIGRATION_LOCK: i64 = 0x6163_636f_7264_6d67;
 
 /// How the store connects; [`Options::default`] suits a hub node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,92 +124,6 @@ impl std::fmt::Debug for PostgresStore {
             .field("target", &self.target)
             .finish_non_exhaustive()
     }
-}
-
-/// A database error as a [`StoreError`]: a lost connection says so; a refused statement keeps
-/// the server's message (code, detail), which names the table and constraint.
-pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
-    let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
-    if e.is_closed() || io {
-        return StoreError::Unavailable(format!("the connection to the database was lost: {e}"));
-    }
-    match e.as_db_error() {
-        // Class 08 (connection exception) and 57P01–57P03 (the server shutting down,
-        // crashed, or not yet accepting connections): the database is away, not the
-        // statement wrong.
-        Some(d)
-            if d.code().code().starts_with("08")
-                || matches!(d.code().code(), "57P01" | "57P02" | "57P03") =>
-        {
-            StoreError::Unavailable(format!("{} ({})", d.message(), d.code().code()))
-        }
-        Some(d) => {
-            let mut text = format!("{} ({})", d.message(), d.code().code());
-            if let Some(detail) = d.detail() {
-                text.push_str(": ");
-                text.push_str(detail);
-            }
-            StoreError::Backend(text)
-        }
-        None => StoreError::Backend(e.to_string()),
-    }
-}
-
-pub(crate) fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        what: what.into(),
-        detail: e.to_string(),
-    }
-}
-
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
-    what: &str,
-    text: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt(what, e))
-}
-
-/// The database a configuration points at, for messages: hosts, port and database name,
-/// never the user's password.
-fn describe(config: &tokio_postgres::Config) -> String {
-    let hosts: Vec<String> = config
-        .get_hosts()
-        .iter()
-        .map(|h| match h {
-            tokio_postgres::config::Host::Tcp(name) => name.clone(),
-            #[cfg(unix)]
-            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
-        })
-        .collect();
-    let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
-    format!(
-        "{}:{}/{}",
-        if hosts.is_empty() {
-            "localhost".to_owned()
-        } else {
-            hosts.join(",")
-        },
-        if ports.is_empty() {
-            "5432".to_owned()
-        } else {
-            ports.join(",")
-        },
-        config.get_dbname().unwrap_or("(default)")
-    )
-}
-
-/// Parses a `postgres://` URL (or a key=value connection string). The error never repeats the
-/// text, which may hold a password.
-fn parse_config(url: &str) -> Result<tokio_postgres::Config, StoreError> {
-    url.parse::<tokio_postgres::Config>().map_err(|e| {
-        StoreError::Backend(format!(
-            "the database URL is not valid ({e}); expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
-        ))
-    })
-}
-
-fn unreachable(target: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(format!("cannot reach the database at {target}: {e}"))
 }
 
 /// Applies the pending migrations to the database at `url` and returns their names
@@ -698,6 +609,29 @@ impl Store for PostgresStore {
 
     fn sharing(&self) -> Option<&dyn accord_store::sharing::SharingStore> {
         Some(self)
+    }
+}
+
+#[async_trait]
+impl SharingStore for PostgresStore {
+    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
+        sharing::collections(&self.client().await?).await
+    }
+
+    async fn affiliations(&self) -> Result<Vec<AffiliationBody>, StoreError> {
+        sharing::affiliations(&self.client().await?).await
+    }
+
+    async fn object_index(&self, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
+        sharing::object_index(&self.client().await?, filter).await
+    }
+
+    async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError> {
+        sharing::object_bodies(&self.client().await?, &keys).await
+    }
+
+    async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
+        sharing::object_owner(&self.client().await?, id).await
     }
 }
 

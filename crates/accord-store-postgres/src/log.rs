@@ -20,9 +20,9 @@ use accord_tlog::note::NoteSignature;
 use accord_tlog::tiles::{self, Tile, TileKind};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::IsolationLevel;
-use tokio_postgres::types::{Json, ToSql};
+use tokio_postgres::types::Json;
 
-use crate::{SEQUENCER_LOCK, corrupt, db};
+use crate::db::{SEQUENCER_LOCK, corrupt, db, exists, run, tlp_text};
 
 /// Lowest tree level whose committed nodes are kept in memory. A proof needs one node per
 /// level; nodes from level 8 up are 1/128 of the leaves, so caching them costs little memory
@@ -163,16 +163,6 @@ async fn fetch_nodes(
     Ok(())
 }
 
-pub(crate) fn tlp_text(tlp: Tlp) -> &'static str {
-    match tlp {
-        Tlp::Clear => "clear",
-        Tlp::Green => "green",
-        Tlp::Amber => "amber",
-        Tlp::AmberStrict => "amber+strict",
-        Tlp::Red => "red",
-    }
-}
-
 fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
     serde_json::from_value(serde_json::Value::from(text)).map_err(|e| corrupt("entry tlp", e))
 }
@@ -188,26 +178,6 @@ fn proof_err(e: ProofError, size: u64) -> StoreError {
             size,
         },
     }
-}
-
-/// Runs a statement; returns the rows it touched.
-pub(crate) async fn run(
-    client: &impl GenericClient,
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<u64, StoreError> {
-    let stmt = client.prepare_cached(sql).await.map_err(db)?;
-    client.execute(&stmt, params).await.map_err(db)
-}
-
-/// Whether `sql` returns a row.
-pub(crate) async fn exists(
-    client: &impl GenericClient,
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<bool, StoreError> {
-    let stmt = client.prepare_cached(sql).await.map_err(db)?;
-    Ok(client.query_opt(&stmt, params).await.map_err(db)?.is_some())
 }
 
 /// What applying one write's effect did: `Ok(Ok(()))` applied, `Ok(Err(e))` refused with

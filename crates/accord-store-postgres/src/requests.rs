@@ -13,8 +13,7 @@ use deadpool_postgres::GenericClient;
 use jiff::Timestamp;
 use tokio_postgres::types::{Json, ToSql};
 
-use crate::log::{run, tlp_text};
-use crate::{db, from_json};
+use crate::db::{db, from_json, run, tlp_text};
 
 /// A timestamp as microseconds, the form the SQL below turns into a TIMESTAMPTZ exactly.
 fn micros(t: Timestamp) -> i64 {

@@ -12,15 +12,13 @@ use accord_stix::tlp::Level;
 use accord_store::StoreError;
 use accord_store::log::{Effect, LogWrite};
 use accord_store::sharing::{
-    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, SharingStore,
-    check_new_version, format_us,
+    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, check_new_version,
+    format_us,
 };
-use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::{Json, ToSql};
 
-use crate::log::run;
-use crate::{PostgresStore, db, from_json};
+use crate::db::{db, from_json, run};
 
 fn parse_level(text: &str) -> Result<Level, StoreError> {
     Level::parse(text).ok_or_else(|| StoreError::Corrupt {
@@ -30,7 +28,10 @@ fn parse_level(text: &str) -> Result<Level, StoreError> {
 }
 
 /// The party that owns object id `id` (`stix_owners`, migration V4).
-async fn object_owner(client: &impl GenericClient, id: &str) -> Result<Option<String>, StoreError> {
+pub(crate) async fn object_owner(
+    client: &impl GenericClient,
+    id: &str,
+) -> Result<Option<String>, StoreError> {
     let stmt = client
         .prepare_cached("SELECT producer FROM stix_owners WHERE id = $1")
         .await
@@ -411,99 +412,101 @@ impl StixBatch {
     }
 }
 
-#[async_trait]
-impl SharingStore for PostgresStore {
-    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached("SELECT id, body::TEXT FROM sharing_collections ORDER BY id")
-            .await
-            .map_err(db)?;
-        let rows = client.query(&stmt, &[]).await.map_err(db)?;
-        rows.iter()
-            .map(|r| from_json(&format!("collection {}", r.get::<_, &str>(0)), r.get(1)))
-            .collect()
-    }
+/// Every collection.
+pub(crate) async fn collections(
+    client: &impl GenericClient,
+) -> Result<Vec<Collection>, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT id, body::TEXT FROM sharing_collections ORDER BY id")
+        .await
+        .map_err(db)?;
+    let rows = client.query(&stmt, &[]).await.map_err(db)?;
+    rows.iter()
+        .map(|r| from_json(&format!("collection {}", r.get::<_, &str>(0)), r.get(1)))
+        .collect()
+}
 
-    async fn affiliations(&self) -> Result<Vec<AffiliationBody>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached("SELECT party, organisation, client_of FROM sharing_affiliations")
-            .await
-            .map_err(db)?;
-        let rows = client.query(&stmt, &[]).await.map_err(db)?;
-        Ok(rows
-            .iter()
-            .map(|r| AffiliationBody {
-                party: r.get(0),
-                organisation: r.get(1),
-                client_of: r.get(2),
+/// Every recorded affiliation.
+pub(crate) async fn affiliations(
+    client: &impl GenericClient,
+) -> Result<Vec<AffiliationBody>, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT party, organisation, client_of FROM sharing_affiliations")
+        .await
+        .map_err(db)?;
+    let rows = client.query(&stmt, &[]).await.map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| AffiliationBody {
+            party: r.get(0),
+            organisation: r.get(1),
+            client_of: r.get(2),
+        })
+        .collect())
+}
+
+/// The index rows matching `filter`, in the order they were added.
+pub(crate) async fn object_index(
+    client: &impl GenericClient,
+    filter: &IndexFilter,
+) -> Result<Vec<ObjectMeta>, StoreError> {
+    // An empty list means "any": each list is passed as an array and tested only when
+    // it has members.
+    let any = |v: &[String]| !v.is_empty();
+    let mut sql = String::from(
+        "SELECT added_us, id, version_us, type, spec_version, tlp, producer, recipients, \
+         log_index FROM stix_objects WHERE collection = $1",
+    );
+    let mut params: Vec<&(dyn ToSql + Sync)> = vec![&filter.collection];
+    for (column, values) in [
+        ("id", &filter.ids),
+        ("type", &filter.types),
+        ("spec_version", &filter.spec_versions),
+    ] {
+        if any(values) {
+            params.push(values);
+            sql.push_str(&format!(" AND {column} = ANY(${})", params.len()));
+        }
+    }
+    if let Some(after) = &filter.added_after_us {
+        params.push(after);
+        sql.push_str(&format!(" AND added_us > ${}", params.len()));
+    }
+    sql.push_str(" ORDER BY added_us");
+    // The hint bounds a page's read to its chunk instead of the rest of the collection.
+    let limit = filter.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    if let Some(n) = &limit {
+        params.push(n);
+        sql.push_str(&format!(" LIMIT ${}", params.len()));
+    }
+    let stmt = client.prepare_cached(&sql).await.map_err(db)?;
+    let rows = client.query(&stmt, &params).await.map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(ObjectMeta {
+                added_us: r.get(0),
+                id: r.get(1),
+                version_us: r.get(2),
+                object_type: r.get(3),
+                spec_version: r.get(4),
+                tlp: parse_level(r.get(5))?,
+                producer: r.get(6),
+                recipients: r.get(7),
+                log_index: r.get::<_, i64>(8) as u64,
             })
-            .collect())
-    }
+        })
+        .collect()
+}
 
-    async fn object_index(&self, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
-        let client = self.client().await?;
-        // An empty list means "any": each list is passed as an array and tested only when
-        // it has members.
-        let any = |v: &[String]| !v.is_empty();
-        let mut sql = String::from(
-            "SELECT added_us, id, version_us, type, spec_version, tlp, producer, recipients, \
-             log_index FROM stix_objects WHERE collection = $1",
-        );
-        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&filter.collection];
-        for (column, values) in [
-            ("id", &filter.ids),
-            ("type", &filter.types),
-            ("spec_version", &filter.spec_versions),
-        ] {
-            if any(values) {
-                params.push(values);
-                sql.push_str(&format!(" AND {column} = ANY(${})", params.len()));
-            }
-        }
-        if let Some(after) = &filter.added_after_us {
-            params.push(after);
-            sql.push_str(&format!(" AND added_us > ${}", params.len()));
-        }
-        sql.push_str(" ORDER BY added_us");
-        // The hint bounds a page's read to its chunk instead of the rest of the collection.
-        let limit = filter.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
-        if let Some(n) = &limit {
-            params.push(n);
-            sql.push_str(&format!(" LIMIT ${}", params.len()));
-        }
-        let stmt = client.prepare_cached(&sql).await.map_err(db)?;
-        let rows = client.query(&stmt, &params).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(ObjectMeta {
-                    added_us: r.get(0),
-                    id: r.get(1),
-                    version_us: r.get(2),
-                    object_type: r.get(3),
-                    spec_version: r.get(4),
-                    tlp: parse_level(r.get(5))?,
-                    producer: r.get(6),
-                    recipients: r.get(7),
-                    log_index: r.get::<_, i64>(8) as u64,
-                })
-            })
-            .collect()
-    }
-
-    async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError> {
-        let client = self.client().await?;
-        let stmt = client
-            .prepare_cached("SELECT added_us, body FROM stix_objects WHERE added_us = ANY($1)")
-            .await
-            .map_err(db)?;
-        let rows = client.query(&stmt, &[&keys]).await.map_err(db)?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
-    }
-
-    async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let client = self.client().await?;
-        object_owner(&client, id).await
-    }
+/// The objects (as JSON text) stored under these `added_us` keys.
+pub(crate) async fn object_bodies(
+    client: &impl GenericClient,
+    keys: &[i64],
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT added_us, body FROM stix_objects WHERE added_us = ANY($1)")
+        .await
+        .map_err(db)?;
+    let rows = client.query(&stmt, &[&keys]).await.map_err(db)?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use accord_store::StoreError;
 use tokio_postgres::NoTls;
 
-use crate::{db, describe, parse_config};
+use crate::db::{db, describe, parse_config};
 
 /// The environment variable naming the PostgreSQL server tests use, as a URL to a database
 /// on it that the role may connect to (`postgres://accord:accord@127.0.0.1:5432/accord`);

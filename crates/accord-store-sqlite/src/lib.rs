@@ -19,21 +19,22 @@ use accord_core::record::IncidentRecord;
 use accord_store::log::{
     AppendOutcome, Effect, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
 };
+use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
 use accord_store::{
     Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, Store, StoreError,
 };
 use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
+use crate::db::{backend, from_json};
+
+mod db;
 mod log;
 mod requests;
+mod schema;
 mod sharing;
-
-mod embedded {
-    refinery::embed_migrations!("migrations");
-}
 
 /// The SQLite file's name inside the data directory.
 pub const DB_FILE: &str = "accord.db";
@@ -57,17 +58,6 @@ pub struct SqliteStore {
     path: PathBuf,
 }
 
-pub(crate) fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
-}
-
-pub(crate) fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        what: what.into(),
-        detail: e.to_string(),
-    }
-}
-
 /// Every row of `sql` (selecting `id, body`) parsed from its JSON body; `what` names the
 /// record in errors.
 fn all_records<T: serde::de::DeserializeOwned>(
@@ -87,22 +77,11 @@ fn all_records<T: serde::de::DeserializeOwned>(
     Ok(out)
 }
 
-pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(backend)
-}
-
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
-    what: &str,
-    text: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt(what, e))
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) the store in `data_dir`, applying pending migrations.
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         let store = Self::open_unmigrated(data_dir)?;
-        run_migrations(&mut store.writer.lock().unwrap_or_else(|p| p.into_inner()))?;
+        schema::run_migrations(&mut store.writer.lock().unwrap_or_else(|p| p.into_inner()))?;
         Ok(store)
     }
 
@@ -264,82 +243,7 @@ where
 pub fn migrate(data_dir: &Path) -> Result<Vec<String>, StoreError> {
     let store = SqliteStore::open_unmigrated(data_dir)?;
     let mut conn = store.writer.lock().unwrap_or_else(|p| p.into_inner());
-    run_migrations(&mut conn)
-}
-
-fn run_migrations(conn: &mut Connection) -> Result<Vec<String>, StoreError> {
-    let runner = embedded::migrations::runner();
-    let newest_known = runner
-        .get_migrations()
-        .iter()
-        .map(|m| i64::from(m.version()))
-        .max()
-        .unwrap_or(0);
-    // refinery's history table exists only once a migration ran; a new file has none.
-    let has_history: bool = conn
-        .query_row(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(backend)?
-        .is_some();
-    let applied = if has_history {
-        runner
-            .get_last_applied_migration(conn)
-            .map_err(backend)?
-            .map(|m| i64::from(m.version()))
-    } else {
-        None
-    };
-    if let Some(found) = applied
-        && found > newest_known
-    {
-        return Err(StoreError::SchemaTooNew {
-            found,
-            supported: newest_known,
-        });
-    }
-    let report = runner.run(conn).map_err(backend)?;
-    Ok(report
-        .applied_migrations()
-        .iter()
-        .map(|m| format!("V{}__{}", m.version(), m.name()))
-        .collect())
-}
-
-/// Inserts an incident and its facets; the caller has checked that its id is free.
-pub(crate) fn insert_incident_tx(
-    tx: &Connection,
-    record: &IncidentRecord,
-) -> Result<(), StoreError> {
-    let id = &record.incident.id;
-    let now = jiff::Timestamp::now().to_string();
-    let body = to_json(record)?;
-    tx.prepare_cached(
-        "INSERT INTO incidents (id, sort_key, recorded_at, body, log_index) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )
-    .and_then(|mut stmt| {
-        stmt.execute(params![
-            id,
-            record.sort_key(),
-            now,
-            body,
-            record.log_index.map(|i| i as i64)
-        ])
-    })
-    .map_err(backend)?;
-    let mut stmt = tx
-        .prepare_cached(
-            "INSERT INTO incident_facets (incident_id, facet, value) VALUES (?1, ?2, ?3)",
-        )
-        .map_err(backend)?;
-    for (facet, value) in record.facets() {
-        stmt.execute(params![id, facet.as_str(), value])
-            .map_err(backend)?;
-    }
-    Ok(())
+    schema::run_migrations(&mut conn)
 }
 
 #[async_trait]
@@ -630,5 +534,33 @@ impl Store for SqliteStore {
 
     fn sharing(&self) -> Option<&dyn accord_store::sharing::SharingStore> {
         Some(self)
+    }
+}
+
+#[async_trait]
+impl SharingStore for SqliteStore {
+    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
+        self.with(|conn| sharing::collections(conn)).await
+    }
+
+    async fn affiliations(&self) -> Result<Vec<AffiliationBody>, StoreError> {
+        self.with(|conn| sharing::affiliations(conn)).await
+    }
+
+    async fn object_index(&self, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
+        let filter = filter.clone();
+        self.with(move |conn| sharing::object_index(conn, &filter))
+            .await
+    }
+
+    async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError> {
+        self.with(move |conn| sharing::object_bodies(conn, &keys))
+            .await
+    }
+
+    async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        self.with(move |conn| sharing::object_owner(conn, &id))
+            .await
     }
 }

@@ -19,7 +19,7 @@ use std::sync::RwLock;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{backend, corrupt, insert_incident_tx, to_json};
+use crate::db::{backend, corrupt, to_json};
 
 /// A stored node was missing: the database is damaged.
 #[derive(Debug, thiserror::Error)]
@@ -874,4 +874,34 @@ pub fn entry_counts(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError>
         })
         .map_err(backend)?;
     rows.collect::<Result<_, _>>().map_err(backend)
+}
+
+/// Inserts an incident and its facets; the caller has checked that its id is free.
+fn insert_incident_tx(tx: &Connection, record: &IncidentRecord) -> Result<(), StoreError> {
+    let id = &record.incident.id;
+    let now = jiff::Timestamp::now().to_string();
+    let body = to_json(record)?;
+    tx.prepare_cached(
+        "INSERT INTO incidents (id, sort_key, recorded_at, body, log_index) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            id,
+            record.sort_key(),
+            now,
+            body,
+            record.log_index.map(|i| i as i64)
+        ])
+    })
+    .map_err(backend)?;
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO incident_facets (incident_id, facet, value) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(backend)?;
+    for (facet, value) in record.facets() {
+        stmt.execute(params![id, facet.as_str(), value])
+            .map_err(backend)?;
+    }
+    Ok(())
 }

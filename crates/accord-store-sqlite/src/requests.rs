@@ -13,7 +13,7 @@ use accord_tlog::entry::Tlp;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{backend, from_json, to_json};
+use crate::db::{backend, from_json, to_json};
 
 fn exists(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<bool, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;

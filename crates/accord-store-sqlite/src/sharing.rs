@@ -10,13 +10,11 @@ use accord_stix::tlp::Level;
 use accord_store::StoreError;
 use accord_store::log::Effect;
 use accord_store::sharing::{
-    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, SharingStore,
-    check_new_version,
+    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, check_new_version,
 };
-use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{SqliteStore, backend, from_json, to_json};
+use crate::db::{backend, from_json, to_json};
 
 fn level_text(level: Level) -> &'static str {
     level.as_str()
@@ -29,7 +27,7 @@ fn parse_level(text: &str) -> Result<Level, StoreError> {
     })
 }
 
-fn object_owner(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn object_owner(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
     conn.prepare_cached("SELECT producer FROM stix_owners WHERE id = ?1")
         .and_then(|mut stmt| stmt.query_row([id], |r| r.get(0)).optional())
         .map_err(backend)
@@ -159,7 +157,7 @@ pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bo
     Ok(true)
 }
 
-fn collections(conn: &Connection) -> Result<Vec<Collection>, StoreError> {
+pub(crate) fn collections(conn: &Connection) -> Result<Vec<Collection>, StoreError> {
     let mut stmt = conn
         .prepare_cached("SELECT id, body FROM sharing_collections ORDER BY id")
         .map_err(backend)?;
@@ -174,7 +172,7 @@ fn collections(conn: &Connection) -> Result<Vec<Collection>, StoreError> {
     Ok(out)
 }
 
-fn affiliations(conn: &Connection) -> Result<Vec<AffiliationBody>, StoreError> {
+pub(crate) fn affiliations(conn: &Connection) -> Result<Vec<AffiliationBody>, StoreError> {
     let mut stmt = conn
         .prepare_cached("SELECT party, organisation, client_of FROM sharing_affiliations")
         .map_err(backend)?;
@@ -233,7 +231,10 @@ fn index_query(filter: &IndexFilter) -> (String, Vec<rusqlite::types::Value>) {
     (sql, args)
 }
 
-fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
+pub(crate) fn object_index(
+    conn: &Connection,
+    filter: &IndexFilter,
+) -> Result<Vec<ObjectMeta>, StoreError> {
     let (sql, args) = index_query(filter);
     let mut stmt = conn.prepare_cached(&sql).map_err(backend)?;
     let rows = stmt
@@ -270,7 +271,10 @@ fn object_index(conn: &Connection, filter: &IndexFilter) -> Result<Vec<ObjectMet
     Ok(out)
 }
 
-fn object_bodies(conn: &Connection, keys: &[i64]) -> Result<Vec<(i64, String)>, StoreError> {
+pub(crate) fn object_bodies(
+    conn: &Connection,
+    keys: &[i64],
+) -> Result<Vec<(i64, String)>, StoreError> {
     // One read transaction for the page: a lookup each in its own would lock and unlock the
     // WAL snapshot once per object.
     let tx = conn.unchecked_transaction().map_err(backend)?;
@@ -285,43 +289,16 @@ fn object_bodies(conn: &Connection, keys: &[i64]) -> Result<Vec<(i64, String)>, 
     Ok(out)
 }
 
-#[async_trait]
-impl SharingStore for SqliteStore {
-    async fn collections(&self) -> Result<Vec<Collection>, StoreError> {
-        self.with(|conn| collections(conn)).await
-    }
-
-    async fn affiliations(&self) -> Result<Vec<AffiliationBody>, StoreError> {
-        self.with(|conn| affiliations(conn)).await
-    }
-
-    async fn object_index(&self, filter: &IndexFilter) -> Result<Vec<ObjectMeta>, StoreError> {
-        let filter = filter.clone();
-        self.with(move |conn| object_index(conn, &filter)).await
-    }
-
-    async fn object_bodies(&self, keys: Vec<i64>) -> Result<Vec<(i64, String)>, StoreError> {
-        self.with(move |conn| object_bodies(conn, &keys)).await
-    }
-
-    async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let id = id.to_owned();
-        self.with(move |conn| object_owner(conn, &id)).await
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::SqliteStore;
 
     /// The plan SQLite chose for `filter`'s index query, one step a line.
     fn plan(filter: &IndexFilter) -> String {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(dir.path()).unwrap();
-        let conn = store.writer.lock().unwrap();
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::schema::run_migrations(&mut conn).unwrap();
         let (sql, args) = index_query(filter);
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let steps = stmt
