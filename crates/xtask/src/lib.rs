@@ -197,7 +197,7 @@ fn declared(
 ) {
     for item in items {
         let syn::Item::Mod(m) = item else { continue };
-        let name = m.ident.to_string();
+        let name = name(&m.ident);
         let mut child = path.to_vec();
         child.push(name.clone());
         match &m.content {
@@ -275,7 +275,7 @@ impl Collector<'_> {
 impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if m.content.is_some() {
-            self.scope.push(m.ident.to_string());
+            self.scope.push(name(&m.ident));
             syn::visit::visit_item_mod(self, m);
             self.scope.pop();
         }
@@ -293,7 +293,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_path(&mut self, p: &'ast syn::Path) {
         if p.leading_colon.is_none() && p.segments.len() > 1 {
-            self.note(p.segments.iter().map(|s| s.ident.to_string()).collect());
+            self.note(p.segments.iter().map(|s| name(&s.ident)).collect());
         }
         syn::visit::visit_path(self, p);
     }
@@ -308,17 +308,26 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 }
 
+/// An identifier as a module or file is named: `r#match` is `match`.
+fn name(ident: &proc_macro2::Ident) -> String {
+    let text = ident.to_string();
+    match text.strip_prefix("r#") {
+        Some(raw) => raw.to_owned(),
+        None => text,
+    }
+}
+
 /// Every path a `use` tree imports (a group's `self` is the group's own path).
 fn flatten(tree: &syn::UseTree, prefix: Vec<String>, out: &mut Vec<Vec<String>>) {
     match tree {
         syn::UseTree::Path(p) => {
             let mut prefix = prefix;
-            prefix.push(p.ident.to_string());
+            prefix.push(name(&p.ident));
             flatten(&p.tree, prefix, out);
         }
         syn::UseTree::Name(n) if n.ident == "self" => out.push(prefix),
-        syn::UseTree::Name(n) => out.push([prefix, vec![n.ident.to_string()]].concat()),
-        syn::UseTree::Rename(r) => out.push([prefix, vec![r.ident.to_string()]].concat()),
+        syn::UseTree::Name(n) => out.push([prefix, vec![name(&n.ident)]].concat()),
+        syn::UseTree::Rename(r) => out.push([prefix, vec![name(&r.ident)]].concat()),
         syn::UseTree::Glob(_) => out.push(prefix),
         syn::UseTree::Group(g) => {
             for t in &g.items {
@@ -333,7 +342,7 @@ fn flatten(tree: &syn::UseTree, prefix: Vec<String>, out: &mut Vec<Vec<String>>)
 fn macro_paths(tokens: TokenStream, out: &mut Vec<Vec<String>>) {
     let tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let ident = |i: usize| match tokens.get(i) {
-        Some(TokenTree::Ident(id)) => Some(id.to_string()),
+        Some(TokenTree::Ident(id)) => Some(name(id)),
         _ => None,
     };
     let colons = |i: usize| {
@@ -584,6 +593,16 @@ mod tests {
             ),
         ]);
         assert_eq!(found, vec![vec!["src/s/m.rs", "src/s/r.rs"]]);
+    }
+
+    #[test]
+    fn a_raw_identifier_names_its_file_without_r_hash() {
+        let found = circles(&[
+            ("lib.rs", "mod r#match;\nmod b;\n"),
+            ("match.rs", "pub fn f() { crate::b::g() }\n"),
+            ("b.rs", "pub fn g() {}\nfn h() { crate::r#match::f() }\n"),
+        ]);
+        assert_eq!(found, vec![vec!["src/b.rs", "src/match.rs"]]);
     }
 
     #[test]
