@@ -26,7 +26,7 @@ use accord_store::{Counts, Cursor, IncidentFilter, PageRequest, party_or_state};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::json::JsonBody;
-use crate::{AppState, today};
+use crate::state::{AppState, today};
 
 /// Default page size of the incident list.
 pub const DEFAULT_LIMIT: usize = 50;

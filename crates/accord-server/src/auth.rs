@@ -9,8 +9,8 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::viewer::{Viewer, ViewerError, identify};
 
 /// The party a request is authenticated as.

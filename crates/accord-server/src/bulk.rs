@@ -16,10 +16,10 @@ use utoipa::ToSchema;
 use accord_core::validate::Problem;
 use accord_store::write::{MAX_BULK, Submission, submit_incidents};
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::error::{ApiError, ProblemBody};
 use crate::json::JsonBody;
+use crate::state::AppState;
 
 /// What happened to one item of a bulk submission.
 #[derive(Debug, Serialize, ToSchema)]

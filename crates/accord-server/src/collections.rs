@@ -43,8 +43,8 @@ use accord_store::sharing::{
 };
 use accord_store::{Store, StoreError};
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::viewer::Viewer;
 
 /// Default page size of the object list.

@@ -29,7 +29,7 @@ use accord_store::{Cursor, PageRequest, StoreError};
 
 use crate::api::parse_filter;
 use crate::error::ApiError;
-use crate::{AppState, today};
+use crate::state::{AppState, today};
 
 mod chart;
 pub(crate) mod collections;

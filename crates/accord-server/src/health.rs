@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 
 use accord_store::Counts;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// How long an append failure keeps the hub unhealthy when no append succeeds after it: long
 /// enough for a probe to see it, short enough that an idle node is not held down by an old

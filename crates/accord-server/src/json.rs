@@ -11,8 +11,8 @@ use serde::de::DeserializeOwned;
 
 use accord_core::validate::Problem;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A JSON request body deserialised into `T`.
 #[derive(Debug)]

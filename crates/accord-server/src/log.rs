@@ -18,10 +18,10 @@ use accord_tlog::entry::{Envelope, SignedEntry, Tlp};
 use accord_tlog::merkle::{self, ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::json::JsonBody;
+use crate::state::AppState;
 
 /// How long the checkpoint may be cached (C2SP tlog-tiles: short).
 const CHECKPOINT_CACHE: &str = "public, max-age=1";

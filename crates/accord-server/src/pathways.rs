@@ -29,7 +29,7 @@ use accord_law::query::Field;
 use accord_law::{Dataset, QueryError, Scenario};
 
 use crate::error::{ApiError, PROBLEM_JSON, ProblemBody};
-use crate::{AppState, today};
+use crate::state::{AppState, today};
 
 /// Why a pathway request failed.
 #[derive(Debug)]

@@ -38,11 +38,11 @@ use accord_law::request::{Request, Status};
 use accord_store::requests::{RequestFilter, submit_request, submit_transition};
 use accord_store::write::Submission;
 
-use crate::AppState;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::json::JsonBody;
 use crate::pathways::{PathwaysError, dataset, param, read_query, reject_unknown};
+use crate::state::AppState;
 
 /// A request as the API shows it: the record, and where it stands against its deadlines.
 #[derive(Debug, Serialize, ToSchema)]

@@ -127,12 +127,12 @@ fn is_token68(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
-impl axum::extract::FromRequestParts<crate::AppState> for Viewer {
+impl axum::extract::FromRequestParts<crate::state::AppState> for Viewer {
     type Rejection = crate::error::ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        st: &crate::AppState,
+        st: &crate::state::AppState,
     ) -> Result<Self, crate::error::ApiError> {
         identify(st.store.as_ref(), &parts.headers)
             .await

@@ -24,9 +24,9 @@ use serde_json::Value;
 use accord_store::sharing::{collection_for, collections_for, format_us};
 
 use super::{PageError, bad, ok, param, query};
-use crate::AppState;
 use crate::collections::{CollectionView, api_error, read_all, tally_sightings};
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::viewer::Viewer;
 
 /// Indicators shown on a collection's page.

@@ -14,7 +14,7 @@ use axum::response::Response;
 use accord_tlog::note::{Note, Verifier};
 
 use super::{PageError, ok};
-use crate::AppState;
+use crate::state::AppState;
 
 /// One signature line on the checkpoint.
 #[derive(Debug, Clone)]

@@ -19,7 +19,7 @@ use accord_store::requests::RequestFilter;
 use accord_tlog::entry::Tlp;
 
 use super::{PageError, ok};
-use crate::AppState;
+use crate::state::AppState;
 
 /// One step of a request's timeline.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use accord_store::StoreError;
 use accord_store::sharing::SharingError;
 use accord_store::write::RecordError;
 
-use super::TAXII_MEDIA_TYPE;
+use super::media::TAXII_MEDIA_TYPE;
 
 /// A TAXII error: an HTTP status and what to tell the client.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,7 @@
 //! within [`STATUS_BYTES`]; one over [`STATUS_DETAIL_BYTES`] is kept with its counts only).
 
 mod error;
+mod media;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -52,13 +53,9 @@ use accord_store::sharing::{
 
 pub use error::TaxiiError;
 
-use crate::AppState;
+use crate::state::AppState;
 
-/// The TAXII 2.1 media type.
-pub const TAXII_MEDIA_TYPE: &str = "application/taxii+json;version=2.1";
-
-/// The STIX 2.1 media type, which TAXII 2.1 lists among a collection's `media_types`.
-pub const STIX_MEDIA_TYPE: &str = "application/stix+json;version=2.1";
+pub use media::{STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE};
 
 /// How many status resources the server keeps.
 pub const STATUS_KEPT: usize = 10_000;

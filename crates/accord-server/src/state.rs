@@ -1,0 +1,53 @@
+//! What every handler can reach: the store, the one writer, the body limit and the legal
+//! dataset; and the date scorecards are computed for. Below every other module of the crate.
+
+use std::sync::Arc;
+
+use accord_store::Store;
+use accord_store::sequencer::Sequencer;
+
+/// Default limit on request bodies: an incident with many sourced facts fits easily.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The hub's store.
+    pub store: Arc<dyn Store>,
+    /// The one writer: every write goes through it to the log.
+    pub sequencer: Sequencer,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// The legal-instruments dataset the pathway endpoints answer from. `None` (the default
+    /// of [`AppState::new`]) makes those endpoints answer 503 rather than an empty answer,
+    /// which would wrongly read as "no lawful pathway"; `accord serve` passes the bundled
+    /// dataset with [`AppState::with_law`].
+    pub law: Option<Arc<accord_law::Dataset>>,
+}
+
+impl AppState {
+    /// State over `store`, writing through `sequencer`, with the default body limit.
+    pub fn new(store: Arc<dyn Store>, sequencer: Sequencer) -> Self {
+        AppState {
+            store,
+            sequencer,
+            body_limit: DEFAULT_BODY_LIMIT,
+            law: None,
+        }
+    }
+
+    /// The same state, answering pathway questions from `law`.
+    pub fn with_law(self, law: Arc<accord_law::Dataset>) -> Self {
+        AppState {
+            law: Some(law),
+            ..self
+        }
+    }
+}
+
+/// Today's date in UTC, the date scorecards compute support status for.
+pub fn today() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}
