@@ -37,11 +37,6 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// Parses pattern text, reporting every problem it can find.
-    pub fn parse(source: &str) -> Result<Pattern, PatternErrors> {
-        parser::parse(source)
-    }
-
     /// Every object path the pattern tests, in source order.
     pub fn object_paths(&self) -> Vec<&ObjectPath> {
         let mut out = Vec::new();

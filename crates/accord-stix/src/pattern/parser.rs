@@ -27,6 +27,15 @@ use super::{
     ObservationExpression, PathStep, Pattern, Qualifier,
 };
 
+// Here rather than beside the type, so that the syntax tree's module does not
+// import its parser (which imports the tree).
+impl Pattern {
+    /// Parses pattern text, reporting every problem it can find.
+    pub fn parse(source: &str) -> Result<Pattern, PatternErrors> {
+        parse(source)
+    }
+}
+
 /// Parses a whole pattern. See [`Pattern::parse`].
 pub fn parse(source: &str) -> Result<Pattern, PatternErrors> {
     let mut parser = Parser::new(source);

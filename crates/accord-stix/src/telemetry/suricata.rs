@@ -39,7 +39,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Fields, ObjectSet, TelemetryError, hashes, sco, stamp, strings};
+use super::objects::{Fields, ObjectSet, TelemetryError, hashes, sco, stamp, strings};
 use crate::eval::Observation;
 
 /// Maps one EVE record; `Ok(None)` for event types without a mapping.

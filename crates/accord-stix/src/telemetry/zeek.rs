@@ -32,7 +32,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Fields, ObjectSet, TelemetryError, hashes, sco, stamp, strings};
+use super::objects::{Fields, ObjectSet, TelemetryError, hashes, sco, stamp, strings};
 use crate::eval::Observation;
 
 /// Which supported Zeek log a record belongs to: `_path` if present,

@@ -1,0 +1,248 @@
+//! What the Suricata and Zeek mappings share: the error they report, and the
+//! building of cyber-observable objects from a record's fields (typed field
+//! access, addresses and hashes, one observation per record with a stable id).
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use serde_json::{Map, Value};
+
+use crate::eval::Observation;
+
+/// A telemetry record that cannot be mapped: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TelemetryError {
+    /// The record is not in a telemetry format this module reads.
+    #[error("unrecognised record: {reason}")]
+    NotTelemetry {
+        /// What was expected.
+        reason: String,
+    },
+    /// A field the mapping needs is absent.
+    #[error("{source_kind}: missing field `{field}`")]
+    Missing {
+        /// The record kind, e.g. `Suricata dns event`.
+        source_kind: String,
+        /// The dotted field name.
+        field: String,
+    },
+    /// A field has a value of the wrong kind or form.
+    #[error("{source_kind}: field `{field}`: {reason}")]
+    Invalid {
+        /// The record kind, e.g. `Zeek conn log`.
+        source_kind: String,
+        /// The dotted field name.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// Namespace of the UUIDv5 observation ids (a v5 of the URL
+/// `urn:accord:telemetry`, fixed so ids are stable across releases).
+fn namespace() -> uuid::Uuid {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:accord:telemetry")
+}
+
+/// Collects the cyber-observable objects of one record under local keys.
+#[derive(Debug, Default)]
+pub(crate) struct ObjectSet {
+    objects: Vec<(String, Map<String, Value>)>,
+    addresses: HashMap<IpAddr, String>,
+}
+
+impl ObjectSet {
+    /// Adds an object and returns its key.
+    pub(crate) fn add(&mut self, object: Map<String, Value>) -> String {
+        let key = self.objects.len().to_string();
+        self.objects.push((key.clone(), object));
+        key
+    }
+
+    /// The key of the `ipv4-addr`/`ipv6-addr` for `ip`, added once.
+    pub(crate) fn address(&mut self, ip: IpAddr) -> String {
+        if let Some(key) = self.addresses.get(&ip) {
+            return key.clone();
+        }
+        let ty = if ip.is_ipv4() {
+            "ipv4-addr"
+        } else {
+            "ipv6-addr"
+        };
+        let key = self.add(sco(ty, [("value", Value::String(ip.to_string()))]));
+        self.addresses.insert(ip, key.clone());
+        key
+    }
+
+    /// Adds a `domain-name` and returns its key.
+    pub(crate) fn domain(&mut self, name: &str, resolves_to: Vec<String>) -> String {
+        let mut o = sco("domain-name", [("value", Value::String(name.to_string()))]);
+        if !resolves_to.is_empty() {
+            o.insert("resolves_to_refs".into(), strings(resolves_to));
+        }
+        self.add(o)
+    }
+
+    /// The observation over these objects.
+    pub(crate) fn into_observation(
+        self,
+        record: &Map<String, Value>,
+        first_observed: jiff::Timestamp,
+        last_observed: jiff::Timestamp,
+    ) -> Observation {
+        let text = Value::Object(record.clone()).to_string();
+        Observation {
+            id: format!(
+                "observed-data--{}",
+                uuid::Uuid::new_v5(&namespace(), text.as_bytes())
+            ),
+            first_observed,
+            last_observed: last_observed.max(first_observed),
+            number_observed: 1,
+            objects: self.objects,
+        }
+    }
+}
+
+/// A new SCO of `ty` with the given properties.
+pub(crate) fn sco<const N: usize>(ty: &str, props: [(&str, Value); N]) -> Map<String, Value> {
+    let mut o = Map::new();
+    o.insert("type".into(), Value::String(ty.to_string()));
+    for (k, v) in props {
+        o.insert(k.to_string(), v);
+    }
+    o
+}
+
+/// A JSON list of strings.
+pub(crate) fn strings(items: Vec<String>) -> Value {
+    Value::Array(items.into_iter().map(Value::String).collect())
+}
+
+/// Field access that names the record kind in its errors.
+pub(crate) struct Fields<'a> {
+    pub(crate) record: &'a Map<String, Value>,
+    pub(crate) kind: String,
+}
+
+impl<'a> Fields<'a> {
+    /// The value at a dotted path (`dns.rrname`); also accepts the path as
+    /// one flat key, which is how Zeek writes `id.orig_h`.
+    pub(crate) fn get(&self, path: &str) -> Option<&'a Value> {
+        if let Some(v) = self.record.get(path) {
+            return Some(v).filter(|v| !v.is_null());
+        }
+        let mut current = self.record;
+        let mut parts = path.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let v = current.get(part)?;
+            if parts.peek().is_none() {
+                return Some(v).filter(|v| !v.is_null());
+            }
+            current = v.as_object()?;
+        }
+        None
+    }
+
+    pub(crate) fn invalid(&self, field: &str, reason: impl Into<String>) -> TelemetryError {
+        TelemetryError::Invalid {
+            source_kind: self.kind.clone(),
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn missing(&self, field: &str) -> TelemetryError {
+        TelemetryError::Missing {
+            source_kind: self.kind.clone(),
+            field: field.into(),
+        }
+    }
+
+    /// An optional string field; present but not a string is an error.
+    pub(crate) fn str(&self, path: &str) -> Result<Option<&'a str>, TelemetryError> {
+        match self.get(path) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(self.invalid(path, "not a string")),
+        }
+    }
+
+    /// An optional non-negative integer field.
+    pub(crate) fn uint(&self, path: &str) -> Result<Option<u64>, TelemetryError> {
+        match self.get(path) {
+            None => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| self.invalid(path, "not a non-negative integer")),
+        }
+    }
+
+    /// An optional port (0–65535).
+    pub(crate) fn port(&self, path: &str) -> Result<Option<u64>, TelemetryError> {
+        match self.uint(path)? {
+            Some(p) if p > 65_535 => Err(self.invalid(path, "not a port number (0–65535)")),
+            p => Ok(p),
+        }
+    }
+
+    /// An optional IP address field.
+    pub(crate) fn ip(&self, path: &str) -> Result<Option<IpAddr>, TelemetryError> {
+        match self.str(path)? {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| self.invalid(path, format!("`{s}` is not an IP address"))),
+        }
+    }
+}
+
+/// A lowercase hex digest with any `:` separators removed (how STIX
+/// indicators write hashes), or `None` if the text is not hex.
+pub(crate) fn normalise_digest(text: &str) -> Option<String> {
+    let hex: String = text.chars().filter(|&c| c != ':').collect();
+    (!hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .then(|| hex.to_ascii_lowercase())
+}
+
+/// `hashes` dictionary from (STIX hash name, digest) pairs, leaving out
+/// absent or non-hex digests.
+pub(crate) fn hashes(pairs: &[(&str, Option<&str>)]) -> Option<Value> {
+    let mut m = Map::new();
+    for (name, digest) in pairs {
+        if let Some(d) = digest.and_then(normalise_digest) {
+            m.insert((*name).to_string(), Value::String(d));
+        }
+    }
+    (!m.is_empty()).then_some(Value::Object(m))
+}
+
+/// A STIX timestamp value (`…Z`) for an SCO property.
+pub(crate) fn stamp(t: jiff::Timestamp) -> Value {
+    Value::String(format!("{t}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_normalised_to_lowercase_hex() {
+        assert_eq!(normalise_digest("AB:cd:01").as_deref(), Some("abcd01"));
+        assert_eq!(normalise_digest("xyz"), None);
+        assert_eq!(normalise_digest(""), None);
+    }
+
+    #[test]
+    fn the_same_record_gets_the_same_observation_id() {
+        let r: Map<String, Value> = serde_json::from_str(r#"{"k":1}"#).unwrap();
+        let t = jiff::Timestamp::UNIX_EPOCH;
+        let a = ObjectSet::default().into_observation(&r, t, t);
+        let b = ObjectSet::default().into_observation(&r, t, t);
+        assert_eq!(a.id, b.id);
+        assert!(a.id.starts_with("observed-data--"));
+    }
+}
