@@ -111,9 +111,9 @@ pub struct Tally {
     /// Incidents per principle per year.
     pub by_principle_year: BTreeMap<PrincipleId, BTreeMap<i16, usize>>,
     /// Incidents whose link is a government's formal attribution (tiers 1–2); only for
-    /// initiator tallies.
+    /// initiator and bloc tallies.
     pub attributed: usize,
-    /// Incidents by the strongest tier behind their link; only for initiator tallies.
+    /// Incidents by the strongest tier behind their link; only for initiator and bloc tallies.
     pub by_tier: BTreeMap<AttributionTier, usize>,
     /// The incidents, newest first.
     pub incidents: Vec<IncidentLine>,
@@ -230,6 +230,39 @@ fn line(record: &IncidentRecord, principles: Vec<PrincipleId>) -> IncidentLine {
     }
 }
 
+/// The tier of a link with no attribution behind it, an initiator's nexus alone: an
+/// allegation at best, unverified when the nexus's own source is.
+fn nexus_tier(i: &Incident, state: Option<CountryCode>, party_id: &str) -> Option<AttributionTier> {
+    i.initiators
+        .iter()
+        .filter(|ini| {
+            (state.is_some() && ini.state_nexus == state) || ini.party.as_deref() == Some(party_id)
+        })
+        .map(|ini| match ini.source.verification {
+            Verification::Unverified => AttributionTier::Unverified,
+            _ => AttributionTier::Allegation,
+        })
+        .min()
+}
+
+/// The strongest tier behind the link of `state` to the incident as initiator.
+fn state_link_tier(i: &Incident, state: CountryCode) -> Option<AttributionTier> {
+    i.attributions
+        .iter()
+        .filter(|a| a.attributed_to == Some(state))
+        .filter_map(|a| a.tier())
+        .min()
+        .or_else(|| nexus_tier(i, Some(state), ""))
+}
+
+fn standing(tier: AttributionTier) -> Standing {
+    if tier.is_formal() {
+        Standing::Attributed
+    } else {
+        Standing::Alleged
+    }
+}
+
 /// An incident's line on `party`'s initiator tally: the link's attributions, tier, standing
 /// and contests.
 fn initiator_line(record: &IncidentRecord, party: &Party) -> IncidentLine {
@@ -255,30 +288,15 @@ fn initiator_line(record: &IncidentRecord, party: &Party) -> IncidentLine {
     let mut bases: Vec<AttributionBasis> = attributions.iter().map(|a| a.basis).collect();
     bases.sort();
     bases.dedup();
-    // With no attribution behind it, the link is an initiator's nexus: an allegation at best.
-    let tier = attributions.first().map(|a| a.tier).or_else(|| {
-        let nexus = i.initiators.iter().filter(|ini| {
-            (state.is_some() && ini.state_nexus == state)
-                || ini.party.as_deref() == Some(party.id.as_str())
-        });
-        nexus
-            .map(|ini| match ini.source.verification {
-                Verification::Unverified => AttributionTier::Unverified,
-                _ => AttributionTier::Allegation,
-            })
-            .min()
-    });
+    let tier = attributions
+        .first()
+        .map(|a| a.tier)
+        .or_else(|| nexus_tier(i, state, &party.id));
     let contests = i.contests(state, &party.id);
     IncidentLine {
         bases,
         attributions,
-        standing: tier.map(|t| {
-            if t.is_formal() {
-                Standing::Attributed
-            } else {
-                Standing::Alleged
-            }
-        }),
+        standing: tier.map(standing),
         tier,
         contested: !contests.is_empty(),
         contests,
@@ -437,7 +455,9 @@ pub struct Bloc {
     pub states: usize,
     /// States of the bloc that the record links to at least one incident as initiator.
     pub states_linked: Vec<String>,
-    /// Incidents linked to at least one state of the bloc.
+    /// Incidents linked to at least one state of the bloc; each line carries the strongest
+    /// tier behind any of its states' links, and the tally counts per tier and "attributed"
+    /// (tiers 1–2) as a party's does.
     pub incidents: Tally,
 }
 
@@ -481,28 +501,35 @@ pub fn bloc_view(parties: &[Party], records: &[IncidentRecord], as_of: Date) -> 
             unattributed += 1;
             continue;
         }
-        let (mut s_hit, mut n_hit) = (false, false);
+        // Each bloc's line carries the strongest link of any of its states.
+        let (mut s_tier, mut n_tier) = (None, None);
         for c in &linked {
             let code = c.as_str().to_owned();
             if !known_states.contains(&code) {
                 known_states.push(code.clone());
             }
-            let bloc = if supporter(&code) {
-                s_hit = true;
-                &mut supporters
+            let tier = state_link_tier(&r.incident, *c);
+            let (bloc, hit) = if supporter(&code) {
+                (&mut supporters, &mut s_tier)
             } else {
-                n_hit = true;
-                &mut non
+                (&mut non, &mut n_tier)
+            };
+            *hit = match (*hit, tier) {
+                (Some(h), Some(t)) => Some(std::cmp::min(h, t)),
+                (h, t) => h.or(t).or(Some(AttributionTier::Unverified)),
             };
             if !bloc.states_linked.contains(&code) {
                 bloc.states_linked.push(code);
             }
         }
-        if s_hit {
-            supporters.incidents.add(line(r, initiators_principles(r)));
-        }
-        if n_hit {
-            non.incidents.add(line(r, initiators_principles(r)));
+        for (bloc, tier) in [(&mut supporters, s_tier), (&mut non, n_tier)] {
+            if let Some(t) = tier {
+                bloc.incidents.add(IncidentLine {
+                    tier: Some(t),
+                    standing: Some(standing(t)),
+                    ..line(r, initiators_principles(r))
+                });
+            }
         }
     }
     supporters.states = known_states.iter().filter(|c| supporter(c)).count();

@@ -13,7 +13,7 @@ use accord_core::incident::{AttributionTier, ConductRole, Contest, Incident};
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_core::scorecard::{
-    IncidentLine, PartyScorecard, Standing, party_scorecard, principle_scorecards,
+    IncidentLine, PartyScorecard, Standing, bloc_view, party_scorecard, principle_scorecards,
 };
 use serde_json::{Value, json};
 
@@ -613,4 +613,27 @@ fn an_incident_record_stored_before_this_release_loads() {
         card(&d, "FR", &[r]).as_victim.incidents[0].principles,
         [p(9)]
     );
+}
+
+/// The bloc view, like a party's scorecard, counts per tier and only formal attributions as
+/// "attributed": a press report naming a supporter links the bloc, alleged.
+#[test]
+fn the_bloc_view_counts_only_formal_attributions_as_attributed() {
+    let d = load();
+    let mut formal = serde_json::to_value(one_attribution("indictment", "verified")).unwrap();
+    formal["id"] = json!("formal-2024");
+    let mut media = serde_json::to_value(one_attribution("media", "secondary")).unwrap();
+    media["id"] = json!("media-2024");
+    media["attributions"][0]["attributed_to"] = json!("FR");
+    media["victims"][0]["country"] = json!("DE");
+    let rs: Vec<IncidentRecord> = [formal, media]
+        .into_iter()
+        .flat_map(|v| record_of(&d, serde_json::from_value(v).unwrap()))
+        .collect();
+    let view = bloc_view(&d.parties, &rs, today());
+    let (s, n) = (&view.supporters.incidents, &view.non_supporters.incidents);
+    assert_eq!((s.total, s.attributed), (1, 0));
+    assert_eq!(s.by_tier.get(&AttributionTier::Allegation), Some(&1));
+    assert_eq!((n.total, n.attributed), (1, 1));
+    assert_eq!(n.incidents[0].standing, Some(Standing::Attributed));
 }

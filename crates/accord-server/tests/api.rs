@@ -459,6 +459,31 @@ async fn scorecards_are_computed_from_the_record() {
         .map(|s| s.as_str().unwrap())
         .collect();
     assert!(non.contains(&"RU") && non.contains(&"KP"), "{non:?}");
+    // Each bloc counts per tier, and "attributed" only tiers 1–2.
+    for bloc in ["supporters", "non_supporters"] {
+        let tally = &blocs.body[bloc]["incidents"];
+        let lines = tally["incidents"].as_array().unwrap();
+        let formal = lines
+            .iter()
+            .filter(|l| l["standing"] == "attributed")
+            .count();
+        assert_eq!(
+            tally["attributed"].as_u64().unwrap() as usize,
+            formal,
+            "{bloc}"
+        );
+        assert!(lines.iter().all(|l| l["tier"].is_string()), "{bloc}");
+    }
+    // The supporters' only link to Stuxnet (the United States, an unverified nexus) is alleged.
+    let stuxnet = blocs.body["supporters"]["incidents"]["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "stuxnet-2010")
+        .cloned()
+        .unwrap();
+    assert_eq!(stuxnet["tier"], "unverified");
+    assert_eq!(stuxnet["standing"], "alleged");
 
     assert_problem(
         &h.get("/api/v1/scorecards/parties/nobody").await,

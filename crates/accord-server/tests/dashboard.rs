@@ -244,6 +244,7 @@ async fn home_shows_the_accord_principles_counts_blocs_and_chart() {
     assert!(body.contains("Non-supporters</th>"));
     assert!(body.contains("Statuses are current"));
     assert!(body.contains("first-seen upper bounds"));
+    assert!(body.contains("<th scope=\"col\" class=\"num\">Attributed (tiers 1–2)</th>"));
     // The chart is inline, with its tooltips.
     assert!(body.contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     assert!(body.contains("<title id=\"chart-title\">"));

@@ -185,6 +185,8 @@ pub struct BlocRow {
     pub linked: Vec<String>,
     /// The incidents linked to the bloc.
     pub incidents: Vec<IncidentLine>,
+    /// How many of them a government's formal attribution links to the bloc (tiers 1–2).
+    pub attributed: usize,
 }
 
 /// The home page.
@@ -234,12 +236,14 @@ impl HomePage {
                 name: "Supporters",
                 states: bloc.supporters.states,
                 linked: bloc.supporters.states_linked,
+                attributed: bloc.supporters.incidents.attributed,
                 incidents: bloc.supporters.incidents.incidents,
             },
             BlocRow {
                 name: "Non-supporters",
                 states: bloc.non_supporters.states,
                 linked: bloc.non_supporters.states_linked,
+                attributed: bloc.non_supporters.incidents.attributed,
                 incidents: bloc.non_supporters.incidents.incidents,
             },
         ];
