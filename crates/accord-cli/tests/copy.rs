@@ -17,6 +17,8 @@ use common::{Server, accord, fails, fresh_postgres, hammer_writes, http_get, ok,
 
 const TAXII: &str = "application/taxii+json;version=2.1";
 const COLLECTION: &str = "copy-community";
+/// The evidence request the copied hub holds (its id a random UUID, as every new request's).
+const REQUEST: &str = "0c0a7e55-6f5e-4c1b-9d3e-7a2b1c0d9e8f";
 
 /// `accord` on the SQLite hub in `data`, whatever the suite's backend.
 fn sqlite(data: &Path) -> std::process::Command {
@@ -66,7 +68,7 @@ fn view(base: &str, token: &str) -> Vec<String> {
         String::from_utf8(http_get(base, "/log/checkpoint")).unwrap(),
         get("/api/v1/incidents?limit=500", "application/json"),
         get("/api/v1/parties", "application/json"),
-        get("/api/v1/requests/fr-de-copy", "application/json"),
+        get(&format!("/api/v1/requests/{REQUEST}"), "application/json"),
         get(
             &format!("/taxii2/api/collections/{COLLECTION}/objects/"),
             TAXII,
@@ -157,7 +159,7 @@ fn a_hub_moves_to_postgres_and_back_unchanged() {
     let request = write(
         "request.json",
         json!({
-            "id": "fr-de-copy", "requesting_state": "FR", "requested_state": "DE",
+            "id": REQUEST, "requesting_state": "FR", "requested_state": "DE",
             "data": "subscriber", "summary": "Subscriber behind an IP address.",
             "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"}
         }),
@@ -171,11 +173,11 @@ fn a_hub_moves_to_postgres_and_back_unchanged() {
             .args(["--hub", &base, "--token", token]));
     };
     submit("request", &request, &fr_key, &fr);
-    let sent = write("sent.json", json!({"request": "fr-de-copy", "to": "sent"}));
+    let sent = write("sent.json", json!({"request": REQUEST, "to": "sent"}));
     submit("request-transition", &sent, &fr_key, &fr);
     let acknowledged = write(
         "acknowledged.json",
-        json!({"request": "fr-de-copy", "to": "acknowledged"}),
+        json!({"request": REQUEST, "to": "acknowledged"}),
     );
     submit("request-transition", &acknowledged, &de_key, &de);
     let client = reqwest::blocking::Client::new();

@@ -13,6 +13,7 @@ mod hostile {
     mod lifecycle;
     mod markings;
     mod ownership;
+    mod requests;
     mod resources;
     mod witness;
 }

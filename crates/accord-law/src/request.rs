@@ -14,9 +14,12 @@
 //! Moves only go forward and may skip steps (a production order answered at once goes from
 //! `sent` to `produced`); `produced`, `refused` and `withdrawn` are final. The requesting
 //! state sends and withdraws; the requested state acknowledges, preserves, produces and
-//! refuses ([`Status::actor`]). Because no state is reached twice, a request's history has at
-//! most one transition into each status, which is what makes `"{request}/{status}"` a unique
-//! id for the log entry that records it.
+//! refuses ([`Status::actor`]). No status is reached twice, so a request's history has at most
+//! one transition into each status.
+//!
+//! A new request's id is a random UUID (version 4) the filer draws ([`is_random_uuid`]): the
+//! id names a request that may be TLP:RED, so it must say nothing about it and must not be
+//! guessed. Requests recorded before that rule keep their slugs.
 //!
 //! Due dates come from the pathway: when a request is sent, [`sent_due_dates`] asks the
 //! engine for the pathway on the day it was sent and hands it to [`crate::deadline::due_dates`]
@@ -226,7 +229,8 @@ fn is_false(b: &bool) -> bool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewRequest {
-    /// Stable slug, e.g. `fr-us-2026-0042`.
+    /// A random UUID (version 4) the filer draws, in canonical lower-case form
+    /// ([`is_random_uuid`]).
     pub id: String,
     /// The incident the request is about, if recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -254,7 +258,9 @@ impl NewRequest {
     /// the day it is filed): every problem, each with its field path.
     pub fn validate(&self, dataset: &Dataset, on: jiff::civil::Date) -> Problems {
         let mut p = Problems::new();
-        check_slug("id", &self.id, &mut p);
+        if !is_random_uuid(&self.id) {
+            p.push("id", UNUSABLE_REQUEST_ID);
+        }
         if let Some(i) = &self.incident {
             check_slug("incident", i, &mut p);
         }
@@ -289,6 +295,25 @@ impl NewRequest {
             on,
         }
     }
+}
+
+/// What the hub answers for a new request's id it will not take: one that is not a random
+/// UUID, and equally one that is taken by a request the filer may not read, so that the answer
+/// does not confirm such a request exists.
+pub const UNUSABLE_REQUEST_ID: &str = "cannot be used: a new request's id is a random UUID \
+     (version 4) drawn for it by the filer, in canonical lower-case form \
+     (xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx, y one of 8, 9, a, b)";
+
+/// True when `id` is a random (version 4, RFC 9562 variant) UUID written in canonical
+/// lower-case hyphenated form: what a new request's id, and the log entry id of every request
+/// step, must be. Any other form of the same UUID (upper case, braces, a URN) is refused, so
+/// that one request has one id.
+pub fn is_random_uuid(id: &str) -> bool {
+    uuid::Uuid::try_parse(id).is_ok_and(|u| {
+        u.get_version() == Some(uuid::Version::Random)
+            && u.get_variant() == uuid::Variant::RFC4122
+            && u.hyphenated().to_string() == id
+    })
 }
 
 /// Why a named pathway is not one the engine offers for a request.
@@ -421,7 +446,9 @@ pub fn sent_due_dates(
     Ok(due_dates(&pathway, sent)?)
 }
 
-/// What a party signs to move a request: the body of a `request-transition` log entry.
+/// What a party signs to move a request: the body of a `request-transition` log entry, whose
+/// own id is a fresh random UUID ([`is_random_uuid`]) that names neither the request nor the
+/// status, so the public log does not show where a request stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionBody {
@@ -432,19 +459,6 @@ pub struct TransitionBody {
     /// A short note (a reference number, the reason for a refusal).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-}
-
-impl TransitionBody {
-    /// The log entry id of this transition: `"{request}/{status}"`, unique because no status
-    /// is reached twice.
-    pub fn entry_id(&self) -> String {
-        transition_entry_id(&self.request, self.to)
-    }
-}
-
-/// The log entry id of the transition of `request` into `to`.
-pub fn transition_entry_id(request: &str, to: Status) -> String {
-    format!("{request}/{to}")
 }
 
 /// One step in a request's history.
@@ -816,7 +830,7 @@ mod tests {
 
     fn new_request(article: &str, emergency: bool) -> NewRequest {
         NewRequest {
-            id: "fr-us-1".into(),
+            id: "6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162".into(),
             incident: None,
             requesting_state: CountryCode::parse("FR").unwrap(),
             requested_state: CountryCode::parse("US").unwrap(),
@@ -875,6 +889,37 @@ mod tests {
         .unwrap();
         assert_eq!(parsed.tlp, Tlp::Red);
         assert!(!parsed.emergency);
+    }
+
+    #[test]
+    fn a_request_id_is_a_random_uuid_in_canonical_form_only() {
+        assert!(is_random_uuid("6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162"));
+        assert!(is_random_uuid(&uuid::Uuid::new_v4().to_string()));
+        for refused in [
+            "fr-us-2026-0042",
+            "",
+            // The same UUID in other forms.
+            "6F1C2A9E-3B7D-4E58-9A0C-1D2E3F405162",
+            "{6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162}",
+            "urn:uuid:6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162",
+            "6f1c2a9e3b7d4e589a0c1d2e3f405162",
+            // Not version 4 (a name-based v5, a time-based v1), not the RFC variant, nil.
+            "6f1c2a9e-3b7d-5e58-9a0c-1d2e3f405162",
+            "6f1c2a9e-3b7d-1e58-9a0c-1d2e3f405162",
+            "6f1c2a9e-3b7d-4e58-ca0c-1d2e3f405162",
+            "00000000-0000-0000-0000-000000000000",
+            " 6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162",
+        ] {
+            assert!(!is_random_uuid(refused), "{refused:?}");
+        }
+        let mut r = new_request("Art. 29", false);
+        r.id = "fr-us-2026-0042".into();
+        let p = r.validate(&law(), date("2026-11-01")).0;
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            (p[0].path.as_str(), p[0].message.as_str()),
+            ("id", UNUSABLE_REQUEST_ID)
+        );
     }
 
     #[test]
@@ -1091,8 +1136,8 @@ mod tests {
             .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "request \"fr-us-1\" is preserved; it cannot become acknowledged \
-             (from preserved: produced, refused, withdrawn)"
+            "request \"6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162\" is preserved; \
+             it cannot become acknowledged (from preserved: produced, refused, withdrawn)"
         );
         moved(
             &mut r,

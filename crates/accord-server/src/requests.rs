@@ -2,10 +2,14 @@
 //! deadline.
 //!
 //! * `POST /api/v1/requests` — the requesting state files a request: a signed `request` entry
-//!   and its body (`accord submit request FILE`). 201 with the request in `draft`.
+//!   and its body (`accord submit request FILE`), the request's id a random UUID the filer
+//!   drew. 201 with the request in `draft`.
 //! * `POST /api/v1/requests/{id}/transitions` — either state moves it: a signed
-//!   `request-transition` entry whose id is `"{id}/{status}"` and whose body is
-//!   `{"request", "to", "note"}` (`accord submit request-transition FILE`).
+//!   `request-transition` entry whose body is `{"request", "to", "note"}` (`accord submit
+//!   request-transition FILE`).
+//!
+//! Every entry's id is a fresh random UUID of its own, so the public log ties no entry to a
+//! request or a status.
 //! * `GET /api/v1/requests` — the caller's requests (either side), newest first; `status` and
 //!   `incident` narrow the list.
 //! * `GET /api/v1/requests/overdue` — the caller's open requests whose response limit has
@@ -17,7 +21,8 @@
 //! otherwise, and then only its two states see it; anyone else is answered 404, exactly as
 //! for an id that does not exist, so the answer discloses nothing. The log entries themselves
 //! are public, but `/log/entries` withholds bodies that are not TLP:CLEAR, so the record proves
-//! each step by hash without disclosing it.
+//! each step by hash without disclosing it. Filing under an id taken by a request the caller may
+//! not see is answered as a malformed id would be (422 at `body.id`), not with a conflict.
 //!
 //! Business rules (the lifecycle, who may move what, the deadlines) are in
 //! `accord_law::request` and `accord_store::requests`; this module parses, calls and renders.
@@ -105,9 +110,9 @@ fn bad(field: &str, detail: String) -> ApiError {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct RequestSubmissionSchema {
-    /// `{"envelope": {kind: "request", id, submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
+    /// `{"envelope": {kind: "request", id (a fresh random UUID, not the request's), submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
     pub entry: serde_json::Value,
-    /// `{id, incident?, requesting_state, requested_state, data, emergency?, pathway:
+    /// `{id (a random UUID v4, canonical lower-case), incident?, requesting_state, requested_state, data, emergency?, pathway:
     /// {instrument, article}, summary, tlp? (default "red")}`.
     pub body: serde_json::Value,
     /// The salt of the envelope's `body_salted_sha256` (64 hex digits, fresh for each entry).
@@ -118,7 +123,7 @@ pub struct RequestSubmissionSchema {
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
 pub struct TransitionSubmissionSchema {
-    /// `{"envelope": {kind: "request-transition", id: "{request}/{status}", submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
+    /// `{"envelope": {kind: "request-transition", id (a fresh random UUID), submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
     pub entry: serde_json::Value,
     /// `{request, to: sent|acknowledged|preserved|produced|refused|withdrawn, note?}`.
     pub body: serde_json::Value,
@@ -136,8 +141,8 @@ pub struct TransitionSubmissionSchema {
               (status = 400, description = "malformed JSON"),
               (status = 401, description = "no valid token, or the signature does not verify"),
               (status = 403, description = "the caller is not the requesting state, or the key is not a current key of the party"),
-              (status = 409, description = "a request with this id exists (a replay)"),
-              (status = 422, description = "invalid request; problem details list every field"),
+              (status = 409, description = "a request the caller is a party of has this id (a replay)"),
+              (status = 422, description = "invalid request; problem details list every field (an id that is not a random UUID, or is taken by a request the caller may not see, is named at `body.id` alike)"),
               (status = 503, description = "the hub has no legal dataset")))]
 pub async fn create(
     State(st): State<AppState>,

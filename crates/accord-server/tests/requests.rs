@@ -22,7 +22,7 @@ use tower::ServiceExt;
 
 use accord_server::{AppState, app};
 use accord_store::Store;
-use accord_store::log::{Operator, kind};
+use accord_store::log::{Operator, kind, random_uuid};
 use accord_store::sequencer::Sequencer;
 use accord_store::write::{add_key, seed_bundled, sign_submission_at, token_digest};
 use accord_tlog::entry::Tlp;
@@ -48,6 +48,11 @@ fn key(party: &str) -> SigningKey {
 
 fn token(party: &str) -> String {
     format!("token-{party}")
+}
+
+/// A fresh random id, as a client draws for a new request and for every step's log entry.
+fn rid() -> String {
+    random_uuid().unwrap()
 }
 
 async fn hub_with(law: bool) -> Hub {
@@ -139,19 +144,23 @@ impl Hub {
 
     /// Files `body` as FR, signed at `at`.
     async fn file(&self, body: &Value, at: Timestamp) -> Reply {
-        let id = body["id"].as_str().unwrap();
-        let s =
-            sign_submission_at(kind::REQUEST, id, "FR", Tlp::Red, body, &key("FR"), at).unwrap();
+        let s = sign_submission_at(kind::REQUEST, &rid(), "FR", Tlp::Red, body, &key("FR"), at)
+            .unwrap();
         self.post_as("FR", "/api/v1/requests", &serde_json::to_value(s).unwrap())
             .await
     }
 
     /// The signed transition of `request` to `to` by `party`, dated `at`.
     fn transition(party: &str, request: &str, to: &str, at: Timestamp) -> Value {
+        Self::transition_as(party, request, to, at, &rid())
+    }
+
+    /// As [`Hub::transition`], under log entry id `entry_id`.
+    fn transition_as(party: &str, request: &str, to: &str, at: Timestamp, entry_id: &str) -> Value {
         let body = json!({"request": request, "to": to, "note": format!("{party} says {to}")});
         let s = sign_submission_at(
             kind::REQUEST_TRANSITION,
-            &format!("{request}/{to}"),
+            entry_id,
             party,
             Tlp::Red,
             &body,
@@ -183,6 +192,19 @@ impl Hub {
         filed: Timestamp,
         sent: Option<Timestamp>,
     ) {
+        self.recorded(body, tlp, filed, sent, false).await;
+    }
+
+    /// As [`Hub::received_earlier`]; with `legacy_ids`, the entries carry the ids a hub gave
+    /// them before entry ids were random: the request's id, and `"{request}/sent"`.
+    async fn recorded(
+        &self,
+        body: &Value,
+        tlp: Tlp,
+        filed: Timestamp,
+        sent: Option<Timestamp>,
+        legacy_ids: bool,
+    ) {
         use accord_law::request::{NewRequest, Status, Transition, sent_due_dates};
         use accord_store::log::{Effect, LogWrite};
         use accord_tlog::entry::{SignedEntry, canonical_json};
@@ -201,7 +223,8 @@ impl Hub {
         let request = accord_law::request::Request::open(new, "FR", filed, Some(filed));
         let created = Effect::RequestCreated(Box::new(request.clone()));
         let seq = &self.state.sequencer;
-        seq.append(write(kind::REQUEST, id, body, filed, created))
+        let entry_id = if legacy_ids { id.to_owned() } else { rid() };
+        seq.append(write(kind::REQUEST, &entry_id, body, filed, created))
             .await
             .unwrap();
         let Some(sent) = sent else { return };
@@ -220,7 +243,11 @@ impl Hub {
             },
             due: sent_due_dates(&law, &request, sent).unwrap(),
         };
-        let entry_id = format!("{id}/sent");
+        let entry_id = if legacy_ids {
+            format!("{id}/sent")
+        } else {
+            rid()
+        };
         seq.append(write(
             kind::REQUEST_TRANSITION,
             &entry_id,
@@ -281,16 +308,17 @@ fn ids(r: &Reply) -> Vec<&str> {
 #[tokio::test]
 async fn a_request_goes_from_draft_to_produced() {
     let h = hub().await;
-    let r = h.file(&fr_de("fr-de-1"), hours_ago(3)).await;
+    let id = rid();
+    let r = h.file(&fr_de(&id), hours_ago(3)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    assert_eq!(r.location.as_deref(), Some("/api/v1/requests/fr-de-1"));
+    assert_eq!(r.location, Some(format!("/api/v1/requests/{id}")));
     assert_eq!(r.body["status"], "draft");
     assert_eq!(r.body["tlp"], "red");
     assert!(r.body["history"][0]["log_index"].is_u64());
 
     let sent_at = hours_ago(2);
     let before = Timestamp::now();
-    let r = h.step("FR", "fr-de-1", "sent", sent_at).await;
+    let r = h.step("FR", &id, "sent", sent_at).await;
     let after = Timestamp::now();
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["status"], "sent");
@@ -310,13 +338,13 @@ async fn a_request_goes_from_draft_to_produced() {
         ("DE", "preserved"),
         ("DE", "produced"),
     ] {
-        let r = h.step(party, "fr-de-1", to, hours_ago(1)).await;
+        let r = h.step(party, &id, to, hours_ago(1)).await;
         assert_eq!(r.status, StatusCode::OK, "{to}: {}", r.body);
         assert_eq!(r.body["status"], to);
     }
     // Both states see the whole history; each step names who signed it.
     for party in ["FR", "DE"] {
-        let r = h.get_as(party, "/api/v1/requests/fr-de-1").await;
+        let r = h.get_as(party, &format!("/api/v1/requests/{id}")).await;
         assert_eq!(r.status, StatusCode::OK);
         let steps: Vec<(&str, &str)> = r.body["history"]
             .as_array()
@@ -342,28 +370,32 @@ async fn a_request_goes_from_draft_to_produced() {
 #[tokio::test]
 async fn a_third_state_is_told_the_request_does_not_exist() {
     let h = hub().await;
+    let secret = rid();
     assert_eq!(
-        h.file(&fr_de("secret"), hours_ago(1)).await.status,
+        h.file(&fr_de(&secret), hours_ago(1)).await.status,
         StatusCode::CREATED
     );
 
-    let seen = h.get_as("US", "/api/v1/requests/secret").await;
-    let missing = h.get_as("US", "/api/v1/requests/no-such-request").await;
+    let seen = h.get_as("US", &format!("/api/v1/requests/{secret}")).await;
+    let missing = h.get_as("US", &format!("/api/v1/requests/{}", rid())).await;
     assert_problem(&seen, StatusCode::NOT_FOUND, None);
     assert_problem(&missing, StatusCode::NOT_FOUND, None);
     // Same status, same kind of answer: nothing tells the two apart but the id echoed back.
     assert_eq!(seen.body["type"], missing.body["type"]);
     assert!(ids(&h.get_as("US", "/api/v1/requests").await).is_empty());
-    assert_eq!(ids(&h.get_as("DE", "/api/v1/requests").await), ["secret"]);
+    assert_eq!(ids(&h.get_as("DE", "/api/v1/requests").await), [&secret]);
 
     // Nor may it move the request, and trying writes nothing.
     let before = h.log_size().await;
-    let r = h.step("US", "secret", "sent", hours_ago(0)).await;
+    let r = h.step("US", &secret, "sent", hours_ago(0)).await;
     assert_problem(&r, StatusCode::NOT_FOUND, None);
     assert_eq!(h.log_size().await, before);
 
     // The log publishes the entry (its hash) but withholds the TLP:RED body.
-    let index = h.get_as("FR", "/api/v1/requests/secret").await.body["history"][0]["log_index"]
+    let index = h
+        .get_as("FR", &format!("/api/v1/requests/{secret}"))
+        .await
+        .body["history"][0]["log_index"]
         .as_u64()
         .unwrap();
     let e = h.get_as("US", &format!("/log/entries/{index}")).await;
@@ -372,6 +404,41 @@ async fn a_third_state_is_told_the_request_does_not_exist() {
     assert_eq!(e.body["entry"]["envelope"]["tlp"], "red");
     assert!(e.body["body"].is_null(), "{}", e.body);
     assert!(!e.body.to_string().contains("203.0.113.7"));
+}
+
+#[tokio::test]
+async fn a_request_recorded_under_a_slug_before_random_ids_keeps_working() {
+    let h = hub().await;
+    // Filed and sent before ids were random: a slug, and entries named after it.
+    let old = "fr-de-2025-0042";
+    h.recorded(&fr_de(old), Tlp::Red, ago(3), Some(ago(2)), true)
+        .await;
+    let uri = format!("/api/v1/requests/{old}");
+    let r = h.get_as("DE", &uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "sent");
+    assert_problem(&h.get_as("US", &uri).await, StatusCode::NOT_FOUND, None);
+    // It moves on under the new rule: a step named the old way is refused, a random one taken.
+    let moves = format!("{uri}/transitions");
+    let named = Hub::transition_as(
+        "DE",
+        old,
+        "acknowledged",
+        hours_ago(1),
+        &format!("{old}/acknowledged"),
+    );
+    let r = h.post_as("DE", &moves, &named).await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("entry.envelope.id"),
+    );
+    let r = h.step("DE", old, "acknowledged", hours_ago(1)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "acknowledged");
+    // Only a new filing needs a random id.
+    let r = h.file(&fr_de("fr-de-2025-0043"), hours_ago(1)).await;
+    assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.id"));
 }
 
 #[tokio::test]
@@ -390,38 +457,39 @@ async fn requests_need_a_token() {
 #[tokio::test]
 async fn illegal_moves_are_422_naming_the_field_and_write_nothing() {
     let h = hub().await;
-    h.file(&fr_de("early"), hours_ago(2)).await;
+    let (early, other) = (rid(), rid());
+    h.file(&fr_de(&early), hours_ago(2)).await;
     let before = h.log_size().await;
     // Produced before sent.
-    let r = h.step("DE", "early", "produced", hours_ago(1)).await;
+    let r = h.step("DE", &early, "produced", hours_ago(1)).await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.to"));
     assert!(r.body["detail"].as_str().unwrap().contains("draft"));
     // Not a status at all.
-    let r = h.step("DE", "early", "closed", hours_ago(1)).await;
+    let r = h.step("DE", &early, "closed", hours_ago(1)).await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.to"));
     // The requested state cannot send.
-    let r = h.step("DE", "early", "sent", hours_ago(1)).await;
+    let r = h.step("DE", &early, "sent", hours_ago(1)).await;
     assert_problem(&r, StatusCode::FORBIDDEN, None);
     // Dated before the request was filed.
-    let r = h.step("FR", "early", "sent", hours_ago(5)).await;
+    let r = h.step("FR", &early, "sent", hours_ago(5)).await;
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("entry.envelope.submitted_at"),
     );
     // Dated tomorrow.
-    let r = h.step("FR", "early", "sent", hours_ago(-1)).await;
+    let r = h.step("FR", &early, "sent", hours_ago(-1)).await;
     assert_problem(
         &r,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("entry.envelope.submitted_at"),
     );
     // Posted to another request than the one it names.
-    h.file(&fr_de("other"), hours_ago(2)).await;
+    h.file(&fr_de(&other), hours_ago(2)).await;
     let before_other = h.log_size().await;
-    let t = Hub::transition("FR", "early", "sent", hours_ago(1));
+    let t = Hub::transition("FR", &early, "sent", hours_ago(1));
     let r = h
-        .post_as("FR", "/api/v1/requests/other/transitions", &t)
+        .post_as("FR", &format!("/api/v1/requests/{other}/transitions"), &t)
         .await;
     assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some("body.request"));
     assert_eq!(h.log_size().await, before_other);
@@ -431,11 +499,12 @@ async fn illegal_moves_are_422_naming_the_field_and_write_nothing() {
 #[tokio::test]
 async fn a_replayed_entry_is_409_and_recorded_once() {
     let h = hub().await;
+    let twice = rid();
     let signed = {
-        let body = fr_de("twice");
+        let body = fr_de(&twice);
         let s = sign_submission_at(
             kind::REQUEST,
-            "twice",
+            &rid(),
             "FR",
             Tlp::Red,
             &body,
@@ -450,20 +519,21 @@ async fn a_replayed_entry_is_409_and_recorded_once() {
     let again = h.post_as("FR", "/api/v1/requests", &signed).await;
     assert_problem(&again, StatusCode::CONFLICT, None);
 
-    let sent = Hub::transition("FR", "twice", "sent", hours_ago(1));
-    let uri = "/api/v1/requests/twice/transitions";
+    let sent = Hub::transition("FR", &twice, "sent", hours_ago(1));
+    let uri = &format!("/api/v1/requests/{twice}/transitions");
     assert_eq!(h.post_as("FR", uri, &sent).await.status, StatusCode::OK);
     let before = h.log_size().await;
     let r = h.post_as("FR", uri, &sent).await;
     assert_problem(&r, StatusCode::CONFLICT, None);
     assert_eq!(h.log_size().await, before);
-    let r = h.get_as("FR", "/api/v1/requests/twice").await;
+    let r = h.get_as("FR", &format!("/api/v1/requests/{twice}")).await;
     assert_eq!(r.body["history"].as_array().unwrap().len(), 2);
 }
 
 #[tokio::test]
 async fn bad_requests_list_every_problem() {
     let h = hub().await;
+    let linked = rid();
     let mut bad = fr_de("Not A Slug");
     bad["summary"] = json!("");
     bad["pathway"]["article"] = json!("Art. 99");
@@ -474,7 +544,7 @@ async fn bad_requests_list_every_problem() {
         assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some(path));
     }
     // An unknown country is named at its field.
-    let mut bad = fr_de("bad-country");
+    let mut bad = fr_de(&rid());
     bad["requested_state"] = json!("XX");
     let r = h.file(&bad, hours_ago(1)).await;
     assert_problem(
@@ -483,10 +553,10 @@ async fn bad_requests_list_every_problem() {
         Some("body.requested_state"),
     );
     // DE cannot file in France's name.
-    let body = fr_de("not-yours");
+    let body = fr_de(&rid());
     let s = sign_submission_at(
         kind::REQUEST,
-        "not-yours",
+        &rid(),
         "DE",
         Tlp::Red,
         &body,
@@ -499,16 +569,16 @@ async fn bad_requests_list_every_problem() {
         .await;
     assert_problem(&r, StatusCode::FORBIDDEN, None);
     // A request filed by incident links to one that exists.
-    let mut linked = fr_de("linked");
-    linked["incident"] = json!("notpetya-2017");
+    let mut body = fr_de(&linked);
+    body["incident"] = json!("notpetya-2017");
     assert_eq!(
-        h.file(&linked, hours_ago(1)).await.status,
+        h.file(&body, hours_ago(1)).await.status,
         StatusCode::CREATED
     );
     let r = h
         .get_as("FR", "/api/v1/requests?incident=notpetya-2017")
         .await;
-    assert_eq!(ids(&r), ["linked"]);
+    assert_eq!(ids(&r), [&linked]);
     let r = h.get_as("FR", "/api/v1/requests?status=shipped").await;
     assert_problem(&r, StatusCode::BAD_REQUEST, Some("status"));
 }
@@ -516,23 +586,24 @@ async fn bad_requests_list_every_problem() {
 #[tokio::test]
 async fn the_overdue_list_follows_the_sent_date() {
     let h = hub().await;
+    let (late, fresh, draft) = (rid(), rid(), rid());
     // Received and sent 19 days ago with 10 days to answer: 9 days overdue.
-    h.received_earlier(&fr_de("late"), Tlp::Red, ago(20), Some(ago(19)))
+    h.received_earlier(&fr_de(&late), Tlp::Red, ago(20), Some(ago(19)))
         .await;
     // Sent now: 10 days to go.
-    h.file(&fr_de("fresh"), hours_ago(2)).await;
+    h.file(&fr_de(&fresh), hours_ago(2)).await;
     assert_eq!(
-        h.step("FR", "fresh", "sent", hours_ago(1)).await.status,
+        h.step("FR", &fresh, "sent", hours_ago(1)).await.status,
         StatusCode::OK
     );
     // Never sent: its clock has not started.
-    h.received_earlier(&fr_de("draft"), Tlp::Red, ago(30), None)
+    h.received_earlier(&fr_de(&draft), Tlp::Red, ago(30), None)
         .await;
 
     for party in ["FR", "DE"] {
         let r = h.get_as(party, "/api/v1/requests/overdue").await;
         assert_eq!(r.status, StatusCode::OK);
-        assert_eq!(ids(&r), ["late"]);
+        assert_eq!(ids(&r), [&late]);
         assert_eq!(r.body[0]["overdue"], true);
         assert_eq!(r.body[0]["overdue_limits"][0]["kind"], "response");
     }
@@ -542,13 +613,13 @@ async fn the_overdue_list_follows_the_sent_date() {
     let r = h
         .get_as("FR", &format!("/api/v1/requests/overdue?at={later}"))
         .await;
-    assert_eq!(ids(&r), ["late", "fresh"]);
+    assert_eq!(ids(&r), [&late, &fresh]);
     // The request itself says so.
-    let r = h.get_as("DE", "/api/v1/requests/late").await;
+    let r = h.get_as("DE", &format!("/api/v1/requests/{late}")).await;
     assert_eq!(r.body["overdue"], true);
     // Answering takes it off the list.
     assert_eq!(
-        h.step("DE", "late", "produced", hours_ago(0)).await.status,
+        h.step("DE", &late, "produced", hours_ago(0)).await.status,
         StatusCode::OK
     );
     assert!(ids(&h.get_as("FR", "/api/v1/requests/overdue").await).is_empty());
@@ -594,11 +665,12 @@ async fn the_openapi_document_lists_the_request_routes() {
 #[tokio::test]
 async fn the_dashboard_shows_only_clear_requests_with_their_timeline() {
     let h = hub().await;
+    let (hidden, public_id) = (rid(), rid());
     // A TLP:RED request (the default) and a TLP:CLEAR one, both received and sent 19 days
     // ago: overdue.
-    h.received_earlier(&fr_de("hidden"), Tlp::Red, ago(20), Some(ago(19)))
+    h.received_earlier(&fr_de(&hidden), Tlp::Red, ago(20), Some(ago(19)))
         .await;
-    let mut public = fr_de("public-one");
+    let mut public = fr_de(&public_id);
     public["tlp"] = json!("clear");
     public["summary"] = json!("Published <on purpose>.");
     h.received_earlier(&public, Tlp::Clear, ago(20), Some(ago(19)))
@@ -618,7 +690,10 @@ async fn the_dashboard_shows_only_clear_requests_with_their_timeline() {
             .to_vec(),
     )
     .unwrap();
-    assert!(html.contains("<code>public-one</code>"), "{html}");
+    assert!(
+        html.contains(&format!("<code>{public_id}</code>")),
+        "{html}"
+    );
     assert!(
         html.contains("Published &#60;on purpose&#62;.")
             || html.contains("Published &lt;on purpose&gt;.")
@@ -635,7 +710,7 @@ async fn the_dashboard_shows_only_clear_requests_with_their_timeline() {
     assert!(draft < sent, "{timeline}");
     assert!(html.contains("href=\"/log/entries/"));
     // The TLP:RED request is not there, and the page says where it is.
-    assert!(!html.contains("hidden"));
+    assert!(!html.contains(&hidden));
     assert!(html.contains("TLP:RED"));
     assert!(html.contains("/api/v1/requests"));
     assert!(html.contains("the log holds 4 request entries"));

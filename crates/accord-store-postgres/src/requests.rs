@@ -13,7 +13,7 @@ use deadpool_postgres::GenericClient;
 use jiff::Timestamp;
 use tokio_postgres::types::{Json, ToSql};
 
-use crate::db::{db, from_json, run, tlp_text};
+use crate::db::{db, exists, from_json, run, tlp_text};
 
 /// A timestamp as microseconds, the form the SQL below turns into a TIMESTAMPTZ exactly.
 fn micros(t: Timestamp) -> i64 {
@@ -90,6 +90,20 @@ pub(crate) async fn effect(
                 return Ok(Some(Err(StoreError::Conflict {
                     what: "request transition",
                     id: format!("{request}/{} (the request is now {status})", transition.to),
+                })));
+            }
+            // At most one transition into each status of a request: the lifecycle never
+            // reaches a status twice, and the store holds to that whatever the caller checked.
+            if exists(
+                client,
+                "SELECT 1 FROM request_transitions WHERE request_id = $1 AND to_status = $2",
+                &[request, &transition.to.as_str()],
+            )
+            .await?
+            {
+                return Ok(Some(Err(StoreError::Conflict {
+                    what: "request transition",
+                    id: format!("{request}/{}", transition.to),
                 })));
             }
             let mut r: Request = from_json(&format!("request {request}"), row.get(1))?;

@@ -74,6 +74,18 @@ pub(crate) fn precheck(conn: &Connection, effect: &Effect) -> Result<bool, Store
                 }
                 Some(_) => {}
             }
+            // At most one transition into each status of a request: the lifecycle never
+            // reaches a status twice, and the store holds to that whatever the caller checked.
+            if exists(
+                conn,
+                "SELECT 1 FROM request_transitions WHERE request_id = ?1 AND to_status = ?2",
+                params![request, transition.to.as_str()],
+            )? {
+                return Err(StoreError::Conflict {
+                    what: "request transition",
+                    id: format!("{request}/{}", transition.to),
+                });
+            }
         }
         _ => return Ok(false),
     }

@@ -36,9 +36,11 @@ pub mod kind {
     pub const KEY: &str = "key";
     /// A public key revoked.
     pub const KEY_REVOCATION: &str = "key-revocation";
-    /// An evidence request opened (see `accord_law::request`).
+    /// An evidence request opened (see `accord_law::request`); the entry id is a fresh random
+    /// UUID, not the request's id (entries recorded before that rule carry the request's id).
     pub const REQUEST: &str = "request";
-    /// An evidence request moved along its lifecycle; the entry id is `"{request}/{status}"`.
+    /// An evidence request moved along its lifecycle; the entry id is a fresh random UUID
+    /// (entries recorded before that rule carry `"{request}/{status}"`).
     pub const REQUEST_TRANSITION: &str = "request-transition";
     /// A witness the operator configured; the entry id is its verifier key string.
     pub const WITNESS: &str = "witness";
@@ -284,6 +286,18 @@ pub fn random_salt() -> Result<[u8; SALT_LEN], OperatorKeyError> {
     let mut salt = [0u8; SALT_LEN];
     getrandom::fill(&mut salt).map_err(|e| OperatorKeyError::Random(e.to_string()))?;
     Ok(salt)
+}
+
+/// A fresh random UUID (version 4) in canonical lower-case form, from the operating system:
+/// what a client draws for a new evidence request's id and for the log entry id of every
+/// request step (`accord_law::request::is_random_uuid`).
+pub fn random_uuid() -> Result<String, OperatorKeyError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| OperatorKeyError::Random(e.to_string()))?;
+    Ok(uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string())
 }
 
 /// A fresh Ed25519 seed from the operating system.

@@ -6,11 +6,20 @@
 //! * [`submit_request`] takes a `request` entry signed by the requesting state. Its body is an
 //!   [`NewRequest`]; the hub checks it against the legal dataset (the pathway must be one the
 //!   engine offers on the day it is filed) and stores it in `draft`.
-//! * [`submit_transition`] takes a `request-transition` entry whose id is
-//!   `"{request}/{status}"` and whose body is a [`TransitionBody`]. Only the side that makes
-//!   the move may sign it (the requesting state sends and withdraws, the requested state
-//!   answers); the move to `sent` fixes the due dates from the pathway as the law stood that
-//!   day.
+//! * [`submit_transition`] takes a `request-transition` entry whose body is a
+//!   [`TransitionBody`]. Only the side that makes the move may sign it (the requesting state
+//!   sends and withdraws, the requested state answers); the move to `sent` fixes the due dates
+//!   from the pathway as the law stood that day.
+//!
+//! **Ids.** A new request's id is a random UUID the filer draws
+//! ([`accord_law::request::is_random_uuid`]), and the log entry of every step (the filing
+//! included) has a fresh random UUID of its own, never the request's id: the public log shows
+//! entry ids, and `"{request}/{status}"` showed where a request stood. The store keeps at most
+//! one transition into each status of a request (it no longer follows from the entry id). An
+//! id taken by a request the filer may not read is answered exactly as a malformed one
+//! ([`UNUSABLE_REQUEST_ID`]), so filing cannot confirm that a request exists; a party of the
+//! request is told of the conflict. Requests recorded before these rules keep their slugs and
+//! their entries' ids.
 //!
 //! **Time.** A filing or transition is dated by its signed envelope's `submitted_at`: the
 //! party states when it happened, and signs that statement. The hub refuses a date more than
@@ -31,7 +40,8 @@
 
 use accord_law::Dataset;
 use accord_law::request::{
-    NewRequest, Request, Status, Transition, TransitionBody, TransitionError, sent_due_dates,
+    NewRequest, Request, Status, Transition, TransitionBody, TransitionError, UNUSABLE_REQUEST_ID,
+    is_random_uuid, sent_due_dates,
 };
 use accord_tlog::entry::SignedEntry;
 use jiff::Timestamp;
@@ -87,15 +97,7 @@ pub async fn submit_request(
         )));
     }
     let mut problems = Vec::new();
-    if entry.envelope.id != new.id {
-        problems.push(Problem {
-            path: "entry.envelope.id".into(),
-            message: format!(
-                "is {:?} but the request's id is {:?}",
-                entry.envelope.id, new.id
-            ),
-        });
-    }
+    check_entry_id(&entry, &new.id, &mut problems);
     if entry.envelope.tlp != new.tlp {
         problems.push(Problem {
             path: "entry.envelope.tlp".into(),
@@ -105,6 +107,11 @@ pub async fn submit_request(
                 tlp_name(new.tlp)
             ),
         });
+    }
+    // A well-formed id may be taken. Only a party of that request learns so; anyone else gets
+    // the answer for a malformed id, at the place validation would have put it.
+    if is_random_uuid(&new.id) && taken_unseen(store, party, &new.id).await? {
+        problems.push(unusable_id());
     }
     let on = at.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
     problems.extend(new.validate(law, on).0.into_iter().map(|p| Problem {
@@ -125,14 +132,26 @@ pub async fn submit_request(
         return Err(RecordError::Invalid { problems });
     }
     let mut request = Request::open(new, party, at, Some(now));
-    let receipt = sequencer
+    let appended = sequencer
         .append(LogWrite {
             entry,
             body,
             salt: Some(salt),
             effect: Effect::RequestCreated(Box::new(request.clone())),
         })
-        .await?;
+        .await;
+    let receipt = match appended {
+        // Filed meanwhile under the same id (the store refuses a second request with it):
+        // answered by the same rule as above.
+        Err(StoreError::Conflict {
+            what: "request", ..
+        }) if taken_unseen(store, party, &request.id).await? => {
+            return Err(RecordError::Invalid {
+                problems: vec![unusable_id()],
+            });
+        }
+        other => other?,
+    };
     if let Some(first) = request.history.first_mut() {
         first.log_index = Some(receipt.index);
     }
@@ -176,16 +195,7 @@ pub async fn submit_transition(
             ),
         });
     }
-    if entry.envelope.id != move_.entry_id() {
-        problems.push(Problem {
-            path: "entry.envelope.id".into(),
-            message: format!(
-                "is {:?}; a transition's entry id is \"{{request}}/{{status}}\", here {:?}",
-                entry.envelope.id,
-                move_.entry_id()
-            ),
-        });
-    }
+    check_entry_id(&entry, &request.id, &mut problems);
     // Every read path shows a request's whole timeline (notes included) to whoever may read
     // the request: a step marked more strictly than its request would be published with it
     // while the log withholds its body, and one marked less strictly would leak from the log.
@@ -214,7 +224,7 @@ pub async fn submit_transition(
         .map_err(|e| match e {
             TransitionError::AlreadyReached { .. } => StoreError::Conflict {
                 what: "request transition",
-                id: move_.entry_id(),
+                id: format!("{}/{}", request.id, move_.to),
             }
             .into(),
             TransitionError::NotAParty { .. } | TransitionError::WrongSide { .. } => {
@@ -260,6 +270,47 @@ pub async fn submit_transition(
         due,
     );
     Ok(request)
+}
+
+/// The problem at `body.id` for a new request's id the hub will not take.
+fn unusable_id() -> Problem {
+    Problem {
+        path: "body.id".into(),
+        message: UNUSABLE_REQUEST_ID.into(),
+    }
+}
+
+/// True when request `id` exists and `party` may not read it: the filer is then answered as
+/// for a malformed id, so that filing does not confirm the request exists. A party that may
+/// read it is told of the conflict.
+async fn taken_unseen(store: &dyn Store, party: &str, id: &str) -> Result<bool, RecordError> {
+    match store.request(id).await {
+        Ok(existing) if existing.visible_to(Some(party)) => Err(StoreError::Conflict {
+            what: "request",
+            id: id.to_owned(),
+        }
+        .into()),
+        Ok(_) => Ok(true),
+        Err(StoreError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks the log entry id of a request step (its filing or a transition): a fresh random
+/// UUID, not `request`'s id. The public log shows every entry id, so it must tie the entry to
+/// no request and no status.
+fn check_entry_id(entry: &SignedEntry, request: &str, problems: &mut Vec<Problem>) {
+    let id = &entry.envelope.id;
+    if !is_random_uuid(id) || id == request {
+        problems.push(Problem {
+            path: "entry.envelope.id".into(),
+            message: format!(
+                "is {id:?}; the log entry of a request or of its step has a fresh random UUID \
+                 (version 4, canonical lower-case form) as its id, not the request's id: the \
+                 public log shows it, so it must name neither the request nor its status"
+            ),
+        });
+    }
 }
 
 #[cfg(test)]

@@ -2,11 +2,13 @@
 //! `accord submit request-transition`, signed client-side) and reading them back (`accord
 //! requests list|show|overdue`) from a hub's REST API with the party's token.
 //!
-//! A request file is the body the hub takes (`{"id", "requesting_state", "requested_state",
-//! "data", "pathway": {"instrument", "article"}, "summary", …}`); its `tlp` (default `red`) is
-//! also the marking of the signed entry. A transition file is `{"request", "to", "note"?}`;
-//! its entry id is `"{request}/{to}"` and it is marked TLP:RED, the strictest marking, which
-//! every request's transitions may carry.
+//! A request file is the body the hub takes (`{"requesting_state", "requested_state", "data",
+//! "pathway": {"instrument", "article"}, "summary", …}`); its `tlp` (default `red`) is also the
+//! marking of the signed entry. Its `id` is best left out: the CLI then draws a random UUID for
+//! the request (the hub takes no other kind of id for a new request) and prints it. A
+//! transition file is `{"request", "to", "note"?}`, marked as its request is. Every entry gets
+//! a fresh random UUID as its log entry id, so the public log ties it to no request and no
+//! status.
 
 use std::path::Path;
 
@@ -14,7 +16,8 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use serde_json::Value;
 
-use accord_store::log::kind as entry_kind;
+use accord_law::request::is_random_uuid;
+use accord_store::log::{kind as entry_kind, random_uuid};
 use accord_tlog::entry::Tlp;
 
 use crate::args::HubArgs;
@@ -80,10 +83,10 @@ fn text_field(body: &Value, field: &str, file: &Path) -> Result<String> {
         .with_context(|| format!("{} has no string `{field}`", file.display()))
 }
 
-/// What a request file is submitted as: the API path, the entry id and the marking (a
-/// transition's is its request's, which [`submit`] asks the hub for; TLP:RED until then).
-fn target(kind: &str, body: &Value, file: &Path) -> Result<(String, String, Tlp)> {
-    let text = |field: &str| text_field(body, field, file);
+/// What a request file is submitted as: the API path, the body to sign and the marking (a
+/// transition's is its request's, which [`submit`] asks the hub for; TLP:RED until then). A
+/// request file without an `id` gets one drawn here.
+fn target(kind: &str, mut body: Value, file: &Path) -> Result<(String, Value, Tlp)> {
     if kind == entry_kind::REQUEST {
         let tlp = match body.get("tlp") {
             None => Tlp::Red,
@@ -94,13 +97,27 @@ fn target(kind: &str, body: &Value, file: &Path) -> Result<(String, String, Tlp)
                 )
             })?,
         };
-        Ok(("/api/v1/requests".to_owned(), text("id")?, tlp))
+        let Some(fields) = body.as_object_mut() else {
+            bail!("{} is not a JSON object", file.display());
+        };
+        match fields.get("id") {
+            None => {
+                fields.insert("id".into(), Value::String(random_uuid()?));
+            }
+            Some(Value::String(id)) if is_random_uuid(id) => {}
+            Some(other) => bail!(
+                "{}: `id` is {other}; a new request's id is a random UUID (version 4, canonical \
+                 lower-case form): leave `id` out and one is drawn for it",
+                file.display()
+            ),
+        }
+        Ok(("/api/v1/requests".to_owned(), body, tlp))
     } else {
-        let request = text("request")?;
-        let to = text("to")?;
+        let request = text_field(&body, "request", file)?;
+        text_field(&body, "to", file)?;
         Ok((
             format!("/api/v1/requests/{request}/transitions"),
-            format!("{request}/{to}"),
+            body,
             Tlp::Red,
         ))
     }
@@ -120,7 +137,7 @@ pub async fn submit(
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let body: Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let (path, id, mut tlp) = target(kind, &body, file)?;
+    let (path, body, mut tlp) = target(kind, body, file)?;
     let client = HubClient::new(hub, token)?;
     if kind == entry_kind::REQUEST_TRANSITION {
         // A transition carries its request's marking (the hub refuses any other).
@@ -132,9 +149,10 @@ pub async fn submit(
             format!("the hub's request {request:?} has no TLP marking the CLI knows")
         })?;
     }
+    // Every entry's id is fresh and random: the public log shows it.
     let submission = accord_store::write::sign_submission(
         kind,
-        &id,
+        &random_uuid()?,
         signer.name(),
         tlp,
         &body,
@@ -155,7 +173,7 @@ pub async fn submit(
         .unwrap_or_default();
     println!(
         "request {} is {} (log entry {last})",
-        answer["id"].as_str().unwrap_or(&id),
+        answer["id"].as_str().unwrap_or("?"),
         answer["status"].as_str().unwrap_or("?")
     );
     Ok(())
@@ -236,7 +254,7 @@ fn print_table(list: &Value) {
         return;
     }
     println!(
-        "{:<24} {:<5} {:<13} {:<14} {:<38} NEXT DUE",
+        "{:<36} {:<5} {:<13} {:<14} {:<38} NEXT DUE",
         "ID", "FROM", "TO / DATA", "STATUS", "PATHWAY"
     );
     for r in rows {
@@ -246,7 +264,7 @@ fn print_table(list: &Value) {
             _ => "-".to_owned(),
         };
         println!(
-            "{:<24} {:<5} {:<13} {:<14} {:<38} {}",
+            "{:<36} {:<5} {:<13} {:<14} {:<38} {}",
             s(r, "id"),
             s(r, "requesting_state"),
             format!("{} {}", s(r, "requested_state"), s(r, "data")),
@@ -342,36 +360,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn files_map_to_their_endpoint_id_and_marking() {
+    fn files_map_to_their_endpoint_body_and_marking() {
         let f = Path::new("r.json");
-        let (path, id, tlp) = target(
-            "request",
-            &serde_json::json!({"id": "fr-de-1", "tlp": "green"}),
-            f,
-        )
-        .unwrap();
-        assert_eq!(
-            (path.as_str(), id.as_str(), tlp),
-            ("/api/v1/requests", "fr-de-1", Tlp::Green)
-        );
-        let (_, _, tlp) = target("request", &serde_json::json!({"id": "x"}), f).unwrap();
-        assert_eq!(tlp, Tlp::Red);
-        let (path, id, tlp) = target(
+        // A request file without an id gets a random one.
+        let (path, body, tlp) = target("request", serde_json::json!({"tlp": "green"}), f).unwrap();
+        assert_eq!((path.as_str(), tlp), ("/api/v1/requests", Tlp::Green));
+        let drawn = body["id"].as_str().unwrap();
+        assert!(is_random_uuid(drawn), "{drawn}");
+        let (_, again, _) = target("request", serde_json::json!({}), f).unwrap();
+        assert_ne!(again["id"], body["id"]);
+        // One that carries a random UUID keeps it; any other id is refused before signing.
+        let id = "6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162";
+        let (_, kept, tlp) = target("request", serde_json::json!({"id": id}), f).unwrap();
+        assert_eq!((kept["id"].as_str(), tlp), (Some(id), Tlp::Red));
+        for bad in [
+            serde_json::json!({"id": "fr-de-1"}),
+            serde_json::json!({"id": id.to_uppercase()}),
+            serde_json::json!({"id": 7}),
+            serde_json::json!(["not", "an", "object"]),
+            serde_json::json!({"tlp": "pink"}),
+        ] {
+            assert!(target("request", bad.clone(), f).is_err(), "{bad}");
+        }
+        let (path, body, tlp) = target(
             "request-transition",
-            &serde_json::json!({"request": "fr-de-1", "to": "sent"}),
+            serde_json::json!({"request": id, "to": "sent"}),
             f,
         )
         .unwrap();
         assert_eq!(
-            (path.as_str(), id.as_str(), tlp),
+            (path.as_str(), tlp),
             (
-                "/api/v1/requests/fr-de-1/transitions",
-                "fr-de-1/sent",
+                "/api/v1/requests/6f1c2a9e-3b7d-4e58-9a0c-1d2e3f405162/transitions",
                 Tlp::Red
             )
         );
-        assert!(target("request-transition", &serde_json::json!({"to": "sent"}), f).is_err());
-        assert!(target("request", &serde_json::json!({"id": "x", "tlp": "pink"}), f).is_err());
+        assert_eq!(body, serde_json::json!({"request": id, "to": "sent"}));
+        assert!(target("request-transition", serde_json::json!({"to": "sent"}), f).is_err());
     }
 
     #[test]

@@ -394,8 +394,8 @@ fn a_party_signed_red_request_commits_with_a_salt_the_client_drew() {
     let data = h.dir.path().join("hub");
     let (fr_key, _) = enrol(h.dir.path(), &data, "FR");
     let request = json!({
-        "id": "fr-de-salted", "requesting_state": "FR", "requested_state": "DE",
-        "data": "subscriber", "summary": "Subscriber behind 192.0.2.10.",
+        "id": accord_store::log::random_uuid().unwrap(), "requesting_state": "FR",
+        "requested_state": "DE", "data": "subscriber", "summary": "Subscriber behind 192.0.2.10.",
         "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"}
     });
     let file = h.dir.path().join("request.json");

@@ -218,11 +218,13 @@ fn evidence_requests_stay_invisible_to_third_states_on_every_path() {
     let server = Server::start(&data);
     let base = server.base.as_str();
     let secret = "Subscriber behind 203.0.113.99 (held)";
+    let held = accord_store::log::random_uuid().unwrap();
+    let nothing = accord_store::log::random_uuid().unwrap();
     let filed = write(
         dir.path(),
         "request.json",
         &json!({
-            "id": "fr-de-held", "requesting_state": "FR", "requested_state": "DE",
+            "id": held, "requesting_state": "FR", "requested_state": "DE",
             "data": "subscriber", "summary": secret,
             "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"}
         }),
@@ -236,7 +238,7 @@ fn evidence_requests_stay_invisible_to_third_states_on_every_path() {
     let sent = write(
         dir.path(),
         "sent.json",
-        &json!({"request": "fr-de-held", "to": "sent"}),
+        &json!({"request": held, "to": "sent"}),
     );
     assert!(
         submit("request-transition", &sent, &fr_key, base, &fr)
@@ -255,32 +257,27 @@ fn evidence_requests_stay_invisible_to_third_states_on_every_path() {
     };
     // Its two states see it.
     for token in [&fr, &de] {
-        assert_eq!(get(token, "/api/v1/requests/fr-de-held").0, 200);
-        assert!(get(token, "/api/v1/requests").1.contains("fr-de-held"));
+        assert_eq!(get(token, &format!("/api/v1/requests/{held}")).0, 200);
+        assert!(get(token, "/api/v1/requests").1.contains(&held));
     }
     // A third state: the same 404 as for a request that does not exist, and no trace in lists,
     // the overdue list, the dashboard, or the log's bodies.
-    let (seen, seen_body) = get(&us, "/api/v1/requests/fr-de-held");
-    let (missing, missing_body) = get(&us, "/api/v1/requests/fr-de-nothing");
+    let (seen, seen_body) = get(&us, &format!("/api/v1/requests/{held}"));
+    let (missing, missing_body) = get(&us, &format!("/api/v1/requests/{nothing}"));
     assert_eq!((seen, missing), (404, 404));
     let strip = |s: &str, id: &str| s.replace(id, "");
-    assert_eq!(
-        strip(&seen_body, "fr-de-held"),
-        strip(&missing_body, "fr-de-nothing")
-    );
+    assert_eq!(strip(&seen_body, &held), strip(&missing_body, &nothing));
+    let own = format!("/api/v1/requests/{held}");
     for path in [
         "/api/v1/requests",
         "/api/v1/requests/overdue",
         "/requests",
-        "/api/v1/requests/fr-de-held",
+        own.as_str(),
     ] {
         let (_, body) = get(&us, path);
         assert!(!body.contains(secret), "{path} shows the summary to US");
-        if path != "/api/v1/requests/fr-de-held" {
-            assert!(
-                !body.contains("fr-de-held"),
-                "{path} lists the request to US"
-            );
+        if path != own {
+            assert!(!body.contains(&held), "{path} lists the request to US");
         }
     }
     // Nor may it move the request; trying writes nothing.

@@ -312,14 +312,15 @@ fn a_tlp_red_incident_is_refused_and_nothing_of_it_is_published() {
 fn a_request_step_marked_otherwise_than_its_request_is_refused_not_published() {
     let h = hub();
     let base = &h.server.base;
+    let id = accord_store::log::random_uuid().unwrap();
     let request = json!({
-        "id": "fr-de-open", "requesting_state": "FR", "requested_state": "DE",
+        "id": id, "requesting_state": "FR", "requested_state": "DE",
         "data": "subscriber", "summary": "Subscriber behind an IP address.", "tlp": "clear",
         "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"}
     });
     let submission = signed(
         "request",
-        "fr-de-open",
+        &accord_store::log::random_uuid().unwrap(),
         "FR",
         Tlp::Clear,
         &request,
@@ -329,11 +330,11 @@ fn a_request_step_marked_otherwise_than_its_request_is_refused_not_published() {
     assert_eq!(status, 201, "{answer}");
     // FR sends it with a note it marks TLP:RED: the public request would show the note.
     let secret = "the suspect's handle is darkfox";
-    let step = json!({"request": "fr-de-open", "to": "sent", "note": secret});
-    let path = "/api/v1/requests/fr-de-open/transitions";
+    let step = json!({"request": id, "to": "sent", "note": secret});
+    let path = &format!("/api/v1/requests/{id}/transitions");
     let submission = signed(
         "request-transition",
-        "fr-de-open/sent",
+        &accord_store::log::random_uuid().unwrap(),
         "FR",
         Tlp::Red,
         &step,
@@ -351,9 +352,9 @@ fn a_request_step_marked_otherwise_than_its_request_is_refused_not_published() {
         .unwrap()
         .text()
         .unwrap();
-    assert!(page.contains("fr-de-open") && !page.contains(secret));
+    assert!(page.contains(&id) && !page.contains(secret));
     let shown = client()
-        .get(format!("{base}/api/v1/requests/fr-de-open"))
+        .get(format!("{base}/api/v1/requests/{id}"))
         .bearer_auth(&h.it)
         .send()
         .unwrap()
@@ -363,7 +364,7 @@ fn a_request_step_marked_otherwise_than_its_request_is_refused_not_published() {
     // Marked as its request is, the step is recorded (and public, as the request is).
     let submission = signed(
         "request-transition",
-        "fr-de-open/sent",
+        &accord_store::log::random_uuid().unwrap(),
         "FR",
         Tlp::Clear,
         &step,

@@ -467,12 +467,13 @@ fn a_backdated_request_is_refused_and_deadlines_run_from_receipt() {
     let hub = hub();
     let now = Timestamp::now();
     let ago = |days: i64| now - SignedDuration::from_hours(24 * days);
+    let rid = || accord_store::log::random_uuid().unwrap();
     let filed = hub.submit(
         "FR",
         "/api/v1/requests",
         "request",
-        "fr-de-backdated",
-        &fr_de("fr-de-backdated"),
+        &rid(),
+        &fr_de(&rid()),
         ago(60),
     );
     assert_refuses_time(&filed);
@@ -480,20 +481,21 @@ fn a_backdated_request_is_refused_and_deadlines_run_from_receipt() {
         "FR",
         "/api/v1/requests",
         "request",
-        "fr-de-ahead",
-        &fr_de("fr-de-ahead"),
+        &rid(),
+        &fr_de(&rid()),
         now + SignedDuration::from_hours(2),
     );
     assert_refuses_time(&ahead);
 
     // Filed and sent within the day, each stated an hour before the hub received it: the ten
     // days run from the hub's receipt of `sent`, not from the stated time.
+    let id = rid();
     let filed = hub.submit(
         "FR",
         "/api/v1/requests",
         "request",
-        "fr-de-1",
-        &fr_de("fr-de-1"),
+        &rid(),
+        &fr_de(&id),
         now - SignedDuration::from_hours(3),
     );
     assert_eq!(filed.0, 201, "{}", filed.1);
@@ -501,10 +503,10 @@ fn a_backdated_request_is_refused_and_deadlines_run_from_receipt() {
     let before = Timestamp::now();
     let sent = hub.submit(
         "FR",
-        "/api/v1/requests/fr-de-1/transitions",
+        &format!("/api/v1/requests/{id}/transitions"),
         "request-transition",
-        "fr-de-1/sent",
-        &json!({"request": "fr-de-1", "to": "sent"}),
+        &rid(),
+        &json!({"request": id, "to": "sent"}),
         stated,
     );
     let after = Timestamp::now();

@@ -170,6 +170,7 @@ macro_rules! conformance_suite {
             requests::requests_survive_a_reopen,
             requests::of_two_racing_moves_from_one_status_exactly_one_lands,
             requests::a_backdated_filing_is_refused_and_deadlines_run_from_receipt,
+            requests::a_second_transition_to_the_same_status_is_refused,
             sharing::tlp_decides_who_sees_each_object_on_every_read,
             sharing::invalid_objects_are_listed_and_valid_ones_recorded_and_replays_are_harmless,
             sharing::an_envelope_lands_in_its_order_under_one_checkpoint,

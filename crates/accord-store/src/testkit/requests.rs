@@ -1,15 +1,18 @@
 //! Evidence requests: signed creation and transitions through the one write path, the read
-//! filters, the overdue list, and that every step is a TLP:RED log entry.
+//! filters, the overdue list, that every step is a TLP:RED log entry with an id of its own, and
+//! that the store keeps one transition into each status.
 
 use accord_law::Dataset;
-use accord_law::request::{Status, Transition, TransitionBody};
+use accord_law::request::{
+    Status, Transition, TransitionBody, UNUSABLE_REQUEST_ID, is_random_uuid,
+};
 use accord_tlog::entry::{SignedEntry, Tlp};
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 
 use crate::error::StoreError;
 use crate::log::kind;
-use crate::log::{Effect, LogWrite};
+use crate::log::{Effect, LogWrite, random_uuid};
 use crate::requests::{RequestFilter, submit_request, submit_transition};
 use crate::testkit::{StoreFactory, repo, seeded_hub};
 use crate::write::{RecordError, add_key, sign_submission_at, verify_submission};
@@ -61,6 +64,11 @@ fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
 
+/// A fresh random id, as a client draws for a new request and for every step's log entry.
+fn rid() -> String {
+    random_uuid().unwrap()
+}
+
 /// A FR → DE request for subscriber data by a European Production Order (10 days, e-Evidence
 /// Regulation Art. 10(2); applies from 2026-08-18).
 fn fr_de(id: &str) -> serde_json::Value {
@@ -72,7 +80,7 @@ fn fr_de(id: &str) -> serde_json::Value {
 }
 
 /// `party` files request `body` (its `id` names it) under `tlp`, signed at `at` and received
-/// by the hub then.
+/// by the hub then; the entry has a fresh id of its own.
 async fn file(
     h: &Hub,
     party: &str,
@@ -80,9 +88,16 @@ async fn file(
     body: serde_json::Value,
     at: &str,
 ) -> Result<accord_law::request::Request, RecordError> {
-    let id = body["id"].as_str().unwrap().to_owned();
-    let s =
-        sign_submission_at(kind::REQUEST, &id, party, tlp, &body, h.key(party), ts(at)).unwrap();
+    let s = sign_submission_at(
+        kind::REQUEST,
+        &rid(),
+        party,
+        tlp,
+        &body,
+        h.key(party),
+        ts(at),
+    )
+    .unwrap();
     submit_request(h.hub.store.as_ref(), &h.hub.seq, &h.law, party, s, ts(at)).await
 }
 
@@ -129,7 +144,7 @@ async fn step_marked(
     };
     let s = sign_submission_at(
         kind::REQUEST_TRANSITION,
-        &body.entry_id(),
+        &rid(),
         party,
         tlp,
         &body,
@@ -152,36 +167,23 @@ async fn step_marked(
 /// A request lives from draft to production; every step is its own TLP:RED entry signed by its party.
 pub async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry(f: &dyn StoreFactory) {
     let Some(h) = hub(f).await else { return };
-    let r = open(&h, fr_de("fr-de-1"), "2026-11-01T09:00:00Z")
-        .await
-        .unwrap();
+    let id = rid();
+    let r = open(&h, fr_de(&id), "2026-11-01T09:00:00Z").await.unwrap();
     assert_eq!(r.status, Status::Draft);
     assert_eq!(r.tlp, Tlp::Red);
     let created = r.history[0].log_index.unwrap();
 
-    step(&h, "FR", "fr-de-1", Status::Sent, "2026-11-02T09:00:00Z")
+    step(&h, "FR", &id, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
-    step(
-        &h,
-        "DE",
-        "fr-de-1",
-        Status::Acknowledged,
-        "2026-11-02T10:00:00Z",
-    )
-    .await
-    .unwrap();
-    let done = step(
-        &h,
-        "DE",
-        "fr-de-1",
-        Status::Produced,
-        "2026-11-05T09:00:00Z",
-    )
-    .await
-    .unwrap();
+    step(&h, "DE", &id, Status::Acknowledged, "2026-11-02T10:00:00Z")
+        .await
+        .unwrap();
+    let done = step(&h, "DE", &id, Status::Produced, "2026-11-05T09:00:00Z")
+        .await
+        .unwrap();
 
-    let stored = h.hub.store.request("fr-de-1").await.unwrap();
+    let stored = h.hub.store.request(&id).await.unwrap();
     assert_eq!(stored, done);
     assert_eq!(stored.status, Status::Produced);
     assert_eq!(stored.due.len(), 1);
@@ -200,7 +202,9 @@ pub async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry(f: 
             (Status::Produced, "DE".to_owned()),
         ]
     );
-    // Every step is its own log entry, signed by its party and marked TLP:RED.
+    // Every step is its own log entry, signed by its party and marked TLP:RED, under an id of
+    // its own that names neither the request nor the status.
+    let mut entry_ids = std::collections::HashSet::new();
     for (i, t) in stored.history.iter().enumerate() {
         let index = t.log_index.unwrap();
         let e = h.hub.store.log_entry(index).await.unwrap();
@@ -216,41 +220,36 @@ pub async fn a_request_lives_to_production_and_every_step_is_a_red_log_entry(f: 
         assert_eq!(entry.envelope.kind, expected);
         if i == 0 {
             assert_eq!(index, created);
-        } else {
-            assert_eq!(entry.envelope.id, format!("fr-de-1/{}", t.to));
         }
+        let entry_id = &entry.envelope.id;
+        assert!(is_random_uuid(entry_id), "{entry_id}");
+        assert!(entry_id != &id && !entry_id.contains(t.to.as_str()));
+        assert!(entry_ids.insert(entry_id.clone()), "{entry_id} twice");
     }
 }
 
 /// Illegal, wrong-side and repeated moves are refused and write nothing.
 pub async fn illegal_wrong_side_and_repeated_moves_write_nothing(f: &dyn StoreFactory) {
     let Some(h) = hub(f).await else { return };
-    open(&h, fr_de("fr-de-2"), "2026-11-01T09:00:00Z")
-        .await
-        .unwrap();
+    let id = rid();
+    open(&h, fr_de(&id), "2026-11-01T09:00:00Z").await.unwrap();
     let size = h.hub.store.checkpoint().await.unwrap().unwrap().size;
 
     // Produced before sent.
-    let e = step(
-        &h,
-        "DE",
-        "fr-de-2",
-        Status::Produced,
-        "2026-11-02T09:00:00Z",
-    )
-    .await
-    .unwrap_err();
+    let e = step(&h, "DE", &id, Status::Produced, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap_err();
     let RecordError::Invalid { problems } = e else {
         panic!("{e:?}")
     };
     assert_eq!(problems[0].path, "body.to");
     // The requested state cannot send on the requesting state's behalf.
-    let e = step(&h, "DE", "fr-de-2", Status::Sent, "2026-11-02T09:00:00Z")
+    let e = step(&h, "DE", &id, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap_err();
     assert!(matches!(e, RecordError::Forbidden(_)), "{e:?}");
     // A third state cannot even see it.
-    let e = step(&h, "US", "fr-de-2", Status::Sent, "2026-11-02T09:00:00Z")
+    let e = step(&h, "US", &id, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap_err();
     assert!(
@@ -259,11 +258,11 @@ pub async fn illegal_wrong_side_and_repeated_moves_write_nothing(f: &dyn StoreFa
     );
     assert_eq!(h.hub.store.checkpoint().await.unwrap().unwrap().size, size);
 
-    step(&h, "FR", "fr-de-2", Status::Sent, "2026-11-02T09:00:00Z")
+    step(&h, "FR", &id, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
     // Sending twice is a conflict, not a second entry.
-    let e = step(&h, "FR", "fr-de-2", Status::Sent, "2026-11-02T10:00:00Z")
+    let e = step(&h, "FR", &id, Status::Sent, "2026-11-02T10:00:00Z")
         .await
         .unwrap_err();
     assert!(
@@ -274,13 +273,41 @@ pub async fn illegal_wrong_side_and_repeated_moves_write_nothing(f: &dyn StoreFa
         h.hub.store.checkpoint().await.unwrap().unwrap().size,
         size + 1
     );
-    // A second request with a taken id is a conflict too.
-    let e = open(&h, fr_de("fr-de-2"), "2026-11-03T09:00:00Z")
+    // A second request with a taken id is a conflict too, for a party of the request...
+    let e = open(&h, fr_de(&id), "2026-11-02T11:00:00Z")
         .await
         .unwrap_err();
     assert!(
         matches!(e, RecordError::Store(StoreError::Conflict { .. })),
         "{e:?}"
+    );
+    // ...while a third state is answered as for a malformed id: nothing confirms the request.
+    let us_de = |id: &str| {
+        let mut b = fr_de(id);
+        b["requesting_state"] = "US".into();
+        b["pathway"] = serde_json::json!({"instrument": "budapest", "article": "Art. 29"});
+        b["data"] = "content".into();
+        b
+    };
+    let mut answers = Vec::new();
+    for id in [id.as_str(), "us-de-1"] {
+        let e = file(&h, "US", Tlp::Red, us_de(id), "2026-11-02T11:00:00Z")
+            .await
+            .unwrap_err();
+        let RecordError::Invalid { problems } = e else {
+            panic!("{e:?}")
+        };
+        answers.push(problems);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].len(), 1, "{:?}", answers[0]);
+    assert_eq!(
+        (answers[0][0].path.as_str(), answers[0][0].message.as_str()),
+        ("body.id", UNUSABLE_REQUEST_ID)
+    );
+    assert_eq!(
+        h.hub.store.checkpoint().await.unwrap().unwrap().size,
+        size + 1
     );
 }
 
@@ -290,7 +317,7 @@ pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_st
 ) {
     let Some(h) = hub(f).await else { return };
     // Before the e-Evidence Regulation applies (2026-08-18), its order is no pathway.
-    let e = open(&h, fr_de("early"), "2026-08-01T09:00:00Z")
+    let e = open(&h, fr_de(&rid()), "2026-08-01T09:00:00Z")
         .await
         .unwrap_err();
     let RecordError::Invalid { problems } = e else {
@@ -324,13 +351,13 @@ pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_st
     );
 
     // Germany cannot file a request in France's name.
-    let e = file(&h, "DE", Tlp::Red, fr_de("by-de"), "2026-11-01T09:00:00Z")
+    let e = file(&h, "DE", Tlp::Red, fr_de(&rid()), "2026-11-01T09:00:00Z")
         .await
         .unwrap_err();
     assert!(matches!(e, RecordError::Forbidden(_)), "{e:?}");
 
     // An entry marked less strictly than its request is refused.
-    let e = file(&h, "FR", Tlp::Clear, fr_de("leaky"), "2026-11-01T09:00:00Z")
+    let e = file(&h, "FR", Tlp::Clear, fr_de(&rid()), "2026-11-01T09:00:00Z")
         .await
         .unwrap_err();
     let RecordError::Invalid { problems } = e else {
@@ -340,7 +367,8 @@ pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_st
 
     // So is a step marked otherwise than its request, in either direction: every read path
     // shows the whole timeline to whoever may read the request.
-    let mut public = fr_de("open-book");
+    let open_book = rid();
+    let mut public = fr_de(&open_book);
     public["tlp"] = "clear".into();
     file(&h, "FR", Tlp::Clear, public, "2026-11-01T09:00:00Z")
         .await
@@ -349,7 +377,7 @@ pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_st
         let e = step_marked(
             &h,
             "FR",
-            "open-book",
+            &open_book,
             Status::Sent,
             "2026-11-02T09:00:00Z",
             tlp,
@@ -361,7 +389,7 @@ pub async fn a_request_is_checked_against_the_law_and_filed_by_its_requesting_st
         };
         assert_eq!(problems[0].path, "entry.envelope.tlp");
     }
-    let sent = step(&h, "FR", "open-book", Status::Sent, "2026-11-02T09:00:00Z")
+    let sent = step(&h, "FR", &open_book, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
     assert_eq!(sent.status, Status::Sent);
@@ -372,36 +400,31 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
     f: &dyn StoreFactory,
 ) {
     let Some(h) = hub(f).await else { return };
-    open(&h, fr_de("late"), "2026-11-01T09:00:00Z")
+    let (late, answered, draft, public_id) = (rid(), rid(), rid(), rid());
+    open(&h, fr_de(&late), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
-    step(&h, "FR", "late", Status::Sent, "2026-11-02T09:00:00Z")
+    step(&h, "FR", &late, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
-    open(&h, fr_de("answered"), "2026-11-01T09:00:00Z")
+    open(&h, fr_de(&answered), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
-    step(&h, "FR", "answered", Status::Sent, "2026-11-02T09:00:00Z")
+    step(&h, "FR", &answered, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
-    step(
-        &h,
-        "DE",
-        "answered",
-        Status::Refused,
-        "2026-11-03T09:00:00Z",
-    )
-    .await
-    .unwrap();
-    open(&h, fr_de("draft"), "2026-11-01T09:00:00Z")
+    step(&h, "DE", &answered, Status::Refused, "2026-11-03T09:00:00Z")
         .await
         .unwrap();
-    let mut public = fr_de("public");
+    open(&h, fr_de(&draft), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    let mut public = fr_de(&public_id);
     public["tlp"] = "green".into();
     file(&h, "FR", Tlp::Green, public, "2026-11-20T09:00:00Z")
         .await
         .unwrap();
-    step(&h, "FR", "public", Status::Sent, "2026-11-20T09:00:00Z")
+    step(&h, "FR", &public_id, Status::Sent, "2026-11-20T09:00:00Z")
         .await
         .unwrap();
 
@@ -410,7 +433,12 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
     let all = RequestFilter::default();
     assert_eq!(
         ids(h.hub.store.requests(&all).await.unwrap()),
-        ["public", "draft", "answered", "late"]
+        [
+            public_id.as_str(),
+            draft.as_str(),
+            answered.as_str(),
+            late.as_str()
+        ]
     );
     let us = RequestFilter {
         party: Some("US".into()),
@@ -428,13 +456,16 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
     };
     assert_eq!(
         ids(h.hub.store.requests(&refused).await.unwrap()),
-        ["answered"]
+        [answered.as_str()]
     );
     let green = RequestFilter {
         max_tlp: Some(Tlp::Green),
         ..Default::default()
     };
-    assert_eq!(ids(h.hub.store.requests(&green).await.unwrap()), ["public"]);
+    assert_eq!(
+        ids(h.hub.store.requests(&green).await.unwrap()),
+        [public_id.as_str()]
+    );
 
     // Sent 2026-11-02 09:00 with 10 days to answer: due 2026-11-12 09:00.
     assert!(
@@ -452,7 +483,7 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
             .overdue_requests(&all, ts("2026-11-12T09:00:01Z"))
             .await
             .unwrap()),
-        ["late"]
+        [late.as_str()]
     );
     // Later, the public one (sent 2026-11-20) falls due too; the longest overdue comes first.
     assert_eq!(
@@ -462,7 +493,7 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
             .overdue_requests(&all, ts("2026-12-01T00:00:00Z"))
             .await
             .unwrap()),
-        ["late", "public"]
+        [late.as_str(), public_id.as_str()]
     );
     assert_eq!(
         ids(h
@@ -471,10 +502,10 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
             .overdue_requests(&green, ts("2026-12-01T00:00:00Z"))
             .await
             .unwrap()),
-        ["public"]
+        [public_id.as_str()]
     );
     // Once produced, it leaves the overdue list.
-    step(&h, "DE", "late", Status::Produced, "2026-11-29T09:00:00Z")
+    step(&h, "DE", &late, Status::Produced, "2026-11-29T09:00:00Z")
         .await
         .unwrap();
     assert_eq!(
@@ -484,25 +515,26 @@ pub async fn lists_filter_by_party_status_and_marking_and_overdue_follows_the_cl
             .overdue_requests(&all, ts("2026-12-01T00:00:00Z"))
             .await
             .unwrap()),
-        ["public"]
+        [public_id.as_str()]
     );
 }
 
 /// Requests and their history survive a reopen.
 pub async fn requests_survive_a_reopen(f: &dyn StoreFactory) {
     let Some(h) = hub(f).await else { return };
-    open(&h, fr_de("kept"), "2026-11-01T09:00:00Z")
+    let kept = rid();
+    open(&h, fr_de(&kept), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
-    step(&h, "FR", "kept", Status::Sent, "2026-11-02T09:00:00Z")
+    step(&h, "FR", &kept, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
     let store = h.hub.test.reopen().await;
-    let r = store.request("kept").await.unwrap();
+    let r = store.request(&kept).await.unwrap();
     assert_eq!(r.status, Status::Sent);
     assert_eq!(r.history.len(), 2);
     assert!(matches!(
-        store.request("gone").await,
+        store.request(&rid()).await,
         Err(StoreError::NotFound {
             what: "request",
             ..
@@ -517,26 +549,27 @@ pub async fn requests_survive_a_reopen(f: &dyn StoreFactory) {
 /// one that no longer starts from the status it was checked against.
 pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn StoreFactory) {
     let Some(h) = hub(f).await else { return };
-    open(&h, fr_de("race"), "2026-11-01T09:00:00Z")
+    let race = rid();
+    open(&h, fr_de(&race), "2026-11-01T09:00:00Z")
         .await
         .unwrap();
-    step(&h, "FR", "race", Status::Sent, "2026-11-02T09:00:00Z")
+    step(&h, "FR", &race, Status::Sent, "2026-11-02T09:00:00Z")
         .await
         .unwrap();
     let size = h.hub.store.checkpoint().await.unwrap().unwrap().size;
     let checked = |party: &'static str, to: Status| {
-        let h = &h;
+        let (h, race) = (&h, &race);
         async move {
             let key = h.key(party);
             let body = TransitionBody {
-                request: "race".into(),
+                request: race.clone(),
                 to,
                 note: None,
             };
             let at = ts("2026-11-03T09:00:00Z");
             let s = sign_submission_at(
                 kind::REQUEST_TRANSITION,
-                &body.entry_id(),
+                &rid(),
                 party,
                 Tlp::Red,
                 &body,
@@ -558,7 +591,7 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
                 body,
                 salt: Some(salt),
                 effect: Effect::RequestTransition {
-                    request: "race".into(),
+                    request: race.clone(),
                     from: Status::Sent,
                     transition: Transition {
                         to,
@@ -576,7 +609,7 @@ pub async fn of_two_racing_moves_from_one_status_exactly_one_lands(f: &dyn Store
     let ack = checked("DE", Status::Acknowledged).await;
     let withdraw = checked("FR", Status::Withdrawn).await;
     let (ack, withdraw) = tokio::join!(h.hub.seq.append(ack), h.hub.seq.append(withdraw));
-    let stored = h.hub.store.request("race").await.unwrap();
+    let stored = h.hub.store.request(&race).await.unwrap();
     match (ack, withdraw) {
         (Ok(_), Err(e)) | (Err(e), Ok(_)) => {
             assert!(matches!(e, StoreError::Conflict { .. }), "{e:?}");
@@ -602,14 +635,24 @@ pub async fn a_backdated_filing_is_refused_and_deadlines_run_from_receipt(f: &dy
     let (store, seq) = (h.hub.store.as_ref(), &h.hub.seq);
     let received = ts("2026-11-29T12:00:00Z");
     let filing = |id: &str, at: &str| {
-        sign_submission_at(kind::REQUEST, id, "FR", Tlp::Red, &fr_de(id), &h.fr, ts(at)).unwrap()
+        sign_submission_at(
+            kind::REQUEST,
+            &rid(),
+            "FR",
+            Tlp::Red,
+            &fr_de(id),
+            &h.fr,
+            ts(at),
+        )
+        .unwrap()
     };
+    let (backdated, on_time) = (rid(), rid());
     let e = submit_request(
         store,
         seq,
         &h.law,
         "FR",
-        filing("backdated", "2026-09-30T12:00:00Z"),
+        filing(&backdated, "2026-09-30T12:00:00Z"),
         received,
     )
     .await;
@@ -618,7 +661,7 @@ pub async fn a_backdated_filing_is_refused_and_deadlines_run_from_receipt(f: &dy
     };
     assert_eq!(problems[0].path, "entry.envelope.submitted_at");
     assert!(matches!(
-        store.request("backdated").await,
+        store.request(&backdated).await,
         Err(StoreError::NotFound { .. })
     ));
 
@@ -628,7 +671,7 @@ pub async fn a_backdated_filing_is_refused_and_deadlines_run_from_receipt(f: &dy
         seq,
         &h.law,
         "FR",
-        filing("on-time", "2026-11-29T11:00:00Z"),
+        filing(&on_time, "2026-11-29T11:00:00Z"),
         received,
     )
     .await
@@ -636,13 +679,13 @@ pub async fn a_backdated_filing_is_refused_and_deadlines_run_from_receipt(f: &dy
     assert_eq!(r.history[0].at, ts("2026-11-29T11:00:00Z"));
     assert_eq!(r.history[0].received_at, Some(received));
     let body = TransitionBody {
-        request: "on-time".into(),
+        request: on_time.clone(),
         to: Status::Sent,
         note: None,
     };
     let s = sign_submission_at(
         kind::REQUEST_TRANSITION,
-        &body.entry_id(),
+        &rid(),
         "FR",
         Tlp::Red,
         &body,
@@ -651,13 +694,84 @@ pub async fn a_backdated_filing_is_refused_and_deadlines_run_from_receipt(f: &dy
     )
     .unwrap();
     let sent_received = ts("2026-11-30T09:00:00Z");
-    submit_transition(store, seq, &h.law, "FR", "on-time", s, sent_received)
+    submit_transition(store, seq, &h.law, "FR", &on_time, s, sent_received)
         .await
         .unwrap();
-    let stored = store.request("on-time").await.unwrap();
+    let stored = store.request(&on_time).await.unwrap();
     assert_eq!(stored.history[0].received_at, Some(received));
     assert_eq!(stored.history[1].at, ts("2026-11-30T08:00:00Z"));
     assert_eq!(stored.history[1].received_at, Some(sent_received));
     // E-Evidence production order: 10 days from the receipt, not from the stated time.
     assert_eq!(stored.due[0].due, ts("2026-12-10T09:00:00Z"));
+}
+
+/// The store keeps at most one transition into each status of a request, whatever the write
+/// path checked: with entry ids random, the log's unique entry ids no longer imply it. A
+/// second move into `sent`, appended straight to the sequencer as if two checks had raced
+/// past the lifecycle, is a conflict and writes nothing.
+pub async fn a_second_transition_to_the_same_status_is_refused(f: &dyn StoreFactory) {
+    let Some(h) = hub(f).await else { return };
+    let id = rid();
+    open(&h, fr_de(&id), "2026-11-01T09:00:00Z").await.unwrap();
+    step(&h, "FR", &id, Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    let before = h.hub.store.request(&id).await.unwrap();
+    let size = h.hub.store.checkpoint().await.unwrap().unwrap().size;
+
+    let at = ts("2026-11-02T10:00:00Z");
+    let body = TransitionBody {
+        request: id.clone(),
+        to: Status::Sent,
+        note: Some("again".into()),
+    };
+    let s = sign_submission_at(
+        kind::REQUEST_TRANSITION,
+        &rid(),
+        "FR",
+        Tlp::Red,
+        &body,
+        &h.fr,
+        at,
+    )
+    .unwrap();
+    let (entry, body, salt) =
+        verify_submission(h.hub.store.as_ref(), "FR", kind::REQUEST_TRANSITION, &s, at)
+            .await
+            .unwrap();
+    let again = LogWrite {
+        entry,
+        body,
+        salt: Some(salt),
+        effect: Effect::RequestTransition {
+            request: id.clone(),
+            from: Status::Sent,
+            transition: Transition {
+                to: Status::Sent,
+                at,
+                received_at: Some(at),
+                by: "FR".to_owned(),
+                note: Some("again".into()),
+                log_index: None,
+            },
+            due: Vec::new(),
+        },
+    };
+    let e = h.hub.seq.append(again).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Conflict {
+                what: "request transition",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(h.hub.store.request(&id).await.unwrap(), before);
+    assert_eq!(h.hub.store.checkpoint().await.unwrap().unwrap().size, size);
+    // The hub still writes afterwards.
+    step(&h, "DE", &id, Status::Acknowledged, "2026-11-02T11:00:00Z")
+        .await
+        .unwrap();
 }
