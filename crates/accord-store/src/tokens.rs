@@ -135,16 +135,6 @@ pub async fn revoke(store: &dyn Store, which: &Selector) -> Result<Vec<TokenInfo
     Ok(revoked)
 }
 
-/// The 401 detail for a token that did not authenticate: revoked, expired, or unknown.
-pub async fn refusal(store: &dyn Store, token_sha256: &str) -> Result<String, StoreError> {
-    let now = Timestamp::now();
-    Ok(store
-        .token(token_sha256)
-        .await?
-        .and_then(|t| t.refusal(now))
-        .unwrap_or_else(|| "unknown token".to_owned()))
-}
-
 /// Parses a lifetime such as `90d`, `12h` or `1y` (a year is 365 days).
 pub fn parse_lifetime(text: &str) -> Option<SignedDuration> {
     let text = text.trim();
