@@ -444,6 +444,17 @@ fn every_error_is_problem_details_never_text_or_empty() {
             format!("/taxii2/api/collections/%FF/objects/?limit={long}"),
             414,
         ),
+        // Invalid percent-encoding in a TAXII query is refused, not repaired and run.
+        (
+            reqwest::Method::GET,
+            "/taxii2/api/collections/any/objects/?match[id]=%zz".to_owned(),
+            400,
+        ),
+        (
+            reqwest::Method::GET,
+            "/taxii2/api/collections/any/manifest/?match[type]=indicator%FF".to_owned(),
+            400,
+        ),
     ] {
         let resp = client
             .request(method.clone(), format!("{}{path}", server.base))

@@ -221,7 +221,7 @@ fn parse_query(raw: Option<&str>, allow: &[&str]) -> Result<ObjectQuery, TaxiiEr
             .filter(|s| !s.is_empty())
             .collect()
     };
-    let pairs = url_pairs(raw.unwrap_or_default());
+    let pairs = url_pairs(raw.unwrap_or_default())?;
     for (k, v) in pairs {
         if !allow.contains(&k.as_str()) {
             return Err(TaxiiError::bad_request(format!(
@@ -251,38 +251,55 @@ fn parse_query(raw: Option<&str>, allow: &[&str]) -> Result<ObjectQuery, TaxiiEr
     Ok(q)
 }
 
-/// `application/x-www-form-urlencoded` pairs, percent-decoded.
-fn url_pairs(query: &str) -> Vec<(String, String)> {
+/// `application/x-www-form-urlencoded` pairs, percent-decoded. Encoding that is not valid is
+/// refused rather than repaired: a lenient decoder would filter on something other than what
+/// the client sent.
+fn url_pairs(query: &str) -> Result<Vec<(String, String)>, TaxiiError> {
     query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (percent_decode(k), percent_decode(v))
+            Ok((percent_decode(k)?, percent_decode(v)?))
         })
         .collect()
 }
 
-fn percent_decode(s: &str) -> String {
-    let hexval = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+/// Decodes one query name or value: `+` is a space, `%` must be followed by two hexadecimal
+/// digits, and what they encode must be UTF-8.
+fn percent_decode(s: &str) -> Result<String, TaxiiError> {
+    let hexval = |b: &u8| (*b as char).to_digit(16).map(|d| d as u8);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hexval(bytes[i + 1]), hexval(bytes[i + 2])) {
+            b'%' => match (
+                bytes.get(i + 1).and_then(hexval),
+                bytes.get(i + 2).and_then(hexval),
+            ) {
                 (Some(h), Some(l)) => {
                     out.push(h * 16 + l);
                     i += 2;
                 }
-                _ => out.push(b'%'),
+                _ => {
+                    let at = String::from_utf8_lossy(&bytes[i..(i + 3).min(bytes.len())]);
+                    return Err(TaxiiError::bad_request(format!(
+                        "the query {s:?} has invalid percent-encoding at {at:?}: \
+                         `%` must be followed by two hexadecimal digits"
+                    )));
+                }
             },
             b => out.push(b),
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).map_err(|_| {
+        TaxiiError::bad_request(format!(
+            "the query {s:?} percent-encodes bytes that are not UTF-8"
+        ))
+    })
 }
 
 const OBJECT_PARAMS: &[&str] = &[
@@ -719,7 +736,27 @@ mod tests {
         assert!(q.added_after_us.is_some());
         assert!(parse_query(Some("limit=0"), OBJECT_PARAMS).is_err());
         assert!(parse_query(Some("bogus=1"), OBJECT_PARAMS).is_err());
-        assert_eq!(percent_decode("a%2"), "a%2");
-        assert_eq!(percent_decode("%41b+c"), "Ab c");
+        assert_eq!(percent_decode("%41b+c").unwrap(), "Ab c");
+        assert_eq!(percent_decode("caf%C3%A9").unwrap(), "café");
+    }
+
+    /// Invalid percent-encoding in a TAXII query was replaced (`%zz` kept as text, bytes that
+    /// are not UTF-8 turned into U+FFFD) and the query run on what came out.
+    #[test]
+    fn invalid_percent_encoding_in_a_taxii_query_is_refused_not_replaced() {
+        for raw in [
+            "match[id]=a%2",
+            "match[id]=%",
+            "match[id]=%zz",
+            "match[type]=%FF",
+            "match[type]=indicator%C3",
+            "match%5Gtype%5D=indicator",
+            "limit=%é5",
+        ] {
+            let Err(e) = parse_query(Some(raw), OBJECT_PARAMS) else {
+                panic!("{raw:?} was accepted");
+            };
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{raw}");
+        }
     }
 }
