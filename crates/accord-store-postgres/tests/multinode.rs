@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use accord_store::log::{Operator, SignedCheckpoint};
+use accord_store::log::{Effect, Operator, SignedCheckpoint, kind};
 use accord_store::sequencer::Sequencer;
 use accord_store::testkit::{audit_store, bundled, operator};
-use accord_store::write::{RecordError, record_incident_as_operator, seed_bundled};
+use accord_store::write::{RecordError, operator_write, record_incident_as_operator, seed_bundled};
 use accord_store::{Store, StoreError};
 use accord_store_postgres::testkit::{TestDatabase, fresh_postgres_database, server_url};
 use accord_store_postgres::{Options, PostgresStore, SEQUENCER_LOCK, migrate};
@@ -357,6 +357,60 @@ async fn cutting_every_connection_gives_clean_errors_and_the_pool_recovers() {
         assert!(ok, "the node did not recover after round {round}");
         c.nodes[0].checkpoint().await.unwrap().unwrap();
     }
+    check_log(&c).await;
+}
+
+/// A batch that failed because the database went away was reported to its writers as a
+/// backend error (a 500 over HTTP), not as the outage it is (a 503 with `Retry-After`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_during_an_append_reaches_writers_as_unavailable() {
+    let Some(c) = cluster(1).await else { return };
+    let session = admin(&c.db.url).await;
+    // Prepared while the database is up, so that only the append meets the outage.
+    let mut record = c.nodes[0].incident("notpetya-2017").await.unwrap();
+    record.incident.id = "during-the-outage".into();
+    record.log_index = None;
+    let during = operator_write(
+        &c.op,
+        kind::INCIDENT,
+        &record.incident.id,
+        &record.incident,
+        Effect::Incident(Box::new(record.clone())),
+    )
+    .unwrap();
+    // As a database restart does: no new sessions (said from another database, as a
+    // database cannot close itself), every open one ended.
+    let name: String = session
+        .query_one("SELECT current_database()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let server = admin(&server_url().unwrap()).await;
+    let allow = |yes: bool| format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {yes}");
+    server.batch_execute(&allow(false)).await.unwrap();
+    session
+        .batch_execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+             AND usename = current_user AND backend_type = 'client backend'",
+        )
+        .await
+        .unwrap();
+    let outcome = c.seqs[0].append(during).await;
+    server.batch_execute(&allow(true)).await.unwrap();
+    assert!(
+        matches!(outcome, Err(StoreError::Unavailable(_))),
+        "{outcome:?}"
+    );
+    // Back up: the same node appends again.
+    write(
+        c.nodes[0].as_ref(),
+        &c.seqs[0],
+        &record.incident,
+        "after-the-outage".into(),
+    )
+    .await
+    .unwrap();
     check_log(&c).await;
 }
 

@@ -166,15 +166,20 @@ async fn run(
                 // The transaction rolled back (none of the batch is in the log), or the store
                 // broke its contract: either way no write is reported as landed.
                 tracing::error!(error = %e, "append batch failed");
-                let text = e.to_string();
                 for (n, waiter) in waiters {
-                    let _ = waiter.send(
-                        (0..n)
-                            .map(|_| Err(StoreError::Backend(text.clone())))
-                            .collect(),
-                    );
+                    let _ = waiter.send((0..n).map(|_| Err(batch_failure(&e))).collect());
                 }
             }
         }
+    }
+}
+
+/// What each writer of a failed batch is told. A database that cannot be reached stays
+/// [`StoreError::Unavailable`], so the writer hears "retry shortly" (503 with `Retry-After`)
+/// rather than "the hub broke" (500); anything else is a backend failure.
+fn batch_failure(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(detail) => StoreError::Unavailable(detail.clone()),
+        other => StoreError::Backend(other.to_string()),
     }
 }

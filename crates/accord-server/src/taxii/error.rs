@@ -89,6 +89,10 @@ impl IntoResponse for TaxiiError {
                 HeaderValue::from_static("Basic realm=\"accord\", Bearer"),
             );
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // RFC 9110 §10.2.3: when to try again.
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         response
     }
 }
@@ -102,6 +106,15 @@ impl From<StoreError> for TaxiiError {
             }
             StoreError::NotOwner { .. } => TaxiiError::forbidden(e.to_string()),
             StoreError::BadCursor { .. } => TaxiiError::bad_request(e.to_string()),
+            StoreError::Unavailable(detail) => {
+                // The detail names the database's host: logged, not returned.
+                tracing::warn!(%detail, "database unavailable");
+                TaxiiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Service unavailable",
+                    "the hub's database is unavailable; nothing was written, retry shortly",
+                )
+            }
             other => TaxiiError::internal(other),
         }
     }
@@ -135,5 +148,22 @@ impl From<RecordError> for TaxiiError {
             RecordError::Store(s) => s.into(),
             other => TaxiiError::internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database outage reached TAXII clients as a 500 "the server failed".
+    #[test]
+    fn a_database_outage_is_a_503_to_retry_without_its_details() {
+        let e: TaxiiError =
+            StoreError::Unavailable("connection refused by db.internal:5432".into()).into();
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!e.description.contains("db.internal"), "{}", e.description);
+        let resp = e.into_response();
+        assert_eq!(resp.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(resp.headers()[header::CONTENT_TYPE], TAXII_MEDIA_TYPE);
     }
 }
