@@ -22,9 +22,9 @@
 //! ```
 
 // The handler modules are private: every route is named in `routes::app`, and nowhere else.
-// `api` is public only for `parse_filter`, which the CLI's `incidents list` shares. This file
-// only declares modules and re-exports, so no module imports through it (no circle of files).
-pub mod api;
+// This file only declares modules and re-exports, so no module imports through it (no circle
+// of files).
+mod api;
 mod auth;
 mod bulk;
 mod collections;
@@ -43,5 +43,6 @@ mod state;
 mod taxii;
 mod viewer;
 
+pub use api::parse_filter;
 pub use routes::app;
 pub use state::{AppState, DEFAULT_BODY_LIMIT, today};

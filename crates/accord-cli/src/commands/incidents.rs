@@ -93,7 +93,7 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
                     q.insert(k.to_owned(), v);
                 }
             }
-            let filter: IncidentFilter = accord_server::api::parse_filter(&q)
+            let filter: IncidentFilter = accord_server::parse_filter(&q)
                 .map_err(|e| anyhow::anyhow!("{}", e.body().detail))?;
             let mut all = Vec::new();
             let mut after = None;
