@@ -86,9 +86,9 @@ pub struct IncidentLine {
     pub bases: Vec<AttributionBasis>,
     /// For an initiator line: the attributions naming this party, strongest first.
     pub attributions: Vec<CitedAttribution>,
-    /// For an initiator line: the strongest tier behind the link. With no attribution behind
-    /// it (an initiator's nexus alone) it is `allegation`, or `unverified` when the nexus's
-    /// own source is.
+    /// For an initiator line: the strongest tier behind the link, from the attributions naming
+    /// the party and the initiators' nexus to it (a nexus alone is an `allegation`, or
+    /// `unverified` when its own source is).
     pub tier: Option<AttributionTier>,
     /// For an initiator line: attributed (tier 1–2) or alleged.
     pub standing: Option<Standing>,
@@ -247,12 +247,21 @@ fn nexus_tier(i: &Incident, state: Option<CountryCode>, party_id: &str) -> Optio
 
 /// The strongest tier behind the link of `state` to the incident as initiator.
 fn state_link_tier(i: &Incident, state: CountryCode) -> Option<AttributionTier> {
-    i.attributions
+    let attributed = i
+        .attributions
         .iter()
         .filter(|a| a.attributed_to == Some(state))
         .filter_map(|a| a.tier())
-        .min()
-        .or_else(|| nexus_tier(i, Some(state), ""))
+        .min();
+    strongest(attributed, nexus_tier(i, Some(state), ""))
+}
+
+/// The stronger of two tiers, either of which may be missing.
+fn strongest(a: Option<AttributionTier>, b: Option<AttributionTier>) -> Option<AttributionTier> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 fn standing(tier: AttributionTier) -> Standing {
@@ -288,10 +297,10 @@ fn initiator_line(record: &IncidentRecord, party: &Party) -> IncidentLine {
     let mut bases: Vec<AttributionBasis> = attributions.iter().map(|a| a.basis).collect();
     bases.sort();
     bases.dedup();
-    let tier = attributions
-        .first()
-        .map(|a| a.tier)
-        .or_else(|| nexus_tier(i, state, &party.id));
+    let tier = strongest(
+        attributions.first().map(|a| a.tier),
+        nexus_tier(i, state, &party.id),
+    );
     let contests = i.contests(state, &party.id);
     IncidentLine {
         bases,
@@ -514,10 +523,9 @@ pub fn bloc_view(parties: &[Party], records: &[IncidentRecord], as_of: Date) -> 
             } else {
                 (&mut non, &mut n_tier)
             };
-            *hit = match (*hit, tier) {
-                (Some(h), Some(t)) => Some(std::cmp::min(h, t)),
-                (h, t) => h.or(t).or(Some(AttributionTier::Unverified)),
-            };
+            // A state named only by an attribution without a tier (stored before `none`
+            // was refused a name) is linked on nothing verified.
+            *hit = strongest(*hit, tier).or(Some(AttributionTier::Unverified));
             if !bloc.states_linked.contains(&code) {
                 bloc.states_linked.push(code);
             }

@@ -637,3 +637,17 @@ fn the_bloc_view_counts_only_formal_attributions_as_attributed() {
     assert_eq!((n.total, n.attributed), (1, 1));
     assert_eq!(n.incidents[0].standing, Some(Standing::Attributed));
 }
+
+/// A link's tier is the strongest of what stands behind it: Shamoon's only attribution naming
+/// Iran is unverified, but the initiator's nexus to Iran was read in a secondary source, so the
+/// link is an allegation (tier 4), still alleged.
+#[test]
+fn a_link_takes_the_strongest_of_its_attributions_and_its_nexus() {
+    let d = load();
+    let rs = records(&d);
+    let ir = card(&d, "IR", &rs);
+    let l = initiator_line(&ir, "shamoon-saudi-aramco-2012");
+    assert_eq!(l.tier, Some(AttributionTier::Allegation));
+    assert_eq!(l.standing, Some(Standing::Alleged));
+    assert_eq!(l.attributions[0].tier, AttributionTier::Unverified);
+}
