@@ -73,29 +73,6 @@ fn verify_over_http_and_offline_and_prove() {
     assert!(err.contains("checkpoint does not verify"), "{err}");
 }
 
-/// Verifying a store offline never makes a key: without the hub's operator key it stops and
-/// says how to give one (it used to create a new key and then report the log as forged).
-#[test]
-fn offline_verify_without_the_operator_key_asks_for_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("hub");
-    ok(on(&data).arg("principles"));
-    let server = Server::start(&data);
-    let vkey = reqwest::blocking::get(format!("{}/log/key", server.base))
-        .unwrap()
-        .text()
-        .unwrap();
-    server.stop();
-    let kept = dir.path().join("operator.key.kept");
-    std::fs::rename(data.join("operator.key"), &kept).unwrap();
-    let err = fails(on(&data).args(["log", "verify"]));
-    assert!(err.contains("no operator key at"), "{err}");
-    assert!(err.contains("--key"), "{err}");
-    assert!(!data.join("operator.key").exists(), "a key was created");
-    let out = ok(on(&data).args(["log", "verify", "--key", vkey.trim()]));
-    assert!(out.contains("verifies"), "{out}");
-}
-
 #[test]
 fn tampering_on_disk_is_caught_and_named() {
     let dir = tempfile::tempdir().unwrap();
