@@ -53,10 +53,11 @@ fn bundled_votes_are_valid() {
     let set = load();
     assert!(!set.votes.is_empty());
     assert_eq!(set.members.states.len(), MEMBER_STATE_COUNT);
-    // Both organs and every coverage kind but `full` are represented (no full recorded vote
-    // was reachable this session; the unit tests cover that case).
+    // Both organs and every coverage kind are represented.
     assert!(set.votes.iter().any(|v| v.body == Body::FirstCommittee));
     assert!(set.votes.iter().any(|v| v.body == Body::Plenary));
+    assert!(set.votes.iter().any(|v| v.coverage == Coverage::Full));
+    assert!(set.votes.iter().any(|v| v.coverage == Coverage::Partial));
     assert!(set.votes.iter().any(|v| v.coverage == Coverage::Minority));
     assert!(
         set.votes
@@ -152,15 +153,33 @@ fn minority_votes_match_their_tallies_and_derive_yes_or_absent() {
     assert_eq!(positions.len(), MEMBER_STATE_COUNT);
 }
 
+/// The six plenary votes of 2018–2020 read from copies of the UN Digital Library's records.
+const FULL_VOTES: &[&str] = &[
+    "a-res-73-27-plenary-2018-12-05",
+    "a-res-73-266-plenary-2018-12-22",
+    "a-res-74-28-plenary-2019-12-12",
+    "a-res-74-29-plenary-2019-12-12",
+    "a-res-75-32-plenary-2020-12-07",
+    "a-res-75-240-plenary-2020-12-31",
+];
+
 #[test]
-fn full_votes_match_their_tallies_when_there_are_any() {
+fn a_full_vote_gives_every_member_state_its_recorded_position() {
     // The checks refuse a full vote whose lists differ from its tally; this re-counts from
     // the derived positions so a change to `positions()` cannot hide a mismatch.
     let set = load();
     let members = set.members.codes();
-    for v in set.votes.iter().filter(|v| v.coverage == Coverage::Full) {
+    let full: Vec<_> = set
+        .votes
+        .iter()
+        .filter(|v| v.coverage == Coverage::Full)
+        .collect();
+    let ids: Vec<&str> = full.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(ids, FULL_VOTES, "the full votes, in date order");
+    for v in full {
         let tally = v.tally.unwrap();
         let positions = v.positions(&members);
+        assert_eq!(positions.len(), MEMBER_STATE_COUNT, "{}", v.id);
         for (p, t) in [
             (Position::Yes, tally.yes),
             (Position::No, tally.no),
@@ -169,6 +188,15 @@ fn full_votes_match_their_tallies_when_there_are_any() {
             let n = positions.values().filter(|x| **x == p).count();
             assert_eq!(Some(n), t.map(usize::from), "{}: {p:?}", v.id);
         }
+        let voting = [tally.yes, tally.no, tally.abstain]
+            .iter()
+            .map(|t| usize::from(t.unwrap()))
+            .sum::<usize>();
+        let absent = positions
+            .values()
+            .filter(|x| **x == Position::Absent)
+            .count();
+        assert_eq!(voting + absent, MEMBER_STATE_COUNT, "{}", v.id);
         assert!(
             positions
                 .values()
@@ -176,6 +204,51 @@ fn full_votes_match_their_tallies_when_there_are_any() {
             "{}",
             v.id
         );
+    }
+    // Spot checks against the copies of the UN record (see data/README.md).
+    let p = |id: &str, c: &str| {
+        let v = set.votes.iter().find(|v| v.id == id).unwrap();
+        v.positions(&members)[&code(c)]
+    };
+    assert_eq!(p("a-res-73-27-plenary-2018-12-05", "RU"), Position::Yes);
+    assert_eq!(p("a-res-73-27-plenary-2018-12-05", "US"), Position::No);
+    assert_eq!(p("a-res-73-27-plenary-2018-12-05", "GE"), Position::No);
+    assert_eq!(p("a-res-73-266-plenary-2018-12-22", "US"), Position::Yes);
+    assert_eq!(p("a-res-73-266-plenary-2018-12-22", "RU"), Position::No);
+    assert_eq!(p("a-res-74-29-plenary-2019-12-12", "FR"), Position::Abstain);
+    assert_eq!(p("a-res-75-240-plenary-2020-12-31", "CN"), Position::Yes);
+    assert_eq!(p("a-res-75-240-plenary-2020-12-31", "GB"), Position::No);
+}
+
+#[test]
+fn full_votes_print_every_state_under_its_un_name() {
+    // `as_printed` keeps the copy's names; each must be the member list's name for the code
+    // beside it, up to case, accents and the five renamings data/README.md lists.
+    let set = load();
+    let renamed = [
+        ("UNITED KINGDOM", "GB"),
+        ("UNITED STATES", "US"),
+        ("NETHERLANDS", "NL"),
+        ("TURKEY", "TR"),
+        ("THE FORMER YUGOSLAV REPUBLIC OF MACEDONIA", "MK"),
+    ];
+    let fold = |s: &str| s.to_uppercase().replace('Ü', "U").replace('Ô', "O");
+    for v in set.votes.iter().filter(|v| v.coverage == Coverage::Full) {
+        for list in &v.positions {
+            assert_eq!(list.as_printed.len(), list.states.len(), "{}", v.id);
+            for (name, c) in list.as_printed.iter().zip(&list.states) {
+                let un_name = &set
+                    .members
+                    .states
+                    .iter()
+                    .find(|s| s.code == *c)
+                    .unwrap()
+                    .un_name;
+                let ok = fold(un_name) == *name
+                    || renamed.iter().any(|(n, rc)| n == name && code(rc) == *c);
+                assert!(ok, "{}: {name:?} printed for {c} ({un_name})", v.id);
+            }
+        }
     }
 }
 
