@@ -40,6 +40,7 @@ pub mod scorecard;
 pub mod source;
 pub mod validate;
 pub mod votes;
+pub mod voting_bloc;
 
 #[cfg(feature = "openapi")]
 mod openapi;

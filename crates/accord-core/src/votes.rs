@@ -40,6 +40,7 @@ pub const UN_RECORD_HOSTS: &[&str] = &[
 
 /// Which organ voted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Body {
     /// The First Committee (Disarmament and International Security), which approves drafts
@@ -51,6 +52,7 @@ pub enum Body {
 
 /// A position a source records for a state, as written in a vote file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Recorded {
     /// Voted in favour.
@@ -65,6 +67,7 @@ pub enum Recorded {
 
 /// A member state's position on one vote, once the unnamed states are derived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Position {
     /// Voted in favour.
@@ -95,6 +98,7 @@ impl From<Recorded> for Position {
 
 /// How much of a vote the sources read give.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Coverage {
     /// Every member state's position (yes, no, abstain or absent) is listed; the lists
@@ -112,6 +116,7 @@ pub enum Coverage {
 
 /// What was put to the vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Subject {
     /// The draft or resolution as a whole.
@@ -129,6 +134,7 @@ pub enum Subject {
 /// The counts a source gives. A count the sources read do not give is absent (only in a
 /// [`Coverage::Partial`] vote).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Tally {
     /// Votes in favour.
@@ -161,6 +167,7 @@ impl Tally {
 
 /// The states a source names with one position, with the page that names them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PositionList {
     /// The position these states took.
@@ -178,6 +185,7 @@ pub struct PositionList {
 
 /// What became of the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// A draft approved by the First Committee.
@@ -194,6 +202,7 @@ pub enum Outcome {
 
 /// One recorded vote (or one adoption without a vote): `data/votes/<id>.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Vote {
     /// Stable id, also the file name: symbol, body and date, e.g.
@@ -239,6 +248,7 @@ pub struct Vote {
 
 /// One member state as the UN names it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MemberState {
     /// ISO 3166-1 alpha-2 code.
@@ -249,6 +259,7 @@ pub struct MemberState {
 
 /// `data/un-member-states.json`: the fixed list the derived categories are computed against.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MemberStatesFile {
     /// What the list is and over which period it holds.
