@@ -42,6 +42,7 @@ pub mod serve;
 mod state;
 mod taxii;
 mod viewer;
+mod votes;
 
 pub use api::parse_filter;
 pub use routes::app;

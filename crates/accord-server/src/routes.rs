@@ -10,6 +10,7 @@ use tower_http::trace::TraceLayer;
 use crate::state::AppState;
 use crate::{
     api, bulk, collections, dashboard, health, hygiene, log, openapi, pathways, requests, taxii,
+    votes,
 };
 
 /// The hub's whole HTTP interface: every route, in one place.
@@ -66,6 +67,10 @@ pub fn app(state: AppState) -> Router {
         // Legal pathways and evidence requests.
         .route("/api/v1/pathways", get(pathways::pathways))
         .route("/api/v1/pathways/scenario", get(pathways::scenario))
+        // The UN votes and the voting bloc.
+        .route("/api/v1/votes", get(votes::list))
+        .route("/api/v1/votes/{id}", get(votes::show))
+        .route("/api/v1/blocs/cohesion", get(votes::cohesion))
         .route(
             "/api/v1/requests",
             get(requests::list).post(requests::create),

@@ -1,5 +1,5 @@
-//! What every handler can reach: the store, the one writer, the body limit and the legal
-//! dataset; and the date scorecards are computed for. Below every other module of the crate.
+//! What every handler can reach: the store, the one writer, the body limit, the legal
+//! dataset and the UN votes; and the date scorecards are computed for. Below every other module of the crate.
 
 use std::sync::Arc;
 
@@ -23,6 +23,10 @@ pub struct AppState {
     /// which would wrongly read as "no lawful pathway"; `accord serve` passes the bundled
     /// dataset with [`AppState::with_law`].
     pub law: Option<Arc<accord_law::Dataset>>,
+    /// The UN voting dataset the vote and bloc endpoints answer from. `None` (the default of
+    /// [`AppState::new`]) makes them answer 503; `accord serve` passes the bundled votes with
+    /// [`AppState::with_votes`].
+    pub votes: Option<Arc<accord_core::votes::VoteSet>>,
 }
 
 impl AppState {
@@ -33,6 +37,15 @@ impl AppState {
             sequencer,
             body_limit: DEFAULT_BODY_LIMIT,
             law: None,
+            votes: None,
+        }
+    }
+
+    /// The same state, answering vote and bloc questions from `votes`.
+    pub fn with_votes(self, votes: Arc<accord_core::votes::VoteSet>) -> Self {
+        AppState {
+            votes: Some(votes),
+            ..self
         }
     }
 
