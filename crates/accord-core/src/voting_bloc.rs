@@ -44,7 +44,7 @@
 //! of the two cohesion indices are exact (each value is reached by some assignment). Agreement
 //! with a group's majority treats the state's own unknown vote and the group's count
 //! independently, so its bounds always contain the true value but may be wider than the
-//! tightest. Votes where no vote was taken (adoptions without a vote) are left out of every
+//! tightest. Texts adopted without a vote have no cohesion indices and are left out of every
 //! agreement rate: nobody voted, so there is nothing to agree on.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -669,15 +669,17 @@ impl<'a> VotingBloc<'a> {
         }
     }
 
-    /// `group`'s cohesion on vote `i`.
+    /// `group`'s cohesion on vote `i`. A text adopted without a vote has no cohesion: nobody
+    /// voted, so the indices are absent rather than a range over votes never cast.
     pub fn cohesion(&self, i: usize, group: &Group) -> GroupCohesion {
         let split = self.split(i, group);
+        let taken = self.votes.get(i).is_some_and(|v| !v.adopted_without_vote);
         GroupCohesion {
             group: group.label(),
             split,
-            agreement_index: agreement_index(&split),
-            rice: rice_index(&split),
-            majority: majority(&split),
+            agreement_index: agreement_index(&split).filter(|_| taken),
+            rice: rice_index(&split).filter(|_| taken),
+            majority: majority(&split).filter(|_| taken),
         }
     }
 
@@ -723,6 +725,21 @@ impl<'a> VotingBloc<'a> {
             .map(|i| (self.position(i, state), self.split(i, group)))
             .unzip();
         agreement_with_majority(&own, &splits)
+    }
+
+    /// How often each member state voted with `group`'s majority, over the votes taken: the
+    /// same figures as [`VotingBloc::agreement_with_majority`], with each vote's split
+    /// computed once.
+    pub fn agreement_with_majority_all(&self, group: &Group) -> BTreeMap<CountryCode, Agreement> {
+        let taken: Vec<usize> = self.voted().collect();
+        let splits: Vec<Split> = taken.iter().map(|&i| self.split(i, group)).collect();
+        self.members
+            .iter()
+            .map(|c| {
+                let own: Vec<Position> = taken.iter().map(|&i| self.position(i, *c)).collect();
+                (*c, agreement_with_majority(&own, &splits))
+            })
+            .collect()
     }
 
     /// The member states in the engine.

@@ -115,6 +115,10 @@ fn cohesion_on_a_full_vote_is_exact() {
                 assert!(g.split.is_complete(), "{} {}", v.id, g.group);
                 assert!(g.agreement_index.is_none_or(|b| b.is_exact()));
             }
+            if v.adopted_without_vote {
+                assert_eq!(g.agreement_index, None, "{}: no vote, no cohesion", v.id);
+                assert_eq!(g.rice, None, "{}", v.id);
+            }
             if let Some(b) = g.agreement_index {
                 assert!(0.0 <= b.low && b.low <= b.high && b.high <= 1.0);
             }
