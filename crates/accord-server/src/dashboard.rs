@@ -38,6 +38,7 @@ mod page;
 pub(crate) mod pathways;
 pub(crate) mod record;
 pub(crate) mod requests;
+pub(crate) mod votes;
 
 use page::{
     ErrorPage, HomePage, IncidentPage, IncidentRow, IncidentsPage, PartiesPage, PartyPage, PartyRow,

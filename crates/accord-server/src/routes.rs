@@ -119,6 +119,7 @@ pub fn app(state: AppState) -> Router {
         .route("/charts/principles.svg", get(dashboard::principles_svg))
         .route("/pathways", get(dashboard::pathways::page))
         .route("/record", get(dashboard::record::page))
+        .route("/votes", get(dashboard::votes::page))
         .route("/requests", get(dashboard::requests::page))
         .route("/collections", get(dashboard::collections::list))
         .route("/collections/{id}", get(dashboard::collections::show))

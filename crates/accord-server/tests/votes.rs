@@ -47,6 +47,7 @@ struct Reply {
     status: StatusCode,
     content_type: String,
     json: Value,
+    text: String,
 }
 
 async fn get(h: &common::Hub, with_votes: bool, uri: &str) -> Reply {
@@ -67,6 +68,7 @@ async fn get(h: &common::Hub, with_votes: bool, uri: &str) -> Reply {
         status,
         content_type,
         json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        text: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 
@@ -233,4 +235,40 @@ async fn the_openapi_document_describes_the_voting_endpoints() {
     for s in ["VoteView", "CohesionView", "GroupCohesion", "Bounds"] {
         assert!(schemas.get(s).is_some(), "schema {s} missing");
     }
+}
+
+#[tokio::test]
+async fn the_voting_bloc_page_draws_each_split_and_sorts_the_states() {
+    let h = common::hub().await;
+    let set = votes();
+    let r = get(&h, true, "/votes").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(r.content_type.starts_with("text/html"));
+    assert!(r.text.contains("<h1>Voting bloc</h1>"));
+    // One section per vote; a drawn split for each vote actually taken.
+    for v in &set.votes {
+        assert!(r.text.contains(&format!("id=\"{}\"", v.id)), "{}", v.id);
+    }
+    let taken = set.votes.iter().filter(|v| !v.adopted_without_vote).count();
+    assert_eq!(
+        r.text
+            .matches("role=\"img\" aria-label=\"How supporters")
+            .count(),
+        taken
+    );
+    // A full vote's bars carry their counts as tooltips.
+    assert!(r.text.contains("<title>non-supporters: "), "no tooltip");
+    // Every member state has a row in the agreement table.
+    let table = r.text.split("id=\"states\"").nth(1).unwrap();
+    assert_eq!(table.matches("<th scope=\"row\">").count(), 193);
+    // Sorted by name: Afghanistan first.
+    let r = get(&h, true, "/votes?sort=name").await;
+    let table = r.text.split("id=\"states\"").nth(1).unwrap();
+    let first = table.split("<th scope=\"row\">").nth(1).unwrap();
+    assert!(first.contains("Afghanistan"), "{first}");
+    let r = get(&h, true, "/votes?sort=sideways").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text.contains("sort"));
+    let r = get(&h, false, "/votes").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
 }
