@@ -289,11 +289,25 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<Json<VoteView>, VotesApiError> {
     let votes = dataset(&st)?;
-    let Some(i) = votes.votes.iter().position(|v| v.id == id) else {
+    if !votes.votes.iter().any(|v| v.id == id) {
         return Err(ApiError::NotFound { what: "vote", id }.into());
-    };
+    }
     let (parties, launched) = registry(&st).await?;
-    let bloc = VotingBloc::new(&votes.votes, votes.members.codes(), &parties, launched);
+    vote_view(&votes, &id, &parties, launched)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound { what: "vote", id }.into())
+}
+
+/// One vote's view, as `GET /api/v1/votes/{id}` serves it and `accord votes show --json`
+/// prints it; `None` when there is no vote `id`.
+pub fn vote_view(
+    votes: &VoteSet,
+    id: &str,
+    parties: &[Party],
+    launched: FuzzyDate,
+) -> Option<VoteView> {
+    let i = votes.votes.iter().position(|v| v.id == id)?;
+    let bloc = VotingBloc::new(&votes.votes, votes.members.codes(), parties, launched);
     let vote = &votes.votes[i];
     let names: BTreeMap<CountryCode, &str> = votes
         .members
@@ -318,11 +332,11 @@ pub async fn show(
         .iter()
         .map(|g| bloc.cohesion(i, g))
         .collect();
-    Ok(Json(VoteView {
+    Some(VoteView {
         vote: vote.clone(),
         states,
         groups,
-    }))
+    })
 }
 
 /// Each group's cohesion on every vote.
@@ -372,14 +386,32 @@ pub async fn cohesion(
         (g, a) => g.into_iter().chain(a).collect(),
     };
     let (parties, launched) = registry(&st).await?;
+    Ok(Json(cohesion_view(
+        &votes,
+        &groups,
+        coverage.as_deref(),
+        &parties,
+        launched,
+    )))
+}
+
+/// The cohesion of `groups` on every vote of the given coverages (all when `None`), as
+/// `GET /api/v1/blocs/cohesion` serves it and `accord bloc --json` prints it.
+pub fn cohesion_view(
+    votes: &VoteSet,
+    groups: &[Group],
+    coverage: Option<&[Coverage]>,
+    parties: &[Party],
+    launched: FuzzyDate,
+) -> CohesionView {
     let chosen = votes
         .votes
         .iter()
-        .filter(|v| coverage.as_ref().is_none_or(|c| c.contains(&v.coverage)));
-    let bloc = VotingBloc::new(chosen, votes.members.codes(), &parties, launched);
-    Ok(Json(CohesionView {
+        .filter(|v| coverage.is_none_or(|c| c.contains(&v.coverage)));
+    let bloc = VotingBloc::new(chosen, votes.members.codes(), parties, launched);
+    CohesionView {
         groups: groups.iter().map(Group::label).collect(),
-        votes: bloc.cohesion_over_time(&groups),
+        votes: bloc.cohesion_over_time(groups),
         method: METHOD.to_owned(),
-    }))
+    }
 }
