@@ -258,7 +258,16 @@ pub(crate) async fn party(
     let accord = st.store.accord().await?;
     let records = st.store.all_incidents().await?;
     let card = party_scorecard(&party, &records, today());
-    ok(&PartyPage::new(party, card, &accord))
+    let votes = match (&st.votes, party.kind, party.country) {
+        (Some(v), PartyKind::State, Some(code)) => {
+            let parties = st.store.parties().await?;
+            votes::party_votes(v, &parties, accord.launched, code)
+        }
+        _ => None,
+    };
+    let mut page = PartyPage::new(party, card, &accord);
+    page.votes = votes;
+    ok(&page)
 }
 
 pub(crate) async fn incidents(

@@ -109,32 +109,31 @@ fn bad(field: &str, detail: String) -> ApiError {
     }
 }
 
-/// Parses `coverage`: a comma-separated list of `full`, `minority`, `partial`, `without_vote`.
-/// Absent means every vote.
-pub fn parse_coverage(q: &HashMap<String, String>) -> Result<Option<Vec<Coverage>>, ApiError> {
-    let Some(text) = param(q, "coverage") else {
-        return Ok(None);
-    };
+/// Reads a comma-separated list of coverages: `full`, `minority`, `partial`, `without_vote`.
+pub fn coverage_list(text: &str) -> Result<Vec<Coverage>, String> {
     let mut out = Vec::new();
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let c = match item {
+        out.push(match item {
             "full" => Coverage::Full,
             "minority" => Coverage::Minority,
             "partial" => Coverage::Partial,
             "without_vote" | "without-vote" => Coverage::WithoutVote,
             other => {
-                return Err(bad(
-                    "coverage",
-                    format!(
-                        "coverage: {other:?} is not a coverage; use full, minority, partial or \
-                         without_vote (comma-separated)"
-                    ),
+                return Err(format!(
+                    "{other:?} is not a coverage; use full, minority, partial or without_vote \
+                     (comma-separated)"
                 ));
             }
-        };
-        out.push(c);
+        });
     }
-    Ok(Some(out))
+    Ok(out)
+}
+
+/// Parses `coverage` (see [`coverage_list`]). Absent means every vote.
+pub fn parse_coverage(q: &HashMap<String, String>) -> Result<Option<Vec<Coverage>>, ApiError> {
+    param(q, "coverage")
+        .map(|text| coverage_list(text).map_err(|e| bad("coverage", format!("coverage: {e}"))))
+        .transpose()
 }
 
 /// Parses a group parameter (`supporters`, `uncertain`, `non-supporters`, `absent-at-launch`

@@ -272,3 +272,22 @@ async fn the_voting_bloc_page_draws_each_split_and_sorts_the_states() {
     let r = get(&h, false, "/votes").await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn a_state_party_page_shows_its_votes_and_agreement() {
+    let h = common::hub().await;
+    let r = get(&h, true, "/parties/FR").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let section = r.text.split("id=\"votes\"").nth(1).expect("a votes section");
+    assert!(section.contains("At the United Nations"));
+    // One row per vote taken, each linking to its section on /votes.
+    let set = votes();
+    let taken = set.votes.iter().filter(|v| !v.adopted_without_vote).count();
+    assert_eq!(section.matches("href=\"/votes#").count(), taken);
+    assert!(section.contains("<td>yes</td><td>supporter</td>"), "FR on a full vote");
+    // A hub without the dataset shows no section.
+    let r = get(&h, true, "/parties/FR").await;
+    assert!(r.text.contains("with the accord's supporters' majority"));
+    let r = get(&h, false, "/parties/FR").await;
+    assert!(!r.text.contains("id=\"votes\""));
+}

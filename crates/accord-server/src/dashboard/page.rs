@@ -367,6 +367,8 @@ pub struct PartyPage {
     pub other: Matrix,
     /// Links as initiator per tier: (number, tier, incidents), every tier listed.
     pub tiers: Vec<(u8, AttributionTier, usize)>,
+    /// A member state's UN votes and agreement figures, when the hub holds the votes.
+    pub votes: Option<super::votes::PartyVotes>,
 }
 
 impl PartyPage {
@@ -388,6 +390,7 @@ impl PartyPage {
                 .collect(),
             party,
             card,
+            votes: None,
         }
     }
 }
