@@ -261,6 +261,13 @@ async fn the_voting_bloc_page_draws_each_split_and_sorts_the_states() {
     // Every member state has a row in the agreement table.
     let table = r.text.split("id=\"states\"").nth(1).unwrap();
     assert_eq!(table.matches("<th scope=\"row\">").count(), 193);
+    // The record's bloc view sits beside the voting figures.
+    let record = r.text.split("id=\"record\"").nth(1).unwrap();
+    assert!(record.contains(">supporters</th>") && record.contains(">non-supporters</th>"));
+    assert!(
+        record.contains("over 4 votes"),
+        "supporters are certain on 4 full votes"
+    );
     // Sorted by name: Afghanistan first.
     let r = get(&h, true, "/votes?sort=name").await;
     let table = r.text.split("id=\"states\"").nth(1).unwrap();
@@ -278,13 +285,20 @@ async fn a_state_party_page_shows_its_votes_and_agreement() {
     let h = common::hub().await;
     let r = get(&h, true, "/parties/FR").await;
     assert_eq!(r.status, StatusCode::OK);
-    let section = r.text.split("id=\"votes\"").nth(1).expect("a votes section");
+    let section = r
+        .text
+        .split("id=\"votes\"")
+        .nth(1)
+        .expect("a votes section");
     assert!(section.contains("At the United Nations"));
     // One row per vote taken, each linking to its section on /votes.
     let set = votes();
     let taken = set.votes.iter().filter(|v| !v.adopted_without_vote).count();
     assert_eq!(section.matches("href=\"/votes#").count(), taken);
-    assert!(section.contains("<td>yes</td><td>supporter</td>"), "FR on a full vote");
+    assert!(
+        section.contains("<td>yes</td><td>supporter</td>"),
+        "FR on a full vote"
+    );
     // A hub without the dataset shows no section.
     let r = get(&h, true, "/parties/FR").await;
     assert!(r.text.contains("with the accord's supporters' majority"));

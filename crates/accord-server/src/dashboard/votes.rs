@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use accord_core::date::FuzzyDate;
+use accord_core::scorecard::bloc_view;
 use accord_core::votes::{Body, Coverage, Subject};
 use accord_core::voting_bloc::{Agreement, Bounds, Group, Split, VotingBloc};
 
@@ -113,6 +114,21 @@ pub struct StateRow {
     pub basis: String,
 }
 
+/// One side of the incident record's bloc view, beside its voting figures.
+#[derive(Debug, Clone)]
+pub struct RecordSide {
+    /// "supporters" or "non-supporters".
+    pub group: &'static str,
+    /// States in the group today (registry and record).
+    pub states: usize,
+    /// States of the group the record links to an incident as initiator.
+    pub linked: Vec<String>,
+    /// Incidents linked to the group.
+    pub incidents: usize,
+    /// The group's mean agreement index over the fully recorded votes, and how many.
+    pub mean_cohesion: String,
+}
+
 /// The page.
 #[derive(Template)]
 #[template(path = "votes.html")]
@@ -129,6 +145,8 @@ pub struct VotesPage {
     pub method: &'static str,
     /// Today's date, for the standing column.
     pub today: String,
+    /// The incident record's bloc view beside the voting figures.
+    pub record: Vec<RecordSide>,
 }
 
 /// "0.874", "0.62–0.91", or "–" when undefined.
@@ -310,7 +328,44 @@ pub async fn page(
         }
         _ => states.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.name.cmp(&b.0.name))),
     }
+    // The incident record's supporters/non-supporters split (today's standing), beside the
+    // groups' mean cohesion on the votes every state's position is known for.
+    let records = st.store.all_incidents().await?;
+    let view = bloc_view(&parties, &records, today());
+    let mean = |g: &Group| {
+        let values: Vec<f64> = (0..bloc.votes().len())
+            .filter(|&i| bloc.votes()[i].coverage == Coverage::Full)
+            .filter_map(|i| bloc.cohesion(i, g).agreement_index)
+            .map(|b| b.low)
+            .collect();
+        if values.is_empty() {
+            "–".to_owned()
+        } else {
+            format!(
+                "{:.3} over {} votes",
+                values.iter().sum::<f64>() / values.len() as f64,
+                values.len()
+            )
+        }
+    };
+    let record = vec![
+        RecordSide {
+            group: "supporters",
+            states: view.supporters.states,
+            linked: view.supporters.states_linked.clone(),
+            incidents: view.supporters.incidents.total,
+            mean_cohesion: mean(&Group::Supporters),
+        },
+        RecordSide {
+            group: "non-supporters",
+            states: view.non_supporters.states,
+            linked: view.non_supporters.states_linked.clone(),
+            incidents: view.non_supporters.incidents.total,
+            mean_cohesion: mean(&Group::NonSupporters),
+        },
+    ];
     ok(&VotesPage {
+        record,
         groups: groups.iter().map(Group::label).collect(),
         votes: rows,
         states: states.into_iter().map(|(r, _, _)| r).collect(),
