@@ -1,5 +1,6 @@
 //! Embeds the shipped dataset (`data/`) into the binary, so `accord serve` loads the Paris Call
-//! on first start from any working directory, and `accord route` answers with no files around.
+//! on first start from any working directory, and `accord route`, `accord votes` and `accord
+//! bloc` answer with no files around.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ fn main() {
         ("ACCORD", "accord.json"),
         ("PARTIES", "parties.json"),
         ("RULES", "principle-rules.json"),
+        ("MEMBERS", "un-member-states.json"),
     ] {
         let path = data.join(file);
         println!("cargo:rerun-if-changed={}", path.display());
@@ -30,6 +32,9 @@ fn main() {
     // The legal-instruments dataset (`data/law/*.json`), one instrument per file, for
     // `accord route` and the hub's pathway endpoints.
     embed_dir(&mut out, "LAW", &data.join("law"));
+    // The UN votes on ICT-security texts (`data/votes/*.json`), for the vote and bloc
+    // endpoints, the Voting bloc page, `accord votes` and `accord bloc`.
+    embed_dir(&mut out, "VOTES", &data.join("votes"));
     let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("bundled.rs");
     if let Err(e) = std::fs::write(&dest, out) {
         panic!("cannot write {}: {e}", dest.display());

@@ -21,3 +21,10 @@ pub fn dataset() -> Result<Dataset, DatasetError> {
 pub fn law_dataset() -> Result<accord_law::Dataset, accord_law::DatasetError> {
     accord_law::Dataset::from_json_files(files::LAW.iter().copied())
 }
+
+/// Parses and checks the bundled UN votes (`data/votes/*.json` against
+/// `data/un-member-states.json`), the ones `accord serve` hands to the vote endpoints and
+/// `accord votes` and `accord bloc` read.
+pub fn votes() -> Result<accord_core::votes::VoteSet, accord_core::votes::VotesError> {
+    accord_core::votes::VoteSet::from_texts(files::MEMBERS, files::VOTES.iter().copied())
+}

@@ -1,7 +1,7 @@
 //! A real browser against a real hub: starts `accord serve` on a free port with a fresh data
 //! directory, loads the dashboard in headless Chromium (Debian's `chromium`), and checks what a
 //! reader sees: the bundled incidents on the incidents page, a scorecard on a party page, and a
-//! rendered home page.
+//! rendered home page; and the Voting bloc page with the bundled UN votes.
 //!
 //! The test runs when `ACCORD_BROWSER_TEST=1` (CI sets it and installs chromium); then a
 //! missing browser is a failure, not a skip. Without the variable it says why it did nothing.
@@ -268,6 +268,48 @@ fn dashboard_in_a_real_browser() {
     if let Some(dir) = std::env::var_os("ACCORD_BROWSER_SCREENSHOTS") {
         // Keep the screenshot for a human to look at.
         let _ = std::fs::copy(&shot, PathBuf::from(dir).join("home.png"));
+    }
+    drop(hub);
+}
+
+#[test]
+fn voting_bloc_page_in_a_real_browser() {
+    if std::env::var("ACCORD_BROWSER_TEST").as_deref() != Ok("1") {
+        eprintln!(
+            "browser test skipped: set ACCORD_BROWSER_TEST=1 to run it (needs Debian's `chromium`)"
+        );
+        return;
+    }
+    let bin = chromium().unwrap_or_else(|why| panic!("ACCORD_BROWSER_TEST=1 but {why}"));
+    let data = tempfile::tempdir().unwrap();
+    let hub = start_hub(&data.path().join("hub"));
+    let browser = Browser {
+        bin,
+        profile: tempfile::tempdir().unwrap(),
+    };
+    // The served hub holds the bundled votes: the page draws the split of every vote taken,
+    // one bar per group, and lists every member state.
+    let dom = browser.dom(&format!("{}/votes", hub.base));
+    assert!(dom.contains("<title>Voting bloc · Accord</title>"), "{dom}");
+    assert!(dom.contains("id=\"a-res-75-240-plenary-2020-12-31\""));
+    assert!(dom.matches("<rect class=\"seg\"").count() > 20);
+    assert!(dom.contains("<title>supporters: "));
+    let table = dom.split("id=\"states\"").nth(1).unwrap();
+    assert_eq!(table.matches("<th scope=\"row\">").count(), 193);
+    // France's party page shows its votes.
+    let dom = browser.dom(&format!("{}/parties/FR", hub.base));
+    assert!(dom.contains("At the United Nations"));
+    // The page renders at a readable size.
+    let shot = data.path().join("votes.png");
+    browser.run(&[
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1280,2400".to_owned(),
+        format!("{}/votes", hub.base),
+    ]);
+    let png = std::fs::read(&shot).expect("screenshot written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10 * 1024);
+    if let Some(dir) = std::env::var_os("ACCORD_BROWSER_SCREENSHOTS") {
+        let _ = std::fs::copy(&shot, PathBuf::from(dir).join("votes.png"));
     }
     drop(hub);
 }

@@ -56,8 +56,11 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     eprintln!("log origin: {}", hub.operator.origin());
     eprintln!("log verifier key: {}", hub.operator.verifier_key());
     let law = bundled::law_dataset().context("the bundled legal dataset is invalid")?;
+    let votes = bundled::votes().context("the bundled UN votes are invalid")?;
     let app = accord_server::app(
-        accord_server::AppState::new(hub.store, hub.sequencer).with_law(Arc::new(law)),
+        accord_server::AppState::new(hub.store, hub.sequencer)
+            .with_law(Arc::new(law))
+            .with_votes(Arc::new(votes)),
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
