@@ -55,6 +55,7 @@ use crate::api;
         (name = "incidents", description = "The incident record and signed submissions to it"),
         (name = "scorecards", description = "Scorecards computed from the record on each request"),
         (name = "pathways", description = "Lawful pathways for cross-border evidence requests"),
+        (name = "votes", description = "UN votes on ICT-security texts and the voting bloc's cohesion"),
         (name = "requests", description = "Evidence requests between two states and their tracking"),
         (name = "collections", description = "STIX objects shared in collections, read under TLP 2.0"),
         (name = "log", description = "The signed append-only Merkle log"),

@@ -213,10 +213,10 @@ impl From<&Vote> for VoteSummary {
 }
 
 /// The votes, in date order; `coverage` and `body` narrow the list.
-#[utoipa::path(get, path = "/api/v1/votes",
+#[utoipa::path(get, path = "/api/v1/votes", operation_id = "list_votes", tag = "votes",
     params(("coverage" = Option<String>, Query, description = "comma-separated: full, minority, partial, without_vote"),
            ("body" = Option<String>, Query, description = "first-committee or plenary")),
-    responses((status = 200, body = Vec<VoteSummary>),
+    responses((status = 200, body = Vec<VoteSummary>, description = "the votes, in date order"),
               (status = 400, description = "bad parameter; problem details name it"),
               (status = 503, description = "the hub has no voting dataset")))]
 pub async fn list(
@@ -278,9 +278,9 @@ pub struct VoteView {
 
 /// One vote: its record and sources, every member state's position and standing on its date,
 /// and each standard group's split and cohesion.
-#[utoipa::path(get, path = "/api/v1/votes/{id}",
+#[utoipa::path(get, path = "/api/v1/votes/{id}", operation_id = "get_vote", tag = "votes",
     params(("id" = String, Path, description = "the vote's id, e.g. a-res-75-240-plenary-2020-12-31")),
-    responses((status = 200, body = VoteView),
+    responses((status = 200, body = VoteView, description = "the vote, every member state's position, each group's cohesion"),
               (status = 404, description = "no such vote"),
               (status = 503, description = "the hub has no voting dataset")))]
 pub async fn show(
@@ -362,11 +362,11 @@ have voted.";
 /// Hix–Noury–Roland agreement index and Rice index (bounds over unrecorded positions), and
 /// its majority when certain. `group` and `against` name the groups; with neither, the four
 /// standard groups.
-#[utoipa::path(get, path = "/api/v1/blocs/cohesion",
+#[utoipa::path(get, path = "/api/v1/blocs/cohesion", operation_id = "get_bloc_cohesion", tag = "votes",
     params(("group" = Option<String>, Query, description = "supporters, uncertain, non-supporters, absent-at-launch, or member states' codes (FR,DE)"),
            ("against" = Option<String>, Query, description = "a second group, in the same forms"),
            ("coverage" = Option<String>, Query, description = "only votes of these coverages (comma-separated)")),
-    responses((status = 200, body = CohesionView),
+    responses((status = 200, body = CohesionView, description = "each group's cohesion on every vote, in date order"),
               (status = 400, description = "bad parameter; problem details name it"),
               (status = 503, description = "the hub has no voting dataset")))]
 pub async fn cohesion(
