@@ -261,7 +261,7 @@ pub(crate) async fn party(
     let votes = match (&st.votes, party.kind, party.country) {
         (Some(v), PartyKind::State, Some(code)) => {
             let parties = st.store.parties().await?;
-            votes::party_votes(v, &parties, accord.launched, code)
+            page::party_votes(v, &parties, accord.launched, code)
         }
         _ => None,
     };

@@ -368,7 +368,7 @@ pub struct PartyPage {
     /// Links as initiator per tier: (number, tier, incidents), every tier listed.
     pub tiers: Vec<(u8, AttributionTier, usize)>,
     /// A member state's UN votes and agreement figures, when the hub holds the votes.
-    pub votes: Option<super::votes::PartyVotes>,
+    pub votes: Option<PartyVotes>,
 }
 
 impl PartyPage {
@@ -583,6 +583,113 @@ impl IncidentPage {
             record,
         }
     }
+}
+
+/// An agreement rate as a percentage, a range when unrecorded positions leave it open.
+pub fn rate_text(a: &accord_core::voting_bloc::Agreement) -> String {
+    match a.rate {
+        None => "–".to_owned(),
+        Some(b) if b.is_exact() => format!("{:.0}%", b.low * 100.0),
+        Some(b) => format!("{:.0}–{:.0}%", b.low * 100.0, b.high * 100.0),
+    }
+}
+
+/// One vote on a state's party page.
+#[derive(Debug, Clone)]
+pub struct PartyVoteRow {
+    /// The vote's id (its section on `/votes`).
+    pub id: String,
+    /// Its date.
+    pub date: String,
+    /// Its symbol.
+    pub symbol: String,
+    /// First Committee or plenary.
+    pub body: &'static str,
+    /// The state's position.
+    pub position: String,
+    /// Its standing toward the accord that day.
+    pub standing: &'static str,
+    /// The supporters' majority that day, when certain.
+    pub supporters: String,
+    /// The non-supporters' majority that day, when certain.
+    pub non_supporters: String,
+}
+
+/// A member state's votes and agreement figures, for its party page.
+#[derive(Debug, Clone)]
+pub struct PartyVotes {
+    /// Every vote actually taken, in date order.
+    pub rows: Vec<PartyVoteRow>,
+    /// Agreement with the supporters' majority.
+    pub with_supporters: String,
+    /// Agreement with the non-supporters' majority.
+    pub with_non_supporters: String,
+}
+
+fn position_text(p: Option<accord_core::votes::Position>) -> String {
+    p.and_then(|p| serde_json::to_value(p).ok())
+        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+        .unwrap_or_else(|| "–".to_owned())
+}
+
+/// `state`'s votes and agreement figures; `None` when it is not a UN member state.
+pub fn party_votes(
+    votes: &accord_core::votes::VoteSet,
+    parties: &[accord_core::party::Party],
+    launched: accord_core::date::FuzzyDate,
+    state: accord_core::country::CountryCode,
+) -> Option<PartyVotes> {
+    if !votes.members.codes().contains(&state) {
+        return None;
+    }
+    let bloc = accord_core::voting_bloc::VotingBloc::new(
+        &votes.votes,
+        votes.members.codes(),
+        parties,
+        launched,
+    );
+    let rows = bloc
+        .votes()
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.adopted_without_vote)
+        .map(|(i, v)| PartyVoteRow {
+            id: v.id.clone(),
+            date: v.date.to_string(),
+            symbol: match v.body {
+                accord_core::votes::Body::FirstCommittee => {
+                    v.document.clone().or_else(|| v.resolution.clone())
+                }
+                accord_core::votes::Body::Plenary => {
+                    v.resolution.clone().or_else(|| v.document.clone())
+                }
+            }
+            .unwrap_or_else(|| "symbol not sourced".to_owned()),
+            body: match v.body {
+                accord_core::votes::Body::FirstCommittee => "First Committee",
+                accord_core::votes::Body::Plenary => "Plenary",
+            },
+            position: position_text(bloc.positions(i).and_then(|p| p.get(&state).copied())),
+            standing: bloc.standing(state, &v.date).as_str(),
+            supporters: position_text(
+                bloc.cohesion(i, &accord_core::voting_bloc::Group::Supporters)
+                    .majority,
+            ),
+            non_supporters: position_text(
+                bloc.cohesion(i, &accord_core::voting_bloc::Group::NonSupporters)
+                    .majority,
+            ),
+        })
+        .collect();
+    Some(PartyVotes {
+        rows,
+        with_supporters: rate_text(
+            &bloc.agreement_with_majority(state, &accord_core::voting_bloc::Group::Supporters),
+        ),
+        with_non_supporters: rate_text(
+            &bloc.agreement_with_majority(state, &accord_core::voting_bloc::Group::NonSupporters),
+        ),
+    })
 }
 
 #[cfg(test)]

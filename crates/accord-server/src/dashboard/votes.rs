@@ -20,7 +20,7 @@ use accord_core::scorecard::bloc_view;
 use accord_core::votes::{Body, Coverage, Subject};
 use accord_core::voting_bloc::{Agreement, Bounds, Group, Split, VotingBloc};
 
-use super::page::ErrorPage;
+use super::page::{ErrorPage, rate_text};
 use super::{PageError, bad, html, ok, param, query};
 use crate::pathways::reject_unknown;
 use crate::state::{AppState, today};
@@ -155,14 +155,6 @@ fn bounds_text(b: Option<Bounds>) -> String {
         None => "–".to_owned(),
         Some(b) if b.is_exact() => format!("{:.3}", b.low),
         Some(b) => format!("{:.3}–{:.3}", b.low, b.high),
-    }
-}
-
-fn rate_text(a: &Agreement) -> String {
-    match a.rate {
-        None => "–".to_owned(),
-        Some(b) if b.is_exact() => format!("{:.0}%", b.low * 100.0),
-        Some(b) => format!("{:.0}–{:.0}%", b.low * 100.0, b.high * 100.0),
     }
 }
 
@@ -372,84 +364,5 @@ pub async fn page(
         sort,
         method: METHOD,
         today: today().to_string(),
-    })
-}
-
-/// One vote on a state's party page.
-#[derive(Debug, Clone)]
-pub struct PartyVoteRow {
-    /// The vote's id (its section on `/votes`).
-    pub id: String,
-    /// Its date.
-    pub date: String,
-    /// Its symbol.
-    pub symbol: String,
-    /// First Committee or plenary.
-    pub body: &'static str,
-    /// The state's position.
-    pub position: String,
-    /// Its standing toward the accord that day.
-    pub standing: &'static str,
-    /// The supporters' majority that day, when certain.
-    pub supporters: String,
-    /// The non-supporters' majority that day, when certain.
-    pub non_supporters: String,
-}
-
-/// A member state's votes and agreement figures, for its party page.
-#[derive(Debug, Clone)]
-pub struct PartyVotes {
-    /// Every vote actually taken, in date order.
-    pub rows: Vec<PartyVoteRow>,
-    /// Agreement with the supporters' majority.
-    pub with_supporters: String,
-    /// Agreement with the non-supporters' majority.
-    pub with_non_supporters: String,
-}
-
-fn position_text(p: Option<accord_core::votes::Position>) -> String {
-    p.and_then(|p| serde_json::to_value(p).ok())
-        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-        .unwrap_or_else(|| "–".to_owned())
-}
-
-/// `state`'s votes and agreement figures; `None` when it is not a UN member state.
-pub fn party_votes(
-    votes: &accord_core::votes::VoteSet,
-    parties: &[accord_core::party::Party],
-    launched: FuzzyDate,
-    state: accord_core::country::CountryCode,
-) -> Option<PartyVotes> {
-    if !votes.members.codes().contains(&state) {
-        return None;
-    }
-    let bloc = VotingBloc::new(&votes.votes, votes.members.codes(), parties, launched);
-    let rows = bloc
-        .votes()
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| !v.adopted_without_vote)
-        .map(|(i, v)| PartyVoteRow {
-            id: v.id.clone(),
-            date: v.date.to_string(),
-            symbol: match v.body {
-                Body::FirstCommittee => v.document.clone().or_else(|| v.resolution.clone()),
-                Body::Plenary => v.resolution.clone().or_else(|| v.document.clone()),
-            }
-            .unwrap_or_else(|| "symbol not sourced".to_owned()),
-            body: match v.body {
-                Body::FirstCommittee => "First Committee",
-                Body::Plenary => "Plenary",
-            },
-            position: position_text(bloc.positions(i).and_then(|p| p.get(&state).copied())),
-            standing: bloc.standing(state, &v.date).as_str(),
-            supporters: position_text(bloc.cohesion(i, &Group::Supporters).majority),
-            non_supporters: position_text(bloc.cohesion(i, &Group::NonSupporters).majority),
-        })
-        .collect();
-    Some(PartyVotes {
-        rows,
-        with_supporters: rate_text(&bloc.agreement_with_majority(state, &Group::Supporters)),
-        with_non_supporters: rate_text(&bloc.agreement_with_majority(state, &Group::NonSupporters)),
     })
 }
