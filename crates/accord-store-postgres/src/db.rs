@@ -2,7 +2,6 @@
 //! database a configuration names, and statement helpers.
 
 use accord_store::StoreError;
-use accord_tlog::entry::Tlp;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::ToSql;
 
@@ -41,20 +40,6 @@ pub(crate) fn db(e: tokio_postgres::Error) -> StoreError {
         }
         None => StoreError::Backend(e.to_string()),
     }
-}
-
-pub(crate) fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt {
-        what: what.into(),
-        detail: e.to_string(),
-    }
-}
-
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
-    what: &str,
-    text: &str,
-) -> Result<T, StoreError> {
-    serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
 /// The database a configuration points at, for messages: hosts, port and database name,
@@ -118,14 +103,4 @@ pub(crate) async fn exists(
 ) -> Result<bool, StoreError> {
     let stmt = client.prepare_cached(sql).await.map_err(db)?;
     Ok(client.query_opt(&stmt, params).await.map_err(db)?.is_some())
-}
-
-pub(crate) fn tlp_text(tlp: Tlp) -> &'static str {
-    match tlp {
-        Tlp::Clear => "clear",
-        Tlp::Green => "green",
-        Tlp::Amber => "amber",
-        Tlp::AmberStrict => "amber+strict",
-        Tlp::Red => "red",
-    }
 }

@@ -68,8 +68,10 @@ mod log;
 mod requests;
 mod sharing;
 
+use accord_store::codec::from_json;
+use accord_store::tree::NodeCache;
 pub use db::{MIGRATION_LOCK, SEQUENCER_LOCK};
-use db::{db, describe, from_json, parse_config, unreachable};
+use db::{db, describe, parse_config, unreachable};
 #[cfg(feature = "testkit")]
 pub mod testkit;
 
@@ -115,7 +117,7 @@ pub struct PostgresStore {
     // re-read when the stored index differs.
     rules: Arc<RwLock<Option<(i64, RuleSet)>>>,
     // Committed upper-level tree nodes, for proofs and appends.
-    nodes: Arc<log::NodeCache>,
+    nodes: Arc<NodeCache>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -267,7 +269,7 @@ impl PostgresStore {
             target: target.into(),
             accord: Arc::new(RwLock::new(None)),
             rules: Arc::new(RwLock::new(None)),
-            nodes: Arc::new(log::NodeCache::default()),
+            nodes: Arc::new(NodeCache::default()),
         };
         // Fail at open, not at the first request, when the pool cannot connect.
         drop(store.client().await?);

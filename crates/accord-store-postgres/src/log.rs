@@ -2,7 +2,7 @@
 //! the append, the one place where the log grows.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, RwLock};
+use std::sync::Mutex;
 
 use accord_core::record::IncidentRecord;
 use accord_store::StoreError;
@@ -11,47 +11,21 @@ use accord_store::log::{
 };
 use accord_store::tokens::TokenInfo;
 use accord_store::witness::Witness;
-use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::entry::Tlp;
 use accord_tlog::merkle::{
     self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
 };
 use accord_tlog::note::NoteSignature;
-use accord_tlog::tiles::{self, Tile, TileKind};
+use accord_tlog::tiles::{self, Tile};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::Json;
 
-use crate::db::{SEQUENCER_LOCK, corrupt, db, exists, run, tlp_text};
+use accord_store::codec::{corrupt, parse_tlp, tlp_text};
+use accord_store::tree::{
+    NodeCache, TileRead, check_proof_size, proof_err, sign_checkpoint, tile_read,
+};
 
-/// Lowest tree level whose committed nodes are kept in memory. A proof needs one node per
-/// level; nodes from level 8 up are 1/128 of the leaves, so caching them costs little memory
-/// and leaves a proof at most eight nodes to fetch (in one query).
-pub const CACHED_FROM_LEVEL: u8 = 8;
-
-/// Committed complete-subtree hashes from [`CACHED_FROM_LEVEL`] up. A committed node never
-/// changes, whichever node committed it, so the cache needs no invalidation.
-#[derive(Debug, Default)]
-pub struct NodeCache(RwLock<HashMap<NodeId, Hash>>);
-
-impl NodeCache {
-    fn get(&self, n: &NodeId) -> Option<Hash> {
-        self.0
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(n)
-            .copied()
-    }
-
-    fn insert_many(&self, nodes: impl IntoIterator<Item = (NodeId, Hash)>) {
-        let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
-        for (n, h) in nodes {
-            if n.level >= CACHED_FROM_LEVEL {
-                map.insert(n, h);
-            }
-        }
-    }
-}
+use crate::db::{SEQUENCER_LOCK, db, exists, run};
 
 /// The tree algorithms of `accord_tlog` read nodes synchronously; the database is async. So
 /// they run over the nodes at hand, note what they lacked, and run again once it is fetched.
@@ -123,9 +97,7 @@ async fn fetch_nodes(
     let mut levels = Vec::new();
     let mut idxs = Vec::new();
     for n in missing {
-        if n.level >= CACHED_FROM_LEVEL
-            && let Some(h) = cache.get(n)
-        {
+        if let Some(h) = cache.get(*n) {
             known.insert(*n, h);
             continue;
         }
@@ -161,23 +133,6 @@ async fn fetch_nodes(
         }
     }
     Ok(())
-}
-
-fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
-    serde_json::from_value(serde_json::Value::from(text)).map_err(|e| corrupt("entry tlp", e))
-}
-
-fn proof_err(e: ProofError, size: u64) -> StoreError {
-    match e {
-        ProofError::Storage(inner) => StoreError::Corrupt {
-            what: "log tree".into(),
-            detail: inner.to_string(),
-        },
-        other => StoreError::BeyondLog {
-            what: other.to_string(),
-            size,
-        },
-    }
 }
 
 /// What applying one write's effect did: `Ok(Ok(()))` applied, `Ok(Err(e))` refused with
@@ -569,21 +524,18 @@ pub(crate) async fn append(
     .await?;
     known.extend(nodes.iter().copied());
     let root = with_nodes(&tx, cache, &mut known, size, |r| merkle::root(r, size)).await?;
-    let note = Checkpoint::new(operator.origin(), size, root)
-        .sign(&operator.signer)
-        .map_err(|e| StoreError::Backend(format!("cannot sign the checkpoint: {e}")))?
-        .to_string();
+    let signed = sign_checkpoint(operator, size, root)?;
     run(
         &tx,
         "INSERT INTO checkpoints (size, root, note) VALUES ($1, $2, $3)",
-        &[&(size as i64), &root.0.as_slice(), &note],
+        &[&(size as i64), &root.0.as_slice(), &signed.note],
     )
     .await?;
     tx.commit().await.map_err(db)?;
     cache.insert_many(nodes);
     Ok(AppendOutcome {
         results,
-        checkpoint: Some(SignedCheckpoint { size, root, note }),
+        checkpoint: Some(signed),
     })
 }
 
@@ -819,28 +771,15 @@ pub(crate) async fn tile(
     tile: Tile,
 ) -> Result<Vec<u8>, StoreError> {
     let size = published_size(client).await?;
-    let level = match tile.kind {
-        TileKind::Hashes { level } => level,
-        TileKind::Entries => 0,
-    };
-    let beyond = || StoreError::BeyondLog {
-        what: format!("tile {}", tile.path()),
-        size,
-    };
-    let published = tiles::tile_in_tree(level, tile.index, size).ok_or_else(beyond)?;
-    if tile.width > published.width {
-        return Err(beyond());
-    }
-    match tile.kind {
-        TileKind::Hashes { .. } => {
+    match tile_read(&tile, size)? {
+        TileRead::Hashes { .. } => {
             let mut known = HashMap::new();
             with_nodes(client, cache, &mut known, size, |r| {
                 tiles::read_tile_data(r, &tile)
             })
             .await
         }
-        TileKind::Entries => {
-            let start = tile.start_leaf().ok_or_else(beyond)?;
+        TileRead::Entries { start, end } => {
             let stmt = client
                 .prepare_cached(
                     "SELECT entry FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx",
@@ -848,10 +787,7 @@ pub(crate) async fn tile(
                 .await
                 .map_err(db)?;
             let rows = client
-                .query(
-                    &stmt,
-                    &[&(start as i64), &((start + u64::from(tile.width)) as i64)],
-                )
+                .query(&stmt, &[&(start as i64), &(end as i64)])
                 .await
                 .map_err(db)?;
             let entries: Vec<&[u8]> = rows.iter().map(|r| r.get(0)).collect();
@@ -868,12 +804,7 @@ pub(crate) async fn inclusion_proof(
     size: u64,
 ) -> Result<InclusionProof, StoreError> {
     let published = published_size(client).await?;
-    if size > published {
-        return Err(StoreError::BeyondLog {
-            what: format!("a tree of size {size}"),
-            size: published,
-        });
-    }
+    check_proof_size(size, published)?;
     let mut known = HashMap::new();
     with_nodes(client, cache, &mut known, published, |r| {
         merkle::inclusion_proof(r, index, size)
@@ -889,12 +820,7 @@ pub(crate) async fn consistency_proof(
     new: u64,
 ) -> Result<ConsistencyProof, StoreError> {
     let published = published_size(client).await?;
-    if new > published {
-        return Err(StoreError::BeyondLog {
-            what: format!("a tree of size {new}"),
-            size: published,
-        });
-    }
+    check_proof_size(new, published)?;
     let mut known = HashMap::new();
     with_nodes(client, cache, &mut known, published, |r| {
         merkle::consistency_proof(r, old, new)

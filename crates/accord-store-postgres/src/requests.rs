@@ -13,7 +13,9 @@ use deadpool_postgres::GenericClient;
 use jiff::Timestamp;
 use tokio_postgres::types::{Json, ToSql};
 
-use crate::db::{db, exists, from_json, run, tlp_text};
+use accord_store::codec::{from_json, tlp_text};
+
+use crate::db::{db, exists, run};
 
 /// A timestamp as microseconds, the form the SQL below turns into a TIMESTAMPTZ exactly.
 fn micros(t: Timestamp) -> i64 {

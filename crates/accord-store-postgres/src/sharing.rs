@@ -8,7 +8,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use accord_stix::tlp::Level;
 use accord_store::StoreError;
 use accord_store::log::{Effect, LogWrite};
 use accord_store::sharing::{
@@ -18,14 +17,9 @@ use accord_store::sharing::{
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::{Json, ToSql};
 
-use crate::db::{db, from_json, run};
+use accord_store::codec::{from_json, level_text, parse_level};
 
-fn parse_level(text: &str) -> Result<Level, StoreError> {
-    Level::parse(text).ok_or_else(|| StoreError::Corrupt {
-        what: "stix object tlp".into(),
-        detail: format!("{text:?} is not a TLP level"),
-    })
-}
+use crate::db::{db, run};
 
 /// The party that owns object id `id` (`stix_owners`, migration V4).
 pub(crate) async fn object_owner(
@@ -140,7 +134,7 @@ pub(crate) async fn effect(
                     &o.version_us,
                     &o.object_type,
                     &o.spec_version,
-                    &o.tlp.as_str(),
+                    &level_text(o.tlp),
                     &o.producer,
                     &o.recipients,
                     &body,
@@ -340,7 +334,7 @@ impl StixBatch {
             version_us,
             object_type: o.object_type.clone(),
             spec_version: o.spec_version.clone(),
-            tlp: o.tlp.as_str(),
+            tlp: level_text(o.tlp),
             producer: o.producer.clone(),
             recipients,
             body,

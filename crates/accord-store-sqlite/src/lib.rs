@@ -28,7 +28,10 @@ use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::db::{backend, from_json};
+use accord_store::codec::from_json;
+use accord_store::tree::NodeCache;
+
+use crate::db::backend;
 
 mod db;
 mod log;
@@ -51,7 +54,7 @@ pub struct SqliteStore {
     // write reads them: keep them parsed.
     cache: Arc<RwLock<Option<(Accord, RuleSet)>>>,
     // Committed upper-level tree nodes, for proofs.
-    nodes: Arc<log::NodeCache>,
+    nodes: Arc<NodeCache>,
     // Wakes the thread that copies committed WAL frames into the database file, so that a
     // commit does not also pay for that copy (see `checkpointer`).
     checkpoints: std::sync::mpsc::SyncSender<()>,
@@ -129,7 +132,7 @@ impl SqliteStore {
             readers: Arc::new(readers),
             next_reader: Arc::new(AtomicUsize::new(0)),
             cache: Arc::new(RwLock::new(None)),
-            nodes: Arc::new(log::NodeCache::default()),
+            nodes: Arc::new(NodeCache::default()),
             checkpoints,
             path,
         })

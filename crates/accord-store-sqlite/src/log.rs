@@ -7,34 +7,23 @@ use accord_store::log::{
 };
 use accord_store::tokens::TokenInfo;
 use accord_store::witness::Witness;
-use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::entry::Tlp;
-use accord_tlog::merkle::{
-    self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId, ProofError,
-};
+use accord_tlog::merkle::{self, ConsistencyProof, Hash, HashReader, InclusionProof, NodeId};
 use accord_tlog::note::NoteSignature;
-use accord_tlog::tiles::{self, Tile, TileKind};
-use std::collections::HashMap;
-use std::sync::RwLock;
+use accord_tlog::tiles::{self, Tile};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::db::{backend, corrupt, to_json};
+use accord_store::codec::{corrupt, parse_tlp, tlp_text, to_json};
+use accord_store::tree::{
+    NodeCache, TileRead, check_proof_size, proof_err, sign_checkpoint, tile_read,
+};
+
+use crate::db::backend;
 
 /// A stored node was missing: the database is damaged.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct ReadError(String);
-
-/// Lowest tree level whose committed nodes are kept in memory. A proof needs one node per
-/// level; nodes from level 8 up are 1/128 of the leaves, so caching them costs little memory
-/// and leaves a proof at most eight database lookups.
-pub const CACHED_FROM_LEVEL: u8 = 8;
-
-/// Committed complete-subtree hashes from [`CACHED_FROM_LEVEL`] up. They never change once
-/// committed, so the cache needs no invalidation.
-#[derive(Debug, Default)]
-pub struct NodeCache(RwLock<HashMap<(u8, u64), Hash>>);
 
 /// Reads node hashes from `log_nodes` on one connection (inside a transaction when writing,
 /// where `cache` is `None`: uncommitted nodes must not be cached).
@@ -63,44 +52,21 @@ impl HashReader for NodeReader<'_> {
             .map_err(|e| ReadError(e.to_string()))?;
         let mut out = Vec::with_capacity(nodes.len());
         for n in nodes {
-            let cacheable = n.level >= CACHED_FROM_LEVEL;
-            if cacheable
-                && let Some(cache) = self.cache
-                && let Some(h) = cache
-                    .0
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get(&(n.level, n.index))
-            {
-                out.push(*h);
+            if let Some(h) = self.cache.and_then(|c| c.get(*n)) {
+                out.push(h);
                 continue;
             }
             let bytes: Vec<u8> = stmt
                 .query_row(params![n.level, n.index as i64], |r| r.get(0))
                 .map_err(|e| ReadError(format!("node {}/{}: {e}", n.level, n.index)))?;
             let h = Hash::from_slice(&bytes).map_err(|e| ReadError(e.to_string()))?;
-            if cacheable && let Some(cache) = self.cache {
-                cache
-                    .0
-                    .write()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert((n.level, n.index), h);
+            if let Some(cache) = self.cache {
+                cache.insert_many([(*n, h)]);
             }
             out.push(h);
         }
         Ok(out)
     }
-}
-
-fn tlp_text(tlp: Tlp) -> String {
-    serde_json::to_value(tlp)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "red".to_owned())
-}
-
-fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
-    serde_json::from_value(serde_json::Value::from(text)).map_err(|e| corrupt("entry tlp", e))
 }
 
 /// The size of the log: entries appended, committed or not yet (inside a transaction).
@@ -120,19 +86,6 @@ fn published_size(conn: &Connection) -> Result<u64, StoreError> {
         .and_then(|mut stmt| stmt.query_row([], |r| r.get(0)))
         .map_err(backend)?;
     Ok(n.unwrap_or(0) as u64)
-}
-
-fn proof_err(e: ProofError, size: u64) -> StoreError {
-    match e {
-        ProofError::Storage(inner) => StoreError::Corrupt {
-            what: "log tree".into(),
-            detail: inner.to_string(),
-        },
-        other => StoreError::BeyondLog {
-            what: other.to_string(),
-            size,
-        },
-    }
 }
 
 fn exists(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<bool, StoreError> {
@@ -398,21 +351,18 @@ pub fn append(
             }
         }
         let root = merkle::root(&uncached(&tx), size).map_err(|e| proof_err(e, size))?;
-        let note = Checkpoint::new(operator.origin(), size, root)
-            .sign(&operator.signer)
-            .map_err(|e| StoreError::Backend(format!("cannot sign the checkpoint: {e}")))?
-            .to_string();
+        let signed = sign_checkpoint(operator, size, root)?;
         tx.execute(
             "INSERT INTO checkpoints (size, root, note, signed_at) VALUES (?1, ?2, ?3, ?4)",
             params![
                 size as i64,
                 root.0.as_slice(),
-                note,
+                signed.note,
                 jiff::Timestamp::now().to_string()
             ],
         )
         .map_err(backend)?;
-        Some(SignedCheckpoint { size, root, note })
+        Some(signed)
     };
     tx.commit().map_err(backend)?;
     Ok(AppendOutcome {
@@ -626,27 +576,14 @@ pub fn entries(conn: &Connection, start: u64, count: u64) -> Result<Vec<StoredEn
 
 /// The data of a hash tile or entry bundle within the published tree.
 pub fn tile(conn: &Connection, tile: Tile) -> Result<Vec<u8>, StoreError> {
-    let size = published_size(conn)?;
-    let level = match tile.kind {
-        TileKind::Hashes { level } => level,
-        TileKind::Entries => 0,
-    };
-    let beyond = || StoreError::BeyondLog {
-        what: format!("tile {}", tile.path()),
-        size,
-    };
-    let published = tiles::tile_in_tree(level, tile.index, size).ok_or_else(beyond)?;
-    if tile.width > published.width {
-        return Err(beyond());
-    }
-    match tile.kind {
-        TileKind::Hashes { .. } => {
+    match tile_read(&tile, published_size(conn)?)? {
+        TileRead::Hashes {
+            level,
+            first,
+            count: wanted,
+        } => {
             // A hash tile is consecutive nodes of one tree level: one range scan, not one
             // lookup per hash.
-            let nodes = tile.nodes().ok_or_else(beyond)?;
-            let (Some(first), Some(last)) = (nodes.first(), nodes.last()) else {
-                return Err(beyond());
-            };
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT hash FROM log_nodes WHERE level = ?1 AND idx >= ?2 AND idx <= ?3 \
@@ -655,43 +592,41 @@ pub fn tile(conn: &Connection, tile: Tile) -> Result<Vec<u8>, StoreError> {
                 .map_err(backend)?;
             let rows = stmt
                 .query_map(
-                    params![first.level, first.index as i64, last.index as i64],
+                    params![level, first as i64, (first + wanted - 1) as i64],
                     |r| r.get::<_, Vec<u8>>(0),
                 )
                 .map_err(backend)?;
-            let mut data = Vec::with_capacity(nodes.len() * 32);
+            let mut data = Vec::with_capacity(wanted as usize * 32);
             let mut count = 0;
             for row in rows {
                 let hash = row.map_err(backend)?;
                 if hash.len() != 32 {
                     return Err(corrupt(
-                        format!("tree node {}/{}", first.level, first.index + count),
+                        format!("tree node {level}/{}", first + count),
                         format!("{} bytes, not 32", hash.len()),
                     ));
                 }
                 data.extend_from_slice(&hash);
                 count += 1;
             }
-            if count != nodes.len() as u64 {
+            if count != wanted {
                 return Err(corrupt(
                     format!("tile {}", tile.path()),
-                    format!("{count} of its {} tree nodes are stored", nodes.len()),
+                    format!("{count} of its {wanted} tree nodes are stored"),
                 ));
             }
             Ok(data)
         }
-        TileKind::Entries => {
-            let start = tile.start_leaf().ok_or_else(beyond)?;
+        TileRead::Entries { start, end } => {
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT entry FROM log_entries WHERE idx >= ?1 AND idx < ?2 ORDER BY idx",
                 )
                 .map_err(backend)?;
             let rows = stmt
-                .query_map(
-                    params![start as i64, (start + u64::from(tile.width)) as i64],
-                    |r| r.get::<_, Vec<u8>>(0),
-                )
+                .query_map(params![start as i64, end as i64], |r| {
+                    r.get::<_, Vec<u8>>(0)
+                })
                 .map_err(backend)?;
             let entries: Vec<Vec<u8>> = rows.collect::<Result<_, _>>().map_err(backend)?;
             tiles::encode_bundle(&entries).map_err(|e| corrupt("entry bundle", e))
@@ -707,12 +642,7 @@ pub fn inclusion_proof(
     size: u64,
 ) -> Result<InclusionProof, StoreError> {
     let published = published_size(conn)?;
-    if size > published {
-        return Err(StoreError::BeyondLog {
-            what: format!("a tree of size {size}"),
-            size: published,
-        });
-    }
+    check_proof_size(size, published)?;
     merkle::inclusion_proof(&cached(conn, cache), index, size).map_err(|e| proof_err(e, published))
 }
 
@@ -724,12 +654,7 @@ pub fn consistency_proof(
     new: u64,
 ) -> Result<ConsistencyProof, StoreError> {
     let published = published_size(conn)?;
-    if new > published {
-        return Err(StoreError::BeyondLog {
-            what: format!("a tree of size {new}"),
-            size: published,
-        });
-    }
+    check_proof_size(new, published)?;
     merkle::consistency_proof(&cached(conn, cache), old, new).map_err(|e| proof_err(e, published))
 }
 

@@ -9,22 +9,16 @@ use accord_law::request::{Request, Transition};
 use accord_store::StoreError;
 use accord_store::log::Effect;
 use accord_store::requests::RequestFilter;
-use accord_tlog::entry::Tlp;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::db::{backend, from_json, to_json};
+use accord_store::codec::{from_json, tlp_text, to_json};
+
+use crate::db::backend;
 
 fn exists(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<bool, StoreError> {
     let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
     stmt.exists(args).map_err(backend)
-}
-
-fn tlp_text(tlp: Tlp) -> Result<String, StoreError> {
-    match serde_json::to_value(tlp).map_err(backend)? {
-        serde_json::Value::String(s) => Ok(s),
-        other => Err(backend(format!("TLP serialised as {other}"))),
-    }
 }
 
 fn next_due_ms(r: &Request) -> Option<i64> {
@@ -101,7 +95,7 @@ pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bo
             for t in &mut r.history {
                 t.log_index = Some(index);
             }
-            let (tlp, body) = (tlp_text(r.tlp)?, to_json(&r)?);
+            let (tlp, body) = (tlp_text(r.tlp), to_json(&r)?);
             conn.prepare_cached(
                 "INSERT INTO requests \
                  (id, requesting, requested, incident, status, tlp, next_due_ms, body, log_index) \

@@ -6,7 +6,6 @@
 //! made strictly increasing within the store, so it orders pages and serves as the position
 //! a `next` token points at.
 
-use accord_stix::tlp::Level;
 use accord_store::StoreError;
 use accord_store::log::Effect;
 use accord_store::sharing::{
@@ -14,18 +13,9 @@ use accord_store::sharing::{
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::db::{backend, from_json, to_json};
+use accord_store::codec::{from_json, level_text, parse_level, to_json};
 
-fn level_text(level: Level) -> &'static str {
-    level.as_str()
-}
-
-fn parse_level(text: &str) -> Result<Level, StoreError> {
-    Level::parse(text).ok_or_else(|| StoreError::Corrupt {
-        what: "stix object tlp".into(),
-        detail: format!("{text:?} is not a TLP level"),
-    })
-}
+use crate::db::backend;
 
 pub(crate) fn object_owner(conn: &Connection, id: &str) -> Result<Option<String>, StoreError> {
     conn.prepare_cached("SELECT producer FROM stix_owners WHERE id = ?1")

@@ -1,7 +1,13 @@
 //! How the store writes values down and reads them back: the text forms both backends store
-//! and every interface shows.
+//! (TLP levels, JSON columns) and the labels every interface shows. A stored value that does
+//! not read back is a damaged or foreign database ([`StoreError::Corrupt`]).
 
+use accord_stix::tlp::Level;
 use accord_tlog::entry::Tlp;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::StoreError;
 
 /// A TLP label as TLP 2.0 writes it.
 pub fn tlp_name(tlp: Tlp) -> &'static str {
@@ -11,5 +17,76 @@ pub fn tlp_name(tlp: Tlp) -> &'static str {
         Tlp::Amber => "TLP:AMBER",
         Tlp::AmberStrict => "TLP:AMBER+STRICT",
         Tlp::Red => "TLP:RED",
+    }
+}
+
+/// An entry's TLP level as the backends store it: its form in the envelope's JSON.
+pub fn tlp_text(tlp: Tlp) -> &'static str {
+    match tlp {
+        Tlp::Clear => "clear",
+        Tlp::Green => "green",
+        Tlp::Amber => "amber",
+        Tlp::AmberStrict => "amber+strict",
+        Tlp::Red => "red",
+    }
+}
+
+/// Reads back a TLP level stored by [`tlp_text`].
+pub fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
+    serde_json::from_value(serde_json::Value::from(text)).map_err(|e| corrupt("entry tlp", e))
+}
+
+/// A STIX object's TLP level as the backends store it.
+pub fn level_text(level: Level) -> &'static str {
+    level.as_str()
+}
+
+/// Reads back a STIX object's TLP level stored by [`level_text`].
+pub fn parse_level(text: &str) -> Result<Level, StoreError> {
+    Level::parse(text).ok_or_else(|| StoreError::Corrupt {
+        what: "stix object tlp".into(),
+        detail: format!("{text:?} is not a TLP level"),
+    })
+}
+
+/// A record as the JSON text a backend stores.
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(e.to_string()))
+}
+
+/// Reads back a record stored as JSON text; `what` names it in the error.
+pub fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt(what, e))
+}
+
+/// A stored value that does not read back: `what` names it, `e` says why.
+pub fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: what.into(),
+        detail: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_tlp_text_is_the_envelope_json_form_and_reads_back() {
+        for tlp in [
+            Tlp::Clear,
+            Tlp::Green,
+            Tlp::Amber,
+            Tlp::AmberStrict,
+            Tlp::Red,
+        ] {
+            let json = serde_json::to_value(tlp).unwrap_or_default();
+            assert_eq!(json.as_str(), Some(tlp_text(tlp)));
+            assert_eq!(parse_tlp(tlp_text(tlp)).ok(), Some(tlp));
+        }
+        assert!(matches!(
+            parse_tlp("TLP:RED"),
+            Err(StoreError::Corrupt { .. })
+        ));
     }
 }

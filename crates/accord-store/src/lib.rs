@@ -18,7 +18,8 @@
 //! The files import one another in one direction only (no file imports a file that imports it
 //! back, checked by `crates/xtask`): at the bottom [`error`] and [`codec`]; then the sharing
 //! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types; then the
-//! [`Store`] trait ([`mod@store`]); then the write path ([`sequencer`], [`mod@write`]) and what
+//! [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
+//! ([`tree`]); then the write path ([`sequencer`], [`mod@write`]) and what
 //! builds on it ([`requests`], [`tokens`], [`witness`], the sharing read rule and write path);
 //! at the top [`replay`], [`audit`] and the [`testkit`](crate#features). This file only names
 //! the modules and re-exports the seam; nothing inside the crate imports through it.
@@ -40,6 +41,7 @@ pub mod store;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod tokens;
+pub mod tree;
 pub mod witness;
 pub mod write;
 
