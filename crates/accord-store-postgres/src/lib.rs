@@ -67,6 +67,7 @@ mod db;
 mod log;
 mod requests;
 mod sharing;
+mod state;
 
 use accord_store::codec::from_json;
 use accord_store::tree::NodeCache;

@@ -1,7 +1,7 @@
 //! The log's tables: entries, every complete-subtree hash, checkpoints, keys and tokens; and
 //! the append, the one place where the log grows.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use accord_core::record::IncidentRecord;
@@ -25,7 +25,10 @@ use accord_store::tree::{
     NodeCache, TileRead, check_proof_size, proof_err, sign_checkpoint, tile_read,
 };
 
+use accord_store::refusal::refusal;
+
 use crate::db::{SEQUENCER_LOCK, db, exists, run};
+use crate::state::{Known, PgState};
 
 /// The tree algorithms of `accord_tlog` read nodes synchronously; the database is async. So
 /// they run over the nodes at hand, note what they lacked, and run again once it is fetched.
@@ -139,18 +142,13 @@ async fn fetch_nodes(
 /// nothing written, `Err(e)` the database failed (the whole batch rolls back).
 pub(crate) type Applied = Result<Result<(), StoreError>, StoreError>;
 
-/// Applies one write's effect at log `index`, or refuses it (an id taken, a key unknown…)
-/// without writing anything. Refusals use the same errors as the SQLite backend.
+/// Applies one write's effect at log `index`; the refusal rules
+/// ([`accord_store::refusal::refusal`]) let it through, and the sequencer lock keeps what
+/// they saw until the commit, so a statement that changes no row is the database's fault.
 async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applied {
     let at = index as i64;
     match &w.effect {
         Effect::Accord(a) => {
-            if exists(client, "SELECT 1 FROM accord", &[]).await? {
-                return Ok(Err(StoreError::Conflict {
-                    what: "accord",
-                    id: a.id.clone(),
-                }));
-            }
             run(
                 client,
                 "INSERT INTO accord (id, body, log_index) VALUES ($1, $2, $3)",
@@ -174,19 +172,12 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
             .await?;
         }
         Effect::Party(p) => {
-            let n = run(
+            run(
                 client,
-                "INSERT INTO parties (id, kind, name, body, log_index) VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO parties (id, kind, name, body, log_index) VALUES ($1, $2, $3, $4, $5)",
                 &[&p.id, &p.kind.as_str(), &p.name, &Json(&**p), &at],
             )
             .await?;
-            if n == 0 {
-                return Ok(Err(StoreError::Conflict {
-                    what: "party",
-                    id: p.id.clone(),
-                }));
-            }
         }
         Effect::Incident(record) => {
             let record = IncidentRecord {
@@ -197,13 +188,11 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
             let facets = record.facets();
             let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
             let values: Vec<&str> = facets.iter().map(|(_, v)| v.as_str()).collect();
-            // The incident and its facets in one round trip; no row back means the id was
-            // taken and nothing was written.
+            // The incident and its facets in one round trip.
             let stmt = client
                 .prepare_cached(
                     "WITH ins AS (INSERT INTO incidents (id, sort_key, body, log_index) \
-                                  VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING \
-                                  RETURNING id), \
+                                  VALUES ($1, $2, $3, $4) RETURNING id), \
                           fac AS (INSERT INTO incident_facets (incident_id, facet, value) \
                                   SELECT ins.id, u.f, u.v \
                                   FROM ins, UNNEST($5::TEXT[], $6::TEXT[]) AS u(f, v) \
@@ -220,83 +209,46 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
                 .await
                 .map_err(db)?;
             if inserted.is_none() {
-                return Ok(Err(StoreError::Conflict {
-                    what: "incident",
-                    id: id.clone(),
-                }));
+                return Err(StoreError::Backend(format!("incident {id} was not stored")));
             }
         }
         Effect::KeyAdded(k) => {
-            if !exists(client, "SELECT 1 FROM parties WHERE id = $1", &[&k.party]).await? {
-                return Ok(Err(StoreError::NotFound {
-                    what: "party",
-                    id: k.party.clone(),
-                }));
-            }
-            let n = run(
+            run(
                 client,
-                "INSERT INTO party_keys (party_id, public_key, added_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (party_id, public_key) DO NOTHING",
+                "INSERT INTO party_keys (party_id, public_key, added_at) VALUES ($1, $2, $3)",
                 &[&k.party, &k.public_key, &at],
             )
             .await?;
-            if n == 0 {
-                return Ok(Err(StoreError::Conflict {
-                    what: "key",
-                    id: k.public_key.clone(),
-                }));
-            }
         }
         Effect::KeyRevoked(k) => {
-            let n = run(
-                client,
-                "UPDATE party_keys SET revoked_at = $3 \
+            one_row(
+                run(
+                    client,
+                    "UPDATE party_keys SET revoked_at = $3 \
                  WHERE party_id = $1 AND public_key = $2 AND revoked_at IS NULL",
-                &[&k.party, &k.public_key, &at],
-            )
-            .await?;
-            if n == 0 {
-                return Ok(Err(StoreError::NotFound {
-                    what: "current key",
-                    id: format!("{}/{}", k.party, k.public_key),
-                }));
-            }
+                    &[&k.party, &k.public_key, &at],
+                )
+                .await?,
+            )?;
         }
         Effect::WitnessAdded(w) => {
-            if !exists(client, "SELECT 1 FROM parties WHERE id = $1", &[&w.party]).await? {
-                return Ok(Err(StoreError::NotFound {
-                    what: "party",
-                    id: w.party.clone(),
-                }));
-            }
-            // Both the key and a current witness of that name are unique.
-            let n = run(
+            run(
                 client,
                 "INSERT INTO witnesses (verifier_key, name, party_id, added_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                 VALUES ($1, $2, $3, $4)",
                 &[&w.key, &w.name, &w.party, &at],
             )
             .await?;
-            if n == 0 {
-                return Ok(Err(StoreError::Conflict {
-                    what: "witness",
-                    id: w.name.clone(),
-                }));
-            }
         }
         Effect::WitnessRemoved(w) => {
-            let n = run(
-                client,
-                "UPDATE witnesses SET removed_at = $2 WHERE verifier_key = $1 AND removed_at IS NULL",
-                &[&w.key, &at],
-            )
-            .await?;
-            if n == 0 {
-                return Ok(Err(StoreError::NotFound {
-                    what: "current witness",
-                    id: w.name.clone(),
-                }));
-            }
+            one_row(
+                run(
+                    client,
+                    "UPDATE witnesses SET removed_at = $2 WHERE verifier_key = $1 AND removed_at IS NULL",
+                    &[&w.key, &at],
+                )
+                .await?,
+            )?;
         }
         Effect::Withheld => {}
         other => {
@@ -312,6 +264,17 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
         }
     }
     Ok(Ok(()))
+}
+
+/// Refuses to go on when an update the refusal rules allowed changed no row: the database
+/// changed behind the sequencer lock.
+fn one_row(n: u64) -> Result<(), StoreError> {
+    if n == 0 {
+        return Err(StoreError::Backend(
+            "a write the log allowed changed no row".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// One entry row ready to insert.
@@ -383,28 +346,8 @@ pub(crate) async fn append(
         }
     }
 
-    // Replays: one query for the whole batch, then the batch's own ids.
-    let kinds: Vec<&str> = batch
-        .iter()
-        .map(|w| w.entry.envelope.kind.as_str())
-        .collect();
-    let ids: Vec<&str> = batch.iter().map(|w| w.entry.envelope.id.as_str()).collect();
-    let stmt = tx
-        .prepare_cached(
-            "SELECT e.kind, e.entry_id FROM log_entries e \
-             JOIN UNNEST($1::TEXT[], $2::TEXT[]) AS w(kind, entry_id) \
-               ON e.kind = w.kind AND e.entry_id = w.entry_id",
-        )
-        .await
-        .map_err(db)?;
-    let mut taken: HashSet<(String, String)> = tx
-        .query(&stmt, &[&kinds, &ids])
-        .await
-        .map_err(db)?
-        .into_iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
-
+    // What the refusal rules will ask about the batch, read once.
+    let mut known_state = Known::load(&tx, &batch).await?;
     let mut stix = crate::sharing::StixBatch::load(&tx, &batch).await?;
     let mut size = old_size;
     let mut leaves = Vec::with_capacity(batch.len());
@@ -412,25 +355,13 @@ pub(crate) async fn append(
     let mut results = Vec::with_capacity(batch.len());
     for w in &batch {
         let env = &w.entry.envelope;
-        let key = (env.kind.clone(), env.id.clone());
-        // An object version is judged on its owner and content before its entry id: another
-        // party's replay, or a changed body under a recorded version, is no retry to report
-        // as done.
-        if let Effect::StixObject(o) = &w.effect {
-            let checked = match &stix {
-                Some(batch) => batch.check(&tx, o).await?,
-                None => crate::sharing::check_object(&tx, o).await?,
-            };
-            if let Err(refused) = checked {
-                results.push(Err(refused));
-                continue;
-            }
-        }
-        if taken.contains(&key) {
-            results.push(Err(StoreError::Conflict {
-                what: "log entry",
-                id: format!("{}/{}", env.kind, env.id),
-            }));
+        let state = PgState {
+            client: &tx,
+            known: &known_state,
+            stix: stix.as_ref(),
+        };
+        if let Some(refused) = refusal(&state, w).await? {
+            results.push(Err(refused));
             continue;
         }
         let applied = match (&mut stix, &w.effect) {
@@ -460,7 +391,7 @@ pub(crate) async fn append(
                     index: size,
                     leaf_hash: leaf,
                 }));
-                taken.insert(key);
+                known_state.applied(w);
                 size += 1;
             }
             Err(refused) => results.push(Err(refused)),

@@ -15,15 +15,15 @@ use tokio_postgres::types::{Json, ToSql};
 
 use accord_store::codec::{from_json, tlp_text};
 
-use crate::db::{db, exists, run};
+use crate::db::{db, run};
 
 /// A timestamp as microseconds, the form the SQL below turns into a TIMESTAMPTZ exactly.
 fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-/// Applies a request effect at log `index`, or refuses it; `Ok(None)` when the effect is not
-/// a request's.
+/// Applies a request effect the refusal rules let through at log `index`; `Ok(None)` when the
+/// effect is not a request's.
 pub(crate) async fn effect(
     client: &impl GenericClient,
     effect: &Effect,
@@ -41,8 +41,7 @@ pub(crate) async fn effect(
                 "INSERT INTO requests \
                  (id, requesting, requested, incident, status, tlp, next_due, body, log_index) \
                  VALUES ($1, $2, $3, $4, $5, $6, \
-                         TIMESTAMPTZ 'epoch' + $7::BIGINT * INTERVAL '1 microsecond', $8, $9) \
-                 ON CONFLICT (id) DO NOTHING",
+                         TIMESTAMPTZ 'epoch' + $7::BIGINT * INTERVAL '1 microsecond', $8, $9)",
                 &[
                     &r.id,
                     &r.requesting_state.as_str(),
@@ -56,11 +55,11 @@ pub(crate) async fn effect(
                 ],
             )
             .await?;
-            if n == 0 {
-                return Ok(Some(Err(StoreError::Conflict {
-                    what: "request",
-                    id: r.id.clone(),
-                })));
+            if n != 1 {
+                return Err(StoreError::Backend(format!(
+                    "request {} was not stored",
+                    r.id
+                )));
             }
             if let Some(first) = r.history.first() {
                 insert_transition(client, &r.id, first, index).await?;
@@ -68,47 +67,15 @@ pub(crate) async fn effect(
         }
         Effect::RequestTransition {
             request,
-            from,
             transition,
             due,
+            ..
         } => {
             let row = client
-                .query_opt(
-                    "SELECT status, body::TEXT FROM requests WHERE id = $1",
-                    &[request],
-                )
+                .query_one("SELECT body::TEXT FROM requests WHERE id = $1", &[request])
                 .await
                 .map_err(db)?;
-            let Some(row) = row else {
-                return Ok(Some(Err(StoreError::NotFound {
-                    what: "request",
-                    id: request.clone(),
-                })));
-            };
-            let status: &str = row.get(0);
-            // Another move landed since the write path read the request: refuse this one
-            // rather than apply a move checked against a status that no longer holds.
-            if status != from.as_str() {
-                return Ok(Some(Err(StoreError::Conflict {
-                    what: "request transition",
-                    id: format!("{request}/{} (the request is now {status})", transition.to),
-                })));
-            }
-            // At most one transition into each status of a request: the lifecycle never
-            // reaches a status twice, and the store holds to that whatever the caller checked.
-            if exists(
-                client,
-                "SELECT 1 FROM request_transitions WHERE request_id = $1 AND to_status = $2",
-                &[request, &transition.to.as_str()],
-            )
-            .await?
-            {
-                return Ok(Some(Err(StoreError::Conflict {
-                    what: "request transition",
-                    id: format!("{request}/{}", transition.to),
-                })));
-            }
-            let mut r: Request = from_json(&format!("request {request}"), row.get(1))?;
+            let mut r: Request = from_json(&format!("request {request}"), row.get(0))?;
             let transition = Transition {
                 log_index: Some(index),
                 ..transition.clone()

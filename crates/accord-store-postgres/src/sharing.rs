@@ -11,8 +11,7 @@ use std::collections::{HashMap, HashSet};
 use accord_store::StoreError;
 use accord_store::log::{Effect, LogWrite};
 use accord_store::sharing::{
-    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, check_new_version,
-    format_us,
+    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, format_us,
 };
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::{Json, ToSql};
@@ -39,7 +38,7 @@ pub(crate) async fn object_owner(
 
 /// The object stored in `o`'s collection under `o`'s version; for an unversioned object (most
 /// SCOs, one entry per collection: `{collection}/{id}/-`), any stored under its id.
-async fn stored_version(
+pub(crate) async fn stored_version(
     client: &impl GenericClient,
     o: &SharedObject,
 ) -> Result<Option<String>, StoreError> {
@@ -68,20 +67,9 @@ async fn stored_version(
     Ok(row.map_err(db)?.map(|r| r.get(0)))
 }
 
-/// Refuses a new STIX object version another party owns, or one whose version is taken
-/// (`check_new_version`), before anything is written; the append holds the sequencer lock, so
-/// nothing changes between this check and the insert. `Ok(Err(e))` is the refusal.
-pub(crate) async fn check_object(
-    client: &impl GenericClient,
-    o: &SharedObject,
-) -> Result<Result<(), StoreError>, StoreError> {
-    let owner = object_owner(client, &o.id).await?;
-    let same = stored_version(client, o).await?;
-    Ok(check_new_version(o, owner.as_deref(), same.as_deref()))
-}
-
-/// Applies a sharing effect at log `index`, or refuses it; `Ok(None)` when the effect is not
-/// a sharing one. A STIX object version was checked by [`check_object`] first.
+/// Applies a sharing effect the refusal rules let through at log `index`; `Ok(None)` when the
+/// effect is not a sharing one. An object version the table's unique key refuses (which the
+/// rules' check of the stored versions makes unreachable) is refused.
 pub(crate) async fn effect(
     client: &impl GenericClient,
     effect: &Effect,
@@ -160,18 +148,12 @@ pub(crate) async fn effect(
             collection,
             added_us,
         } => {
-            let n = run(
+            run(
                 client,
                 "DELETE FROM stix_objects WHERE collection = $1 AND added_us = $2",
                 &[collection, added_us],
             )
             .await?;
-            if n == 0 {
-                return Ok(Some(Err(StoreError::NotFound {
-                    what: "object version",
-                    id: format!("{collection}/{added_us}"),
-                })));
-            }
         }
         _ => return Ok(None),
     }
@@ -271,14 +253,19 @@ impl StixBatch {
         }))
     }
 
-    /// [`check_object`] against the stored state and what the batch added so far; reads the
-    /// database only when a version of the id is stored in the collection already.
-    pub(crate) async fn check(
+    /// The owner of object id `id`, stored or made by the batch so far.
+    pub(crate) fn owner(&self, id: &str) -> Option<&str> {
+        self.owners.get(id).map(String::as_str)
+    }
+
+    /// The object recorded under `o`'s version ([`stored_version`]), in the table or added by
+    /// the batch so far; reads the database only when a version of the id is stored in the
+    /// collection already.
+    pub(crate) async fn same_version(
         &self,
         client: &impl GenericClient,
         o: &SharedObject,
-    ) -> Result<Result<(), StoreError>, StoreError> {
-        let owner = self.owners.get(&o.id).map(String::as_str);
+    ) -> Result<Option<String>, StoreError> {
         let same_version = |collection: &str, id: &str, version_us: i64| {
             collection == o.collection && id == o.id && o.version_us.is_none_or(|v| v == version_us)
         };
@@ -287,14 +274,13 @@ impl StixBatch {
             .iter()
             .find(|r| same_version(&r.collection, &r.id, r.version_us))
             .map(|r| r.body.clone());
-        let same = match added {
+        Ok(match added {
             Some(body) => Some(body),
             None if self.taken.iter().any(|(c, i, v)| same_version(c, i, *v)) => {
                 stored_version(client, o).await?
             }
             None => None,
-        };
-        Ok(check_new_version(o, owner, same.as_deref()))
+        })
     }
 
     /// Adds object version `o` at log `index`, or refuses it as the one-by-one insert would.

@@ -38,6 +38,7 @@ mod log;
 mod requests;
 mod schema;
 mod sharing;
+mod state;
 
 /// The SQLite file's name inside the data directory.
 pub const DB_FILE: &str = "accord.db";

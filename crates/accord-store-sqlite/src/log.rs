@@ -19,6 +19,7 @@ use accord_store::tree::{
 };
 
 use crate::db::backend;
+use crate::state::SqliteState;
 
 /// A stored node was missing: the database is damaged.
 #[derive(Debug, thiserror::Error)]
@@ -88,133 +89,7 @@ fn published_size(conn: &Connection) -> Result<u64, StoreError> {
     Ok(n.unwrap_or(0) as u64)
 }
 
-fn exists(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<bool, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    stmt.exists(args).map_err(backend)
-}
-
-/// Refuses a write whose id or effect collides with what the log already holds, before
-/// anything is written; so that refusing one write never needs to undo part of it.
-fn precheck(conn: &Connection, w: &LogWrite) -> Result<(), StoreError> {
-    let env = &w.entry.envelope;
-    // An object version is judged on its owner and content before its entry id: another
-    // party's replay, or a changed body under a recorded version, is no retry to report as done.
-    if let Effect::StixObject(o) = &w.effect {
-        crate::sharing::check_object(conn, o)?;
-    }
-    if exists(
-        conn,
-        "SELECT 1 FROM log_entries WHERE kind = ?1 AND entry_id = ?2",
-        params![env.kind, env.id],
-    )? {
-        return Err(StoreError::Conflict {
-            what: "log entry",
-            id: format!("{}/{}", env.kind, env.id),
-        });
-    }
-    let party_known = |id: &str| exists(conn, "SELECT 1 FROM parties WHERE id = ?1", [id]);
-    match &w.effect {
-        Effect::Accord(a) => {
-            if exists(conn, "SELECT 1 FROM accord", [])? {
-                return Err(StoreError::Conflict {
-                    what: "accord",
-                    id: a.id.clone(),
-                });
-            }
-        }
-        Effect::Rules(_) | Effect::Withheld => {}
-        Effect::Party(p) => {
-            if party_known(&p.id)? {
-                return Err(StoreError::Conflict {
-                    what: "party",
-                    id: p.id.clone(),
-                });
-            }
-        }
-        Effect::Incident(r) => {
-            if exists(
-                conn,
-                "SELECT 1 FROM incidents WHERE id = ?1",
-                [&r.incident.id],
-            )? {
-                return Err(StoreError::Conflict {
-                    what: "incident",
-                    id: r.incident.id.clone(),
-                });
-            }
-        }
-        Effect::KeyAdded(k) => {
-            if !party_known(&k.party)? {
-                return Err(StoreError::NotFound {
-                    what: "party",
-                    id: k.party.clone(),
-                });
-            }
-            if exists(
-                conn,
-                "SELECT 1 FROM party_keys WHERE party_id = ?1 AND public_key = ?2",
-                params![k.party, k.public_key],
-            )? {
-                return Err(StoreError::Conflict {
-                    what: "key",
-                    id: k.public_key.clone(),
-                });
-            }
-        }
-        Effect::KeyRevoked(k) => {
-            if !exists(
-                conn,
-                "SELECT 1 FROM party_keys WHERE party_id = ?1 AND public_key = ?2 AND revoked_at IS NULL",
-                params![k.party, k.public_key],
-            )? {
-                return Err(StoreError::NotFound {
-                    what: "current key",
-                    id: format!("{}/{}", k.party, k.public_key),
-                });
-            }
-        }
-        Effect::WitnessAdded(w) => {
-            if !party_known(&w.party)? {
-                return Err(StoreError::NotFound {
-                    what: "party",
-                    id: w.party.clone(),
-                });
-            }
-            if exists(
-                conn,
-                "SELECT 1 FROM witnesses WHERE verifier_key = ?1 OR (name = ?2 AND removed_at IS NULL)",
-                params![w.key, w.name],
-            )? {
-                return Err(StoreError::Conflict {
-                    what: "witness",
-                    id: w.name.clone(),
-                });
-            }
-        }
-        Effect::WitnessRemoved(w) => {
-            if !exists(
-                conn,
-                "SELECT 1 FROM witnesses WHERE verifier_key = ?1 AND removed_at IS NULL",
-                [&w.key],
-            )? {
-                return Err(StoreError::NotFound {
-                    what: "current witness",
-                    id: w.name.clone(),
-                });
-            }
-        }
-        other => {
-            if !crate::requests::precheck(conn, other)? && !crate::sharing::precheck(conn, other)? {
-                return Err(StoreError::Backend(
-                    "this store does not know that kind of write".into(),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Writes one prechecked write; returns its leaf hash. Any error here is the database's, and
+/// Writes one write the refusal rules let through; returns its leaf hash. Any error here is the database's, and
 /// aborts the whole batch.
 fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError> {
     let bytes = w
@@ -321,10 +196,11 @@ pub fn append(
     let mut leaves = Vec::with_capacity(batch.len());
     let mut results = Vec::with_capacity(batch.len());
     for w in &batch {
-        // A refused write is refused before it writes anything; a failure while writing is
-        // the database's and rolls the whole batch back.
-        match precheck(&tx, w) {
-            Ok(()) => {
+        // A refused write is refused before it writes anything (so that refusing one never
+        // needs to undo part of it); a failure while writing is the database's and rolls the
+        // whole batch back.
+        match SqliteState(&tx).refusal(w) {
+            Ok(None) => {
                 let leaf = apply(&tx, w, size)?;
                 leaves.push(leaf);
                 results.push(Ok(Receipt {
@@ -333,7 +209,7 @@ pub fn append(
                 }));
                 size += 1;
             }
-            Err(e) => results.push(Err(e)),
+            Ok(Some(e)) | Err(e) => results.push(Err(e)),
         }
     }
     let checkpoint = if leaves.is_empty() {

@@ -16,77 +16,11 @@ use accord_store::codec::{from_json, tlp_text, to_json};
 
 use crate::db::backend;
 
-fn exists(conn: &Connection, sql: &str, args: impl rusqlite::Params) -> Result<bool, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    stmt.exists(args).map_err(backend)
-}
-
 fn next_due_ms(r: &Request) -> Option<i64> {
     r.next_due().map(|t| t.as_millisecond())
 }
 
-/// Refuses a request write that collides with the stored state, before anything is written.
-/// Returns `Ok(false)` when the effect is not a request's.
-pub(crate) fn precheck(conn: &Connection, effect: &Effect) -> Result<bool, StoreError> {
-    match effect {
-        Effect::RequestCreated(r) => {
-            if exists(conn, "SELECT 1 FROM requests WHERE id = ?1", [&r.id])? {
-                return Err(StoreError::Conflict {
-                    what: "request",
-                    id: r.id.clone(),
-                });
-            }
-        }
-        Effect::RequestTransition {
-            request,
-            from,
-            transition,
-            ..
-        } => {
-            let status: Option<String> = conn
-                .query_row(
-                    "SELECT status FROM requests WHERE id = ?1",
-                    [request],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(backend)?;
-            match status {
-                None => {
-                    return Err(StoreError::NotFound {
-                        what: "request",
-                        id: request.clone(),
-                    });
-                }
-                // Another move landed since the write path read the request: refuse this one
-                // rather than apply a move checked against a status that no longer holds.
-                Some(s) if s != from.as_str() => {
-                    return Err(StoreError::Conflict {
-                        what: "request transition",
-                        id: format!("{request}/{} (the request is now {s})", transition.to),
-                    });
-                }
-                Some(_) => {}
-            }
-            // At most one transition into each status of a request: the lifecycle never
-            // reaches a status twice, and the store holds to that whatever the caller checked.
-            if exists(
-                conn,
-                "SELECT 1 FROM request_transitions WHERE request_id = ?1 AND to_status = ?2",
-                params![request, transition.to.as_str()],
-            )? {
-                return Err(StoreError::Conflict {
-                    what: "request transition",
-                    id: format!("{request}/{}", transition.to),
-                });
-            }
-        }
-        _ => return Ok(false),
-    }
-    Ok(true)
-}
-
-/// Writes a prechecked request effect logged at `index`. Returns `Ok(false)` when the effect
+/// Writes a request effect the refusal rules let through, logged at `index`. Returns `Ok(false)` when the effect
 /// is not a request's.
 pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bool, StoreError> {
     match effect {

@@ -8,9 +8,7 @@
 
 use accord_store::StoreError;
 use accord_store::log::Effect;
-use accord_store::sharing::{
-    AffiliationBody, Collection, IndexFilter, ObjectMeta, SharedObject, check_new_version,
-};
+use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use accord_store::codec::{from_json, level_text, parse_level, to_json};
@@ -23,62 +21,7 @@ pub(crate) fn object_owner(conn: &Connection, id: &str) -> Result<Option<String>
         .map_err(backend)
 }
 
-/// Refuses a new STIX object version another party owns, or one whose version is taken
-/// (`check_new_version`), before anything is written. The append transaction holds SQLite's
-/// write lock, so nothing changes between this check and the insert.
-pub(crate) fn check_object(conn: &Connection, o: &SharedObject) -> Result<(), StoreError> {
-    let owner = object_owner(conn, &o.id)?;
-    let body = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<Option<String>, StoreError> {
-        conn.prepare_cached(sql)
-            .and_then(|mut stmt| stmt.query_row(args, |r| r.get(0)).optional())
-            .map_err(backend)
-    };
-    let same = match o.version_us {
-        Some(v) => body(
-            "SELECT body FROM stix_objects WHERE collection = ?1 AND id = ?2 AND version_us = ?3",
-            params![o.collection, o.id, v],
-        )?,
-        // An unversioned object (most SCOs) has one entry per collection, `{collection}/{id}/-`.
-        None => body(
-            "SELECT body FROM stix_objects WHERE collection = ?1 AND id = ?2 \
-             ORDER BY added_us LIMIT 1",
-            params![o.collection, o.id],
-        )?,
-    };
-    check_new_version(o, owner.as_deref(), same.as_deref())
-}
-
-/// Refuses a sharing write that collides with the stored state, before anything is written.
-/// Returns `Ok(false)` when the effect is not a sharing one. A STIX object version is checked
-/// by [`check_object`], before its entry id.
-pub(crate) fn precheck(conn: &Connection, effect: &Effect) -> Result<bool, StoreError> {
-    match effect {
-        Effect::Collection(_) | Effect::Affiliation(_) | Effect::StixObject(_) => {}
-        Effect::StixDeleted {
-            collection,
-            added_us,
-        } => {
-            let mut stmt = conn
-                .prepare_cached(
-                    "SELECT 1 FROM stix_objects WHERE collection = ?1 AND added_us = ?2",
-                )
-                .map_err(backend)?;
-            if !stmt
-                .exists(params![collection, added_us])
-                .map_err(backend)?
-            {
-                return Err(StoreError::NotFound {
-                    what: "object version",
-                    id: format!("{collection}/{added_us}"),
-                });
-            }
-        }
-        _ => return Ok(false),
-    }
-    Ok(true)
-}
-
-/// Applies a prechecked sharing write at log `index`. Returns `Ok(false)` when the effect is
+/// Applies a sharing write the refusal rules let through, at log `index`. Returns `Ok(false)` when the effect is
 /// not a sharing one.
 pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bool, StoreError> {
     let run = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<(), StoreError> {

@@ -17,8 +17,8 @@
 //!
 //! The files import one another in one direction only (no file imports a file that imports it
 //! back, checked by `crates/xtask`): at the bottom [`error`] and [`codec`]; then the sharing
-//! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types; then the
-//! [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
+//! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types, with the
+//! refusal rules of each effect ([`refusal`]); then the [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
 //! ([`tree`]); then the write path ([`sequencer`], [`mod@write`]) and what
 //! builds on it ([`requests`], [`tokens`], [`witness`], the sharing read rule and write path);
 //! at the top [`replay`], [`audit`] and the [`testkit`](crate#features). This file only names
@@ -33,6 +33,7 @@ pub mod codec;
 pub mod dataset_dir;
 pub mod error;
 pub mod log;
+pub mod refusal;
 pub mod replay;
 pub mod requests;
 pub mod sequencer;
