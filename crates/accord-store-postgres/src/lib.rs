@@ -54,9 +54,7 @@ use accord_store::log::{
     AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
 };
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
-use accord_store::{
-    Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, Store, StoreError,
-};
+use accord_store::{Counts, IncidentFilter, Page, PageRequest, Store, StoreError};
 use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
@@ -70,6 +68,7 @@ mod sharing;
 mod state;
 
 use accord_store::codec::from_json;
+use accord_store::schema::{check_schema_version, migration_name};
 use accord_store::tree::NodeCache;
 pub use db::{MIGRATION_LOCK, SEQUENCER_LOCK};
 use db::{db, describe, parse_config, unreachable};
@@ -167,12 +166,6 @@ async fn migrate_locked(client: &mut tokio_postgres::Client) -> Result<Vec<Strin
         .await
         .map_err(db)?;
     let runner = embedded::migrations::runner();
-    let newest_known = runner
-        .get_migrations()
-        .iter()
-        .map(|m| i64::from(m.version()))
-        .max()
-        .unwrap_or(0);
     // refinery's history table exists only once a migration ran; a new database has none.
     let has_history: bool = client
         .query_one(
@@ -182,24 +175,25 @@ async fn migrate_locked(client: &mut tokio_postgres::Client) -> Result<Vec<Strin
         .await
         .map_err(db)?
         .get(0);
-    if has_history {
-        let found: Option<i64> = client
+    let applied: Option<i64> = if has_history {
+        client
             .query_one(
                 "SELECT MAX(version)::BIGINT FROM refinery_schema_history",
                 &[],
             )
             .await
             .map_err(db)?
-            .get(0);
-        if let Some(found) = found
-            && found > newest_known
-        {
-            return Err(StoreError::SchemaTooNew {
-                found,
-                supported: newest_known,
-            });
-        }
-    }
+            .get(0)
+    } else {
+        None
+    };
+    check_schema_version(
+        applied,
+        runner
+            .get_migrations()
+            .iter()
+            .map(|m| i64::from(m.version())),
+    )?;
     let report = runner
         .run_async(client)
         .await
@@ -211,7 +205,7 @@ async fn migrate_locked(client: &mut tokio_postgres::Client) -> Result<Vec<Strin
     Ok(report
         .applied_migrations()
         .iter()
-        .map(|m| format!("V{}__{}", m.version(), m.name()))
+        .map(|m| migration_name(m.version(), m.name()))
         .collect())
 }
 
@@ -518,8 +512,7 @@ impl Store for PostgresStore {
         page: &PageRequest,
     ) -> Result<Page<IncidentRecord>, StoreError> {
         let facets = filter.facets();
-        let after = page.after.as_ref().map(Cursor::key).transpose()?;
-        let limit = page.limit.clamp(1, MAX_PAGE_SIZE);
+        let (after, limit) = page.bounds()?;
         // Every facet given must hold: the facet pairs are passed as two arrays, and an
         // incident qualifies when it has as many matching facet rows as pairs were given.
         let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
@@ -544,23 +537,15 @@ impl Store for PostgresStore {
             .query(&stmt, &[&after, &wanted, &names, &values, &fetch])
             .await
             .map_err(db)?;
-        let mut items = Vec::with_capacity(rows.len());
-        let mut keys = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let key: &str = row.get(0);
-            items.push(from_json::<IncidentRecord>(
-                &format!("incident {key}"),
-                row.get(1),
-            )?);
-            keys.push(key);
-        }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            keys.get(limit - 1).map(|k| Cursor::from_key(k))
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        let rows = rows
+            .iter()
+            .map(|row| {
+                let key: String = row.get(0);
+                let record = from_json::<IncidentRecord>(&format!("incident {key}"), row.get(1))?;
+                Ok((record, key))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page::cut(rows, limit))
     }
 
     async fn all_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError> {

@@ -20,9 +20,7 @@ use accord_store::log::{
     AppendOutcome, Effect, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
 };
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
-use accord_store::{
-    Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, Store, StoreError,
-};
+use accord_store::{Counts, IncidentFilter, Page, PageRequest, Store, StoreError};
 use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
@@ -438,8 +436,7 @@ impl Store for SqliteStore {
         page: &PageRequest,
     ) -> Result<Page<IncidentRecord>, StoreError> {
         let facets = filter.facets();
-        let after = page.after.as_ref().map(Cursor::key).transpose()?;
-        let limit = page.limit.clamp(1, MAX_PAGE_SIZE);
+        let (after, limit) = page.bounds()?;
         self.with(move |conn| {
             // One EXISTS per facet: every facet given must hold.
             let mut sql = String::from("SELECT sort_key, body FROM incidents i WHERE 1 = 1");
@@ -466,23 +463,13 @@ impl Store for SqliteStore {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })
                 .map_err(backend)?;
-            let mut items = Vec::new();
-            let mut keys = Vec::new();
+            let mut page = Vec::new();
             for row in rows {
                 let (key, body) = row.map_err(backend)?;
-                items.push(from_json::<IncidentRecord>(
-                    &format!("incident {key}"),
-                    &body,
-                )?);
-                keys.push(key);
+                let record = from_json::<IncidentRecord>(&format!("incident {key}"), &body)?;
+                page.push((record, key));
             }
-            let next = if items.len() > limit {
-                items.truncate(limit);
-                keys.get(limit - 1).map(|k| Cursor::from_key(k))
-            } else {
-                None
-            };
-            Ok(Page { items, next })
+            Ok(Page::cut(page, limit))
         })
         .await
     }

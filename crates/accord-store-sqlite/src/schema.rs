@@ -1,6 +1,7 @@
 //! The schema: migrations in `migrations/`, applied with refinery.
 
 use accord_store::StoreError;
+use accord_store::schema::{check_schema_version, migration_name};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::db::backend;
@@ -11,12 +12,6 @@ mod embedded {
 
 pub(crate) fn run_migrations(conn: &mut Connection) -> Result<Vec<String>, StoreError> {
     let runner = embedded::migrations::runner();
-    let newest_known = runner
-        .get_migrations()
-        .iter()
-        .map(|m| i64::from(m.version()))
-        .max()
-        .unwrap_or(0);
     // refinery's history table exists only once a migration ran; a new file has none.
     let has_history: bool = conn
         .query_row(
@@ -35,18 +30,17 @@ pub(crate) fn run_migrations(conn: &mut Connection) -> Result<Vec<String>, Store
     } else {
         None
     };
-    if let Some(found) = applied
-        && found > newest_known
-    {
-        return Err(StoreError::SchemaTooNew {
-            found,
-            supported: newest_known,
-        });
-    }
+    check_schema_version(
+        applied,
+        runner
+            .get_migrations()
+            .iter()
+            .map(|m| i64::from(m.version())),
+    )?;
     let report = runner.run(conn).map_err(backend)?;
     Ok(report
         .applied_migrations()
         .iter()
-        .map(|m| format!("V{}__{}", m.version(), m.name()))
+        .map(|m| migration_name(m.version(), m.name()))
         .collect())
 }

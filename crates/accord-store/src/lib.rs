@@ -16,7 +16,7 @@
 //! # Layers
 //!
 //! The files import one another in one direction only (no file imports a file that imports it
-//! back, checked by `crates/xtask`): at the bottom [`error`] and [`codec`]; then the sharing
+//! back, checked by `crates/xtask`): at the bottom [`error`], [`codec`] and [`schema`]; then the sharing
 //! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types, with the
 //! refusal rules of each effect ([`refusal`]); then the [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
 //! ([`tree`]); then the write path ([`sequencer`], [`mod@write`]) and what
@@ -36,6 +36,7 @@ pub mod log;
 pub mod refusal;
 pub mod replay;
 pub mod requests;
+pub mod schema;
 pub mod sequencer;
 pub mod sharing;
 pub mod store;

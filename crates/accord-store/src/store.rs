@@ -79,6 +79,16 @@ pub struct PageRequest {
     pub after: Option<Cursor>,
 }
 
+impl PageRequest {
+    /// The sort key to list after (decoded from the cursor, which must be one this store
+    /// issued) and the page size, clamped to 1..=[`MAX_PAGE_SIZE`]. A backend fetches one row
+    /// more than the size, to know whether another page follows ([`Page::cut`]).
+    pub fn bounds(&self) -> Result<(Option<String>, usize), StoreError> {
+        let after = self.after.as_ref().map(Cursor::key).transpose()?;
+        Ok((after, self.limit.clamp(1, MAX_PAGE_SIZE)))
+    }
+}
+
 /// An opaque position in a list, handed to clients as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cursor(pub String);
@@ -113,6 +123,27 @@ pub struct Page<T> {
     pub items: Vec<T>,
     /// The cursor for the next page, `None` on the last page.
     pub next: Option<Cursor>,
+}
+
+impl<T> Page<T> {
+    /// The page of `limit` items cut from `rows` (each item with its sort key, in order),
+    /// fetched with one row more than `limit`: that row, if there is one, says a next page
+    /// follows, which starts after the last key kept.
+    pub fn cut(rows: Vec<(T, String)>, limit: usize) -> Page<T> {
+        let more = rows.len() > limit;
+        let mut items = Vec::with_capacity(rows.len().min(limit));
+        let mut last = None;
+        for (item, key) in rows.into_iter().take(limit) {
+            items.push(item);
+            last = Some(key);
+        }
+        let next = if more {
+            last.map(|k| Cursor::from_key(&k))
+        } else {
+            None
+        };
+        Page { items, next }
+    }
 }
 
 /// What seeding did.
@@ -397,6 +428,27 @@ impl RequestFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_is_cut_at_its_limit_and_names_the_next_only_when_more_follow() {
+        let rows = |n: usize| -> Vec<(usize, String)> {
+            (0..n).map(|i| (i, format!("2020-01-0{i}|x{i}"))).collect()
+        };
+        let page = Page::cut(rows(3), 2);
+        assert_eq!(page.items, vec![0, 1]);
+        assert_eq!(page.next, Some(Cursor::from_key("2020-01-01|x1")));
+        let page = Page::cut(rows(2), 2);
+        assert_eq!(page.items, vec![0, 1]);
+        assert_eq!(page.next, None);
+        let request = PageRequest {
+            limit: 0,
+            after: Some(Cursor::from_key("2020-01-01|x1")),
+        };
+        assert_eq!(
+            request.bounds().ok(),
+            Some((Some("2020-01-01|x1".to_owned()), 1))
+        );
+    }
 
     #[test]
     fn cursor_round_trip_and_rejection() {
