@@ -22,7 +22,7 @@ use tokio_postgres::types::Json;
 
 use accord_store::codec::{corrupt, parse_tlp, tlp_text};
 use accord_store::tree::{
-    NodeCache, TileRead, check_proof_size, proof_err, sign_checkpoint, tile_read,
+    NodeCache, TileRead, check_proof_size, proof_err, repair_needed, sign_checkpoint, tile_read,
 };
 
 use accord_store::refusal::refusal;
@@ -578,10 +578,8 @@ pub(crate) async fn repair_checkpoints(
         .await
         .map_err(db)?
         .is_some();
-    let latest_dirty = latest_checkpoint(&*client)
-        .await?
-        .is_some_and(|cp| rewrite(&cp).is_some());
-    if !pending && !latest_dirty {
+    let latest = latest_checkpoint(&*client).await?;
+    if !repair_needed(pending, latest.as_ref(), rewrite) {
         return Ok(0);
     }
     let mut rewritten = 0;

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use accord_store::codec::{corrupt, parse_tlp, tlp_text, to_json};
 use accord_store::tree::{
-    NodeCache, TileRead, check_proof_size, proof_err, sign_checkpoint, tile_read,
+    NodeCache, TileRead, check_proof_size, proof_err, repair_needed, sign_checkpoint, tile_read,
 };
 
 use crate::db::backend;
@@ -348,8 +348,8 @@ pub fn repair_checkpoints(
         .optional()
         .map_err(backend)?
         .is_some();
-    let latest_dirty = latest_checkpoint(conn)?.is_some_and(|cp| rewrite(&cp).is_some());
-    if !pending && !latest_dirty {
+    let latest = latest_checkpoint(conn)?;
+    if !repair_needed(pending, latest.as_ref(), rewrite) {
         return Ok(0);
     }
     let mut rewritten = 0;

@@ -161,60 +161,18 @@ async fn an_existing_hub_learns_its_object_owners_from_the_log_on_upgrade() {
 /// the entries without publishing the records.
 #[tokio::test]
 async fn an_incident_marked_other_than_clear_leaves_every_read_on_upgrade() {
-    use accord_core::record::IncidentRecord;
-    use accord_store::log::{Effect, LogWrite, kind};
+    use accord_store::Store;
     use accord_store::replay::Replayer;
-    use accord_store::testkit::{bundled, operator};
-    use accord_store::{IncidentFilter, PageRequest, Store};
-    use accord_tlog::entry::Tlp;
+    use accord_store::testkit::operator;
+    use accord_store::testkit::upgrade::{
+        marked_incident_left_every_read, record_marked_incidents,
+    };
     use std::sync::Arc;
 
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
-    let op = operator();
-    let data = bundled();
-    accord_store::write::seed_bundled(store.as_ref(), op.clone(), &data)
-        .await
-        .unwrap();
-    let before = store.counts().await.unwrap().incidents;
-    // Two incidents as the write path recorded them before the rule: one RED, one CLEAR, each
-    // a signed incident entry whose effect indexed the record.
-    let write = |id: &str, tlp: Tlp| {
-        let mut incident = data.incidents[0].clone();
-        incident.id = id.to_owned();
-        let (entry, body, salt) = accord_store::write::sign_entry(
-            kind::INCIDENT,
-            id,
-            &op.party,
-            tlp,
-            &incident,
-            op.signer.signing_key(),
-        )
-        .unwrap();
-        LogWrite {
-            entry,
-            body,
-            salt: Some(salt),
-            effect: Effect::Incident(Box::new(IncidentRecord {
-                suggested_principles: data.rules.suggest(&incident),
-                incident,
-                log_index: None,
-            })),
-        }
-    };
-    let (red, clear) = ("upgrade-red-incident", "upgrade-clear-incident");
-    let outcome = store
-        .append(
-            vec![write(red, Tlp::Red), write(clear, Tlp::Clear)],
-            op.clone(),
-        )
-        .await
-        .unwrap();
-    let red_index = outcome.results[0].as_ref().unwrap().index;
-    assert_eq!(store.incident(red).await.unwrap().incident.id, red);
-    assert_eq!(store.counts().await.unwrap().incidents, before + 2);
-    let facet = store.incident(red).await.unwrap().facets();
-    let size = store.checkpoint().await.unwrap().unwrap().size;
+    let marked = record_marked_incidents(store.as_ref()).await;
+    let (red, clear, size) = (marked.red, marked.clear, marked.size);
     drop(store);
 
     // The database as a hub from before V10 left it: V10 only deletes, so the rows above are
@@ -228,54 +186,7 @@ async fn an_incident_marked_other_than_clear_leaves_every_read_on_upgrade() {
     }
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(dir.path()).unwrap());
 
-    // Gone from every incident read the store offers: by id, lists, every facet filter it
-    // had, the export, and the counts the scorecards use.
-    assert!(matches!(
-        store.incident(red).await,
-        Err(StoreError::NotFound { .. })
-    ));
-    assert_eq!(store.incident(clear).await.unwrap().incident.id, clear);
-    let page = PageRequest {
-        limit: 1000,
-        after: None,
-    };
-    let listed = |records: &[IncidentRecord], id: &str| records.iter().any(|r| r.incident.id == id);
-    let all = store
-        .incidents(&IncidentFilter::default(), &page)
-        .await
-        .unwrap();
-    assert!(!listed(&all.items, red) && listed(&all.items, clear));
-    assert!(!facet.is_empty());
-    for (f, value) in &facet {
-        let filter = match f {
-            accord_core::record::Facet::Party => IncidentFilter {
-                party: Some(value.clone()),
-                ..Default::default()
-            },
-            accord_core::record::Facet::Principle => IncidentFilter {
-                principle: Some(value.parse().unwrap()),
-                ..Default::default()
-            },
-            accord_core::record::Facet::Country => IncidentFilter {
-                country: Some(value.parse().unwrap()),
-                ..Default::default()
-            },
-            accord_core::record::Facet::Sector => IncidentFilter {
-                sector: Some(serde_json::from_value(value.as_str().into()).unwrap()),
-                ..Default::default()
-            },
-            accord_core::record::Facet::Year => IncidentFilter {
-                year: Some(value.parse().unwrap()),
-                ..Default::default()
-            },
-        };
-        let hits = store.incidents(&filter, &page).await.unwrap();
-        assert!(!listed(&hits.items, red), "{f:?} {value}");
-        assert!(listed(&hits.items, clear), "{f:?} {value}");
-    }
-    let export = store.all_incidents().await.unwrap();
-    assert!(!listed(&export, red) && listed(&export, clear));
-    assert_eq!(store.counts().await.unwrap().incidents, before + 1);
+    marked_incident_left_every_read(store.as_ref(), &marked).await;
     {
         let conn =
             rusqlite::Connection::open(dir.path().join(accord_store_sqlite::DB_FILE)).unwrap();
@@ -288,13 +199,6 @@ async fn an_incident_marked_other_than_clear_leaves_every_read_on_upgrade() {
             .unwrap();
         assert_eq!(facets, 0);
     }
-
-    // The log keeps the entry and its (withheld) body, and still audits.
-    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
-    let kept = store.log_entry(red_index).await.unwrap();
-    assert_eq!(kept.tlp, Tlp::Red);
-    let report = accord_store::testkit::audit_store(store.as_ref(), &operator()).await;
-    assert_eq!(report.size, size);
 
     // A copy of the upgraded hub carries the RED entry but publishes no record of it.
     let to = tempfile::tempdir().unwrap();
@@ -318,7 +222,7 @@ async fn an_incident_marked_other_than_clear_leaves_every_read_on_upgrade() {
         Err(StoreError::NotFound { .. })
     ));
     assert_eq!(target.incident(clear).await.unwrap().incident.id, clear);
-    assert_eq!(target.counts().await.unwrap().incidents, before + 1);
+    assert_eq!(target.counts().await.unwrap().incidents, marked.before + 1);
     let report = accord_store::testkit::audit_store(target.as_ref(), &operator()).await;
     assert_eq!(report.size, size);
 }

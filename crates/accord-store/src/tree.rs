@@ -143,3 +143,14 @@ pub fn sign_checkpoint(
         .to_string();
     Ok(SignedCheckpoint { size, root, note })
 }
+
+/// Whether `Store::repair_checkpoints` must visit every stored checkpoint: the upgrade that
+/// introduced witnesses asked for it (`pending`), or the `latest` one needs a rewrite. Both
+/// backends ask this before walking their checkpoints.
+pub fn repair_needed(
+    pending: bool,
+    latest: Option<&SignedCheckpoint>,
+    rewrite: &(dyn Fn(&SignedCheckpoint) -> Option<String> + Send + Sync),
+) -> bool {
+    pending || latest.is_some_and(|cp| rewrite(cp).is_some())
+}

@@ -38,6 +38,7 @@ pub mod log;
 pub mod requests;
 pub mod sharing;
 pub mod store;
+pub mod upgrade;
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
