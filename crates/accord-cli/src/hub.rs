@@ -61,6 +61,17 @@ async fn open(db: &Database, dir: &Path, origin: Option<&str>) -> Result<Hub> {
             )
         })?;
     }
+    // A hub seeded by an older release gains the parties this one ships, through the log.
+    let added =
+        accord_store::write::add_new_bundled_parties(store.as_ref(), operator.clone(), &dataset)
+            .await
+            .with_context(|| format!("cannot add the bundled dataset's new parties to {db}"))?;
+    if added > 0 {
+        tracing::info!(
+            added,
+            "added the parties the bundled dataset gained since {db} was seeded"
+        );
+    }
     let sequencer = Sequencer::start(store.clone(), operator.clone());
     Ok(Hub {
         store,

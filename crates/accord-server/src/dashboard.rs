@@ -189,19 +189,10 @@ pub(crate) async fn principles_svg(State(st): State<AppState>) -> Result<Respons
 /// Parses the parties list's `kind` filter.
 fn parse_kind(value: Option<&str>) -> Result<Option<PartyKind>, PageError> {
     let Some(v) = value else { return Ok(None) };
-    [
-        PartyKind::State,
-        PartyKind::Company,
-        PartyKind::Organisation,
-        PartyKind::PublicAuthority,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == v)
-    .map(Some)
-    .ok_or_else(|| {
+    PartyKind::parse(v).map(Some).ok_or_else(|| {
         bad(
             "kind",
-            format!("unknown kind {v:?}: use state, company, organisation or public_authority"),
+            format!("unknown kind {v:?}: use {}", PartyKind::names()),
         )
     })
 }
@@ -209,18 +200,10 @@ fn parse_kind(value: Option<&str>) -> Result<Option<PartyKind>, PageError> {
 /// Parses the parties list's `status` filter.
 fn parse_status(value: Option<&str>) -> Result<Option<SupportStatus>, PageError> {
     let Some(v) = value else { return Ok(None) };
-    [
-        SupportStatus::Supporter,
-        SupportStatus::NonSupporter,
-        SupportStatus::Withdrawn,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == v)
-    .map(Some)
-    .ok_or_else(|| {
+    SupportStatus::parse(v).map(Some).ok_or_else(|| {
         bad(
             "status",
-            format!("unknown status {v:?}: use supporter, non-supporter or withdrawn"),
+            format!("unknown status {v:?}: use {}", SupportStatus::names()),
         )
     })
 }

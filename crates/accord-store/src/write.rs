@@ -317,6 +317,7 @@ pub async fn seed_bundled(
         country: None,
         support: None,
         absent_at_launch: None,
+        listing: None,
     };
     batch.push(operator_write(
         op,
@@ -392,6 +393,52 @@ pub async fn seed_bundled(
         parties: dataset.parties.len(),
         incidents: dataset.incidents.len(),
     })
+}
+
+/// Brings a seeded store's registry up to `dataset`: every party of the dataset whose id the
+/// store does not hold is appended as an operator-signed party entry, all in one transaction,
+/// as seeding does. A hub seeded by an older release thus gains the parties a newer one ships
+/// (the whole supporters list) through the log like any other write. Parties it already holds
+/// are left as they are: changing one is an amendment, not a new party. Returns how many were
+/// added; 0 for a store not seeded yet (seeding loads them all).
+///
+/// Call it only once the operator key is known to sign the store's log.
+pub async fn add_new_bundled_parties(
+    store: &dyn Store,
+    operator: Arc<Operator>,
+    dataset: &Dataset,
+) -> Result<usize, RecordError> {
+    match store.accord().await {
+        Ok(_) => {}
+        Err(StoreError::NotSeeded) => return Ok(0),
+        Err(e) => return Err(e.into()),
+    }
+    let held: std::collections::HashSet<String> =
+        store.parties().await?.into_iter().map(|p| p.id).collect();
+    let mut batch = Vec::new();
+    for p in dataset.parties.iter().filter(|p| !held.contains(&p.id)) {
+        batch.push(operator_write(
+            operator.as_ref(),
+            kind::PARTY,
+            &p.id,
+            p,
+            Effect::Party(Box::new(p.clone())),
+        )?);
+    }
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let outcome = store.append(batch, operator).await?;
+    let mut added = 0;
+    for r in outcome.results {
+        match r {
+            Ok(_) => added += 1,
+            // Another node starting on the same store added this party a moment ago.
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(added)
 }
 
 /// A checked submission: the entry, the canonical body bytes and the commitment's salt.

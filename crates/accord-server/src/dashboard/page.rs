@@ -138,6 +138,9 @@ pub fn since_label(party: &Party) -> Option<String> {
     if let Some(w) = s.withdrawn {
         text.push_str(&format!("; withdrawn {w}"));
     }
+    if let Some(u) = s.unlisted_by {
+        text.push_str(&format!("; no longer listed by {u}"));
+    }
     Some(text)
 }
 

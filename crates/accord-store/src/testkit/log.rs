@@ -49,6 +49,7 @@ pub async fn another_operator_key_is_refused(f: &dyn StoreFactory) {
         country: None,
         support: None,
         absent_at_launch: None,
+        listing: None,
     };
     let write = crate::write::operator_write(
         &stranger,

@@ -148,6 +148,7 @@ macro_rules! conformance_suite {
     ($factory:expr) => {
         $crate::conformance_suite!(@tests $factory;
             store::seeds_once_and_survives_reopen,
+            store::a_seeded_hub_gains_new_bundled_parties_through_the_log,
             store::conflicting_insert_changes_nothing,
             store::filters_combine_and_every_match_satisfies_them,
             store::pages_follow_cursors_newest_first,

@@ -3,8 +3,10 @@
 
 use crate::error::StoreError;
 use crate::store::{Cursor, IncidentFilter, PageRequest, SeedOutcome};
-use crate::testkit::{StoreFactory, bundled, operator, seeded_hub};
-use crate::write::{record_incident_as_operator, seed_bundled, token_digest};
+use crate::testkit::{StoreFactory, audit_store, bundled, operator, seeded_hub};
+use crate::write::{
+    add_new_bundled_parties, record_incident_as_operator, seed_bundled, token_digest,
+};
 
 fn first_page() -> PageRequest {
     PageRequest {
@@ -52,6 +54,62 @@ pub async fn seeds_once_and_survives_reopen(f: &dyn StoreFactory) {
     assert_eq!(counts.parties, data.parties.len() + 1);
     assert!(store.incident("added-after-seed").await.is_ok());
     assert_eq!(store.accord().await.unwrap().id, data.accord.id);
+}
+
+/// A hub seeded by an older release (fewer parties) gains the parties a newer dataset ships,
+/// each as an operator-signed log entry the audit verifies; the parties it held keep their
+/// records, and a second start adds nothing.
+pub async fn a_seeded_hub_gains_new_bundled_parties_through_the_log(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let op = operator();
+    let new = bundled();
+    let mut old = new.clone();
+    // The older release: the 89 parties before the whole supporters list, one of them
+    // recorded differently.
+    old.parties.truncate(89);
+    old.parties[0].name = "Albania (as the old release had it)".into();
+    seed_bundled(store.as_ref(), op.clone(), &old)
+        .await
+        .unwrap();
+    let size_before = store.checkpoint().await.unwrap().unwrap().size;
+    assert_eq!(
+        add_new_bundled_parties(store.as_ref(), op.clone(), &old)
+            .await
+            .unwrap(),
+        0
+    );
+    let added = add_new_bundled_parties(store.as_ref(), op.clone(), &new)
+        .await
+        .unwrap();
+    assert_eq!(added, new.parties.len() - 89);
+    let held = store.parties().await.unwrap();
+    assert_eq!(
+        held.len(),
+        new.parties.len() + 1,
+        "the operator is a party too"
+    );
+    for p in &new.parties[89..] {
+        assert_eq!(&store.party(&p.id).await.unwrap(), p);
+    }
+    let kept = store.party(&old.parties[0].id).await.unwrap();
+    assert_eq!(
+        kept.name, old.parties[0].name,
+        "a held party is not rewritten"
+    );
+    let report = audit_store(store.as_ref(), &op).await;
+    assert_eq!(report.size, size_before + added as u64);
+    let reopened = test.reopen().await;
+    assert_eq!(
+        add_new_bundled_parties(reopened.as_ref(), op, &new)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        reopened.parties().await.unwrap().len(),
+        new.parties.len() + 1
+    );
 }
 
 /// A write refused as a conflict changes neither the records nor the log.
