@@ -24,11 +24,12 @@ pub fn principles(accord: &Accord) -> String {
     out
 }
 
-/// The parties as a table.
+/// The parties as a table; the id comes last, whole, since ids of the listed supporters are
+/// long slugs.
 pub fn parties(parties: &[Party], today: Date) -> String {
     let mut out = format!(
-        "{:<16} {:<34} {:<13} {:<14} SINCE\n",
-        "ID", "NAME", "KIND", "STATUS"
+        "{:<34} {:<26} {:<15} {:<24} ID\n",
+        "NAME", "KIND", "STATUS", "SINCE"
     );
     for p in parties {
         let since = match &p.support {
@@ -43,12 +44,12 @@ pub fn parties(parties: &[Party], today: Date) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<16} {:<34} {:<13} {:<14} {}",
-            p.id,
+            "{:<34} {:<26} {:<15} {:<24} {}",
             truncate(&p.name, 34),
             p.kind.as_str(),
             p.status_on(today).as_str(),
-            since
+            since,
+            p.id,
         );
     }
     let _ = writeln!(

@@ -84,6 +84,92 @@ fn text_output_shows_verification_and_first_seen_caveat() {
     );
 }
 
+/// `accord parties list` filters and pages like the API: every listed supporter is there,
+/// Google among the supporters (the bug: it showed as a non-supporter), and `--after` continues
+/// a limited list where it stopped.
+#[test]
+fn parties_list_filters_and_pages_the_whole_registry() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let companies = run_json(
+        &data,
+        &[
+            "parties",
+            "list",
+            "--kind",
+            "company",
+            "--status",
+            "supporter",
+            "--json",
+        ],
+    );
+    let ids: Vec<&str> = companies
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 708, "the official list's companies");
+    assert!(ids.contains(&"google"));
+    let first = run_json(
+        &data,
+        &[
+            "parties",
+            "list",
+            "--country",
+            "FR",
+            "--limit",
+            "3",
+            "--json",
+        ],
+    );
+    let first: Vec<&str> = first
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(first.len(), 3);
+    let rest = run_json(
+        &data,
+        &[
+            "parties",
+            "list",
+            "--country",
+            "FR",
+            "--after",
+            first[2],
+            "--json",
+        ],
+    );
+    let all = run_json(&data, &["parties", "list", "--country", "FR", "--json"]);
+    assert_eq!(
+        3 + rest.as_array().unwrap().len(),
+        all.as_array().unwrap().len()
+    );
+    assert_eq!(rest[0], all[3]);
+    let de = run_json(
+        &data,
+        &["parties", "list", "--search", "ALLEMAGNE", "--json"],
+    );
+    assert_eq!(de[0]["id"], "DE");
+    for bad in [
+        ["--kind", "planet"],
+        ["--status", "friend"],
+        ["--country", "ZZ"],
+        ["--after", "nobody"],
+    ] {
+        let out = on(&data)
+            .args(["parties", "list"])
+            .args(bad)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{bad:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(bad[1]), "{bad:?}: {err}");
+    }
+}
+
 #[test]
 fn add_records_a_file_and_refuses_a_bad_one() {
     let dir = tempfile::tempdir().unwrap();

@@ -67,7 +67,7 @@ fn view(base: &str, token: &str) -> Vec<String> {
     vec![
         String::from_utf8(http_get(base, "/log/checkpoint")).unwrap(),
         get("/api/v1/incidents?limit=500", "application/json"),
-        get("/api/v1/parties", "application/json"),
+        get("/api/v1/parties?limit=500", "application/json"),
         get(&format!("/api/v1/requests/{REQUEST}"), "application/json"),
         get(
             &format!("/taxii2/api/collections/{COLLECTION}/objects/"),

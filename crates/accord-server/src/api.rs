@@ -15,8 +15,9 @@ use utoipa::ToSchema;
 use accord_core::accord::{Accord, Principle, PrincipleId};
 use accord_core::country::CountryCode;
 use accord_core::incident::{Incident, Sector};
-use accord_core::party::{Party, SupportStatus};
+use accord_core::party::{Party, PartyKind, SupportStatus};
 use accord_core::record::IncidentRecord;
+use accord_core::registry::{self, PartyQuery};
 use accord_core::scorecard::{
     BlocView, PartyScorecard, PrincipleScorecard, bloc_view, party_scorecard, principle_scorecards,
 };
@@ -81,49 +82,127 @@ fn party_view(p: Party, registered: bool) -> PartyView {
     }
 }
 
-/// Every party; `?kind=state|company|organisation|public_authority` and
-/// `?status=supporter|non-supporter|withdrawn` narrow the list.
+/// Default page size of the party list.
+pub const DEFAULT_PARTY_LIMIT: usize = 100;
+
+/// A page of parties.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartyPage {
+    /// The parties on this page, by kind, then name.
+    pub items: Vec<PartyView>,
+    /// How many parties pass the filters, on every page.
+    pub total: usize,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// The party-list filters and page, parsed from a query string, naming the parameter at fault.
+/// The dashboard's parties page reads the same parameters.
+pub fn parse_party_query(
+    q: &HashMap<String, String>,
+) -> Result<(PartyQuery, Option<String>, usize), ApiError> {
+    reject_unknown(q, &["kind", "country", "status", "q", "limit", "cursor"])?;
+    let mut query = PartyQuery::default();
+    if let Some(k) = q.get("kind").filter(|s| !s.is_empty()) {
+        query.kind = Some(PartyKind::parse(k).ok_or_else(|| {
+            bad(
+                "kind",
+                format!("unknown kind {k:?}: use {}", PartyKind::names()),
+            )
+        })?);
+    }
+    if let Some(c) = q.get("country").filter(|s| !s.is_empty()) {
+        query.country = Some(CountryCode::parse(c).map_err(|e| bad("country", e.to_string()))?);
+    }
+    if let Some(s) = q.get("status").filter(|s| !s.is_empty()) {
+        query.status = Some(SupportStatus::parse(s).ok_or_else(|| {
+            bad(
+                "status",
+                format!("unknown status {s:?}: use {}", SupportStatus::names()),
+            )
+        })?);
+    }
+    if let Some(t) = q.get("q").filter(|s| !s.trim().is_empty()) {
+        if t.chars().count() > 200 {
+            return Err(bad(
+                "q",
+                "the search text is longer than 200 characters".into(),
+            ));
+        }
+        query.text = Some(t.clone());
+    }
+    let limit = match q.get("limit") {
+        None => DEFAULT_PARTY_LIMIT,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=accord_store::MAX_PAGE_SIZE).contains(n))
+            .ok_or_else(|| {
+                bad(
+                    "limit",
+                    format!("{l:?} is not a page size between 1 and 500"),
+                )
+            })?,
+    };
+    let after = match q.get("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(party_cursor_id(c).ok_or_else(|| {
+            bad(
+                "cursor",
+                format!("{c:?} is not a cursor this hub issued: pass a page's `next` unchanged"),
+            )
+        })?),
+    };
+    Ok((query, after, limit))
+}
+
+/// The opaque cursor after the party `id`.
+pub fn party_cursor(id: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("party:{id}"))
+}
+
+fn party_cursor_id(cursor: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("party:")
+        .map(str::to_owned)
+}
+
+/// A page of the registry: `kind`, `country`, `status` and `q` narrow it; `limit` (1–500,
+/// default 100) and `cursor` page it. Pages are stable: following `next` visits every party
+/// that passes the filters once, in order, even while parties are added.
 #[utoipa::path(get, path = "/api/v1/parties", operation_id = "list_parties", tag = "registry",
-    params(("kind" = Option<String>, Query, description = "party kind"),
-           ("status" = Option<String>, Query, description = "support status today")),
-    responses((status = 200, body = Vec<PartyView>, description = "the parties that pass the filters"),
+    params(("kind" = Option<String>, Query, description = "party kind: state, company, civil_society, public_authority, international_organisation, organisation"),
+           ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code: a state's own, or the country another party is based in"),
+           ("status" = Option<String>, Query, description = "support status today: supporter, formerly-listed, withdrawn, non-supporter"),
+           ("q" = Option<String>, Query, description = "text in the name, the id or the name as the official list gives it (any case)"),
+           ("limit" = Option<usize>, Query, description = "page size, 1-500 (default 100)"),
+           ("cursor" = Option<String>, Query, description = "`next` of the previous page")),
+    responses((status = 200, body = PartyPage, description = "one page of the parties that pass the filters"),
               (status = 400, description = "bad parameter")))]
 pub async fn parties(
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<PartyView>>, ApiError> {
-    reject_unknown(&q, &["kind", "status"])?;
-    let kind = q.get("kind").map(String::as_str);
-    if let Some(k) = kind
-        && !["state", "company", "organisation", "public_authority"].contains(&k)
-    {
-        return Err(bad(
-            "kind",
-            format!("unknown kind {k:?}: use state, company, organisation or public_authority"),
-        ));
-    }
-    let status = match q.get("status").map(String::as_str) {
-        None => None,
-        Some("supporter") => Some(SupportStatus::Supporter),
-        Some("non-supporter") => Some(SupportStatus::NonSupporter),
-        Some("withdrawn") => Some(SupportStatus::Withdrawn),
-        Some(s) => {
-            return Err(bad(
-                "status",
-                format!("unknown status {s:?}: use supporter, non-supporter or withdrawn"),
-            ));
-        }
-    };
-    let views = st
-        .store
-        .parties()
-        .await?
-        .into_iter()
-        .filter(|p| kind.is_none_or(|k| p.kind.as_str() == k))
-        .map(|p| party_view(p, true))
-        .filter(|v| status.is_none_or(|s| v.status == s))
-        .collect();
-    Ok(Json(views))
+) -> Result<Json<PartyPage>, ApiError> {
+    let (query, after, limit) = parse_party_query(&q)?;
+    let all = st.store.parties().await?;
+    let page = registry::page(&all, &query, today(), after.as_deref(), limit)
+        .map_err(|e| bad("cursor", format!("{e}: pass a page's `next` unchanged")))?;
+    Ok(Json(PartyPage {
+        total: page.total,
+        next: page.next_after.map(party_cursor),
+        items: page
+            .items
+            .into_iter()
+            .map(|p| party_view(p.clone(), true))
+            .collect(),
+    }))
 }
 
 /// One party; a state code the registry lacks answers as an unregistered state.

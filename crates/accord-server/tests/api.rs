@@ -143,8 +143,11 @@ async fn parties_and_filters() {
     let h = hub().await;
     let all = h.get("/api/v1/parties").await;
     assert_eq!(all.status, StatusCode::OK);
-    let states = h.get("/api/v1/parties?kind=state&status=supporter").await;
-    let states = states.body.as_array().unwrap();
+    let states = h
+        .get("/api/v1/parties?kind=state&status=supporter&limit=500")
+        .await;
+    assert_eq!(states.body["total"], 81);
+    let states = states.body["items"].as_array().unwrap();
     // 81 states from the official site's data; the US among them, joined 2021-11-10.
     assert_eq!(states.len(), 81);
     assert!(
@@ -155,8 +158,7 @@ async fn parties_and_filters() {
     let non = h
         .get("/api/v1/parties?kind=state&status=non-supporter")
         .await;
-    let non: Vec<&str> = non
-        .body
+    let non: Vec<&str> = non.body["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -181,10 +183,121 @@ async fn parties_and_filters() {
         StatusCode::NOT_FOUND,
         None,
     );
-    assert_problem(
-        &h.get("/api/v1/parties?kind=planet").await,
-        StatusCode::BAD_REQUEST,
-        Some("kind"),
+    for (query, field) in [
+        ("kind=planet", "kind"),
+        ("status=friend", "status"),
+        ("country=ZZ", "country"),
+        ("country=FRA", "country"),
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=ten", "limit"),
+        ("cursor=not-a-cursor", "cursor"),
+        // A well-formed cursor naming no party.
+        ("cursor=cGFydHk6bm9ib2R5", "cursor"),
+        ("colour=red", "colour"),
+    ] {
+        assert_problem(
+            &h.get(&format!("/api/v1/parties?{query}")).await,
+            StatusCode::BAD_REQUEST,
+            Some(field),
+        );
+    }
+}
+
+/// Following `next` from the first page visits every party once, and each page keeps the
+/// filters' total.
+#[tokio::test]
+async fn party_pages_follow_cursors_over_the_whole_registry() {
+    let h = hub().await;
+    let held = h.store.counts().await.unwrap().parties;
+    assert!(held > 1222, "the whole list ships: {held}");
+    let mut seen = std::collections::HashSet::new();
+    let mut uri = "/api/v1/parties?limit=200".to_owned();
+    let mut pages = 0;
+    loop {
+        let r = h.get(&uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.body["total"], held);
+        let items = r.body["items"].as_array().unwrap();
+        assert!(items.len() <= 200);
+        for p in items {
+            assert!(
+                seen.insert(p["id"].as_str().unwrap().to_owned()),
+                "{p} twice"
+            );
+        }
+        pages += 1;
+        match r.body["next"].as_str() {
+            Some(next) => uri = format!("/api/v1/parties?limit=200&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), held);
+    assert_eq!(pages, held.div_ceil(200));
+    // The default page is 100 parties.
+    let first = h.get("/api/v1/parties").await;
+    assert_eq!(first.body["items"].as_array().unwrap().len(), 100);
+}
+
+/// The bug: Google, listed since 2019, showed as a non-supporter.
+#[tokio::test]
+async fn google_shows_as_a_supporter_in_the_api() {
+    let h = hub().await;
+    let g = h.get("/api/v1/parties/google").await;
+    assert_eq!(g.body["status"], "supporter");
+    assert_eq!(g.body["kind"], "company");
+    assert_eq!(g.body["support"]["since"], "2019-09-16");
+    assert_eq!(g.body["support"]["since_meaning"], "first_seen_upper_bound");
+    let found = h
+        .get("/api/v1/parties?q=GOOGLE&kind=company&status=supporter&country=US")
+        .await;
+    let ids: Vec<&str> = found.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"google"), "{ids:?}");
+}
+
+/// Filters by kind, country, status and text each narrow the list to parties that pass them.
+#[tokio::test]
+async fn party_filters_narrow_the_list() {
+    let h = hub().await;
+    let fr = h
+        .get("/api/v1/parties?country=FR&kind=company&limit=500")
+        .await;
+    let items = fr.body["items"].as_array().unwrap();
+    assert!(items.len() > 10, "{}", fr.body);
+    assert!(
+        items
+            .iter()
+            .all(|p| p["country"] == "FR" && p["kind"] == "company")
+    );
+    // French state names are searchable: the list calls Germany "Allemagne".
+    let de = h.get("/api/v1/parties?q=allemagne&kind=state").await;
+    assert_eq!(de.body["items"][0]["id"], "DE");
+    let former = h.get("/api/v1/parties?status=formerly-listed").await;
+    assert_eq!(former.body["total"], 7);
+    assert!(
+        former.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["support"]["unlisted_by"].is_string())
+    );
+    let io = h
+        .get("/api/v1/parties?kind=international_organisation")
+        .await;
+    let ids: Vec<&str> = io.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"european-union") && ids.contains(&"interpol"),
+        "{ids:?}"
     );
 }
 

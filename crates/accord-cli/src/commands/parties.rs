@@ -1,9 +1,14 @@
-//! `accord parties`: list the parties, or register one (local admin).
+//! `accord parties`: list the parties (filtered and paged in the order the API and the
+//! dashboard use, `accord_core::registry`), or register one (local admin).
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use clap::Subcommand;
+
+use accord_core::country::CountryCode;
+use accord_core::party::{PartyKind, SupportStatus};
+use accord_core::registry::{self, PartyQuery};
 
 use crate::args::StoreArgs;
 use crate::hub::{Hub, parse_json};
@@ -29,17 +34,54 @@ pub enum PartiesCommand {
         /// The party as JSON (id, name, kind, country, support…).
         file: PathBuf,
     },
-    /// List every party with its support status.
-    List {
-        /// Only parties of this kind.
-        ///
-        /// One of state, company, organisation, public_authority.
-        #[arg(long)]
-        kind: Option<String>,
-        /// Print JSON instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
+    /// List the parties with their support status, filtered and paged.
+    List(ListArgs),
+}
+
+/// Which parties `accord parties list` shows.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only parties of this kind.
+    ///
+    /// One of state, company, civil_society, public_authority, international_organisation,
+    /// organisation.
+    #[arg(long, value_parser = parse_kind)]
+    kind: Option<PartyKind>,
+    /// Only parties of this country (ISO 3166-1 alpha-2).
+    ///
+    /// A state's own code, or the country another party is based in.
+    #[arg(long, value_parser = parse_country)]
+    country: Option<CountryCode>,
+    /// Only parties with this status today.
+    ///
+    /// One of supporter, formerly-listed, withdrawn, non-supporter.
+    #[arg(long, value_parser = parse_status)]
+    status: Option<SupportStatus>,
+    /// Only parties whose name, id or listed name contains this text (any case).
+    #[arg(long)]
+    search: Option<String>,
+    /// Show at most this many parties (all by default).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Start after the party with this id (the id a limited list ends with).
+    #[arg(long)]
+    after: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_kind(s: &str) -> Result<PartyKind, String> {
+    PartyKind::parse(s).ok_or_else(|| format!("unknown kind {s:?}: use {}", PartyKind::names()))
+}
+
+fn parse_status(s: &str) -> Result<SupportStatus, String> {
+    SupportStatus::parse(s)
+        .ok_or_else(|| format!("unknown status {s:?}: use {}", SupportStatus::names()))
+}
+
+fn parse_country(s: &str) -> Result<CountryCode, String> {
+    CountryCode::parse(s).map_err(|e| e.to_string())
 }
 
 /// Runs `accord parties …`.
@@ -59,20 +101,42 @@ pub async fn run(args: PartiesArgs) -> Result<()> {
             println!("registered party {id} as log entry {}", receipt.index);
             Ok(())
         }
-        PartiesCommand::List { kind, json } => {
-            let parties: Vec<_> = hub
-                .store
-                .parties()
-                .await?
-                .into_iter()
-                .filter(|p| kind.as_deref().is_none_or(|k| p.kind.as_str() == k))
-                .collect();
-            if json {
-                print_json(&parties)
-            } else {
-                print!("{}", render::parties(&parties, accord_server::today()));
-                Ok(())
-            }
-        }
+        PartiesCommand::List(list) => list_parties(&hub, list).await,
     }
+}
+
+/// Prints the parties `args` selects.
+async fn list_parties(hub: &Hub, args: ListArgs) -> Result<()> {
+    let today = accord_server::today();
+    let all = hub.store.parties().await?;
+    let query = PartyQuery {
+        kind: args.kind,
+        country: args.country,
+        status: args.status,
+        text: args.search,
+    };
+    let limit = args.limit.unwrap_or(usize::MAX);
+    if limit == 0 {
+        return Err(anyhow!("--limit must be at least 1"));
+    }
+    let page = registry::page(&all, &query, today, args.after.as_deref(), limit).map_err(|_| {
+        anyhow!(
+            "--after {:?}: no party has this id",
+            args.after.unwrap_or_default()
+        )
+    })?;
+    if args.json {
+        return print_json(&page.items);
+    }
+    let parties: Vec<_> = page.items.into_iter().cloned().collect();
+    print!("{}", render::parties(&parties, today));
+    println!(
+        "{} of {} matching parties shown.",
+        parties.len(),
+        page.total
+    );
+    if let Some(last) = page.next_after {
+        println!("More follow: add --after {last}");
+    }
+    Ok(())
 }

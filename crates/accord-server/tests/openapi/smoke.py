@@ -44,8 +44,25 @@ def main():
 
     accord = ok(get_accord.sync_detailed(client=hub), "GET /api/v1/accord")
 
-    parties = ok(list_parties.sync_detailed(client=hub), "GET /api/v1/parties")
+    # Every party, page by page (the registry holds every supporter on the official list).
+    parties, cursor = [], None
+    while True:
+        page = ok(
+            list_parties.sync_detailed(client=hub, limit=500, cursor=cursor or UNSET),
+            f"GET /api/v1/parties after {cursor}",
+        )
+        check(page.total == accord.counts.parties, "the party list's total disagrees with the counts")
+        parties += [p.id for p in page.items]
+        if isinstance(page.next_, Unset):
+            break
+        cursor = page.next_
     check(len(parties) == accord.counts.parties, "the party list disagrees with the counts")
+    check(len(set(parties)) == len(parties), "a party came twice while paging")
+    companies = ok(
+        list_parties.sync_detailed(client=hub, kind="company", q="google", status="supporter"),
+        "GET /api/v1/parties?kind=company&q=google&status=supporter",
+    )
+    check("google" in [p.id for p in companies.items], "Google is not listed as a supporting company")
     one = ok(get_party.sync_detailed(party, client=hub), f"GET /api/v1/parties/{party}")
     check(one.id == party, f"GET /api/v1/parties/{party} answered {one.id}")
     ok(get_party_scorecard.sync_detailed(party, client=hub), f"GET /api/v1/scorecards/parties/{party}")
