@@ -242,6 +242,19 @@ fn dashboard_in_a_real_browser() {
     assert!(dom.contains("<section id=\"scorecard\""));
     assert!(dom.contains("may have joined earlier"));
 
+    // The parties page: one server-side page of the 1,200-odd parties, searchable, with the
+    // supporters charts drawn inline under the page's strict CSP.
+    let dom = browser.dom(&format!("{}/parties", hub.base));
+    assert_eq!(
+        dom.matches("<th scope=\"row\"><a href=\"/parties/").count(),
+        100
+    );
+    assert!(dom.contains("rel=\"next\""));
+    assert!(dom.contains("<g class=\"bar\" data-label=\"company\" data-count=\"708\">"));
+    let dom = browser.dom(&format!("{}/parties?q=google", hub.base));
+    assert!(dom.contains(">Google</a>"));
+    assert!(dom.contains("<span class=\"status supporter\">supporter</span>"));
+
     // An incident page shows the verification badges.
     let dom = browser.dom(&format!("{}/incidents/notpetya-2017", hub.base));
     assert!(dom.contains("<span class=\"badge verified\">verified</span>"));

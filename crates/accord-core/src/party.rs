@@ -222,6 +222,14 @@ impl SupportStatus {
         }
     }
 
+    /// The status's name for people ("formerly listed").
+    pub fn label(self) -> &'static str {
+        match self {
+            SupportStatus::FormerlyListed => "formerly listed",
+            s => s.as_str(),
+        }
+    }
+
     /// Every status, in the order lists show them.
     pub const ALL: [SupportStatus; 4] = [
         SupportStatus::Supporter,

@@ -24,13 +24,15 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use accord_core::party::{PartyKind, SupportStatus};
+use accord_core::registry;
 use accord_core::scorecard::{bloc_view, party_scorecard, principle_scorecards};
 use accord_store::{Cursor, PageRequest, StoreError};
 
-use crate::api::parse_filter;
+use crate::api::{parse_filter, parse_party_query, party_cursor};
 use crate::error::ApiError;
 use crate::state::{AppState, today};
 
+mod bars;
 mod chart;
 pub(crate) mod collections;
 mod link;
@@ -186,49 +188,76 @@ pub(crate) async fn principles_svg(State(st): State<AppState>) -> Result<Respons
     }
 }
 
-/// Parses the parties list's `kind` filter.
-fn parse_kind(value: Option<&str>) -> Result<Option<PartyKind>, PageError> {
-    let Some(v) = value else { return Ok(None) };
-    PartyKind::parse(v).map(Some).ok_or_else(|| {
-        bad(
-            "kind",
-            format!("unknown kind {v:?}: use {}", PartyKind::names()),
-        )
-    })
-}
-
-/// Parses the parties list's `status` filter.
-fn parse_status(value: Option<&str>) -> Result<Option<SupportStatus>, PageError> {
-    let Some(v) = value else { return Ok(None) };
-    SupportStatus::parse(v).map(Some).ok_or_else(|| {
-        bad(
-            "status",
-            format!("unknown status {v:?}: use {}", SupportStatus::names()),
-        )
-    })
-}
-
 pub(crate) async fn parties(
     State(st): State<AppState>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, PageError> {
     let q = query(q)?;
-    let kind = parse_kind(param(&q, "kind"))?;
-    let status = parse_status(param(&q, "status"))?;
+    // The API's own parameters and checks, so `/parties?…` and `/api/v1/parties?…` agree.
+    let (filter, after, limit) = parse_party_query(&q)?;
     let today = today();
     let all = st.store.parties().await?;
-    let total = all.len();
-    let rows: Vec<PartyRow> = all
+    let page = registry::page(&all, &filter, today, after.as_deref(), limit)
+        .map_err(|e| bad("cursor", format!("{e}: follow the page's own links")))?;
+    let kept: Vec<(&str, String)> = ["kind", "status", "country", "q", "limit"]
         .into_iter()
-        .filter(|p| kind.is_none_or(|k| p.kind == k))
-        .map(|p| PartyRow::new(p, today))
-        .filter(|r| status.is_none_or(|s| r.status == s))
+        .filter_map(|k| param(&q, k).map(|v| (k, v.to_owned())))
         .collect();
+    let next_href = page.next_after.map(|id| {
+        let mut pairs = kept.clone();
+        pairs.push(("cursor", party_cursor(id)));
+        link::query("/parties", &pairs)
+    });
+    let counts = registry::supporter_counts(&all, today);
+    let by_kind: Vec<(String, usize)> = counts
+        .by_kind
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| (k.label().to_owned(), *n))
+        .collect();
+    let by_year: Vec<(String, usize)> = counts
+        .by_year
+        .iter()
+        .map(|(y, n)| (y.to_string(), *n))
+        .collect();
+    let supporters: usize = counts.by_kind.iter().map(|(_, n)| n).sum();
     ok(&PartiesPage {
-        rows,
-        total,
-        kind: kind.map(|k| k.as_str()).unwrap_or_default(),
-        status: status.map(|s| s.as_str()).unwrap_or_default(),
+        total: all.len(),
+        matching: page.total,
+        rows: page
+            .items
+            .into_iter()
+            .map(|p| PartyRow::new(p.clone(), today))
+            .collect(),
+        kind: filter.kind.map(|k| k.as_str()).unwrap_or_default(),
+        status: filter.status.map(|s| s.as_str()).unwrap_or_default(),
+        country: param(&q, "country").unwrap_or_default().to_owned(),
+        q: param(&q, "q").unwrap_or_default().to_owned(),
+        kinds: PartyKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        statuses: SupportStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        first_href: after.is_some().then(|| link::query("/parties", &kept)),
+        next_href,
+        by_kind: bars::BarChart::layout(
+            "by-kind",
+            "Supporters by kind",
+            &format!("{supporters} supporters on {today}, by kind of party."),
+            "supporters",
+            &by_kind,
+        ),
+        by_year: bars::BarChart::layout(
+            "by-year",
+            "Supporters by year first listed",
+            "The year each supporter's name first appears in the official site's data, which began on 2019-09-16: a supporter under 2019 was listed by then and may have joined at the launch in 2018. Announced joining dates (the United States, the European Union) count in their year.",
+            "supporters",
+            &by_year,
+        ),
+        formerly_listed: counts.formerly_listed,
         today: today.to_string(),
     })
 }
@@ -296,6 +325,17 @@ pub(crate) async fn incidents(
         .incidents(&filter, &PageRequest { limit, after })
         .await?;
     let parties = st.store.parties().await?;
+    let records = st.store.all_incidents().await?;
+    let named: std::collections::HashSet<&str> = records
+        .iter()
+        .flat_map(|r| {
+            let i = &r.incident;
+            i.initiators
+                .iter()
+                .filter_map(|x| x.party.as_deref())
+                .chain(i.victims.iter().filter_map(|v| v.party.as_deref()))
+        })
+        .collect();
     // The form and the "next page" link carry the filters exactly as given.
     let kept: Vec<(&str, String)> = ["principle", "party", "country", "sector", "year", "limit"]
         .into_iter()
@@ -318,7 +358,13 @@ pub(crate) async fn incidents(
             .iter()
             .map(|s| s.as_str())
             .collect(),
-        parties: parties.into_iter().map(|p| (p.id, p.name)).collect(),
+        // The suggestions: states and the parties the record names, not the whole registry
+        // (a thousand supporters that appear in no incident would only weigh the page down).
+        parties: parties
+            .into_iter()
+            .filter(|p| p.kind == PartyKind::State || named.contains(p.id.as_str()))
+            .map(|p| (p.id, p.name))
+            .collect(),
         principle: value("principle"),
         party: value("party"),
         country: value("country"),
@@ -354,39 +400,5 @@ pub(crate) async fn not_found(uri: Uri) -> Response {
         err.into_response()
     } else {
         PageError(err).into_response()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kind_and_status_filters_name_the_parameter() {
-        assert!(matches!(parse_kind(None), Ok(None)));
-        assert!(matches!(
-            parse_kind(Some("state")),
-            Ok(Some(PartyKind::State))
-        ));
-        assert!(matches!(
-            parse_kind(Some("public_authority")),
-            Ok(Some(PartyKind::PublicAuthority))
-        ));
-        match parse_kind(Some("planet")) {
-            Err(PageError(ApiError::BadRequest { field, .. })) => {
-                assert_eq!(field.as_deref(), Some("kind"))
-            }
-            other => panic!("expected a bad kind, got {other:?}"),
-        }
-        assert!(matches!(
-            parse_status(Some("non-supporter")),
-            Ok(Some(SupportStatus::NonSupporter))
-        ));
-        match parse_status(Some("friend")) {
-            Err(PageError(ApiError::BadRequest { field, .. })) => {
-                assert_eq!(field.as_deref(), Some("status"))
-            }
-            other => panic!("expected a bad status, got {other:?}"),
-        }
     }
 }

@@ -305,21 +305,31 @@ async fn the_chart_has_one_point_per_principle_and_year() {
     assert_eq!(home.matches("<g class=\"point\" ").count(), expected.len());
 }
 
+/// Every page of the parties list, following its "Next page" links from `first`.
+async fn all_pages(h: &Hub, first: &str) -> Vec<String> {
+    let mut pages = vec![h.html(first).await];
+    while let Some(at) = pages.last().unwrap().find("<a rel=\"next\" href=\"") {
+        let rest = &pages.last().unwrap()[at + 20..];
+        let href = rest[..rest.find('"').unwrap()].replace("&#38;", "&");
+        pages.push(h.html(&href).await);
+        assert!(pages.len() < 100, "the pages never end");
+    }
+    pages
+}
+
 #[tokio::test]
 async fn parties_list_labels_first_seen_dates_and_filters() {
     let h = hub().await;
     let body = h.html("/parties").await;
     assert!(body.contains("<title>Parties · Accord</title>"));
+    // Paged on the server: a page holds 100 rows, and the pages hold every party once.
+    assert_eq!(body.matches("<tr>\n<th scope=\"row\">").count(), 100);
+    let pages = all_pages(&h, "/parties?limit=300").await;
+    let all = pages.concat();
+    assert_eq!(pages.len(), (h.data.parties.len() + 1).div_ceil(300));
     for p in &h.data.parties {
-        assert!(
-            body.contains(&format!(
-                "<a href=\"/parties/{}\">{}</a>",
-                p.id,
-                esc(&p.name)
-            )),
-            "{} missing",
-            p.id
-        );
+        let row = format!("<a href=\"/parties/{}\">{}</a>", p.id, esc(&p.name));
+        assert_eq!(all.matches(&row).count(), 1, "{} not shown once", p.id);
     }
     // First-seen dates are labelled as upper bounds; announced joins as joins.
     let first_seen = h
@@ -333,7 +343,7 @@ async fn parties_list_labels_first_seen_dates_and_filters() {
         })
         .expect("a first-seen supporter");
     let since = first_seen.support.as_ref().unwrap().since;
-    assert!(body.contains(&format!(
+    assert!(all.contains(&format!(
         "listed by {since} (first seen; may have joined earlier)"
     )));
     if let Some(joined) = h.data.parties.iter().find(|p| {
@@ -342,7 +352,7 @@ async fn parties_list_labels_first_seen_dates_and_filters() {
             .is_some_and(|s| s.since_meaning == SinceMeaning::Joined)
     }) {
         let since = joined.support.as_ref().unwrap().since;
-        assert!(body.contains(&format!("joined {since}")));
+        assert!(all.contains(&format!("joined {since}")));
     }
     let absent = h
         .data
@@ -351,22 +361,26 @@ async fn parties_list_labels_first_seen_dates_and_filters() {
         .filter(|p| p.absent_at_launch.is_some())
         .count();
     assert!(absent > 0);
-    assert_eq!(body.matches("<span class=\"flag absent\">").count(), absent);
+    assert_eq!(all.matches("<span class=\"flag absent\">").count(), absent);
 
-    // Kind filter: only companies.
-    let companies: Vec<_> = h
+    // Kind filter: only companies, over every page.
+    let companies = h
         .data
         .parties
         .iter()
         .filter(|p| p.kind == PartyKind::Company)
-        .collect();
-    let body = h.html("/parties?kind=company&status=").await;
-    assert_eq!(
-        body.matches("<tr>\n<th scope=\"row\">").count(),
-        companies.len()
-    );
-    assert!(!body.contains(">France</a>"));
-    assert!(body.contains("<option value=\"company\" selected>"));
+        .count();
+    let pages = all_pages(&h, "/parties?kind=company&status=").await;
+    let rows: usize = pages
+        .iter()
+        .map(|b| b.matches("<tr>\n<th scope=\"row\">").count())
+        .sum();
+    assert_eq!(rows, companies);
+    assert!(pages[0].contains(&format!("{companies} match these filters")));
+    assert!(!pages.concat().contains(">France</a>"));
+    assert!(pages[0].contains("<option value=\"company\" selected>"));
+    // Later pages link back to the first, with the filters kept.
+    assert!(pages[1].contains("<a href=\"/parties?kind=company\">First page</a>"));
 
     // Status filter: Russia stayed out, France supports.
     let body = h.html("/parties?status=non-supporter").await;
@@ -375,6 +389,46 @@ async fn parties_list_labels_first_seen_dates_and_filters() {
     let body = h.html("/parties?kind=state&status=supporter").await;
     assert!(body.contains(">France</a>"));
     assert!(!body.contains(">Russia</a>"));
+    // Searching is done on the server, in any case, over listed names too.
+    let body = h.html("/parties?q=GOOGLE").await;
+    assert!(body.contains(">Google</a>"));
+    assert!(body.contains("<span class=\"status supporter\">supporter</span>"));
+    let body = h.html("/parties?q=allemagne").await;
+    assert!(body.contains(">Germany</a> <span class=\"muted\">(listed as Allemagne)</span>"));
+    assert!(body.contains("value=\"allemagne\""));
+}
+
+/// The supporters charts count the registry's supporters by kind and by year first listed,
+/// drawn on the server as SVG inside the parties page.
+#[tokio::test]
+async fn parties_page_charts_supporters_by_kind_and_year() {
+    let h = hub().await;
+    let today = accord_server::today();
+    let counts = accord_core::registry::supporter_counts(&h.data.parties, today);
+    let body = h.html("/parties?kind=state").await;
+    for (kind, n) in counts.by_kind.iter().filter(|(_, n)| *n > 0) {
+        assert!(
+            body.contains(&format!(
+                "<g class=\"bar\" data-label=\"{}\" data-count=\"{n}\">",
+                kind.label()
+            )),
+            "{kind}: {n}"
+        );
+    }
+    let companies = counts
+        .by_kind
+        .iter()
+        .find(|(k, _)| *k == PartyKind::Company)
+        .unwrap()
+        .1;
+    assert_eq!(companies, 708);
+    for (year, n) in &counts.by_year {
+        assert!(body.contains(&format!(
+            "<g class=\"bar\" data-label=\"{year}\" data-count=\"{n}\">"
+        )));
+    }
+    assert!(body.contains("<title id=\"by-kind-title\">Supporters by kind</title>"));
+    assert!(body.contains("<title id=\"by-year-title\">Supporters by year first listed</title>"));
 }
 
 #[tokio::test]
@@ -629,6 +683,9 @@ async fn bad_filter_values_are_html_400_pages_naming_the_parameter() {
         ("/incidents?cursor=!!", "cursor"),
         ("/parties?kind=planet", "kind"),
         ("/parties?status=friend", "status"),
+        ("/parties?country=ZZ", "country"),
+        ("/parties?cursor=bm9ib2R5", "cursor"),
+        ("/parties?limit=0", "limit"),
     ] {
         let p = h.get(uri).await;
         assert_eq!(p.status, StatusCode::BAD_REQUEST, "{uri}");

@@ -20,6 +20,7 @@ use accord_core::scorecard::{BlocView, IncidentLine, PartyScorecard, PrincipleSc
 use accord_core::source::Source;
 use accord_store::Counts;
 
+use super::bars::BarChart;
 use super::chart::Chart;
 use super::link;
 
@@ -283,20 +284,51 @@ impl PartyRow {
     }
 }
 
-/// The parties list.
+/// The parties list: one page of the registry, filtered and searched on the server, with
+/// the supporters charted by kind and by year first listed.
 #[derive(Template)]
 #[template(path = "parties.html")]
 pub struct PartiesPage {
-    /// The parties shown.
+    /// The parties on this page.
     pub rows: Vec<PartyRow>,
     /// How many parties the registry holds.
     pub total: usize,
+    /// How many pass the filters (on every page).
+    pub matching: usize,
     /// The kind filter, empty for any.
     pub kind: &'static str,
     /// The status filter, empty for any.
     pub status: &'static str,
+    /// The country filter as given, empty for any.
+    pub country: String,
+    /// The search text as given, empty for none.
+    pub q: String,
+    /// The kinds for the filter: (value, label).
+    pub kinds: Vec<(&'static str, &'static str)>,
+    /// The statuses for the filter: (value, label).
+    pub statuses: Vec<(&'static str, &'static str)>,
+    /// The first page with the same filters, when this is a later page.
+    pub first_href: Option<String>,
+    /// The next page, when more parties match.
+    pub next_href: Option<String>,
+    /// Supporters by kind.
+    pub by_kind: BarChart,
+    /// Supporters by year first listed.
+    pub by_year: BarChart,
+    /// Parties once listed and listed no more.
+    pub formerly_listed: usize,
     /// The date statuses are computed for.
     pub today: String,
+}
+
+impl PartiesPage {
+    /// Whether any filter is set.
+    pub fn filtered(&self) -> bool {
+        !(self.kind.is_empty()
+            && self.status.is_empty()
+            && self.country.is_empty()
+            && self.q.is_empty())
+    }
 }
 
 /// A principle × year table of a tally.
@@ -774,15 +806,30 @@ mod tests {
         let html = incidents.render().expect("renders");
         assert!(html.contains("<label for=\"f-year\">"));
         assert_accessible(&html);
+        let bars = |id| BarChart::layout(id, "T", "D", "supporters", &[("a".into(), 1)]);
         let parties = PartiesPage {
             rows: Vec::new(),
             total: 0,
+            matching: 0,
             kind: "state",
             status: "",
+            country: String::new(),
+            q: "a <b>".into(),
+            kinds: vec![("state", "state")],
+            statuses: vec![("supporter", "supporter")],
+            first_href: None,
+            next_href: Some("/parties?cursor=abc".into()),
+            by_kind: bars("by-kind"),
+            by_year: bars("by-year"),
+            formerly_listed: 7,
             today: "2026-11-29".into(),
         };
         let html = parties.render().expect("renders");
         assert!(html.contains("<option value=\"state\" selected>"));
+        assert!(
+            html.contains("value=\"a &#60;b&#62;\""),
+            "the search text is escaped"
+        );
         assert_accessible(&html);
         let error = ErrorPage {
             status: 400,
