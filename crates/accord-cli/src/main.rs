@@ -10,6 +10,7 @@
 use anyhow::Result;
 use clap::{CommandFactory, Parser, Subcommand};
 
+use commands::{bloc, votes};
 use commands::{
     collections, copy, export, import, incidents, keygen, keys, log, r#match, migrate, parties,
     principles, requests, route, serve, submit, tokens, witness, witnesses,
@@ -123,6 +124,18 @@ enum Command {
     /// Checks, with a consistency proof, that the hub's checkpoint extends the last one this
     /// witness cosigned, and only then cosigns it.
     Witness(witness::WitnessArgs),
+    /// The recorded UN votes on ICT-security texts: list, show.
+    ///
+    /// The votes and the registry are built in; no data directory needed.
+    Votes {
+        #[command(subcommand)]
+        command: votes::VotesCommand,
+    },
+    /// How cohesive two groups of states were on every recorded UN vote.
+    ///
+    /// Groups: supporters, uncertain, non-supporters, absent-at-launch, or codes (FR,DE,IT),
+    /// each resolved on each vote's date. Built in; no data directory needed.
+    Bloc(bloc::BlocArgs),
 }
 
 #[tokio::main]
@@ -163,6 +176,8 @@ async fn main() -> Result<()> {
             command: import::ImportCommand::Misp(args),
         } => import::run(&args).await,
         Command::Witness(args) => witness::run(args).await,
+        Command::Votes { command } => votes::run(&command),
+        Command::Bloc(args) => bloc::run(&args),
     }
 }
 

@@ -47,3 +47,4 @@ mod votes;
 pub use api::parse_filter;
 pub use routes::app;
 pub use state::{AppState, DEFAULT_BODY_LIMIT, today};
+pub use votes::{METHOD, VoteSummary, VoteView, cohesion_view, coverage_list, vote_view};

@@ -1,6 +1,7 @@
 //! One module per `accord` subcommand: its flags and what it does. The argument groups they
 //! share are in [`crate::args`]; what several of them print or read, beside it.
 
+pub mod bloc;
 pub mod collections;
 pub mod copy;
 pub mod export;
@@ -18,5 +19,6 @@ pub mod route;
 pub mod serve;
 pub mod submit;
 pub mod tokens;
+pub mod votes;
 pub mod witness;
 pub mod witnesses;
