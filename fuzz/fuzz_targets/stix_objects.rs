@@ -6,15 +6,16 @@
 
 use accord_stix::marking::{check_definition, strictest_level};
 use accord_stix::object::{StixObject, parse_objects};
-use accord_stix::tlp::{Level, level_of};
+use accord_stix::tlp::level_of;
+use accord_tlp::Tlp;
 use libfuzzer_sys::fuzz_target;
 
-const LEVELS: [Level; 5] = [
-    Level::Clear,
-    Level::Green,
-    Level::Amber,
-    Level::AmberStrict,
-    Level::Red,
+const LEVELS: [Tlp; 5] = [
+    Tlp::Clear,
+    Tlp::Green,
+    Tlp::Amber,
+    Tlp::AmberStrict,
+    Tlp::Red,
 ];
 
 fn check(object: &StixObject) {

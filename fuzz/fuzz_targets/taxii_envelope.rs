@@ -5,10 +5,10 @@
 //! within the size limit that parses back to the object, and a TLP level.
 #![no_main]
 
-use accord_stix::tlp::Level;
 use accord_store::sharing::{
     Collection, MAX_OBJECT_BYTES, Member, Unenforceable, check_object_times, prepare_object,
 };
+use accord_tlp::Tlp;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ fn collection() -> Collection {
             can_read: true,
             can_write: true,
         }],
-        default_tlp: Level::Amber,
+        default_tlp: Tlp::Amber,
         anonymous_read: false,
     }
 }

@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use accord_stix::tlp::Level;
+use accord_stix::marking::TlpMarking;
+use accord_tlp::Tlp;
 use serde_json::{Value, json};
 
 mod common;
@@ -58,14 +59,14 @@ fn an_event_maps_to_indicators_with_tlp_and_reports_the_rest() {
         report.contains("7 indicator(s) from 11 attribute(s) of 1 event(s); 4 not imported"),
         "{report}"
     );
-    let strict = Level::AmberStrict.marking().id();
+    let strict = TlpMarking::of(Tlp::AmberStrict).id();
     let ip = by_id(&bundle, "5f3c1a2b-0001-4000-8000-000000000001");
     assert_eq!(ip["pattern"], json!("[ipv4-addr:value = '198.51.100.23']"));
     assert_eq!(marking(ip), Some(strict), "the event's tag applies");
     assert_eq!(ip["created"], json!("2026-01-20T09:08:20.000Z"));
     // The attribute's TLP:RED is stricter than the event's AMBER+STRICT; its TLP:CLEAR is not.
     let domain = by_id(&bundle, "5f3c1a2b-0001-4000-8000-000000000002");
-    assert_eq!(marking(domain), Some(Level::Red.marking().id()));
+    assert_eq!(marking(domain), Some(TlpMarking::of(Tlp::Red).id()));
     let email = by_id(&bundle, "5f3c1a2b-0001-4000-8000-000000000004");
     assert_eq!(
         email["pattern"],
@@ -143,7 +144,7 @@ fn a_feed_of_events_maps_white_to_clear_and_reports_unmarked() {
     let host = by_id(&bundle, "6a000000-0001-4000-8000-000000000001");
     assert_eq!(
         marking(host),
-        Some(Level::Clear.marking().id()),
+        Some(TlpMarking::of(Tlp::Clear).id()),
         "tlp:white reads as CLEAR"
     );
     assert_eq!(

@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use accord_stix::marking::TlpMarking;
-use accord_stix::tlp::{Affiliation, Audience, Level, Reader, may_read};
+use accord_stix::tlp::{Affiliation, Audience, Reader, may_read};
+use accord_tlp::Tlp;
 use serde_json::{Value, json};
 
 mod common;
@@ -472,7 +473,7 @@ fn oracle(
     named: &[String],
 ) -> bool {
     let audience = Audience {
-        level: marking.map(Level::from).unwrap_or(Level::Amber),
+        level: marking.map(Tlp::from).unwrap_or(Tlp::Amber),
         producer,
         named,
         anonymous_read: true,

@@ -46,7 +46,7 @@ use std::str::FromStr;
 
 use accord_core::country::CountryCode;
 use accord_core::validate::{Problems, check_slug};
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 

@@ -596,7 +596,7 @@ pub async fn export_to(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use accord_stix::tlp::Level;
+    use accord_tlp::Tlp;
     use serde_json::json;
 
     fn meta(producer: &str) -> ObjectMeta {
@@ -606,7 +606,7 @@ mod tests {
             version_us: 0,
             object_type: "sighting".into(),
             spec_version: "2.1".into(),
-            tlp: Level::Green,
+            tlp: Tlp::Green,
             producer: producer.into(),
             recipients: vec![],
             log_index: 0,

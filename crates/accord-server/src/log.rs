@@ -14,9 +14,10 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use accord_store::sharing::LogRelease;
-use accord_tlog::entry::{Envelope, SignedEntry, Tlp};
+use accord_tlog::entry::{Envelope, SignedEntry};
 use accord_tlog::merkle::{self, ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
+use accord_tlp::Tlp;
 
 use crate::auth::Authenticated;
 use crate::error::ApiError;

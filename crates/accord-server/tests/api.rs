@@ -15,7 +15,7 @@ use tower::ServiceExt;
 use accord_server::app;
 use accord_store::log::kind;
 use accord_store::write::sign_submission;
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 
 /// A signed submission of `incident` by FR.

@@ -51,6 +51,13 @@
 //!   identifiers compared as UUIDs), failing closed on what TLP cannot
 //!   enforce.
 //!
+//! Modules depend on each other in one direction only, with no circle:
+//! `literal` on nothing; `pattern` on `literal`; `object` on `pattern` and
+//! `literal`; `marking` on `object`; `tlp` on `marking` and `object`; `eval`
+//! on `object`, `pattern` and `literal`; `matcher` and `export` on those;
+//! `telemetry` on `eval`. The TLP levels themselves are
+//! [`accord_tlp::Tlp`], shared with the log and the store.
+//!
 //! # Example
 //!
 //! ```

@@ -37,10 +37,10 @@
 //! TLP:RED definition, not an unknown one. The type part is not a UUID and is compared exactly
 //! (type names are lower-case, §3.1); only the hyphenated 8-4-4-4-12 form is an identifier.
 
+use accord_tlp::Tlp;
 use serde_json::{Map, Value};
 
 use crate::object::StixObject;
-use crate::tlp::Level;
 
 /// The Traffic Light Protocol markings: TLP 1.0 as predefined by STIX 2.1
 /// §7.2, and TLP 2.0 as published by the OASIS CTI TC with the
@@ -83,6 +83,18 @@ impl TlpMarking {
         TlpMarking::AmberStrict,
         TlpMarking::Red2,
     ];
+
+    /// The TLP 2.0 marking definition of a level (TLP 1.0 has no AMBER+STRICT, and the hub
+    /// writes 2.0).
+    pub fn of(level: Tlp) -> TlpMarking {
+        match level {
+            Tlp::Clear => TlpMarking::Clear,
+            Tlp::Green => TlpMarking::Green2,
+            Tlp::Amber => TlpMarking::Amber2,
+            Tlp::AmberStrict => TlpMarking::AmberStrict,
+            Tlp::Red => TlpMarking::Red2,
+        }
+    }
 
     /// The well-known `marking-definition` id.
     pub fn id(self) -> &'static str {
@@ -178,6 +190,19 @@ impl TlpMarking {
     }
 }
 
+/// The level a TLP marking definition states: TLP 1.0 WHITE is CLEAR.
+impl From<TlpMarking> for Tlp {
+    fn from(m: TlpMarking) -> Tlp {
+        match m {
+            TlpMarking::Clear | TlpMarking::White => Tlp::Clear,
+            TlpMarking::Green | TlpMarking::Green2 => Tlp::Green,
+            TlpMarking::Amber | TlpMarking::Amber2 => Tlp::Amber,
+            TlpMarking::AmberStrict => Tlp::AmberStrict,
+            TlpMarking::Red | TlpMarking::Red2 => Tlp::Red,
+        }
+    }
+}
+
 // The object's own view of its TLP markings lives here, beside the definitions, so that
 // `object` does not depend on this module.
 impl StixObject {
@@ -243,7 +268,7 @@ pub fn identifier_uuid(id: &str, object_type: &str) -> Result<uuid::Uuid, String
 }
 
 /// The TLP level of one marking reference at `property`, or why it is refused.
-fn tlp_reference(reference: &Value, property: &str) -> Result<Level, MarkingError> {
+fn tlp_reference(reference: &Value, property: &str) -> Result<Tlp, MarkingError> {
     let Some(id) = reference.as_str() else {
         return Err(refuse(
             property,
@@ -252,7 +277,7 @@ fn tlp_reference(reference: &Value, property: &str) -> Result<Level, MarkingErro
     };
     identifier_uuid(id, "marking-definition").map_err(|reason| refuse(property, reason))?;
     match TlpMarking::from_id(id) {
-        Some(m) => Ok(Level::from(m)),
+        Some(m) => Ok(Tlp::from(m)),
         None => Err(refuse(
             property,
             format!(
@@ -277,9 +302,9 @@ fn describe(value: &Value) -> &'static str {
 
 /// The strictest TLP level among all of `object`'s markings, object-level and granular
 /// (`None` when it carries no TLP marking), or the first marking it cannot enforce.
-pub fn strictest_level(object: &StixObject) -> Result<Option<Level>, MarkingError> {
-    let mut strictest: Option<Level> = None;
-    let mut found = |level: Level| strictest = strictest.max(Some(level));
+pub fn strictest_level(object: &StixObject) -> Result<Option<Tlp>, MarkingError> {
+    let mut strictest: Option<Tlp> = None;
+    let mut found = |level: Tlp| strictest = strictest.max(Some(level));
     match object.get("object_marking_refs") {
         None => {}
         Some(Value::Array(refs)) => {
@@ -321,7 +346,7 @@ pub fn strictest_level(object: &StixObject) -> Result<Option<Level>, MarkingErro
 }
 
 /// Granular marking `i` (STIX 2.1 §7.2.3): its TLP level (`None` for a language marking).
-fn granular(item: &Value, i: usize, whole: &Value) -> Result<Option<Level>, MarkingError> {
+fn granular(item: &Value, i: usize, whole: &Value) -> Result<Option<Tlp>, MarkingError> {
     let at = format!("granular_markings[{i}]");
     let Value::Object(marking) = item else {
         return Err(refuse(
@@ -475,7 +500,7 @@ pub fn check_definition(definition: &StixObject) -> Result<(), MarkingError> {
     let (claims, levels) = tlp_claims(definition);
     match TlpMarking::from_id(&definition.id) {
         Some(m) => {
-            let own = Level::from(m);
+            let own = Tlp::from(m);
             let fixed = format!(
                 "{} is the predefined {own} definition and cannot be redefined",
                 m.id()
@@ -487,7 +512,7 @@ pub fn check_definition(definition: &StixObject) -> Result<(), MarkingError> {
                 ));
             }
             for (property, stated) in levels {
-                if Level::parse(stated.trim_matches('"')) != Some(own) {
+                if Tlp::parse(stated.trim_matches('"')) != Some(own) {
                     return Err(refuse(property, format!("{fixed}: this one says {stated}")));
                 }
             }
@@ -498,8 +523,8 @@ pub fn check_definition(definition: &StixObject) -> Result<(), MarkingError> {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| ("definition_type".into(), "tlp".into()));
-            let instead = Level::parse(said.trim_matches('"'))
-                .map(|l| format!(" (for {l}: {})", l.marking().id()))
+            let instead = Tlp::parse(said.trim_matches('"'))
+                .map(|l| format!(" (for {l}: {})", TlpMarking::of(l).id()))
                 .unwrap_or_default();
             Err(refuse(
                 property,
@@ -561,7 +586,7 @@ mod tests {
         assert_eq!(indicator(json!({})).strictest_tlp(), None);
     }
 
-    fn level(extra: Value) -> Result<Option<Level>, MarkingError> {
+    fn level(extra: Value) -> Result<Option<Tlp>, MarkingError> {
         strictest_level(&indicator(extra))
     }
 
@@ -579,7 +604,7 @@ mod tests {
             "object_marking_refs": [clear],
             "granular_markings": [{"marking_ref": RED2, "selectors": ["pattern"]}]
         }));
-        assert_eq!(got, Ok(Some(Level::Red)));
+        assert_eq!(got, Ok(Some(Tlp::Red)));
     }
 
     #[test]
@@ -590,11 +615,11 @@ mod tests {
         );
         assert_eq!(
             level(json!({"object_marking_refs": [upper]})),
-            Ok(Some(Level::Red))
+            Ok(Some(Tlp::Red))
         );
         assert_eq!(
             level(json!({"granular_markings": [{"marking_ref": upper, "selectors": ["pattern"]}]})),
-            Ok(Some(Level::Red))
+            Ok(Some(Tlp::Red))
         );
         // The type part is not a UUID, and STIX identifiers are hyphenated UUIDs only.
         for bad in [
@@ -677,12 +702,9 @@ mod tests {
                 json!({"granular_markings": [{"marking_ref": TlpMarking::Amber.id(), "selectors": [s]}]}),
             )
         };
-        assert_eq!(
-            ok("kill_chain_phases.[0].phase_name"),
-            Ok(Some(Level::Amber))
-        );
-        assert_eq!(ok("kill_chain_phases.[0]"), Ok(Some(Level::Amber)));
-        assert_eq!(ok("kill_chain_phases"), Ok(Some(Level::Amber)));
+        assert_eq!(ok("kill_chain_phases.[0].phase_name"), Ok(Some(Tlp::Amber)));
+        assert_eq!(ok("kill_chain_phases.[0]"), Ok(Some(Tlp::Amber)));
+        assert_eq!(ok("kill_chain_phases"), Ok(Some(Tlp::Amber)));
         for bad in [
             "kill_chain_phases.[1]",
             "kill_chain_phases.[x]",
@@ -704,12 +726,12 @@ mod tests {
         );
         assert_eq!(
             level(json!({"object_marking_refs": [TlpMarking::Red.id(), TlpMarking::Clear.id()]})),
-            Ok(Some(Level::Red))
+            Ok(Some(Tlp::Red))
         );
         assert_eq!(
             level(json!({"object_marking_refs": [TlpMarking::Green2.id()],
                 "granular_markings": [{"marking_ref": TlpMarking::White.id(), "selectors": ["pattern"]}]})),
-            Ok(Some(Level::Green))
+            Ok(Some(Tlp::Green))
         );
         assert_eq!(level(json!({"object_marking_refs": []})), Ok(None));
     }

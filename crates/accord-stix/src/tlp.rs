@@ -43,7 +43,8 @@
 //! # Example
 //!
 //! ```
-//! use accord_stix::tlp::{Level, Reader, Audience, Affiliation, may_read};
+//! use accord_stix::tlp::{Reader, Audience, Affiliation, may_read};
+//! use accord_tlp::Tlp;
 //!
 //! struct Flat;
 //! impl Affiliation for Flat {
@@ -53,113 +54,27 @@
 //!     fn has_member_in(&self, org: &str) -> bool { self.is_member(org) }
 //! }
 //! let named = vec!["cert-de".to_owned()];
-//! let audience = Audience { level: Level::Red, producer: "cert-fr", named: &named, anonymous_read: false };
+//! let audience = Audience { level: Tlp::Red, producer: "cert-fr", named: &named, anonymous_read: false };
 //! assert!(may_read(&audience, &Reader::Party("cert-de"), &Flat));
 //! assert!(!may_read(&audience, &Reader::Party("cert-nl"), &Flat));
 //! assert!(!may_read(&audience, &Reader::Anonymous, &Flat));
 //! ```
 
-use serde::{Deserialize, Serialize};
+use accord_tlp::Tlp;
 use serde_json::Value;
 
-use crate::marking::{self, MarkingError, TlpMarking};
+use crate::marking::{self, MarkingError};
 use crate::object::StixObject;
 
 /// The custom property naming an object's recipients (a list of party ids).
 pub const RECIPIENTS_PROPERTY: &str = "x_accord_recipients";
-
-/// A TLP 2.0 disclosure level, least to most restrictive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Level {
-    /// TLP:CLEAR (and TLP 1.0 WHITE): disclosure is not limited.
-    #[serde(rename = "clear")]
-    Clear,
-    /// TLP:GREEN: the community.
-    #[serde(rename = "green")]
-    Green,
-    /// TLP:AMBER: the recipients' organisations and their clients.
-    #[serde(rename = "amber")]
-    Amber,
-    /// TLP:AMBER+STRICT: the recipients' organisations only.
-    #[serde(rename = "amber+strict")]
-    AmberStrict,
-    /// TLP:RED: the named recipients only.
-    #[serde(rename = "red")]
-    Red,
-}
-
-impl Level {
-    /// Every level, least restrictive first.
-    pub const ALL: [Level; 5] = [
-        Level::Clear,
-        Level::Green,
-        Level::Amber,
-        Level::AmberStrict,
-        Level::Red,
-    ];
-
-    /// The level as TLP 2.0 writes it (`clear`, `amber+strict`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Clear => "clear",
-            Level::Green => "green",
-            Level::Amber => "amber",
-            Level::AmberStrict => "amber+strict",
-            Level::Red => "red",
-        }
-    }
-
-    /// Parses `clear`, `white` (TLP 1.0), `green`, `amber`, `amber+strict` or `red`, with or
-    /// without a `tlp:` prefix, in any case.
-    pub fn parse(text: &str) -> Option<Level> {
-        let t = text.trim().to_ascii_lowercase();
-        let t = t.strip_prefix("tlp:").unwrap_or(&t);
-        match t {
-            "clear" | "white" => Some(Level::Clear),
-            "green" => Some(Level::Green),
-            "amber" => Some(Level::Amber),
-            "amber+strict" => Some(Level::AmberStrict),
-            "red" => Some(Level::Red),
-            _ => None,
-        }
-    }
-
-    /// The TLP 2.0 marking-definition of this level.
-    pub fn marking(self) -> TlpMarking {
-        match self {
-            Level::Clear => TlpMarking::Clear,
-            Level::Green => TlpMarking::Green2,
-            Level::Amber => TlpMarking::Amber2,
-            Level::AmberStrict => TlpMarking::AmberStrict,
-            Level::Red => TlpMarking::Red2,
-        }
-    }
-}
-
-impl From<TlpMarking> for Level {
-    fn from(m: TlpMarking) -> Level {
-        match m {
-            TlpMarking::Clear | TlpMarking::White => Level::Clear,
-            TlpMarking::Green | TlpMarking::Green2 => Level::Green,
-            TlpMarking::Amber | TlpMarking::Amber2 => Level::Amber,
-            TlpMarking::AmberStrict => Level::AmberStrict,
-            TlpMarking::Red | TlpMarking::Red2 => Level::Red,
-        }
-    }
-}
-
-impl std::fmt::Display for Level {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "TLP:{}", self.as_str().to_ascii_uppercase())
-    }
-}
 
 /// The level an object is read under: the strictest TLP marking found anywhere on it
 /// (object-level or granular), or `default` (the collection's) when it carries none. An object
 /// whose markings the hub cannot enforce, or a `marking-definition` that redefines or claims
 /// TLP, is an error naming the property ([`marking::strictest_level`],
 /// [`marking::check_definition`]): fail closed, never the default.
-pub fn level_of(object: &StixObject, default: Level) -> Result<Level, MarkingError> {
+pub fn level_of(object: &StixObject, default: Tlp) -> Result<Tlp, MarkingError> {
     if object.object_type == "marking-definition" {
         marking::check_definition(object)?;
     }
@@ -203,7 +118,7 @@ pub trait Affiliation {
 #[derive(Debug, Clone, Copy)]
 pub struct Audience<'a> {
     /// The object's TLP level ([`level_of`]).
-    pub level: Level,
+    pub level: Tlp,
     /// The party that produced (submitted) it.
     pub producer: &'a str,
     /// Its named recipients ([`named_recipients`]).
@@ -223,17 +138,17 @@ pub fn may_read(
     affiliation: &dyn Affiliation,
 ) -> bool {
     let party = match reader {
-        Reader::Anonymous => return audience.level == Level::Clear && audience.anonymous_read,
+        Reader::Anonymous => return audience.level == Tlp::Clear && audience.anonymous_read,
         Reader::Party(p) => *p,
     };
-    if audience.level == Level::Clear {
+    if audience.level == Tlp::Clear {
         return true;
     }
     // TLP:RED: the producer and the named recipients.
     if party == audience.producer || audience.named.iter().any(|n| n == party) {
         return true;
     }
-    if audience.level == Level::Red {
+    if audience.level == Tlp::Red {
         return false;
     }
     // The recipients' organisations: of the named recipients, or of the community when the
@@ -253,14 +168,14 @@ pub fn may_read(
     if org == affiliation.organisation(audience.producer) || recipient_org(org) {
         return true;
     }
-    if audience.level == Level::AmberStrict {
+    if audience.level == Tlp::AmberStrict {
         return false;
     }
     // TLP:AMBER: also the clients of those organisations.
     if affiliation.client_of(party).is_some_and(recipient_org) {
         return true;
     }
-    if audience.level == Level::Amber {
+    if audience.level == Tlp::Amber {
         return false;
     }
     // TLP:GREEN: also the community.
@@ -270,6 +185,7 @@ pub fn may_read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::marking::TlpMarking;
     use std::collections::HashMap;
 
     /// A community of `cert-fr`, `cert-de` and `cert-it`. `cert-fr-soc` and `anssi-analyst`
@@ -359,28 +275,28 @@ mod tests {
     /// The expected answer, written out from the TLP 2.0 definitions as a table, not derived
     /// from the code. `named`: the object names cert-de; otherwise the whole community (whose
     /// members include cert-de) are its recipients.
-    fn expected(level: Level, r: Relation, named: bool, anonymous_read: bool) -> bool {
+    fn expected(level: Tlp, r: Relation, named: bool, anonymous_read: bool) -> bool {
         use Relation::*;
         let n = named;
         match level {
-            Level::Clear => r != Anonymous || anonymous_read,
-            Level::Red => match r {
+            Tlp::Clear => r != Anonymous || anonymous_read,
+            Tlp::Red => match r {
                 Producer => true,
                 NamedRecipient => n,
                 _ => false,
             },
-            Level::AmberStrict => match r {
+            Tlp::AmberStrict => match r {
                 Producer | SameOrgAsProducer | NamedRecipient | SameOrgAsRecipient => true,
                 CommunityMember | SameOrgAsCommunityMember => !n,
                 Anonymous | ClientOfProducerOrg | ClientOfRecipientOrg | OtherCommunity => false,
             },
-            Level::Amber => match r {
+            Tlp::Amber => match r {
                 Producer | SameOrgAsProducer | NamedRecipient | SameOrgAsRecipient => true,
                 ClientOfRecipientOrg => true,
                 CommunityMember | SameOrgAsCommunityMember | ClientOfProducerOrg => !n,
                 Anonymous | OtherCommunity => false,
             },
-            Level::Green => match r {
+            Tlp::Green => match r {
                 Producer | SameOrgAsProducer | NamedRecipient | SameOrgAsRecipient => true,
                 ClientOfRecipientOrg | CommunityMember => true,
                 SameOrgAsCommunityMember | ClientOfProducerOrg => !n,
@@ -394,7 +310,7 @@ mod tests {
         let w = world();
         let mut checked = 0;
         for marking in TlpMarking::ALL {
-            let level = Level::from(marking);
+            let level = Tlp::from(marking);
             for named in [false, true] {
                 let names = if named {
                     vec!["cert-de".to_owned()]
@@ -430,7 +346,7 @@ mod tests {
         for named in [&names[..], &[]] {
             for r in RELATIONS {
                 let mut allowed_stricter = false;
-                for level in Level::ALL.into_iter().rev() {
+                for level in Tlp::ALL.into_iter().rev() {
                     let a = Audience {
                         level,
                         producer: "cert-fr-soc",
@@ -449,7 +365,7 @@ mod tests {
     fn red_without_recipients_is_the_producer_alone() {
         let w = world();
         let a = Audience {
-            level: Level::Red,
+            level: Tlp::Red,
             producer: "cert-fr",
             named: &[],
             anonymous_read: true,
@@ -467,23 +383,23 @@ mod tests {
             r#"{"type":"indicator","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"}"#,
         )
         .unwrap();
-        assert_eq!(level_of(&o, Level::Amber), Ok(Level::Amber));
+        assert_eq!(level_of(&o, Tlp::Amber), Ok(Tlp::Amber));
         o.properties.insert(
             "object_marking_refs".into(),
             serde_json::json!([TlpMarking::Green.id(), TlpMarking::AmberStrict.id()]),
         );
-        assert_eq!(level_of(&o, Level::Clear), Ok(Level::AmberStrict));
+        assert_eq!(level_of(&o, Tlp::Clear), Ok(Tlp::AmberStrict));
         o.properties.insert(
             "object_marking_refs".into(),
             serde_json::json!([TlpMarking::White.id()]),
         );
-        assert_eq!(level_of(&o, Level::Red), Ok(Level::Clear));
+        assert_eq!(level_of(&o, Tlp::Red), Ok(Tlp::Clear));
         // A marking that is not TLP is not read at the default: the object is refused.
         o.properties.insert(
             "object_marking_refs".into(),
             serde_json::json!(["marking-definition--00000000-0000-4000-8000-000000000000"]),
         );
-        let e = level_of(&o, Level::Green).unwrap_err();
+        let e = level_of(&o, Tlp::Green).unwrap_err();
         assert_eq!(e.property, "object_marking_refs[0]");
     }
 
@@ -496,9 +412,9 @@ mod tests {
                 "definition_type":"tlp","definition":{"tlp":"red"}}"#,
         )
         .unwrap();
-        assert!(level_of(&fake, Level::Clear).is_err());
+        assert!(level_of(&fake, Tlp::Clear).is_err());
         for m in TlpMarking::ALL {
-            assert_eq!(level_of(&m.definition(), Level::Amber), Ok(Level::Amber));
+            assert_eq!(level_of(&m.definition(), Tlp::Amber), Ok(Tlp::Amber));
         }
     }
 
@@ -509,12 +425,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(named_recipients(&o), vec!["cert-de", "cert-it"]);
-        assert_eq!(Level::parse("TLP:AMBER+STRICT"), Some(Level::AmberStrict));
-        assert_eq!(Level::parse("white"), Some(Level::Clear));
-        assert_eq!(Level::parse("amber-strict"), None);
-        for l in Level::ALL {
-            assert_eq!(Level::parse(l.as_str()), Some(l));
-            assert_eq!(Level::from(l.marking()), l);
+        assert_eq!(Tlp::parse("TLP:AMBER+STRICT"), Some(Tlp::AmberStrict));
+        assert_eq!(Tlp::parse("white"), Some(Tlp::Clear));
+        assert_eq!(Tlp::parse("amber-strict"), None);
+        for l in Tlp::ALL {
+            assert_eq!(Tlp::parse(l.as_str()), Some(l));
+            assert_eq!(Tlp::from(TlpMarking::of(l)), l);
         }
     }
 }

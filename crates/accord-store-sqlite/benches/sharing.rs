@@ -11,7 +11,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use accord_stix::tlp::{Level, Reader};
+use accord_stix::tlp::Reader;
+
 use accord_store::Store;
 use accord_store::sequencer::Sequencer;
 use accord_store::sharing::{
@@ -21,6 +22,7 @@ use accord_store::sharing::{
 use accord_store::testkit::{bundled, operator};
 use accord_store::write::seed_bundled;
 use accord_store_sqlite::SqliteStore;
+use accord_tlp::Tlp;
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 
@@ -65,7 +67,7 @@ fn sharing(c: &mut Criterion) {
                     can_read: true,
                     can_write: true,
                 }],
-                default_tlp: Level::Green,
+                default_tlp: Tlp::Green,
                 anonymous_read: false,
             },
         )

@@ -42,13 +42,14 @@ async fn database_file_uses_wal() {
 /// upgrade: each id's first producer, deleted objects included, and nothing else changes.
 #[tokio::test]
 async fn an_existing_hub_learns_its_object_owners_from_the_log_on_upgrade() {
-    use accord_stix::tlp::{Level, Reader};
+    use accord_stix::tlp::Reader;
     use accord_store::Store;
     use accord_store::sharing::{
         Collection, Member, VersionMatch, add_objects, collection_for, define_collection,
         delete_object,
     };
     use accord_store::testkit::{bundled, operator};
+    use accord_tlp::Tlp;
     use std::sync::Arc;
 
     let dir = tempfile::tempdir().unwrap();
@@ -70,7 +71,7 @@ async fn an_existing_hub_learns_its_object_owners_from_the_log_on_upgrade() {
             title: "Upgrade".into(),
             description: None,
             members: vec![writer("FR"), writer("DE")],
-            default_tlp: Level::Green,
+            default_tlp: Tlp::Green,
             anonymous_read: false,
         },
     )

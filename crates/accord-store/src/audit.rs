@@ -672,8 +672,9 @@ mod tests {
 
     use super::*;
     use accord_tlog::checkpoint::Checkpoint;
-    use accord_tlog::entry::{Envelope, Tlp, body_salted_sha256, body_sha256};
+    use accord_tlog::entry::{Envelope, body_salted_sha256, body_sha256};
     use accord_tlog::note::Signer;
+    use accord_tlp::Tlp;
     use ed25519_dalek::Signer as _;
 
     /// A log in memory, served as a hub would serve it.

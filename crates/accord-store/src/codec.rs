@@ -2,8 +2,7 @@
 //! (TLP levels, JSON columns) and the labels every interface shows. A stored value that does
 //! not read back is a damaged or foreign database ([`StoreError::Corrupt`]).
 
-use accord_stix::tlp::Level;
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -37,13 +36,13 @@ pub fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
 }
 
 /// A STIX object's TLP level as the backends store it.
-pub fn level_text(level: Level) -> &'static str {
+pub fn level_text(level: Tlp) -> &'static str {
     level.as_str()
 }
 
 /// Reads back a STIX object's TLP level stored by [`level_text`].
-pub fn parse_level(text: &str) -> Result<Level, StoreError> {
-    Level::parse(text).ok_or_else(|| StoreError::Corrupt {
+pub fn parse_level(text: &str) -> Result<Tlp, StoreError> {
+    Tlp::parse(text).ok_or_else(|| StoreError::Corrupt {
         what: "stix object tlp".into(),
         detail: format!("{text:?} is not a TLP level"),
     })

@@ -14,9 +14,10 @@ use accord_core::accord::Accord;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
-use accord_tlog::entry::{SALT_LEN, SignedEntry, Tlp};
+use accord_tlog::entry::{SALT_LEN, SignedEntry};
 use accord_tlog::merkle::Hash;
 use accord_tlog::note::{Signer, Verifier};
+use accord_tlp::Tlp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;

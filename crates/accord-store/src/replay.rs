@@ -18,7 +18,8 @@ use accord_core::incident::Incident;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_law::request::{NewRequest, Request, Status, Transition, TransitionBody};
-use accord_tlog::entry::{SignedEntry, Tlp};
+use accord_tlog::entry::SignedEntry;
+use accord_tlp::Tlp;
 
 use crate::error::StoreError;
 use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, WitnessBody, kind};

@@ -318,8 +318,8 @@ mod tests {
     use super::*;
     use crate::write::sign_submission_at;
     use accord_law::request::PathwayRef;
-    use accord_tlog::entry::Tlp;
     use accord_tlog::entry::canonical_json;
+    use accord_tlp::Tlp;
     use ed25519_dalek::SigningKey;
     use jiff::SignedDuration;
 

@@ -20,7 +20,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use accord_law::request::{Request, Status};
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::error::StoreError;

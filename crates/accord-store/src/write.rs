@@ -21,9 +21,9 @@ use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_core::validate::{Problem, Problems};
 use accord_tlog::entry::{
-    EntryError, Envelope, SALT_LEN, SignedEntry, Tlp, body_salted_sha256, canonical_json,
-    envelope_bytes,
+    EntryError, Envelope, SALT_LEN, SignedEntry, body_salted_sha256, canonical_json, envelope_bytes,
 };
+use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};

@@ -31,6 +31,7 @@
 
 use std::fmt;
 
+use accord_tlp::Tlp;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
@@ -57,26 +58,6 @@ pub const SALT_LEN: usize = 32;
 
 /// Largest integer every RFC 8785 implementation represents exactly (2^53).
 const MAX_SAFE_INTEGER: u64 = 1 << 53;
-
-/// TLP 2.0 (FIRST) labels an entry can carry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Tlp {
-    /// TLP:CLEAR — no restriction.
-    #[serde(rename = "clear")]
-    Clear,
-    /// TLP:GREEN — the community.
-    #[serde(rename = "green")]
-    Green,
-    /// TLP:AMBER — the recipient's organisation and its clients.
-    #[serde(rename = "amber")]
-    Amber,
-    /// TLP:AMBER+STRICT — the recipient's organisation only.
-    #[serde(rename = "amber+strict")]
-    AmberStrict,
-    /// TLP:RED — named recipients only.
-    #[serde(rename = "red")]
-    Red,
-}
 
 /// The signed part of a log entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

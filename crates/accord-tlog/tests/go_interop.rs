@@ -18,10 +18,11 @@ use std::path::Path;
 use std::process::Command;
 
 use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::entry::{Envelope, SignedEntry, Tlp, body_salted_sha256};
+use accord_tlog::entry::{Envelope, SignedEntry, body_salted_sha256};
 use accord_tlog::merkle::{self, MemoryHashStore};
 use accord_tlog::note::Signer;
 use accord_tlog::tiles::{self, TileKind};
+use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 
 const ORIGIN: &str = "accord.example/log";

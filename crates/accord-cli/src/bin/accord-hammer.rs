@@ -19,7 +19,7 @@ use tokio::sync::Mutex;
 
 use accord_store::log::kind;
 use accord_store::write::sign_submission;
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 
 use accord_tlog::note::Signer;
 use clap::{Parser, Subcommand};

@@ -5,10 +5,10 @@
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
-use accord_stix::tlp::Level;
 use accord_store::sharing::{
     AffiliationBody, Collection, Member, all_collections, define_collection, record_affiliation,
 };
+use accord_tlp::Tlp;
 
 use crate::args::StoreArgs;
 use crate::hub::Hub;
@@ -99,7 +99,7 @@ pub async fn run(args: CollectionsArgs) -> Result<()> {
             default_tlp,
             anonymous_read,
         } => {
-            let default_tlp = Level::parse(&default_tlp).with_context(|| {
+            let default_tlp = Tlp::parse(&default_tlp).with_context(|| {
                 format!(
                     "--default-tlp {default_tlp:?}: use clear, green, amber, amber+strict or red"
                 )

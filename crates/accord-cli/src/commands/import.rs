@@ -45,7 +45,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value, json};
 
 use accord_stix::literal::parse_ip_network;
-use accord_stix::tlp::Level;
+use accord_stix::marking::TlpMarking;
+use accord_tlp::Tlp;
 
 /// What `accord import` reads.
 #[derive(Debug, clap::Subcommand)]
@@ -159,13 +160,13 @@ fn events(input: &Value) -> Result<Vec<(String, &Value)>> {
 }
 
 /// The TLP levels named by a `Tag` list; unknown `tlp:` tags are recorded.
-fn tlp_tags(path: &str, v: &Value, import: &mut Import) -> Result<Option<Level>> {
+fn tlp_tags(path: &str, v: &Value, import: &mut Import) -> Result<Option<Tlp>> {
     let tags = match v.get("Tag") {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Array(t)) => t,
         Some(_) => bail!("{path}.Tag: must be a list of tags"),
     };
-    let mut level: Option<Level> = None;
+    let mut level: Option<Tlp> = None;
     for (i, t) in tags.iter().enumerate() {
         let name = t
             .get("name")
@@ -174,7 +175,7 @@ fn tlp_tags(path: &str, v: &Value, import: &mut Import) -> Result<Option<Level>>
         if !name.trim().to_ascii_lowercase().starts_with("tlp:") {
             continue;
         }
-        match Level::parse(name) {
+        match Tlp::parse(name) {
             Some(l) => level = Some(level.map_or(l, |x| x.max(l))),
             None => {
                 if !import.unknown_tlp_tags.contains(&name.to_owned()) {
@@ -309,8 +310,11 @@ fn convert_event(
             (None, None) => import.unmarked += 1,
             (e, a) => {
                 // The stricter of the event's and the attribute's marking.
-                let level = e.max(a).unwrap_or(Level::Red);
-                o.insert("object_marking_refs".into(), json!([level.marking().id()]));
+                let level = e.max(a).unwrap_or(Tlp::Red);
+                o.insert(
+                    "object_marking_refs".into(),
+                    json!([TlpMarking::of(level).id()]),
+                );
             }
         }
         import.indicators.push(Value::Object(o));
@@ -656,7 +660,7 @@ mod tests {
             .iter()
             .map(|o| &o["object_marking_refs"][0])
             .collect();
-        assert_eq!(marks[0], &json!(Level::Red.marking().id()));
-        assert_eq!(marks[1], &json!(Level::Green.marking().id()));
+        assert_eq!(marks[0], &json!(TlpMarking::of(Tlp::Red).id()));
+        assert_eq!(marks[1], &json!(TlpMarking::of(Tlp::Green).id()));
     }
 }

@@ -18,11 +18,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use accord_stix::eval::Observation;
+use accord_stix::marking::TlpMarking;
 use accord_stix::matcher::Matcher;
 use accord_stix::object::{Indicator, ObjectError, StixObject, sighting, validate_reference};
 use accord_stix::pattern::Pattern;
 use accord_stix::telemetry::{self, Format, Records};
-use accord_stix::tlp::Level;
+use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
@@ -340,7 +341,7 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         .tlp
         .as_deref()
         .map(|t| {
-            Level::parse(t).with_context(|| {
+            Tlp::parse(t).with_context(|| {
                 format!("--tlp {t:?}: use clear, green, amber, amber+strict or red")
             })
         })
@@ -501,12 +502,12 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
 /// The sighting as posted to a hub: marked with `level` (TLP 2.0), naming where it was
 /// sighted, and without `observed_data_refs`, which point at local telemetry the hub does
 /// not hold (and which stays local).
-fn hub_sighting(object: &StixObject, level: Level, where_sighted: &[String]) -> serde_json::Value {
+fn hub_sighting(object: &StixObject, level: Tlp, where_sighted: &[String]) -> serde_json::Value {
     let mut map = object.to_value();
     map.remove("observed_data_refs");
     map.insert(
         "object_marking_refs".into(),
-        serde_json::json!([level.marking().id()]),
+        serde_json::json!([TlpMarking::of(level).id()]),
     );
     if !where_sighted.is_empty() {
         map.insert(

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use accord_law::request::is_random_uuid;
 use accord_store::log::{kind as entry_kind, random_uuid};
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 
 use crate::args::HubArgs;
 use crate::client::HubClient;

@@ -62,7 +62,7 @@ pub async fn run(args: SubmitArgs) -> Result<()> {
         kind,
         &id,
         signer.name(),
-        accord_tlog::entry::Tlp::Clear,
+        accord_tlp::Tlp::Clear,
         &body,
         signer.signing_key(),
     )

@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use accord_stix::marking::{TLP_2_EXTENSION_ID, TlpMarking};
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 use serde_json::{Value, json};
 
 use crate::common::{Server, enrol, ok, on};

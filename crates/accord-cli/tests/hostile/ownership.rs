@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use accord_stix::marking::TlpMarking;
-use accord_tlog::entry::Tlp;
 use accord_tlog::note::Signer;
+use accord_tlp::Tlp;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 

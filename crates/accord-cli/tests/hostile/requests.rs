@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use accord_law::request::is_random_uuid;
 use accord_store::log::random_uuid;
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 use serde_json::{Value, json};
 
 use crate::common::{Server, accord, checkpoint_size, enrol, http_get, ok};

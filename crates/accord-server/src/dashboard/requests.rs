@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use accord_law::request::Request;
 use accord_store::log::kind;
 use accord_store::requests::RequestFilter;
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 
 use super::{PageError, ok};
 use crate::state::AppState;

@@ -16,7 +16,7 @@ use accord_store::Store;
 use accord_store::log::{Operator, kind};
 use accord_store::sequencer::Sequencer;
 use accord_store::write::{add_key, seed_bundled, sign_submission, token_digest};
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 use serde_json::Value;
 

@@ -34,8 +34,8 @@
 //! the latest for good.
 //!
 
-use accord_stix::tlp::Level;
-use accord_tlog::entry::{Tlp, canonical_json};
+use accord_tlog::entry::canonical_json;
+use accord_tlp::Tlp;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ pub struct Collection {
     /// Its members.
     pub members: Vec<Member>,
     /// The level of objects that carry no TLP marking.
-    pub default_tlp: Level,
+    pub default_tlp: Tlp,
     /// Whether anonymous readers see its TLP:CLEAR objects.
     #[serde(default)]
     pub anonymous_read: bool,
@@ -133,7 +133,7 @@ pub struct SharedObject {
     /// without either (most SCOs), whose version is their date added.
     pub version_us: Option<i64>,
     /// Its TLP level (its marking, or the collection's default).
-    pub tlp: Level,
+    pub tlp: Tlp,
     /// The party that added it.
     pub producer: String,
     /// Its named recipients.
@@ -158,7 +158,7 @@ pub struct ObjectMeta {
     /// Its spec_version.
     pub spec_version: String,
     /// Its TLP level.
-    pub tlp: Level,
+    pub tlp: Tlp,
     /// The party that added it.
     pub producer: String,
     /// Its named recipients.
@@ -217,17 +217,6 @@ pub struct Deletion {
     pub added_us: Option<i64>,
 }
 
-/// The log's TLP for a TLP 2.0 level.
-pub fn entry_tlp(level: Level) -> Tlp {
-    match level {
-        Level::Clear => Tlp::Clear,
-        Level::Green => Tlp::Green,
-        Level::Amber => Tlp::Amber,
-        Level::AmberStrict => Tlp::AmberStrict,
-        Level::Red => Tlp::Red,
-    }
-}
-
 /// A timestamp in microseconds as TAXII and STIX write it (UTC, microsecond precision).
 pub fn format_us(us: i64) -> String {
     match Timestamp::from_microsecond(us) {
@@ -243,8 +232,8 @@ pub fn parse_us(text: &str) -> Result<i64, String> {
 
 /// Whether the anonymous reader may read a version marked `level` in `collection`: only then
 /// does its log entry name it (see [`LogRelease`](crate::sharing::read::LogRelease)).
-pub fn publicly_readable(collection: &Collection, level: Level) -> bool {
-    level == Level::Clear && collection.anonymous_read
+pub fn publicly_readable(collection: &Collection, level: Tlp) -> bool {
+    level == Tlp::Clear && collection.anonymous_read
 }
 
 /// The rule every backend applies to a new STIX object version `o`, inside the transaction

@@ -11,7 +11,8 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use accord_stix::tlp::{self, Affiliation, Audience, Reader};
-use accord_tlog::entry::{Envelope, Tlp};
+use accord_tlog::entry::Envelope;
+use accord_tlp::Tlp;
 
 use crate::error::StoreError;
 use crate::sharing::model::{

@@ -24,8 +24,9 @@ use std::sync::Arc;
 
 use accord_stix::literal::parse_timestamp;
 use accord_stix::object::StixObject;
-use accord_stix::tlp::{self, Level, Reader};
-use accord_tlog::entry::{Envelope, Tlp, canonical_json};
+use accord_stix::tlp::{self, Reader};
+use accord_tlog::entry::{Envelope, canonical_json};
+use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 use serde::Serialize;
@@ -36,7 +37,7 @@ use crate::log::{Effect, LogWrite, Operator, opaque_entry_id, opaque_id_key};
 use crate::sequencer::Sequencer;
 use crate::sharing::model::{
     AFFILIATION_KIND, AffiliationBody, COLLECTION_KIND, Collection, Deletion, MAX_OBJECT_BYTES,
-    STIX_DELETION_KIND, STIX_KIND, SharedObject, entry_tlp, format_us, parse_us, publicly_readable,
+    STIX_DELETION_KIND, STIX_KIND, SharedObject, format_us, parse_us, publicly_readable,
 };
 use crate::sharing::read::{
     ObjectQuery, SharingError, VersionMatch, collection_for, sharing, visible_objects,
@@ -220,14 +221,7 @@ fn sign_object(
     };
     let salt = crate::log::random_salt().map_err(|e| refuse(e.to_string()))?;
     let entry = sign_canonical_body(
-        STIX_KIND,
-        &entry_id,
-        party,
-        entry_tlp(shared.tlp),
-        &body,
-        &salt,
-        key,
-        now,
+        STIX_KIND, &entry_id, party, shared.tlp, &body, &salt, key, now,
     )
     .map_err(|e| refuse(e.to_string()))?;
     let write = LogWrite {
@@ -300,7 +294,7 @@ pub async fn delete_object(
             sequencer.operator(),
             STIX_DELETION_KIND,
             &entry_id,
-            entry_tlp(m.tlp),
+            m.tlp,
             &body,
             Effect::StixDeleted {
                 collection: body.collection.clone(),
@@ -520,7 +514,7 @@ pub fn prepare_object(
         // Fail closed: markings the hub cannot enforce refuse the object (naming the property).
         tlp: match tlp::level_of(&object, collection.default_tlp) {
             Ok(level) => level,
-            Err(_) if unenforceable == Unenforceable::HoldRed => Level::Red,
+            Err(_) if unenforceable == Unenforceable::HoldRed => Tlp::Red,
             Err(e) => return Err(e.to_string()),
         },
         producer: producer.to_owned(),

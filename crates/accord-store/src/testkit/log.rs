@@ -1,9 +1,10 @@
 //! The verifiable record: signed checkpoints, proofs, tiles, keys, replays, batching.
 
 use accord_tlog::checkpoint::Checkpoint;
-use accord_tlog::entry::{SignedEntry, Tlp};
+use accord_tlog::entry::SignedEntry;
 use accord_tlog::merkle::{self, MemoryHashStore};
 use accord_tlog::tiles::{Tile, decode_bundle, tiles_for_size};
+use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 
 use crate::error::StoreError;

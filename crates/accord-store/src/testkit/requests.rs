@@ -6,7 +6,8 @@ use accord_law::Dataset;
 use accord_law::request::{
     Status, Transition, TransitionBody, UNUSABLE_REQUEST_ID, is_random_uuid,
 };
-use accord_tlog::entry::{SignedEntry, Tlp};
+use accord_tlog::entry::SignedEntry;
+use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 

@@ -2,8 +2,9 @@
 //! only under TLP, filtered, versioned and paged as TAXII asks; and the log still verifies.
 
 use accord_stix::marking::TlpMarking;
-use accord_stix::tlp::{Level, Reader};
-use accord_tlog::entry::{Envelope, Tlp};
+use accord_stix::tlp::Reader;
+use accord_tlog::entry::Envelope;
+use accord_tlp::Tlp;
 use serde_json::{Value, json};
 
 use crate::sharing::{
@@ -31,7 +32,7 @@ async fn hub(f: &dyn StoreFactory) -> Option<Hub> {
             title: "Test community".into(),
             description: None,
             members: vec![member("FR", true), member("DE", true), member("IT", false)],
-            default_tlp: Level::Amber,
+            default_tlp: Tlp::Amber,
             anonymous_read: true,
         },
     )
@@ -163,14 +164,8 @@ pub async fn tlp_decides_who_sees_each_object_on_every_read(f: &dyn StoreFactory
         assert_eq!(entry.envelope.kind, "stix");
         assert_eq!(entry.envelope.signer_key, key);
         assert_eq!(entry.envelope.submitter, "FR");
-        let expected = match meta.tlp {
-            Level::Clear => Tlp::Clear,
-            Level::Green => Tlp::Green,
-            Level::Amber => Tlp::Amber,
-            Level::AmberStrict => Tlp::AmberStrict,
-            Level::Red => Tlp::Red,
-        };
-        assert_eq!(stored.tlp, expected);
+        // The log entry carries the object's level, the one type both use.
+        assert_eq!(stored.tlp, meta.tlp);
         // The object comes back exactly as submitted, custom properties included.
         let body: Value = serde_json::from_str(body.as_ref().unwrap().get()).unwrap();
         assert_eq!(body["x_custom"], json!({"kept": [1, 2.5, "three"]}));
@@ -469,7 +464,7 @@ async fn de_only(h: &Hub) {
                 can_read: true,
                 can_write: true,
             }],
-            default_tlp: Level::Amber,
+            default_tlp: Tlp::Amber,
             anonymous_read: false,
         },
     )

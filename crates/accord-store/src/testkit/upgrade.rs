@@ -3,7 +3,7 @@
 //! rolls its own schema history back in its own SQL between the two.
 
 use accord_core::record::{Facet, IncidentRecord};
-use accord_tlog::entry::Tlp;
+use accord_tlp::Tlp;
 
 use crate::error::StoreError;
 use crate::log::{Effect, LogWrite, kind};
