@@ -1,10 +1,9 @@
 //! Any bytes read as a MISP export by `accord import misp` are converted without panicking;
 //! every indicator made carries a pattern that parses and an id from the attribute's UUID.
 //!
-//! The converter lives in the `accord` binary (`crates/accord-cli/src/misp.rs`), which has no
-//! library target: the target compiles that very file as a module, so what is fuzzed is the
-//! code that ships. Its network half (`run`, posting to a hub) is never called here; it links
-//! against the small stand-in `sharing` module below.
+//! The converter is `crates/accord-cli/src/misp.rs`, a module of the `accord` binary, which has
+//! no library target: the target compiles that very file as a module, so what is fuzzed is the
+//! code that ships. It is pure (the command in `commands/import.rs` does the I/O).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -13,24 +12,6 @@ use serde_json::Value;
 #[allow(dead_code, clippy::all)]
 #[path = "../../crates/accord-cli/src/misp.rs"]
 mod misp;
-
-/// Stand-in for the binary's TAXII client, which `misp::run` uses and the fuzzer never calls.
-mod sharing {
-    pub struct SharingClient;
-    pub struct Posted {
-        pub accepted: usize,
-        pub refused: Vec<String>,
-    }
-    impl SharingClient {
-        pub fn new(_hub: &str, _token: &str) -> anyhow::Result<Self> {
-            anyhow::bail!("the fuzz target does not post")
-        }
-        pub async fn post(&self, _: &str, _: &[Value]) -> anyhow::Result<Posted> {
-            anyhow::bail!("the fuzz target does not post")
-        }
-    }
-    use serde_json::Value;
-}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(input) = serde_json::from_slice::<Value>(data) else {

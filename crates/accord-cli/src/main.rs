@@ -28,6 +28,7 @@ mod client;
 mod commands;
 mod hub;
 mod keyfiles;
+mod misp;
 mod output;
 mod progress;
 mod render;
