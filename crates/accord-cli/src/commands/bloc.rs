@@ -18,14 +18,18 @@ use super::votes::{bundled, group_line, tally};
 /// The flags of `accord bloc`.
 #[derive(Debug, Args)]
 pub struct BlocArgs {
-    /// The group: supporters, uncertain, non-supporters, absent-at-launch, or member states'
-    /// codes (FR,DE,IT).
+    /// The group to measure.
+    ///
+    /// supporters, uncertain, non-supporters, absent-at-launch, or member states' codes
+    /// (FR,DE,IT).
     #[arg(long, default_value = "supporters")]
     pub group: String,
     /// The group to set beside it, in the same forms.
     #[arg(long, default_value = "non-supporters")]
     pub against: String,
-    /// Only votes of these coverages: full, minority, partial, without_vote (comma-separated).
+    /// Only votes of these coverages (comma-separated).
+    ///
+    /// full, minority, partial, without_vote.
     #[arg(long, value_name = "LIST")]
     pub coverage: Option<String>,
     /// Print the figures as the API serves them.

@@ -57,7 +57,9 @@ pub struct ListArgs {
     /// One of supporter, formerly-listed, withdrawn, non-supporter.
     #[arg(long, value_parser = parse_status)]
     status: Option<SupportStatus>,
-    /// Only parties whose name, id or listed name contains this text (any case).
+    /// Only parties whose name, id or listed name contains this text.
+    ///
+    /// Any case.
     #[arg(long)]
     search: Option<String>,
     /// Show at most this many parties (all by default).

@@ -16,16 +16,22 @@ use accord_server::{VoteSummary, coverage_list, vote_view};
 /// `accord votes` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum VotesCommand {
-    /// The votes, in date order: date, organ, symbol, tally and how much of it is sourced.
+    /// The votes, in date order.
+    ///
+    /// Date, organ, symbol, tally and how much of it is sourced.
     List(ListArgs),
-    /// One vote: its sources, each group's split and cohesion, every state by position.
+    /// One vote, with its sources and each group's split.
+    ///
+    /// Its sources, each group's split and cohesion, every state by position.
     Show(ShowArgs),
 }
 
 /// The flags of `accord votes list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Only votes of these coverages: full, minority, partial, without_vote (comma-separated).
+    /// Only votes of these coverages (comma-separated).
+    ///
+    /// full, minority, partial, without_vote.
     #[arg(long, value_name = "LIST")]
     pub coverage: Option<String>,
     /// Print the list as the API serves it.
