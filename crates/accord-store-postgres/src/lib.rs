@@ -380,8 +380,17 @@ impl Store for PostgresStore {
         batch: Vec<LogWrite>,
         operator: Arc<Operator>,
     ) -> Result<AppendOutcome, StoreError> {
-        let mut client = self.client().await?;
-        log::append(&mut client, &self.nodes, batch, &operator).await
+        let outcome = {
+            let mut client = self.client().await?;
+            log::append(&mut client, &self.nodes, batch, &operator).await
+        };
+        if matches!(outcome, Err(StoreError::Unavailable(_))) {
+            // The database went away (a restart ends every session): the idle connections are
+            // as dead as this one but may not be seen closed yet, so drop them all and let the
+            // next write open a fresh one instead of failing on each in turn.
+            self.pool.retain(|_, _| false);
+        }
+        outcome
     }
 
     async fn checkpoint(&self) -> Result<Option<SignedCheckpoint>, StoreError> {
