@@ -29,6 +29,7 @@
 //! ```
 
 pub mod accord;
+pub mod corrections;
 pub mod country;
 pub mod dataset;
 pub mod date;

@@ -40,6 +40,16 @@ fn load() -> Dataset {
 }
 
 #[test]
+fn the_corrections_file_names_shipped_records_versions_days_and_reasons() {
+    let d = load();
+    let text = std::fs::read_to_string(data_dir().join("corrections.json")).unwrap();
+    match accord_core::corrections::Corrections::from_text(&text, &d) {
+        Ok(c) => assert!(c.version >= 1, "the dataset has a version"),
+        Err(e) => panic!("data/corrections.json is invalid:\n{e}"),
+    }
+}
+
+#[test]
 fn bundled_data_is_valid() {
     let d = load();
     assert_eq!(
@@ -112,4 +122,23 @@ fn unverified_facts_stay_marked() {
             .iter()
             .all(|i| i.source.verification == Verification::Unverified)
     );
+}
+
+#[test]
+fn a_correction_naming_no_shipped_record_or_a_future_version_is_refused_with_its_path() {
+    let d = load();
+    let text = r#"{"version": 1, "corrections": [
+        {"version": 2, "date": "2026-12", "kind": "incident", "id": "no-such-incident",
+         "what": "x", "why": " "}]}"#;
+    let err = accord_core::corrections::Corrections::from_text(text, &d)
+        .unwrap_err()
+        .to_string();
+    for needle in [
+        "corrections[0].version",
+        "corrections[0].date",
+        "corrections[0].id",
+        "corrections[0].why",
+    ] {
+        assert!(err.contains(needle), "{needle} missing from {err}");
+    }
 }

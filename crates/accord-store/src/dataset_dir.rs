@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use accord_core::corrections::Corrections;
 use accord_core::dataset::{Dataset, DatasetError};
 
 /// Why a dataset directory could not be loaded.
@@ -68,5 +69,16 @@ pub fn load_dataset_dir(dir: &Path) -> Result<Dataset, LoadError> {
     .map_err(|source| LoadError::Invalid {
         dir: dir.to_owned(),
         source,
+    })
+}
+
+/// Loads `corrections.json` (the dataset's version and the reasons for its changes) from
+/// `dir` and checks it against `dataset`, the dataset loaded from the same directory.
+pub fn load_corrections(dir: &Path, dataset: &Dataset) -> Result<Corrections, LoadError> {
+    Corrections::from_text(&read(dir.join("corrections.json"))?, dataset).map_err(|source| {
+        LoadError::Invalid {
+            dir: dir.to_owned(),
+            source,
+        }
     })
 }
