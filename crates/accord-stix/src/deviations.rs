@@ -36,6 +36,21 @@
 //!    decoded binary value match in the reference (`LIKE` on its UTF-8
 //!    text, `MATCHES` as a byte-regex search) and never match in Accord.
 //!
+//! 7. **Streams: windows instead of the whole set** (§9 evaluates a pattern
+//!    over a set of observations; a growing log is no set). A
+//!    [`crate::stream::Stream`] fed one observation at a time keeps, for a
+//!    pattern that combines observations, only those inside its window:
+//!    `WITHIN`/`START`-`STOP` bound it exactly (for input in `first_observed`
+//!    order), and a pattern with no time bound (`AND`, `FOLLOWEDBY`,
+//!    `REPEATS` without `WITHIN`) is evaluated as if `WITHIN` the configured
+//!    window (one hour by default). The reference, reading the whole set,
+//!    would also combine observations further apart, or arriving out of
+//!    order by more than the window, or dropped at the state limit (which
+//!    is counted and reported). Each observation takes part in at most one
+//!    sighting per indicator; the reference reports one match per pattern
+//!    and set. For input in time order that fits in the windows the verdict
+//!    is the reference's (the differential test checks it).
+//!
 //! # Choices shared with the reference
 //!
 //! - Comparisons joined by `AND` inside one `[...]` must hold for the same

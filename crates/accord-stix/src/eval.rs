@@ -232,36 +232,26 @@ impl CompiledPattern {
         observations: &[Observation],
         subset: &[usize],
     ) -> Option<PatternMatch> {
-        let mut instances = Vec::new();
-        let mut ranges = Vec::with_capacity(subset.len());
-        for &i in subset {
-            let Some(o) = observations.get(i) else {
-                continue;
-            };
-            // Counting beyond what any REPEATS could need adds nothing.
-            let copies = o.number_observed.min(MAX_BINDINGS as u64);
-            let start = instances.len();
-            for _ in 0..copies {
-                instances.push(Instance {
-                    observation: i,
-                    first: o.first_observed,
-                    last: o.last_observed,
-                });
-            }
-            ranges.push((i, start..instances.len()));
-        }
-        let ctx = Ctx {
-            compiled: self,
-            observations,
-            instances: &instances,
-            ranges: &ranges,
+        let kept: Vec<usize> = subset
+            .iter()
+            .copied()
+            .filter(|&i| i < observations.len())
+            .collect();
+        let members: Vec<Member> = kept
+            .iter()
+            .map(|&i| Member {
+                first: observations[i].first_observed,
+                last: observations[i].last_observed,
+                count: observations[i].number_observed,
+            })
+            .collect();
+        let leaf = |c: &ComparisonExpression, m: usize| {
+            self.observation_satisfies(c, &observations[kept[m]])
         };
-        let bindings = ctx.bindings(&self.pattern.observation);
-        let first = bindings.into_iter().next()?;
-        let mut obs: Vec<usize> = first.iter().map(|&i| instances[i].observation).collect();
-        obs.sort_unstable();
-        obs.dedup();
-        Some(PatternMatch { observations: obs })
+        let matched = first_binding(&self.pattern.observation, &members, &leaf)?;
+        Some(PatternMatch {
+            observations: matched.into_iter().map(|m| kept[m]).collect(),
+        })
     }
 
     /// For each object of `obs`, whether it satisfies `expr` (§9: the
@@ -534,17 +524,64 @@ fn order(value: &Observed<'_>, constant: &Constant) -> Option<std::cmp::Ordering
 
 #[derive(Debug, Clone, Copy)]
 struct Instance {
+    /// The member it is an instance of.
     observation: usize,
     first: jiff::Timestamp,
     last: jiff::Timestamp,
+}
+
+/// What the binding engine needs of one observation taking part: its
+/// interval and how many instances it counts as. Which comparison
+/// expressions it satisfies is asked of a separate oracle, so the engine
+/// runs equally over whole observations ([`CompiledPattern::matches`]) and
+/// over the per-observation results a stream keeps (`crate::stream`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Member {
+    pub(crate) first: jiff::Timestamp,
+    pub(crate) last: jiff::Timestamp,
+    pub(crate) count: u64,
+}
+
+/// The members (indexes into `members`, ascending, without repeats) of the
+/// first binding of `expr` found, if any. `leaf(c, m)` tells whether member
+/// `m` satisfies the comparison expression `c`, a leaf of `expr`.
+pub(crate) fn first_binding(
+    expr: &ObservationExpression,
+    members: &[Member],
+    leaf: &dyn Fn(&ComparisonExpression, usize) -> bool,
+) -> Option<Vec<usize>> {
+    let mut instances = Vec::new();
+    let mut ranges = Vec::with_capacity(members.len());
+    for (m, member) in members.iter().enumerate() {
+        // Counting beyond what any REPEATS could need adds nothing.
+        let copies = member.count.min(MAX_BINDINGS as u64);
+        let start = instances.len();
+        for _ in 0..copies {
+            instances.push(Instance {
+                observation: m,
+                first: member.first,
+                last: member.last,
+            });
+        }
+        ranges.push((m, start..instances.len()));
+    }
+    let ctx = Ctx {
+        leaf,
+        instances: &instances,
+        ranges: &ranges,
+    };
+    let first = ctx.bindings(expr).into_iter().next()?;
+    let mut out: Vec<usize> = first.iter().map(|&i| instances[i].observation).collect();
+    out.sort_unstable();
+    out.dedup();
+    Some(out)
 }
 
 /// A set of instance indexes, sorted ascending.
 type Binding = Vec<usize>;
 
 struct Ctx<'a> {
-    compiled: &'a CompiledPattern,
-    observations: &'a [Observation],
+    leaf: &'a dyn Fn(&ComparisonExpression, usize) -> bool,
     instances: &'a [Instance],
     /// Each observation taking part, with the range of its instances.
     ranges: &'a [(usize, std::ops::Range<usize>)],
@@ -589,10 +626,7 @@ impl Ctx<'_> {
                     if out.len() >= MAX_BINDINGS {
                         break;
                     }
-                    if self
-                        .compiled
-                        .observation_satisfies(c, &self.observations[*o])
-                    {
+                    if (self.leaf)(c, *o) {
                         out.extend(range.clone().map(|i| vec![i]));
                     }
                 }

@@ -35,6 +35,10 @@
 //!   literals; only the candidates they return are fully evaluated, so the
 //!   cost per observation does not grow with the number of simple
 //!   indicators. Indicators' validity windows are respected.
+//! - [`stream`]: the same indicators matched against observations fed one
+//!   at a time ([`stream::Stream`]), for logs that grow: a single `[…]`
+//!   reports at once, combining patterns keep only what their window needs,
+//!   within a bounded, reported state limit.
 //! - [`deviations`]: where Accord follows the specification text rather than
 //!   the OASIS reference matcher, clause by clause.
 //! - [`telemetry`]: Suricata `eve.json` and Zeek JSON log records mapped to
@@ -54,7 +58,7 @@
 //! Modules depend on each other in one direction only, with no circle:
 //! `literal` on nothing; `pattern` on `literal`; `object` on `pattern` and
 //! `literal`; `marking` on `object`; `tlp` on `marking` and `object`; `eval`
-//! on `object`, `pattern` and `literal`; `matcher` and `export` on those;
+//! on `object`, `pattern` and `literal`; `matcher` and `export` on those; `stream` on `matcher`;
 //! `telemetry` on `eval`. The TLP levels themselves are
 //! [`accord_tlp::Tlp`], shared with the log and the store.
 //!
@@ -96,5 +100,6 @@ pub mod marking;
 pub mod matcher;
 pub mod object;
 pub mod pattern;
+pub mod stream;
 pub mod telemetry;
 pub mod tlp;

@@ -180,6 +180,46 @@ struct Entry {
     simple: bool,
 }
 
+/// One pattern to compile, as [`Matcher::from_sources`] takes it.
+pub(crate) enum Source<'a> {
+    /// Left out, with the reason [`Matcher::skipped`] reports.
+    Skip(String),
+    /// Left out silently: another structure handles it (a stream's
+    /// combination patterns, see `crate::stream`).
+    Absent,
+    /// A parsed pattern and the validity of the indicator it comes from.
+    Pattern {
+        /// The indicator id, for errors.
+        id: &'a str,
+        pattern: Pattern,
+        valid_from: jiff::Timestamp,
+        valid_until: Option<jiff::Timestamp>,
+    },
+}
+
+impl<'a> Source<'a> {
+    /// The indicator's pattern parsed, or why it is skipped.
+    pub(crate) fn of(indicator: &'a Indicator) -> Result<Source<'a>, MatcherError> {
+        if indicator.pattern_type != "stix" {
+            return Ok(Source::Skip(format!(
+                "pattern_type `{}` is not `stix`",
+                indicator.pattern_type
+            )));
+        }
+        let pattern =
+            Pattern::parse(&indicator.pattern).map_err(|errors| MatcherError::Pattern {
+                id: indicator.id.clone(),
+                errors,
+            })?;
+        Ok(Source::Pattern {
+            id: &indicator.id,
+            pattern,
+            valid_from: indicator.valid_from,
+            valid_until: indicator.valid_until,
+        })
+    }
+}
+
 /// Indicators compiled for matching. Build with [`Matcher::compile`].
 pub struct Matcher {
     entries: Vec<Option<Entry>>,
@@ -196,28 +236,42 @@ impl Matcher {
     /// are skipped (see [`Matcher::skipped`]); an invalid STIX pattern is an
     /// error naming the indicator.
     pub fn compile(indicators: &[Indicator]) -> Result<Matcher, MatcherError> {
+        let mut sources = Vec::with_capacity(indicators.len());
+        for indicator in indicators {
+            sources.push(Source::of(indicator)?);
+        }
+        Matcher::from_sources(sources)
+    }
+
+    /// Compiles patterns numbered by their position in `sources` (the
+    /// number a [`Sighting`] carries).
+    pub(crate) fn from_sources(sources: Vec<Source<'_>>) -> Result<Matcher, MatcherError> {
         let mut matcher = Matcher {
-            entries: Vec::with_capacity(indicators.len()),
+            entries: Vec::with_capacity(sources.len()),
             paths: Vec::new(),
             paths_by_type: Vec::new(),
             unanchored: Vec::new(),
             skipped: Vec::new(),
         };
         let mut path_ids: HashMap<ObjectPath, usize> = HashMap::new();
-        for (i, indicator) in indicators.iter().enumerate() {
-            if indicator.pattern_type != "stix" {
-                matcher.skipped.push((
-                    i,
-                    format!("pattern_type `{}` is not `stix`", indicator.pattern_type),
-                ));
-                matcher.entries.push(None);
-                continue;
-            }
-            let pattern =
-                Pattern::parse(&indicator.pattern).map_err(|errors| MatcherError::Pattern {
-                    id: indicator.id.clone(),
-                    errors,
-                })?;
+        for (i, source) in sources.into_iter().enumerate() {
+            let (id, pattern, valid_from, valid_until) = match source {
+                Source::Skip(reason) => {
+                    matcher.skipped.push((i, reason));
+                    matcher.entries.push(None);
+                    continue;
+                }
+                Source::Absent => {
+                    matcher.entries.push(None);
+                    continue;
+                }
+                Source::Pattern {
+                    id,
+                    pattern,
+                    valid_from,
+                    valid_until,
+                } => (id, pattern, valid_from, valid_until),
+            };
             let n = u32::try_from(i).unwrap_or(u32::MAX);
             match observation_anchors(&pattern.observation) {
                 Some(anchors) => {
@@ -251,15 +305,15 @@ impl Matcher {
             } else {
                 let compiled =
                     CompiledPattern::new(pattern).map_err(|error| MatcherError::Eval {
-                        id: indicator.id.clone(),
+                        id: id.to_owned(),
                         error,
                     })?;
                 Some(Box::new(compiled))
             };
             matcher.entries.push(Some(Entry {
                 compiled,
-                valid_from: indicator.valid_from,
-                valid_until: indicator.valid_until.unwrap_or(jiff::Timestamp::MAX),
+                valid_from,
+                valid_until: valid_until.unwrap_or(jiff::Timestamp::MAX),
                 simple,
             }));
         }

@@ -7,7 +7,8 @@
 //! bundle of observations, from `ACCORD_DIFF_SEED` (default fixed), has the
 //! Python harness (`tests/differential/harness.py`) give the reference's
 //! verdict on each, and compares with Accord's (the evaluator's, which the
-//! compiled matcher must repeat). Every disagreement must be
+//! compiled matcher and a stream fed one observation at a time must
+//! repeat). Every disagreement must be
 //! one of the documented deviations ([`accord_stix::deviations`]); any
 //! other fails the test with the pattern and observations to reproduce it.
 
@@ -20,11 +21,13 @@ mod generator;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::Arc;
 
 use accord_stix::eval::{CompiledPattern, Observation};
 use accord_stix::matcher::Matcher;
 use accord_stix::object::{Indicator, parse_objects};
 use accord_stix::pattern::Pattern;
+use accord_stix::stream::{Stream, StreamConfig, StreamMatcher};
 use serde_json::Value;
 
 struct Case {
@@ -55,16 +58,37 @@ fn accord_verdict(case: &Case) -> String {
         valid_from: jiff::Timestamp::UNIX_EPOCH,
         valid_until: None,
     };
-    let matcher = Matcher::compile(&[indicator]).expect("a valid pattern compiles");
+    let matcher =
+        Matcher::compile(std::slice::from_ref(&indicator)).expect("a valid pattern compiles");
     let indexed = !matcher.match_observations(&observations).is_empty();
     if indexed != evaluated {
         return format!("internal: matcher says {indexed}, evaluator says {evaluated}");
+    }
+    // So must a stream fed the observations one at a time in time order
+    // (they span minutes, inside every window), as `accord match` feeds them.
+    let streamed = streamed(&indicator, &observations);
+    if streamed != evaluated {
+        return format!("internal: stream says {streamed}, evaluator says {evaluated}");
     }
     if evaluated {
         "match".into()
     } else {
         "nomatch".into()
     }
+}
+
+/// Whether a [`Stream`] fed `observations` in `first_observed` order
+/// reports a sighting of the indicator.
+fn streamed(indicator: &Indicator, observations: &[Observation]) -> bool {
+    let matcher = StreamMatcher::compile(std::slice::from_ref(indicator)).expect("compiles");
+    let mut stream = Stream::new(Arc::new(matcher), StreamConfig::default());
+    let mut ordered: Vec<&Observation> = observations.iter().collect();
+    ordered.sort_by_key(|o| o.first_observed);
+    let mut sightings = Vec::new();
+    for o in ordered {
+        stream.push(o, &mut sightings);
+    }
+    !sightings.is_empty()
 }
 
 /// Which documented deviation explains a disagreement, if any.
