@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use accord_server::app;
-use accord_store::log::kind;
+use accord_store::kind;
 use accord_store::write::sign_submission;
 use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;

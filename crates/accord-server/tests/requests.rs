@@ -22,7 +22,8 @@ use tower::ServiceExt;
 
 use accord_server::{AppState, app};
 use accord_store::Store;
-use accord_store::log::{Operator, kind, random_uuid};
+use accord_store::kind;
+use accord_store::log::{Operator, random_uuid};
 use accord_store::sequencer::Sequencer;
 use accord_store::write::{add_key, seed_bundled, sign_submission_at, token_digest};
 use accord_tlp::Tlp;

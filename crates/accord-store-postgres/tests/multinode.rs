@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use accord_store::log::{Effect, Operator, SignedCheckpoint, kind};
+use accord_store::kind;
+use accord_store::log::{Effect, Operator, SignedCheckpoint};
 use accord_store::sequencer::Sequencer;
 use accord_store::testkit::{audit_store, bundled, operator};
 use accord_store::write::{RecordError, operator_write, record_incident_as_operator, seed_bundled};

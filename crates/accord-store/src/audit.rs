@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
-use crate::log::kind;
+use crate::kind;
 
 /// Entry bundles checked per step (4,096 entries); the next step's are prefetched meanwhile.
 const STEP_BUNDLES: usize = 16;

@@ -16,7 +16,8 @@
 //! # Layers
 //!
 //! The files import one another in one direction only (no file imports a file that imports it
-//! back, checked by `crates/xtask`): at the bottom [`error`], [`codec`] and [`schema`]; then the sharing
+//! back, checked by `crates/xtask`): at the bottom [`error`], [`codec`], [`schema`] and the entry kinds ([`kind`], re-exported
+//! as `log::kind`); then the sharing
 //! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types, with the
 //! refusal rules of each effect ([`refusal`]); then the [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
 //! ([`tree`]); then the write path ([`sequencer`], [`mod@write`]) and what
@@ -32,6 +33,7 @@ pub mod audit;
 pub mod codec;
 pub mod dataset_dir;
 pub mod error;
+pub mod kind;
 pub mod log;
 pub mod refusal;
 pub mod replay;

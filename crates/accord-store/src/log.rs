@@ -23,31 +23,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::StoreError;
 use crate::sharing::model::{AffiliationBody, Collection, SharedObject};
 
-/// Entry kinds (the envelope's `kind`).
-pub mod kind {
-    /// The accord itself.
-    pub const ACCORD: &str = "accord";
-    /// The principle-mapping rules.
-    pub const RULES: &str = "rules";
-    /// A party registered in the registry.
-    pub const PARTY: &str = "party";
-    /// An incident.
-    pub const INCIDENT: &str = "incident";
-    /// A public key registered for a party.
-    pub const KEY: &str = "key";
-    /// A public key revoked.
-    pub const KEY_REVOCATION: &str = "key-revocation";
-    /// An evidence request opened (see `accord_law::request`); the entry id is a fresh random
-    /// UUID, not the request's id (entries recorded before that rule carry the request's id).
-    pub const REQUEST: &str = "request";
-    /// An evidence request moved along its lifecycle; the entry id is a fresh random UUID
-    /// (entries recorded before that rule carry `"{request}/{status}"`).
-    pub const REQUEST_TRANSITION: &str = "request-transition";
-    /// A witness the operator configured; the entry id is its verifier key string.
-    pub const WITNESS: &str = "witness";
-    /// A witness the operator removed; the entry id is its verifier key string.
-    pub const WITNESS_REMOVAL: &str = "witness-removal";
-}
+/// Entry kinds (the envelope's `kind`), kept at the bottom of the crate in [`crate::kind`].
+pub use crate::kind;
 
 /// What a write changes besides the log.
 #[derive(Debug, Clone)]

@@ -22,7 +22,8 @@ use accord_tlog::entry::SignedEntry;
 use accord_tlp::Tlp;
 
 use crate::error::StoreError;
-use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, WitnessBody, kind};
+use crate::kind;
+use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, WitnessBody};
 use crate::sharing::{self, AffiliationBody, Collection, Deletion, IndexFilter};
 use crate::store::Store;
 
@@ -81,7 +82,7 @@ impl<'a> Replayer<'a> {
             .entry_counts()
             .await?
             .into_iter()
-            .any(|(k, n)| k == sharing::STIX_DELETION_KIND && n > 0);
+            .any(|(k, n)| k == kind::STIX_DELETION && n > 0);
         if deletions && let Some(cp) = source.checkpoint().await? {
             let mut start = 0;
             while start < cp.size {
@@ -91,7 +92,7 @@ impl<'a> Replayer<'a> {
                 }
                 for stored in &chunk {
                     let entry = decode(stored)?;
-                    if entry.envelope.kind != sharing::STIX_DELETION_KIND {
+                    if entry.envelope.kind != kind::STIX_DELETION {
                         continue;
                     }
                     let body: Deletion = body(stored, &entry)?;
@@ -207,17 +208,15 @@ impl<'a> Replayer<'a> {
                     due,
                 }
             }
-            sharing::COLLECTION_KIND => {
+            kind::COLLECTION => {
                 let collection: Collection = body(stored, entry)?;
                 self.collections
                     .insert(collection.id.clone(), collection.clone());
                 Effect::Collection(Box::new(collection))
             }
-            sharing::AFFILIATION_KIND => {
-                Effect::Affiliation(body::<AffiliationBody>(stored, entry)?)
-            }
-            sharing::STIX_KIND => self.stix_object(stored, entry).await?,
-            sharing::STIX_DELETION_KIND => {
+            kind::AFFILIATION => Effect::Affiliation(body::<AffiliationBody>(stored, entry)?),
+            kind::STIX => self.stix_object(stored, entry).await?,
+            kind::STIX_DELETION => {
                 let d: Deletion = body(stored, entry)?;
                 let added_us = deleted_added_us(stored, entry, &d)?;
                 Effect::StixDeleted {

@@ -49,7 +49,8 @@ use jiff::Timestamp;
 use accord_core::validate::Problem;
 
 use crate::error::StoreError;
-use crate::log::{Effect, LogWrite, kind};
+use crate::kind;
+use crate::log::{Effect, LogWrite};
 use crate::sequencer::Sequencer;
 use crate::store::Store;
 use crate::write::{RecordError, Submission, parse_body, verify_submission};

@@ -15,8 +15,9 @@ use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::note::{Note, NoteSignature, Verifier};
 
 use crate::error::StoreError;
+use crate::kind;
 pub use crate::log::Witness;
-use crate::log::{Effect, Operator, Receipt, SignedCheckpoint, WitnessBody, kind};
+use crate::log::{Effect, Operator, Receipt, SignedCheckpoint, WitnessBody};
 use crate::sequencer::Sequencer;
 use crate::store::Store;
 use crate::write::{RecordError, operator_write};

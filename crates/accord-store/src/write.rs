@@ -30,7 +30,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
-use crate::log::{Effect, KeyBody, LogWrite, Operator, PartyKey, Receipt, kind};
+use crate::kind;
+use crate::log::{Effect, KeyBody, LogWrite, Operator, PartyKey, Receipt};
 use crate::sequencer::Sequencer;
 use crate::store::{SeedOutcome, Store};
 

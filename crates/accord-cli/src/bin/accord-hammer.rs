@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use tokio::sync::Mutex;
 
-use accord_store::log::kind;
+use accord_store::kind;
 use accord_store::write::sign_submission;
 use accord_tlp::Tlp;
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use accord_store::log::kind as entry_kind;
+use accord_store::kind as entry_kind;
 
 use crate::args::HubArgs;
 use crate::commands::requests;

@@ -14,7 +14,7 @@ use axum::response::Response;
 use jiff::Timestamp;
 
 use accord_law::request::Request;
-use accord_store::log::kind;
+use accord_store::kind;
 use accord_store::requests::RequestFilter;
 use accord_tlp::Tlp;
 

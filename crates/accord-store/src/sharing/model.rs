@@ -44,15 +44,6 @@ use accord_stix::literal::parse_timestamp;
 
 use crate::error::StoreError;
 
-/// Entry kind of a collection definition.
-pub const COLLECTION_KIND: &str = "collection";
-/// Entry kind of a party's affiliation.
-pub const AFFILIATION_KIND: &str = "affiliation";
-/// Entry kind of a STIX object version.
-pub const STIX_KIND: &str = "stix";
-/// Entry kind of a STIX object version's removal from a collection.
-pub const STIX_DELETION_KIND: &str = "stix-deletion";
-
 /// Largest STIX object accepted, in bytes of canonical JSON.
 pub const MAX_OBJECT_BYTES: usize = 256 * 1024;
 

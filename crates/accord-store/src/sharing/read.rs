@@ -15,9 +15,10 @@ use accord_tlog::entry::Envelope;
 use accord_tlp::Tlp;
 
 use crate::error::StoreError;
+use crate::kind;
 use crate::sharing::model::{
-    AffiliationBody, COLLECTION_KIND, Collection, IndexFilter, MAX_OBJECTS_PAGE, ObjectMeta,
-    STIX_DELETION_KIND, STIX_KIND, SharingStore, format_us, parse_us,
+    AffiliationBody, Collection, IndexFilter, MAX_OBJECTS_PAGE, ObjectMeta, SharingStore,
+    format_us, parse_us,
 };
 use crate::store::Store;
 use crate::write::RecordError;
@@ -95,11 +96,11 @@ impl LogRelease {
         // hold no slash; collection ids written before they were refused one may.
         let collection = match envelope.kind.as_str() {
             // `{collection}/{object id}/{version}`
-            STIX_KIND => envelope.id.rsplitn(3, '/').nth(2),
+            kind::STIX => envelope.id.rsplitn(3, '/').nth(2),
             // `{collection}/{object id}/{date added}/{party}`
-            STIX_DELETION_KIND => envelope.id.rsplitn(4, '/').nth(3),
+            kind::STIX_DELETION => envelope.id.rsplitn(4, '/').nth(3),
             // `{collection}/{time}`
-            COLLECTION_KIND => envelope.id.rsplit_once('/').map(|(c, _)| c),
+            kind::COLLECTION => envelope.id.rsplit_once('/').map(|(c, _)| c),
             _ => return true,
         };
         collection.is_some_and(|c| self.open_collections.contains(c))
@@ -522,20 +523,20 @@ mod log_release_tests {
             (envelope("incident", "notpetya-2017", Tlp::Clear), true),
             (envelope("incident", "notpetya-2017", Tlp::Green), false),
             (
-                envelope(STIX_KIND, &format!("open/{object}"), Tlp::Clear),
+                envelope(kind::STIX, &format!("open/{object}"), Tlp::Clear),
                 true,
             ),
             (
-                envelope(STIX_KIND, &format!("open/{object}"), Tlp::Amber),
+                envelope(kind::STIX, &format!("open/{object}"), Tlp::Amber),
                 false,
             ),
             (
-                envelope(STIX_KIND, &format!("closed/{object}"), Tlp::Clear),
+                envelope(kind::STIX, &format!("closed/{object}"), Tlp::Clear),
                 false,
             ),
             // Not `{collection}/{object id}/{version}`: nothing to match an open collection.
-            (envelope(STIX_KIND, "open", Tlp::Clear), false),
-            (envelope(STIX_KIND, "open/indicator--x", Tlp::Clear), false),
+            (envelope(kind::STIX, "open", Tlp::Clear), false),
+            (envelope(kind::STIX, "open/indicator--x", Tlp::Clear), false),
         ];
         for (e, want) in cases {
             assert_eq!(rule.publishes(&e), want, "{} {} {:?}", e.kind, e.id, e.tlp);

@@ -33,11 +33,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::StoreError;
+use crate::kind;
 use crate::log::{Effect, LogWrite, Operator, opaque_entry_id, opaque_id_key};
 use crate::sequencer::Sequencer;
 use crate::sharing::model::{
-    AFFILIATION_KIND, AffiliationBody, COLLECTION_KIND, Collection, Deletion, MAX_OBJECT_BYTES,
-    STIX_DELETION_KIND, STIX_KIND, SharedObject, format_us, parse_us, publicly_readable,
+    AffiliationBody, Collection, Deletion, MAX_OBJECT_BYTES, SharedObject, format_us, parse_us,
+    publicly_readable,
 };
 use crate::sharing::read::{
     ObjectQuery, SharingError, VersionMatch, collection_for, sharing, visible_objects,
@@ -221,7 +222,14 @@ fn sign_object(
     };
     let salt = crate::log::random_salt().map_err(|e| refuse(e.to_string()))?;
     let entry = sign_canonical_body(
-        STIX_KIND, &entry_id, party, shared.tlp, &body, &salt, key, now,
+        kind::STIX,
+        &entry_id,
+        party,
+        shared.tlp,
+        &body,
+        &salt,
+        key,
+        now,
     )
     .map_err(|e| refuse(e.to_string()))?;
     let write = LogWrite {
@@ -292,7 +300,7 @@ pub async fn delete_object(
         };
         let write = operator_write_marked(
             sequencer.operator(),
-            STIX_DELETION_KIND,
+            kind::STIX_DELETION,
             &entry_id,
             m.tlp,
             &body,
@@ -335,7 +343,7 @@ pub async fn define_collection(
     };
     let write = operator_write_marked(
         sequencer.operator(),
-        COLLECTION_KIND,
+        kind::COLLECTION,
         &entry_id,
         tlp,
         &collection,
@@ -353,7 +361,7 @@ pub async fn record_affiliation(
     store.party(&affiliation.party).await?;
     let write = operator_write(
         sequencer.operator(),
-        AFFILIATION_KIND,
+        kind::AFFILIATION,
         &format!("{}/{}", affiliation.party, now_rfc3339()),
         &affiliation,
         Effect::Affiliation(affiliation.clone()),

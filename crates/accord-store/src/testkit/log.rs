@@ -8,7 +8,7 @@ use accord_tlp::Tlp;
 use ed25519_dalek::SigningKey;
 
 use crate::error::StoreError;
-use crate::log::kind;
+use crate::kind;
 use std::sync::Arc;
 
 use crate::log::{OPERATOR_PARTY, Operator};
@@ -54,7 +54,7 @@ pub async fn another_operator_key_is_refused(f: &dyn StoreFactory) {
     };
     let write = crate::write::operator_write(
         &stranger,
-        crate::log::kind::PARTY,
+        crate::kind::PARTY,
         &party.id,
         &party,
         crate::log::Effect::Party(Box::new(party.clone())),

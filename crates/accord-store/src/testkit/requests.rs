@@ -12,7 +12,7 @@ use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 
 use crate::error::StoreError;
-use crate::log::kind;
+use crate::kind;
 use crate::log::{Effect, LogWrite, random_uuid};
 use crate::requests::{RequestFilter, submit_request, submit_transition};
 use crate::testkit::{StoreFactory, repo, seeded_hub};

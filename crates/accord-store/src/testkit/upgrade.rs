@@ -6,7 +6,8 @@ use accord_core::record::{Facet, IncidentRecord};
 use accord_tlp::Tlp;
 
 use crate::error::StoreError;
-use crate::log::{Effect, LogWrite, kind};
+use crate::kind;
+use crate::log::{Effect, LogWrite};
 use crate::store::{IncidentFilter, PageRequest, Store};
 use crate::testkit::{audit_store, bundled, operator};
 use crate::write::{seed_bundled, sign_entry};
