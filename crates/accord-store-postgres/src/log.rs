@@ -20,7 +20,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::Json;
 
-use accord_store::codec::{corrupt, parse_tlp, tlp_text};
+use accord_store::codec::{corrupt, parse_tlp};
 use accord_store::tree::{
     NodeCache, TileRead, check_proof_size, proof_err, repair_needed, sign_checkpoint, tile_read,
 };
@@ -383,7 +383,7 @@ pub(crate) async fn append(
                     id: env.id.clone(),
                     submitter: env.submitter.clone(),
                     submitted_at: env.submitted_at.clone(),
-                    tlp: tlp_text(env.tlp),
+                    tlp: env.tlp.as_str(),
                     body: w.body.clone(),
                     salt: w.salt.map(|s| s.to_vec()),
                 });

@@ -13,7 +13,7 @@ use deadpool_postgres::GenericClient;
 use jiff::Timestamp;
 use tokio_postgres::types::{Json, ToSql};
 
-use accord_store::codec::{from_json, tlp_text};
+use accord_store::codec::from_json;
 
 use crate::db::{db, run};
 
@@ -48,7 +48,7 @@ pub(crate) async fn effect(
                     &r.requested_state.as_str(),
                     &r.incident,
                     &r.status.as_str(),
-                    &tlp_text(r.tlp),
+                    &r.tlp.as_str(),
                     &r.next_due().map(micros),
                     &Json(&r),
                     &at,

@@ -16,7 +16,7 @@ use accord_store::sharing::{
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::{Json, ToSql};
 
-use accord_store::codec::{from_json, level_text, parse_level};
+use accord_store::codec::{from_json, parse_level};
 
 use crate::db::{db, run};
 
@@ -122,7 +122,7 @@ pub(crate) async fn effect(
                     &o.version_us,
                     &o.object_type,
                     &o.spec_version,
-                    &level_text(o.tlp),
+                    &o.tlp.as_str(),
                     &o.producer,
                     &o.recipients,
                     &body,
@@ -320,7 +320,7 @@ impl StixBatch {
             version_us,
             object_type: o.object_type.clone(),
             spec_version: o.spec_version.clone(),
-            tlp: level_text(o.tlp),
+            tlp: o.tlp.as_str(),
             producer: o.producer.clone(),
             recipients,
             body,

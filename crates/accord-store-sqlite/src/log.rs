@@ -13,7 +13,7 @@ use accord_tlog::tiles::{self, Tile};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use accord_store::codec::{corrupt, parse_tlp, tlp_text, to_json};
+use accord_store::codec::{corrupt, parse_tlp, to_json};
 use accord_store::tree::{
     NodeCache, TileRead, check_proof_size, proof_err, repair_needed, sign_checkpoint, tile_read,
 };
@@ -115,7 +115,7 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             env.id,
             env.submitter,
             env.submitted_at,
-            tlp_text(env.tlp),
+            env.tlp.as_str(),
             w.body,
             w.salt.as_ref().map(|s| s.as_slice())
         ],

@@ -12,7 +12,7 @@ use accord_store::requests::RequestFilter;
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use accord_store::codec::{from_json, tlp_text, to_json};
+use accord_store::codec::{from_json, to_json};
 
 use crate::db::backend;
 
@@ -29,7 +29,7 @@ pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bo
             for t in &mut r.history {
                 t.log_index = Some(index);
             }
-            let (tlp, body) = (tlp_text(r.tlp), to_json(&r)?);
+            let (tlp, body) = (r.tlp.as_str(), to_json(&r)?);
             conn.prepare_cached(
                 "INSERT INTO requests \
                  (id, requesting, requested, incident, status, tlp, next_due_ms, body, log_index) \

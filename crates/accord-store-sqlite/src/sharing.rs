@@ -11,7 +11,7 @@ use accord_store::log::Effect;
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use accord_store::codec::{from_json, level_text, parse_level, to_json};
+use accord_store::codec::{from_json, parse_level, to_json};
 
 use crate::db::backend;
 
@@ -65,7 +65,7 @@ pub(crate) fn apply(conn: &Connection, effect: &Effect, index: u64) -> Result<bo
                     o.version_us.unwrap_or(added_us),
                     o.object_type,
                     o.spec_version,
-                    level_text(o.tlp),
+                    o.tlp.as_str(),
                     o.producer,
                     to_json(&o.recipients)?,
                     to_json(&o.object)?,

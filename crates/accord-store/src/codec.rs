@@ -1,5 +1,5 @@
 //! How the store writes values down and reads them back: the text forms both backends store
-//! (TLP levels, JSON columns) and the labels every interface shows. A stored value that does
+//! (TLP levels, written as [`Tlp::as_str`] gives them; JSON columns). A stored value that does
 //! not read back is a damaged or foreign database ([`StoreError::Corrupt`]).
 
 use accord_tlp::Tlp;
@@ -8,39 +8,13 @@ use serde::de::DeserializeOwned;
 
 use crate::error::StoreError;
 
-/// A TLP label as TLP 2.0 writes it.
-pub fn tlp_name(tlp: Tlp) -> &'static str {
-    match tlp {
-        Tlp::Clear => "TLP:CLEAR",
-        Tlp::Green => "TLP:GREEN",
-        Tlp::Amber => "TLP:AMBER",
-        Tlp::AmberStrict => "TLP:AMBER+STRICT",
-        Tlp::Red => "TLP:RED",
-    }
-}
-
-/// An entry's TLP level as the backends store it: its form in the envelope's JSON.
-pub fn tlp_text(tlp: Tlp) -> &'static str {
-    match tlp {
-        Tlp::Clear => "clear",
-        Tlp::Green => "green",
-        Tlp::Amber => "amber",
-        Tlp::AmberStrict => "amber+strict",
-        Tlp::Red => "red",
-    }
-}
-
-/// Reads back a TLP level stored by [`tlp_text`].
+/// Reads back an entry's TLP level, stored as [`Tlp::as_str`] writes it (its form in the
+/// envelope's JSON).
 pub fn parse_tlp(text: &str) -> Result<Tlp, StoreError> {
     serde_json::from_value(serde_json::Value::from(text)).map_err(|e| corrupt("entry tlp", e))
 }
 
-/// A STIX object's TLP level as the backends store it.
-pub fn level_text(level: Tlp) -> &'static str {
-    level.as_str()
-}
-
-/// Reads back a STIX object's TLP level stored by [`level_text`].
+/// Reads back a STIX object's TLP level, stored as [`Tlp::as_str`] writes it.
 pub fn parse_level(text: &str) -> Result<Tlp, StoreError> {
     Tlp::parse(text).ok_or_else(|| StoreError::Corrupt {
         what: "stix object tlp".into(),
@@ -80,8 +54,9 @@ mod tests {
             Tlp::Red,
         ] {
             let json = serde_json::to_value(tlp).unwrap_or_default();
-            assert_eq!(json.as_str(), Some(tlp_text(tlp)));
-            assert_eq!(parse_tlp(tlp_text(tlp)).ok(), Some(tlp));
+            assert_eq!(json.as_str(), Some(tlp.as_str()));
+            assert_eq!(parse_tlp(tlp.as_str()).ok(), Some(tlp));
+            assert_eq!(parse_level(tlp.as_str()).ok(), Some(tlp));
         }
         assert!(matches!(
             parse_tlp("TLP:RED"),

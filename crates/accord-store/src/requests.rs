@@ -55,7 +55,6 @@ use crate::sequencer::Sequencer;
 use crate::store::Store;
 use crate::write::{RecordError, Submission, parse_body, verify_submission};
 
-pub use crate::codec::tlp_name;
 pub use crate::store::RequestFilter;
 pub use crate::write::{CLOCK_SKEW, MAX_SUBMISSION_AGE};
 
@@ -104,8 +103,7 @@ pub async fn submit_request(
             path: "entry.envelope.tlp".into(),
             message: format!(
                 "is {} but the request is marked {}: the entry carries the request's marking",
-                tlp_name(entry.envelope.tlp),
-                tlp_name(new.tlp)
+                entry.envelope.tlp, new.tlp
             ),
         });
     }
@@ -206,8 +204,7 @@ pub async fn submit_transition(
             message: format!(
                 "is {} but the request is marked {}: a transition carries its request's marking, \
                  since whoever may read the request reads every step of it",
-                tlp_name(entry.envelope.tlp),
-                tlp_name(request.tlp)
+                entry.envelope.tlp, request.tlp
             ),
         });
     }

@@ -680,7 +680,7 @@ fn check_incident_marking(entry: &SignedEntry) -> Result<(), RecordError> {
             "is {}; incidents are the hub's public record (their pages, lists, scorecards and \
              exports are read by anyone), so only TLP:CLEAR incidents are accepted: share \
              restricted details as STIX objects in a collection, where TLP is enforced",
-            crate::codec::tlp_name(entry.envelope.tlp)
+            entry.envelope.tlp
         ),
     ))
 }
