@@ -217,6 +217,74 @@ fn add_records_a_file_and_refuses_a_bad_one() {
 }
 
 #[test]
+fn incidents_list_filters_by_target_class_and_armed_conflict() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let source = serde_json::json!({"as_of": "2026-11", "verification": "unverified"});
+    for (id, class, status) in [
+        ("cli-hospital-2026", "civilian", "no"),
+        ("cli-barracks-2026", "military", "yes"),
+    ] {
+        let path = incident_file(dir.path(), id);
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        v["victims"][0]["target_class"] =
+            serde_json::json!({"class": class, "note": "what it is", "source": source});
+        v["armed_conflict"] = serde_json::json!({"status": status, "conflict": "A war",
+            "note": "why", "source": source});
+        if status == "no" {
+            v["armed_conflict"]["conflict"] = Value::Null;
+        }
+        std::fs::write(&path, v.to_string()).unwrap();
+        let out = on(&data)
+            .args(["incidents", "add"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let listed = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["incidents", "list", "--json"];
+        all.extend_from_slice(args);
+        run_json(&data, &all)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["incident"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let military = listed(&["--target-class", "military"]);
+    assert!(
+        military.contains(&"cli-barracks-2026".to_owned()),
+        "{military:?}"
+    );
+    assert!(
+        !military.contains(&"cli-hospital-2026".to_owned()),
+        "{military:?}"
+    );
+    let peace = listed(&["--armed-conflict", "no", "--target-class", "civilian"]);
+    assert!(peace.contains(&"cli-hospital-2026".to_owned()), "{peace:?}");
+    assert!(
+        !peace.contains(&"cli-barracks-2026".to_owned()),
+        "{peace:?}"
+    );
+
+    let out = on(&data)
+        .args(["incidents", "list", "--target-class", "civillian"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("civillian") && err.contains("dual-use"),
+        "{err}"
+    );
+}
+
+#[test]
 fn bad_filter_value_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = on(dir.path())

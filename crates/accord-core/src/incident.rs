@@ -10,6 +10,7 @@ use crate::accord::PrincipleId;
 use crate::country::CountryCode;
 use crate::date::FuzzyDate;
 use crate::source::Source;
+use crate::targeting::{ArmedConflict, TargetClassification};
 use crate::validate::{Problems, check_slug};
 
 // `$text` is a `tt`, not a `literal`: a `literal` fragment reaches derive macros wrapped in an
@@ -417,8 +418,22 @@ pub struct Victim {
     /// The victim's party id when it is a party in the registry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub party: Option<String>,
+    /// Whether the target was civilian, military, dual-use or a non-military government body,
+    /// with its source. Records stored before this was asked for lack it and read as
+    /// unclassified ([`crate::targeting::UNCLASSIFIED`]), never as a guessed class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_class: Option<TargetClassification>,
     /// Where this was read.
     pub source: Source,
+}
+
+impl Victim {
+    /// The victim's class as written and counted: its class, or `unclassified`.
+    pub fn class_name(&self) -> &'static str {
+        self.target_class
+            .as_ref()
+            .map_or(crate::targeting::UNCLASSIFIED, |c| c.class.as_str())
+    }
 }
 
 /// A figure or statement of harm.
@@ -682,6 +697,10 @@ pub struct Incident {
     /// Where it touched.
     #[serde(default)]
     pub jurisdictions: Jurisdictions,
+    /// Whether it happened during an armed conflict, with its source. Records stored before
+    /// this was asked for lack it, and read as not stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub armed_conflict: Option<ArmedConflict>,
     /// How it unfolded, in order.
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -951,6 +970,12 @@ impl Incident {
             if let Some(party) = &v.party {
                 check_party_ref(&format!("victims[{i}].party"), party, &mut p);
             }
+            if let Some(c) = &v.target_class {
+                c.validate(&format!("victims[{i}].target_class"), &mut p);
+            }
+        }
+        if let Some(a) = &self.armed_conflict {
+            a.validate("armed_conflict", &mut p);
         }
         for (i, im) in self.impacts.iter().enumerate() {
             let path = format!("impacts[{i}]");
@@ -1099,6 +1124,7 @@ mod tests {
                 country: Some(CountryCode::parse("US").unwrap()),
                 sector: Sector::Government,
                 party: None,
+                target_class: None,
                 source: src(),
             }],
             impacts: vec![],
@@ -1106,6 +1132,7 @@ mod tests {
             attributions: vec![],
             denials: vec![],
             jurisdictions: Jurisdictions::default(),
+            armed_conflict: None,
             steps: vec![],
             asserted_principles: vec![],
             related: vec![],

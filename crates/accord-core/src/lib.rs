@@ -41,6 +41,7 @@ pub mod record;
 pub mod registry;
 pub mod scorecard;
 pub mod source;
+pub mod targeting;
 pub mod validate;
 pub mod votes;
 pub mod voting_bloc;

@@ -88,6 +88,12 @@ pub enum Facet {
     Sector,
     /// The year it is filed under.
     Year,
+    /// A victim's target class as the record reads it (`civilian`, `disputed`…); a victim
+    /// stored without one is indexed under none.
+    TargetClass,
+    /// Whether it happened during an armed conflict (`yes`, `no`, `disputed`, `unknown`); a
+    /// record stored without the statement is indexed under none.
+    ArmedConflict,
 }
 
 impl Facet {
@@ -99,6 +105,8 @@ impl Facet {
             Facet::Country => "country",
             Facet::Sector => "sector",
             Facet::Year => "year",
+            Facet::TargetClass => "target_class",
+            Facet::ArmedConflict => "armed_conflict",
         }
     }
 }
@@ -135,6 +143,12 @@ impl IncidentRecord {
         }
         for v in &i.victims {
             out.push((Facet::Sector, v.sector.to_string()));
+            if let Some(c) = &v.target_class {
+                out.push((Facet::TargetClass, c.class.to_string()));
+            }
+        }
+        if let Some(a) = &i.armed_conflict {
+            out.push((Facet::ArmedConflict, a.status.to_string()));
         }
         if let Some(y) = i.year() {
             out.push((Facet::Year, y.to_string()));

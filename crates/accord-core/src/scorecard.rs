@@ -19,11 +19,12 @@ use crate::accord::{Accord, PrincipleId};
 use crate::country::CountryCode;
 use crate::date::FuzzyDate;
 use crate::incident::{
-    AttributionBasis, AttributionTier, Concerns, ConductRole, Contest, Incident,
+    AttributionBasis, AttributionTier, Concerns, ConductRole, Contest, Incident, Victim,
 };
 use crate::party::{Party, PartyKind, SupportStatus};
 use crate::record::{Finding, IncidentRecord};
 use crate::source::Verification;
+use crate::targeting::ConflictStatus;
 
 /// Whether a party's link to an incident as initiator is a formal attribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +97,13 @@ pub struct IncidentLine {
     pub contested: bool,
     /// For an initiator line: why the link is contested.
     pub contests: Vec<Contest>,
+    /// The target classes of the victims this line is about (on a victim line, the party's
+    /// own victims; elsewhere every victim), each once, as the record reads them;
+    /// `unclassified` for a victim stored without a class.
+    pub target_classes: Vec<String>,
+    /// Whether the incident happened during an armed conflict; `None` for a record stored
+    /// without the statement.
+    pub armed_conflict: Option<ConflictStatus>,
 }
 
 /// Counts over a set of incidents.
@@ -115,6 +123,12 @@ pub struct Tally {
     pub attributed: usize,
     /// Incidents by the strongest tier behind their link; only for initiator and bloc tallies.
     pub by_tier: BTreeMap<AttributionTier, usize>,
+    /// Incidents per target class of their victims (an incident with victims of two classes
+    /// counts under each; `unclassified` for victims stored without a class).
+    pub by_target_class: BTreeMap<String, usize>,
+    /// Incidents by whether they happened during an armed conflict (`yes`, `no`, `disputed`,
+    /// `unknown`; `not-stated` for records stored without the statement).
+    pub by_armed_conflict: BTreeMap<String, usize>,
     /// The incidents, newest first.
     pub incidents: Vec<IncidentLine>,
 }
@@ -140,6 +154,16 @@ impl Tally {
         if let Some(y) = line.year {
             *self.by_year.entry(y).or_default() += 1;
         }
+        for c in &line.target_classes {
+            *self.by_target_class.entry(c.clone()).or_default() += 1;
+        }
+        let conflict = line
+            .armed_conflict
+            .map_or(NOT_STATED, ConflictStatus::as_str);
+        *self
+            .by_armed_conflict
+            .entry(conflict.to_owned())
+            .or_default() += 1;
         self.incidents.push(line);
     }
 
@@ -212,6 +236,37 @@ fn initiators_principles(record: &IncidentRecord) -> Vec<PrincipleId> {
     })
 }
 
+/// The key under which a tally counts records stored without an armed-conflict statement.
+pub const NOT_STATED: &str = "not-stated";
+
+/// The target classes of the victims `keep` accepts, each once, in order.
+fn classes_of(i: &Incident, keep: impl Fn(&Victim) -> bool) -> Vec<String> {
+    let mut v: Vec<String> = i
+        .victims
+        .iter()
+        .filter(|v| keep(v))
+        .map(|v| v.class_name().to_owned())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The target classes of `party`'s own victims in the incident: those naming it, or, for a
+/// state, those in its country; every victim's when none does (a state recorded as a victim
+/// only through the jurisdictions).
+fn victim_classes(i: &Incident, party: &Party) -> Vec<String> {
+    let state = state_of(party);
+    let own = classes_of(i, |v| {
+        v.party.as_deref() == Some(party.id.as_str()) || (state.is_some() && v.country == state)
+    });
+    if own.is_empty() {
+        classes_of(i, |_| true)
+    } else {
+        own
+    }
+}
+
 /// An incident's line on a scorecard, with no link, counting `principles`.
 fn line(record: &IncidentRecord, principles: Vec<PrincipleId>) -> IncidentLine {
     let i = &record.incident;
@@ -227,6 +282,8 @@ fn line(record: &IncidentRecord, principles: Vec<PrincipleId>) -> IncidentLine {
         standing: None,
         contested: false,
         contests: Vec::new(),
+        target_classes: classes_of(i, |_| true),
+        armed_conflict: i.armed_conflict.as_ref().map(|a| a.status),
     }
 }
 
@@ -375,7 +432,10 @@ pub fn party_scorecard(party: &Party, records: &[IncidentRecord], as_of: Date) -
             other_conduct.add(l);
         }
         if is_victim(party, &r.incident) {
-            as_victim.add(line(r, initiators_principles(r)));
+            as_victim.add(IncidentLine {
+                target_classes: victim_classes(&r.incident, party),
+                ..line(r, initiators_principles(r))
+            });
         }
     }
     PartyScorecard {

@@ -21,6 +21,7 @@ use accord_core::registry::{self, PartyQuery};
 use accord_core::scorecard::{
     BlocView, PartyScorecard, PrincipleScorecard, bloc_view, party_scorecard, principle_scorecards,
 };
+use accord_core::targeting::{ConflictStatus, TargetClass};
 use accord_store::write::{Submission, submit_incident};
 use accord_store::{Counts, Cursor, IncidentFilter, PageRequest, party_or_state};
 
@@ -280,17 +281,40 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiEr
                 .ok_or_else(|| bad("year", format!("{y:?} is not a year")))?,
         );
     }
+    if let Some(c) = q.get("target_class").filter(|s| !s.is_empty()) {
+        f.target_class = Some(TargetClass::parse(c).ok_or_else(|| {
+            let all: Vec<&str> = TargetClass::ALL.iter().map(|c| c.as_str()).collect();
+            bad(
+                "target_class",
+                format!("unknown target class {c:?}; known: {}", all.join(", ")),
+            )
+        })?);
+    }
+    if let Some(a) = q.get("armed_conflict").filter(|s| !s.is_empty()) {
+        f.armed_conflict = Some(ConflictStatus::parse(a).ok_or_else(|| {
+            let all: Vec<&str> = ConflictStatus::ALL.iter().map(|c| c.as_str()).collect();
+            bad(
+                "armed_conflict",
+                format!(
+                    "unknown armed-conflict status {a:?}; known: {}",
+                    all.join(", ")
+                ),
+            )
+        })?);
+    }
     Ok(f)
 }
 
-/// Incidents, newest first, filtered by `principle`, `party`, `country`, `sector` and `year`,
-/// paged with `limit` (1–500, default 50) and `cursor`.
+/// Incidents, newest first, filtered by `principle`, `party`, `country`, `sector`, `year`,
+/// `target_class` and `armed_conflict`, paged with `limit` (1–500, default 50) and `cursor`.
 #[utoipa::path(get, path = "/api/v1/incidents", operation_id = "list_incidents", tag = "incidents",
     params(("principle" = Option<String>, Query, description = "P1…P9"),
            ("party" = Option<String>, Query, description = "party id linked as initiator or victim"),
            ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code named anywhere in the record"),
            ("sector" = Option<String>, Query, description = "victim sector"),
            ("year" = Option<i16>, Query, description = "year the incident is filed under"),
+           ("target_class" = Option<String>, Query, description = "a victim's target class as the record reads it: civilian, military, dual-use, government-non-military, disputed or unknown (a victim stored without a class matches none)"),
+           ("armed_conflict" = Option<String>, Query, description = "whether it happened during an armed conflict: yes, no, disputed or unknown (a record stored without the statement matches none)"),
            ("limit" = Option<usize>, Query, description = "page size, 1-500"),
            ("cursor" = Option<String>, Query, description = "`next` of the previous page")),
     responses((status = 200, body = IncidentPage, description = "a page of incidents"),
@@ -307,6 +331,8 @@ pub async fn incidents(
             "country",
             "sector",
             "year",
+            "target_class",
+            "armed_conflict",
             "limit",
             "cursor",
         ],

@@ -335,6 +335,98 @@ async fn incident_filters() {
     }
 }
 
+/// `new_incident` under `id`, its victim of `class` and its armed-conflict `status`.
+fn classified_incident(id: &str, class: &str, status: &str) -> Value {
+    let source = json!({"url": "https://example.org/report", "as_of": "2026-11", "verification": "secondary"});
+    let mut v = new_incident();
+    v["id"] = id.into();
+    v["victims"][0]["target_class"] =
+        json!({"class": class, "note": "what it is", "source": source});
+    v["armed_conflict"] = json!({"status": status, "note": "why", "source": source});
+    if status == "yes" {
+        v["armed_conflict"]["conflict"] = "A war".into();
+    }
+    v
+}
+
+#[tokio::test]
+async fn incidents_filter_by_target_class_and_armed_conflict() {
+    let h = hub().await;
+    for (id, class, status) in [
+        ("test-military-war-2026", "military", "yes"),
+        ("test-civilian-peace-2026", "civilian", "no"),
+    ] {
+        let r = h.submit(&classified_incident(id, class, status)).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let all = ids(&h.get("/api/v1/incidents?limit=500").await);
+    for (query, want, not) in [
+        (
+            "target_class=military",
+            "test-military-war-2026",
+            "test-civilian-peace-2026",
+        ),
+        (
+            "target_class=civilian",
+            "test-civilian-peace-2026",
+            "test-military-war-2026",
+        ),
+        (
+            "armed_conflict=yes",
+            "test-military-war-2026",
+            "test-civilian-peace-2026",
+        ),
+        (
+            "armed_conflict=no&target_class=civilian",
+            "test-civilian-peace-2026",
+            "test-military-war-2026",
+        ),
+    ] {
+        let r = h.get(&format!("/api/v1/incidents?limit=500&{query}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body);
+        let got = ids(&r);
+        assert!(got.contains(&want.to_owned()), "{query}: {got:?}");
+        assert!(!got.contains(&not.to_owned()), "{query}: {got:?}");
+        assert!(got.len() < all.len(), "{query} did not narrow the list");
+        // Every incident returned says so in its record.
+        for item in r.body["items"].as_array().unwrap() {
+            let i = &item["incident"];
+            for pair in query.split('&') {
+                let (k, v) = pair.split_once('=').unwrap();
+                let holds = match k {
+                    "target_class" => i["victims"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|x| x["target_class"]["class"] == v),
+                    _ => i["armed_conflict"]["status"] == v,
+                };
+                assert!(holds, "{query}: {}", i["id"]);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bad_classification_is_refused_naming_its_field() {
+    let h = hub().await;
+    let before = h.incident_count().await;
+    let mut bad = classified_incident("test-disputed-2026", "disputed", "yes");
+    bad["armed_conflict"]["conflict"] = Value::Null;
+    let r = h.submit(&bad).await;
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("body.victims[0].target_class.views"),
+    );
+    assert_problem(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("body.armed_conflict.conflict"),
+    );
+    assert_eq!(h.incident_count().await, before);
+}
+
 #[tokio::test]
 async fn cursor_pagination_visits_every_incident_once() {
     let h = hub().await;
@@ -368,6 +460,8 @@ async fn bad_query_parameters_are_named() {
         ("principle=P42", "principle"),
         ("country=XX", "country"),
         ("sector=space", "sector"),
+        ("target_class=civillian", "target_class"),
+        ("armed_conflict=maybe", "armed_conflict"),
         ("limit=0", "limit"),
         ("limit=501", "limit"),
         ("cursor=not-a-cursor", "cursor"),

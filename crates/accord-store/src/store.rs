@@ -13,6 +13,7 @@ use accord_core::incident::Sector;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::{Facet, IncidentRecord};
+use accord_core::targeting::{ConflictStatus, TargetClass};
 use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
@@ -42,6 +43,11 @@ pub struct IncidentFilter {
     pub sector: Option<Sector>,
     /// Is filed under this year.
     pub year: Option<i16>,
+    /// Has a victim of this target class (as the record reads it; a victim stored without a
+    /// class has none).
+    pub target_class: Option<TargetClass>,
+    /// Happened during an armed conflict, or not, as the record states it.
+    pub armed_conflict: Option<ConflictStatus>,
 }
 
 impl IncidentFilter {
@@ -62,6 +68,12 @@ impl IncidentFilter {
         }
         if let Some(y) = self.year {
             v.push((Facet::Year, y.to_string()));
+        }
+        if let Some(c) = self.target_class {
+            v.push((Facet::TargetClass, c.to_string()));
+        }
+        if let Some(a) = self.armed_conflict {
+            v.push((Facet::ArmedConflict, a.to_string()));
         }
         v
     }

@@ -43,6 +43,16 @@ pub enum IncidentsCommand {
         /// Only incidents filed under this year.
         #[arg(long)]
         year: Option<i16>,
+        /// Only incidents with a victim of this target class.
+        ///
+        /// civilian, military, dual-use, government-non-military, disputed or unknown.
+        #[arg(long)]
+        target_class: Option<String>,
+        /// Only incidents during an armed conflict (yes), or not (no).
+        ///
+        /// Also disputed, or unknown where the sources are silent.
+        #[arg(long)]
+        armed_conflict: Option<String>,
         /// Print JSON (an array of records) instead of a table.
         #[arg(long)]
         json: bool,
@@ -79,6 +89,8 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
             country,
             sector,
             year,
+            target_class,
+            armed_conflict,
             json,
         } => {
             let mut q = std::collections::HashMap::new();
@@ -88,6 +100,8 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
                 ("country", country),
                 ("sector", sector),
                 ("year", year.map(|y| y.to_string())),
+                ("target_class", target_class),
+                ("armed_conflict", armed_conflict),
             ] {
                 if let Some(v) = v {
                     q.insert(k.to_owned(), v);

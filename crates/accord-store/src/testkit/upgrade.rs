@@ -3,6 +3,7 @@
 //! rolls its own schema history back in its own SQL between the two.
 
 use accord_core::record::{Facet, IncidentRecord};
+use accord_core::targeting::{ConflictStatus, TargetClass};
 use accord_tlp::Tlp;
 
 use crate::error::StoreError;
@@ -117,6 +118,14 @@ pub async fn marked_incident_left_every_read(store: &dyn Store, m: &MarkedIncide
             },
             Facet::Year => IncidentFilter {
                 year: Some(value.parse().unwrap()),
+                ..Default::default()
+            },
+            Facet::TargetClass => IncidentFilter {
+                target_class: TargetClass::parse(value),
+                ..Default::default()
+            },
+            Facet::ArmedConflict => IncidentFilter {
+                armed_conflict: ConflictStatus::parse(value),
                 ..Default::default()
             },
         };

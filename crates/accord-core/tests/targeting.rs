@@ -1,0 +1,177 @@
+//! Civilian, military, dual-use: each victim's target class and whether an incident happened
+//! during an armed conflict, each with its source. Records stored before these were asked for
+//! still load and read as unclassified; new ones are validated with the field path named; the
+//! scorecards and the bloc view split by class.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use accord_core::incident::Incident;
+use accord_core::party::Party;
+use accord_core::record::{Facet, IncidentRecord};
+use accord_core::scorecard::{NOT_STATED, bloc_view, party_scorecard};
+use accord_core::targeting::{ConflictStatus, TargetClass, UNCLASSIFIED};
+use serde_json::{Value, json};
+
+fn source() -> Value {
+    json!({"url": "https://www.example.gov/statement", "as_of": "2026-11", "verification": "verified"})
+}
+
+fn class(c: &str) -> Value {
+    json!({"class": c, "note": "what the target is", "source": source()})
+}
+
+/// A record as stored before target classes: no `target_class`, no `armed_conflict`.
+fn stored_before() -> Value {
+    json!({
+        "id": "old-case-2019", "title": "Old case", "summary": "Recorded before classes.",
+        "dates": {"start": {"date": "2019", "source": source()}},
+        "victims": [{"name": "A utility", "country": "UA", "sector": "energy", "source": source()}],
+        "attributions": [{"by": "A government", "attributed_to": "RU", "basis": "government-statement",
+            "statement": "It was Russia.", "source": source()}]
+    })
+}
+
+fn incident(v: Value) -> Incident {
+    serde_json::from_value(v).unwrap()
+}
+
+fn record(i: Incident) -> IncidentRecord {
+    IncidentRecord {
+        suggested_principles: vec![],
+        incident: i,
+        log_index: None,
+    }
+}
+
+fn state(code: &str) -> Party {
+    serde_json::from_value(json!({"id": code, "name": code, "kind": "state", "country": code}))
+        .unwrap()
+}
+
+fn problems(i: &Incident) -> Vec<String> {
+    i.validate(9).0.into_iter().map(|p| p.path).collect()
+}
+
+#[test]
+fn a_record_stored_without_classes_loads_as_unclassified_and_is_indexed_under_none() {
+    let i = incident(stored_before());
+    assert!(problems(&i).is_empty(), "{:?}", problems(&i));
+    assert_eq!(i.victims[0].target_class, None);
+    assert_eq!(i.victims[0].class_name(), UNCLASSIFIED);
+    assert_eq!(i.armed_conflict, None);
+    let facets = record(i.clone()).facets();
+    assert!(
+        !facets
+            .iter()
+            .any(|(f, _)| matches!(f, Facet::TargetClass | Facet::ArmedConflict)),
+        "{facets:?}"
+    );
+    // Written back, it stays as it was: nothing is added in its name.
+    let back = serde_json::to_value(&i).unwrap();
+    assert!(back["victims"][0].get("target_class").is_none());
+    assert!(back.get("armed_conflict").is_none());
+}
+
+#[test]
+fn classes_and_the_conflict_are_indexed_as_the_record_reads_them() {
+    let mut v = stored_before();
+    v["victims"][0]["target_class"] = class("civilian");
+    v["victims"].as_array_mut().unwrap().push(
+        json!({"name": "An army", "country": "UA", "sector": "defence",
+            "target_class": class("military"), "source": source()}),
+    );
+    v["armed_conflict"] = json!({"status": "yes", "conflict": "A war", "note": "during it",
+        "source": source()});
+    let i = incident(v);
+    assert!(problems(&i).is_empty(), "{:?}", problems(&i));
+    let facets = record(i).facets();
+    for want in [
+        (Facet::TargetClass, "civilian"),
+        (Facet::TargetClass, "military"),
+        (Facet::ArmedConflict, "yes"),
+    ] {
+        assert!(
+            facets.contains(&(want.0, want.1.to_owned())),
+            "{want:?} in {facets:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_classifications_are_reported_with_their_field_paths() {
+    let mut v = stored_before();
+    v["victims"][0]["target_class"] = json!({"class": "disputed", "note": "", "source": source(),
+        "views": [{"class": "civilian", "note": "declared civilian", "source": source()}]});
+    v["armed_conflict"] = json!({"status": "disputed", "note": "x",
+        "source": {"as_of": "2026-11", "verification": "secondary"}});
+    let i = incident(v);
+    assert_eq!(
+        problems(&i),
+        [
+            "victims[0].target_class.note",
+            "victims[0].target_class.views",
+            "armed_conflict.source.url",
+            "armed_conflict.conflict",
+            "armed_conflict.views",
+        ]
+    );
+    // An unknown class name is a parse error that names the value.
+    let mut v = stored_before();
+    v["victims"][0]["target_class"] = class("civillian");
+    let err = serde_json::from_value::<Incident>(v)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("civillian"), "{err}");
+}
+
+#[test]
+fn scorecards_and_the_bloc_view_split_by_class_and_conflict() {
+    // A dual-use and a civilian victim in Ukraine during a war; a civilian victim in Germany.
+    let mut war = stored_before();
+    war["id"] = "war-case-2022".into();
+    war["victims"] = json!([
+        {"name": "A satellite network", "country": "UA", "sector": "telecommunications",
+            "target_class": class("dual-use"), "source": source()},
+        {"name": "Wind farms", "country": "DE", "sector": "energy",
+            "target_class": class("civilian"), "source": source()}
+    ]);
+    war["armed_conflict"] = json!({"status": "yes", "conflict": "A war", "note": "during it",
+        "source": source()});
+    let records = vec![record(incident(war)), record(incident(stored_before()))];
+
+    let ru = party_scorecard(&state("RU"), &records, jiff::civil::date(2026, 12, 7));
+    let t = &ru.as_initiator;
+    assert_eq!(t.total, 2);
+    assert_eq!(t.by_target_class.get("dual-use"), Some(&1));
+    assert_eq!(t.by_target_class.get("civilian"), Some(&1));
+    assert_eq!(t.by_target_class.get(UNCLASSIFIED), Some(&1));
+    assert_eq!(t.by_armed_conflict.get("yes"), Some(&1));
+    assert_eq!(t.by_armed_conflict.get(NOT_STATED), Some(&1));
+    let line = t
+        .incidents
+        .iter()
+        .find(|l| l.id == "war-case-2022")
+        .unwrap();
+    assert_eq!(line.target_classes, ["civilian", "dual-use"]);
+    assert_eq!(line.armed_conflict, Some(ConflictStatus::Yes));
+
+    // Germany's victim line counts only its own victim's class.
+    let de = party_scorecard(&state("DE"), &records, jiff::civil::date(2026, 12, 7));
+    assert_eq!(de.as_victim.total, 1);
+    assert_eq!(de.as_victim.incidents[0].target_classes, ["civilian"]);
+    let ua = party_scorecard(&state("UA"), &records, jiff::civil::date(2026, 12, 7));
+    assert_eq!(ua.as_victim.total, 2);
+    assert_eq!(ua.as_victim.by_target_class.get("dual-use"), Some(&1));
+    assert_eq!(ua.as_victim.by_target_class.get(UNCLASSIFIED), Some(&1));
+    assert_eq!(ua.as_victim.by_target_class.get("civilian"), None);
+
+    let bloc = bloc_view(&[state("RU")], &records, jiff::civil::date(2026, 12, 7));
+    let non = &bloc.non_supporters.incidents;
+    assert_eq!(non.total, 2);
+    assert_eq!(non.by_target_class.get("dual-use"), Some(&1));
+    assert_eq!(non.by_armed_conflict.get("yes"), Some(&1));
+    assert_eq!(
+        TargetClass::parse(&line.target_classes[1]),
+        Some(TargetClass::DualUse)
+    );
+}
