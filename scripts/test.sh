@@ -36,6 +36,13 @@ if ! python3 -c 'import taxii2client, stix2' >/dev/null 2>&1; then
   python3 -m pip install --quiet taxii2-client==2.3.0 stix2==3.0.2
 fi
 
+# Ed25519 for the second, independent cosignature/v1 verifier
+# (crates/accord-tlog/tests/cosignature/verify.py, run by tests/cosignature_py.rs).
+if ! python3 -c 'import cryptography' >/dev/null 2>&1; then
+  echo "installing test dependencies: cryptography (PyPI)" >&2
+  python3 -m pip install --quiet cryptography==48.0.0
+fi
+
 # The OpenAPI validator and a client generator, for the document's tests
 # (crates/accord-server/tests/openapi.rs).
 if ! python3 -c 'import openapi_spec_validator, openapi_python_client' >/dev/null 2>&1; then

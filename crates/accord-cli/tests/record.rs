@@ -189,3 +189,76 @@ fn witness_cosigns_then_refuses_a_fork() {
         .unwrap();
     assert!(!served.contains("witness-one-party"), "cosigned a fork");
 }
+
+/// `log verify --witness VKEY --min-witnesses N`: passes with N valid C2SP cosignature/v1
+/// cosignatures from the given keys, fails naming the missing witnesses otherwise.
+#[test]
+fn log_verify_requires_min_witnesses_cosignatures() {
+    use accord_tlog::note::Signer;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let party = dir.path().join("witness.json");
+    std::fs::write(
+        &party,
+        r#"{"id": "witness-v1", "name": "Witness V1", "kind": "organisation"}"#,
+    )
+    .unwrap();
+    ok(on(&data).args(["parties", "add"]).arg(&party));
+    let (wkey, token) = enrol(dir.path(), &data, "witness-v1");
+    let signer = Signer::from_key_string(std::fs::read_to_string(&wkey).unwrap().trim()).unwrap();
+    let cosigner = signer.cosigner_verifier().to_key_string();
+    ok(on(&data).args([
+        "witnesses",
+        "add",
+        "--party",
+        "witness-v1",
+        "--key",
+        &cosigner,
+    ]));
+    // A second witness that never cosigns.
+    let absent = Signer::from_seed("absent.example/w", &[77; 32]).unwrap();
+    let absent_key = absent.cosigner_verifier().to_key_string();
+    let server = Server::start(&data);
+    let note = reqwest::blocking::get(format!("{}/log/checkpoint", server.base))
+        .unwrap()
+        .text()
+        .unwrap();
+    let size: u64 = note.lines().nth(1).unwrap().parse().unwrap();
+    let text = &note[..note.rfind("\n\n").unwrap() + 1];
+    let line = signer.cosign(text, 1_800_000_000).unwrap().to_line();
+    let r = reqwest::blocking::Client::new()
+        .post(format!("{}/log/cosignatures", server.base))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"size": size, "signature": line}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let verify = |keys: &[&str], min: &str| {
+        let mut c = accord();
+        c.args([
+            "log",
+            "verify",
+            "--hub",
+            &server.base,
+            "--min-witnesses",
+            min,
+        ]);
+        for k in keys {
+            c.args(["--witness", k]);
+        }
+        c
+    };
+    let out = ok(&mut verify(&[&cosigner, &absent_key], "1"));
+    assert!(out.contains("witness-v1"), "{out}");
+    let err = fails(&mut verify(&[&cosigner, &absent_key], "2"));
+    assert!(
+        err.contains("1 valid cosignature") && err.contains("absent.example/w"),
+        "{err}"
+    );
+    // The witness's plain note key does not count: the line is a cosignature/v1.
+    let err = fails(&mut verify(&[&signer.verifier().to_key_string()], "1"));
+    assert!(err.contains("0 valid cosignature"), "{err}");
+    // More than the keys given is refused up front.
+    let err = fails(&mut verify(&[&cosigner], "2"));
+    assert!(err.contains("distinct --witness keys"), "{err}");
+}

@@ -23,6 +23,13 @@
 //! signature from a known key that fails to verify rejects the note; a note
 //! with no verified known signature is rejected. Several signatures — the
 //! log's and its witnesses' cosignatures — live side by side.
+//!
+//! A witness cosigns in the C2SP tlog-cosignature format: a key of type
+//! [`ALG_COSIGNATURE_V1`] (0x04, its own key ID), whose line holds an 8-byte
+//! big-endian timestamp and an Ed25519 signature of `cosignature/v1`,
+//! `time <timestamp>` and the checkpoint text ([`Signer::cosign`],
+//! [`Verifier::cosigner`]). Witnesses configured before that format sign the
+//! text itself under a type 0x01 key; their lines keep verifying as such.
 
 use std::fmt;
 
@@ -33,6 +40,19 @@ use sha2::{Digest, Sha256};
 
 /// signed-note signature type for Ed25519.
 pub const ALG_ED25519: u8 = 0x01;
+
+/// signed-note signature type of a C2SP tlog-cosignature Ed25519 cosigner
+/// (`cosignature/v1`): the signature is a big-endian 8-byte POSIX timestamp
+/// followed by an Ed25519 signature of [`cosignature_v1_message`].
+pub const ALG_COSIGNATURE_V1: u8 = 0x04;
+
+/// The first line of the message a `cosignature/v1` signs (tlog-cosignature
+/// §Ed25519 signed message), its newline included.
+const COSIGNATURE_V1_HEADER: &str = "cosignature/v1\n";
+
+/// Largest timestamp a `cosignature/v1` may carry (tlog-cosignature: it MUST
+/// NOT exceed 2^63 - 1).
+pub const MAX_COSIGNATURE_TIME: u64 = i64::MAX as u64;
 
 /// Most signature lines [`Note::open`] reads before refusing the note; the
 /// spec requires accepting at least 16, Go's reference stops at 100.
@@ -66,6 +86,9 @@ pub enum NoteError {
         /// The ID computed from name and key.
         computed: u32,
     },
+    /// A cosignature timestamp above [`MAX_COSIGNATURE_TIME`].
+    #[error("cosignature timestamp {0} exceeds 2^63 - 1")]
+    BadTimestamp(u64),
     /// The note text is not valid note text.
     #[error("note text is invalid: {0}")]
     BadText(&'static str),
@@ -120,34 +143,68 @@ fn check_name(name: &str) -> Result<(), NoteError> {
 /// The recommended key ID for an Ed25519 key:
 /// `SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4]`, big-endian.
 pub fn key_id(name: &str, public_key: &VerifyingKey) -> u32 {
+    key_id_of(ALG_ED25519, name, public_key)
+}
+
+/// The key ID of an Ed25519 `cosignature/v1` cosigner (tlog-cosignature
+/// §Format): `SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4]`, big-endian.
+pub fn cosigner_key_id(name: &str, public_key: &VerifyingKey) -> u32 {
+    key_id_of(ALG_COSIGNATURE_V1, name, public_key)
+}
+
+/// The message a `cosignature/v1` signs: the header line, `time <timestamp>`
+/// and the whole checkpoint note text (tlog-cosignature §Ed25519 signed
+/// message).
+pub fn cosignature_v1_message(text: &str, timestamp: u64) -> Vec<u8> {
+    format!("{COSIGNATURE_V1_HEADER}time {timestamp}\n{text}").into_bytes()
+}
+
+fn key_id_of(alg: u8, name: &str, public_key: &VerifyingKey) -> u32 {
     let mut hasher = Sha256::new();
     hasher.update(name.as_bytes());
-    hasher.update([b'\n', ALG_ED25519]);
+    hasher.update([b'\n', alg]);
     hasher.update(public_key.as_bytes());
     let digest = hasher.finalize();
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
 }
 
-/// A named Ed25519 public key that checks note signatures.
+/// A named Ed25519 public key that checks note signatures: plain signed-note
+/// signatures (type [`ALG_ED25519`]) or C2SP `cosignature/v1` cosignatures
+/// (type [`ALG_COSIGNATURE_V1`]). The type is part of the key: it decides the
+/// key ID and what a signature line must hold.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Verifier {
     name: String,
     key_id: u32,
+    alg: u8,
     key: VerifyingKey,
 }
 
 impl Verifier {
-    /// A verifier for `key` under `name`.
+    /// A verifier of plain Ed25519 note signatures by `key` under `name`.
     pub fn new(name: &str, key: VerifyingKey) -> Result<Self, NoteError> {
         check_name(name)?;
         Ok(Verifier {
             name: name.to_string(),
             key_id: key_id(name, &key),
+            alg: ALG_ED25519,
             key,
         })
     }
 
-    /// Parses a verifier key string `name+hexid+base64(0x01 ‖ key)`.
+    /// A verifier of `cosignature/v1` cosignatures by `key` under `name`.
+    pub fn cosigner(name: &str, key: VerifyingKey) -> Result<Self, NoteError> {
+        check_name(name)?;
+        Ok(Verifier {
+            name: name.to_string(),
+            key_id: cosigner_key_id(name, &key),
+            alg: ALG_COSIGNATURE_V1,
+            key,
+        })
+    }
+
+    /// Parses a verifier key string `name+hexid+base64(type ‖ key)`, type
+    /// 0x01 (Ed25519) or 0x04 (`cosignature/v1`).
     pub fn from_key_string(vkey: &str) -> Result<Self, NoteError> {
         const KIND: &str = "verifier";
         let bad = |reason| NoteError::BadKey { kind: KIND, reason };
@@ -162,15 +219,21 @@ impl Verifier {
             .decode(key_b64)
             .map_err(|_| bad("key is not base64"))?;
         let (&alg, key) = raw.split_first().ok_or_else(|| bad("key is empty"))?;
-        if alg != ALG_ED25519 {
-            return Err(bad("only Ed25519 (type 0x01) keys are supported"));
+        if alg != ALG_ED25519 && alg != ALG_COSIGNATURE_V1 {
+            return Err(bad(
+                "only Ed25519 (type 0x01) and cosignature/v1 (type 0x04) keys are supported",
+            ));
         }
         let key: [u8; 32] = key
             .try_into()
             .map_err(|_| bad("an Ed25519 public key is 32 bytes"))?;
         let key =
             VerifyingKey::from_bytes(&key).map_err(|_| bad("not a valid Ed25519 public key"))?;
-        let verifier = Verifier::new(name, key)?;
+        let verifier = if alg == ALG_COSIGNATURE_V1 {
+            Verifier::cosigner(name, key)?
+        } else {
+            Verifier::new(name, key)?
+        };
         if verifier.key_id != given {
             return Err(NoteError::KeyIdMismatch {
                 kind: KIND,
@@ -181,9 +244,9 @@ impl Verifier {
         Ok(verifier)
     }
 
-    /// The verifier key string `name+hexid+base64(0x01 ‖ key)`.
+    /// The verifier key string `name+hexid+base64(type ‖ key)`.
     pub fn to_key_string(&self) -> String {
-        let mut raw = vec![ALG_ED25519];
+        let mut raw = vec![self.alg];
         raw.extend_from_slice(self.key.as_bytes());
         format!("{}+{:08x}+{}", self.name, self.key_id, BASE64.encode(raw))
     }
@@ -203,14 +266,46 @@ impl Verifier {
         &self.key
     }
 
+    /// The signature type: [`ALG_ED25519`] or [`ALG_COSIGNATURE_V1`].
+    pub fn alg(&self) -> u8 {
+        self.alg
+    }
+
     /// Whether `signature` (without the key ID prefix) is this key's
-    /// signature of `text`. Uses strict RFC 8032 verification.
+    /// signature of `text`: for a cosigner, a timestamp no greater than
+    /// [`MAX_COSIGNATURE_TIME`] and a signature of [`cosignature_v1_message`]
+    /// (a cosigner makes a statement about a checkpoint, so `text` must be
+    /// UTF-8). Uses strict RFC 8032 verification.
     pub fn verify(&self, text: &[u8], signature: &[u8]) -> bool {
+        if self.alg == ALG_COSIGNATURE_V1 {
+            let (Some(timestamp), Ok(text)) =
+                (cosignature_timestamp(signature), std::str::from_utf8(text))
+            else {
+                return false;
+            };
+            let Ok(sig) = ed25519_dalek::Signature::from_slice(&signature[8..]) else {
+                return false;
+            };
+            return self
+                .key
+                .verify_strict(&cosignature_v1_message(text, timestamp), &sig)
+                .is_ok();
+        }
         let Ok(sig) = ed25519_dalek::Signature::from_slice(signature) else {
             return false;
         };
         self.key.verify_strict(text, &sig).is_ok()
     }
+}
+
+/// The timestamp of a `cosignature/v1` signature (the signature line's bytes
+/// after the key ID): the first 8 bytes, big-endian, if the signature is the
+/// 72 bytes of a `timestamped_signature` and the time does not exceed
+/// [`MAX_COSIGNATURE_TIME`].
+pub fn cosignature_timestamp(signature: &[u8]) -> Option<u64> {
+    let (time, rest) = signature.split_first_chunk::<8>()?;
+    let timestamp = u64::from_be_bytes(*time);
+    (rest.len() == 64 && timestamp <= MAX_COSIGNATURE_TIME).then_some(timestamp)
 }
 
 impl fmt::Debug for Verifier {
@@ -302,8 +397,44 @@ impl Signer {
         Verifier {
             name: self.name.clone(),
             key_id: self.key_id,
+            alg: ALG_ED25519,
             key: self.key.verifying_key(),
         }
+    }
+
+    /// The verifier of this key's `cosignature/v1` cosignatures (same name
+    /// and public key, the cosigner key ID).
+    pub fn cosigner_verifier(&self) -> Verifier {
+        Verifier {
+            name: self.name.clone(),
+            key_id: cosigner_key_id(&self.name, &self.key.verifying_key()),
+            alg: ALG_COSIGNATURE_V1,
+            key: self.key.verifying_key(),
+        }
+    }
+
+    /// Cosigns checkpoint note `text` as of `timestamp` (POSIX seconds) in
+    /// the C2SP `cosignature/v1` format: the line carries the cosigner key ID
+    /// and `timestamp ‖ Ed25519 signature` of [`cosignature_v1_message`].
+    /// Refuses a timestamp above [`MAX_COSIGNATURE_TIME`] and text that is
+    /// not note text.
+    pub fn cosign(&self, text: &str, timestamp: u64) -> Result<NoteSignature, NoteError> {
+        check_text(text)?;
+        if timestamp > MAX_COSIGNATURE_TIME {
+            return Err(NoteError::BadTimestamp(timestamp));
+        }
+        let mut signature = timestamp.to_be_bytes().to_vec();
+        signature.extend_from_slice(
+            &self
+                .key
+                .sign(&cosignature_v1_message(text, timestamp))
+                .to_bytes(),
+        );
+        Ok(NoteSignature {
+            name: self.name.clone(),
+            key_id: cosigner_key_id(&self.name, &self.key.verifying_key()),
+            signature,
+        })
     }
 
     /// The key name.
@@ -816,5 +947,100 @@ mod tests {
             msg.push_str(&sig.to_line());
         }
         assert_eq!(Note::parse(&msg), Err(NoteError::TooManySignatures));
+    }
+
+    /// The spec's example checkpoint cosigned at the spec's example time by the key of seed
+    /// 9 under "witness.example/w1"; key and line computed outside this crate (Python
+    /// `cryptography`, from tlog-cosignature's text).
+    const COSIGNED_TEXT: &str =
+        "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+    const COSIGNER_VKEY: &str =
+        "witness.example/w1+24b5d9fe+BP0XJDhaoMdbZPt4zWAvodmR/ev3axPFjtcC6sg16fYY";
+    const COSIGNATURE_LINE: &str = "\u{2014} witness.example/w1 JLXZ/gAAAABkGFDLSEwbtADY9t5XeSzDTVuiqYN5nZfoc9NQOUgkPYm4wwjIUL68Nczz1tpzCjnpmnRXttgqVVwOg3WfE7AXqa+DAg==\n";
+
+    #[test]
+    fn cosignature_v1_matches_the_independent_vector() {
+        let s = signer("witness.example/w1", 9);
+        let v = s.cosigner_verifier();
+        assert_eq!(v.to_key_string(), COSIGNER_VKEY);
+        assert_eq!(Verifier::from_key_string(COSIGNER_VKEY).unwrap(), v);
+        assert_eq!(v.alg(), ALG_COSIGNATURE_V1);
+        // The cosigner key ID is the 0x04 hash, not the note key's.
+        assert_ne!(v.key_id(), s.key_id());
+        let sig = s.cosign(COSIGNED_TEXT, 1679315147).unwrap();
+        assert_eq!(sig.to_line(), COSIGNATURE_LINE);
+        assert_eq!(cosignature_timestamp(&sig.signature), Some(1679315147));
+        let mut note = Note::new(COSIGNED_TEXT).unwrap();
+        note.add_signature(sig);
+        let opened = Note::open(note.to_string().as_bytes(), std::slice::from_ref(&v)).unwrap();
+        assert_eq!(opened.verified.len(), 1);
+    }
+
+    #[test]
+    fn a_cosignature_does_not_verify_once_any_part_changes() {
+        let s = signer("witness.example/w1", 9);
+        let v = s.cosigner_verifier();
+        let sig = s.cosign(COSIGNED_TEXT, 1679315147).unwrap();
+        assert!(v.verify(COSIGNED_TEXT.as_bytes(), &sig.signature));
+        // Another time in the prefix.
+        let mut later = sig.signature.clone();
+        later[7] ^= 1;
+        assert!(!v.verify(COSIGNED_TEXT.as_bytes(), &later));
+        // Another checkpoint.
+        assert!(!v.verify(
+            b"example.com/behind-the-sofa\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n",
+            &sig.signature
+        ));
+        // Without the timestamp prefix, or a plain note signature by the same key.
+        assert!(!v.verify(COSIGNED_TEXT.as_bytes(), &sig.signature[8..]));
+        let plain = s.sign(COSIGNED_TEXT).unwrap();
+        assert!(!v.verify(COSIGNED_TEXT.as_bytes(), &plain.signature));
+        // And the cosignature is no plain signature either (domain separation).
+        assert!(
+            !s.verifier()
+                .verify(COSIGNED_TEXT.as_bytes(), &sig.signature[8..])
+        );
+    }
+
+    #[test]
+    fn cosignature_timestamps_above_2_pow_63_minus_1_are_refused() {
+        let s = signer("w", 3);
+        let max = s.cosign(COSIGNED_TEXT, MAX_COSIGNATURE_TIME).unwrap();
+        assert!(
+            s.cosigner_verifier()
+                .verify(COSIGNED_TEXT.as_bytes(), &max.signature)
+        );
+        assert_eq!(
+            s.cosign(COSIGNED_TEXT, MAX_COSIGNATURE_TIME + 1),
+            Err(NoteError::BadTimestamp(MAX_COSIGNATURE_TIME + 1))
+        );
+        // A line claiming a time with the top bit set is refused before any signature check.
+        let mut forged = max.signature.clone();
+        forged[0] |= 0x80;
+        assert_eq!(cosignature_timestamp(&forged), None);
+        assert!(
+            !s.cosigner_verifier()
+                .verify(COSIGNED_TEXT.as_bytes(), &forged)
+        );
+    }
+
+    #[test]
+    fn legacy_plain_witness_signatures_still_verify_beside_cosignatures() {
+        // A witness configured before cosignature/v1 (a type 0x01 key) and one after.
+        let log = signer("example.com/behind-the-sofa", 1);
+        let old = signer("old.witness", 2);
+        let new = signer("new.witness", 3);
+        let mut note = Note::new(COSIGNED_TEXT).unwrap();
+        note.sign(&log).unwrap();
+        note.sign(&old).unwrap();
+        note.add_signature(new.cosign(COSIGNED_TEXT, 1_800_000_000).unwrap());
+        let msg = note.to_string();
+        let all = [log.verifier(), old.verifier(), new.cosigner_verifier()];
+        assert_eq!(Note::open(msg.as_bytes(), &all).unwrap().verified.len(), 3);
+        // The log's key alone still opens it: cosignatures of unknown keys are ignored.
+        let opened = Note::open(msg.as_bytes(), &[log.verifier()]).unwrap();
+        assert_eq!(opened.unverified.len(), 2);
+        // The new witness's note key (type 0x01) does not match its cosignature's key ID.
+        assert!(!note.signed_by(&new.verifier()));
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! Builds a log of signed entries with this crate, writes it to a directory
 //! in the C2SP tiles layout with checkpoints at several sizes (partial tiles
-//! included), and runs `tests/go` on it, which verifies everything with the
-//! reference code.
+//! included, each cosigned by witnesses Go is not told about), and runs
+//! `tests/go` on it, which verifies everything with the reference code.
 //!
 //! Runs only when `ACCORD_GO_INTEROP=1`; then Go is required and a missing
 //! toolchain fails the test. Debian packages: `golang-go` and
@@ -35,6 +35,9 @@ fn write(path: &Path, data: &[u8]) {
 /// Builds the log and writes it under `dir`; returns the final size.
 fn write_log(dir: &Path) -> u64 {
     let log = Signer::from_seed(ORIGIN, &[42; 32]).unwrap();
+    let witnesses: Vec<Signer> = (0..3u8)
+        .map(|i| Signer::from_seed(&format!("witness{i}.example/w"), &[60 + i; 32]).unwrap())
+        .collect();
     let submitters: Vec<SigningKey> = (1..=3u8)
         .map(|s| SigningKey::from_bytes(&[s; 32]))
         .collect();
@@ -81,9 +84,19 @@ fn write_log(dir: &Path) -> u64 {
             };
             write(&dir.join(tile.path()), &data);
         }
-        let note = Checkpoint::new(ORIGIN, size, store.root())
+        let mut note = Checkpoint::new(ORIGIN, size, store.root())
             .sign(&log)
             .unwrap();
+        // Witnesses' cosignatures (C2SP cosignature/v1, and a legacy plain Ed25519 line):
+        // keys Go is not given, which note.Open must ignore.
+        for (i, witness) in witnesses.iter().enumerate() {
+            let line = if i == 0 {
+                witness.sign(note.text()).unwrap()
+            } else {
+                witness.cosign(note.text(), 1_800_000_000 + size).unwrap()
+            };
+            note.add_signature(line);
+        }
         let name = if size == last {
             "checkpoint".to_string()
         } else {
@@ -162,6 +175,7 @@ fn go_reference_verifies_our_log() {
     );
     eprintln!("{stdout}");
     assert!(stdout.contains(&format!("size {size}, {size} records proven")));
+    assert!(stdout.contains("3 cosignatures ignored"), "{stdout}");
 
     // And the check is not vacuous: a flipped byte in a tile is caught.
     let tile = log_dir.join("tile/0/001");

@@ -41,9 +41,14 @@ pub enum LogCommand {
         /// Default: the hub's /log/key, or the data directory's operator key.
         #[arg(long)]
         key: Option<String>,
-        /// Witness verifier keys whose cosignatures to report (repeatable).
-        #[arg(long = "witness-key")]
+        /// A witness's verifier key whose cosignature to check and report (repeatable; a
+        /// string or a file): a C2SP cosignature/v1 key (type 0x04) or, for witnesses
+        /// configured before it, a plain Ed25519 note key.
+        #[arg(long = "witness", visible_alias = "witness-key")]
         witness_keys: Vec<String>,
+        /// Fail unless at least N of the --witness keys validly cosigned the checkpoint.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        min_witnesses: usize,
         /// A checkpoint saved earlier: prove the log still extends it.
         #[arg(long)]
         since: Option<PathBuf>,
@@ -80,6 +85,7 @@ pub async fn run(command: LogCommand) -> Result<()> {
             hub,
             key,
             witness_keys,
+            min_witnesses,
             since,
             json,
         } => {
@@ -89,7 +95,10 @@ pub async fn run(command: LogCommand) -> Result<()> {
                 &db,
                 hub.as_deref(),
                 key.as_deref(),
-                &witness_keys,
+                WitnessPolicy {
+                    keys: &witness_keys,
+                    min: min_witnesses,
+                },
                 since.as_deref(),
                 json,
             )
@@ -214,20 +223,40 @@ impl LogSource for HttpSource {
     }
 }
 
+/// The witnesses `accord log verify` checks: their keys, and how many must have cosigned.
+struct WitnessPolicy<'a> {
+    keys: &'a [String],
+    min: usize,
+}
+
 /// `accord log verify`.
 async fn verify(
     data: &Path,
     database: &crate::backend::Database,
     hub: Option<&str>,
     key: Option<&str>,
-    witness_keys: &[String],
+    policy: WitnessPolicy<'_>,
     since: Option<&Path>,
     json: bool,
 ) -> Result<()> {
-    let witnesses: Vec<Verifier> = witness_keys
-        .iter()
-        .map(|k| verifier_arg(k))
-        .collect::<Result<_>>()?;
+    let WitnessPolicy {
+        keys: witness_keys,
+        min: min_witnesses,
+    } = policy;
+    let mut witnesses: Vec<Verifier> = Vec::new();
+    for k in witness_keys {
+        let w = verifier_arg(k)?;
+        // One witness counts once, however often its key is given.
+        if !witnesses.iter().any(|o| o.name() == w.name()) {
+            witnesses.push(w);
+        }
+    }
+    if min_witnesses > witnesses.len() {
+        bail!(
+            "--min-witnesses {min_witnesses} needs at least that many distinct --witness keys (given {})",
+            witnesses.len()
+        );
+    }
     let since = since
         .map(|p| {
             std::fs::read(p)
@@ -290,6 +319,22 @@ async fn verify(
     };
     pb.finish_and_clear();
     let report = report.map_err(|e| anyhow!("verification failed: {e}"))?;
+    // The first signer is the operator; the rest are the given witnesses whose cosignature
+    // verified over this checkpoint.
+    let cosigned = &report.checkpoint_signers[1.min(report.checkpoint_signers.len())..];
+    if cosigned.len() < min_witnesses {
+        let missing: Vec<&str> = witnesses
+            .iter()
+            .map(Verifier::name)
+            .filter(|n| !cosigned.iter().any(|c| c == n))
+            .collect();
+        bail!(
+            "verification failed: the checkpoint of size {} carries {} valid cosignature(s) of the given witnesses, --min-witnesses requires {min_witnesses} (none valid from: {})",
+            report.size,
+            cosigned.len(),
+            missing.join(", ")
+        );
+    }
     // The report is built whole and written once: a reader that stops early (`| head -1`)
     // must not turn a verified log into a panic on a closed pipe.
     let mut text = String::new();

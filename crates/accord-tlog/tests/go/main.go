@@ -68,6 +68,9 @@ func (d dirTiles) SaveTiles([]tlog.Tile, [][]byte) {}
 type checkpoint struct {
 	origin string
 	tree   tlog.Tree
+	// Signatures of keys the verifier list does not know (witness
+	// cosignatures), which note.Open must ignore.
+	unknown int
 }
 
 func openCheckpoint(path string, verifiers note.Verifiers) (checkpoint, error) {
@@ -93,7 +96,7 @@ func openCheckpoint(path string, verifiers note.Verifiers) (checkpoint, error) {
 	if err != nil {
 		return checkpoint{}, fmt.Errorf("%s: root: %v", path, err)
 	}
-	return checkpoint{origin: lines[0], tree: tlog.Tree{N: size, Hash: root}}, nil
+	return checkpoint{origin: lines[0], tree: tlog.Tree{N: size, Hash: root}, unknown: len(n.UnverifiedSigs)}, nil
 }
 
 type proofs struct {
@@ -268,9 +271,9 @@ func run(dir string) error {
 		return fmt.Errorf("tampered checkpoint was accepted")
 	}
 
-	fmt.Printf("ok: %s size %d, %d records proven, %d older checkpoints consistent, %d+%d accord proofs accepted (%s)\n",
+	fmt.Printf("ok: %s size %d, %d records proven, %d older checkpoints consistent, %d+%d accord proofs accepted, %d cosignatures ignored (%s)\n",
 		latest.origin, latest.tree.N, index, len(older), len(ps.Inclusion), len(ps.Consistency),
-		base64.StdEncoding.EncodeToString(latest.tree.Hash[:]))
+		latest.unknown, base64.StdEncoding.EncodeToString(latest.tree.Hash[:]))
 	return nil
 }
 
