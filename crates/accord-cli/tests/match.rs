@@ -100,6 +100,18 @@ fn zeek_logs_sightings() {
     );
 }
 
+/// The same Zeek logs in the default TSV format (one header per log, so the layout changes
+/// four times mid-file) give the sightings of their JSON form.
+#[test]
+fn zeek_tsv_logs_give_the_sightings_of_the_same_logs_in_json() {
+    let (code, json, stderr) = run_match("indicators.json", "zeek.log", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, tsv, stderr) = run_match("indicators.json", "zeek-tsv.log", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(matched_names(&tsv), matched_names(&json));
+    assert!(stderr.contains("from 6 record(s)"), "{stderr}");
+}
+
 #[test]
 fn json_output_is_only_valid_stix_sightings() {
     let (code, stdout, stderr) = run_match("indicators.json", "eve.json", &["--json"]);

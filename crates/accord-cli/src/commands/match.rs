@@ -3,7 +3,8 @@
 //! Both files are read record by record ([`accord_stix::telemetry::Records`]),
 //! so every error names `file:line`. Indicators come from STIX bundles or
 //! NDJSON; observations from STIX (`observed-data` with its SCOs), Suricata
-//! `eve.json` or Zeek JSON logs, detected per record, mixed freely. All
+//! `eve.json` or Zeek JSON logs, detected per record, mixed freely, or a
+//! Zeek TSV log (a file opening with `#separator`). All
 //! observations of the file form one observation set: `FOLLOWEDBY`, `AND`
 //! and qualifiers combine observations across the whole file. The matcher
 //! probes its index and evaluates candidates on `--threads` threads.
@@ -22,6 +23,7 @@ use accord_stix::marking::TlpMarking;
 use accord_stix::matcher::Matcher;
 use accord_stix::object::{Indicator, ObjectError, StixObject, sighting, validate_reference};
 use accord_stix::pattern::Pattern;
+use accord_stix::telemetry::zeek_tsv::TsvRecords;
 use accord_stix::telemetry::{self, Format, Records};
 use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
@@ -65,11 +67,11 @@ pub struct MatchArgs {
     /// Goes to `where_sighted_refs`; repeat for several.
     #[arg(long = "where-sighted", requires = "post_sightings")]
     pub where_sighted: Vec<String>,
-    /// Observations: STIX, Suricata eve.json or Zeek JSON logs.
+    /// Observations: STIX, Suricata eve.json or Zeek logs (JSON or TSV).
     ///
     /// STIX bundles or NDJSON (observed-data and its objects), Suricata eve.json (dns, http,
-    /// tls, flow, fileinfo) or Zeek JSON logs (conn, dns, http, files, ssl); the format is
-    /// detected per line.
+    /// tls, flow, fileinfo) or Zeek logs (conn, dns, http, files, ssl), JSON or the default
+    /// TSV with its `#fields` header; JSON formats are detected per line.
     #[arg(long)]
     pub observations: PathBuf,
     /// Print NDJSON STIX sighting objects instead of text lines.
@@ -221,16 +223,23 @@ fn read_observations(
     let mut stats = ObservationStats::default();
     // JSON parsing is sequential (one reader over the text); what follows
     // per record (validation, telemetry mapping) runs on every thread.
-    let mut records = Records::new(&text);
     let mut good = Vec::new();
-    while let Some(record) = records.next() {
-        stats.records += 1;
-        if stats.records.is_multiple_of(4096) {
-            bar.set_position(records.offset() as u64);
+    if telemetry::zeek_tsv::looks_like_tsv(&text) {
+        for record in TsvRecords::new(&text) {
+            stats.records += 1;
+            good.push(record.map_err(|e| format!("{file}:{}: {}", e.line, e.reason)));
         }
-        // Kept in place so that, in strict mode, the first bad line in the
-        // file is the one reported.
-        good.push(record.map_err(|e| format!("{file}:{}: {}", e.line, e.reason)));
+    } else {
+        let mut records = Records::new(&text);
+        while let Some(record) = records.next() {
+            stats.records += 1;
+            if stats.records.is_multiple_of(4096) {
+                bar.set_position(records.offset() as u64);
+            }
+            // Kept in place so that, in strict mode, the first bad line in the
+            // file is the one reported.
+            good.push(record.map_err(|e| format!("{file}:{}: {}", e.line, e.reason)));
+        }
     }
     bar.finish_and_clear();
     let parsed = parallel_map(good, threads, |record| {

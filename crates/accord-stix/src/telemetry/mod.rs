@@ -1,8 +1,9 @@
 //! Sensor telemetry as STIX observations.
 //!
 //! CSIRTs rarely hold their own traffic as STIX `observed-data`; they hold
-//! Suricata's `eve.json` and Zeek's JSON logs. This module maps one record
-//! of either into an [`Observation`] of STIX 2.1 cyber-observable objects
+//! Suricata's `eve.json` and Zeek's logs, JSON or the default TSV
+//! ([`zeek_tsv`] reads the latter into the records Zeek JSON would hold).
+//! This module maps one record of either into an [`Observation`] of STIX 2.1 cyber-observable objects
 //! (STIX 2.1 §6), so every indicator can be matched against it unchanged.
 //! [`suricata`] and [`zeek`] document each field mapping; what a sensor
 //! records and STIX has no property for is left out rather than invented.
@@ -42,6 +43,7 @@
 mod objects;
 pub mod suricata;
 pub mod zeek;
+pub mod zeek_tsv;
 
 use serde_json::{Map, Value};
 
