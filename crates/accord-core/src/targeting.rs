@@ -30,6 +30,9 @@ pub enum TargetClass {
     DualUse,
     /// A government body that is not military: a ministry, an agency, a civil service.
     GovernmentNonMilitary,
+    /// A group of victims recorded together whose members are of more than one class (federal
+    /// agencies including the defence department); the note says which.
+    Mixed,
     /// Sources disagree on the class; the classification lists each view with its source.
     Disputed,
     /// The sources read are silent on it; the note says what was looked for.
@@ -43,6 +46,7 @@ impl TargetClass {
         TargetClass::Military,
         TargetClass::DualUse,
         TargetClass::GovernmentNonMilitary,
+        TargetClass::Mixed,
         TargetClass::Disputed,
         TargetClass::Unknown,
     ];
@@ -54,6 +58,7 @@ impl TargetClass {
             TargetClass::Military => "military",
             TargetClass::DualUse => "dual-use",
             TargetClass::GovernmentNonMilitary => "government-non-military",
+            TargetClass::Mixed => "mixed",
             TargetClass::Disputed => "disputed",
             TargetClass::Unknown => "unknown",
         }
@@ -124,8 +129,8 @@ impl TargetClassification {
                 p.push(
                     format!("{vpath}.class"),
                     format!(
-                        "is {}; a view gives a class: civilian, military, dual-use or \
-                         government-non-military",
+                        "is {}; a view gives a class: civilian, military, dual-use, \
+                         government-non-military or mixed",
                         v.class
                     ),
                 );

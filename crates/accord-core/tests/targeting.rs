@@ -175,3 +175,80 @@ fn scorecards_and_the_bloc_view_split_by_class_and_conflict() {
         Some(TargetClass::DualUse)
     );
 }
+
+/// Every bundled incident, parsed (validation runs in `bundled_data`).
+fn bundled() -> Vec<Incident> {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/incidents");
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            out.push(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{p:?}: {e}")));
+        }
+    }
+    out
+}
+
+fn one<'a>(all: &'a [Incident], id: &str) -> &'a Incident {
+    all.iter().find(|i| i.id == id).unwrap()
+}
+
+#[test]
+fn every_bundled_victim_has_a_class_and_every_incident_a_conflict_statement() {
+    let all = bundled();
+    assert!(all.len() >= 30);
+    for i in &all {
+        for (n, v) in i.victims.iter().enumerate() {
+            assert!(
+                v.target_class.is_some(),
+                "{}: victims[{n}] ({}) has no target_class",
+                i.id,
+                v.name
+            );
+        }
+        assert!(i.armed_conflict.is_some(), "{}: no armed_conflict", i.id);
+    }
+}
+
+#[test]
+fn bundled_classes_keep_both_sides_where_sources_disagree() {
+    let all = bundled();
+    // Natanz: declared civilian and under safeguards, in a programme suspected of military aims.
+    let natanz = one(&all, "stuxnet-2010").victims[0]
+        .target_class
+        .as_ref()
+        .unwrap();
+    assert_eq!(natanz.class, TargetClass::Disputed);
+    let views: Vec<TargetClass> = natanz.views.iter().map(|v| v.class).collect();
+    assert!(views.contains(&TargetClass::Civilian), "{views:?}");
+    assert!(views.contains(&TargetClass::DualUse), "{views:?}");
+    // The Russia–Ukraine war: Viasat (24 February 2022) and Kyivstar (December 2023).
+    for id in ["viasat-ka-sat-2022", "kyivstar-2023"] {
+        let a = one(&all, id).armed_conflict.as_ref().unwrap();
+        assert_eq!(a.status, ConflictStatus::Yes, "{id}");
+        assert!(a.conflict.as_deref().is_some_and(|c| c.contains("Ukraine")));
+    }
+    // KA-SAT served both civilians and Ukraine's armed forces.
+    let viasat = one(&all, "viasat-ka-sat-2022");
+    assert_eq!(
+        viasat.victims[0].target_class.as_ref().unwrap().class,
+        TargetClass::DualUse
+    );
+    // Before 2022 Russia denied taking part: the record keeps its denial as a view.
+    let grid = one(&all, "ukraine-power-grid-2015")
+        .armed_conflict
+        .as_ref()
+        .unwrap();
+    assert!(grid.views.iter().any(|v| v.status == ConflictStatus::No));
+    // A peacetime "no" rests on no page that states it, and says so.
+    let opm = one(&all, "opm-breach-2015")
+        .armed_conflict
+        .as_ref()
+        .unwrap();
+    assert_eq!(opm.status, ConflictStatus::No);
+    assert_eq!(
+        opm.source.verification,
+        accord_core::source::Verification::Unverified
+    );
+}

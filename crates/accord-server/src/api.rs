@@ -313,7 +313,7 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiEr
            ("country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code named anywhere in the record"),
            ("sector" = Option<String>, Query, description = "victim sector"),
            ("year" = Option<i16>, Query, description = "year the incident is filed under"),
-           ("target_class" = Option<String>, Query, description = "a victim's target class as the record reads it: civilian, military, dual-use, government-non-military, disputed or unknown (a victim stored without a class matches none)"),
+           ("target_class" = Option<String>, Query, description = "a victim's target class as the record reads it: civilian, military, dual-use, government-non-military, mixed, disputed or unknown (a victim stored without a class matches none)"),
            ("armed_conflict" = Option<String>, Query, description = "whether it happened during an armed conflict: yes, no, disputed or unknown (a record stored without the statement matches none)"),
            ("limit" = Option<usize>, Query, description = "page size, 1-500"),
            ("cursor" = Option<String>, Query, description = "`next` of the previous page")),

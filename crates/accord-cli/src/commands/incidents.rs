@@ -45,7 +45,8 @@ pub enum IncidentsCommand {
         year: Option<i16>,
         /// Only incidents with a victim of this target class.
         ///
-        /// civilian, military, dual-use, government-non-military, disputed or unknown.
+        /// civilian, military, dual-use, government-non-military, mixed, disputed or
+        /// unknown.
         #[arg(long)]
         target_class: Option<String>,
         /// Only incidents during an armed conflict (yes), or not (no).
