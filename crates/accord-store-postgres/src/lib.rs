@@ -68,8 +68,8 @@ mod sharing;
 mod state;
 
 use accord_store::codec::from_json;
-use accord_store::schema::{check_schema_version, migration_name};
-use accord_store::tree::NodeCache;
+use accord_store::schema::{applied_names, check_runner};
+use accord_store::tree::{NodeCache, repair_checkpoints};
 pub use db::{MIGRATION_LOCK, SEQUENCER_LOCK};
 use db::{db, describe, parse_config, unreachable};
 #[cfg(feature = "testkit")]
@@ -187,13 +187,7 @@ async fn migrate_locked(client: &mut tokio_postgres::Client) -> Result<Vec<Strin
     } else {
         None
     };
-    check_schema_version(
-        applied,
-        runner
-            .get_migrations()
-            .iter()
-            .map(|m| i64::from(m.version())),
-    )?;
+    check_runner(&runner, applied)?;
     let report = runner
         .run_async(client)
         .await
@@ -202,11 +196,7 @@ async fn migrate_locked(client: &mut tokio_postgres::Client) -> Result<Vec<Strin
         .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(db)?;
-    Ok(report
-        .applied_migrations()
-        .iter()
-        .map(|m| migration_name(m.version(), m.name()))
-        .collect())
+    Ok(applied_names(&report))
 }
 
 impl PostgresStore {
@@ -414,8 +404,7 @@ impl Store for PostgresStore {
         &self,
         rewrite: &'r (dyn for<'c> Fn(&'c SignedCheckpoint) -> Option<String> + Send + Sync + 'r),
     ) -> Result<u64, StoreError> {
-        let mut client = self.client().await?;
-        log::repair_checkpoints(&mut client, rewrite).await
+        repair_checkpoints(&mut log::Repair(&self.client().await?), rewrite).await
     }
 
     async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError> {

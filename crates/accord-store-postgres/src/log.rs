@@ -16,13 +16,14 @@ use accord_tlog::merkle::{
 };
 use accord_tlog::note::NoteSignature;
 use accord_tlog::tiles::{self, Tile};
+use async_trait::async_trait;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::IsolationLevel;
 use tokio_postgres::types::Json;
 
 use accord_store::codec::{corrupt, parse_tlp};
 use accord_store::tree::{
-    NodeCache, TileRead, check_proof_size, proof_err, repair_needed, sign_checkpoint, tile_read,
+    CheckpointRepair, NodeCache, TileRead, check_proof_size, proof_err, sign_checkpoint, tile_read,
 };
 
 use accord_store::refusal::refusal;
@@ -564,56 +565,68 @@ pub(crate) async fn witnesses(client: &impl GenericClient) -> Result<Vec<Witness
         .collect())
 }
 
-/// Checkpoints read per round while repairing.
-const REPAIR_CHUNK: i64 = 1000;
+/// The checkpoint repair's questions, answered on one pooled connection.
+pub(crate) struct Repair<'a>(pub(crate) &'a deadpool_postgres::Object);
 
-/// See `Store::repair_checkpoints`. Each rewrite only replaces the note it was computed from,
-/// so a cosignature another node adds meanwhile is never lost (the next open sees it).
-pub(crate) async fn repair_checkpoints(
-    client: &mut deadpool_postgres::Object,
-    rewrite: &(dyn Fn(&SignedCheckpoint) -> Option<String> + Send + Sync),
-) -> Result<u64, StoreError> {
-    let pending = client
-        .query_opt("SELECT 1 FROM meta WHERE key = 'repair_checkpoints'", &[])
-        .await
-        .map_err(db)?
-        .is_some();
-    let latest = latest_checkpoint(&*client).await?;
-    if !repair_needed(pending, latest.as_ref(), rewrite) {
-        return Ok(0);
+#[async_trait]
+impl CheckpointRepair for Repair<'_> {
+    async fn repair_requested(&mut self) -> Result<bool, StoreError> {
+        let found = self
+            .0
+            .query_opt("SELECT 1 FROM meta WHERE key = 'repair_checkpoints'", &[])
+            .await
+            .map_err(db)?;
+        Ok(found.is_some())
     }
-    let mut rewritten = 0;
-    let mut after = -1i64;
-    loop {
-        let rows = client
+
+    async fn latest_checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, StoreError> {
+        latest_checkpoint(self.0).await
+    }
+
+    async fn checkpoints_from(
+        &mut self,
+        from: u64,
+        limit: u64,
+    ) -> Result<Vec<SignedCheckpoint>, StoreError> {
+        let rows = self
+            .0
             .query(
-                "SELECT size, root, note FROM checkpoints WHERE size > $1 ORDER BY size LIMIT $2",
-                &[&after, &REPAIR_CHUNK],
+                "SELECT size, root, note FROM checkpoints WHERE size >= $1 ORDER BY size LIMIT $2",
+                &[&(from as i64), &(limit as i64)],
             )
             .await
             .map_err(db)?;
-        let Some(last) = rows.last().map(|r| r.get::<_, i64>(0)) else {
-            client
-                .execute("DELETE FROM meta WHERE key = 'repair_checkpoints'", &[])
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            found.extend(to_checkpoint(Some(row))?);
+        }
+        Ok(found)
+    }
+
+    async fn replace_notes(
+        &mut self,
+        edits: Vec<(SignedCheckpoint, String)>,
+    ) -> Result<u64, StoreError> {
+        let mut replaced = 0;
+        for (cp, note) in &edits {
+            replaced += self
+                .0
+                .execute(
+                    "UPDATE checkpoints SET note = $3 WHERE size = $1 AND note = $2",
+                    &[&(cp.size as i64), &cp.note, note],
+                )
                 .await
                 .map_err(db)?;
-            return Ok(rewritten);
-        };
-        for row in rows {
-            let Some(cp) = to_checkpoint(Some(row))? else {
-                continue;
-            };
-            if let Some(clean) = rewrite(&cp) {
-                rewritten += client
-                    .execute(
-                        "UPDATE checkpoints SET note = $3 WHERE size = $1 AND note = $2",
-                        &[&(cp.size as i64), &cp.note, &clean],
-                    )
-                    .await
-                    .map_err(db)?;
-            }
         }
-        after = last;
+        Ok(replaced)
+    }
+
+    async fn repair_finished(&mut self) -> Result<(), StoreError> {
+        self.0
+            .execute("DELETE FROM meta WHERE key = 'repair_checkpoints'", &[])
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 }
 

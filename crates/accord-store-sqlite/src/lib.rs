@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension};
 
 use accord_store::codec::from_json;
-use accord_store::tree::NodeCache;
+use accord_store::tree::{NodeCache, repair_checkpoints};
 
 use crate::db::backend;
 
@@ -291,8 +291,7 @@ impl Store for SqliteStore {
         rewrite: &'r (dyn for<'c> Fn(&'c SignedCheckpoint) -> Option<String> + Send + Sync + 'r),
     ) -> Result<u64, StoreError> {
         // Runs in place: the closure borrows the caller's state, and repair runs once at open.
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        log::repair_checkpoints(&mut conn, rewrite)
+        repair_checkpoints(&mut log::Repair(&self.writer), rewrite).await
     }
 
     async fn log_entry(&self, index: u64) -> Result<StoredEntry, StoreError> {

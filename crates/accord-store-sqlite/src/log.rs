@@ -11,11 +11,14 @@ use accord_tlog::merkle::{self, ConsistencyProof, Hash, HashReader, InclusionPro
 use accord_tlog::note::NoteSignature;
 use accord_tlog::tiles::{self, Tile};
 
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use accord_store::codec::{corrupt, parse_tlp, to_json};
 use accord_store::tree::{
-    NodeCache, TileRead, check_proof_size, proof_err, repair_needed, sign_checkpoint, tile_read,
+    CheckpointRepair, NodeCache, TileRead, check_proof_size, proof_err, sign_checkpoint, tile_read,
 };
 
 use crate::db::backend;
@@ -331,65 +334,82 @@ pub fn witnesses(conn: &Connection) -> Result<Vec<Witness>, StoreError> {
     rows.collect::<Result<_, _>>().map_err(backend)
 }
 
-/// Checkpoints rewritten per transaction while repairing: the writer is not held for long.
-const REPAIR_CHUNK: i64 = 1000;
+/// The checkpoint repair's questions, answered on the writer connection, locked for each
+/// answer only (a lock guard must not be held across the walk's awaits).
+pub struct Repair<'a>(pub &'a Mutex<Connection>);
 
-/// See `Store::repair_checkpoints`.
-pub fn repair_checkpoints(
-    conn: &mut Connection,
-    rewrite: &(dyn Fn(&SignedCheckpoint) -> Option<String> + Send + Sync),
-) -> Result<u64, StoreError> {
-    let pending = conn
-        .query_row(
-            "SELECT 1 FROM meta WHERE key = 'repair_checkpoints'",
-            [],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(backend)?
-        .is_some();
-    let latest = latest_checkpoint(conn)?;
-    if !repair_needed(pending, latest.as_ref(), rewrite) {
-        return Ok(0);
+impl Repair<'_> {
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
     }
-    let mut rewritten = 0;
-    let mut after = -1i64;
-    loop {
+}
+
+#[async_trait]
+impl CheckpointRepair for Repair<'_> {
+    async fn repair_requested(&mut self) -> Result<bool, StoreError> {
+        let found = self
+            .conn()
+            .query_row(
+                "SELECT 1 FROM meta WHERE key = 'repair_checkpoints'",
+                [],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(backend)?;
+        Ok(found.is_some())
+    }
+
+    async fn latest_checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, StoreError> {
+        latest_checkpoint(&self.conn())
+    }
+
+    async fn checkpoints_from(
+        &mut self,
+        from: u64,
+        limit: u64,
+    ) -> Result<Vec<SignedCheckpoint>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT size, root, note FROM checkpoints WHERE size >= ?1 ORDER BY size LIMIT ?2",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![from as i64, limit as i64], checkpoint_row)
+            .map_err(backend)?;
+        let mut found = Vec::new();
+        for row in rows {
+            found.extend(to_checkpoint(Some(row.map_err(backend)?))?);
+        }
+        Ok(found)
+    }
+
+    async fn replace_notes(
+        &mut self,
+        edits: Vec<(SignedCheckpoint, String)>,
+    ) -> Result<u64, StoreError> {
+        let mut conn = self.conn();
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(backend)?;
-        let rows: Vec<(i64, Vec<u8>, String)> = {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT size, root, note FROM checkpoints WHERE size > ?1 ORDER BY size LIMIT ?2",
+        let mut replaced = 0;
+        for (cp, note) in &edits {
+            replaced += tx
+                .execute(
+                    "UPDATE checkpoints SET note = ?3 WHERE size = ?1 AND note = ?2",
+                    params![cp.size as i64, cp.note, note],
                 )
-                .map_err(backend)?;
-            let rows = stmt
-                .query_map(params![after, REPAIR_CHUNK], checkpoint_row)
-                .map_err(backend)?;
-            rows.collect::<Result<_, _>>().map_err(backend)?
-        };
-        let Some(last) = rows.last().map(|r| r.0) else {
-            tx.execute("DELETE FROM meta WHERE key = 'repair_checkpoints'", [])
-                .map_err(backend)?;
-            tx.commit().map_err(backend)?;
-            return Ok(rewritten);
-        };
-        for row in rows {
-            let Some(cp) = to_checkpoint(Some(row))? else {
-                continue;
-            };
-            if let Some(clean) = rewrite(&cp) {
-                tx.execute(
-                    "UPDATE checkpoints SET note = ?2 WHERE size = ?1",
-                    params![cp.size as i64, clean],
-                )
-                .map_err(backend)?;
-                rewritten += 1;
-            }
+                .map_err(backend)? as u64;
         }
         tx.commit().map_err(backend)?;
-        after = last;
+        Ok(replaced)
+    }
+
+    async fn repair_finished(&mut self) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM meta WHERE key = 'repair_checkpoints'", [])
+            .map_err(backend)?;
+        Ok(())
     }
 }
 

@@ -1,7 +1,7 @@
 //! The schema: migrations in `migrations/`, applied with refinery.
 
 use accord_store::StoreError;
-use accord_store::schema::{check_schema_version, migration_name};
+use accord_store::schema::{applied_names, check_runner};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::db::backend;
@@ -30,17 +30,7 @@ pub(crate) fn run_migrations(conn: &mut Connection) -> Result<Vec<String>, Store
     } else {
         None
     };
-    check_schema_version(
-        applied,
-        runner
-            .get_migrations()
-            .iter()
-            .map(|m| i64::from(m.version())),
-    )?;
+    check_runner(&runner, applied)?;
     let report = runner.run(conn).map_err(backend)?;
-    Ok(report
-        .applied_migrations()
-        .iter()
-        .map(|m| migration_name(m.version(), m.name()))
-        .collect())
+    Ok(applied_names(&report))
 }

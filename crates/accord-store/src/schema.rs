@@ -1,6 +1,32 @@
-//! What both backends check when they migrate their schema, whatever runs the migrations.
+//! What both backends check when they migrate their schema with refinery: each reads the
+//! newest migration its history records in its own SQL and runs refinery's runner on its own
+//! connection; the check before the run and the names reported after it are written here.
+
+use refinery_core::{Report, Runner};
 
 use crate::error::StoreError;
+
+/// Refuses a database whose history records a migration newer than any of `runner`'s (see
+/// [`check_schema_version`]); `applied` is the newest the history records, `None` for a new
+/// database.
+pub fn check_runner(runner: &Runner, applied: Option<i64>) -> Result<(), StoreError> {
+    check_schema_version(
+        applied,
+        runner
+            .get_migrations()
+            .iter()
+            .map(|m| i64::from(m.version())),
+    )
+}
+
+/// The migrations a run applied, named as `accord migrate` prints them ([`migration_name`]).
+pub fn applied_names(report: &Report) -> Vec<String> {
+    report
+        .applied_migrations()
+        .iter()
+        .map(|m| migration_name(m.version(), m.name()))
+        .collect()
+}
 
 /// Refuses a database whose schema history records a migration newer than any this binary
 /// knows (`known`: the versions of its own migrations); `applied` is the newest the history

@@ -1,7 +1,8 @@
 //! What every backend does around the Merkle tree it stores, written once: the cache of
 //! committed upper-level nodes, the bounds a tile or proof must keep (nothing beyond the
-//! published tree), the errors of the tree algorithms, and the signing of a checkpoint. Each
-//! backend only reads and writes the nodes, entries and checkpoints in its own SQL.
+//! published tree), the errors of the tree algorithms, the signing of a checkpoint and the walk
+//! that repairs stored checkpoints. Each backend only reads and writes the nodes, entries and
+//! checkpoints in its own SQL.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -9,6 +10,7 @@ use std::sync::RwLock;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::merkle::{Hash, NodeId, ProofError};
 use accord_tlog::tiles::{self, Tile, TileKind};
+use async_trait::async_trait;
 
 use crate::error::StoreError;
 use crate::log::{Operator, SignedCheckpoint};
@@ -144,13 +146,198 @@ pub fn sign_checkpoint(
     Ok(SignedCheckpoint { size, root, note })
 }
 
-/// Whether `Store::repair_checkpoints` must visit every stored checkpoint: the upgrade that
-/// introduced witnesses asked for it (`pending`), or the `latest` one needs a rewrite. Both
-/// backends ask this before walking their checkpoints.
-pub fn repair_needed(
-    pending: bool,
-    latest: Option<&SignedCheckpoint>,
-    rewrite: &(dyn Fn(&SignedCheckpoint) -> Option<String> + Send + Sync),
-) -> bool {
-    pending || latest.is_some_and(|cp| rewrite(cp).is_some())
+/// The type of `Store::repair_checkpoints`' argument: a checkpoint's new note, or `None` to
+/// leave it as it is.
+pub type Rewrite<'r> = dyn for<'c> Fn(&'c SignedCheckpoint) -> Option<String> + Send + Sync + 'r;
+
+/// Checkpoints read (and rewritten) per round while repairing: the writer is never held for
+/// long.
+pub const REPAIR_CHUNK: u64 = 1000;
+
+/// What a backend answers, each in its own SQL, while [`repair_checkpoints`] walks its
+/// checkpoints.
+#[async_trait]
+pub trait CheckpointRepair: Send {
+    /// Whether the upgrade that introduced witnesses asked for every checkpoint to be visited.
+    async fn repair_requested(&mut self) -> Result<bool, StoreError>;
+
+    /// The latest stored checkpoint.
+    async fn latest_checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, StoreError>;
+
+    /// Up to `limit` stored checkpoints of size `from` or more, smallest size first.
+    async fn checkpoints_from(
+        &mut self,
+        from: u64,
+        limit: u64,
+    ) -> Result<Vec<SignedCheckpoint>, StoreError>;
+
+    /// Stores each checkpoint's new note where its row still holds the note it was read with
+    /// (a cosignature another node added meanwhile is never lost); returns how many changed.
+    async fn replace_notes(
+        &mut self,
+        edits: Vec<(SignedCheckpoint, String)>,
+    ) -> Result<u64, StoreError>;
+
+    /// Forgets the request [`CheckpointRepair::repair_requested`] reads: the walk is over.
+    async fn repair_finished(&mut self) -> Result<(), StoreError>;
+}
+
+/// `Store::repair_checkpoints` over a backend's answers: walks every stored checkpoint when
+/// the upgrade asked for it or the latest needs a rewrite (otherwise stops there), in rounds
+/// of [`REPAIR_CHUNK`], and returns how many notes changed.
+pub async fn repair_checkpoints(
+    backend: &mut dyn CheckpointRepair,
+    rewrite: &Rewrite<'_>,
+) -> Result<u64, StoreError> {
+    let requested = backend.repair_requested().await?;
+    let latest = backend.latest_checkpoint().await?;
+    if !requested && !latest.is_some_and(|cp| rewrite(&cp).is_some()) {
+        return Ok(0);
+    }
+    let mut rewritten = 0;
+    let mut from = 0;
+    loop {
+        let chunk = backend.checkpoints_from(from, REPAIR_CHUNK).await?;
+        let Some(last) = chunk.last().map(|cp| cp.size) else {
+            backend.repair_finished().await?;
+            return Ok(rewritten);
+        };
+        let edits: Vec<_> = chunk
+            .into_iter()
+            .filter_map(|cp| rewrite(&cp).map(|note| (cp, note)))
+            .collect();
+        if !edits.is_empty() {
+            rewritten += backend.replace_notes(edits).await?;
+        }
+        from = last + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Checkpoints in memory, as a backend holds them; `stale` names sizes whose row another
+    /// node changed between the read and the write.
+    #[derive(Default)]
+    struct Memory {
+        requested: bool,
+        checkpoints: Vec<SignedCheckpoint>,
+        stale: Vec<u64>,
+        reads: usize,
+    }
+
+    #[async_trait]
+    impl CheckpointRepair for Memory {
+        async fn repair_requested(&mut self) -> Result<bool, StoreError> {
+            Ok(self.requested)
+        }
+
+        async fn latest_checkpoint(&mut self) -> Result<Option<SignedCheckpoint>, StoreError> {
+            Ok(self.checkpoints.last().cloned())
+        }
+
+        async fn checkpoints_from(
+            &mut self,
+            from: u64,
+            limit: u64,
+        ) -> Result<Vec<SignedCheckpoint>, StoreError> {
+            self.reads += 1;
+            Ok(self
+                .checkpoints
+                .iter()
+                .filter(|cp| cp.size >= from)
+                .take(limit as usize)
+                .cloned()
+                .collect())
+        }
+
+        async fn replace_notes(
+            &mut self,
+            edits: Vec<(SignedCheckpoint, String)>,
+        ) -> Result<u64, StoreError> {
+            let mut replaced = 0;
+            for (seen, note) in edits {
+                if self.stale.contains(&seen.size) {
+                    continue;
+                }
+                if let Some(cp) = self
+                    .checkpoints
+                    .iter_mut()
+                    .find(|cp| cp.size == seen.size && cp.note == seen.note)
+                {
+                    cp.note = note;
+                    replaced += 1;
+                }
+            }
+            Ok(replaced)
+        }
+
+        async fn repair_finished(&mut self) -> Result<(), StoreError> {
+            self.requested = false;
+            Ok(())
+        }
+    }
+
+    fn memory(sizes: impl IntoIterator<Item = u64>, note: &str) -> Memory {
+        Memory {
+            checkpoints: sizes
+                .into_iter()
+                .map(|size| SignedCheckpoint {
+                    size,
+                    root: Hash::default(),
+                    note: note.to_owned(),
+                })
+                .collect(),
+            ..Memory::default()
+        }
+    }
+
+    fn fix_dirty(cp: &SignedCheckpoint) -> Option<String> {
+        (cp.note == "dirty").then(|| "clean".to_owned())
+    }
+
+    #[tokio::test]
+    async fn a_requested_repair_walks_every_checkpoint_in_rounds_and_then_forgets_the_request() {
+        let total = 2 * REPAIR_CHUNK + 7;
+        let mut m = memory(0..total, "dirty");
+        m.requested = true;
+        m.stale = vec![5, REPAIR_CHUNK, total - 1];
+        let rewritten = repair_checkpoints(&mut m, &fix_dirty).await.unwrap();
+        assert_eq!(
+            rewritten,
+            total - 3,
+            "a row changed meanwhile is left alone"
+        );
+        assert_eq!(
+            m.reads, 4,
+            "three rounds and the empty read that ends the walk"
+        );
+        assert!(!m.requested);
+        let dirty: Vec<u64> = m
+            .checkpoints
+            .iter()
+            .filter(|cp| cp.note == "dirty")
+            .map(|cp| cp.size)
+            .collect();
+        assert_eq!(dirty, m.stale);
+    }
+
+    #[tokio::test]
+    async fn without_a_request_only_a_latest_checkpoint_that_needs_it_starts_the_walk() {
+        let mut clean = memory(1..=3, "clean");
+        assert_eq!(repair_checkpoints(&mut clean, &fix_dirty).await.unwrap(), 0);
+        assert_eq!(clean.reads, 0, "the latest is clean: nothing else is read");
+
+        let mut m = memory(1..=3, "clean");
+        m.checkpoints[2].note = "dirty".into();
+        m.checkpoints[0].note = "dirty".into();
+        assert_eq!(repair_checkpoints(&mut m, &fix_dirty).await.unwrap(), 2);
+        assert!(m.checkpoints.iter().all(|cp| cp.note == "clean"));
+
+        let mut empty = memory([], "clean");
+        empty.requested = true;
+        assert_eq!(repair_checkpoints(&mut empty, &fix_dirty).await.unwrap(), 0);
+        assert!(!empty.requested);
+    }
 }
