@@ -191,7 +191,8 @@ pub async fn repair_checkpoints(
 ) -> Result<u64, StoreError> {
     let requested = backend.repair_requested().await?;
     let latest = backend.latest_checkpoint().await?;
-    if !requested && !latest.is_some_and(|cp| rewrite(&cp).is_some()) {
+    let needed = requested || latest.is_some_and(|cp| rewrite(&cp).is_some());
+    if !needed {
         return Ok(0);
     }
     let mut rewritten = 0;
