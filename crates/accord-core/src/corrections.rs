@@ -125,7 +125,11 @@ impl Corrections {
             p.require_text(&format!("{at}.what"), &k.what);
             p.require_text(&format!("{at}.why"), &k.why);
             if k.id != EVERY_RECORD {
-                check_slug(&format!("{at}.id"), &k.id, &mut p);
+                // A state party's id is its ISO code ("IL"), not a slug: a party id is checked
+                // only against the registry, which validated it.
+                if k.kind == RecordKind::Incident {
+                    check_slug(&format!("{at}.id"), &k.id, &mut p);
+                }
                 let known = match k.kind {
                     RecordKind::Incident => dataset.incidents.iter().any(|r| r.id == k.id),
                     RecordKind::Party => dataset.parties.iter().any(|r| r.id == k.id),

@@ -142,3 +142,19 @@ fn a_correction_naming_no_shipped_record_or_a_future_version_is_refused_with_its
         assert!(err.contains(needle), "{needle} missing from {err}");
     }
 }
+
+#[test]
+fn a_correction_may_name_a_state_party_by_its_iso_code() {
+    let d = load();
+    let text = r#"{"version": 1, "corrections": [
+        {"version": 1, "date": "2026-12-07", "kind": "party", "id": "IL",
+         "what": "absent_at_launch.source.as_of: 2026-11 → 2018-11", "why": "the page's date"}]}"#;
+    if let Err(e) = accord_core::corrections::Corrections::from_text(text, &d) {
+        panic!("a state party's ISO-code id was refused:\n{e}");
+    }
+    let unknown = text.replace("\"IL\"", "\"XX\"");
+    let err = accord_core::corrections::Corrections::from_text(&unknown, &d)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("corrections[0].id"), "{err}");
+}
