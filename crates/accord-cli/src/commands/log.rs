@@ -41,12 +41,13 @@ pub enum LogCommand {
         /// Default: the hub's /log/key, or the data directory's operator key.
         #[arg(long)]
         key: Option<String>,
-        /// A witness's verifier key whose cosignature to check and report (repeatable; a
-        /// string or a file): a C2SP cosignature/v1 key (type 0x04) or, for witnesses
+        /// A witness's verifier key to check and report (repeatable).
+        ///
+        /// A string or a file: a C2SP cosignature/v1 key (type 0x04) or, for witnesses
         /// configured before it, a plain Ed25519 note key.
         #[arg(long = "witness", visible_alias = "witness-key")]
         witness_keys: Vec<String>,
-        /// Fail unless at least N of the --witness keys validly cosigned the checkpoint.
+        /// Fail unless N of the --witness keys validly cosigned.
         #[arg(long, default_value_t = 0, value_name = "N")]
         min_witnesses: usize,
         /// A checkpoint saved earlier: prove the log still extends it.
