@@ -8,7 +8,8 @@
 //! into RFC 9457 problem details (under `/taxii2/`, a TAXII 2.1 error resource in the TAXII
 //! media type, §3.6.1), keeping the status and any `Allow` header, and naming the method and
 //! path. Errors already in the format of their path (problem details or the dashboard's HTML
-//! error pages; TAXII errors under `/taxii2/`) pass untouched.
+//! error pages; TAXII errors under `/taxii2/`; the `text/x.tlog.size` 409 of C2SP
+//! tlog-witness `/add-checkpoint`) pass untouched.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -111,6 +112,10 @@ fn in_our_format(response: &Response, path: &str) -> bool {
     };
     if under(path, "/taxii2/") {
         return ct.starts_with("application/taxii+json");
+    }
+    // C2SP tlog-witness: a 409 from add-checkpoint is the latest size in this media type.
+    if path == "/add-checkpoint" && ct == "text/x.tlog.size" {
+        return true;
     }
     ct.starts_with(PROBLEM_JSON) || ct.starts_with("text/html")
 }

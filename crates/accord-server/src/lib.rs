@@ -43,6 +43,7 @@ mod state;
 mod taxii;
 mod viewer;
 mod votes;
+mod witness;
 
 pub use api::parse_filter;
 pub use routes::app;

@@ -10,7 +10,7 @@ use tower_http::trace::TraceLayer;
 use crate::state::AppState;
 use crate::{
     api, bulk, collections, dashboard, health, hygiene, log, openapi, pathways, requests, taxii,
-    votes,
+    votes, witness,
 };
 
 /// The hub's whole HTTP interface: every route, in one place.
@@ -109,6 +109,7 @@ pub fn app(state: AppState) -> Router {
         .route("/log/entries/{index}", get(log::entry))
         .route("/log/bodies/{bundle}", get(log::bodies))
         .route("/log/cosignatures", post(log::cosign))
+        .route("/add-checkpoint", post(witness::add))
         .merge(taxii)
         // The dashboard, and a 404 page (problem details under the machine-facing prefixes).
         .route("/", get(dashboard::home))

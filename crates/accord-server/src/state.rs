@@ -27,6 +27,9 @@ pub struct AppState {
     /// [`AppState::new`]) makes them answer 503; `accord serve` passes the bundled votes with
     /// [`AppState::with_votes`].
     pub votes: Option<Arc<accord_core::votes::VoteSet>>,
+    /// The logs this hub witnesses and the key it cosigns with (`POST /add-checkpoint`);
+    /// `None`: it witnesses none and answers 404.
+    pub witness: Option<Arc<accord_store::witnessing::WitnessConfig>>,
 }
 
 impl AppState {
@@ -38,7 +41,16 @@ impl AppState {
             body_limit: DEFAULT_BODY_LIMIT,
             law: None,
             votes: None,
+            witness: None,
         }
+    }
+
+    /// The same state, witnessing the logs `witness` names (`None`: none).
+    pub fn with_witness(
+        self,
+        witness: Option<Arc<accord_store::witnessing::WitnessConfig>>,
+    ) -> Self {
+        AppState { witness, ..self }
     }
 
     /// The same state, answering vote and bloc questions from `votes`.

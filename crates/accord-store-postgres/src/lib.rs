@@ -66,6 +66,7 @@ mod log;
 mod requests;
 mod sharing;
 mod state;
+mod witnessed;
 
 use accord_store::codec::from_json;
 use accord_store::schema::{applied_names, check_runner};
@@ -398,6 +399,22 @@ impl Store for PostgresStore {
 
     async fn witnesses(&self) -> Result<Vec<accord_store::witness::Witness>, StoreError> {
         log::witnesses(&self.client().await?).await
+    }
+
+    async fn witnessed(
+        &self,
+        origin: &str,
+    ) -> Result<Option<accord_store::log::Witnessed>, StoreError> {
+        witnessed::witnessed(&self.client().await?, origin).await
+    }
+
+    async fn advance_witnessed(
+        &self,
+        expected: Option<(u64, accord_tlog::merkle::Hash)>,
+        new: accord_store::log::Witnessed,
+    ) -> Result<accord_store::log::WitnessAdvance, StoreError> {
+        let mut client = self.client().await?;
+        witnessed::advance(&mut client, expected, &new).await
     }
 
     async fn repair_checkpoints<'r>(

@@ -37,6 +37,7 @@ mod requests;
 mod schema;
 mod sharing;
 mod state;
+mod witnessed;
 
 /// The SQLite file's name inside the data directory.
 pub const DB_FILE: &str = "accord.db";
@@ -284,6 +285,24 @@ impl Store for SqliteStore {
 
     async fn witnesses(&self) -> Result<Vec<accord_store::witness::Witness>, StoreError> {
         self.with(|conn| log::witnesses(conn)).await
+    }
+
+    async fn witnessed(
+        &self,
+        origin: &str,
+    ) -> Result<Option<accord_store::log::Witnessed>, StoreError> {
+        let origin = origin.to_owned();
+        self.with(move |conn| witnessed::witnessed(conn, &origin))
+            .await
+    }
+
+    async fn advance_witnessed(
+        &self,
+        expected: Option<(u64, accord_tlog::merkle::Hash)>,
+        new: accord_store::log::Witnessed,
+    ) -> Result<accord_store::log::WitnessAdvance, StoreError> {
+        self.with_writer(move |conn| witnessed::advance(conn, expected, &new))
+            .await
     }
 
     async fn repair_checkpoints<'r>(

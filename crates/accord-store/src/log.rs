@@ -135,6 +135,34 @@ pub struct SignedCheckpoint {
     pub note: String,
 }
 
+/// The latest checkpoint this hub cosigned as a C2SP tlog-witness for another log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Witnessed {
+    /// The witnessed log's origin line.
+    pub origin: String,
+    /// The checkpoint's tree size.
+    pub size: u64,
+    /// The checkpoint's root hash.
+    pub root: Hash,
+    /// The checkpoint note as received, with this hub's cosignature line appended.
+    pub note: String,
+    /// When it was cosigned (POSIX seconds, the cosignature's timestamp).
+    pub updated_at: u64,
+}
+
+/// What [`crate::Store::advance_witnessed`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WitnessAdvance {
+    /// The new checkpoint replaced the expected one.
+    Stored,
+    /// Another request moved the log first: the stored checkpoint now has this size (0 for
+    /// none), and nothing was written.
+    Moved {
+        /// The size of the checkpoint stored now.
+        size: u64,
+    },
+}
+
 /// What one append batch did.
 #[derive(Debug)]
 pub struct AppendOutcome {

@@ -14,7 +14,7 @@ use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::{Facet, IncidentRecord};
 use accord_core::targeting::{ConflictStatus, TargetClass};
-use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
+use accord_tlog::merkle::{ConsistencyProof, Hash, InclusionProof};
 use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
 use base64::Engine;
@@ -27,6 +27,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::error::StoreError;
 use crate::log::{
     AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry, Witness,
+    WitnessAdvance, Witnessed,
 };
 use crate::sharing::model::SharingStore;
 
@@ -210,6 +211,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every witness ever configured, oldest first, with when it was added and removed.
     async fn witnesses(&self) -> Result<Vec<Witness>, StoreError>;
+
+    /// The latest checkpoint this hub cosigned as a witness of the log of `origin`.
+    async fn witnessed(&self, origin: &str) -> Result<Option<Witnessed>, StoreError>;
+
+    /// Stores `new` as the latest cosigned checkpoint of its origin, atomically, only if the
+    /// stored one is still `expected` (its size and root; `None`: nothing stored). Otherwise
+    /// writes nothing and answers [`WitnessAdvance::Moved`] with the size stored now.
+    async fn advance_witnessed(
+        &self,
+        expected: Option<(u64, Hash)>,
+        new: Witnessed,
+    ) -> Result<WitnessAdvance, StoreError>;
 
     /// Rewrites stored checkpoint notes: where `rewrite` returns a new note for a checkpoint,
     /// stores it (only if the row still holds the note `rewrite` saw). Visits every checkpoint

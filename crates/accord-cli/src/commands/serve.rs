@@ -4,11 +4,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use accord_store::witnessing::WitnessConfig;
+use anyhow::{Context, Result, bail};
 
 use crate::args::StoreArgs;
 use crate::bundled;
 use crate::hub::Hub;
+use crate::keyfiles::{read_signer, verifier_arg};
 
 /// The flags of `accord serve`.
 #[derive(Debug, clap::Args)]
@@ -31,6 +33,17 @@ pub struct ServeArgs {
     /// Most connections served at once; further ones wait until one ends.
     #[arg(long, env = "ACCORD_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
     max_connections: u32,
+    /// Witness the log this verifier key signs (repeatable).
+    ///
+    /// Serves C2SP tlog-witness `POST /add-checkpoint` for it; the key's name is the log's
+    /// origin. A string or a file. Needs --witness-key.
+    #[arg(long = "witness-log", value_name = "VKEY")]
+    witness_logs: Vec<String>,
+    /// The private key this hub cosigns witnessed checkpoints with.
+    ///
+    /// From `accord keygen`; its cosignature/v1 verifier key is printed at start.
+    #[arg(long, env = "ACCORD_WITNESS_KEY", value_name = "FILE")]
+    witness_key: Option<std::path::PathBuf>,
 }
 
 /// A positive duration such as `10s`, `1m 30s` or `PT10S`.
@@ -55,12 +68,38 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     };
     eprintln!("log origin: {}", hub.operator.origin());
     eprintln!("log verifier key: {}", hub.operator.verifier_key());
+    let witness = match (&args.witness_key, args.witness_logs.is_empty()) {
+        (None, true) => None,
+        (None, false) => bail!("--witness-log needs --witness-key (the key this hub cosigns with)"),
+        (Some(_), true) => bail!("--witness-key is only used with --witness-log"),
+        (Some(key), false) => {
+            let logs = args
+                .witness_logs
+                .iter()
+                .map(|k| verifier_arg(k))
+                .collect::<Result<Vec<_>>>()?;
+            let config = WitnessConfig::new(read_signer(key)?, logs)
+                .context("two --witness-log keys share a name and key ID")?;
+            eprintln!(
+                "witness cosigner key: {} (POST /add-checkpoint for {})",
+                config.cosigner_key().to_key_string(),
+                config
+                    .logs()
+                    .iter()
+                    .map(|v| v.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Some(Arc::new(config))
+        }
+    };
     let law = bundled::law_dataset().context("the bundled legal dataset is invalid")?;
     let votes = bundled::votes().context("the bundled UN votes are invalid")?;
     let app = accord_server::app(
         accord_server::AppState::new(hub.store, hub.sequencer)
             .with_law(Arc::new(law))
-            .with_votes(Arc::new(votes)),
+            .with_votes(Arc::new(votes))
+            .with_witness(witness),
     );
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -39,6 +39,7 @@ pub mod requests;
 pub mod sharing;
 pub mod store;
 pub mod upgrade;
+pub mod witnessing;
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -182,6 +183,8 @@ macro_rules! conformance_suite {
             sharing::two_parties_racing_on_one_new_id_get_one_winner,
             sharing::a_different_object_under_a_recorded_version_is_refused,
             sharing::object_times_and_recipients_are_bounded,
+            witnessing::add_checkpoint_answers_as_tlog_witness_requires,
+            witnessing::of_two_racing_add_checkpoints_exactly_one_lands,
         );
     };
     (@tests $factory:expr; $($module:ident :: $name:ident),* $(,)?) => {
