@@ -23,12 +23,14 @@ use accord_stix::marking::TlpMarking;
 use accord_stix::matcher::Matcher;
 use accord_stix::object::{Indicator, ObjectError, StixObject, sighting, validate_reference};
 use accord_stix::pattern::Pattern;
+use accord_stix::stream::StreamConfig;
 use accord_stix::telemetry::zeek_tsv::TsvRecords;
 use accord_stix::telemetry::{self, Format, Records};
 use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
+use crate::follow;
 use crate::sharing::SharingClient;
 
 /// Flags of `accord match`.
@@ -72,8 +74,47 @@ pub struct MatchArgs {
     /// STIX bundles or NDJSON (observed-data and its objects), Suricata eve.json (dns, http,
     /// tls, flow, fileinfo) or Zeek logs (conn, dns, http, files, ssl), JSON or the default
     /// TSV with its `#fields` header; JSON formats are detected per line.
-    #[arg(long)]
-    pub observations: PathBuf,
+    #[arg(long, required_unless_present = "follow", conflicts_with = "follow")]
+    pub observations: Option<PathBuf>,
+    /// Follow growing logs, matching records as they are appended.
+    ///
+    /// Suricata eve.json, Zeek JSON or Zeek TSV logs. Survives rotation (a new file at the
+    /// path) and truncation; waits for a line's newline before reading it. Sightings are
+    /// reported as they complete; SIGTERM or SIGINT stops cleanly, saving `--position`.
+    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "post_sightings")]
+    pub follow: Vec<PathBuf>,
+    /// Where each followed file was read to, resumed after a restart.
+    ///
+    /// Written atomically at most every second, only after the sightings before it were
+    /// written, and at shutdown.
+    #[arg(long, value_name = "FILE", requires = "follow")]
+    pub position: Option<PathBuf>,
+    /// Start files with no saved position at their end.
+    #[arg(long, requires = "follow")]
+    pub from_end: bool,
+    /// Window of patterns with no WITHIN or START/STOP, in seconds.
+    ///
+    /// With --follow, observations of a partial match are kept this long (event time);
+    /// default 3600.
+    #[arg(long, value_name = "SECS", requires = "follow")]
+    pub window: Option<u64>,
+    /// The most observations kept for partial matches (default 100000).
+    ///
+    /// With --follow; beyond it the oldest are dropped, counted and reported in the status
+    /// line and the metrics.
+    #[arg(long, value_name = "N", requires = "follow")]
+    pub max_state: Option<usize>,
+    /// How often to look for new lines when none came, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 200, requires = "follow")]
+    pub poll_interval: u64,
+    /// Status line to stderr every SECS seconds (0: never).
+    #[arg(long, value_name = "SECS", default_value_t = 10, requires = "follow")]
+    pub status_interval: u64,
+    /// Serve Prometheus text metrics at http://ADDR/metrics.
+    ///
+    /// A local address such as 127.0.0.1:9464; the counters of the status line.
+    #[arg(long, value_name = "ADDR", requires = "follow")]
+    pub metrics: Option<std::net::SocketAddr>,
     /// Print NDJSON STIX sighting objects instead of text lines.
     #[arg(long)]
     pub json: bool,
@@ -97,7 +138,7 @@ pub struct Skipped {
 
 impl Skipped {
     /// Records a problem: an error in strict mode, a count otherwise.
-    fn record(&mut self, skip: bool, message: String) -> Result<()> {
+    pub(crate) fn record(&mut self, skip: bool, message: String) -> Result<()> {
         if !skip {
             bail!(message);
         }
@@ -173,7 +214,7 @@ enum Parsed {
 }
 
 /// Maps `f` over `items` on up to `threads` threads, keeping the order.
-fn parallel_map<T: Send, U: Send>(
+pub(crate) fn parallel_map<T: Send, U: Send>(
     items: Vec<T>,
     threads: usize,
     f: impl Fn(T) -> U + Sync,
@@ -380,18 +421,44 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
             }
             (None, None) => bail!("give --indicators FILE or --hub URL"),
         };
-    let compiling = Instant::now();
-    let matcher = Matcher::compile(&indicators)
-        .with_context(|| format!("{source}: cannot compile indicators"))?;
-    let compiled = compiling.elapsed();
     let threads = args
         .threads
         .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
         .unwrap_or(1)
         .max(1);
+    let Some(observations_path) = &args.observations else {
+        skipped_indicators.report("indicator");
+        let mut config = StreamConfig::default();
+        if let Some(w) = args.window {
+            config.window = jiff::SignedDuration::from_secs(
+                i64::try_from(w).context("--window: too many seconds")?,
+            );
+        }
+        if let Some(m) = args.max_state {
+            config.max_state = m;
+        }
+        let options = follow::Options {
+            paths: args.follow.clone(),
+            position: args.position.clone(),
+            from_end: args.from_end,
+            json: args.json,
+            skip_invalid: args.skip_invalid,
+            threads,
+            config,
+            poll: std::time::Duration::from_millis(args.poll_interval.max(1)),
+            status: (args.status_interval > 0)
+                .then(|| std::time::Duration::from_secs(args.status_interval)),
+            metrics: args.metrics,
+        };
+        return follow::run(indicators, options).await;
+    };
+    let compiling = Instant::now();
+    let matcher = Matcher::compile(&indicators)
+        .with_context(|| format!("{source}: cannot compile indicators"))?;
+    let compiled = compiling.elapsed();
     let reading = Instant::now();
     let (observations, skipped_observations, stats) =
-        read_observations(&args.observations, args.skip_invalid, threads)?;
+        read_observations(observations_path, args.skip_invalid, threads)?;
     let read = reading.elapsed();
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner().with_message("matching");

@@ -1,0 +1,473 @@
+//! `accord match --follow`: indicators against sensor logs as they grow.
+//!
+//! Each followed file is read by a [`tail::Tail`] (rotation, truncation,
+//! partial last lines, bounded memory). Its complete lines are parsed and
+//! mapped to observations on every thread, probed against the indicators
+//! ([`StreamMatcher::probe`]), and fed in file order to one
+//! [`accord_stix::stream::Stream`], which reports a sighting as soon as it
+//! completes and keeps the partial matches of combining patterns only for
+//! their window, within a state limit whose drops are reported.
+//!
+//! # Polling, not notification
+//!
+//! When a file has nothing new, it is looked at again every
+//! `--poll-interval` (200 ms by default). While records arrive the reader
+//! never waits, so polling only adds up to one interval of lag to the first
+//! record after a quiet spell; and rotation and truncation must be found by
+//! `stat` whatever wakes the reader. A notification crate (inotify) would
+//! save that wait but misses changes on network and some container file
+//! systems, so the simpler poll, which works everywhere, was chosen.
+//!
+//! # Positions
+//!
+//! With `--position FILE`, where each file was read to (its device and
+//! inode, the byte offset and line, and the Zeek TSV header in force) is
+//! written atomically at most every second, only after the sightings of
+//! every line before it were written and flushed, and at shutdown
+//! (SIGTERM, SIGINT). A restart resumes there and reports nothing twice
+//! after a clean stop; after a crash, at most the last second's sightings
+//! come again, with the same ids (sighting ids are derived from the
+//! indicator and the observations).
+
+pub mod metrics;
+pub mod tail;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use accord_stix::object::{Indicator, sighting};
+use accord_stix::stream::{Probe, Stream, StreamConfig, StreamMatcher, StreamSighting};
+use accord_stix::telemetry::{self, Format};
+use anyhow::{Context, Result, bail};
+use serde_json::{Map, Value};
+
+use crate::commands::r#match::Skipped;
+use metrics::Metrics;
+use tail::{Chunk, Notice, Positions, Tail};
+
+/// What following needs besides the indicators.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The files to follow.
+    pub paths: Vec<PathBuf>,
+    /// The position file, if any.
+    pub position: Option<PathBuf>,
+    /// Start files without a saved position at their end.
+    pub from_end: bool,
+    /// Print NDJSON sightings.
+    pub json: bool,
+    /// Skip invalid records.
+    pub skip_invalid: bool,
+    /// Worker threads.
+    pub threads: usize,
+    /// The stream's window and state limit.
+    pub config: StreamConfig,
+    /// How long to wait when no file has anything new.
+    pub poll: Duration,
+    /// How often to print the status line (`None`: never).
+    pub status: Option<Duration>,
+    /// Where to serve Prometheus metrics.
+    pub metrics: Option<std::net::SocketAddr>,
+}
+
+/// How often positions are saved while running.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
+
+/// Follows the files until SIGTERM or SIGINT, then saves the positions.
+pub async fn run(indicators: Vec<Indicator>, options: Options) -> Result<()> {
+    let matcher =
+        Arc::new(StreamMatcher::compile(&indicators).context("cannot compile indicators")?);
+    for (i, reason) in matcher.skipped() {
+        eprintln!("indicator {} not matched: {reason}", indicators[*i].id);
+    }
+    let metrics = Arc::new(Metrics::default());
+    metrics.set_indicators((indicators.len() - matcher.skipped().len()) as u64);
+    if let Some(addr) = options.metrics {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("--metrics {addr}: cannot listen"))?;
+        eprintln!(
+            "metrics on http://{}/metrics",
+            listener.local_addr().unwrap_or(addr)
+        );
+        tokio::spawn(metrics::serve(listener, metrics.clone()));
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    tokio::spawn(on_signal(stop.clone()));
+    let worker_metrics = metrics.clone();
+    tokio::task::spawn_blocking(move || {
+        follow(indicators, matcher, options, &worker_metrics, &stop)
+    })
+    .await
+    .context("the follower stopped unexpectedly")?
+}
+
+/// Sets `stop` on SIGTERM or SIGINT.
+async fn on_signal(stop: Arc<AtomicBool>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            eprintln!("cannot listen for SIGTERM and SIGINT; stop with SIGKILL");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    if tokio::signal::ctrl_c().await.is_err() {
+        return;
+    }
+    stop.store(true, Ordering::SeqCst);
+}
+
+/// One line after the per-line work that runs on every thread.
+enum Parsed {
+    Probe(Probe),
+    Unsupported,
+    Invalid(String),
+}
+
+/// One line to parse: JSON text, or a record the TSV reader already split.
+enum Item<'a> {
+    Json(&'a str),
+    Record(Map<String, Value>),
+    Invalid(String),
+}
+
+/// The follower's state across files.
+struct Follower<'a> {
+    indicators: &'a [Indicator],
+    matcher: Arc<StreamMatcher>,
+    stream: Stream,
+    options: &'a Options,
+    metrics: &'a Metrics,
+    skipped: Skipped,
+    sightings: Vec<StreamSighting>,
+}
+
+fn follow(
+    indicators: Vec<Indicator>,
+    matcher: Arc<StreamMatcher>,
+    options: Options,
+    metrics: &Metrics,
+    stop: &AtomicBool,
+) -> Result<()> {
+    let positions = match &options.position {
+        Some(p) => Positions::load(p)?,
+        None => Positions::default(),
+    };
+    let mut tails = Vec::new();
+    for path in &options.paths {
+        let (tail, notice) = Tail::open(path, positions.of(path), options.from_end)?;
+        if let Some(n) = notice {
+            announce(&tail, &n, metrics);
+        }
+        tails.push(tail);
+    }
+    let mut f = Follower {
+        indicators: &indicators,
+        stream: Stream::new(matcher.clone(), options.config),
+        matcher,
+        options: &options,
+        metrics,
+        skipped: Skipped::default(),
+        sightings: Vec::new(),
+    };
+    let started = Instant::now();
+    let mut saved_at = Instant::now();
+    let mut status_at = Instant::now();
+    let mut status_events = 0;
+    let mut dirty = false;
+    let mut notices = Vec::new();
+    let result = (|| -> Result<()> {
+        while !stop.load(Ordering::SeqCst) {
+            let mut progressed = false;
+            for tail in &mut tails {
+                let chunk = tail.poll(&mut notices)?;
+                for n in notices.drain(..) {
+                    announce(tail, &n, metrics);
+                }
+                if let Some(chunk) = chunk {
+                    f.chunk(tail, chunk)?;
+                    progressed = true;
+                    dirty = true;
+                }
+            }
+            if dirty && saved_at.elapsed() >= SAVE_EVERY {
+                save(&options, &tails)?;
+                saved_at = Instant::now();
+                dirty = false;
+            }
+            f.update_metrics(&mut tails);
+            if let Some(every) = options.status
+                && status_at.elapsed() >= every
+            {
+                status_events = f.status(status_at.elapsed(), status_events);
+                status_at = Instant::now();
+            }
+            if !progressed {
+                std::thread::sleep(options.poll);
+            }
+        }
+        Ok(())
+    })();
+    // Whatever ended the loop, what was processed stays processed.
+    let saving = save(&options, &tails);
+    let stats = f.stream.flush();
+    f.skipped.report("observation");
+    eprintln!(
+        "stopped after {:.1} s: {} sighting(s) in {} observation(s); partial matches \
+         discarded {}, dropped at the state limit {}",
+        started.elapsed().as_secs_f64(),
+        stats.sightings,
+        stats.observations,
+        stats.discarded,
+        stats.dropped,
+    );
+    result.and(saving)
+}
+
+fn save(options: &Options, tails: &[Tail]) -> Result<()> {
+    let Some(path) = &options.position else {
+        return Ok(());
+    };
+    Positions {
+        files: tails.iter().filter_map(Tail::position).collect(),
+    }
+    .save(path)
+}
+
+fn announce(tail: &Tail, notice: &Notice, metrics: &Metrics) {
+    let path = tail.path().display();
+    match notice {
+        Notice::Rotated { unfinished } => {
+            metrics.rotated();
+            if *unfinished > 0 {
+                eprintln!(
+                    "{path}: rotated; the old file ended in an unfinished line \
+                     ({unfinished} bytes, ignored); reading the new file"
+                );
+            } else {
+                eprintln!("{path}: rotated; reading the new file");
+            }
+        }
+        Notice::Truncated => {
+            metrics.truncated();
+            eprintln!("{path}: truncated; reading again from its start");
+        }
+        Notice::PositionStale => eprintln!(
+            "{path}: the saved position is of another file or beyond this one's end \
+             (rotated or truncated while stopped); reading from its start"
+        ),
+        Notice::Opened => eprintln!("{path}: appeared; reading it"),
+    }
+}
+
+impl Follower<'_> {
+    /// Matches the lines of one chunk, writes their sightings, and marks
+    /// them processed.
+    fn chunk(&mut self, tail: &mut Tail, chunk: Chunk) -> Result<()> {
+        let file = tail.path().display().to_string();
+        for line in &chunk.too_long {
+            self.skip_or_fail(
+                tail,
+                &chunk,
+                0,
+                format!("{file}:{line}: a line longer than {} bytes", tail::MAX_LINE),
+            )?;
+        }
+        let text = String::from_utf8_lossy(&chunk.data);
+        // Lines, with their offset in the chunk: JSON goes to the workers
+        // as text; TSV is split here, as its header is read in order.
+        let mut items: Vec<(usize, u64, Item<'_>)> = Vec::new();
+        let mut at = 0;
+        let mut line = chunk.first_line;
+        for l in text.split_inclusive('\n') {
+            let start = at;
+            at += l.len();
+            let n = line;
+            line += 1;
+            let l = l.trim_end_matches(['\n', '\r']);
+            if l.trim().is_empty() {
+                continue;
+            }
+            let item = if l.starts_with('{') {
+                Item::Json(l)
+            } else {
+                match tail.tsv.line(l) {
+                    Ok(None) => continue,
+                    Ok(Some(record)) => Item::Record(record),
+                    Err(e) => Item::Invalid(format!("{file}:{n}: {e}")),
+                }
+            };
+            items.push((start, n, item));
+        }
+        let matcher = &self.matcher;
+        let file_ref = &file;
+        let parsed = crate::commands::r#match::parallel_map(
+            items,
+            self.options.threads,
+            |(start, n, item)| {
+                let record = match item {
+                    Item::Json(l) => match serde_json::from_str::<Map<String, Value>>(l) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            return (
+                                start,
+                                Parsed::Invalid(format!("{file_ref}:{n}: invalid JSON: {e}")),
+                            );
+                        }
+                    },
+                    Item::Record(r) => r,
+                    Item::Invalid(m) => return (start, Parsed::Invalid(m)),
+                };
+                let parsed = match telemetry::detect(&record) {
+                    Some(Format::Stix) => Parsed::Unsupported,
+                    _ => match telemetry::observation(&record) {
+                        Ok(Some(o)) => Parsed::Probe(matcher.probe(&o)),
+                        Ok(None) => Parsed::Unsupported,
+                        Err(e) => Parsed::Invalid(format!("{file_ref}:{n}: {e}")),
+                    },
+                };
+                (start, parsed)
+            },
+        );
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let mut events = 0;
+        for (start, p) in parsed {
+            match p {
+                Parsed::Probe(probe) => {
+                    events += 1;
+                    self.stream.push_probe(probe, &mut self.sightings);
+                    for s in self.sightings.drain(..) {
+                        write_sighting(
+                            &mut out,
+                            &self.indicators[s.indicator],
+                            &s,
+                            self.options.json,
+                        )?;
+                        self.metrics.sighted();
+                    }
+                }
+                Parsed::Unsupported => self.metrics.unsupported(),
+                Parsed::Invalid(message) => {
+                    out.flush()?;
+                    self.metrics.add_events(events);
+                    events = 0;
+                    self.skip_or_fail(tail, &chunk, start, message)?;
+                }
+            }
+        }
+        out.flush()?;
+        self.metrics.add_events(events);
+        tail.processed(chunk.start + chunk.data.len() as u64, line);
+        Ok(())
+    }
+
+    /// Counts an invalid record with `--skip-invalid`; otherwise marks the
+    /// lines before it processed and fails, so a restart resumes at it.
+    fn skip_or_fail(
+        &mut self,
+        tail: &mut Tail,
+        chunk: &Chunk,
+        start: usize,
+        message: String,
+    ) -> Result<()> {
+        self.metrics.invalid();
+        if self.options.skip_invalid {
+            return self.skipped.record(true, message);
+        }
+        let line =
+            chunk.first_line + chunk.data[..start].iter().filter(|&&b| b == b'\n').count() as u64;
+        tail.processed(chunk.start + start as u64, line);
+        bail!(message)
+    }
+
+    fn update_metrics(&self, tails: &mut [Tail]) {
+        let (mut bytes, mut secs) = (0, 0.0f64);
+        for t in tails {
+            let (b, s) = t.lag();
+            bytes += b;
+            secs = secs.max(s);
+        }
+        let stats = self.stream.stats();
+        self.metrics.set_lag(bytes, secs);
+        self.metrics
+            .set_state(stats.retained as u64, stats.dropped, stats.expired);
+    }
+
+    /// Prints the status line; returns the event count it was computed at.
+    fn status(&self, elapsed: Duration, before: u64) -> u64 {
+        let m = self.metrics.snapshot();
+        let rate = (m.events - before) as f64 / elapsed.as_secs_f64().max(1e-3);
+        eprintln!(
+            "follow: {rate:.0} events/s, {} events, {} sightings, lag {} bytes / {:.1} s, \
+             {} indicators, state {} kept, {} dropped, {} invalid",
+            m.events,
+            m.sightings,
+            m.lag_bytes,
+            m.lag_seconds,
+            m.indicators,
+            m.state_retained,
+            m.state_dropped,
+            m.invalid,
+        );
+        m.events
+    }
+}
+
+/// Writes one sighting: a text line, or a STIX sighting object.
+fn write_sighting(
+    out: &mut impl Write,
+    indicator: &Indicator,
+    s: &StreamSighting,
+    json: bool,
+) -> Result<()> {
+    let refs: Vec<String> = s.observations.iter().map(|o| o.id.clone()).collect();
+    if json {
+        let (Some(first), Some(last)) = (
+            s.observations.iter().map(|o| o.first_observed).min(),
+            s.observations.iter().map(|o| o.last_observed).max(),
+        ) else {
+            return Ok(());
+        };
+        // The same id as `accord match` gives the same match.
+        let key = format!("{} {}", indicator.id, refs.join(" "));
+        let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, key.as_bytes());
+        let count = s.observations.iter().map(|o| o.number_observed).sum();
+        let object = sighting(
+            id,
+            jiff::Timestamp::now(),
+            &indicator.id,
+            &refs,
+            first,
+            last,
+            count,
+        );
+        serde_json::to_writer(&mut *out, &object)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    match &indicator.name {
+        Some(name) => {
+            let name: String = name
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            write!(out, "{} ({name}):", indicator.id)?
+        }
+        None => write!(out, "{}:", indicator.id)?,
+    }
+    writeln!(out, " {}", refs.join(", "))?;
+    Ok(())
+}
