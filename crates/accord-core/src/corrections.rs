@@ -76,6 +76,52 @@ impl Correction {
     }
 }
 
+/// Why a record was amended, as an amendment carries it: a correction's date, what and why,
+/// and its sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// The day the change was made.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-12-07"))]
+    pub date: FuzzyDate,
+    /// What changed, in a line.
+    pub what: String,
+    /// Why.
+    pub why: String,
+    /// Where the corrected fact was read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<Source>,
+}
+
+impl Reason {
+    /// Checks the reason, reporting problems under `path`.
+    pub fn validate(&self, path: &str, p: &mut Problems) {
+        if self.date.precision() != Precision::Day {
+            p.push(
+                format!("{path}.date"),
+                format!("{} is not a day (YYYY-MM-DD)", self.date),
+            );
+        }
+        p.require_text(&format!("{path}.what"), &self.what);
+        p.require_text(&format!("{path}.why"), &self.why);
+        for (j, s) in self.sources.iter().enumerate() {
+            s.validate(&format!("{path}.sources[{j}]"), p);
+        }
+    }
+}
+
+impl From<&Correction> for Reason {
+    fn from(c: &Correction) -> Self {
+        Reason {
+            date: c.date,
+            what: c.what.clone(),
+            why: c.why.clone(),
+            sources: c.sources.clone(),
+        }
+    }
+}
+
 /// `data/corrections.json`: the dataset's version and the reason for every change to a record
 /// shipped in an earlier version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

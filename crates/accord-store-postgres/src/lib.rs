@@ -47,11 +47,12 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use accord_core::accord::Accord;
+use accord_core::corrections::RecordKind;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_store::log::{
-    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
+    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment, StoredEntry,
 };
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
 use accord_store::{Counts, IncidentFilter, Page, PageRequest, Store, StoreError};
@@ -478,6 +479,18 @@ impl Store for PostgresStore {
 
     async fn tokens(&self) -> Result<Vec<(String, String)>, StoreError> {
         log::tokens(&self.client().await?).await
+    }
+
+    async fn amendments(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Vec<StoredAmendment>, StoreError> {
+        log::amendments(&self.client().await?, kind, id).await
+    }
+
+    async fn dataset_version(&self) -> Result<u32, StoreError> {
+        log::dataset_version(&self.client().await?).await
     }
 
     async fn entry_counts(&self) -> Result<Vec<(String, u64)>, StoreError> {

@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+use accord_core::corrections::RecordKind;
 use accord_core::record::IncidentRecord;
 use accord_store::StoreError;
 use accord_store::log::{
-    AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt, SignedCheckpoint, StoredEntry,
+    AmendedRecord, AmendmentBody, AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt,
+    SignedCheckpoint, StoredAmendment, StoredEntry, amendment_entry_prefix, kind,
 };
 use accord_store::tokens::TokenInfo;
 use accord_store::witness::Witness;
@@ -139,6 +141,99 @@ async fn fetch_nodes(
     Ok(())
 }
 
+/// Replaces an incident's row and facets with its amended version, keeping the index of the
+/// entry that recorded it.
+async fn replace_incident(
+    client: &impl GenericClient,
+    record: &IncidentRecord,
+) -> Result<(), StoreError> {
+    let id = &record.incident.id;
+    let stmt = client
+        .prepare_cached("SELECT log_index FROM incidents WHERE id = $1")
+        .await
+        .map_err(db)?;
+    let first: i64 = client.query_one(&stmt, &[id]).await.map_err(db)?.get(0);
+    let record = IncidentRecord {
+        log_index: u64::try_from(first).ok(),
+        ..record.clone()
+    };
+    let facets = record.facets();
+    let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
+    let values: Vec<&str> = facets.iter().map(|(_, v)| v.as_str()).collect();
+    run(
+        client,
+        "DELETE FROM incident_facets WHERE incident_id = $1",
+        &[id],
+    )
+    .await?;
+    one_row(
+        run(
+            client,
+            "UPDATE incidents SET sort_key = $2, body = $3 WHERE id = $1",
+            &[id, &record.sort_key(), &Json(&record)],
+        )
+        .await?,
+    )?;
+    run(
+        client,
+        "INSERT INTO incident_facets (incident_id, facet, value) \
+         SELECT $1, u.f, u.v FROM UNNEST($2::TEXT[], $3::TEXT[]) AS u(f, v) \
+         ON CONFLICT DO NOTHING",
+        &[id, &names, &values],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Every amendment of record `id` of `kind`, oldest first.
+pub(crate) async fn amendments(
+    client: &impl GenericClient,
+    record: RecordKind,
+    id: &str,
+) -> Result<Vec<StoredAmendment>, StoreError> {
+    let prefix = amendment_entry_prefix(record, id);
+    let stmt = client
+        .prepare_cached(
+            "SELECT idx, submitter, submitted_at, body FROM log_entries \
+             WHERE kind = $1 AND left(entry_id, length($2)) = $2 ORDER BY idx",
+        )
+        .await
+        .map_err(db)?;
+    let rows = client
+        .query(&stmt, &[&kind::AMENDMENT, &prefix])
+        .await
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for r in rows {
+        let index: i64 = r.get(0);
+        let body: Vec<u8> = r.get(3);
+        let body: AmendmentBody = serde_json::from_slice(&body)
+            .map_err(|e| corrupt(format!("amendment at log index {index}"), e))?;
+        out.push(StoredAmendment {
+            index: u64::try_from(index).unwrap_or(0),
+            submitter: r.get(1),
+            submitted_at: r.get(2),
+            body,
+        });
+    }
+    Ok(out)
+}
+
+/// The bundled dataset version the store's records were brought up to; 0 when never.
+pub(crate) async fn dataset_version(client: &impl GenericClient) -> Result<u32, StoreError> {
+    let stmt = client
+        .prepare_cached("SELECT value FROM meta WHERE key = 'dataset_version'")
+        .await
+        .map_err(db)?;
+    match client.query_opt(&stmt, &[]).await.map_err(db)? {
+        None => Ok(0),
+        Some(r) => {
+            let v: String = r.get(0);
+            v.parse().map_err(|e| corrupt("dataset version", e))
+        }
+    }
+}
+
 /// What applying one write's effect did: `Ok(Ok(()))` applied, `Ok(Err(e))` refused with
 /// nothing written, `Err(e)` the database failed (the whole batch rolls back).
 pub(crate) type Applied = Result<Result<(), StoreError>, StoreError>;
@@ -250,6 +345,28 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
                 )
                 .await?,
             )?;
+        }
+        Effect::Amendment(a) => match &a.record {
+            AmendedRecord::Incident(r) => replace_incident(client, r).await?,
+            AmendedRecord::Party(p) => {
+                one_row(
+                    run(
+                        client,
+                        "UPDATE parties SET kind = $2, name = $3, body = $4 WHERE id = $1",
+                        &[&p.id, &p.kind.as_str(), &p.name, &Json(&**p)],
+                    )
+                    .await?,
+                )?;
+            }
+        },
+        Effect::DatasetVersion(v) => {
+            run(
+                client,
+                "INSERT INTO meta (key, value) VALUES ('dataset_version', $1) \
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                &[&v.to_string()],
+            )
+            .await?;
         }
         Effect::Withheld => {}
         other => {

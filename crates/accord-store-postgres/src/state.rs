@@ -6,11 +6,13 @@
 
 use std::collections::HashSet;
 
+use accord_core::corrections::RecordKind;
 use accord_store::StoreError;
 use accord_store::log::{Effect, LogWrite};
 use accord_store::refusal::StoredState;
 use accord_store::sharing::SharedObject;
 use deadpool_postgres::GenericClient;
+use tokio_postgres::types::Json;
 
 use crate::db::{db, exists};
 use crate::sharing::StixBatch;
@@ -109,6 +111,32 @@ pub(crate) struct PgState<'a, C> {
 }
 
 impl<C: GenericClient + Sync> StoredState for PgState<'_, C> {
+    async fn record_state(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+        // Asked of the database, not of `Known`: the effects of the batch's earlier writes
+        // are applied in this transaction, so it sees them.
+        let sql = match kind {
+            RecordKind::Incident => {
+                "SELECT l.submitter, r.body -> 'incident' FROM incidents r \
+                 JOIN log_entries l ON l.kind = 'incident' AND l.entry_id = r.id WHERE r.id = $1"
+            }
+            RecordKind::Party => {
+                "SELECT l.submitter, r.body FROM parties r \
+                 JOIN log_entries l ON l.kind = 'party' AND l.entry_id = r.id WHERE r.id = $1"
+            }
+        };
+        let stmt = self.client.prepare_cached(sql).await.map_err(db)?;
+        let row = self.client.query_opt(&stmt, &[&id]).await.map_err(db)?;
+        Ok(row.map(|r| {
+            let owner: String = r.get(0);
+            let Json(body): Json<serde_json::Value> = r.get(1);
+            (owner, body)
+        }))
+    }
+
     async fn entry_recorded(&self, kind: &str, id: &str) -> Result<bool, StoreError> {
         Ok(self
             .known

@@ -13,11 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use accord_core::accord::Accord;
+use accord_core::corrections::RecordKind;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_store::log::{
-    AppendOutcome, Effect, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry,
+    AppendOutcome, Effect, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment,
+    StoredEntry,
 };
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
 use accord_store::{Counts, IncidentFilter, Page, PageRequest, Store, StoreError};
@@ -501,6 +503,20 @@ impl Store for SqliteStore {
             )
         })
         .await
+    }
+
+    async fn amendments(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Vec<StoredAmendment>, StoreError> {
+        let id = id.to_owned();
+        self.with(move |conn| log::amendments(conn, kind, &id))
+            .await
+    }
+
+    async fn dataset_version(&self) -> Result<u32, StoreError> {
+        self.with(|conn| log::dataset_version(conn)).await
     }
 
     async fn counts(&self) -> Result<Counts, StoreError> {

@@ -1,9 +1,11 @@
 //! The log's tables: entries, every complete-subtree hash, checkpoints, keys and tokens.
 
+use accord_core::corrections::RecordKind;
 use accord_core::record::IncidentRecord;
 use accord_store::StoreError;
 use accord_store::log::{
-    AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt, SignedCheckpoint, StoredEntry,
+    AmendedRecord, AmendmentBody, AppendOutcome, Effect, LogWrite, Operator, PartyKey, Receipt,
+    SignedCheckpoint, StoredAmendment, StoredEntry, amendment_entry_prefix, kind,
 };
 use accord_store::tokens::TokenInfo;
 use accord_store::witness::Witness;
@@ -166,6 +168,18 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
         Effect::WitnessRemoved(w) => run(
             "UPDATE witnesses SET removed_at = ?2 WHERE verifier_key = ?1 AND removed_at IS NULL",
             params![w.key, index as i64],
+        )?,
+        Effect::Amendment(a) => match &a.record {
+            AmendedRecord::Incident(r) => replace_incident_tx(conn, r)?,
+            AmendedRecord::Party(p) => run(
+                "UPDATE parties SET kind = ?2, name = ?3, body = ?4 WHERE id = ?1",
+                params![p.id, p.kind.as_str(), p.name, to_json(p)?],
+            )?,
+        },
+        Effect::DatasetVersion(v) => run(
+            "INSERT INTO meta (key, value) VALUES ('dataset_version', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![v.to_string()],
         )?,
         Effect::Withheld => {}
         other => {
@@ -698,6 +712,91 @@ pub fn entry_counts(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError>
 }
 
 /// Inserts an incident and its facets; the caller has checked that its id is free.
+/// Replaces an incident's row and facets with its amended version, keeping the index of the
+/// entry that recorded it.
+fn replace_incident_tx(tx: &Connection, record: &IncidentRecord) -> Result<(), StoreError> {
+    let id = &record.incident.id;
+    let first: Option<i64> = tx
+        .query_row("SELECT log_index FROM incidents WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .map_err(backend)?;
+    let record = IncidentRecord {
+        log_index: first.map(|i| i as u64),
+        ..record.clone()
+    };
+    tx.execute("DELETE FROM incident_facets WHERE incident_id = ?1", [id])
+        .map_err(backend)?;
+    tx.execute(
+        "UPDATE incidents SET sort_key = ?2, body = ?3 WHERE id = ?1",
+        params![id, record.sort_key(), to_json(&record)?],
+    )
+    .map_err(backend)?;
+    let mut stmt = tx
+        .prepare_cached(
+            "INSERT INTO incident_facets (incident_id, facet, value) VALUES (?1, ?2, ?3)",
+        )
+        .map_err(backend)?;
+    for (facet, value) in record.facets() {
+        stmt.execute(params![id, facet.as_str(), value])
+            .map_err(backend)?;
+    }
+    Ok(())
+}
+
+/// Every amendment of record `id` of `kind`, oldest first.
+pub(crate) fn amendments(
+    conn: &Connection,
+    record: RecordKind,
+    id: &str,
+) -> Result<Vec<StoredAmendment>, StoreError> {
+    let prefix = amendment_entry_prefix(record, id);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT idx, submitter, submitted_at, body FROM log_entries \
+             WHERE kind = ?1 AND substr(entry_id, 1, length(?2)) = ?2 ORDER BY idx",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params![kind::AMENDMENT, prefix], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })
+        .map_err(backend)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (index, submitter, submitted_at, body) = row.map_err(backend)?;
+        let body: AmendmentBody = serde_json::from_slice(&body)
+            .map_err(|e| corrupt(format!("amendment at log index {index}"), e))?;
+        out.push(StoredAmendment {
+            index: index as u64,
+            submitter,
+            submitted_at,
+            body,
+        });
+    }
+    Ok(out)
+}
+
+/// The bundled dataset version the store's records were brought up to; 0 when never.
+pub(crate) fn dataset_version(conn: &Connection) -> Result<u32, StoreError> {
+    let v: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'dataset_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    v.map_or(Ok(0), |v| {
+        v.parse().map_err(|e| corrupt("dataset version", e))
+    })
+}
+
 fn insert_incident_tx(tx: &Connection, record: &IncidentRecord) -> Result<(), StoreError> {
     let id = &record.incident.id;
     let now = jiff::Timestamp::now().to_string();

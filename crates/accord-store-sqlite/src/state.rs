@@ -6,6 +6,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
+use accord_core::corrections::RecordKind;
 use accord_store::StoreError;
 use accord_store::log::LogWrite;
 use accord_store::refusal::{StoredState, refusal};
@@ -44,6 +45,49 @@ impl SqliteState<'_> {
 }
 
 impl StoredState for SqliteState<'_> {
+    async fn record_state(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+        let sql = match kind {
+            RecordKind::Incident => {
+                "SELECT l.submitter, r.body FROM incidents r \
+                 JOIN log_entries l ON l.kind = 'incident' AND l.entry_id = r.id WHERE r.id = ?1"
+            }
+            RecordKind::Party => {
+                "SELECT l.submitter, r.body FROM parties r \
+                 JOIN log_entries l ON l.kind = 'party' AND l.entry_id = r.id WHERE r.id = ?1"
+            }
+        };
+        let row: Option<(String, String)> = self
+            .0
+            .prepare_cached(sql)
+            .and_then(|mut stmt| {
+                stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(backend)?;
+        let Some((owner, body)) = row else {
+            return Ok(None);
+        };
+        let corrupt = |detail: String| StoreError::Corrupt {
+            what: format!("{kind} {id}"),
+            detail,
+        };
+        let mut body: serde_json::Value =
+            serde_json::from_str(&body).map_err(|e| corrupt(e.to_string()))?;
+        let record = match kind {
+            // The index keeps an incident with what the hub derived; the record is its facts.
+            RecordKind::Incident => body
+                .get_mut("incident")
+                .map(serde_json::Value::take)
+                .ok_or_else(|| corrupt("no `incident` member".into()))?,
+            RecordKind::Party => body,
+        };
+        Ok(Some((owner, record)))
+    }
+
     async fn entry_recorded(&self, kind: &str, id: &str) -> Result<bool, StoreError> {
         self.exists(
             "SELECT 1 FROM log_entries WHERE kind = ?1 AND entry_id = ?2",

@@ -32,3 +32,10 @@ pub const AFFILIATION: &str = "affiliation";
 pub const STIX: &str = "stix";
 /// A STIX object version's removal from a collection.
 pub const STIX_DELETION: &str = "stix-deletion";
+/// A correction of a recorded incident or party, signed by the party that recorded it (the
+/// operator for bundled records); the entry id is `KIND/ID@SUFFIX` (see
+/// `crate::log::amendment_entry_id`).
+pub const AMENDMENT: &str = "amendment";
+/// The bundled dataset version the hub's bundled records were brought up to; the entry id is
+/// the version.
+pub const DATASET_VERSION: &str = "dataset-version";

@@ -21,7 +21,8 @@
 //! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types, with the
 //! refusal rules of each effect ([`refusal`]); then the [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
 //! ([`tree`]); then the write path ([`sequencer`], [`mod@write`]) and what
-//! builds on it ([`requests`], [`tokens`], [`witness`], [`witnessing`], the sharing read rule and write path);
+//! builds on it ([`requests`], [`tokens`], [`witness`], [`witnessing`], [`amend`], the sharing
+//! read rule and write path);
 //! at the top [`replay`], [`audit`] and the [`testkit`](crate#features). This file only names
 //! the modules and re-exports the seam; nothing inside the crate imports through it.
 //!
@@ -29,6 +30,7 @@
 //!
 //! `testkit` exposes the backend conformance suite every `Store` implementation runs.
 
+pub mod amend;
 pub mod audit;
 pub mod codec;
 pub mod dataset_dir;

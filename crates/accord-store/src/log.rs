@@ -11,6 +11,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use accord_core::accord::Accord;
+use accord_core::corrections::{Reason, RecordKind};
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
@@ -73,6 +74,12 @@ pub enum Effect {
         /// The version's date added, microseconds (its key in the index).
         added_us: i64,
     },
+    /// Replaces a recorded incident or party with its corrected version; the log keeps the
+    /// entry that recorded it and every amendment since. The store applies it only if the
+    /// signer recorded the record and the record still reads as the amendment's `previous`.
+    Amendment(Box<Amendment>),
+    /// Records that the hub's bundled records are at this dataset version.
+    DatasetVersion(u32),
     /// Nothing besides the entry: the log carries it (body withheld by its marking) but no
     /// index publishes it. A copy replays an incident entry marked other than TLP:CLEAR, from
     /// before the hub refused those, this way (incidents' read paths are all public).
@@ -87,6 +94,84 @@ pub struct KeyBody {
     pub party: String,
     /// Base64 of the Ed25519 public key.
     pub public_key: String,
+}
+
+/// The body of an amendment entry: which record, its previous and new values, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentBody {
+    /// The kind of record amended.
+    pub kind: RecordKind,
+    /// The record's id (unchanged by the amendment).
+    pub id: String,
+    /// The record as it read before (an incident's reported facts, a party's registry entry).
+    pub previous: serde_json::Value,
+    /// The record as it reads now.
+    pub new: serde_json::Value,
+    /// Why it changed; at least one.
+    pub reasons: Vec<Reason>,
+    /// The bundled dataset version that ships the change, for the operator's amendments of
+    /// bundled records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_version: Option<u32>,
+}
+
+impl AmendmentBody {
+    /// Every field that differs between `previous` and `new`.
+    pub fn changes(&self) -> Vec<accord_core::corrections::Change> {
+        accord_core::corrections::diff(&self.previous, &self.new)
+    }
+}
+
+/// The record an amendment leaves in the index.
+#[derive(Debug, Clone)]
+pub enum AmendedRecord {
+    /// An incident, with the principles the rules suggest for its new facts.
+    Incident(Box<IncidentRecord>),
+    /// A party.
+    Party(Box<Party>),
+}
+
+/// An amendment as the store applies it: the entry's body and the record it leaves.
+#[derive(Debug, Clone)]
+pub struct Amendment {
+    /// The entry's body.
+    pub body: AmendmentBody,
+    /// The new record, as the index keeps it.
+    pub record: AmendedRecord,
+}
+
+/// An amendment as the log recorded it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredAmendment {
+    /// The entry's index in the log.
+    pub index: u64,
+    /// The party that signed it.
+    pub submitter: String,
+    /// When it was signed, as the envelope says (RFC 3339).
+    pub submitted_at: String,
+    /// The entry's body.
+    pub body: AmendmentBody,
+}
+
+/// The log entry id of an amendment of record `id` of `kind`: `KIND/ID@SUFFIX`, the suffix
+/// `v` and the dataset version for the operator's amendments of bundled records (so a second
+/// upgrade to the same version is refused as a replay), a random UUID for a party's own.
+pub fn amendment_entry_id(kind: RecordKind, id: &str, suffix: &str) -> String {
+    format!("{kind}/{id}@{suffix}")
+}
+
+/// The prefix every amendment entry id of record `id` of `kind` starts with.
+pub fn amendment_entry_prefix(kind: RecordKind, id: &str) -> String {
+    format!("{kind}/{id}@")
+}
+
+/// The body of a dataset-version entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetVersionBody {
+    /// The version the hub's bundled records now stand at.
+    pub version: u32,
 }
 
 /// The body of a witness configuration or removal entry.

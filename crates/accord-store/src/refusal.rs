@@ -8,6 +8,10 @@
 //! the write is applied; a backend that answers from what it read at the start of the batch
 //! must count the batch's own writes.
 
+use accord_core::corrections::RecordKind;
+use accord_core::incident::Incident;
+use accord_core::party::Party;
+
 use crate::error::StoreError;
 use crate::log::{Effect, LogWrite};
 use crate::sharing::model::{SharedObject, check_new_version};
@@ -41,6 +45,14 @@ pub trait StoredState {
     /// Whether evidence request `id` ever moved into status `to` (as `Status::as_str` writes
     /// it).
     async fn transition_recorded(&self, id: &str, to: &str) -> Result<bool, StoreError>;
+    /// Who recorded record `id` of `kind` (the submitter of the entry that recorded it) and
+    /// the record as the index holds it now (an incident's reported facts, a party's entry),
+    /// or `None` when no such record is held.
+    async fn record_state(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Option<(String, serde_json::Value)>, StoreError>;
     /// The party that owns STIX object id `id` on this hub (see [`check_new_version`]).
     async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError>;
     /// The object (stored JSON text) recorded in `o`'s collection under `o`'s version; for an
@@ -146,6 +158,28 @@ pub async fn refusal<S: StoredState + ?Sized>(
             }
             Some(_) => None,
         },
+        // Only the party that recorded a record amends it (the operator, for bundled records),
+        // and only from what it reads now: an amendment made against an older text is refused
+        // rather than applied over a later one.
+        Effect::Amendment(a) => {
+            let (kind, id) = (a.body.kind, &a.body.id);
+            match state.record_state(kind, id).await? {
+                None => not_found(kind.as_str(), id.clone()),
+                Some((owner, _)) if owner != env.submitter => Some(StoreError::NotOwner {
+                    what: kind.as_str(),
+                    id: id.clone(),
+                }),
+                Some((_, current)) if !same_record(kind, &current, &a.body.previous) => {
+                    Some(StoreError::Conflict {
+                        what: "amendment",
+                        id: format!(
+                            "{kind}/{id} (the record no longer reads as the amendment's previous value)"
+                        ),
+                    })
+                }
+                Some(_) => None,
+            }
+        }
         Effect::StixDeleted {
             collection,
             added_us,
@@ -154,4 +188,23 @@ pub async fn refusal<S: StoredState + ?Sized>(
         }
         _ => None,
     })
+}
+
+/// Whether two JSON texts of a record of `kind` are the same record: compared as the typed
+/// record where both parse (so a number's or a default's spelling does not matter), as JSON
+/// otherwise.
+fn same_record(kind: RecordKind, a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    fn typed<T: serde::de::DeserializeOwned + PartialEq>(
+        a: &serde_json::Value,
+        b: &serde_json::Value,
+    ) -> Option<bool> {
+        let a: T = serde_json::from_value(a.clone()).ok()?;
+        let b: T = serde_json::from_value(b.clone()).ok()?;
+        Some(a == b)
+    }
+    let typed = match kind {
+        RecordKind::Incident => typed::<Incident>(a, b),
+        RecordKind::Party => typed::<Party>(a, b),
+    };
+    typed.unwrap_or(a == b)
 }

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 
 use accord_core::accord::Accord;
+use accord_core::corrections::RecordKind;
 use accord_core::incident::Incident;
 use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
@@ -23,7 +24,10 @@ use accord_tlp::Tlp;
 
 use crate::error::StoreError;
 use crate::kind;
-use crate::log::{Effect, KeyBody, LogWrite, StoredEntry, WitnessBody};
+use crate::log::{
+    AmendedRecord, Amendment, AmendmentBody, DatasetVersionBody, Effect, KeyBody, LogWrite,
+    StoredEntry, WitnessBody,
+};
 use crate::sharing::{self, AffiliationBody, Collection, Deletion, IndexFilter};
 use crate::store::Store;
 
@@ -160,6 +164,26 @@ impl<'a> Replayer<'a> {
                 record.incident = incident;
                 record.log_index = None;
                 Effect::Incident(Box::new(record))
+            }
+            kind::AMENDMENT => {
+                let body: AmendmentBody = body(stored, entry)?;
+                let new = |e: serde_json::Error| malformed(stored, entry, e);
+                let record = match body.kind {
+                    RecordKind::Incident => {
+                        // As for an incident: the suggested principles the source keeps.
+                        let mut record = self.source.incident(&body.id).await?;
+                        record.incident = serde_json::from_value(body.new.clone()).map_err(new)?;
+                        record.log_index = None;
+                        AmendedRecord::Incident(Box::new(record))
+                    }
+                    RecordKind::Party => AmendedRecord::Party(Box::new(
+                        serde_json::from_value(body.new.clone()).map_err(new)?,
+                    )),
+                };
+                Effect::Amendment(Box::new(Amendment { body, record }))
+            }
+            kind::DATASET_VERSION => {
+                Effect::DatasetVersion(body::<DatasetVersionBody>(stored, entry)?.version)
             }
             kind::REQUEST => {
                 let new: NewRequest = body(stored, entry)?;

@@ -24,10 +24,12 @@ use accord_law::request::{Request, Status};
 use accord_tlp::Tlp;
 use jiff::{SignedDuration, Timestamp};
 
+use accord_core::corrections::RecordKind;
+
 use crate::error::StoreError;
 use crate::log::{
-    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredEntry, Witness,
-    WitnessAdvance, Witnessed,
+    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment, StoredEntry,
+    Witness, WitnessAdvance, Witnessed,
 };
 use crate::sharing::model::SharingStore;
 
@@ -314,6 +316,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// How many records the store holds.
     async fn counts(&self) -> Result<Counts, StoreError>;
+
+    /// Every amendment of record `id` of `kind` the log holds, oldest first (empty for a
+    /// record never amended or not held).
+    async fn amendments(
+        &self,
+        kind: RecordKind,
+        id: &str,
+    ) -> Result<Vec<StoredAmendment>, StoreError>;
+
+    /// The bundled dataset version the store's bundled records were brought up to (the last
+    /// `dataset-version` entry); 0 for a store seeded before datasets had versions, or never.
+    async fn dataset_version(&self) -> Result<u32, StoreError>;
 
     /// One evidence request by id. The caller applies the read rule
     /// (`Request::visible_to`): the store answers whoever asks.

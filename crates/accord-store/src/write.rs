@@ -57,7 +57,7 @@ pub enum RecordError {
     Store(#[from] StoreError),
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> RecordError {
+pub(crate) fn invalid(path: &str, message: impl Into<String>) -> RecordError {
     RecordError::Invalid {
         problems: vec![Problem {
             path: path.to_owned(),
@@ -627,7 +627,7 @@ fn prefixed(problems: Problems, prefix: &str) -> Vec<Problem> {
 }
 
 /// Validates an incident against the accord and the registry and derives its suggestions.
-async fn prepare_incident(
+pub(crate) async fn prepare_incident(
     store: &dyn Store,
     incident: Incident,
     prefix: &str,
@@ -670,7 +670,7 @@ async fn prepare_incident_with(
 /// TLP:GREEN, AMBER or RED incident to its audience, so the hub does not accept one rather than
 /// publish what its marking withholds (restricted details are shared as STIX objects in a
 /// collection, where TLP is enforced reader by reader).
-fn check_incident_marking(entry: &SignedEntry) -> Result<(), RecordError> {
+pub(crate) fn check_incident_marking(entry: &SignedEntry) -> Result<(), RecordError> {
     if entry.envelope.tlp == Tlp::Clear {
         return Ok(());
     }

@@ -34,6 +34,7 @@ use crate::sequencer::Sequencer;
 use crate::store::Store;
 use crate::write::seed_bundled;
 
+pub mod amend;
 pub mod log;
 pub mod requests;
 pub mod sharing;
@@ -151,6 +152,10 @@ macro_rules! conformance_suite {
             store::seeds_once_and_survives_reopen,
             store::a_seeded_hub_gains_new_bundled_parties_through_the_log,
             store::conflicting_insert_changes_nothing,
+            amend::an_old_dataset_version_is_amended_to_the_bundled_one,
+            amend::an_upgrade_cut_short_resumes,
+            amend::an_unexplained_change_amends_nothing,
+            amend::only_the_recorder_amends_a_record,
             store::filters_combine_and_every_match_satisfies_them,
             store::pages_follow_cursors_newest_first,
             store::unseeded_store_says_so,

@@ -1,0 +1,329 @@
+//! Amendments: a hub seeded with an older dataset version brought up to the bundled one
+//! through operator-signed amendment entries, and a party's own record amended only by it.
+
+use accord_core::corrections::{Corrections, RecordKind};
+use accord_core::dataset::Dataset;
+use accord_tlp::Tlp;
+use ed25519_dalek::SigningKey;
+use serde_json::json;
+
+use crate::amend::{UpgradeError, amend_incident, amend_records, plan_upgrade, upgrade_bundled};
+use crate::error::StoreError;
+use crate::log::{AmendmentBody, kind};
+use crate::testkit::{StoreFactory, audit_store, bundled, operator, repo, seeded_hub};
+use crate::write::{
+    RecordError, add_key, operator_write, seed_bundled, sign_submission, submit_incident,
+};
+
+fn corrections(data: &Dataset) -> Corrections {
+    crate::dataset_dir::load_corrections(&repo().join("data"), data).unwrap()
+}
+
+/// The bundled dataset as an older release shipped it: OPM's Barr attribution still a
+/// `government-statement` (version 1 corrected it), one incident and some parties not yet
+/// shipped.
+fn older(new: &Dataset) -> (Dataset, String) {
+    let mut old = new.clone();
+    let opm = old
+        .incidents
+        .iter_mut()
+        .find(|i| i.id == "opm-breach-2015")
+        .unwrap();
+    let mut v = serde_json::to_value(&*opm).unwrap();
+    assert_eq!(v["attributions"][1]["basis"], json!("official-remark"));
+    v["attributions"][1]["basis"] = json!("government-statement");
+    *opm = serde_json::from_value(v).unwrap();
+    let added = old.incidents.pop().unwrap().id;
+    old.parties.truncate(old.parties.len() - 3);
+    (old, added)
+}
+
+/// The round trip: a hub seeded with an older dataset version shows the difference (changing
+/// nothing), then appends one operator-signed amendment per changed record with the previous
+/// and new values and the reasons, the new records, and the version last; the audit verifies
+/// the log; a second run and a reopened hub find nothing to do.
+pub async fn an_old_dataset_version_is_amended_to_the_bundled_one(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let op = operator();
+    let new = bundled();
+    let fixes = corrections(&new);
+    let (old, added) = older(&new);
+    seed_bundled(store.as_ref(), op.clone(), &old)
+        .await
+        .unwrap();
+    assert_eq!(store.dataset_version().await.unwrap(), 0);
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+
+    // The dry run: the difference, per record and field, with its reasons; nothing written.
+    let plan = plan_upgrade(store.as_ref(), &new, &fixes).await.unwrap();
+    assert_eq!((plan.held, plan.bundled), (0, fixes.version));
+    assert_eq!(plan.new_incidents, vec![added.clone()]);
+    assert_eq!(plan.new_parties.len(), 3);
+    let opm = plan
+        .amendments
+        .iter()
+        .find(|a| a.id == "opm-breach-2015")
+        .unwrap();
+    assert_eq!(opm.kind, RecordKind::Incident);
+    let change = opm
+        .changes
+        .iter()
+        .find(|c| c.path == "attributions[1].basis")
+        .unwrap();
+    assert_eq!(change.was, Some(json!("government-statement")));
+    assert_eq!(change.now, Some(json!("official-remark")));
+    assert!(
+        opm.reasons
+            .iter()
+            .any(|r| r.what.starts_with("attributions[1].basis")),
+        "{:?}",
+        opm.reasons
+    );
+    assert_eq!(plan.unexplained().count(), 0);
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+
+    let done = upgrade_bundled(store.as_ref(), op.clone(), &new, &fixes)
+        .await
+        .unwrap();
+    assert_eq!(done.amended, plan.amendments.len());
+    assert_eq!((done.incidents, done.parties), (1, 3));
+    assert_eq!(done.version, Some(fixes.version));
+    assert_eq!(store.dataset_version().await.unwrap(), fixes.version);
+    let held = store.incident("opm-breach-2015").await.unwrap();
+    let bundled_opm = new.incidents.iter().find(|i| i.id == "opm-breach-2015");
+    assert_eq!(Some(&held.incident), bundled_opm);
+    assert!(
+        held.log_index.unwrap() < size,
+        "keeps the entry that recorded it"
+    );
+    assert!(store.incident(&added).await.is_ok());
+    let amendments = store
+        .amendments(RecordKind::Incident, "opm-breach-2015")
+        .await
+        .unwrap();
+    assert_eq!(amendments.len(), 1);
+    let a = &amendments[0];
+    assert_eq!(a.submitter, op.party);
+    assert_eq!(a.body.dataset_version, Some(fixes.version));
+    assert_eq!(
+        a.body.previous["attributions"][1]["basis"],
+        json!("government-statement")
+    );
+    assert!(!a.body.reasons.is_empty());
+    // The log keeps the first entry and adds: nothing rewritten in place.
+    let report = audit_store(store.as_ref(), &op).await;
+    let grown = 3 + done.amended as u64 + 1 + 1;
+    assert_eq!(report.size, size + grown);
+    assert_eq!(
+        report.kinds.get(kind::AMENDMENT).copied(),
+        Some(done.amended as u64)
+    );
+
+    // Idempotent, and across a restart.
+    let again = upgrade_bundled(store.as_ref(), op.clone(), &new, &fixes)
+        .await
+        .unwrap();
+    assert_eq!(again, Default::default());
+    let reopened = test.reopen().await;
+    assert!(
+        plan_upgrade(reopened.as_ref(), &new, &fixes)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(reopened.dataset_version().await.unwrap(), fixes.version);
+}
+
+/// A run cut short after the amendments, before the version moved, is resumed by the next:
+/// it appends no amendment twice and then moves the version.
+pub async fn an_upgrade_cut_short_resumes(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let op = operator();
+    let new = bundled();
+    let fixes = corrections(&new);
+    let (old, _) = older(&new);
+    seed_bundled(store.as_ref(), op.clone(), &old)
+        .await
+        .unwrap();
+    let plan = plan_upgrade(store.as_ref(), &new, &fixes).await.unwrap();
+    let first = amend_records(store.as_ref(), op.clone(), &new, &plan)
+        .await
+        .unwrap();
+    assert_eq!(first.amended, plan.amendments.len());
+    assert_eq!(first.version, None);
+    assert_eq!(store.dataset_version().await.unwrap(), 0);
+    let reopened = test.reopen().await;
+    let resumed = upgrade_bundled(reopened.as_ref(), op.clone(), &new, &fixes)
+        .await
+        .unwrap();
+    assert_eq!((resumed.amended, resumed.incidents), (0, 0));
+    assert_eq!(resumed.version, Some(fixes.version));
+    assert_eq!(
+        reopened
+            .amendments(RecordKind::Incident, "opm-breach-2015")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    audit_store(reopened.as_ref(), &op).await;
+}
+
+/// A change no correction explains is not amended: the upgrade names the record and the
+/// field, writes nothing, and the hub keeps its version.
+pub async fn an_unexplained_change_amends_nothing(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let op = operator();
+    let new = bundled();
+    let (old, _) = older(&new);
+    seed_bundled(store.as_ref(), op.clone(), &old)
+        .await
+        .unwrap();
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+    let silent = Corrections {
+        about: String::new(),
+        version: 1,
+        corrections: Vec::new(),
+    };
+    let err = upgrade_bundled(store.as_ref(), op.clone(), &new, &silent)
+        .await
+        .unwrap_err();
+    let UpgradeError::Unexplained { records, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        records
+            .iter()
+            .any(|r| r.contains("incident opm-breach-2015") && r.contains("attributions[1].basis")),
+        "{err}"
+    );
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+    assert_eq!(store.dataset_version().await.unwrap(), 0);
+}
+
+/// A party's own incident is amended only by an entry that party signs: the operator and
+/// another party are refused and nothing changes; an amendment against a text that no longer
+/// holds is refused too.
+pub async fn only_the_recorder_amends_a_record(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = h.store.as_ref();
+    let fr = SigningKey::from_bytes(&[11; 32]);
+    let de = SigningKey::from_bytes(&[12; 32]);
+    add_key(store, &h.seq, "FR", &fr.verifying_key())
+        .await
+        .unwrap();
+    add_key(store, &h.seq, "DE", &de.verifying_key())
+        .await
+        .unwrap();
+    let mut incident = store.incident("wannacry-2017").await.unwrap().incident;
+    incident.id = "fr-own-report".into();
+    let sub = sign_submission(
+        kind::INCIDENT,
+        &incident.id,
+        "FR",
+        Tlp::Clear,
+        &incident,
+        &fr,
+    )
+    .unwrap();
+    submit_incident(store, &h.seq, "FR", sub).await.unwrap();
+    let previous = serde_json::to_value(&incident).unwrap();
+    let mut corrected = incident.clone();
+    corrected.title = format!("{} (corrected)", corrected.title);
+    let body = AmendmentBody {
+        kind: RecordKind::Incident,
+        id: incident.id.clone(),
+        previous: previous.clone(),
+        new: serde_json::to_value(&corrected).unwrap(),
+        reasons: vec![accord_core::corrections::Reason {
+            date: accord_core::date::FuzzyDate::parse("2026-12-07").unwrap(),
+            what: "title".into(),
+            why: "the title named the wrong year".into(),
+            sources: Vec::new(),
+        }],
+        dataset_version: None,
+    };
+    let entry_id = "incident/fr-own-report@7c9e6679-7425-40de-944b-e07fc1f90ae7";
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+
+    // The operator, writing straight to the store.
+    let record = crate::log::AmendedRecord::Incident(Box::new(
+        store.incident("fr-own-report").await.unwrap(),
+    ));
+    let w = operator_write(
+        &h.op,
+        kind::AMENDMENT,
+        entry_id,
+        &body,
+        crate::log::Effect::Amendment(Box::new(crate::log::Amendment {
+            body: body.clone(),
+            record,
+        })),
+    )
+    .unwrap();
+    let outcome = store.append(vec![w], h.op.clone()).await.unwrap();
+    assert!(
+        matches!(
+            &outcome.results[0],
+            Err(StoreError::NotOwner {
+                what: "incident",
+                ..
+            })
+        ),
+        "{:?}",
+        outcome.results
+    );
+
+    // Another party, signing its own entry.
+    let sub = sign_submission(kind::AMENDMENT, entry_id, "DE", Tlp::Clear, &body, &de).unwrap();
+    let err = amend_incident(store, &h.seq, "DE", sub).await.unwrap_err();
+    assert!(
+        matches!(err, RecordError::Store(StoreError::NotOwner { .. })),
+        "{err}"
+    );
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+    assert_eq!(
+        store.incident("fr-own-report").await.unwrap().incident,
+        incident
+    );
+
+    // The recorder.
+    let sub = sign_submission(kind::AMENDMENT, entry_id, "FR", Tlp::Clear, &body, &fr).unwrap();
+    let stored = amend_incident(store, &h.seq, "FR", sub).await.unwrap();
+    assert_eq!(stored.submitter, "FR");
+    assert_eq!(
+        store.incident("fr-own-report").await.unwrap().incident,
+        corrected
+    );
+    let listed = store
+        .amendments(RecordKind::Incident, "fr-own-report")
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].body.reasons, body.reasons);
+    let new: accord_core::incident::Incident =
+        serde_json::from_value(listed[0].body.new.clone()).unwrap();
+    assert_eq!(new, corrected);
+
+    // A second amendment made against the text before the first: refused.
+    let stale = sign_submission(
+        kind::AMENDMENT,
+        "incident/fr-own-report@9b2f1f5e-0c4b-4a7e-8a53-2f1d3c4b5a69",
+        "FR",
+        Tlp::Clear,
+        &body,
+        &fr,
+    )
+    .unwrap();
+    let err = amend_incident(store, &h.seq, "FR", stale)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RecordError::Store(StoreError::Conflict { .. })),
+        "{err}"
+    );
+    audit_store(store, &h.op).await;
+}
