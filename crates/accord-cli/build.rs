@@ -18,6 +18,7 @@ fn main() {
         ("ACCORD", "accord.json"),
         ("PARTIES", "parties.json"),
         ("RULES", "principle-rules.json"),
+        ("CORRECTIONS", "corrections.json"),
         ("MEMBERS", "un-member-states.json"),
     ] {
         let path = data.join(file);

@@ -16,6 +16,14 @@ pub fn dataset() -> Result<Dataset, DatasetError> {
     )
 }
 
+/// Parses and checks the bundled dataset's version and corrections (`data/corrections.json`)
+/// against `dataset`, the bundled dataset.
+pub fn corrections(
+    dataset: &Dataset,
+) -> Result<accord_core::corrections::Corrections, DatasetError> {
+    accord_core::corrections::Corrections::from_text(files::CORRECTIONS, dataset)
+}
+
 /// Parses and checks the bundled legal-instruments dataset (`data/law/*.json`), the one
 /// `accord route` answers from and `accord serve` hands to the pathway endpoints.
 pub fn law_dataset() -> Result<accord_law::Dataset, accord_law::DatasetError> {

@@ -12,8 +12,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use commands::{bloc, votes};
 use commands::{
-    collections, copy, export, import, incidents, keygen, keys, log, r#match, migrate, parties,
-    principles, requests, route, serve, submit, tokens, witness, witnesses,
+    collections, copy, data, export, import, incidents, keygen, keys, log, r#match, migrate,
+    parties, principles, requests, route, serve, submit, tokens, witness, witnesses,
 };
 
 // The hub and the matcher allocate many small, short-lived objects (JSON values, records,
@@ -75,6 +75,10 @@ enum Command {
     Keys(keys::KeysArgs),
     /// Issue, list and revoke API tokens (local admin).
     Tokens(tokens::TokensArgs),
+    /// Bring the bundled records up to this release (local admin).
+    ///
+    /// Corrections reach the hub as operator-signed amendment entries; --dry-run shows them.
+    Data(data::DataArgs),
     /// Configure the witnesses whose cosignatures the hub accepts.
     ///
     /// Local admin on the hub's data directory; each change is a signed log entry.
@@ -167,6 +171,7 @@ async fn main() -> Result<()> {
         Command::Submit(args) => submit::run(args).await,
         Command::Keys(args) => keys::run(args).await,
         Command::Tokens(args) => tokens::run(args).await,
+        Command::Data(args) => data::run(args).await,
         Command::Witnesses(args) => witnesses::run(args).await,
         Command::Log { command } => log::run(command).await,
         Command::Route(args) => route::run(&args),

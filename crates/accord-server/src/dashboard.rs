@@ -383,7 +383,11 @@ pub(crate) async fn incident(
 ) -> Result<Response, PageError> {
     let record = st.store.incident(&id).await?;
     let accord = st.store.accord().await?;
-    ok(&IncidentPage::new(record, &accord))
+    let amendments = st
+        .store
+        .amendments(accord_core::corrections::RecordKind::Incident, &id)
+        .await?;
+    ok(&IncidentPage::new(record, &accord).with_amendments(&amendments))
 }
 
 /// Unknown paths: a 404 page for people, problem details for the machine-facing prefixes.

@@ -24,6 +24,7 @@
 // The handler modules are private: every route is named in `routes::app`, and nowhere else.
 // This file only declares modules and re-exports, so no module imports through it (no circle
 // of files).
+mod amendments;
 mod api;
 mod auth;
 mod bulk;

@@ -26,6 +26,8 @@ use crate::api;
         api::party,
         api::incidents,
         api::incident,
+        crate::amendments::incident_amendments,
+        crate::amendments::party_amendments,
         api::create_incident,
         crate::bulk::create_incidents,
         api::party_card,

@@ -56,11 +56,19 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/parties", get(api::parties))
         .route("/api/v1/parties/{id}", get(api::party))
         .route(
+            "/api/v1/parties/{id}/amendments",
+            get(crate::amendments::party_amendments),
+        )
+        .route(
             "/api/v1/incidents",
             get(api::incidents).post(api::create_incident),
         )
         .route("/api/v1/incidents/batch", post(bulk::create_incidents))
         .route("/api/v1/incidents/{id}", get(api::incident))
+        .route(
+            "/api/v1/incidents/{id}/amendments",
+            get(crate::amendments::incident_amendments),
+        )
         .route("/api/v1/scorecards/parties/{id}", get(api::party_card))
         .route("/api/v1/scorecards/principles", get(api::principle_cards))
         .route("/api/v1/scorecards/blocs", get(api::blocs))

@@ -4,6 +4,7 @@
 pub mod bloc;
 pub mod collections;
 pub mod copy;
+pub mod data;
 pub mod export;
 pub mod import;
 pub mod incidents;

@@ -549,6 +549,59 @@ pub struct IncidentPage {
     pub asserted: Vec<AssertedRow>,
     /// Every principle it bears on.
     pub principles: Vec<String>,
+    /// Its corrections, oldest first.
+    pub corrections: Vec<CorrectionView>,
+}
+
+/// One amendment of a record as a page shows it: "corrected on DATE: was …, now …, because …".
+pub struct CorrectionView {
+    /// The day of the correction (its first reason's, else the day the entry was signed).
+    pub date: String,
+    /// The amendment's log entry index.
+    pub index: u64,
+    /// Who signed it.
+    pub submitter: String,
+    /// Each changed field: path, was, now (compact JSON, cut to a readable length).
+    pub changes: Vec<(String, String, String)>,
+    /// Each reason: what changed and why.
+    pub reasons: Vec<(String, String)>,
+}
+
+impl CorrectionView {
+    /// The page's view of a stored amendment.
+    pub fn new(a: &accord_store::log::StoredAmendment) -> Self {
+        let show = |v: &Option<serde_json::Value>| match v {
+            None => "(absent)".to_owned(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) => {
+                let text = v.to_string();
+                match text.char_indices().nth(300) {
+                    Some((i, _)) => format!("{}…", &text[..i]),
+                    None => text,
+                }
+            }
+        };
+        CorrectionView {
+            date: a.body.reasons.first().map_or_else(
+                || a.submitted_at.chars().take(10).collect(),
+                |r| r.date.to_string(),
+            ),
+            index: a.index,
+            submitter: a.submitter.clone(),
+            changes: a
+                .body
+                .changes()
+                .iter()
+                .map(|c| (c.path.clone(), show(&c.was), show(&c.now)))
+                .collect(),
+            reasons: a
+                .body
+                .reasons
+                .iter()
+                .map(|r| (r.what.clone(), r.why.clone()))
+                .collect(),
+        }
+    }
 }
 
 impl IncidentPage {
@@ -616,7 +669,14 @@ impl IncidentPage {
             suggested,
             asserted,
             record,
+            corrections: Vec::new(),
         }
+    }
+
+    /// The page with the record's corrections shown.
+    pub fn with_amendments(mut self, amendments: &[accord_store::log::StoredAmendment]) -> Self {
+        self.corrections = amendments.iter().map(CorrectionView::new).collect();
+        self
     }
 }
 
