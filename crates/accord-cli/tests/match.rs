@@ -266,3 +266,143 @@ fn a_bad_where_sighted_reference_fails_before_any_matching() {
         assert!(!stderr.contains("cannot reach"), "{stderr}");
     }
 }
+
+/// An NDJSON indicator file in `dir` with one indicator per pattern.
+fn indicator_file(dir: &tempfile::TempDir, patterns: &[&str]) -> PathBuf {
+    let path = dir.path().join("indicators.ndjson");
+    let mut text = String::new();
+    for (n, p) in patterns.iter().enumerate() {
+        let object = serde_json::json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--00000000-0000-4000-8000-{n:012}"),
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+            "name": format!("pattern {n}"), "pattern": p, "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z",
+        });
+        text.push_str(&object.to_string());
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run_paths(
+    indicators: &std::path::Path,
+    observations: &std::path::Path,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let out = Command::cargo_bin("accord")
+        .unwrap()
+        .arg("match")
+        .arg("--indicators")
+        .arg(indicators)
+        .arg("--observations")
+        .arg(observations)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// The DNS lookup (10:15:02) and the flow to port 4444 (from 10:19:00) are four
+/// minutes apart: a FOLLOWEDBY without WITHIN combines them inside the default hour,
+/// not inside `--window 1m`, and the summary says what the window let go.
+#[test]
+fn a_pattern_without_within_combines_only_inside_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let indicators = indicator_file(
+        &dir,
+        &[
+            "[domain-name:value = 'update-check.example'] FOLLOWEDBY [network-traffic:dst_port = 4444]",
+        ],
+    );
+    let eve = testdata("eve.json");
+    let (code, stdout, stderr) = run_paths(&indicators, &eve, &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(matched_names(&stdout), ["pattern 0"], "{stderr}");
+    assert!(
+        stderr.contains("1 combining indicator(s), window 1h"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = run_paths(&indicators, &eve, &["--window", "1m"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("1 observation(s) left their window unmatched"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run_paths(&indicators, &eve, &["--window", "soon"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not a duration"), "{stderr}");
+}
+
+#[test]
+fn the_state_limit_is_reported_never_silently_exceeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let indicators = indicator_file(
+        &dir,
+        &[
+            "[domain-name:value = 'update-check.example'] FOLLOWEDBY [network-traffic:dst_port = 4444]",
+        ],
+    );
+    let (code, stdout, stderr) =
+        run_paths(&indicators, &testdata("eve.json"), &["--max-state", "0"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(stderr.contains("2 dropped at --max-state 0"), "{stderr}");
+    assert!(
+        stderr.contains("warning: the state limit dropped 2 kept observation(s)"),
+        "{stderr}"
+    );
+}
+
+/// A file of many reading blocks (1 MiB each) gives every sighting, in file order, the
+/// same with one thread as with several.
+#[test]
+fn a_file_of_many_blocks_gives_every_sighting_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let indicators = indicator_file(&dir, &["[domain-name:value = 'update-check.example']"]);
+    let line = std::fs::read_to_string(testdata("eve.json"))
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let filler = r#"{"timestamp":"2026-11-29T10:15:03.000000+0000","event_type":"stats","stats":{"uptime":120}}"#;
+    let mut text = String::new();
+    let copies = 3000;
+    for n in 0..copies {
+        // Each copy differs (a distinct flow_id), so each has its own observation id.
+        text.push_str(&line.replacen(
+            "\"flow_id\":1190468719405377",
+            &format!("\"flow_id\":{n}"),
+            1,
+        ));
+        text.push('\n');
+        for _ in 0..10 {
+            text.push_str(filler);
+            text.push('\n');
+        }
+    }
+    assert!(text.len() > 3 << 20, "{}", text.len());
+    let eve = dir.path().join("big-eve.json");
+    std::fs::write(&eve, &text).unwrap();
+    let (code, stdout, stderr) = run_paths(&indicators, &eve, &["--threads", "3", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let sighting: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let refs = sighting["observed_data_refs"].as_array().unwrap();
+    assert_eq!(refs.len(), copies, "{stderr}");
+    assert!(
+        stderr.contains(&format!("from {} record(s)", copies * 11)),
+        "{stderr}"
+    );
+    let (_, single, _) = run_paths(&indicators, &eve, &["--threads", "1", "--json"]);
+    let single: Value = serde_json::from_str(single.trim()).unwrap();
+    // The same sighting (its id derives from the indicator and the observations).
+    assert_eq!(single["id"], sighting["id"]);
+    assert_eq!(single["observed_data_refs"], sighting["observed_data_refs"]);
+}

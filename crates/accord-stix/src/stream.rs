@@ -223,6 +223,16 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// Names the observation: `id` is called only if it satisfied something,
+    /// for observations mapped without their id (e.g.
+    /// [`crate::telemetry::observation_unnamed`]).
+    pub fn with_id(mut self, id: impl FnOnce() -> String) -> Probe {
+        if let Some(seen) = &mut self.seen {
+            seen.id = id();
+        }
+        self
+    }
+
     /// Whether the observation satisfied anything: the caller may then drop
     /// it (pushing it still advances the clock).
     pub fn is_empty(&self) -> bool {

@@ -4,28 +4,36 @@
 //! so every error names `file:line`. Indicators come from STIX bundles or
 //! NDJSON; observations from STIX (`observed-data` with its SCOs), Suricata
 //! `eve.json` or Zeek JSON logs, detected per record, mixed freely, or a
-//! Zeek TSV log (a file opening with `#separator`). All
-//! observations of the file form one observation set: `FOLLOWEDBY`, `AND`
-//! and qualifiers combine observations across the whole file. The matcher
-//! probes its index and evaluates candidates on `--threads` threads.
+//! Zeek TSV log (a file opening with `#separator`). The
+//! observations are matched as they are read ([`accord_stix::stream`]): the
+//! file is never held in memory; `--threads` workers parse, map and probe
+//! blocks of lines, and one stream takes them in file order. `FOLLOWEDBY`,
+//! `AND` and qualifiers combine observations inside a window (`WITHIN`, or
+//! `--window`) under a state limit (`--max-state`) whose drops are reported.
+//! `--follow` tails growing logs instead ([`crate::follow`]).
 //!
 //! stdout carries only results (text lines, or NDJSON `sighting` objects
 //! with `--json`); the summary and the progress bar (only on a terminal) go
 //! to stderr.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use accord_stix::eval::Observation;
 use accord_stix::marking::TlpMarking;
-use accord_stix::matcher::Matcher;
-use accord_stix::object::{Indicator, ObjectError, StixObject, sighting, validate_reference};
+use accord_stix::object::{
+    Indicator, ObjectError, ObservedData, StixObject, sighting, validate_reference,
+};
 use accord_stix::pattern::Pattern;
-use accord_stix::stream::StreamConfig;
-use accord_stix::telemetry::zeek_tsv::TsvRecords;
-use accord_stix::telemetry::{self, Format, Records};
+use accord_stix::stream::{
+    DEFAULT_MAX_STATE, Probe, Seen, Stream, StreamConfig, StreamMatcher, StreamSighting,
+    StreamStats,
+};
+use accord_stix::telemetry::zeek_tsv::{self, TsvRecords};
+use accord_stix::telemetry::{self, Format, Record, Records};
 use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
@@ -92,18 +100,6 @@ pub struct MatchArgs {
     /// Start files with no saved position at their end.
     #[arg(long, requires = "follow")]
     pub from_end: bool,
-    /// Window of patterns with no WITHIN or START/STOP, in seconds.
-    ///
-    /// With --follow, observations of a partial match are kept this long (event time);
-    /// default 3600.
-    #[arg(long, value_name = "SECS", requires = "follow")]
-    pub window: Option<u64>,
-    /// The most observations kept for partial matches (default 100000).
-    ///
-    /// With --follow; beyond it the oldest are dropped, counted and reported in the status
-    /// line and the metrics.
-    #[arg(long, value_name = "N", requires = "follow")]
-    pub max_state: Option<usize>,
     /// How often to look for new lines when none came, in ms.
     #[arg(long, value_name = "MS", default_value_t = 200, requires = "follow")]
     pub poll_interval: u64,
@@ -121,6 +117,25 @@ pub struct MatchArgs {
     /// Worker threads (default: the number of CPUs).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// How far apart combined observations may be, without `WITHIN`.
+    ///
+    /// Observations are matched as they are read. A pattern that combines observations
+    /// (`AND`, `OR`, `FOLLOWEDBY` across `[…]`, `REPEATS`) keeps those that satisfy one of
+    /// its `[…]`; `WITHIN n SECONDS` or `START`/`STOP` keep them for that long, and a pattern
+    /// without a time bound is evaluated as if `WITHIN` this window (event time: the
+    /// latest `first_observed` read). Observations further apart, or out of time order by
+    /// more than the window, do not combine, unlike evaluating the whole file as one set.
+    /// Each observation takes part in at most one sighting per indicator. A duration such
+    /// as `1h`, `30m` or `90s`, or a number of seconds. The same with `--follow`.
+    #[arg(long, default_value = "1h", value_parser = parse_window)]
+    pub window: jiff::SignedDuration,
+    /// Most observations kept for combining patterns, over all indicators.
+    ///
+    /// Beyond it, the oldest kept observation of the indicator keeping the most is dropped;
+    /// drops are counted on stderr (partial matches that might have completed; with
+    /// `--follow` in the status line and the metrics). About 200 bytes each.
+    #[arg(long, default_value_t = DEFAULT_MAX_STATE)]
+    pub max_state: usize,
     /// Skip invalid records instead of stopping at the first.
     ///
     /// Bad JSON, invalid objects or patterns; they are counted and reported on stderr.
@@ -164,6 +179,20 @@ impl Skipped {
     }
 }
 
+/// `--window`: a positive duration (`1h`, `30m`, `90s`, ISO 8601 `PT1H`, or seconds).
+fn parse_window(text: &str) -> Result<jiff::SignedDuration, String> {
+    let d: jiff::SignedDuration = match text.parse::<i64>() {
+        Ok(seconds) => jiff::SignedDuration::from_secs(seconds),
+        Err(_) => text
+            .parse()
+            .map_err(|e| format!("{text:?} is not a duration such as 1h, 30m or 90s: {e}"))?,
+    };
+    if d.is_negative() || d.is_zero() {
+        return Err(format!("{text:?}: the window must be positive"));
+    }
+    Ok(d)
+}
+
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
@@ -205,12 +234,18 @@ struct ObservationStats {
     unsupported: usize,
 }
 
-/// One record after the per-record work (which runs in parallel).
-enum Parsed {
+/// One record after the per-record work (which runs on the worker threads).
+enum Item {
+    /// Telemetry, mapped and looked up in the indexes.
+    Probe(Probe),
+    /// A valid STIX object and its line.
     Stix(usize, StixObject),
-    Telemetry(Observation),
     Unsupported,
     Invalid(String),
+    /// A line that ends inside a JSON value: pretty-printed input, which the
+    /// line-by-line reader cannot split (unless it is the file's last line,
+    /// then it is invalid).
+    Incomplete(String),
 }
 
 /// Maps `f` over `items` on up to `threads` threads, keeping the order.
@@ -247,93 +282,380 @@ pub(crate) fn parallel_map<T: Send, U: Send>(
     })
 }
 
-fn read_observations(
+/// Lines handed to a worker at once: about 2,500 eve.json events.
+const BLOCK: usize = 1 << 20;
+
+/// The per-record work: format detection, validation, the telemetry mapping and the
+/// index lookups, for one record read at `line`.
+fn process(record: Record, line: usize, file: &str, matcher: &StreamMatcher) -> Item {
+    match telemetry::detect(&record.value) {
+        Some(Format::Stix) => {
+            match StixObject::from_map(record.value).and_then(|o| o.validate().map(|()| o)) {
+                Ok(o) => Item::Stix(line, o),
+                Err(e) => Item::Invalid(format!("{file}:{line}: {e}")),
+            }
+        }
+        // The id hashes the whole record: only for observations that match.
+        _ => match telemetry::observation_unnamed(&record.value) {
+            Ok(Some(o)) => Item::Probe(
+                matcher
+                    .probe(&o)
+                    .with_id(|| telemetry::observation_id(&record.value)),
+            ),
+            Ok(None) => Item::Unsupported,
+            Err(e) => Item::Invalid(format!("{file}:{line}: {e}")),
+        },
+    }
+}
+
+/// The records of one block of whole lines starting at line `first`.
+fn process_block(text: &str, first: usize, file: &str, matcher: &StreamMatcher) -> Vec<Item> {
+    let mut items = Vec::new();
+    for (n, line) in text.split('\n').enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let at = first + n;
+        for record in Records::new(line) {
+            match record {
+                Ok(r) => items.push(process(r, at, file, matcher)),
+                Err(e) => {
+                    let eof = serde_json::from_str::<serde::de::IgnoredAny>(line)
+                        .err()
+                        .is_some_and(|e| e.is_eof());
+                    let message = format!("{file}:{at}: {}", e.reason);
+                    items.push(if eof {
+                        Item::Incomplete(message)
+                    } else {
+                        Item::Invalid(message)
+                    });
+                }
+            }
+        }
+    }
+    items
+}
+
+/// Takes the records in file order: feeds the stream, resolves STIX observed-data, and
+/// gathers the sightings per indicator.
+struct Consumer<'a> {
+    file: &'a str,
+    skip_invalid: bool,
+    stream: Stream,
+    stats: ObservationStats,
+    skipped: Skipped,
+    /// STIX objects other than observed-data, by id: observed-data may reference any of
+    /// the file's objects, before or after it.
+    objects: HashMap<String, StixObject>,
+    /// Observed-data whose references were not all read yet, with their lines.
+    deferred: Vec<(usize, StixObject)>,
+    sightings: BTreeMap<usize, Vec<Arc<Seen>>>,
+    out: Vec<StreamSighting>,
+    /// A line ending inside a value: fatal only if it is not the file's last record.
+    incomplete: Option<String>,
+}
+
+/// The reader must start again with the whole-text reader (pretty-printed input).
+struct Restart;
+
+impl<'a> Consumer<'a> {
+    fn new(file: &'a str, skip_invalid: bool, stream: Stream) -> Consumer<'a> {
+        Consumer {
+            file,
+            skip_invalid,
+            stream,
+            stats: ObservationStats::default(),
+            skipped: Skipped::default(),
+            objects: HashMap::new(),
+            deferred: Vec::new(),
+            sightings: BTreeMap::new(),
+            out: Vec::new(),
+            incomplete: None,
+        }
+    }
+
+    fn take(&mut self, item: Item) -> Result<Result<(), Restart>> {
+        if self.incomplete.is_some() {
+            return Ok(Err(Restart));
+        }
+        self.stats.records += 1;
+        match item {
+            Item::Probe(p) => self.stream.push_probe(p, &mut self.out),
+            Item::Stix(line, o) => {
+                if o.object_type == "observed-data" {
+                    let ready = ObservedData::from_object(&o)
+                        .is_ok_and(|d| d.object_refs.iter().all(|r| self.objects.contains_key(r)));
+                    if ready {
+                        self.observed(line, &o)?;
+                    } else {
+                        self.deferred.push((line, o));
+                    }
+                } else {
+                    self.objects.insert(o.id.clone(), o);
+                }
+            }
+            Item::Unsupported => self.stats.unsupported += 1,
+            Item::Invalid(message) => self.skipped.record(self.skip_invalid, message)?,
+            Item::Incomplete(message) => self.incomplete = Some(message),
+        }
+        for s in self.out.drain(..) {
+            self.sightings
+                .entry(s.indicator)
+                .or_default()
+                .extend(s.observations);
+        }
+        Ok(Ok(()))
+    }
+
+    fn observed(&mut self, line: usize, o: &StixObject) -> Result<()> {
+        match Observation::from_observed_data(o, |id| self.objects.get(id)) {
+            Ok(observation) => {
+                self.stream.push(&observation, &mut self.out);
+                Ok(())
+            }
+            Err(e) => self
+                .skipped
+                .record(self.skip_invalid, format!("{}:{line}: {e}", self.file)),
+        }
+    }
+
+    /// The end of the file: the last incomplete line is invalid, deferred observed-data
+    /// are resolved, and what the stream still holds is discarded.
+    fn finish(mut self) -> Result<Read> {
+        if let Some(message) = self.incomplete.take() {
+            self.skipped.record(self.skip_invalid, message)?;
+        }
+        for (line, o) in std::mem::take(&mut self.deferred) {
+            self.observed(line, &o)?;
+        }
+        for s in self.out.drain(..) {
+            self.sightings
+                .entry(s.indicator)
+                .or_default()
+                .extend(s.observations);
+        }
+        let state = self.stream.flush();
+        let mut sightings = self.sightings;
+        for seen in sightings.values_mut() {
+            seen.sort_by_key(|s| s.seq);
+            seen.dedup_by_key(|s| s.seq);
+        }
+        Ok(Read {
+            sightings,
+            skipped: self.skipped,
+            stats: self.stats,
+            state,
+        })
+    }
+}
+
+/// What reading and matching the observations gave.
+struct Read {
+    sightings: BTreeMap<usize, Vec<Arc<Seen>>>,
+    skipped: Skipped,
+    stats: ObservationStats,
+    state: StreamStats,
+}
+
+/// Reads the observations record by record and matches them as they come: a reader
+/// thread cuts the file into blocks of whole lines, `threads` workers parse, map and probe
+/// each block, and this thread feeds the probes to the stream in file order. Memory
+/// holds a few blocks, the stream's bounded state and the STIX objects observed-data may
+/// reference, never the file. A pretty-printed file (a value spanning lines) is read
+/// whole instead, with the same results.
+fn match_observations(
     path: &Path,
+    matcher: &Arc<StreamMatcher>,
+    config: StreamConfig,
     skip_invalid: bool,
     threads: usize,
-) -> Result<(Vec<Observation>, Skipped, ObservationStats)> {
-    let text = read(path)?;
-    let file = path.display();
+) -> Result<Read> {
+    let file = path.display().to_string();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {file}"))?
+        .len();
     let bar = crate::progress::bar(
-        text.len() as u64,
+        size,
         "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})",
         false,
     );
-    bar.set_message("reading observations");
-    let mut skipped = Skipped::default();
-    let mut stats = ObservationStats::default();
-    // JSON parsing is sequential (one reader over the text); what follows
-    // per record (validation, telemetry mapping) runs on every thread.
-    let mut good = Vec::new();
-    if telemetry::zeek_tsv::looks_like_tsv(&text) {
+    bar.set_message("matching observations");
+    if starts_as_tsv(path)? {
+        bar.finish_and_clear();
+        // A Zeek TSV log's lines depend on its header: read in order, whole.
+        let text = read(path)?;
+        let mut consumer = Consumer::new(
+            &file,
+            skip_invalid,
+            Stream::new(Arc::clone(matcher), config),
+        );
         for record in TsvRecords::new(&text) {
-            stats.records += 1;
-            good.push(record.map_err(|e| format!("{file}:{}: {}", e.line, e.reason)));
+            let item = match record {
+                Ok(r) => {
+                    let line = r.line;
+                    process(r, line, &file, matcher)
+                }
+                Err(e) => Item::Invalid(format!("{file}:{}: {}", e.line, e.reason)),
+            };
+            let _ = consumer.take(item)?;
         }
-    } else {
-        let mut records = Records::new(&text);
-        while let Some(record) = records.next() {
-            stats.records += 1;
-            if stats.records.is_multiple_of(4096) {
-                bar.set_position(records.offset() as u64);
-            }
-            // Kept in place so that, in strict mode, the first bad line in the
-            // file is the one reported.
-            good.push(record.map_err(|e| format!("{file}:{}: {}", e.line, e.reason)));
-        }
+        return consumer.finish();
     }
+    let mut consumer = Consumer::new(
+        &file,
+        skip_invalid,
+        Stream::new(Arc::clone(matcher), config),
+    );
+    let lines = match by_lines(path, &file, matcher, threads, &bar, &mut consumer)? {
+        Ok(()) => Ok(()),
+        Err(Restart) => Err(Restart),
+    };
     bar.finish_and_clear();
-    let parsed = parallel_map(good, threads, |record| {
-        let record = match record {
-            Ok(r) => r,
-            Err(message) => return Parsed::Invalid(message),
+    if lines.is_ok() {
+        return consumer.finish();
+    }
+    // Pretty-printed: read the text whole, one value after another.
+    let text = read(path)?;
+    let mut consumer = Consumer::new(
+        &file,
+        skip_invalid,
+        Stream::new(Arc::clone(matcher), config),
+    );
+    for record in Records::new(&text) {
+        let item = match record {
+            Ok(r) => {
+                let line = r.line;
+                process(r, line, &file, matcher)
+            }
+            Err(e) => Item::Invalid(format!("{file}:{}: {}", e.line, e.reason)),
         };
-        let line = record.line;
-        match telemetry::detect(&record.value) {
-            Some(Format::Stix) => {
-                match StixObject::from_map(record.value).and_then(|o| o.validate().map(|()| o)) {
-                    Ok(o) => Parsed::Stix(line, o),
-                    Err(e) => Parsed::Invalid(format!("{file}:{line}: {e}")),
+        // `Incomplete` only comes from the line reader.
+        let _ = consumer.take(item)?;
+    }
+    consumer.finish()
+}
+
+/// Whether the file opens as a Zeek TSV log (its first non-blank line of the first 64 KiB
+/// is `#separator …`).
+fn starts_as_tsv(path: &Path) -> Result<bool> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(1 << 16);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(1 << 16).read_to_end(&mut head))
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(zeek_tsv::looks_like_tsv(&String::from_utf8_lossy(&head)))
+}
+
+/// The line-by-line pipeline of [`match_observations`]; `Err(Restart)` when the file
+/// turns out not to be one record per line.
+fn by_lines(
+    path: &Path,
+    file: &str,
+    matcher: &StreamMatcher,
+    threads: usize,
+    bar: &ProgressBar,
+    consumer: &mut Consumer<'_>,
+) -> Result<Result<(), Restart>> {
+    use std::io::Read as _;
+    use std::sync::mpsc;
+
+    let mut input = std::fs::File::open(path).with_context(|| format!("cannot read {file}"))?;
+    let (work_tx, work_rx) = mpsc::sync_channel::<(usize, usize, String)>(threads * 2);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    let (done_tx, done_rx) = mpsc::sync_channel::<(usize, Vec<Item>)>(threads * 2);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| -> Result<Result<(), Restart>> {
+        let (stop, bar) = (&stop, bar);
+        // Owns the sender: when it returns, the workers see the end of the work.
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut carry: Vec<u8> = Vec::new();
+            let mut block = vec![0u8; BLOCK];
+            let (mut index, mut line, mut read) = (0usize, 1usize, 0u64);
+            loop {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Ok(());
+                }
+                let n = input
+                    .read(&mut block)
+                    .with_context(|| format!("cannot read {file}"))?;
+                read += n as u64;
+                bar.set_position(read);
+                carry.extend_from_slice(&block[..n]);
+                let cut = if n == 0 {
+                    carry.len()
+                } else {
+                    match carry.iter().rposition(|&b| b == b'\n') {
+                        Some(i) if carry.len() >= BLOCK => i + 1,
+                        _ => continue,
+                    }
+                };
+                let rest = carry.split_off(cut);
+                let text = String::from_utf8(std::mem::replace(&mut carry, rest))
+                    .map_err(|e| anyhow::anyhow!("{file}: not UTF-8 text near line {line}: {e}"))?;
+                let lines = text.matches('\n').count();
+                if !text.is_empty() && work_tx.send((index, line, text)).is_err() {
+                    return Ok(());
+                }
+                index += 1;
+                line += lines;
+                if n == 0 {
+                    return Ok(());
                 }
             }
-            _ => match telemetry::observation(&record.value) {
-                Ok(Some(o)) => Parsed::Telemetry(o),
-                Ok(None) => Parsed::Unsupported,
-                Err(e) => Parsed::Invalid(format!("{file}:{line}: {e}")),
-            },
-        }
-    });
-    // In file order: the first invalid record is the one reported.
-    let mut stix: Vec<StixObject> = Vec::new();
-    let mut slots: Vec<Result<Observation, (usize, usize)>> = Vec::new();
-    for p in parsed {
-        match p {
-            Parsed::Stix(line, o) => {
-                if o.object_type == "observed-data" {
-                    slots.push(Err((line, stix.len())));
+        });
+        for _ in 0..threads {
+            let (work_rx, done_tx) = (&work_rx, done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    // A poisoned lock means another worker panicked: stop.
+                    let next = match work_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((index, first, text)) = next else {
+                        return;
+                    };
+                    let items = process_block(&text, first, file, matcher);
+                    if done_tx.send((index, items)).is_err() {
+                        return;
+                    }
                 }
-                stix.push(o);
+            });
+        }
+        drop(done_tx);
+        let mut pending: BTreeMap<usize, Vec<Item>> = BTreeMap::new();
+        let mut next = 0usize;
+        let mut outcome = Ok(Ok(()));
+        'blocks: for (index, items) in done_rx.iter() {
+            pending.insert(index, items);
+            while let Some(items) = pending.remove(&next) {
+                next += 1;
+                for item in items {
+                    match consumer.take(item) {
+                        Ok(Ok(())) => {}
+                        other => {
+                            outcome = other;
+                            break 'blocks;
+                        }
+                    }
+                }
             }
-            Parsed::Telemetry(o) => slots.push(Ok(o)),
-            Parsed::Unsupported => stats.unsupported += 1,
-            Parsed::Invalid(message) => skipped.record(skip_invalid, message)?,
         }
-    }
-    // Resolve observed-data references once every object is known.
-    let by_id: HashMap<&str, &StixObject> = stix.iter().map(|o| (o.id.as_str(), o)).collect();
-    let resolved = parallel_map(slots, threads, |slot| match slot {
-        Ok(o) => Ok(o),
-        Err((line, i)) => Observation::from_observed_data(&stix[i], |id| by_id.get(id).copied())
-            .map_err(|e| format!("{file}:{line}: {e}")),
-    });
-    let mut observations = Vec::with_capacity(resolved.len());
-    for r in resolved {
-        match r {
-            Ok(o) => observations.push(o),
-            Err(message) => skipped.record(skip_invalid, message)?,
+        // Stop the reader: the workers fail to send and return; drain what the reader
+        // still sends so it is never blocked on a full queue.
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(done_rx);
+        if let Ok(rx) = work_rx.lock() {
+            while rx.recv().is_ok() {}
         }
-    }
-    Ok((observations, skipped, stats))
+        let read = reader
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        match outcome {
+            Ok(Ok(())) => read.map(Ok),
+            other => other,
+        }
+    })
 }
 
 /// Checks one indicator, from a file or a hub: a valid STIX object, an indicator, and (for
@@ -426,17 +748,12 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
         .unwrap_or(1)
         .max(1);
+    let config = StreamConfig {
+        window: args.window,
+        max_state: args.max_state,
+    };
     let Some(observations_path) = &args.observations else {
         skipped_indicators.report("indicator");
-        let mut config = StreamConfig::default();
-        if let Some(w) = args.window {
-            config.window = jiff::SignedDuration::from_secs(
-                i64::try_from(w).context("--window: too many seconds")?,
-            );
-        }
-        if let Some(m) = args.max_state {
-            config.max_state = m;
-        }
         let options = follow::Options {
             paths: args.follow.clone(),
             position: args.position.clone(),
@@ -453,33 +770,33 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         return follow::run(indicators, options).await;
     };
     let compiling = Instant::now();
-    let matcher = Matcher::compile(&indicators)
-        .with_context(|| format!("{source}: cannot compile indicators"))?;
+    let matcher = Arc::new(
+        StreamMatcher::compile(&indicators)
+            .with_context(|| format!("{source}: cannot compile indicators"))?,
+    );
     let compiled = compiling.elapsed();
-    let reading = Instant::now();
-    let (observations, skipped_observations, stats) =
-        read_observations(observations_path, args.skip_invalid, threads)?;
-    let read = reading.elapsed();
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new_spinner().with_message("matching");
-        bar.enable_steady_tick(std::time::Duration::from_millis(120));
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
     let matching = Instant::now();
-    let sightings = matcher.match_observations_threaded(&observations, threads);
+    let Read {
+        sightings,
+        skipped: skipped_observations,
+        stats,
+        state,
+    } = match_observations(
+        observations_path,
+        &matcher,
+        config,
+        args.skip_invalid,
+        threads,
+    )?;
     let matched = matching.elapsed();
-    bar.finish_and_clear();
 
     let created = jiff::Timestamp::now();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     // Sightings to post, per collection.
     let mut to_post: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-    for s in &sightings {
-        let indicator = &indicators[s.indicator];
-        let matched: Vec<&Observation> = s.observations.iter().map(|&i| &observations[i]).collect();
+    for (&n, matched) in &sightings {
+        let indicator = &indicators[n];
         let refs: Vec<String> = matched.iter().map(|o| o.id.clone()).collect();
         let (Some(first), Some(last)) = (
             matched.iter().map(|o| o.first_observed).min(),
@@ -496,7 +813,7 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
             let count = matched.iter().map(|o| o.number_observed).sum();
             let object = sighting(id, created, &indicator.id, &refs, first, last, count);
             if args.post_sightings
-                && let (Some(level), Some(collection)) = (tlp, &origins[s.indicator])
+                && let (Some(level), Some(collection)) = (tlp, &origins[n])
             {
                 to_post
                     .entry(collection.clone())
@@ -532,10 +849,10 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
     }
     eprintln!(
         "{} sighting(s): {} indicator(s) against {} observation(s) from {} record(s){} in {:.3} s on {threads} thread(s) \
-         (compiling {:.3} s, reading observations {:.3} s, matching {:.3} s)",
+         (compiling {:.3} s, reading and matching {:.3} s)",
         sightings.len(),
         indicators.len() - matcher.skipped().len(),
-        observations.len(),
+        state.observations,
         stats.records,
         if stats.unsupported > 0 {
             format!(
@@ -547,9 +864,27 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         },
         started.elapsed().as_secs_f64(),
         compiled.as_secs_f64(),
-        read.as_secs_f64(),
         matched.as_secs_f64(),
     );
+    if matcher.combining() > 0 {
+        eprintln!(
+            "{} combining indicator(s), window {:#}: {} observation(s) left their window unmatched, \
+             {} partial match(es) open at the end of the input, {} dropped at --max-state {}",
+            matcher.combining(),
+            args.window,
+            state.expired,
+            state.discarded,
+            state.dropped,
+            args.max_state,
+        );
+    }
+    if state.dropped > 0 {
+        eprintln!(
+            "warning: the state limit dropped {} kept observation(s) of combining indicators; \
+             matches they would have completed are missing (raise --max-state)",
+            state.dropped
+        );
+    }
     if let (Some(client), Some(level)) = (client.filter(|_| args.post_sightings), tlp) {
         let mut refused = 0;
         for (collection, objects) in &to_post {

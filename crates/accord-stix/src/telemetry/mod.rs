@@ -49,7 +49,7 @@ use serde_json::{Map, Value};
 
 use crate::eval::Observation;
 
-pub use objects::TelemetryError;
+pub use objects::{TelemetryError, observation_id};
 
 /// The format of one input record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,20 @@ pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, T
                      `_path` or the fields of conn, dns, http, files or ssl)"
                 .into(),
         }),
+    }
+}
+
+/// [`observation`] with the observation id left empty. The id hashes the
+/// whole record ([`observation_id`]); a caller that keeps only the
+/// observations that match (a [`crate::stream::Stream`]) computes it for
+/// those alone.
+pub fn observation_unnamed(
+    record: &Map<String, Value>,
+) -> Result<Option<Observation>, TelemetryError> {
+    match detect(record) {
+        Some(Format::Suricata) => suricata::unnamed(record),
+        Some(Format::Zeek) => zeek::unnamed(record),
+        _ => observation(record),
     }
 }
 

@@ -42,7 +42,22 @@ pub enum TelemetryError {
 /// Namespace of the UUIDv5 observation ids (a v5 of the URL
 /// `urn:accord:telemetry`, fixed so ids are stable across releases).
 fn namespace() -> uuid::Uuid {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:accord:telemetry")
+    static NAMESPACE: std::sync::LazyLock<uuid::Uuid> = std::sync::LazyLock::new(|| {
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:accord:telemetry")
+    });
+    *NAMESPACE
+}
+
+/// The id of the observation of `record`: `observed-data--` and a UUIDv5 of the
+/// record's compact JSON text, so the same record always has the same id.
+pub fn observation_id(record: &Map<String, Value>) -> String {
+    // Serialising the map writes what `Value::Object(…).to_string()` does,
+    // without cloning the record first.
+    let text = serde_json::to_string(record).unwrap_or_default();
+    format!(
+        "observed-data--{}",
+        uuid::Uuid::new_v5(&namespace(), text.as_bytes())
+    )
 }
 
 /// Collects the cyber-observable objects of one record under local keys.
@@ -84,19 +99,15 @@ impl ObjectSet {
         self.add(o)
     }
 
-    /// The observation over these objects.
+    /// The observation over these objects, with its id left empty (the
+    /// callers name it with [`observation_id`] when it is needed).
     pub(crate) fn into_observation(
         self,
-        record: &Map<String, Value>,
         first_observed: jiff::Timestamp,
         last_observed: jiff::Timestamp,
     ) -> Observation {
-        let text = Value::Object(record.clone()).to_string();
         Observation {
-            id: format!(
-                "observed-data--{}",
-                uuid::Uuid::new_v5(&namespace(), text.as_bytes())
-            ),
+            id: String::new(),
             first_observed,
             last_observed: last_observed.max(first_observed),
             number_observed: 1,
@@ -238,11 +249,20 @@ mod tests {
 
     #[test]
     fn the_same_record_gets_the_same_observation_id() {
-        let r: Map<String, Value> = serde_json::from_str(r#"{"k":1}"#).unwrap();
-        let t = jiff::Timestamp::UNIX_EPOCH;
-        let a = ObjectSet::default().into_observation(&r, t, t);
-        let b = ObjectSet::default().into_observation(&r, t, t);
-        assert_eq!(a.id, b.id);
-        assert!(a.id.starts_with("observed-data--"));
+        let r: Map<String, Value> =
+            serde_json::from_str(r#"{"k":1,"b":{"z":"\u00e9\n","a":[1.5,null]}}"#).unwrap();
+        let a = observation_id(&r);
+        assert_eq!(a, observation_id(&r.clone()));
+        assert!(a.starts_with("observed-data--"));
+        // The id of earlier releases: a UUIDv5 of the record as a JSON value's text.
+        let text = Value::Object(r).to_string();
+        let namespace = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"urn:accord:telemetry");
+        assert_eq!(
+            a,
+            format!(
+                "observed-data--{}",
+                uuid::Uuid::new_v5(&namespace, text.as_bytes())
+            )
+        );
     }
 }

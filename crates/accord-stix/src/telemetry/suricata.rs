@@ -39,11 +39,21 @@
 
 use serde_json::{Map, Value};
 
-use super::objects::{Fields, ObjectSet, TelemetryError, hashes, sco, stamp, strings};
+use super::objects::{
+    Fields, ObjectSet, TelemetryError, hashes, observation_id, sco, stamp, strings,
+};
 use crate::eval::Observation;
 
 /// Maps one EVE record; `Ok(None)` for event types without a mapping.
 pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
+    Ok(unnamed(record)?.map(|mut o| {
+        o.id = observation_id(record);
+        o
+    }))
+}
+
+/// [`observation`] with the id left empty (see [`super::observation_unnamed`]).
+pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
     let event_type = record
         .get("event_type")
         .and_then(Value::as_str)
@@ -92,7 +102,7 @@ pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, T
     if traffic.len() > 1 {
         set.add(traffic);
     }
-    Ok(Some(set.into_observation(record, first, last)))
+    Ok(Some(set.into_observation(first, last)))
 }
 
 /// EVE timestamps: RFC 3339 with a `+0000`-style offset, or with none

@@ -32,7 +32,9 @@
 
 use serde_json::{Map, Value};
 
-use super::objects::{Fields, ObjectSet, TelemetryError, hashes, sco, stamp, strings};
+use super::objects::{
+    Fields, ObjectSet, TelemetryError, hashes, observation_id, sco, stamp, strings,
+};
 use crate::eval::Observation;
 
 /// Which supported Zeek log a record belongs to: `_path` if present,
@@ -60,6 +62,14 @@ pub fn log_kind(record: &Map<String, Value>) -> Option<&'static str> {
 
 /// Maps one Zeek record; `Ok(None)` for logs without a mapping.
 pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
+    Ok(unnamed(record)?.map(|mut o| {
+        o.id = observation_id(record);
+        o
+    }))
+}
+
+/// [`observation`] with the id left empty (see [`super::observation_unnamed`]).
+pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
     let Some(kind) = log_kind(record) else {
         return Ok(None);
     };
@@ -132,7 +142,7 @@ pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, T
         }
         set.add(traffic);
     }
-    Ok(Some(set.into_observation(record, ts, last)))
+    Ok(Some(set.into_observation(ts, last)))
 }
 
 /// `ts`: epoch seconds (float) or an ISO 8601 string.
