@@ -24,8 +24,11 @@ use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
 use accord_core::party::{PartyKind, SupportStatus};
+use accord_core::record::IncidentRecord;
 use accord_core::registry;
+use accord_core::scorecard::NOT_STATED;
 use accord_core::scorecard::{bloc_view, party_scorecard, principle_scorecards};
+use accord_core::targeting::{ConflictStatus, TargetClass, UNCLASSIFIED};
 use accord_store::{Cursor, PageRequest, StoreError};
 
 use crate::api::{parse_filter, parse_party_query, party_cursor};
@@ -166,7 +169,70 @@ pub(crate) async fn home(State(st): State<AppState>) -> Result<Response, PageErr
         .count();
     let chart = chart::Chart::layout(&cards, undated);
     let bloc = bloc_view(&parties, &records, today);
-    ok(&HomePage::new(accord, counts, &cards, bloc, chart))
+    let (by_class, by_conflict) = class_charts(&records);
+    ok(&HomePage::new(
+        accord,
+        counts,
+        &cards,
+        bloc,
+        chart,
+        by_class,
+        by_conflict,
+    ))
+}
+
+/// The home page's charts of the record split by target class and by armed conflict: every
+/// class and status in the vocabulary (so an empty one shows as zero), then `unclassified` and
+/// `not stated` when records stored before those fields are counted.
+fn class_charts(records: &[IncidentRecord]) -> (bars::BarChart, bars::BarChart) {
+    let mut classes: Vec<(String, usize)> = TargetClass::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), 0))
+        .chain([(UNCLASSIFIED.to_owned(), 0)])
+        .collect();
+    let mut conflict: Vec<(String, usize)> = ConflictStatus::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), 0))
+        .chain([(NOT_STATED.to_owned(), 0)])
+        .collect();
+    for r in records {
+        let i = &r.incident;
+        let mut names: Vec<&str> = i.victims.iter().map(|v| v.class_name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        for (label, n) in &mut classes {
+            *n += usize::from(names.contains(&label.as_str()));
+        }
+        let status = i
+            .armed_conflict
+            .as_ref()
+            .map_or(NOT_STATED, |a| a.status.as_str());
+        for (label, n) in &mut conflict {
+            *n += usize::from(label == status);
+        }
+    }
+    let keep = |v: Vec<(String, usize)>, stored: &str| -> Vec<(String, usize)> {
+        v.into_iter()
+            .filter(|(label, n)| label != stored || *n > 0)
+            .collect()
+    };
+    (
+        bars::BarChart::layout(
+            "by-class",
+            "Incidents by target class",
+            "Incidents with at least one victim of each target class; an incident whose victims \
+             are of several classes counts in each.",
+            "incidents",
+            &keep(classes, UNCLASSIFIED),
+        ),
+        bars::BarChart::layout(
+            "by-conflict",
+            "Incidents during an armed conflict",
+            "Incidents by whether they happened during an armed conflict, as the record states it.",
+            "incidents",
+            &keep(conflict, NOT_STATED),
+        ),
+    )
 }
 
 pub(crate) async fn principles_svg(State(st): State<AppState>) -> Result<Response, PageError> {
@@ -337,10 +403,19 @@ pub(crate) async fn incidents(
         })
         .collect();
     // The form and the "next page" link carry the filters exactly as given.
-    let kept: Vec<(&str, String)> = ["principle", "party", "country", "sector", "year", "limit"]
-        .into_iter()
-        .filter_map(|k| param(&q, k).map(|v| (k, v.to_owned())))
-        .collect();
+    let kept: Vec<(&str, String)> = [
+        "principle",
+        "party",
+        "country",
+        "sector",
+        "year",
+        "target_class",
+        "armed_conflict",
+        "limit",
+    ]
+    .into_iter()
+    .filter_map(|k| param(&q, k).map(|v| (k, v.to_owned())))
+    .collect();
     let next_href = page.next.map(|c| {
         let mut pairs = kept.clone();
         pairs.push(("cursor", c.0));
@@ -370,6 +445,10 @@ pub(crate) async fn incidents(
         country: value("country"),
         sector: value("sector"),
         year: value("year"),
+        target_classes: TargetClass::ALL.iter().map(|c| c.as_str()).collect(),
+        target_class: value("target_class"),
+        conflict_statuses: ConflictStatus::ALL.iter().map(|c| c.as_str()).collect(),
+        armed_conflict: value("armed_conflict"),
         limit: param(&q, "limit").map(str::to_owned),
         filtered: !filter.facets().is_empty(),
         first_href: paged.then(|| link::query("/incidents", &kept)),

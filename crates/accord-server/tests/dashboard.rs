@@ -571,6 +571,79 @@ async fn incidents_list_filters_narrow_and_pages_link_on() {
 }
 
 #[tokio::test]
+async fn target_classes_and_armed_conflict_filter_show_and_chart() {
+    let h = hub().await;
+    let records = h.records().await;
+    // The filters narrow the list to exactly the records that say so.
+    for (query, holds) in [
+        (
+            "target_class=dual-use",
+            &(|r: &IncidentRecord| {
+                r.incident.victims.iter().any(|v| {
+                    v.target_class
+                        .as_ref()
+                        .is_some_and(|c| c.class.as_str() == "dual-use")
+                })
+            }) as &dyn Fn(&IncidentRecord) -> bool,
+        ),
+        ("armed_conflict=yes", &|r: &IncidentRecord| {
+            r.incident
+                .armed_conflict
+                .as_ref()
+                .is_some_and(|a| a.status.as_str() == "yes")
+        }),
+    ] {
+        let want: BTreeSet<String> = records
+            .iter()
+            .filter(|r| holds(r))
+            .map(|r| r.incident.id.clone())
+            .collect();
+        assert!(!want.is_empty(), "{query}");
+        let body = h.html(&format!("/incidents?limit=500&{query}")).await;
+        let got: BTreeSet<String> = listed_ids(&body).into_iter().collect();
+        assert_eq!(got, want, "{query}");
+        assert!(body.contains("<label for=\"f-target-class\">"));
+    }
+    let body = h.html("/incidents?limit=500&armed_conflict=yes").await;
+    assert!(listed_ids(&body).contains(&"viasat-ka-sat-2022".to_owned()));
+    assert!(listed_ids(&body).contains(&"kyivstar-2023".to_owned()));
+
+    // The incident page shows each victim's class, the sides of a dispute, and the conflict.
+    let stuxnet = h.html("/incidents/stuxnet-2010").await;
+    assert!(stuxnet.contains("<strong class=\"class\">disputed</strong>"));
+    assert!(stuxnet.contains("Another view: <strong>civilian</strong>"));
+    assert!(stuxnet.contains("Another view: <strong>dual-use</strong>"));
+    let viasat = h.html("/incidents/viasat-ka-sat-2022").await;
+    assert!(viasat.contains("<h2 id=\"armed-conflict\">"));
+    assert!(viasat.contains("<dd><strong>yes</strong>: Russia"));
+
+    // The home page charts the record by class and by conflict, and splits the blocs.
+    let home = h.html("/").await;
+    assert!(home.contains("Incidents by target class"));
+    assert!(home.contains("Incidents during an armed conflict"));
+    let dual_use = records
+        .iter()
+        .filter(|r| {
+            r.incident
+                .victims
+                .iter()
+                .any(|v| v.class_name() == "dual-use")
+        })
+        .count();
+    assert!(
+        home.contains(&format!("dual-use: {dual_use} incidents")),
+        "the dual-use bar's tooltip"
+    );
+    assert!(home.contains("<th scope=\"col\">By target class</th>"));
+
+    // A party's page splits what it suffered by its own victims' classes.
+    // Germany suffered KA-SAT's outage (Enercon's wind turbines, civilian) during the war.
+    let de = h.html("/parties/DE").await;
+    assert!(de.contains("target class: <a href=\"/incidents?target_class=civilian\">civilian</a>"));
+    assert!(de.contains("during an armed conflict: yes"));
+}
+
+#[tokio::test]
 async fn incident_page_shows_every_fact_with_its_verification() {
     let h = hub().await;
     let records = h.records().await;
@@ -595,6 +668,14 @@ async fn incident_page_shows_every_fact_with_its_verification() {
         sources.extend(i.denials.iter().map(|v| &v.source));
         sources.extend(i.steps.iter().map(|v| &v.source));
         sources.extend(i.sources.iter());
+        for c in i.victims.iter().filter_map(|v| v.target_class.as_ref()) {
+            sources.push(&c.source);
+            sources.extend(c.views.iter().map(|v| &v.source));
+        }
+        if let Some(a) = &i.armed_conflict {
+            sources.push(&a.source);
+            sources.extend(a.views.iter().map(|v| &v.source));
+        }
         let badges = body.matches("<span class=\"badge ").count();
         // Three badges explain the levels in the footer.
         assert_eq!(badges - 3, sources.len(), "{}: one badge per fact", i.id);

@@ -191,6 +191,9 @@ pub struct BlocRow {
     pub incidents: Vec<IncidentLine>,
     /// How many of them a government's formal attribution links to the bloc (tiers 1–2).
     pub attributed: usize,
+    /// The incidents per target class of their victims (`unclassified` for victims stored
+    /// without one).
+    pub by_target_class: Vec<(String, usize)>,
 }
 
 /// The home page.
@@ -211,6 +214,10 @@ pub struct HomePage {
     pub as_of: String,
     /// The chart of incidents per principle per year.
     pub chart: Chart,
+    /// Incidents per target class of their victims.
+    pub by_class: BarChart,
+    /// Incidents by whether they happened during an armed conflict.
+    pub by_conflict: BarChart,
 }
 
 impl HomePage {
@@ -221,6 +228,8 @@ impl HomePage {
         cards: &[PrincipleScorecard],
         bloc: BlocView,
         chart: Chart,
+        by_class: BarChart,
+        by_conflict: BarChart,
     ) -> Self {
         let principles = accord
             .principles
@@ -241,6 +250,13 @@ impl HomePage {
                 states: bloc.supporters.states,
                 linked: bloc.supporters.states_linked,
                 attributed: bloc.supporters.incidents.attributed,
+                by_target_class: bloc
+                    .supporters
+                    .incidents
+                    .by_target_class
+                    .clone()
+                    .into_iter()
+                    .collect(),
                 incidents: bloc.supporters.incidents.incidents,
             },
             BlocRow {
@@ -248,6 +264,13 @@ impl HomePage {
                 states: bloc.non_supporters.states,
                 linked: bloc.non_supporters.states_linked,
                 attributed: bloc.non_supporters.incidents.attributed,
+                by_target_class: bloc
+                    .non_supporters
+                    .incidents
+                    .by_target_class
+                    .clone()
+                    .into_iter()
+                    .collect(),
                 incidents: bloc.non_supporters.incidents.incidents,
             },
         ];
@@ -259,6 +282,8 @@ impl HomePage {
             unattributed: bloc.unattributed,
             as_of: bloc.as_of.to_string(),
             chart,
+            by_class,
+            by_conflict,
         }
     }
 }
@@ -479,6 +504,14 @@ pub struct IncidentsPage {
     pub sector: String,
     /// The year filter as given.
     pub year: String,
+    /// Every target class, for the form.
+    pub target_classes: Vec<&'static str>,
+    /// The target-class filter as given.
+    pub target_class: String,
+    /// Every armed-conflict status, for the form.
+    pub conflict_statuses: Vec<&'static str>,
+    /// The armed-conflict filter as given.
+    pub armed_conflict: String,
     /// The page size, when given.
     pub limit: Option<String>,
     /// Whether any filter is set.
@@ -858,6 +891,10 @@ mod tests {
             country: String::new(),
             sector: String::new(),
             year: String::new(),
+            target_classes: vec!["civilian", "military"],
+            target_class: "military".into(),
+            conflict_statuses: vec!["yes", "no"],
+            armed_conflict: String::new(),
             limit: Some("5".into()),
             filtered: false,
             first_href: None,
@@ -865,6 +902,9 @@ mod tests {
         };
         let html = incidents.render().expect("renders");
         assert!(html.contains("<label for=\"f-year\">"));
+        assert!(html.contains("<label for=\"f-target-class\">"));
+        assert!(html.contains("<label for=\"f-armed-conflict\">"));
+        assert!(html.contains("<option value=\"military\" selected>"));
         assert_accessible(&html);
         let bars = |id| BarChart::layout(id, "T", "D", "supporters", &[("a".into(), 1)]);
         let parties = PartiesPage {
