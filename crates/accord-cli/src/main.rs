@@ -26,6 +26,7 @@ mod backend;
 mod bundled;
 mod client;
 mod commands;
+mod cosigning;
 mod follow;
 mod hub;
 mod keyfiles;

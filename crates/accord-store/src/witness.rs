@@ -138,6 +138,38 @@ pub async fn cosign(
     size: u64,
     line: &str,
 ) -> Result<(), RecordError> {
+    let (sig, witness) = configured_witness(store, operator, line).await?;
+    if witness.party != party {
+        return Err(RecordError::Forbidden(format!(
+            "witness {:?} posts with the token of party {:?}, not {party:?}",
+            witness.name, witness.party
+        )));
+    }
+    verify_and_attach(store, size, sig, &witness).await
+}
+
+/// Attaches `line`, a cosignature a witness returned to this hub's own `add-checkpoint`
+/// request (C2SP tlog-witness), to the checkpoint of `size`: it must be a signature by the
+/// current key of a configured witness over that checkpoint's text. Returns the witness's
+/// name.
+pub async fn attach_returned(
+    store: &dyn Store,
+    operator: &Operator,
+    size: u64,
+    line: &str,
+) -> Result<String, RecordError> {
+    let (sig, witness) = configured_witness(store, operator, line).await?;
+    verify_and_attach(store, size, sig, &witness).await?;
+    Ok(witness.name)
+}
+
+/// The parsed line and the current configured witness it names; never the log's origin or
+/// the operator's key ID.
+async fn configured_witness(
+    store: &dyn Store,
+    operator: &Operator,
+    line: &str,
+) -> Result<(NoteSignature, Witness), RecordError> {
     let sig = NoteSignature::parse_line(line.trim_end(), 1).map_err(|e| {
         invalid(
             "signature",
@@ -163,12 +195,15 @@ pub async fn cosign(
                 sig.name
             ))
         })?;
-    if witness.party != party {
-        return Err(RecordError::Forbidden(format!(
-            "witness {:?} posts with the token of party {:?}, not {party:?}",
-            witness.name, witness.party
-        )));
-    }
+    Ok((sig, witness))
+}
+
+async fn verify_and_attach(
+    store: &dyn Store,
+    size: u64,
+    sig: NoteSignature,
+    witness: &Witness,
+) -> Result<(), RecordError> {
     let cp = store
         .checkpoint_at(size)
         .await?

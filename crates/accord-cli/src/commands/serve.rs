@@ -37,13 +37,29 @@ pub struct ServeArgs {
     ///
     /// Serves C2SP tlog-witness `POST /add-checkpoint` for it; the key's name is the log's
     /// origin. A string or a file. Needs --witness-key.
-    #[arg(long = "witness-log", value_name = "VKEY")]
+    #[arg(
+        long = "witness-log",
+        env = "ACCORD_WITNESS_LOGS",
+        value_name = "VKEY",
+        value_delimiter = ','
+    )]
     witness_logs: Vec<String>,
     /// The private key this hub cosigns witnessed checkpoints with.
     ///
     /// From `accord keygen`; its cosignature/v1 verifier key is printed at start.
     #[arg(long, env = "ACCORD_WITNESS_KEY", value_name = "FILE")]
     witness_key: Option<std::path::PathBuf>,
+    /// Ask this witness to cosign each new checkpoint (repeatable).
+    ///
+    /// Its C2SP tlog-witness submission prefix (`POST URL/add-checkpoint`). Only lines of
+    /// witnesses the operator configured (`accord witnesses add`) are attached and served.
+    #[arg(
+        long = "witness-url",
+        env = "ACCORD_WITNESS_URLS",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    witness_urls: Vec<String>,
 }
 
 /// A positive duration such as `10s`, `1m 30s` or `PT10S`.
@@ -93,6 +109,18 @@ pub async fn run(args: ServeArgs) -> Result<()> {
             Some(Arc::new(config))
         }
     };
+    if let Some(bad) = args
+        .witness_urls
+        .iter()
+        .find(|u| !(u.starts_with("http://") || u.starts_with("https://")))
+    {
+        bail!("--witness-url {bad:?} must be an http:// or https:// URL");
+    }
+    crate::cosigning::spawn(
+        hub.store.clone(),
+        hub.operator.clone(),
+        args.witness_urls.clone(),
+    );
     let law = bundled::law_dataset().context("the bundled legal dataset is invalid")?;
     let votes = bundled::votes().context("the bundled UN votes are invalid")?;
     let app = accord_server::app(
