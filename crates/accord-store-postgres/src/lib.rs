@@ -55,7 +55,7 @@ use accord_store::log::{
     AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment, StoredEntry,
 };
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
-use accord_store::{Counts, IncidentFilter, Page, PageRequest, Store, StoreError};
+use accord_store::{Counts, IncidentQuery, Store, StoreError};
 use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
@@ -69,7 +69,7 @@ mod sharing;
 mod state;
 mod witnessed;
 
-use accord_store::codec::from_json;
+use accord_store::codec::{found, from_json};
 use accord_store::schema::{applied_names, check_runner};
 use accord_store::tree::{NodeCache, repair_checkpoints};
 pub use db::{MIGRATION_LOCK, SEQUENCER_LOCK};
@@ -356,13 +356,8 @@ async fn one_record<T: serde::de::DeserializeOwned>(
     id: &str,
 ) -> Result<T, StoreError> {
     let stmt = client.prepare_cached(sql).await.map_err(db)?;
-    match client.query_opt(&stmt, &[&id]).await.map_err(db)? {
-        Some(row) => from_json(&format!("{what} {id}"), row.get(0)),
-        None => Err(StoreError::NotFound {
-            what,
-            id: id.to_owned(),
-        }),
-    }
+    let row = client.query_opt(&stmt, &[&id]).await.map_err(db)?;
+    found(what, id, row.as_ref().map(|r| r.get(0)))
 }
 
 #[async_trait]
@@ -534,20 +529,17 @@ impl Store for PostgresStore {
         .await
     }
 
-    async fn incidents(
+    async fn incident_rows(
         &self,
-        filter: &IncidentFilter,
-        page: &PageRequest,
-    ) -> Result<Page<IncidentRecord>, StoreError> {
-        let facets = filter.facets();
-        let (after, limit) = page.bounds()?;
+        query: &IncidentQuery,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let facets = &query.facets;
         // Every facet given must hold: the facet pairs are passed as two arrays, and an
         // incident qualifies when it has as many matching facet rows as pairs were given.
         let names: Vec<&str> = facets.iter().map(|(f, _)| f.as_str()).collect();
         let values: Vec<&str> = facets.iter().map(|(_, v)| v.as_str()).collect();
         let wanted = facets.len() as i64;
-        // Fetch one extra row to know whether a next page exists.
-        let fetch = (limit + 1) as i64;
+        let fetch = query.fetch as i64;
         let client = self.client().await?;
         let stmt = client
             .prepare_cached(
@@ -562,18 +554,10 @@ impl Store for PostgresStore {
             .await
             .map_err(db)?;
         let rows = client
-            .query(&stmt, &[&after, &wanted, &names, &values, &fetch])
+            .query(&stmt, &[&query.after, &wanted, &names, &values, &fetch])
             .await
             .map_err(db)?;
-        let rows = rows
-            .iter()
-            .map(|row| {
-                let key: String = row.get(0);
-                let record = from_json::<IncidentRecord>(&format!("incident {key}"), row.get(1))?;
-                Ok((record, key))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok(Page::cut(rows, limit))
+        Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
     }
 
     async fn all_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError> {

@@ -22,13 +22,13 @@ use accord_store::log::{
     StoredEntry,
 };
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
-use accord_store::{Counts, IncidentFilter, Page, PageRequest, Store, StoreError};
+use accord_store::{Counts, IncidentQuery, Store, StoreError};
 use accord_tlog::merkle::{ConsistencyProof, InclusionProof};
 use accord_tlog::tiles::Tile;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension};
 
-use accord_store::codec::from_json;
+use accord_store::codec::{found, from_json};
 use accord_store::tree::{NodeCache, repair_checkpoints};
 
 use crate::db::backend;
@@ -80,6 +80,20 @@ fn all_records<T: serde::de::DeserializeOwned>(
         out.push(from_json(&format!("{what} {id}"), &body)?);
     }
     Ok(out)
+}
+
+/// The record `id` of kind `what` that `sql` (one `?1`, one JSON column) selects.
+fn one_record<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    what: &'static str,
+    sql: &str,
+    id: &str,
+) -> Result<T, StoreError> {
+    let body: Option<String> = conn
+        .query_row(sql, [id], |r| r.get(0))
+        .optional()
+        .map_err(backend)?;
+    found(what, id, body.as_deref())
 }
 
 impl SqliteStore {
@@ -416,16 +430,7 @@ impl Store for SqliteStore {
     async fn party(&self, id: &str) -> Result<Party, StoreError> {
         let id = id.to_owned();
         self.with(move |conn| {
-            let body: Option<String> = conn
-                .query_row("SELECT body FROM parties WHERE id = ?1", [&id], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(backend)?;
-            match body {
-                Some(b) => from_json(&format!("party {id}"), &b),
-                None => Err(StoreError::NotFound { what: "party", id }),
-            }
+            one_record(conn, "party", "SELECT body FROM parties WHERE id = ?1", &id)
         })
         .await
     }
@@ -433,30 +438,25 @@ impl Store for SqliteStore {
     async fn incident(&self, id: &str) -> Result<IncidentRecord, StoreError> {
         let id = id.to_owned();
         self.with(move |conn| {
-            let body: Option<String> = conn
-                .query_row("SELECT body FROM incidents WHERE id = ?1", [&id], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(backend)?;
-            match body {
-                Some(b) => from_json(&format!("incident {id}"), &b),
-                None => Err(StoreError::NotFound {
-                    what: "incident",
-                    id,
-                }),
-            }
+            one_record(
+                conn,
+                "incident",
+                "SELECT body FROM incidents WHERE id = ?1",
+                &id,
+            )
         })
         .await
     }
 
-    async fn incidents(
+    async fn incident_rows(
         &self,
-        filter: &IncidentFilter,
-        page: &PageRequest,
-    ) -> Result<Page<IncidentRecord>, StoreError> {
-        let facets = filter.facets();
-        let (after, limit) = page.bounds()?;
+        query: &IncidentQuery,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let IncidentQuery {
+            facets,
+            after,
+            fetch,
+        } = query.clone();
         self.with(move |conn| {
             // One EXISTS per facet: every facet given must hold.
             let mut sql = String::from("SELECT sort_key, body FROM incidents i WHERE 1 = 1");
@@ -475,21 +475,14 @@ impl Store for SqliteStore {
                 args.push(key.clone());
                 sql.push_str(&format!(" AND sort_key < ?{}", args.len()));
             }
-            // Fetch one extra row to know whether a next page exists.
-            sql.push_str(&format!(" ORDER BY sort_key DESC LIMIT {}", limit + 1));
+            sql.push_str(&format!(" ORDER BY sort_key DESC LIMIT {fetch}"));
             let mut stmt = conn.prepare(&sql).map_err(backend)?;
             let rows = stmt
                 .query_map(rusqlite::params_from_iter(args.iter()), |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
                 })
                 .map_err(backend)?;
-            let mut page = Vec::new();
-            for row in rows {
-                let (key, body) = row.map_err(backend)?;
-                let record = from_json::<IncidentRecord>(&format!("incident {key}"), &body)?;
-                page.push((record, key));
-            }
-            Ok(Page::cut(page, limit))
+            rows.collect::<Result<_, _>>().map_err(backend)
         })
         .await
     }

@@ -32,6 +32,22 @@ pub fn from_json<T: DeserializeOwned>(what: &str, text: &str) -> Result<T, Store
     serde_json::from_str(text).map_err(|e| corrupt(what, e))
 }
 
+/// The record `id` of kind `what` from its stored JSON `body`, if a row was found: `None`
+/// is [`StoreError::NotFound`].
+pub fn found<T: DeserializeOwned>(
+    what: &'static str,
+    id: &str,
+    body: Option<&str>,
+) -> Result<T, StoreError> {
+    match body {
+        Some(text) => from_json(&format!("{what} {id}"), text),
+        None => Err(StoreError::NotFound {
+            what,
+            id: id.to_owned(),
+        }),
+    }
+}
+
 /// A stored value that does not read back: `what` names it, `e` says why.
 pub fn corrupt(what: impl Into<String>, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {

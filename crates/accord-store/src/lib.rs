@@ -54,6 +54,6 @@ pub mod write;
 
 pub use error::StoreError;
 pub use store::{
-    Counts, Cursor, IncidentFilter, MAX_PAGE_SIZE, Page, PageRequest, SeedOutcome, Store,
-    party_or_state,
+    Counts, Cursor, IncidentFilter, IncidentQuery, MAX_PAGE_SIZE, Page, PageRequest, SeedOutcome,
+    Store, party_or_state,
 };

@@ -26,6 +26,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use accord_core::corrections::RecordKind;
 
+use crate::codec::from_json;
 use crate::error::StoreError;
 use crate::log::{
     AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment, StoredEntry,
@@ -80,6 +81,19 @@ impl IncidentFilter {
         }
         v
     }
+}
+
+/// What a backend reads for a page of incidents ([`Store::incident_rows`]): the incidents
+/// under every facet given, sort key descending, after `after`, at most `fetch` of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentQuery {
+    /// The `(facet, value)` pairs that must all hold ([`IncidentFilter::facets`]).
+    pub facets: Vec<(Facet, String)>,
+    /// The sort key to list after, from the page's cursor.
+    pub after: Option<String>,
+    /// How many rows at most: the page size and one more, which says whether another page
+    /// follows ([`Page::cut`]).
+    pub fetch: usize,
 }
 
 /// Largest page a caller may ask for.
@@ -304,12 +318,37 @@ pub trait Store: Send + Sync + 'static {
     /// One incident by id.
     async fn incident(&self, id: &str) -> Result<IncidentRecord, StoreError>;
 
-    /// A page of incidents matching `filter`, newest first.
+    /// A page of incidents matching `filter`, newest first. Written once over each backend's
+    /// [`Store::incident_rows`].
     async fn incidents(
         &self,
         filter: &IncidentFilter,
         page: &PageRequest,
-    ) -> Result<Page<IncidentRecord>, StoreError>;
+    ) -> Result<Page<IncidentRecord>, StoreError> {
+        let (after, limit) = page.bounds()?;
+        let query = IncidentQuery {
+            facets: filter.facets(),
+            after,
+            fetch: limit + 1,
+        };
+        let rows = self
+            .incident_rows(&query)
+            .await?
+            .into_iter()
+            .map(|(key, body)| {
+                let record = from_json::<IncidentRecord>(&format!("incident {key}"), &body)?;
+                Ok((record, key))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Page::cut(rows, limit))
+    }
+
+    /// The rows [`Store::incidents`] asks for: each matching incident's sort key and stored
+    /// JSON, in the order and number `query` says.
+    async fn incident_rows(
+        &self,
+        query: &IncidentQuery,
+    ) -> Result<Vec<(String, String)>, StoreError>;
 
     /// Every incident, newest first (for scorecards and charts).
     async fn all_incidents(&self) -> Result<Vec<IncidentRecord>, StoreError>;

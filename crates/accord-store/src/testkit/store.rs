@@ -54,6 +54,18 @@ pub async fn seeds_once_and_survives_reopen(f: &dyn StoreFactory) {
     assert_eq!(counts.parties, data.parties.len() + 1);
     assert!(store.incident("added-after-seed").await.is_ok());
     assert_eq!(store.accord().await.unwrap().id, data.accord.id);
+    // A record by id, or NotFound naming its kind and the id asked for.
+    let first = &data.parties[0].id;
+    assert_eq!(&store.party(first).await.unwrap().id, first);
+    for (what, found) in [
+        ("party", store.party("no-such-id").await.err()),
+        ("incident", store.incident("no-such-id").await.err()),
+    ] {
+        assert!(
+            matches!(&found, Some(StoreError::NotFound { what: w, id }) if *w == what && id == "no-such-id"),
+            "{what}: {found:?}"
+        );
+    }
 }
 
 /// A hub seeded by an older release (fewer parties) gains the parties a newer dataset ships,
