@@ -60,6 +60,12 @@ pub struct Correction {
     pub kind: RecordKind,
     /// The record's id, or `*` for every record of the kind.
     pub id: String,
+    /// The fields the change touched, as paths (`attributions[1].basis`; `[]` stands for
+    /// any index: `victims[].target_class`). A field's path covers everything below it. Empty:
+    /// any field of the record; required for `*`, so a change to every record explains only
+    /// the fields it names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
     /// What changed, in a line (`attributions[1].basis: government-statement → official-remark`).
     pub what: String,
     /// Why: the rule or the source that shows the earlier text wrong.
@@ -70,10 +76,43 @@ pub struct Correction {
 }
 
 impl Correction {
-    /// Whether this correction explains a change to record `id` of `kind`.
+    /// Whether this correction concerns record `id` of `kind`.
     pub fn concerns(&self, kind: RecordKind, id: &str) -> bool {
         self.kind == kind && (self.id == id || self.id == EVERY_RECORD)
     }
+
+    /// Whether this correction explains a change at field `path` of record `id` of `kind`:
+    /// it concerns the record and names the field or one above it (or names no fields).
+    pub fn explains(&self, kind: RecordKind, id: &str, path: &str) -> bool {
+        self.concerns(kind, id)
+            && (self.fields.is_empty() || self.fields.iter().any(|f| covers(f, path)))
+    }
+}
+
+/// Whether the field `field` is `path` or lies above it; a `[]` in `field` matches any index
+/// of `path`, a written index only itself.
+fn covers(field: &str, path: &str) -> bool {
+    let (f, p) = (field.as_bytes(), path.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    while i < f.len() {
+        if f[i..].starts_with(b"[]") {
+            if p.get(j) != Some(&b'[') {
+                return false;
+            }
+            match p[j..].iter().position(|&c| c == b']') {
+                Some(end) => j += end + 1,
+                None => return false,
+            }
+            i += 2;
+        } else {
+            if p.get(j) != Some(&f[i]) {
+                return false;
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    matches!(p.get(j), None | Some(b'.' | b'['))
 }
 
 /// Why a record was amended, as an amendment carries it: a correction's date, what and why,
@@ -170,6 +209,20 @@ impl Corrections {
             }
             p.require_text(&format!("{at}.what"), &k.what);
             p.require_text(&format!("{at}.why"), &k.why);
+            if k.id == EVERY_RECORD && k.fields.is_empty() {
+                p.push(
+                    format!("{at}.fields"),
+                    "a correction of every record (`*`) names the fields it changed",
+                );
+            }
+            for (j, f) in k.fields.iter().enumerate() {
+                if f.trim().is_empty() || f.contains(char::is_whitespace) {
+                    p.push(
+                        format!("{at}.fields[{j}]"),
+                        format!("{f:?} is not a field path"),
+                    );
+                }
+            }
             if k.id != EVERY_RECORD {
                 // A state party's id is its ISO code ("IL"), not a slug: a party id is checked
                 // only against the registry, which validated it.
@@ -206,13 +259,32 @@ impl Corrections {
         Ok(c)
     }
 
-    /// The corrections that explain a change to record `id` of `kind` for a hub holding
-    /// dataset version `held`: those shipped after it, oldest first.
-    pub fn reasons(&self, kind: RecordKind, id: &str, held: u32) -> Vec<&Correction> {
-        self.corrections
+    /// The corrections that explain `changes` to record `id` of `kind` for a hub holding
+    /// dataset version `held` (those shipped after it that explain at least one changed field,
+    /// oldest first), and the paths of the changes none of them explains.
+    pub fn explain(
+        &self,
+        kind: RecordKind,
+        id: &str,
+        held: u32,
+        changes: &[Change],
+    ) -> (Vec<&Correction>, Vec<String>) {
+        let shipped: Vec<&Correction> = self
+            .corrections
             .iter()
             .filter(|c| c.version > held && c.version <= self.version && c.concerns(kind, id))
-            .collect()
+            .collect();
+        let reasons = shipped
+            .iter()
+            .copied()
+            .filter(|c| changes.iter().any(|ch| c.explains(kind, id, &ch.path)))
+            .collect();
+        let unexplained = changes
+            .iter()
+            .filter(|ch| !shipped.iter().any(|c| c.explains(kind, id, &ch.path)))
+            .map(|ch| ch.path.clone())
+            .collect();
+        (reasons, unexplained)
     }
 }
 
@@ -316,6 +388,19 @@ mod tests {
             ]
         );
         assert!(diff(&was, &was).is_empty());
+    }
+
+    #[test]
+    fn a_field_covers_the_fields_below_it_and_brackets_stand_for_any_index() {
+        assert!(covers(
+            "victims[].target_class",
+            "victims[2].target_class.class"
+        ));
+        assert!(covers("attributions[1].basis", "attributions[1].basis"));
+        assert!(covers("dates", "dates.start.date"));
+        assert!(!covers("attributions[1].basis", "attributions[0].basis"));
+        assert!(!covers("dates.start", "dates.started"));
+        assert!(!covers("victims[].target_class", "victims[0].name"));
     }
 
     #[test]

@@ -45,8 +45,10 @@ pub struct PlannedAmendment {
     pub id: String,
     /// Every field that differs, was → now.
     pub changes: Vec<Change>,
-    /// The corrections that explain it (empty: unexplained, so not amended).
+    /// The corrections that explain it.
     pub reasons: Vec<Reason>,
+    /// The paths of the changes no correction explains (any: the record is not amended).
+    pub unexplained: Vec<String>,
     /// The record as the hub holds it.
     #[serde(skip)]
     pub previous: serde_json::Value,
@@ -72,9 +74,10 @@ pub struct UpgradePlan {
 }
 
 impl UpgradePlan {
-    /// The changed records no correction explains for the versions the hub lacks.
+    /// The changed records with a change no correction explains for the versions the hub
+    /// lacks.
     pub fn unexplained(&self) -> impl Iterator<Item = &PlannedAmendment> {
-        self.amendments.iter().filter(|a| a.reasons.is_empty())
+        self.amendments.iter().filter(|a| !a.unexplained.is_empty())
     }
 
     /// Whether the upgrade has nothing to write.
@@ -212,15 +215,14 @@ fn planned(
     corrections: &Corrections,
     held: u32,
 ) -> PlannedAmendment {
+    let changes = diff(&previous, &new);
+    let (reasons, unexplained) = corrections.explain(kind, id, held, &changes);
     PlannedAmendment {
         kind,
         id: id.to_owned(),
-        changes: diff(&previous, &new),
-        reasons: corrections
-            .reasons(kind, id, held)
-            .into_iter()
-            .map(Reason::from)
-            .collect(),
+        reasons: reasons.into_iter().map(Reason::from).collect(),
+        unexplained,
+        changes,
         previous,
         new,
     }
@@ -287,10 +289,7 @@ pub async fn amend_records(
 ) -> Result<Upgraded, UpgradeError> {
     let unexplained: Vec<String> = plan
         .unexplained()
-        .map(|a| {
-            let fields: Vec<&str> = a.changes.iter().map(|c| c.path.as_str()).collect();
-            format!("{} {} ({})", a.kind, a.id, fields.join(", "))
-        })
+        .map(|a| format!("{} {} ({})", a.kind, a.id, a.unexplained.join(", ")))
         .collect();
     if !unexplained.is_empty() {
         return Err(UpgradeError::Unexplained {

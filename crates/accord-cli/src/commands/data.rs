@@ -93,10 +93,12 @@ fn describe(plan: &UpgradePlan) -> String {
         for c in &a.changes {
             out.push_str(&format!("  {}\n", change_line(c)));
         }
-        if a.reasons.is_empty() {
-            out.push_str(
-                "  NO REASON in data/corrections.json for the versions the hub lacks: not amended\n",
-            );
+        if !a.unexplained.is_empty() {
+            out.push_str(&format!(
+                "  NO REASON in data/corrections.json for {} (versions after {}): not amended\n",
+                a.unexplained.join(", "),
+                plan.held
+            ));
         }
         for r in &a.reasons {
             out.push_str(&format!("  because ({}) {}: {}\n", r.date, r.what, r.why));

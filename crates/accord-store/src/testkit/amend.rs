@@ -202,6 +202,25 @@ pub async fn an_unexplained_change_amends_nothing(f: &dyn StoreFactory) {
     );
     assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
     assert_eq!(store.dataset_version().await.unwrap(), 0);
+    // A correction of every incident explains only the fields it names.
+    let blanket: Corrections = serde_json::from_value(json!({
+        "version": 1,
+        "corrections": [{"version": 1, "date": "2026-12-07", "kind": "incident", "id": "*",
+            "fields": ["victims[].target_class"], "what": "target classes added", "why": "part 4"}]
+    }))
+    .unwrap();
+    let plan = plan_upgrade(store.as_ref(), &new, &blanket).await.unwrap();
+    let opm = plan
+        .unexplained()
+        .find(|a| a.id == "opm-breach-2015")
+        .unwrap();
+    assert_eq!(opm.unexplained, vec!["attributions[1].basis".to_owned()]);
+    assert!(
+        upgrade_bundled(store.as_ref(), op, &new, &blanket)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
 }
 
 /// A party's own incident is amended only by an entry that party signs: the operator and
