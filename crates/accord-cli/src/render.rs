@@ -128,6 +128,59 @@ pub fn incident(r: &IncidentRecord, accord: &Accord) -> String {
             .map(|c| c.to_string())
             .unwrap_or_else(|| "—".into());
         let _ = writeln!(o, "  - {} ({c}, {}) {}", v.name, v.sector, src(&v.source));
+        match &v.target_class {
+            Some(tc) => {
+                let _ = writeln!(
+                    o,
+                    "    target class: {} — {} {}",
+                    tc.class,
+                    tc.note,
+                    src(&tc.source)
+                );
+                for view in &tc.views {
+                    let _ = writeln!(
+                        o,
+                        "      another view: {} — {} {}",
+                        view.class,
+                        view.note,
+                        src(&view.source)
+                    );
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "    target class: {} (recorded before target classes)",
+                    accord_core::targeting::UNCLASSIFIED
+                );
+            }
+        }
+    }
+    match &i.armed_conflict {
+        Some(a) => {
+            let conflict = a
+                .conflict
+                .as_deref()
+                .map(|c| format!(": {c}"))
+                .unwrap_or_default();
+            let _ = writeln!(o, "\nDuring an armed conflict: {}{conflict}", a.status);
+            let _ = writeln!(o, "  {} {}", a.note, src(&a.source));
+            for view in &a.views {
+                let _ = writeln!(
+                    o,
+                    "  another view: {} — {} {}",
+                    view.status,
+                    view.note,
+                    src(&view.source)
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "\nDuring an armed conflict: not stated (recorded before the question was asked)"
+            );
+        }
     }
     if !i.impacts.is_empty() {
         let _ = writeln!(o, "\nImpact");

@@ -265,6 +265,19 @@ fn incidents_list_filters_by_target_class_and_armed_conflict() {
         !military.contains(&"cli-hospital-2026".to_owned()),
         "{military:?}"
     );
+    let shown = on(&data)
+        .args(["incidents", "show", "cli-barracks-2026"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        text.contains("target class: military — what it is"),
+        "{text}"
+    );
+    assert!(
+        text.contains("During an armed conflict: yes: A war"),
+        "{text}"
+    );
     let peace = listed(&["--armed-conflict", "no", "--target-class", "civilian"]);
     assert!(peace.contains(&"cli-hospital-2026".to_owned()), "{peace:?}");
     assert!(
