@@ -12,6 +12,10 @@
 //! `--window`) under a state limit (`--max-state`) whose drops are reported.
 //! `--follow` tails growing logs instead ([`crate::follow`]).
 //!
+//! With `--follow PATH…` the files are not read once but followed as they
+//! grow, and indicators are matched by `accord_stix::stream`, one
+//! observation at a time with windowed state (the loop is in `follow/`).
+//!
 //! stdout carries only results (text lines, or NDJSON `sighting` objects
 //! with `--json`); the summary and the progress bar (only on a terminal) go
 //! to stderr.
