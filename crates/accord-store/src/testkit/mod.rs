@@ -39,6 +39,7 @@ pub mod log;
 pub mod requests;
 pub mod sharing;
 pub mod store;
+pub mod targeting;
 pub mod upgrade;
 pub mod witnessing;
 
@@ -156,6 +157,7 @@ macro_rules! conformance_suite {
             amend::an_upgrade_cut_short_resumes,
             amend::an_unexplained_change_amends_nothing,
             amend::only_the_recorder_amends_a_record,
+            targeting::classes_reach_a_hub_seeded_before_them_by_amendment,
             store::filters_combine_and_every_match_satisfies_them,
             store::pages_follow_cursors_newest_first,
             store::unseeded_store_says_so,
