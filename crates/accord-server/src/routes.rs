@@ -118,6 +118,7 @@ pub fn app(state: AppState) -> Router {
         .route("/log/bodies/{bundle}", get(log::bodies))
         .route("/log/cosignatures", post(log::cosign))
         .route("/add-checkpoint", post(witness::add))
+        .route("/witness/{origin_hash}/checkpoint", get(witness::latest))
         .merge(taxii)
         // The dashboard, and a 404 page (problem details under the machine-facing prefixes).
         .route("/", get(dashboard::home))

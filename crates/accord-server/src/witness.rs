@@ -5,11 +5,11 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use accord_store::witnessing::{AddCheckpointError, MAX_BODY, add_checkpoint};
+use accord_store::witnessing::{AddCheckpointError, MAX_BODY, add_checkpoint, latest_cosigned};
 
 use crate::state::AppState;
 
@@ -61,6 +61,33 @@ pub async fn add(State(st): State<AppState>, body: Bytes) -> Response {
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             r
+        }
+    }
+}
+
+/// `GET /witness/{origin hash}/checkpoint` (tlog-witness §Monitor Retrieval Mechanism, with
+/// `<hub>/witness` as the monitoring prefix): the latest checkpoint this hub cosigned for the
+/// log whose origin's SHA-256 is the lowercase hex `origin hash`, with the log's signature and
+/// this hub's cosignature; 404 if it never cosigned one.
+pub async fn latest(State(st): State<AppState>, Path(origin_hash): Path<String>) -> Response {
+    let found = match st.witness.as_ref() {
+        None => Ok(None),
+        Some(config) => latest_cosigned(st.store.as_ref(), config, &origin_hash).await,
+    };
+    match found {
+        Ok(Some(note)) => text(StatusCode::OK, "text/plain; charset=utf-8", note),
+        Ok(None) => text(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            "this hub has cosigned no checkpoint of that log\n".into(),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "witnessed checkpoint read failed");
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                format!("{e}\n"),
+            )
         }
     }
 }

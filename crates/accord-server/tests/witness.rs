@@ -136,4 +136,29 @@ async fn add_checkpoint_answers_each_status_over_http() {
     assert_eq!(loser.1, "text/x.tlog.size");
     let stored = h.store.witnessed(ORIGIN).await.unwrap().unwrap();
     assert_eq!(stored.size, winner);
+
+    // The monitoring read: the latest cosigned checkpoint under the origin's SHA-256.
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(ORIGIN.as_bytes()));
+    let resp = app(h.state.clone())
+        .oneshot(
+            Request::get(format!("/witness/{hash}/checkpoint"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let note = resp.into_body().collect().await.unwrap().to_bytes();
+    let opened = Note::open(&note, &[log.verifier(), cosigner.cosigner_verifier()]).unwrap();
+    assert_eq!(opened.verified.len(), 2);
+    assert!(opened.text.contains(&format!("\n{winner}\n")));
+    let resp = app(h.state.clone())
+        .oneshot(
+            Request::get(format!("/witness/{}/checkpoint", "0".repeat(64)))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
 }

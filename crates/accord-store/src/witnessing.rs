@@ -284,3 +284,23 @@ pub async fn add_checkpoint(
         }),
     }
 }
+
+/// The latest checkpoint cosigned for the witnessed log whose origin hashes to `origin_hash`
+/// (lowercase hex SHA-256 of the origin line, tlog-witness §Monitor Retrieval Mechanism): the
+/// note with the log's signatures this witness verified and its own cosignature. `None` if no
+/// configured log has that hash or none was cosigned yet.
+pub async fn latest_cosigned(
+    store: &dyn Store,
+    config: &WitnessConfig,
+    origin_hash: &str,
+) -> Result<Option<String>, StoreError> {
+    use sha2::{Digest, Sha256};
+    let Some(log) = config
+        .logs
+        .iter()
+        .find(|v| hex::encode(Sha256::digest(v.name().as_bytes())) == origin_hash)
+    else {
+        return Ok(None);
+    };
+    Ok(store.witnessed(log.name()).await?.map(|w| w.note))
+}
