@@ -30,6 +30,7 @@ mod cosigning;
 mod follow;
 mod hub;
 mod keyfiles;
+mod matching;
 mod misp;
 mod output;
 mod progress;

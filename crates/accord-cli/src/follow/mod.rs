@@ -44,7 +44,7 @@ use accord_stix::telemetry::{self, Format};
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
-use crate::commands::r#match::Skipped;
+use crate::matching::{Skipped, parallel_map};
 use metrics::Metrics;
 use tail::{Chunk, Notice, Positions, Tail};
 
@@ -313,34 +313,30 @@ impl Follower<'_> {
         }
         let matcher = &self.matcher;
         let file_ref = &file;
-        let parsed = crate::commands::r#match::parallel_map(
-            items,
-            self.options.threads,
-            |(start, n, item)| {
-                let record = match item {
-                    Item::Json(l) => match serde_json::from_str::<Map<String, Value>>(l) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            return (
-                                start,
-                                Parsed::Invalid(format!("{file_ref}:{n}: invalid JSON: {e}")),
-                            );
-                        }
-                    },
-                    Item::Record(r) => r,
-                    Item::Invalid(m) => return (start, Parsed::Invalid(m)),
-                };
-                let parsed = match telemetry::detect(&record) {
-                    Some(Format::Stix) => Parsed::Unsupported,
-                    _ => match telemetry::observation(&record) {
-                        Ok(Some(o)) => Parsed::Probe(matcher.probe(&o)),
-                        Ok(None) => Parsed::Unsupported,
-                        Err(e) => Parsed::Invalid(format!("{file_ref}:{n}: {e}")),
-                    },
-                };
-                (start, parsed)
-            },
-        );
+        let parsed = parallel_map(items, self.options.threads, |(start, n, item)| {
+            let record = match item {
+                Item::Json(l) => match serde_json::from_str::<Map<String, Value>>(l) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        return (
+                            start,
+                            Parsed::Invalid(format!("{file_ref}:{n}: invalid JSON: {e}")),
+                        );
+                    }
+                },
+                Item::Record(r) => r,
+                Item::Invalid(m) => return (start, Parsed::Invalid(m)),
+            };
+            let parsed = match telemetry::detect(&record) {
+                Some(Format::Stix) => Parsed::Unsupported,
+                _ => match telemetry::observation(&record) {
+                    Ok(Some(o)) => Parsed::Probe(matcher.probe(&o)),
+                    Ok(None) => Parsed::Unsupported,
+                    Err(e) => Parsed::Invalid(format!("{file_ref}:{n}: {e}")),
+                },
+            };
+            (start, parsed)
+        });
         let stdout = std::io::stdout();
         let mut out = std::io::BufWriter::new(stdout.lock());
         let mut events = 0;
