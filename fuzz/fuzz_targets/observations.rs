@@ -2,7 +2,8 @@
 //! matched against a small fixed set of indicators without panicking, along
 //! both paths: STIX objects (`parse_objects`, `Observation::from_objects`)
 //! and the record reader with sensor telemetry (Suricata EVE, Zeek JSON)
-//! that `accord match` uses.
+//! that `accord match` uses, and Zeek's TSV logs (the ASCII writer's format
+//! `accord match` and `--follow` read).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -10,6 +11,7 @@ use std::sync::OnceLock;
 use accord_stix::eval::Observation;
 use accord_stix::matcher::Matcher;
 use accord_stix::object::{Indicator, parse_objects};
+use accord_stix::telemetry::zeek_tsv::TsvRecords;
 use accord_stix::telemetry::{self, Format, Records};
 use libfuzzer_sys::fuzz_target;
 
@@ -78,6 +80,24 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     check(&observations);
+
+    // The same text as a Zeek TSV log: every record or error names a line of
+    // the text, and what a header maps reaches an observation or an error.
+    let mut tsv = Vec::new();
+    for record in TsvRecords::new(text) {
+        let line = match &record {
+            Ok(r) => r.line,
+            Err(e) => e.line,
+        };
+        assert!((1..=lines).contains(&line), "TSV line {line} of {lines}");
+        if let Ok(record) = record
+            && let Ok(Some(o)) = telemetry::observation(&record.value)
+        {
+            assert!(o.first_observed <= o.last_observed);
+            tsv.push(o);
+        }
+    }
+    check(&tsv);
 });
 
 fn check(observations: &[Observation]) {

@@ -1,11 +1,14 @@
 //! Any bytes read as a C2SP signed note, a checkpoint, a note signature line or a verifier
 //! key (what `accord log verify`, `accord witness` and the cosignature endpoint read from the
 //! network) are parsed without panicking; a note that parses prints to text that parses to
-//! the same note, and verification answers rather than panics.
+//! the same note, and verification answers rather than panics. The same bytes as a C2SP
+//! `add-checkpoint` request body (what a hub serving as a witness reads from any log) parse
+//! or are refused as malformed, and a body that parses prints to one that parses alike.
 #![no_main]
 
 use std::sync::OnceLock;
 
+use accord_store::witnessing::{parse_request, request_body};
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::note::{Note, NoteSignature, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
@@ -37,6 +40,13 @@ fuzz_target!(|data: &[u8]| {
             let reparsed = Checkpoint::parse_text(&text).expect("a printed checkpoint parses");
             assert_eq!(reparsed.to_text(), text);
         }
+    }
+    if let Ok(request) = parse_request(data) {
+        let body = request_body(request.old, &request.proof, &request.note);
+        let again = parse_request(body.as_bytes()).expect("a printed request parses");
+        assert_eq!(again.old, request.old);
+        assert_eq!(again.proof, request.proof);
+        assert_eq!(again.note.text(), request.note.text());
     }
     let _ = Checkpoint::open(data, "accord.example/log", verifiers());
     if let Ok(text) = std::str::from_utf8(data) {
