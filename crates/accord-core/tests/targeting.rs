@@ -211,6 +211,68 @@ fn every_bundled_victim_has_a_class_and_every_incident_a_conflict_statement() {
     }
 }
 
+/// Every `source` object anywhere under `value`, with its JSON path.
+fn sources<'a>(value: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let here = format!("{path}.{k}");
+                if k == "source" {
+                    out.push((here.clone(), v));
+                }
+                sources(v, here, out);
+            }
+        }
+        Value::Array(items) => {
+            for (n, v) in items.iter().enumerate() {
+                sources(v, format!("{path}[{n}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_class_and_conflict_statement_names_the_page_it_rests_on() {
+    // An inference still names the page it was drawn from (data/README.md: every fact has a
+    // source URL, an as-of date and a verification level). OPM's conflict statement had none.
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/incidents");
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let mut found = Vec::new();
+        if let Some(victims) = v.get("victims").and_then(Value::as_array) {
+            for (n, victim) in victims.iter().enumerate() {
+                if let Some(c) = victim.get("target_class") {
+                    sources(c, format!("victims[{n}].target_class"), &mut found);
+                }
+            }
+        }
+        if let Some(c) = v.get("armed_conflict") {
+            sources(c, "armed_conflict".into(), &mut found);
+        }
+        for (path, s) in found {
+            for field in ["url", "as_of", "verification"] {
+                if s.get(field)
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    missing.push(format!("{}: {path}.{field}", p.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "sources without their page:\n{}",
+        missing.join("\n")
+    );
+}
+
 #[test]
 fn bundled_classes_keep_both_sides_where_sources_disagree() {
     let all = bundled();
