@@ -37,7 +37,7 @@ use accord_stix::stream::{
     StreamStats,
 };
 use accord_stix::telemetry::zeek_tsv::{self, TsvRecords};
-use accord_stix::telemetry::{self, Format, Record, Records};
+use accord_stix::telemetry::{self, Format, Record, RecordError, Records};
 use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
@@ -419,52 +419,43 @@ fn match_observations(
         bar.finish_and_clear();
         // A Zeek TSV log's lines depend on its header: read in order, whole.
         let text = read(path)?;
-        let mut consumer = Consumer::new(
-            &file,
-            skip_invalid,
-            Stream::new(Arc::clone(matcher), config),
-        );
-        for record in TsvRecords::new(&text) {
-            let item = match record {
-                Ok(r) => {
-                    let line = r.line;
-                    process(r, line, &file, matcher)
-                }
-                Err(e) => Item::Invalid(format!("{file}:{}: {}", e.line, e.reason)),
-            };
-            let _ = consumer.take(item)?;
-        }
-        return consumer.finish();
+        let stream = Stream::new(Arc::clone(matcher), config);
+        return whole(TsvRecords::new(&text), &file, skip_invalid, stream, matcher);
     }
     let mut consumer = Consumer::new(
         &file,
         skip_invalid,
         Stream::new(Arc::clone(matcher), config),
     );
-    let lines = match by_lines(path, &file, matcher, threads, &bar, &mut consumer)? {
-        Ok(()) => Ok(()),
-        Err(Restart) => Err(Restart),
-    };
+    let lines = by_lines(path, &file, matcher, threads, &bar, &mut consumer)?;
     bar.finish_and_clear();
     if lines.is_ok() {
         return consumer.finish();
     }
     // Pretty-printed: read the text whole, one value after another.
     let text = read(path)?;
-    let mut consumer = Consumer::new(
-        &file,
-        skip_invalid,
-        Stream::new(Arc::clone(matcher), config),
-    );
-    for record in Records::new(&text) {
+    let stream = Stream::new(Arc::clone(matcher), config);
+    whole(Records::new(&text), &file, skip_invalid, stream, matcher)
+}
+
+/// Matches the records of a text read whole (a Zeek TSV log, or pretty-printed JSON), in order.
+fn whole(
+    records: impl Iterator<Item = Result<Record, RecordError>>,
+    file: &str,
+    skip_invalid: bool,
+    stream: Stream,
+    matcher: &StreamMatcher,
+) -> Result<Read> {
+    let mut consumer = Consumer::new(file, skip_invalid, stream);
+    for record in records {
         let item = match record {
             Ok(r) => {
                 let line = r.line;
-                process(r, line, &file, matcher)
+                process(r, line, file, matcher)
             }
             Err(e) => Item::Invalid(format!("{file}:{}: {}", e.line, e.reason)),
         };
-        // `Incomplete` only comes from the line reader.
+        // `Incomplete` only comes from the line reader, so no restart can be asked here.
         let _ = consumer.take(item)?;
     }
     consumer.finish()
