@@ -39,6 +39,19 @@ pub struct DatabaseArgs {
         value_name = "URL"
     )]
     pub database: Option<String>,
+
+    /// Most connections to a PostgreSQL database this process holds open.
+    ///
+    /// The server's max_connections must cover the pools of every node sharing the database.
+    #[arg(
+        long,
+        global = true,
+        env = "ACCORD_DATABASE_POOL",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u16).range(1..=1024),
+        value_name = "N"
+    )]
+    pub database_pool: u16,
 }
 
 impl DatabaseArgs {

@@ -48,14 +48,26 @@ impl Database {
 
     /// Opens the store, applying pending migrations; a newer schema is refused.
     pub async fn open(&self) -> Result<Arc<dyn Store>> {
+        self.open_pooled(accord_store_postgres::Options::default().pool_size)
+            .await
+    }
+
+    /// Like [`Database::open`], holding at most `pool` connections to a PostgreSQL database.
+    pub async fn open_pooled(&self, pool: usize) -> Result<Arc<dyn Store>> {
         Ok(match self {
             Database::Sqlite(dir) => Arc::new(SqliteStore::open(dir).with_context(|| {
                 format!("cannot open the hub's data directory {}", dir.display())
             })?),
             Database::Postgres(url) => Arc::new(
-                PostgresStore::open(url)
-                    .await
-                    .with_context(|| format!("cannot open the database {}", self))?,
+                PostgresStore::open_with(
+                    url,
+                    &accord_store_postgres::Options {
+                        pool_size: pool,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .with_context(|| format!("cannot open the database {}", self))?,
             ),
         })
     }

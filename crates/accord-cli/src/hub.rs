@@ -1,7 +1,6 @@
 //! The hub that the operator's local commands (`serve`, `parties`, `tokens`, …) open: its
 //! store, the operator's identity and the one writer, and reading the records they add.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -31,25 +30,26 @@ impl Hub {
     /// dataset compiled in.
     pub async fn open(args: &StoreArgs) -> Result<Hub> {
         let db = args.db.database()?;
-        open(&db, &args.db.data, args.origin.as_deref(), true).await
+        open(&db, args, true).await
     }
 
     /// Opens the hub the flags name as it is, its bundled records left at the version it holds
     /// (what `accord data upgrade` compares with the dataset compiled in).
     pub async fn open_as_is(args: &StoreArgs) -> Result<Hub> {
         let db = args.db.database()?;
-        open(&db, &args.db.data, args.origin.as_deref(), false).await
+        open(&db, args, false).await
     }
 }
 
-/// Opens the store, creating the operator key in `dir` and loading the bundled dataset (as
+/// Opens the store, creating the operator key in the data directory and loading the bundled dataset (as
 /// operator-signed log entries) if the store is new. Refuses an operator key that did not sign
 /// the store's log: two keys would publish two logs under one origin. With `upgrade`, a hub
 /// seeded with an older dataset version is brought up to the one compiled in
 /// (`accord_store::amend::upgrade_bundled`); an upgrade the hub must refuse (a change with no
 /// reason, a newer version held) is reported and the hub opens as it is.
-async fn open(db: &Database, dir: &Path, origin: Option<&str>, upgrade: bool) -> Result<Hub> {
-    let store = db.open().await?;
+async fn open(db: &Database, args: &StoreArgs, upgrade: bool) -> Result<Hub> {
+    let (dir, origin) = (args.db.data.as_path(), args.origin.as_deref());
+    let store = db.open_pooled(usize::from(args.db.database_pool)).await?;
     let operator = Arc::new(Operator::load_or_create(dir, origin)?);
     let dataset = bundled::dataset().context("the bundled dataset is invalid")?;
     let seeded = seed_bundled(store.as_ref(), operator.clone(), &dataset).await?;

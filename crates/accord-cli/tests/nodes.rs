@@ -340,3 +340,28 @@ fn a_node_with_another_operator_key_is_refused() {
     // Nothing was written under the stranger's key: the log still verifies with the hub's.
     ok(accord().args(["log", "verify", "--hub", &c.nodes[0].base]));
 }
+
+/// Caught by `two_and_three_nodes_write_one_log` failing in CI with "remaining connection slots
+/// are reserved": every node held up to sixteen connections whatever the server allowed. Under
+/// sixteen concurrent writers a node now holds no more than its `--database-pool`.
+#[test]
+fn a_node_holds_no_more_connections_than_its_database_pool() {
+    let Some(c) = cluster(1) else { return };
+    let acked = c.data.with_file_name("acked-pool");
+    let mut writer = hammer(&c.nodes[0].base, &c.key, &c.token, "pool", 400, &acked);
+    let held = "SELECT COUNT(*) FROM pg_stat_activity \
+                WHERE datname = current_database() AND application_name = 'accord'";
+    let mut most = 0;
+    while writer.try_wait().unwrap().is_none() {
+        let now: usize = sql(&c.data, "", held)[0].parse().unwrap();
+        most = most.max(now);
+    }
+    let r = report(writer);
+    assert_eq!(r["acknowledged"], 400, "{r}");
+    assert!(most >= 1, "the node held no connection while it wrote");
+    assert!(
+        most <= usize::from(common::TEST_POOL),
+        "the node held {most} connections with a pool of {}",
+        common::TEST_POOL
+    );
+}

@@ -46,10 +46,15 @@ pub fn on(data: &Path) -> Command {
     let mut c = accord();
     c.env("ACCORD_DATA", data);
     if let Some(url) = database_url(data) {
-        c.env("ACCORD_DATABASE_URL", url);
+        c.env("ACCORD_DATABASE_URL", url)
+            .env("ACCORD_DATABASE_POOL", TEST_POOL.to_string());
     }
     c
 }
+
+/// The pool each test hub holds on PostgreSQL: the suite runs several multi-node tests at once
+/// on a server with the default 100 connections, which sixteen a node would exhaust.
+pub const TEST_POOL: u16 = 4;
 
 /// The PostgreSQL server the suite runs on, if `ACCORD_TEST_BACKEND=postgres`.
 pub fn postgres_server() -> Option<String> {
