@@ -144,25 +144,114 @@ pub fn empty_root() -> Hash {
 ///
 /// Linear time and `O(log n)` memory; for trees kept in a store use [`root`].
 pub fn tree_hash(leaves: &[Hash]) -> Hash {
-    // A stack of complete subtrees, exactly like appending leaves one by one;
-    // at the end the right-hand (smaller) subtrees fold into the left ones,
-    // which is the RFC 9162 §2.1.1 split at the largest power of two.
-    let mut stack: Vec<(u32, Hash)> = Vec::new();
+    let mut frontier = Frontier::new();
     for leaf in leaves {
-        let mut entry = (0u32, *leaf);
-        while let Some(&(level, left)) = stack.last() {
+        frontier.push(*leaf);
+    }
+    frontier.root()
+}
+
+/// The right edge of a tree: the roots of its complete subtrees, largest first, one per set
+/// bit of its size. It is all that is needed to append leaves and compute the new root, so a
+/// party that mirrors a log keeps it instead of the whole tree: extending the frontier of an
+/// accepted tree by the new entries and reaching a signed root proves at once that the new
+/// tree extends the old one and that the entries are in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frontier {
+    size: u64,
+    /// `(level, hash)`, levels strictly decreasing.
+    nodes: Vec<(u8, Hash)>,
+}
+
+/// A frontier's parts do not describe a tree.
+#[derive(Debug, thiserror::Error)]
+#[error("a tree of size {size} has {expected} frontier nodes, not {got}")]
+pub struct FrontierError {
+    /// The size given.
+    pub size: u64,
+    /// One per set bit of `size`.
+    pub expected: u32,
+    /// How many were given.
+    pub got: usize,
+}
+
+impl Frontier {
+    /// The frontier of the empty tree.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A frontier from its size and hashes as [`Frontier::hashes`] lists them.
+    pub fn from_parts(size: u64, hashes: &[Hash]) -> Result<Self, FrontierError> {
+        let levels: Vec<u8> = (0..64u8).rev().filter(|l| size >> l & 1 == 1).collect();
+        if levels.len() != hashes.len() {
+            return Err(FrontierError {
+                size,
+                expected: size.count_ones(),
+                got: hashes.len(),
+            });
+        }
+        Ok(Frontier {
+            size,
+            nodes: levels.into_iter().zip(hashes.iter().copied()).collect(),
+        })
+    }
+
+    /// The frontier of the first `size` leaves of a stored tree.
+    pub fn of<R: HashReader>(reader: &R, size: u64) -> Result<Self, ProofError> {
+        let mut ids = Vec::new();
+        let mut start = 0u64;
+        for level in (0..64u8).rev().filter(|l| size >> l & 1 == 1) {
+            ids.push(NodeId::new(level, start >> level));
+            start += 1 << level;
+        }
+        let hashes = reader
+            .read_hashes(&ids)
+            .map_err(|e| ProofError::Storage(Box::new(e)))?;
+        if hashes.len() != ids.len() {
+            return Err(ProofError::ShortRead {
+                asked: ids.len(),
+                got: hashes.len(),
+            });
+        }
+        Ok(Frontier {
+            size,
+            nodes: ids.iter().map(|id| id.level).zip(hashes).collect(),
+        })
+    }
+
+    /// Number of leaves.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The complete-subtree roots, largest first.
+    pub fn hashes(&self) -> Vec<Hash> {
+        self.nodes.iter().map(|(_, h)| *h).collect()
+    }
+
+    /// Appends a leaf hash.
+    pub fn push(&mut self, leaf: Hash) {
+        let mut entry = (0u8, leaf);
+        while let Some(&(level, left)) = self.nodes.last() {
             if level != entry.0 {
                 break;
             }
-            stack.pop();
+            self.nodes.pop();
             entry = (level + 1, node_hash(&left, &entry.1));
         }
-        stack.push(entry);
+        self.nodes.push(entry);
+        self.size += 1;
     }
-    let mut iter = stack.into_iter().rev();
-    match iter.next() {
-        None => empty_root(),
-        Some((_, last)) => iter.fold(last, |right, (_, left)| node_hash(&left, &right)),
+
+    /// The tree's root: the smaller subtrees fold into the larger ones, which is the RFC 9162
+    /// §2.1.1 split at the largest power of two.
+    pub fn root(&self) -> Hash {
+        let mut iter = self.nodes.iter().rev();
+        match iter.next() {
+            None => empty_root(),
+            Some((_, last)) => iter.fold(*last, |right, (_, left)| node_hash(left, &right)),
+        }
     }
 }
 
@@ -896,6 +985,25 @@ mod tests {
 
     fn leaves(n: u64) -> Vec<Hash> {
         (0..n).map(|i| leaf_hash(&i.to_be_bytes())).collect()
+    }
+
+    #[test]
+    fn a_frontier_extended_from_any_size_reaches_the_tree_root() {
+        let all = leaves(300);
+        let tree = MemoryHashStore::from_leaf_hashes(all.iter().copied());
+        for old in [0u64, 1, 2, 3, 7, 8, 64, 129, 255, 256, 299, 300] {
+            let f = Frontier::of(&tree, old).unwrap();
+            assert_eq!(f.root(), root(&tree, old).unwrap(), "size {old}");
+            // Stored as its parts and read back, then extended to every larger size.
+            let mut f = Frontier::from_parts(old, &f.hashes()).unwrap();
+            for (i, leaf) in all.iter().enumerate().skip(old as usize) {
+                f.push(*leaf);
+                assert_eq!(f.size(), i as u64 + 1);
+            }
+            assert_eq!(f.root(), tree.root(), "from size {old}");
+        }
+        assert!(Frontier::from_parts(3, &all[..1]).is_err());
+        assert_eq!(Frontier::new().root(), empty_root());
     }
 
     /// RFC 9162 §2.1.1 MTH, written as the recursive definition.
