@@ -64,6 +64,7 @@ use tokio_postgres::NoTls;
 
 mod db;
 mod log;
+mod mirror;
 mod requests;
 mod sharing;
 mod state;
@@ -411,6 +412,42 @@ impl Store for PostgresStore {
     ) -> Result<accord_store::log::WitnessAdvance, StoreError> {
         let mut client = self.client().await?;
         witnessed::advance(&mut client, expected, &new).await
+    }
+
+    async fn mirror(
+        &self,
+        origin: &str,
+    ) -> Result<Option<accord_store::mirror::MirrorState>, StoreError> {
+        mirror::mirror(&self.client().await?, origin).await
+    }
+
+    async fn mirrors(&self) -> Result<Vec<accord_store::mirror::MirrorState>, StoreError> {
+        mirror::mirrors(&self.client().await?).await
+    }
+
+    async fn advance_mirror(
+        &self,
+        expected: Option<(u64, accord_tlog::merkle::Hash)>,
+        new: accord_store::mirror::MirrorState,
+        entries: Vec<accord_store::mirror::MirroredEntry>,
+    ) -> Result<accord_store::mirror::MirrorAdvance, StoreError> {
+        let mut client = self.client().await?;
+        mirror::advance(&mut client, expected, &new, &entries).await
+    }
+
+    async fn mirrored_entries(
+        &self,
+        query: accord_store::mirror::MirroredQuery,
+    ) -> Result<Vec<accord_store::mirror::MirroredEntry>, StoreError> {
+        mirror::entries(&self.client().await?, &query).await
+    }
+
+    async fn mirror_checkpoint(
+        &self,
+        origin: &str,
+        size: u64,
+    ) -> Result<Option<String>, StoreError> {
+        mirror::checkpoint(&self.client().await?, origin, size).await
     }
 
     async fn repair_checkpoints<'r>(

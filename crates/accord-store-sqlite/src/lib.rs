@@ -35,6 +35,7 @@ use crate::db::backend;
 
 mod db;
 mod log;
+mod mirror;
 mod requests;
 mod schema;
 mod sharing;
@@ -318,6 +319,45 @@ impl Store for SqliteStore {
         new: accord_store::log::Witnessed,
     ) -> Result<accord_store::log::WitnessAdvance, StoreError> {
         self.with_writer(move |conn| witnessed::advance(conn, expected, &new))
+            .await
+    }
+
+    async fn mirror(
+        &self,
+        origin: &str,
+    ) -> Result<Option<accord_store::mirror::MirrorState>, StoreError> {
+        let origin = origin.to_owned();
+        self.with(move |conn| mirror::mirror(conn, &origin)).await
+    }
+
+    async fn mirrors(&self) -> Result<Vec<accord_store::mirror::MirrorState>, StoreError> {
+        self.with(|conn| mirror::mirrors(conn)).await
+    }
+
+    async fn advance_mirror(
+        &self,
+        expected: Option<(u64, accord_tlog::merkle::Hash)>,
+        new: accord_store::mirror::MirrorState,
+        entries: Vec<accord_store::mirror::MirroredEntry>,
+    ) -> Result<accord_store::mirror::MirrorAdvance, StoreError> {
+        self.with_writer(move |conn| mirror::advance(conn, expected, &new, &entries))
+            .await
+    }
+
+    async fn mirrored_entries(
+        &self,
+        query: accord_store::mirror::MirroredQuery,
+    ) -> Result<Vec<accord_store::mirror::MirroredEntry>, StoreError> {
+        self.with(move |conn| mirror::entries(conn, &query)).await
+    }
+
+    async fn mirror_checkpoint(
+        &self,
+        origin: &str,
+        size: u64,
+    ) -> Result<Option<String>, StoreError> {
+        let origin = origin.to_owned();
+        self.with(move |conn| mirror::checkpoint(conn, &origin, size))
             .await
     }
 

@@ -69,7 +69,7 @@ pub trait LogSource: Send + Sync {
 }
 
 /// Why an audit failed: the first discrepancy found, and where.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuditError {
     /// A resource could not be fetched.
@@ -157,24 +157,17 @@ fn fetch_err(what: impl Into<String>) -> impl FnOnce(String) -> AuditError {
     move |detail| AuditError::Fetch { what, detail }
 }
 
-/// Audits the log at `source` against the operator's `verifier`. `since` is a checkpoint note
-/// saved earlier; `witnesses` are verifiers whose cosignatures are reported when present.
-/// `progress(done, total)` is called as entries are checked.
-pub async fn audit(
-    source: &dyn LogSource,
+/// Opens a log's checkpoint note: the operator's signature is required, found by name and key
+/// ID whatever else the note carries (a hub may have stored junk cosignature lines before
+/// witnesses were configured), and the origin must be the verifier's name. Returns the
+/// checkpoint and the names of the keys whose signatures verified: the operator first, then
+/// those of `witnesses` that cosigned.
+pub fn open_checkpoint(
+    note: &[u8],
     verifier: &Verifier,
     witnesses: &[Verifier],
-    since: Option<&[u8]>,
-    progress: &(dyn Fn(u64, u64) + Send + Sync),
-) -> Result<AuditReport, AuditError> {
-    let note = source
-        .checkpoint()
-        .await
-        .map_err(fetch_err("the checkpoint"))?;
-    // The operator's own signature is required, found by name and key ID whatever else the
-    // note carries (a hub may have stored junk cosignature lines before witnesses were
-    // configured); the given witnesses' are reported when they verify.
-    let opened = std::str::from_utf8(&note)
+) -> Result<(Checkpoint, Vec<String>), AuditError> {
+    let opened = std::str::from_utf8(note)
         .map_err(|_| AuditError::Checkpoint("the checkpoint is not UTF-8".into()))
         .and_then(|text| {
             Note::parse_lenient(text).map_err(|e| AuditError::Checkpoint(e.to_string()))
@@ -193,27 +186,40 @@ pub async fn audit(
             verifier.name()
         )));
     }
-    let checkpoint_signers: Vec<String> = std::iter::once(verifier)
+    let signers = std::iter::once(verifier)
         .chain(witnesses.iter().filter(|w| opened.signed_by(w)))
         .map(|v| v.name().to_owned())
         .collect();
+    Ok((cp, signers))
+}
+
+/// Audits the log at `source` against the operator's `verifier`. `since` is a checkpoint note
+/// saved earlier; `witnesses` are verifiers whose cosignatures are reported when present.
+/// `progress(done, total)` is called as entries are checked.
+pub async fn audit(
+    source: &dyn LogSource,
+    verifier: &Verifier,
+    witnesses: &[Verifier],
+    since: Option<&[u8]>,
+    progress: &(dyn Fn(u64, u64) + Send + Sync),
+) -> Result<AuditReport, AuditError> {
+    let note = source
+        .checkpoint()
+        .await
+        .map_err(fetch_err("the checkpoint"))?;
+    let (cp, checkpoint_signers) = open_checkpoint(&note, verifier, witnesses)?;
     let size = cp.size;
 
     // Entries, a step of bundles at a time: each bundle with its level-0 hash tile (the
     // entries' leaf hashes) and its released bodies; only the leaf hashes are kept.
     let all_tiles = tiles_for_size(size);
-    let bundles: Vec<Tile> = all_tiles
-        .iter()
-        .filter(|t| t.kind == TileKind::Entries)
-        .copied()
-        .collect();
     let level0 = |b: &Tile| Tile {
         kind: TileKind::Hashes { level: 0 },
         ..*b
     };
     // Every bundle has a level-0 tile of the same index and width.
-    let steps: Vec<Vec<Tile>> = bundles
-        .chunks(STEP_BUNDLES)
+    let steps: Vec<Vec<Tile>> = bundle_steps(0, size)
+        .into_iter()
         .map(|c| c.iter().flat_map(|b| [*b, level0(b)]).collect())
         .collect();
     let mut checks = EntryChecks::new(*verifier.public_key());
@@ -228,46 +234,18 @@ pub async fn audit(
             source.prefetch(next);
         }
         let mut fetched = Vec::new();
+        let mut served_level0 = Vec::new();
         for t in step.iter().filter(|t| t.kind == TileKind::Entries) {
-            let data = source.tile(*t).await.map_err(fetch_err(t.path()))?;
-            let bodies = source
-                .bodies(t.index, t.width)
-                .await
-                .map_err(fetch_err(format!("bodies of {}", t.path())))?;
+            fetched.push(fetch_bundle(source, *t).await?);
             let h = level0(t);
-            let served = source.tile(h).await.map_err(fetch_err(h.path()))?;
-            fetched.push((*t, data, bodies, served));
+            served_level0.push(source.tile(h).await.map_err(fetch_err(h.path()))?);
         }
-        let mut items: Vec<Item<'_>> = Vec::new();
-        for (t, data, bodies, _) in &fetched {
-            let bundle = tiles::decode_bundle(data).map_err(|e| AuditError::Tile {
-                path: t.path(),
-                detail: e.to_string(),
-            })?;
-            if bundle.len() != usize::from(t.width) {
-                return Err(AuditError::Tile {
-                    path: t.path(),
-                    detail: format!("holds {} entries, expected {}", bundle.len(), t.width),
-                });
-            }
-            let first = t.index * tiles::TILE_WIDTH;
-            let bodies: HashMap<u64, (&[u8], Option<&[u8]>)> = bodies
-                .iter()
-                .map(|b| (b.index, (b.body.as_slice(), b.salt.as_deref())))
-                .collect();
-            for (j, bytes) in bundle.into_iter().enumerate() {
-                let index = first + j as u64;
-                items.push(Item {
-                    index,
-                    bytes,
-                    body: bodies.get(&index).copied(),
-                });
-            }
-        }
+        let items = bundle_items(&fetched, 0)?;
         let checked = check_entries(&items, checks.signatures_needed());
         // The level-0 tile of a bundle is its entries' leaf hashes.
         let mut at = 0;
-        for (t, _, _, served) in &fetched {
+        for (f, served) in fetched.iter().zip(&served_level0) {
+            let t = &f.tile;
             let width = usize::from(t.width);
             let step_leaves = &checked[at..at + width];
             let expected: Vec<u8> = step_leaves.iter().flat_map(|c| c.leaf.0).collect();
@@ -275,7 +253,7 @@ pub async fn audit(
             tiles_checked += 1;
             at += width;
         }
-        for c in checked {
+        for c in &checked {
             leaves.push(c.leaf);
             checks.record(c);
         }
@@ -406,19 +384,98 @@ fn compare_tile(t: &Tile, served: &[u8], expected: &[u8]) -> Result<(), AuditErr
     })
 }
 
+/// An entry bundle as fetched, with the bodies its source released.
+pub(crate) struct FetchedBundle {
+    /// The bundle's tile.
+    pub(crate) tile: Tile,
+    /// Its bytes as served.
+    pub(crate) data: Vec<u8>,
+    /// The bodies released with it.
+    pub(crate) bodies: Vec<ReleasedBody>,
+}
+
+/// Fetches entry bundle `t` and the bodies its source releases.
+pub(crate) async fn fetch_bundle(
+    source: &dyn LogSource,
+    t: Tile,
+) -> Result<FetchedBundle, AuditError> {
+    let data = source.tile(t).await.map_err(fetch_err(t.path()))?;
+    let bodies = source
+        .bodies(t.index, t.width)
+        .await
+        .map_err(fetch_err(format!("bodies of {}", t.path())))?;
+    Ok(FetchedBundle {
+        tile: t,
+        data,
+        bodies,
+    })
+}
+
+/// The entry bundles of a log of `size` entries that hold the entries from index `from` on,
+/// in steps of [`STEP_BUNDLES`].
+pub(crate) fn bundle_steps(from: u64, size: u64) -> Vec<Vec<Tile>> {
+    let bundles: Vec<Tile> = tiles_for_size(size)
+        .into_iter()
+        .filter(|t| {
+            t.kind == TileKind::Entries && t.index * tiles::TILE_WIDTH + u64::from(t.width) > from
+        })
+        .collect();
+    bundles.chunks(STEP_BUNDLES).map(<[Tile]>::to_vec).collect()
+}
+
+/// The entries of fetched bundles from index `from` on, each with its released body; a
+/// bundle that does not decode or holds other than its width is an error naming its tile.
+pub(crate) fn bundle_items(
+    fetched: &[FetchedBundle],
+    from: u64,
+) -> Result<Vec<Item<'_>>, AuditError> {
+    let mut items = Vec::new();
+    for f in fetched {
+        let t = &f.tile;
+        let bundle = tiles::decode_bundle(&f.data).map_err(|e| AuditError::Tile {
+            path: t.path(),
+            detail: e.to_string(),
+        })?;
+        if bundle.len() != usize::from(t.width) {
+            return Err(AuditError::Tile {
+                path: t.path(),
+                detail: format!("holds {} entries, expected {}", bundle.len(), t.width),
+            });
+        }
+        let first = t.index * tiles::TILE_WIDTH;
+        let bodies: HashMap<u64, (&[u8], Option<&[u8]>)> = f
+            .bodies
+            .iter()
+            .map(|b| (b.index, (b.body.as_slice(), b.salt.as_deref())))
+            .collect();
+        for (j, bytes) in bundle.into_iter().enumerate() {
+            let index = first + j as u64;
+            if index < from {
+                continue;
+            }
+            items.push(Item {
+                index,
+                bytes,
+                body: bodies.get(&index).copied(),
+            });
+        }
+    }
+    Ok(items)
+}
+
 /// One entry of a step, as fetched: its bytes and, when released, its body and salt.
-struct Item<'a> {
-    index: u64,
-    bytes: &'a [u8],
-    body: Option<(&'a [u8], Option<&'a [u8]>)>,
+pub(crate) struct Item<'a> {
+    pub(crate) index: u64,
+    pub(crate) bytes: &'a [u8],
+    pub(crate) body: Option<(&'a [u8], Option<&'a [u8]>)>,
 }
 
 /// What the parallel part of the audit found about one entry.
-struct Checked {
-    index: u64,
-    leaf: Hash,
+pub(crate) struct Checked {
+    pub(crate) index: u64,
+    pub(crate) leaf: Hash,
     /// The parsed entry with its signer, or why it does not parse.
-    entry: Result<(SignedEntry, VerifyingKey), String>,
+    pub(crate) entry: Result<(SignedEntry, VerifyingKey), String>,
     /// Whether a released body was checked; `Err` if it does not match.
     body: Result<bool, ()>,
     /// Why the signature does not verify, if it does not.
@@ -428,7 +485,7 @@ struct Checked {
 /// Hashes, parses and checks (body, signature) every entry of a step, on all cores. The
 /// signatures are checked only if `signatures` (once an earlier problem decides the audit,
 /// they no longer matter).
-fn check_entries(items: &[Item<'_>], signatures: bool) -> Vec<Checked> {
+pub(crate) fn check_entries(items: &[Item<'_>], signatures: bool) -> Vec<Checked> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = items.len().div_ceil(threads).max(1);
     std::thread::scope(|s| {
@@ -527,7 +584,7 @@ fn verify_batch(items: &[Item<'_>], checked: &mut [Checked]) {
 }
 
 /// The checks that follow the log in order: the key history, the first problem, counts.
-struct EntryChecks {
+pub(crate) struct EntryChecks {
     operator_key: VerifyingKey,
     // (party, base64 key) -> revoked?
     current: HashMap<(String, String), bool>,
@@ -541,10 +598,18 @@ struct EntryChecks {
 }
 
 impl EntryChecks {
-    fn new(operator_key: VerifyingKey) -> Self {
+    pub(crate) fn new(operator_key: VerifyingKey) -> Self {
+        Self::resume(operator_key, HashMap::new())
+    }
+
+    /// Checks that go on from a key history learnt earlier: (party, base64 key) -> revoked?
+    pub(crate) fn resume(
+        operator_key: VerifyingKey,
+        current: HashMap<(String, String), bool>,
+    ) -> Self {
         EntryChecks {
             operator_key,
-            current: HashMap::new(),
+            current,
             kinds: BTreeMap::new(),
             bodies_checked: 0,
             problem: None,
@@ -553,23 +618,41 @@ impl EntryChecks {
     }
 
     /// Whether signatures still matter: not once an entry problem decides the audit.
-    fn signatures_needed(&self) -> bool {
+    pub(crate) fn signatures_needed(&self) -> bool {
         self.problem.is_none()
     }
 
-    fn record(&mut self, c: Checked) {
+    pub(crate) fn record(&mut self, c: &Checked) {
         if self.problem.is_some() {
             return;
         }
-        if let Err(e) = self.check(&c) {
+        if let Err(e) = self.check(c) {
             self.problem = Some(e);
             return;
         }
-        if let Some(detail) = c.signature
+        if let Some(detail) = &c.signature
             && self.bad_signature.is_none()
         {
-            self.bad_signature = Some((c.index, detail));
+            self.bad_signature = Some((c.index, detail.clone()));
         }
+    }
+
+    /// The first problem found, entry problems in log order before signatures.
+    pub(crate) fn first_problem(&self) -> Option<AuditError> {
+        if let Some(e) = &self.problem {
+            return Some(e.clone());
+        }
+        self.bad_signature
+            .as_ref()
+            .map(|(index, detail)| AuditError::Entry {
+                index: *index,
+                detail: format!("signature: {detail}"),
+            })
+    }
+
+    /// The key history learnt so far: (party, base64 key) -> revoked?
+    pub(crate) fn key_history(&self) -> &HashMap<(String, String), bool> {
+        &self.current
     }
 
     fn check(&mut self, c: &Checked) -> Result<(), AuditError> {

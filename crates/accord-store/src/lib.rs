@@ -17,13 +17,14 @@
 //!
 //! The files import one another in one direction only (no file imports a file that imports it
 //! back, checked by `crates/xtask`): at the bottom [`error`], [`codec`], [`schema`] and the entry kinds ([`kind`], re-exported
-//! as `log::kind`); then the sharing
+//! as `log::kind`) and what a hub keeps of its peers' logs ([`mirror`]); then the sharing
 //! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types, with the
 //! refusal rules of each effect ([`refusal`]); then the [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
 //! ([`tree`]); then the write path ([`sequencer`], [`mod@write`]) and what
 //! builds on it ([`requests`], [`tokens`], [`witness`], [`witnessing`], [`amend`], the sharing
 //! read rule and write path);
-//! at the top [`replay`], [`audit`] and the [`testkit`](crate#features). This file only names
+//! at the top [`replay`], [`audit`], [`federation`] (mirroring a peer's log with proof, over
+//! the audit's checks) and the [`testkit`](crate#features). This file only names
 //! the modules and re-exports the seam; nothing inside the crate imports through it.
 //!
 //! # Features
@@ -35,8 +36,10 @@ pub mod audit;
 pub mod codec;
 pub mod dataset_dir;
 pub mod error;
+pub mod federation;
 pub mod kind;
 pub mod log;
+pub mod mirror;
 pub mod refusal;
 pub mod replay;
 pub mod requests;

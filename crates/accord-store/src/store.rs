@@ -32,6 +32,7 @@ use crate::log::{
     AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment, StoredEntry,
     Witness, WitnessAdvance, Witnessed,
 };
+use crate::mirror::{MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery};
 use crate::sharing::model::SharingStore;
 
 /// What a filter on the incident list can ask for; every field given must hold.
@@ -239,6 +240,37 @@ pub trait Store: Send + Sync + 'static {
         expected: Option<(u64, Hash)>,
         new: Witnessed,
     ) -> Result<WitnessAdvance, StoreError>;
+
+    /// How far this hub verified the log of `origin`, a peer it mirrors.
+    async fn mirror(&self, origin: &str) -> Result<Option<MirrorState>, StoreError>;
+
+    /// Every peer log this hub mirrors, by origin.
+    async fn mirrors(&self) -> Result<Vec<MirrorState>, StoreError>;
+
+    /// Stores a verified pull (`federation::pull`) atomically: the peer's new state, its
+    /// checkpoint (kept by size, as the proof of `entries`) and the mirrored `entries` — only
+    /// if the stored state is still `expected` (its size and root; `None`: nothing stored).
+    /// Otherwise writes nothing and answers [`MirrorAdvance::Moved`] with the size stored now.
+    /// An entry already stored (same origin and index) is kept as it was.
+    async fn advance_mirror(
+        &self,
+        expected: Option<(u64, Hash)>,
+        new: MirrorState,
+        entries: Vec<MirroredEntry>,
+    ) -> Result<MirrorAdvance, StoreError>;
+
+    /// Mirrored records, by origin then index.
+    async fn mirrored_entries(
+        &self,
+        query: MirroredQuery,
+    ) -> Result<Vec<MirroredEntry>, StoreError>;
+
+    /// The checkpoint of the log of `origin` at `size` that this hub accepted, as signed.
+    async fn mirror_checkpoint(
+        &self,
+        origin: &str,
+        size: u64,
+    ) -> Result<Option<String>, StoreError>;
 
     /// Rewrites stored checkpoint notes: where `rewrite` returns a new note for a checkpoint,
     /// stores it (only if the row still holds the note `rewrite` saw). Visits every checkpoint

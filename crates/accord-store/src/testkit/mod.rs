@@ -36,6 +36,7 @@ use crate::write::seed_bundled;
 
 pub mod amend;
 pub mod log;
+pub mod mirror;
 pub mod requests;
 pub mod sharing;
 pub mod store;
@@ -192,6 +193,8 @@ macro_rules! conformance_suite {
             sharing::object_times_and_recipients_are_bounded,
             witnessing::add_checkpoint_answers_as_tlog_witness_requires,
             witnessing::of_two_racing_add_checkpoints_exactly_one_lands,
+            mirror::a_peer_log_mirrors_with_provenance_and_resumes_from_the_accepted_size,
+            mirror::a_pull_refuses_tampering_split_views_and_rollbacks_naming_them,
         );
     };
     (@tests $factory:expr; $($module:ident :: $name:ident),* $(,)?) => {

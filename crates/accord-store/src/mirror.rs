@@ -1,0 +1,101 @@
+//! What a hub keeps of its peers' logs (issue 14 part 2): how far it verified each peer's log
+//! and the records it mirrored from it, with their provenance. `federation.rs` verifies what a
+//! peer serves and produces these; the backends store them in their own tables
+//! (`mirror_logs`, `mirror_checkpoints`, `mirrored_entries`), apart from the hub's own log: a
+//! mirrored record is never re-signed as this hub's, nor appended to its log.
+
+use accord_tlog::merkle::Hash;
+use serde::{Deserialize, Serialize};
+
+/// A party key as a peer's log records it: registered by a `key` entry, revoked by a
+/// `key-revocation` entry. Entries after a revocation may not be signed with the key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PeerKey {
+    /// The party on the peer.
+    pub party: String,
+    /// The key, base64 as the envelope's `signer_key` writes it.
+    pub key: String,
+    /// Whether the peer's log revoked it.
+    pub revoked: bool,
+}
+
+/// How far this hub verified a peer's log: the signed checkpoint it accepted last and what it
+/// needs to go on from there without reading the older entries again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirrorState {
+    /// The peer log's origin (the name of its verifier key).
+    pub origin: String,
+    /// The peer log's verifier key string, as the entries were verified with.
+    pub verifier_key: String,
+    /// Entries verified: the accepted checkpoint's size.
+    pub size: u64,
+    /// The accepted checkpoint's root.
+    pub root: Hash,
+    /// The accepted checkpoint as the peer signed it (a C2SP signed note).
+    pub note: String,
+    /// The right edge of the tree of `size` entries (`accord_tlog::merkle::Frontier`), from
+    /// which the next entries extend it.
+    pub frontier: Vec<Hash>,
+    /// The party keys the peer's log recorded up to `size`.
+    pub keys: Vec<PeerKey>,
+    /// When it was accepted (POSIX seconds, this hub's clock).
+    pub updated_at: u64,
+}
+
+/// A record mirrored from a peer's log, with its provenance: which log, which entry, and
+/// which of the stored checkpoints of that log proves it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MirroredEntry {
+    /// The origin log.
+    pub origin: String,
+    /// The entry's index in the origin log.
+    pub index: u64,
+    /// The entry's kind (`incident`, `amendment`).
+    pub kind: String,
+    /// The envelope's id (the record's id, or an amendment's `KIND/ID@vN`).
+    pub entry_id: String,
+    /// The party on the peer that signed it.
+    pub submitter: String,
+    /// When it says it was submitted (RFC 3339, as signed).
+    pub submitted_at: String,
+    /// The signed entry, exactly as it is a leaf of the origin log.
+    #[serde(skip)]
+    pub entry: Vec<u8>,
+    /// The body the entry commits to.
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    /// The salt of the commitment; `None` for an entry written before salting.
+    #[serde(skip)]
+    pub salt: Option<Vec<u8>>,
+    /// The size of the origin log's checkpoint that proves it, stored with
+    /// [`crate::Store::advance_mirror`].
+    pub checkpoint_size: u64,
+}
+
+/// What [`crate::Store::advance_mirror`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MirrorAdvance {
+    /// The new state and its entries were stored.
+    Stored,
+    /// Another sync moved the peer's state first: it now holds this size (0 for none), and
+    /// nothing was written.
+    Moved {
+        /// The size stored now.
+        size: u64,
+    },
+}
+
+/// Which mirrored records to read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MirroredQuery {
+    /// Only from this origin log.
+    pub origin: Option<String>,
+    /// Only of this kind.
+    pub kind: Option<String>,
+    /// Only with this entry id.
+    pub entry_id: Option<String>,
+    /// Skip this many (origin, then index order).
+    pub offset: u64,
+    /// At most this many.
+    pub limit: u64,
+}

@@ -1,0 +1,336 @@
+//! Mirroring a peer's log (`federation::pull` and `Store::advance_mirror`): records kept with
+//! their provenance, a pull that resumes from the accepted size, and every refusal naming what
+//! it refused, with nothing stored.
+
+use std::collections::HashMap;
+
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::entry::{Envelope, SignedEntry, body_salted_sha256};
+use accord_tlog::merkle::{self, Hash, MemoryHashStore};
+use accord_tlog::note::{Signer, Verifier};
+use accord_tlog::tiles::{self, Tile, TileKind};
+use accord_tlp::Tlp;
+use async_trait::async_trait;
+use ed25519_dalek::SigningKey;
+
+use super::StoreFactory;
+use crate::audit::{AuditError, LogSource, ReleasedBody};
+use crate::federation::{PeerSource, Pulled, pull};
+use crate::kind;
+use crate::log::OPERATOR_PARTY;
+use crate::mirror::{MirrorAdvance, MirroredQuery};
+
+const ORIGIN: &str = "peer.example/mirror";
+const NOW: u64 = 1_800_000_000;
+
+/// A peer's log in memory, served as a hub serves it: the operator registers party `p1`'s key,
+/// `p1` signs incidents, the operator signs rules and amendments.
+struct Peer {
+    operator: Signer,
+    party: SigningKey,
+    entries: Vec<Vec<u8>>,
+    bodies: Vec<(Vec<u8>, [u8; 32])>,
+    tree: MemoryHashStore,
+    /// Bodies served altered, by index.
+    altered: HashMap<u64, Vec<u8>>,
+    /// The checkpoint served instead of the true one.
+    note_override: Option<String>,
+}
+
+impl Peer {
+    fn new() -> Self {
+        let mut peer = Peer {
+            operator: Signer::from_seed(ORIGIN, &[21; 32]).unwrap(),
+            party: SigningKey::from_bytes(&[22; 32]),
+            entries: Vec::new(),
+            bodies: Vec::new(),
+            tree: MemoryHashStore::new(),
+            altered: HashMap::new(),
+            note_override: None,
+        };
+        let key = Envelope::encode_key(&peer.party.verifying_key());
+        peer.append(kind::KEY, &format!("p1/{key}"), false, b"{}".to_vec());
+        peer
+    }
+
+    /// Appends an entry of `kind`, signed by `p1` or the operator.
+    fn append(&mut self, kind: &str, id: &str, by_party: bool, body: Vec<u8>) {
+        let i = self.entries.len();
+        let salt = [(i % 251) as u8; 32];
+        let key = if by_party {
+            self.party.clone()
+        } else {
+            self.operator.signing_key().clone()
+        };
+        let envelope = Envelope {
+            kind: kind.into(),
+            id: id.into(),
+            submitter: if by_party { "p1" } else { OPERATOR_PARTY }.into(),
+            submitted_at: "2026-12-01T10:00:00Z".into(),
+            body_sha256: None,
+            body_salted_sha256: Some(body_salted_sha256(&salt, &body)),
+            tlp: Tlp::Clear,
+            signer_key: Envelope::encode_key(&key.verifying_key()),
+            extra: serde_json::Map::new(),
+        };
+        let bytes = SignedEntry::sign(envelope, &key)
+            .unwrap()
+            .to_bytes()
+            .unwrap();
+        self.tree.append(&bytes);
+        self.entries.push(bytes);
+        self.bodies.push((body, salt));
+    }
+
+    /// Grows the log to `size`: incidents by `p1`, every tenth entry operator rules, every
+    /// fifteenth an amendment.
+    fn grow_to(&mut self, size: usize) {
+        while self.entries.len() < size {
+            let i = self.entries.len();
+            if i.is_multiple_of(10) {
+                self.append(kind::RULES, &format!("rules-{i}"), false, b"{}".to_vec());
+            } else if i.is_multiple_of(15) {
+                let body = format!("{{\"amends\":{i}}}").into_bytes();
+                self.append(kind::AMENDMENT, &format!("incident/i{i}@v2"), false, body);
+            } else {
+                let body = format!("{{\"id\":\"i{i}\"}}").into_bytes();
+                self.append(kind::INCIDENT, &format!("i{i}"), true, body);
+            }
+        }
+    }
+
+    fn note(&self) -> String {
+        self.note_override.clone().unwrap_or_else(|| {
+            Checkpoint::new(ORIGIN, self.tree.size(), self.tree.root())
+                .sign(&self.operator)
+                .unwrap()
+                .to_string()
+        })
+    }
+
+    fn verifier(&self) -> Verifier {
+        self.operator.verifier()
+    }
+}
+
+#[async_trait]
+impl LogSource for Peer {
+    async fn checkpoint(&self) -> Result<Vec<u8>, String> {
+        Ok(self.note().into_bytes())
+    }
+    async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String> {
+        match tile.kind {
+            TileKind::Entries => {
+                let start = (tile.index * tiles::TILE_WIDTH) as usize;
+                tiles::encode_bundle(&self.entries[start..start + usize::from(tile.width)])
+                    .map_err(|e| e.to_string())
+            }
+            TileKind::Hashes { .. } => {
+                tiles::read_tile_data(&self.tree, &tile).map_err(|e| e.to_string())
+            }
+        }
+    }
+    async fn bodies(&self, bundle: u64, width: u16) -> Result<Vec<ReleasedBody>, String> {
+        let start = bundle * tiles::TILE_WIDTH;
+        Ok((start..start + u64::from(width))
+            .map(|i| {
+                let (body, salt) = &self.bodies[i as usize];
+                ReleasedBody {
+                    index: i,
+                    body: self.altered.get(&i).unwrap_or(body).clone(),
+                    salt: Some(salt.to_vec()),
+                }
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl PeerSource for Peer {
+    async fn consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>, String> {
+        merkle::consistency_proof(&self.tree, old, new)
+            .map(|p| p.hashes)
+            .map_err(|e| e.to_string())
+    }
+}
+
+async fn pulled(peer: &Peer, accepted: Option<&crate::mirror::MirrorState>) -> Option<Pulled> {
+    pull(peer, &peer.verifier(), accepted, NOW, &|_, _| {})
+        .await
+        .unwrap()
+}
+
+/// A first pull mirrors the incidents and amendments with their origin, index and proving
+/// checkpoint; the next pull reads only what the peer added (across a bundle's end), and one
+/// with nothing new changes nothing; all of it survives a reopen.
+pub async fn a_peer_log_mirrors_with_provenance_and_resumes_from_the_accepted_size(
+    f: &dyn StoreFactory,
+) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let mut peer = Peer::new();
+    peer.grow_to(40);
+    let first = pulled(&peer, None).await.unwrap();
+    assert_eq!((first.from, first.state.size), (0, 40));
+    let incidents = first.entries.iter().filter(|e| e.kind == kind::INCIDENT);
+    assert_eq!(incidents.count(), 35); // 40 minus the key, 3 rules, 1 amendment (at 15)
+    assert!(first.entries.iter().all(|e| e.checkpoint_size == 40));
+    assert_eq!(
+        store
+            .advance_mirror(None, first.state.clone(), first.entries.clone())
+            .await
+            .unwrap(),
+        MirrorAdvance::Stored
+    );
+
+    peer.grow_to(300);
+    let accepted = store.mirror(ORIGIN).await.unwrap().unwrap();
+    assert_eq!(accepted, first.state);
+    let second = pulled(&peer, Some(&accepted)).await.unwrap();
+    assert_eq!((second.from, second.state.size), (40, 300));
+    assert!(second.entries.iter().all(|e| e.index >= 40));
+    // The key history came through the stored state, not the old entries.
+    assert_eq!(second.state.keys.len(), 1);
+    store
+        .advance_mirror(
+            Some((accepted.size, accepted.root)),
+            second.state.clone(),
+            second.entries.clone(),
+        )
+        .await
+        .unwrap();
+    // A stale sync (from the first state) finds the state moved and writes nothing.
+    assert_eq!(
+        store
+            .advance_mirror(None, first.state.clone(), first.entries.clone())
+            .await
+            .unwrap(),
+        MirrorAdvance::Moved { size: 300 }
+    );
+
+    let store = test.reopen().await;
+    let state = store.mirror(ORIGIN).await.unwrap().unwrap();
+    assert_eq!(state.size, 300);
+    assert!(pulled(&peer, Some(&state)).await.is_none());
+    let all = store
+        .mirrored_entries(MirroredQuery {
+            origin: Some(ORIGIN.into()),
+            limit: 1000,
+            ..MirroredQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), first.entries.len() + second.entries.len());
+    let e = all.iter().find(|e| e.index == 45).unwrap();
+    assert_eq!(
+        (e.kind.as_str(), e.entry_id.as_str()),
+        ("amendment", "incident/i45@v2")
+    );
+    assert_eq!(e.body, b"{\"amends\":45}");
+    assert_eq!(e.entry, peer.entries[45]);
+    assert_eq!(
+        merkle::leaf_hash(&e.entry),
+        peer.tree.get(merkle::NodeId::new(0, 45)).unwrap()
+    );
+    let proof_note = store
+        .mirror_checkpoint(ORIGIN, e.checkpoint_size)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(proof_note, second.state.note);
+    assert_eq!(store.mirrors().await.unwrap(), vec![state]);
+}
+
+/// A body altered in transit, an entry signed with a key the peer's log never registered, a
+/// split view at the accepted size, a rollback and a bad consistency proof are each refused,
+/// naming the entry or the sizes, and the store keeps what it had.
+pub async fn a_pull_refuses_tampering_split_views_and_rollbacks_naming_them(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let mut peer = Peer::new();
+    peer.grow_to(20);
+    let first = pulled(&peer, None).await.unwrap();
+    store
+        .advance_mirror(None, first.state.clone(), first.entries)
+        .await
+        .unwrap();
+    let accepted = first.state;
+
+    peer.grow_to(600);
+    peer.altered.insert(517, b"{\"id\":\"forged\"}".to_vec());
+    let err = pull(&peer, &peer.verifier(), Some(&accepted), NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuditError::Body { index: 517 }), "{err}");
+    assert!(err.to_string().contains("entry 517"), "{err}");
+    peer.altered.clear();
+
+    // An incident signed by a key the peer's log never registered.
+    let stranger = SigningKey::from_bytes(&[23; 32]);
+    let honest_party = std::mem::replace(&mut peer.party, stranger);
+    peer.append(kind::INCIDENT, "rogue", true, b"{}".to_vec());
+    peer.party = honest_party;
+    let err = pull(&peer, &peer.verifier(), Some(&accepted), NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    match &err {
+        AuditError::Entry { index, detail } => {
+            assert_eq!(*index, 600);
+            assert!(detail.contains("never registered"), "{detail}");
+        }
+        other => panic!("{other}"),
+    }
+
+    // Another tree at the accepted size, signed by the peer: a split view.
+    let mut other = Peer::new();
+    other.grow_to(19);
+    other.append(kind::RULES, "different", false, b"{\"x\":1}".to_vec());
+    assert_eq!(other.tree.size(), accepted.size);
+    let err = pull(&other, &other.verifier(), Some(&accepted), NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AuditError::Inconsistent { old_size: 20, detail } if detail.contains("split view")),
+        "{err}"
+    );
+    // The same other tree grown past the accepted size: its consistency proof fails.
+    other.grow_to(50);
+    let err = pull(&other, &other.verifier(), Some(&accepted), NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AuditError::Inconsistent { old_size: 20, detail } if detail.contains("consistency proof")),
+        "{err}"
+    );
+    // A smaller tree: a rollback.
+    let mut short = Peer::new();
+    short.grow_to(10);
+    let err = pull(&short, &short.verifier(), Some(&accepted), NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AuditError::Inconsistent { detail, .. } if detail.contains("rolled back")),
+        "{err}"
+    );
+    // A checkpoint signed by another key.
+    peer.note_override = Some(
+        Checkpoint::new(ORIGIN, 5, merkle::empty_root())
+            .sign(&Signer::from_seed(ORIGIN, &[99; 32]).unwrap())
+            .unwrap()
+            .to_string(),
+    );
+    let err = pull(&peer, &peer.verifier(), Some(&accepted), NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuditError::Checkpoint(_)), "{err}");
+
+    assert_eq!(store.mirror(ORIGIN).await.unwrap().unwrap(), accepted);
+    let stored = store
+        .mirrored_entries(MirroredQuery {
+            limit: 10_000,
+            ..MirroredQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(stored.iter().all(|e| e.index < 20));
+}
