@@ -1,7 +1,11 @@
 //! What both modes of `accord match` (a file read whole, and `--follow`)
-//! share: the tally of records skipped with `--skip-invalid` and an ordered
-//! parallel map. A module of its own so that neither mode imports the other.
+//! share: the tally of records skipped with `--skip-invalid`, an ordered
+//! parallel map and the form of a sighting posted to a hub. A module of its
+//! own so that neither mode imports the other.
 
+use accord_stix::marking::TlpMarking;
+use accord_stix::object::StixObject;
+use accord_tlp::Tlp;
 use anyhow::{Result, bail};
 
 /// Invalid records skipped with `--skip-invalid`: how many, and the first
@@ -72,4 +76,27 @@ pub fn parallel_map<T: Send, U: Send>(
             .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     })
+}
+
+/// The sighting as posted to a hub: marked with `level` (TLP 2.0), naming where it was
+/// sighted, and without `observed_data_refs`, which point at local telemetry the hub does
+/// not hold (and which stays local).
+pub fn hub_sighting(
+    object: &StixObject,
+    level: Tlp,
+    where_sighted: &[String],
+) -> serde_json::Value {
+    let mut map = object.to_value();
+    map.remove("observed_data_refs");
+    map.insert(
+        "object_marking_refs".into(),
+        serde_json::json!([TlpMarking::of(level).id()]),
+    );
+    if !where_sighted.is_empty() {
+        map.insert(
+            "where_sighted_refs".into(),
+            serde_json::json!(where_sighted),
+        );
+    }
+    serde_json::Value::Object(map)
 }

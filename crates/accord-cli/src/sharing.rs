@@ -115,6 +115,122 @@ impl SharingClient {
     }
 }
 
+/// What became of one envelope sent with [`SharingClient::deliver`].
+#[derive(Debug)]
+pub enum Delivery {
+    /// The hub took the envelope (202): each object accepted or refused.
+    Taken {
+        /// Objects recorded (or already present in that version).
+        accepted: usize,
+        /// Objects refused: their ids and the hub's reasons.
+        refused: Vec<(String, String)>,
+    },
+    /// The hub refused the envelope as a whole (a 4xx other than 408 and 429): sending it
+    /// again would be refused again.
+    Refused(String),
+    /// The hub could not take it now (no connection, a timeout, 408, 429, 5xx): send it
+    /// again later, not before `after` if the hub said so.
+    Retry {
+        /// What went wrong.
+        reason: String,
+        /// The hub's `Retry-After`, in seconds.
+        after: Option<std::time::Duration>,
+    },
+}
+
+/// How long one envelope may take to be answered before it is sent again.
+const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl SharingClient {
+    /// Sends one TAXII envelope of `objects` to `collection` and says whether to send it
+    /// again. Unlike [`SharingClient::post`] no answer is an error: the caller keeps the
+    /// envelope until the hub took or refused it.
+    pub async fn deliver(&self, collection: &str, objects: &[serde_json::Value]) -> Delivery {
+        let path = format!("/taxii2/api/collections/{}/objects/", encode(collection));
+        let url = self.hub.url(&path);
+        let request = match self.hub.authorised(reqwest::Method::POST, &path) {
+            Ok(r) => r,
+            Err(e) => return Delivery::Refused(e.to_string()),
+        };
+        let body = serde_json::json!({ "objects": objects }).to_string();
+        let sent = request
+            .header(reqwest::header::ACCEPT, TAXII)
+            .header(reqwest::header::CONTENT_TYPE, TAXII)
+            .timeout(DELIVERY_TIMEOUT)
+            .body(body)
+            .send()
+            .await;
+        let resp = match sent {
+            Ok(r) => r,
+            Err(e) => {
+                return Delivery::Retry {
+                    reason: format!("cannot reach {url}: {e}"),
+                    after: None,
+                };
+            }
+        };
+        let status = resp.status();
+        let after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(std::time::Duration::from_secs);
+        let text = match resp.text().await {
+            Ok(t) => t,
+            Err(e) => {
+                return Delivery::Retry {
+                    reason: format!("{url}: the answer ({status}) broke off: {e}"),
+                    after,
+                };
+            }
+        };
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let description = v["description"]
+            .as_str()
+            .or_else(|| v["detail"].as_str())
+            .or_else(|| v["title"].as_str())
+            .unwrap_or("no description");
+        if status.is_success() {
+            if !v.is_object() {
+                // Sending again is harmless: the hub takes a version it holds as a retry.
+                return Delivery::Retry {
+                    reason: format!("{url} answered {status} without a TAXII status"),
+                    after,
+                };
+            }
+            let refused = v["failures"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    (
+                        f["id"].as_str().unwrap_or("?").to_owned(),
+                        f["message"].as_str().unwrap_or("refused").to_owned(),
+                    )
+                })
+                .collect();
+            return Delivery::Taken {
+                accepted: v["success_count"].as_u64().unwrap_or(0) as usize,
+                refused,
+            };
+        }
+        let message = format!("{url} answered {status}: {description}");
+        let retry = status.is_server_error()
+            || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+            || status == reqwest::StatusCode::REQUEST_TIMEOUT
+            || !status.is_client_error();
+        if retry {
+            Delivery::Retry {
+                reason: message,
+                after,
+            }
+        } else {
+            Delivery::Refused(message)
+        }
+    }
+}
+
 /// Percent-encodes a path segment or query value (RFC 3986 unreserved characters pass).
 fn encode(text: &str) -> String {
     text.bytes()

@@ -27,7 +27,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use accord_stix::eval::Observation;
-use accord_stix::marking::TlpMarking;
 use accord_stix::object::{
     Indicator, ObjectError, ObservedData, StixObject, sighting, validate_reference,
 };
@@ -43,7 +42,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
 use crate::follow;
-use crate::matching::Skipped;
+use crate::matching::{Skipped, hub_sighting};
 use crate::sharing::SharingClient;
 
 /// Flags of `accord match`.
@@ -68,9 +67,35 @@ pub struct MatchArgs {
     pub collection: Option<String>,
     /// Post a STIX sighting of each matched indicator to its collection.
     ///
-    /// One log entry each, signed for the token's party, marked with `--tlp`.
+    /// One log entry each, signed for the token's party, marked with `--tlp`. With
+    /// `--follow`, matches are summed per indicator over `--sighting-interval` and sent
+    /// through `--spool`, instead of printed.
     #[arg(long, requires_all = ["hub", "tlp"])]
     pub post_sightings: bool,
+    /// With --follow --post-sightings: batches wait here for the hub.
+    ///
+    /// One file per batch, written before it is sent and removed once the hub took it, so
+    /// nothing is lost while the hub is down or slow; a batch the hub refuses goes to
+    /// `rejected/` with the reason (move it back to send it again).
+    #[arg(long, value_name = "DIR", requires_all = ["follow", "post_sightings"])]
+    pub spool: Option<PathBuf>,
+    /// With --follow --post-sightings: one sighting per indicator this often.
+    ///
+    /// Each carries the first and last time seen and the count of the interval's matches.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "60s",
+        value_parser = parse_window,
+        requires = "spool"
+    )]
+    pub sighting_interval: jiff::SignedDuration,
+    /// Unsent batches beyond which sightings are summed for longer.
+    ///
+    /// While the hub is behind by this many batches the interval is held open (counts
+    /// grow, nothing is dropped), for up to 10 intervals; then it is spooled anyway.
+    #[arg(long, value_name = "N", default_value_t = 16, requires = "spool")]
+    pub max_unsent: usize,
     /// The TLP level of posted sightings.
     ///
     /// One of clear, green, amber, amber+strict or red; a TLP:RED sighting is read only by
@@ -94,7 +119,7 @@ pub struct MatchArgs {
     /// Suricata eve.json, Zeek JSON or Zeek TSV logs. Survives rotation (a new file at the
     /// path) and truncation; waits for a line's newline before reading it. Sightings are
     /// reported as they complete; SIGTERM or SIGINT stops cleanly, saving `--position`.
-    #[arg(long, num_args = 1.., value_name = "PATH", conflicts_with = "post_sightings")]
+    #[arg(long, num_args = 1.., value_name = "PATH")]
     pub follow: Vec<PathBuf>,
     /// Where each followed file was read to, resumed after a restart.
     ///
@@ -680,6 +705,32 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
     };
     let Some(observations_path) = &args.observations else {
         skipped_indicators.report("indicator");
+        let post = match (client, tlp, args.post_sightings) {
+            (Some(client), Some(tlp), true) => {
+                let spool = args.spool.clone().context(
+                    "--follow with --post-sightings needs --spool DIR, where sightings wait \
+                     for the hub",
+                )?;
+                let interval = args
+                    .sighting_interval
+                    .try_into()
+                    .context("--sighting-interval is out of range")?;
+                Some(follow::Post {
+                    client: Arc::new(client),
+                    spool,
+                    interval,
+                    max_unsent: args.max_unsent.max(1),
+                    tlp,
+                    where_sighted: args.where_sighted.clone(),
+                    collections: indicators
+                        .iter()
+                        .zip(&origins)
+                        .filter_map(|(i, o)| Some((i.id.clone(), o.clone()?)))
+                        .collect(),
+                })
+            }
+            _ => None,
+        };
         let options = follow::Options {
             paths: args.follow.clone(),
             position: args.position.clone(),
@@ -692,6 +743,7 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
             status: (args.status_interval > 0)
                 .then(|| std::time::Duration::from_secs(args.status_interval)),
             metrics: args.metrics,
+            post,
         };
         return follow::run(indicators, options).await;
     };
@@ -834,23 +886,4 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The sighting as posted to a hub: marked with `level` (TLP 2.0), naming where it was
-/// sighted, and without `observed_data_refs`, which point at local telemetry the hub does
-/// not hold (and which stays local).
-fn hub_sighting(object: &StixObject, level: Tlp, where_sighted: &[String]) -> serde_json::Value {
-    let mut map = object.to_value();
-    map.remove("observed_data_refs");
-    map.insert(
-        "object_marking_refs".into(),
-        serde_json::json!([TlpMarking::of(level).id()]),
-    );
-    if !where_sighted.is_empty() {
-        map.insert(
-            "where_sighted_refs".into(),
-            serde_json::json!(where_sighted),
-        );
-    }
-    serde_json::Value::Object(map)
 }

@@ -30,6 +30,9 @@ pub struct Metrics {
     state_retained: AtomicU64,
     state_dropped: AtomicU64,
     state_expired: AtomicU64,
+    spooled: AtomicU64,
+    posted: AtomicU64,
+    set_aside: AtomicU64,
 }
 
 /// The counters at one moment.
@@ -59,6 +62,12 @@ pub struct Snapshot {
     pub state_dropped: u64,
     /// Kept observations that left their window unmatched.
     pub state_expired: u64,
+    /// Sighting batches in the spool, not yet taken by the hub.
+    pub spooled: u64,
+    /// Sightings the hub took.
+    pub posted: u64,
+    /// Batches the hub refused, moved aside.
+    pub set_aside: u64,
 }
 
 impl Metrics {
@@ -92,6 +101,15 @@ impl Metrics {
         self.state_dropped.store(dropped, Ordering::Relaxed);
         self.state_expired.store(expired, Ordering::Relaxed);
     }
+    pub(crate) fn set_spooled(&self, n: u64) {
+        self.spooled.store(n, Ordering::Relaxed);
+    }
+    pub(crate) fn add_posted(&self, n: u64) {
+        self.posted.fetch_add(n, Ordering::Relaxed);
+    }
+    pub(crate) fn batch_set_aside(&self) {
+        self.set_aside.fetch_add(1, Ordering::Relaxed);
+    }
 
     /// The counters now.
     pub fn snapshot(&self) -> Snapshot {
@@ -109,6 +127,9 @@ impl Metrics {
             state_retained: get(&self.state_retained),
             state_dropped: get(&self.state_dropped),
             state_expired: get(&self.state_expired),
+            spooled: get(&self.spooled),
+            posted: get(&self.posted),
+            set_aside: get(&self.set_aside),
         }
     }
 
@@ -193,6 +214,24 @@ impl Metrics {
             "counter",
             "Kept observations that left their window unmatched.",
             c(m.state_expired),
+        );
+        one(
+            "spool_batches",
+            "gauge",
+            "Sighting batches in the spool, not yet taken by the hub.",
+            c(m.spooled),
+        );
+        one(
+            "posted_sightings_total",
+            "counter",
+            "Aggregated sightings the hub took.",
+            c(m.posted),
+        );
+        one(
+            "batches_set_aside_total",
+            "counter",
+            "Sighting batches the hub refused, moved to the spool's rejected/.",
+            c(m.set_aside),
         );
         out
     }

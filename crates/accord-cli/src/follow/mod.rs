@@ -28,10 +28,27 @@
 //! after a clean stop; after a crash, at most the last second's sightings
 //! come again, with the same ids (sighting ids are derived from the
 //! indicator and the observations).
+//!
+//! # Sightings to a hub
+//!
+//! With `--post-sightings` the matches are not printed one by one but summed
+//! per indicator ([`aggregate`]) over `--sighting-interval`, then written as
+//! batches to the spool directory ([`spool`]) and sent from there
+//! ([`deliver`]). The position is saved only when every match before it is
+//! in a spooled batch, so a crash reports again at most, never loses. While
+//! `--max-unsent` batches wait for the hub, the current interval is held
+//! open instead (its counts grow; memory stays one entry per indicator), up
+//! to [`HOLD_INTERVALS`] intervals, after which it is spooled anyway and the
+//! spool grows on disk. SIGTERM spools what was summed, saves the position,
+//! and gives the sender [`FINAL_PASS`] to send what it can.
 
+pub mod aggregate;
+pub mod deliver;
 pub mod metrics;
+pub mod spool;
 pub mod tail;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -41,11 +58,16 @@ use std::time::{Duration, Instant};
 use accord_stix::object::{Indicator, sighting};
 use accord_stix::stream::{Probe, Stream, StreamConfig, StreamMatcher, StreamSighting};
 use accord_stix::telemetry::{self, Format};
+use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
 use crate::matching::{Skipped, parallel_map};
+use crate::sharing::{ENVELOPE, SharingClient};
+use aggregate::Aggregate;
+use deliver::Signals;
 use metrics::Metrics;
+use spool::Spool;
 use tail::{Chunk, Notice, Positions, Tail};
 
 /// What following needs besides the indicators.
@@ -71,6 +93,121 @@ pub struct Options {
     pub status: Option<Duration>,
     /// Where to serve Prometheus metrics.
     pub metrics: Option<std::net::SocketAddr>,
+    /// Post aggregated sightings to a hub instead of printing each.
+    pub post: Option<Post>,
+}
+
+/// How sightings go to a hub (`--post-sightings`).
+#[derive(Clone)]
+pub struct Post {
+    /// The hub, as the token's party.
+    pub client: Arc<SharingClient>,
+    /// The spool directory.
+    pub spool: PathBuf,
+    /// How long matches are summed into one sighting per indicator.
+    pub interval: Duration,
+    /// Batches waiting for the hub beyond which the interval is held open.
+    pub max_unsent: usize,
+    /// The TLP level of the sightings.
+    pub tlp: Tlp,
+    /// `where_sighted_refs`.
+    pub where_sighted: Vec<String>,
+    /// The collection each indicator (by id) came from; its sightings go there.
+    pub collections: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for Post {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The client holds the token: not shown.
+        f.debug_struct("Post")
+            .field("spool", &self.spool)
+            .field("interval", &self.interval)
+            .field("max_unsent", &self.max_unsent)
+            .field("tlp", &self.tlp)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How many intervals a sum is held open while the hub is behind before it
+/// is spooled anyway.
+pub const HOLD_INTERVALS: u32 = 10;
+
+/// How long the sender may go on sending after the follower stopped.
+pub const FINAL_PASS: Duration = Duration::from_secs(10);
+
+/// The sightings being summed, and where they go when the interval ends.
+struct Posting<'a> {
+    post: &'a Post,
+    aggregate: Aggregate,
+    spool: Spool,
+    signals: Arc<Signals>,
+    /// When the first match of the current interval was added.
+    opened: Option<Instant>,
+    /// When the spool was last found too full to take the interval.
+    held: Option<Instant>,
+}
+
+impl Posting<'_> {
+    /// Whether the interval should be spooled now.
+    fn due(&mut self) -> Result<bool> {
+        let Some(opened) = self.opened else {
+            return Ok(false);
+        };
+        let age = opened.elapsed();
+        if age < self.post.interval {
+            return Ok(false);
+        }
+        if age >= self.post.interval * HOLD_INTERVALS {
+            return Ok(true);
+        }
+        // Held: look at the spool again at most every second.
+        if self
+            .held
+            .is_some_and(|h| h.elapsed() < Duration::from_secs(1))
+        {
+            return Ok(false);
+        }
+        if self.spool.pending()?.len() < self.post.max_unsent {
+            return Ok(true);
+        }
+        if self.held.is_none() {
+            eprintln!(
+                "the hub is behind ({} or more batches unsent): summing sightings for longer",
+                self.post.max_unsent
+            );
+        }
+        self.held = Some(Instant::now());
+        Ok(false)
+    }
+
+    /// Spools the interval's sightings (printing them with `--json`).
+    fn seal(&mut self, json: bool) -> Result<()> {
+        self.opened = None;
+        self.held = None;
+        if self.aggregate.is_empty() {
+            return Ok(());
+        }
+        let batches = self.aggregate.seal(
+            jiff::Timestamp::now(),
+            self.post.tlp,
+            &self.post.where_sighted,
+            ENVELOPE,
+        );
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        for batch in &batches {
+            self.spool.write(batch)?;
+            if json {
+                for o in &batch.objects {
+                    serde_json::to_writer(&mut out, o)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+        out.flush()?;
+        self.signals.wake.notify_one();
+        Ok(())
+    }
 }
 
 /// How often positions are saved while running.
@@ -97,12 +234,51 @@ pub async fn run(indicators: Vec<Indicator>, options: Options) -> Result<()> {
     }
     let stop = Arc::new(AtomicBool::new(false));
     tokio::spawn(on_signal(stop.clone()));
+    let signals = Arc::new(Signals::default());
+    let mut sending = None;
+    let mut spool = None;
+    if let Some(post) = &options.post {
+        let opened = Spool::open(&post.spool)?;
+        // The sender only reads, removes and moves aside: its copy never writes a batch.
+        sending = Some(tokio::spawn(deliver::run(
+            opened.reader(),
+            post.client.clone(),
+            signals.clone(),
+            metrics.clone(),
+        )));
+        spool = Some(opened);
+    }
     let worker_metrics = metrics.clone();
-    tokio::task::spawn_blocking(move || {
-        follow(indicators, matcher, options, &worker_metrics, &stop)
+    let worker_signals = signals.clone();
+    let followed = tokio::task::spawn_blocking(move || {
+        follow(
+            indicators,
+            matcher,
+            options,
+            &worker_metrics,
+            &stop,
+            spool.map(|s| (s, worker_signals)),
+        )
     })
     .await
-    .context("the follower stopped unexpectedly")?
+    .context("the follower stopped unexpectedly")?;
+    let Some(sending) = sending else {
+        return followed;
+    };
+    signals.finishing.store(true, Ordering::SeqCst);
+    signals.wake.notify_one();
+    let sent = match tokio::time::timeout(FINAL_PASS, sending).await {
+        Ok(done) => done.context("the sender stopped unexpectedly")?,
+        Err(_) => {
+            eprintln!(
+                "the hub did not take the spooled sightings within {} s; they are sent at \
+                 the next start",
+                FINAL_PASS.as_secs()
+            );
+            Ok(())
+        }
+    };
+    followed.and(sent)
 }
 
 /// Sets `stop` on SIGTERM or SIGINT.
@@ -152,6 +328,8 @@ struct Follower<'a> {
     metrics: &'a Metrics,
     skipped: Skipped,
     sightings: Vec<StreamSighting>,
+    /// With `--post-sightings`: the sums and the spool.
+    posting: Option<Posting<'a>>,
 }
 
 fn follow(
@@ -160,6 +338,7 @@ fn follow(
     options: Options,
     metrics: &Metrics,
     stop: &AtomicBool,
+    spool: Option<(Spool, Arc<Signals>)>,
 ) -> Result<()> {
     let positions = match &options.position {
         Some(p) => Positions::load(p)?,
@@ -181,6 +360,17 @@ fn follow(
         metrics,
         skipped: Skipped::default(),
         sightings: Vec::new(),
+        posting: match (&options.post, spool) {
+            (Some(post), Some((spool, signals))) => Some(Posting {
+                post,
+                aggregate: Aggregate::default(),
+                spool,
+                signals,
+                opened: None,
+                held: None,
+            }),
+            _ => None,
+        },
     };
     let started = Instant::now();
     let mut saved_at = Instant::now();
@@ -202,7 +392,17 @@ fn follow(
                     dirty = true;
                 }
             }
-            if dirty && saved_at.elapsed() >= SAVE_EVERY {
+            if let Some(p) = &mut f.posting
+                && p.due()?
+            {
+                p.seal(options.json)?;
+                save(&options, &tails)?;
+                saved_at = Instant::now();
+                dirty = false;
+            }
+            // Only past matches that are printed or spooled.
+            let summing = f.posting.as_ref().is_some_and(|p| !p.aggregate.is_empty());
+            if dirty && !summing && saved_at.elapsed() >= SAVE_EVERY {
                 save(&options, &tails)?;
                 saved_at = Instant::now();
                 dirty = false;
@@ -220,8 +420,13 @@ fn follow(
         }
         Ok(())
     })();
-    // Whatever ended the loop, what was processed stays processed.
-    let saving = save(&options, &tails);
+    // Whatever ended the loop, what was processed stays processed: its
+    // sightings spooled first, then the position (not past them if spooling
+    // failed).
+    let saving = match f.posting.as_mut().map(|p| p.seal(options.json)) {
+        Some(Err(e)) => Err(e.context("cannot spool the last sightings; the position stays")),
+        _ => save(&options, &tails),
+    };
     let stats = f.stream.flush();
     f.skipped.report("observation");
     eprintln!(
@@ -346,12 +551,16 @@ impl Follower<'_> {
                     events += 1;
                     self.stream.push_probe(probe, &mut self.sightings);
                     for s in self.sightings.drain(..) {
-                        write_sighting(
-                            &mut out,
-                            &self.indicators[s.indicator],
-                            &s,
-                            self.options.json,
-                        )?;
+                        let indicator = &self.indicators[s.indicator];
+                        match &mut self.posting {
+                            Some(p) => {
+                                if let Some(c) = p.post.collections.get(&indicator.id) {
+                                    p.aggregate.add(c, indicator, &s);
+                                    p.opened.get_or_insert_with(Instant::now);
+                                }
+                            }
+                            None => write_sighting(&mut out, indicator, &s, self.options.json)?,
+                        }
                         self.metrics.sighted();
                     }
                 }
@@ -406,9 +615,17 @@ impl Follower<'_> {
     fn status(&self, elapsed: Duration, before: u64) -> u64 {
         let m = self.metrics.snapshot();
         let rate = (m.events - before) as f64 / elapsed.as_secs_f64().max(1e-3);
+        let posting = if self.posting.is_some() {
+            format!(
+                ", {} posted, {} batches unsent, {} set aside",
+                m.posted, m.spooled, m.set_aside
+            )
+        } else {
+            String::new()
+        };
         eprintln!(
             "follow: {rate:.0} events/s, {} events, {} sightings, lag {} bytes / {:.1} s, \
-             {} indicators, state {} kept, {} dropped, {} invalid",
+             {} indicators, state {} kept, {} dropped, {} invalid{posting}",
             m.events,
             m.sightings,
             m.lag_bytes,

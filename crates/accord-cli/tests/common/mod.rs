@@ -224,9 +224,19 @@ impl Server {
 
     /// Starts `accord serve` from `command` (the binary with its global options set) and
     /// waits until it listens.
-    pub fn start_with(mut command: Command) -> Server {
+    pub fn start_with(command: Command) -> Server {
+        Server::start_listening(command, "127.0.0.1:0")
+    }
+
+    /// Starts the hub on `data` listening on `listen` (such as the address of a hub that
+    /// was stopped, to start it again where its clients look for it).
+    pub fn start_at(data: &Path, listen: &str) -> Server {
+        Server::start_listening(on(data), listen)
+    }
+
+    fn start_listening(mut command: Command, listen: &str) -> Server {
         let mut child = command
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["serve", "--listen", listen])
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
