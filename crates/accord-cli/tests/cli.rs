@@ -28,7 +28,9 @@ fn incident_file(dir: &Path, id: &str) -> std::path::PathBuf {
         "summary": "Recorded from a file.",
         "dates": {"disclosed": {"date": "2026-05-04", "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "A hospital", "country": "BE", "sector": "health",
-                     "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                     "target_class": {"class": "civilian", "note": "a hospital", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
     });
     std::fs::write(&path, body.to_string()).unwrap();
     path

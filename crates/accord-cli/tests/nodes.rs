@@ -275,7 +275,9 @@ fn a_database_outage_gives_clean_errors_and_nodes_recover() {
             "dates": {"start": {"date": "2026-11-29",
                       "source": {"as_of": "2026-11", "verification": "unverified"}}},
             "victims": [{"name": "Outage test", "country": "FR", "sector": "other",
-                         "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                         "target_class": {"class": "unknown", "note": "a test victim", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
         })
         .to_string(),
     )

@@ -106,7 +106,7 @@ impl Dataset {
         }
         let mut incident_ids = std::collections::HashSet::new();
         for (name, incident) in &files {
-            add(name, incident.validate(n));
+            add(name, incident.validate_new(n));
             if !incident_ids.insert(incident.id.as_str()) {
                 let mut ps = Problems::new();
                 ps.push("id", format!("duplicate incident id {:?}", incident.id));

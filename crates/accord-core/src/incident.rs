@@ -921,8 +921,46 @@ impl Incident {
         v
     }
 
+    /// Checks an incident about to be written (a submission, an operator's record, an
+    /// amendment, the bundled dataset): everything [`Incident::validate`] checks, and what
+    /// [`Incident::require_classification`] asks of every new record.
+    pub fn validate_new(&self, principles: u8) -> Problems {
+        let mut p = self.validate(principles);
+        p.0.extend(self.require_classification().0);
+        p
+    }
+
+    /// What a new record must carry that records stored before it was asked for may lack: a
+    /// target class on every victim and the incident's armed-conflict statement (each may be
+    /// `unknown`, with a note saying what was looked for). Checked on writes only, never when
+    /// a stored entry is read or replayed, so the log's earlier entries still load.
+    pub fn require_classification(&self) -> Problems {
+        let mut p = Problems::new();
+        for (i, v) in self.victims.iter().enumerate() {
+            if v.target_class.is_none() {
+                p.push(
+                    format!("victims[{i}].target_class"),
+                    "is required: the victim's class (civilian, military, dual-use, \
+                     government-non-military, mixed, disputed, or unknown with a note saying \
+                     what was looked for), with its note and source",
+                );
+            }
+        }
+        if self.armed_conflict.is_none() {
+            p.push(
+                "armed_conflict",
+                "is required: whether the incident happened during an armed conflict (yes with \
+                 the conflict named, no, disputed, or unknown with a note saying what was \
+                 looked for), with its note and source",
+            );
+        }
+        p
+    }
+
     /// Checks the incident, reporting every problem with its field path. `principles` is the
-    /// number of principles in the accord (asserted ids must fall within it).
+    /// number of principles in the accord (asserted ids must fall within it). Fields added
+    /// after records were first stored (target classes, the armed-conflict statement) are
+    /// checked when present; [`Incident::validate_new`] requires them of a new write.
     pub fn validate(&self, principles: u8) -> Problems {
         let mut p = Problems::new();
         check_slug("id", &self.id, &mut p);

@@ -72,6 +72,35 @@ fn a_record_stored_without_classes_loads_as_unclassified_and_is_indexed_under_no
     assert!(back.get("armed_conflict").is_none());
 }
 
+fn new_write_problems(i: &Incident) -> Vec<String> {
+    i.validate_new(9).0.into_iter().map(|p| p.path).collect()
+}
+
+#[test]
+fn a_new_record_must_carry_every_victims_class_and_its_conflict_statement() {
+    // Stored before the rule, the record still loads (above); written now, it is refused at
+    // each missing field.
+    let mut v = stored_before();
+    v["victims"].as_array_mut().unwrap().push(
+        json!({"name": "A ministry", "country": "UA", "sector": "government",
+            "target_class": class("government-non-military"), "source": source()}),
+    );
+    assert_eq!(
+        new_write_problems(&incident(v.clone())),
+        ["victims[0].target_class", "armed_conflict"]
+    );
+    // "Unknown" is an answer, when a note says what was looked for.
+    v["victims"][0]["target_class"] = class("unknown");
+    v["armed_conflict"] = json!({"status": "unknown", "note": "no page read says",
+        "source": {"as_of": "2026-11", "verification": "unverified"}});
+    assert_eq!(
+        new_write_problems(&incident(v.clone())),
+        Vec::<String>::new()
+    );
+    v["armed_conflict"]["note"] = json!(" ");
+    assert_eq!(new_write_problems(&incident(v)), ["armed_conflict.note"]);
+}
+
 #[test]
 fn classes_and_the_conflict_are_indexed_as_the_record_reads_them() {
     let mut v = stored_before();

@@ -404,6 +404,9 @@ pub struct SubmissionSchema {
 /// its field path), suggests its principles and appends the entry to the log; the response
 /// carries the entry's log index. The envelope's `tlp` must be `clear`: incidents are the
 /// public record (pages, lists, scorecards, exports), which cannot withhold a marked one.
+/// Every victim's `target_class` and the incident's `armed_conflict` are required of a new
+/// incident (each may be `unknown`, with a note), though records stored before they were asked
+/// for lack them.
 #[utoipa::path(post, path = "/api/v1/incidents", operation_id = "create_incident", tag = "incidents",
     request_body = SubmissionSchema,
     security(("bearer" = [])),

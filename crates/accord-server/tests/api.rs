@@ -110,9 +110,13 @@ fn new_incident() -> Value {
         "summary": "A utility's control network was reached by a state-linked group.",
         "dates": {"discovered": {"date": "2026-03", "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "A regional utility", "country": "FI", "sector": "energy",
+                     "target_class": {"class": "civilian", "note": "a utility company",
+                         "source": {"url": "https://example.org/report", "as_of": "2026-11", "verification": "secondary"}},
                      "source": {"url": "https://example.org/report", "as_of": "2026-11", "verification": "secondary"}}],
         "initiators": [{"name": "Group X", "kind": "state-sponsored", "state_nexus": "KP",
-                        "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                        "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "no armed conflict involving Finland",
+                           "source": {"as_of": "2026-11", "verification": "unverified"}}
     })
 }
 
@@ -425,6 +429,34 @@ async fn a_bad_classification_is_refused_naming_its_field() {
         Some("body.armed_conflict.conflict"),
     );
     assert_eq!(h.incident_count().await, before);
+}
+
+/// A new submission must carry each victim's target class and the armed-conflict statement
+/// (`unknown` with a note is an answer); one without them is refused with 422 naming each
+/// missing field, and nothing is recorded.
+#[tokio::test]
+async fn a_submission_without_a_class_or_a_conflict_statement_is_refused_naming_each() {
+    let h = hub().await;
+    let before = h.incident_count().await;
+    let mut bare = new_incident();
+    bare["victims"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("target_class");
+    bare.as_object_mut().unwrap().remove("armed_conflict");
+    let r = h.submit(&bare).await;
+    for path in ["body.victims[0].target_class", "body.armed_conflict"] {
+        assert_problem(&r, StatusCode::UNPROCESSABLE_ENTITY, Some(path));
+    }
+    assert_eq!(h.incident_count().await, before);
+    let mut unknown = bare;
+    unknown["victims"][0]["target_class"] = json!({"class": "unknown",
+        "note": "the report does not say who runs the network",
+        "source": {"as_of": "2026-11", "verification": "unverified"}});
+    unknown["armed_conflict"] = json!({"status": "unknown", "note": "not looked into yet",
+        "source": {"as_of": "2026-11", "verification": "unverified"}});
+    let r = h.submit(&unknown).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
 }
 
 #[tokio::test]

@@ -26,7 +26,9 @@ fn incident(id: &str) -> Value {
         "dates": {"start": {"date": "2026-01-01",
                   "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "A utility", "country": "FI", "sector": "energy",
-                     "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                     "target_class": {"class": "civilian", "note": "a utility", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
     })
 }
 

@@ -650,7 +650,9 @@ async fn prepare_incident_with(
     incident: Incident,
     prefix: &str,
 ) -> Result<IncidentRecord, RecordError> {
-    let mut problems = incident.validate(principles);
+    // A new write: target classes and the armed-conflict statement are required (entries
+    // stored before the rule are never re-validated; replay and reads only deserialise).
+    let mut problems = incident.validate_new(principles);
     check_party_refs(store, &incident, &mut problems).await?;
     if !problems.is_empty() {
         return Err(RecordError::Invalid {

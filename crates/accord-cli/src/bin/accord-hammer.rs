@@ -207,7 +207,9 @@ fn incident(id: &str, n: u64) -> serde_json::Value {
         "dates": {"start": {"date": "2026-01-01",
                   "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "Load test", "country": "FR", "sector": "other",
-                     "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                     "target_class": {"class": "unknown", "note": "a load-test victim", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
     })
 }
 

@@ -266,7 +266,9 @@ fn a_tlp_red_incident_is_refused_and_nothing_of_it_is_published() {
         "summary": "Details the submitter marks TLP:RED.",
         "dates": {"disclosed": {"date": "2026-05-04", "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "A ministry", "country": "FR", "sector": "government",
-                     "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                     "target_class": {"class": "government-non-military", "note": "a ministry", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
     });
     for tlp in [Tlp::Red, Tlp::Amber, Tlp::Green] {
         let submission = signed("incident", id, "FR", tlp, &incident, &h.fr_key);

@@ -533,7 +533,9 @@ fn an_incident_dated_1970_or_in_the_future_is_refused() {
             "id": id, "title": "Dated by the client", "summary": "Its envelope's date is checked.",
             "dates": {"disclosed": {"date": "2026-05-04", "source": {"as_of": "2026-11", "verification": "unverified"}}},
             "victims": [{"name": "A hospital", "country": "BE", "sector": "health",
-                         "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                         "target_class": {"class": "civilian", "note": "a hospital", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
         })
     };
     for (id, at) in [

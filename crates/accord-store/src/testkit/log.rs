@@ -21,7 +21,9 @@ fn incident(id: &str) -> serde_json::Value {
         "id": id, "title": "Test", "summary": "A test incident.",
         "dates": {"start": {"date": "2026", "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "A port", "country": "NL", "sector": "transport",
-                     "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                     "target_class": {"class": "civilian", "note": "a port", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
     })
 }
 

@@ -159,6 +159,7 @@ macro_rules! conformance_suite {
             amend::an_unexplained_change_amends_nothing,
             amend::only_the_recorder_amends_a_record,
             targeting::classes_reach_a_hub_seeded_before_them_by_amendment,
+            targeting::a_new_incident_needs_classes_and_one_logged_before_the_rule_still_replays,
             store::filters_combine_and_every_match_satisfies_them,
             store::pages_follow_cursors_newest_first,
             store::unseeded_store_says_so,
