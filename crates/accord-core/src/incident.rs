@@ -127,6 +127,31 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How exactly a source gives an impact's figure, when not as an exact count: the words
+    /// "about", "more than", "at least", "up to" bound or round the number, and the record
+    /// keeps that instead of showing the number as exact.
+    Approximation {
+        /// A rounded or estimated figure: "about", "around", "roughly", "some", "nearly".
+        About = "about",
+        /// A lower bound: "at least", "more than", "over", "N+".
+        AtLeast = "at-least",
+        /// An upper bound: "up to", "as many as", "no more than".
+        AtMost = "at-most",
+    }
+}
+
+impl Approximation {
+    /// The words put before the number when it is shown ("about 47,000").
+    pub fn words(self) -> &'static str {
+        match self {
+            Approximation::About => "about",
+            Approximation::AtLeast => "at least",
+            Approximation::AtMost => "at most",
+        }
+    }
+}
+
+vocabulary! {
     /// What kind of harm an impact figure measures.
     ImpactKind {
         /// Personal data of individuals stolen or exposed.
@@ -449,6 +474,11 @@ pub struct Impact {
     /// The unit of `quantity` ("individuals", "USD", "computers", "customers").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+    /// Whether the source gives `quantity` as approximate or as a bound ("about", "more than",
+    /// "up to"); absent, the figure is as exact as the source states it. Records stored before
+    /// this was asked for lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approximate: Option<Approximation>,
     /// The fact in words, as the source states it.
     pub description: String,
     /// Where it was read.
@@ -1025,6 +1055,11 @@ impl Incident {
                 if im.unit.as_deref().is_none_or(|u| u.trim().is_empty()) {
                     p.push(format!("{path}.unit"), "a quantity needs its unit");
                 }
+            } else if let Some(a) = im.approximate {
+                p.push(
+                    format!("{path}.approximate"),
+                    format!("is {a}, but there is no quantity for it to qualify"),
+                );
             }
             im.source.validate(&format!("{path}.source"), &mut p);
         }
@@ -1229,6 +1264,7 @@ mod tests {
             kind: ImpactKind::PersonalData,
             quantity: Some(21_500_000.0),
             unit: None,
+            approximate: None,
             description: "SSNs".into(),
             source: src(),
         });
@@ -1240,6 +1276,32 @@ mod tests {
                 "asserted_principles[0].principle"
             ]
         );
+    }
+
+    #[test]
+    fn an_approximation_qualifies_a_quantity_and_reads_in_words() {
+        let mut i = minimal();
+        i.impacts.push(Impact {
+            kind: ImpactKind::Spread,
+            quantity: None,
+            unit: None,
+            approximate: Some(Approximation::AtLeast),
+            description: "more than 65 countries".into(),
+            source: src(),
+        });
+        assert_eq!(paths(&i), ["impacts[0].approximate"]);
+        i.impacts[0].quantity = Some(65.0);
+        i.impacts[0].unit = Some("countries".into());
+        assert!(paths(&i).is_empty());
+        let v = serde_json::to_value(&i.impacts[0]).unwrap();
+        assert_eq!(v["approximate"], "at-least");
+        assert_eq!(Approximation::AtLeast.words(), "at least");
+        let bad = serde_json::json!({"kind": "spread", "quantity": 65, "unit": "countries",
+            "approximate": "roughly", "description": "x", "source": v["source"]});
+        let err = serde_json::from_value::<Impact>(bad)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("roughly"), "{err}");
     }
 
     #[test]

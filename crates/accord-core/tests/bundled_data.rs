@@ -112,15 +112,20 @@ fn every_incident_gets_a_suggestion_with_a_reason() {
 }
 
 #[test]
-fn unverified_facts_stay_marked() {
-    // Stuxnet's initiator rests on no official attribution: the record must say so.
+fn an_alleged_initiator_stays_marked_alleged() {
+    // Stuxnet's initiator rests on no official attribution, only on press reporting: the record
+    // must say so, never mark it verified, and hold no attribution naming a state.
     let d = load();
     let stuxnet = d.incidents.iter().find(|i| i.id == "stuxnet-2010").unwrap();
+    assert!(stuxnet.initiators.iter().all(|i| {
+        i.source.verification != Verification::Verified
+            && i.note.as_deref().is_some_and(|n| n.starts_with("Alleged"))
+    }));
     assert!(
         stuxnet
-            .initiators
+            .attributions
             .iter()
-            .all(|i| i.source.verification == Verification::Unverified)
+            .all(|a| a.attributed_to.is_none())
     );
 }
 

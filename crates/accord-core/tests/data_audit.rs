@@ -112,6 +112,33 @@ fn a_copy_of_a_primary_text_on_another_host_is_never_verified() {
     );
 }
 
+/// Weak hosts the audits replaced (forum and members' reposts, a web shop and an aggregator
+/// reposting news, an encyclopedia mirror, a partisan timeline citing no source): none comes
+/// back. Those still shipped for want of a better page are listed in data/README.md.
+const REPLACED_WEAK_HOSTS: &[&str] = &[
+    "bitcointalksearch.org",
+    "members.tffa.com",
+    "iswex.store",
+    "trueviralnews.com",
+    "review.clateway.com",
+    "www.probetrump.com",
+];
+
+#[test]
+fn no_source_rests_on_a_weak_host_the_audit_replaced() {
+    let mut bad = Vec::new();
+    for (file, value) in json_files() {
+        for (path, s) in sources(&value) {
+            if let Some(url) = s.get("url").and_then(Value::as_str)
+                && REPLACED_WEAK_HOSTS.contains(&host(url))
+            {
+                bad.push(format!("{file}{path}: {url}"));
+            }
+        }
+    }
+    assert!(bad.is_empty(), "weak hosts back:\n{}", bad.join("\n"));
+}
+
 #[test]
 fn no_source_url_is_a_web_proxy_a_site_search_or_a_misspelt_host() {
     let mut bad = Vec::new();
@@ -233,4 +260,170 @@ fn the_url_date_reader_finds_publication_dates_and_nothing_else() {
     assert_eq!(month_in_url("https://example.org/2021/99/x"), None);
     assert!(later("2021-05-08", "2021-05-07"));
     assert!(!later("2021-05", "2021-05-07"));
+}
+
+/// How a figure's text qualifies its number, read from the words just before it (back to the
+/// last comma, colon, semicolon or bracket, at most five words): a bound ("more than", "up
+/// to") wins over a rounding ("about", "nearly", "estimated"); `None` when neither is there.
+fn hedge_before(text: &str) -> Option<&'static str> {
+    let clause = text
+        .rsplit([',', ';', ':', '(', '['])
+        .next()
+        .unwrap_or(text)
+        .to_lowercase();
+    let words: Vec<&str> = clause
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let window = words[words.len().saturating_sub(5)..].join(" ");
+    let has = |phrases: &[&str]| {
+        phrases.iter().any(|p| {
+            window == *p
+                || window.starts_with(&format!("{p} "))
+                || window.ends_with(&format!(" {p}"))
+                || window.contains(&format!(" {p} "))
+        })
+    };
+    if has(&["up to", "as many as", "no more than", "at most"]) {
+        Some("at-most")
+    } else if has(&[
+        "more than",
+        "at least",
+        "over",
+        "in excess of",
+        "upwards of",
+    ]) {
+        Some("at-least")
+    } else if has(&[
+        "about",
+        "around",
+        "approximately",
+        "roughly",
+        "nearly",
+        "almost",
+        "close to",
+        "estimated",
+        "an estimate",
+    ]) {
+        Some("about")
+    } else {
+        None
+    }
+}
+
+/// The ways a text writes `q`: `5,599,699`, `5599699`, `9.7 million`, `1 billion`.
+fn written_forms(q: f64) -> Vec<String> {
+    let mut forms = Vec::new();
+    if q.fract() == 0.0 && q < 1e15 {
+        let n = q as u64;
+        let digits = n.to_string();
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        forms.push(grouped);
+        forms.push(digits);
+    }
+    for (scale, word) in [(1e9, "billion"), (1e6, "million")] {
+        if q >= scale {
+            let x = format!("{:.2}", q / scale);
+            let x = x.trim_end_matches('0').trim_end_matches('.');
+            forms.push(format!("{x} {word}"));
+        }
+    }
+    forms
+}
+
+/// Where `form` first stands in `text` as a whole number (not inside a longer one).
+fn find_number(text: &str, form: &str) -> Option<usize> {
+    text.match_indices(form).map(|(at, _)| at).find(|&at| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + form.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit() || c == '.' || c == ',')
+            && !after.is_some_and(|c| c.is_ascii_digit())
+            && !(after == Some('.') || after == Some(','))
+                .then(|| text[at + form.len() + 1..].chars().next())
+                .flatten()
+                .is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
+#[test]
+fn the_hedge_reader_reads_bounds_and_roundings_and_nothing_else() {
+    let cases = [
+        ("Driver's licences of more than ", Some("at-least")),
+        ("Over ", Some("at-least")),
+        ("a settlement of up to US$", Some("at-most")),
+        ("Initially up to about ", Some("at-most")),
+        ("A ransom of 75 BTC (about US$", Some("about")),
+        (
+            "The attack is estimated to have cost Synnovis £",
+            Some("about"),
+        ),
+        ("for nearly four hours, releasing ", None),
+        ("A ransom demand of US$10 million, raised to US$", None),
+        (
+            "35 instructions for close to US$1 billion: 5 were executed for US$",
+            None,
+        ),
+        ("The moreover-than clause of ", None),
+    ];
+    for (text, want) in cases {
+        assert_eq!(hedge_before(text), want, "{text:?}");
+    }
+    assert_eq!(
+        written_forms(9_700_000.0),
+        ["9,700,000", "9700000", "9.7 million"]
+    );
+    assert_eq!(find_number("about 120 million", "20 million"), None);
+    assert_eq!(find_number("US$4.4 million", "4"), None);
+    assert_eq!(find_number("nearly 20,000 e-mails", "20,000"), Some(7));
+}
+
+/// A figure whose own text gives it as approximate or as a bound ("about", "more than", "at
+/// least", "up to", "nearly", an estimate) carries that in `approximate`, and a figure whose
+/// text gives it plainly carries none, so pages never show a rounded number as exact or an
+/// exact one as rounded.
+#[test]
+fn a_figure_the_text_gives_as_approximate_is_marked_so() {
+    let mut bad = Vec::new();
+    let mut read = 0;
+    for (file, value) in json_files() {
+        if !file.starts_with("incidents") {
+            continue;
+        }
+        let impacts = value["impacts"].as_array().cloned().unwrap_or_default();
+        for (i, im) in impacts.iter().enumerate() {
+            let Some(q) = im["quantity"].as_f64() else {
+                assert!(
+                    im.get("approximate").is_none(),
+                    "{file} impacts[{i}]: approximate without a quantity"
+                );
+                continue;
+            };
+            let text = im["description"].as_str().unwrap();
+            let Some(at) = written_forms(q)
+                .iter()
+                .filter_map(|f| find_number(text, f))
+                .min()
+            else {
+                continue; // written in words ("seven", "a quarter of a million")
+            };
+            read += 1;
+            let want = hedge_before(&text[..at]);
+            let have = im["approximate"].as_str();
+            if want != have {
+                bad.push(format!(
+                    "{file} impacts[{i}]: the text says {:?} before {q}, approximate is {have:?}",
+                    want.unwrap_or("nothing")
+                ));
+            }
+        }
+    }
+    assert!(read >= 60, "only {read} figures found in their texts");
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
 }

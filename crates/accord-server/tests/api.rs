@@ -713,7 +713,8 @@ async fn scorecards_are_computed_from_the_record() {
         );
         assert!(lines.iter().all(|l| l["tier"].is_string()), "{bloc}");
     }
-    // The supporters' only link to Stuxnet (the United States, an unverified nexus) is alleged.
+    // The supporters' only link to Stuxnet (the United States, a nexus in press reporting) is
+    // alleged.
     let stuxnet = blocs.body["supporters"]["incidents"]["incidents"]
         .as_array()
         .unwrap()
@@ -721,7 +722,7 @@ async fn scorecards_are_computed_from_the_record() {
         .find(|l| l["id"] == "stuxnet-2010")
         .cloned()
         .unwrap();
-    assert_eq!(stuxnet["tier"], "unverified");
+    assert_eq!(stuxnet["tier"], "allegation");
     assert_eq!(stuxnet["standing"], "alleged");
 
     assert_problem(
@@ -1026,7 +1027,7 @@ async fn scorecard_links_carry_their_tier_and_contested_is_derived() {
     let lines = us.body["as_initiator"]["incidents"].as_array().unwrap();
     let stuxnet = lines.iter().find(|l| l["id"] == "stuxnet-2010").unwrap();
     assert_eq!(stuxnet["standing"], "alleged", "{stuxnet}");
-    assert_eq!(stuxnet["tier"], "unverified");
+    assert_eq!(stuxnet["tier"], "allegation");
     assert!(stuxnet["attributions"].as_array().unwrap().is_empty());
 
     let ru = h.get("/api/v1/scorecards/parties/RU").await;

@@ -862,10 +862,61 @@ async fn party_pages_list_only_the_partys_own_conduct() {
         row.contains("<span class=\"flag alleged\">alleged</span>"),
         "{row}"
     );
-    assert!(row.contains("tier 5 unverified"), "{row}");
+    // Press reporting read in a secondary copy: tier 4.
+    assert!(row.contains("tier 4 allegation"), "{row}");
     // The incident page says whose conduct each finding concerns.
     let page = h.html("/incidents/sony-pictures-2014").await;
     assert!(page.contains(
         "<td class=\"concerns\">responder: Sony Pictures Entertainment (reported counter-attack) (sony-pictures-entertainment)</td>"
     ));
+}
+
+/// A figure the source gives as approximate or as a bound reads so on the incident page and in
+/// the API ("about 47,000 Social Security numbers", "at least 17 countries"); an exact one
+/// reads bare.
+#[tokio::test]
+async fn approximate_figures_read_as_the_source_gives_them() {
+    let h = hub().await;
+    let page = h.html("/incidents/sony-pictures-2014").await;
+    assert!(
+        page.contains("<td class=\"num\">about 47,000 Social Security numbers</td>"),
+        "{page}"
+    );
+    let page = h.html("/incidents/kaseya-vsa-2021").await;
+    assert!(page.contains("<td class=\"num\">at least 17 countries</td>"));
+    assert!(page.contains("<td class=\"num\">70,000,000 USD</td>"));
+    let page = h.html("/incidents/equifax-2017").await;
+    assert!(page.contains("<td class=\"num\">at most 700,000,000 USD</td>"));
+    let mut marked = 0;
+    for r in h.records().await {
+        let page = h.html(&format!("/incidents/{}", r.incident.id)).await;
+        for im in &r.incident.impacts {
+            let (Some(q), Some(a)) = (im.quantity, im.approximate) else {
+                continue;
+            };
+            marked += 1;
+            let digits = (q as u64).to_string();
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            let unit = im.unit.as_deref().unwrap_or_default();
+            let cell = format!(
+                "<td class=\"num\">{} {grouped} {}</td>",
+                a.words(),
+                esc(unit)
+            );
+            assert!(page.contains(&cell), "{}: no {cell}", r.incident.id);
+        }
+    }
+    assert!(marked >= 40, "{marked}");
+    let api = h.get("/api/v1/incidents/sony-pictures-2014").await;
+    assert_eq!(api.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!(v["incident"]["impacts"][4]["approximate"], "about");
+    assert_eq!(v["incident"]["impacts"][4]["quantity"], 47000.0);
+    assert!(v["incident"]["impacts"][0].get("approximate").is_none());
 }

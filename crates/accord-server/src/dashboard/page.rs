@@ -79,7 +79,9 @@ impl DateDisplay for FuzzyDate {
 
 /// How impact figures are worded.
 pub trait ImpactDisplay {
-    /// The figure with its unit, grouped in thousands (`147,900,000 individuals`).
+    /// The figure with its unit, grouped in thousands (`147,900,000 individuals`), after the
+    /// words of its approximation when the source gives it as one (`about 47,000 Social
+    /// Security numbers`, `at least 17 countries`).
     fn figure(&self) -> Option<String>;
 }
 
@@ -90,6 +92,10 @@ impl ImpactDisplay for Impact {
             group_thousands(q as i64)
         } else {
             q.to_string()
+        };
+        let number = match self.approximate {
+            Some(a) => format!("{} {number}", a.words()),
+            None => number,
         };
         Some(match &self.unit {
             Some(u) => format!("{number} {u}"),
