@@ -898,7 +898,7 @@ async fn approximate_figures_read_as_the_source_gives_them() {
             let digits = (q as u64).to_string();
             let mut grouped = String::new();
             for (i, c) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i) % 3 == 0 {
+                if i > 0 && (digits.len() - i).is_multiple_of(3) {
                     grouped.push(',');
                 }
                 grouped.push(c);
