@@ -200,6 +200,11 @@ fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
 impl Follower {
     /// Follows `dir/eve.json` for DE, spooling to `dir/spool`, summing over `interval`.
     fn start(hub: &Hub, dir: &Path, interval: &str) -> Follower {
+        Follower::start_with(hub, dir, interval, &[])
+    }
+
+    /// [`Follower::start`] with more flags.
+    fn start_with(hub: &Hub, dir: &Path, interval: &str, extra: &[&str]) -> Follower {
         let mut child = accord()
             .args(["match", "--hub", &hub.base, "--token", &hub.tokens["DE"]])
             .args([
@@ -215,6 +220,7 @@ impl Follower {
             .arg("--position")
             .arg(dir.join("position.json"))
             .args(["--poll-interval", "20", "--status-interval", "1"])
+            .args(extra)
             .arg("--follow")
             .arg(dir.join("eve.json"))
             .stdout(Stdio::piped())
@@ -460,4 +466,39 @@ fn a_batch_the_hub_refuses_is_set_aside_with_the_reason_and_not_sent_again() {
     let (_, err) = f.terminate();
     assert!(err.contains("moved to"), "{err}");
     assert_eq!(counted(&hub.tally()), (0, 0));
+}
+
+#[test]
+fn while_the_hub_is_behind_the_interval_is_held_open_and_its_count_grows() {
+    let mut hub = Hub::new(true);
+    let dir = tempfile::tempdir().unwrap();
+    let (log, spool) = (dir.path().join("eve.json"), dir.path().join("spool"));
+    append(&log, "");
+    // One unsent batch is the bound; an interval of 3 s holds for up to 30 s.
+    let mut f = Follower::start_with(&hub, dir.path(), "3s", &["--max-unsent", "1"]);
+    hub.stop();
+    append(&log, &hits(10, 3));
+    f.wait_for_events(6);
+    wait("first batch", || spooled(&spool).len() == 1, || f.stderr());
+    append(&log, &hits(20, 4));
+    f.wait_for_events(14);
+    f.wait_for("the hub is behind", |err| err.contains("the hub is behind"));
+    // Matches while held are summed into the open interval: nothing dropped, no new batch.
+    append(&log, &hits(30, 2));
+    f.wait_for_events(18);
+    assert_eq!(spooled(&spool).len(), 1, "{}", f.stderr());
+    hub.start_again();
+    wait(
+        "both intervals delivered",
+        || spooled(&spool).is_empty() && counted(&hub.tally()) == (2, 9),
+        || format!("{}\n{}", hub.tally(), f.stderr()),
+    );
+    let mut counts: Vec<u64> = hub
+        .sightings()
+        .iter()
+        .map(|s| s["count"].as_u64().unwrap())
+        .collect();
+    counts.sort();
+    assert_eq!(counts, [3, 6]);
+    f.terminate();
 }

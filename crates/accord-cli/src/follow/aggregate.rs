@@ -35,9 +35,12 @@ struct Entry {
 /// The sightings of the current interval, per collection and indicator.
 #[derive(Debug, Default)]
 pub struct Aggregate {
-    open: BTreeMap<(String, String), Entry>,
-    /// Entries closed at [`MAX_COUNT`] before the interval ended.
-    closed: Vec<((String, String), Entry)>,
+    /// Per collection, per indicator id (looked up without allocating: a
+    /// match of an indicator already sighted costs no allocation).
+    open: BTreeMap<String, BTreeMap<String, Entry>>,
+    /// Entries closed at [`MAX_COUNT`] before the interval ended, with their
+    /// collection and indicator.
+    closed: Vec<(String, String, Entry)>,
 }
 
 impl Aggregate {
@@ -55,34 +58,35 @@ impl Aggregate {
             .map(|o| o.number_observed)
             .sum::<u64>()
             .clamp(1, MAX_COUNT);
-        let key = (collection.to_owned(), indicator.id.clone());
-        if let Some(e) = self.open.get_mut(&key)
-            && e.count + count > MAX_COUNT
-            && let Some(full) = self.open.remove(&key)
-        {
-            self.closed.push((key.clone(), full));
+        let fresh = || Entry {
+            first_seen: first,
+            last_seen: last,
+            count,
+            first_observation: s
+                .observations
+                .first()
+                .map(|o| o.id.clone())
+                .unwrap_or_default(),
+        };
+        if !self.open.contains_key(collection) {
+            self.open.insert(collection.to_owned(), BTreeMap::new());
         }
-        match self.open.get_mut(&key) {
-            Some(e) => {
+        let Some(per) = self.open.get_mut(collection) else {
+            return;
+        };
+        match per.get_mut(indicator.id.as_str()) {
+            Some(e) if e.count + count <= MAX_COUNT => {
                 e.first_seen = e.first_seen.min(first);
                 e.last_seen = e.last_seen.max(last);
                 e.count += count;
             }
+            Some(e) => {
+                let full = std::mem::replace(e, fresh());
+                self.closed
+                    .push((collection.to_owned(), indicator.id.clone(), full));
+            }
             None => {
-                let first_observation = s
-                    .observations
-                    .first()
-                    .map(|o| o.id.clone())
-                    .unwrap_or_default();
-                self.open.insert(
-                    key,
-                    Entry {
-                        first_seen: first,
-                        last_seen: last,
-                        count,
-                        first_observation,
-                    },
-                );
+                per.insert(indicator.id.clone(), fresh());
             }
         }
     }
@@ -103,10 +107,11 @@ impl Aggregate {
         per_batch: usize,
     ) -> Vec<Batch> {
         let mut by_collection: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-        let entries = std::mem::take(&mut self.closed)
+        let open = std::mem::take(&mut self.open)
             .into_iter()
-            .chain(std::mem::take(&mut self.open));
-        for ((collection, indicator), e) in entries {
+            .flat_map(|(c, per)| per.into_iter().map(move |(i, e)| (c.clone(), i, e)));
+        let entries = std::mem::take(&mut self.closed).into_iter().chain(open);
+        for (collection, indicator, e) in entries {
             // The same matches summed the same way are the same sighting.
             let key = format!(
                 "accord sighting {indicator} {} {} {} {}",

@@ -38,15 +38,32 @@ pub struct Signals {
     pub wake: Notify,
     /// The follower stopped: one last pass over the spool, without waiting.
     pub finishing: AtomicBool,
+    /// The sender stopped on an error (the spool cannot be read or changed): the follower
+    /// stops too rather than fill a spool nobody sends.
+    pub failed: AtomicBool,
 }
 
 /// Sends the batches of `spool` until `signals.finishing` is set and a pass
-/// found nothing to send or the hub could not take a batch.
+/// found nothing to send or the hub could not take a batch; on an error of
+/// the spool, sets `signals.failed` and returns it.
 pub async fn run(
     spool: Spool,
     client: Arc<SharingClient>,
     signals: Arc<Signals>,
     metrics: Arc<Metrics>,
+) -> Result<()> {
+    let sent = send_all(&spool, &client, &signals, &metrics).await;
+    if sent.is_err() {
+        signals.failed.store(true, Ordering::SeqCst);
+    }
+    sent
+}
+
+async fn send_all(
+    spool: &Spool,
+    client: &SharingClient,
+    signals: &Signals,
+    metrics: &Metrics,
 ) -> Result<()> {
     let mut backoff = Duration::from_secs(1);
     let mut failing: Option<String> = None;
@@ -63,7 +80,7 @@ pub async fn run(
         }
         let mut retry = None;
         for path in &pending {
-            match send(&spool, &client, path, &metrics).await? {
+            match send(spool, client, path, metrics).await? {
                 None => {
                     if failing.take().is_some() {
                         eprintln!("the hub takes sightings again");

@@ -380,6 +380,12 @@ fn follow(
     let mut notices = Vec::new();
     let result = (|| -> Result<()> {
         while !stop.load(Ordering::SeqCst) {
+            if let Some(p) = &f.posting
+                && p.signals.failed.load(Ordering::SeqCst)
+            {
+                // The sender's error is what `run` reports.
+                break;
+            }
             let mut progressed = false;
             for tail in &mut tails {
                 let chunk = tail.poll(&mut notices)?;
