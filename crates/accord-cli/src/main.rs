@@ -30,6 +30,7 @@ mod cosigning;
 mod follow;
 mod hub;
 mod keyfiles;
+mod log_http;
 mod matching;
 mod misp;
 mod output;

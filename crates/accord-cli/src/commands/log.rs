@@ -4,22 +4,19 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use async_trait::async_trait;
 use clap::Subcommand;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use accord_store::audit::{LogSource, ReleasedBody, StoreSource, audit};
+use accord_store::audit::{StoreSource, audit};
 use accord_store::log::Operator;
 use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::merkle::{Hash, InclusionProof};
 use accord_tlog::note::Verifier;
-use accord_tlog::tiles::{Tile, TileKind};
-use std::collections::HashMap;
-use tokio::task::JoinHandle;
 
 use crate::args::DatabaseArgs;
 use crate::client::HubClient;
 use crate::keyfiles::verifier_arg;
+use crate::log_http::HttpSource;
 use crate::output::print_all;
 
 /// What `accord log` does.
@@ -111,116 +108,6 @@ pub async fn run(command: LogCommand) -> Result<()> {
             key,
             json,
         } => prove(&hub, key.as_deref(), index, json).await,
-    }
-}
-
-/// Fetches started ahead, by path under `/log/`.
-type Pending = HashMap<String, JoinHandle<Result<Vec<u8>, String>>>;
-
-/// Reads the log over HTTP, fetching prefetched resources concurrently.
-struct HttpSource {
-    client: std::sync::Arc<HubClient>,
-    /// Fetches started by `prefetch`.
-    pending: std::sync::Mutex<Pending>,
-}
-
-#[derive(Deserialize)]
-struct BodyView {
-    index: u64,
-    body: Option<String>,
-    /// Hex; absent for entries written before salting.
-    #[serde(default)]
-    salt: Option<String>,
-}
-
-impl HttpSource {
-    fn new(client: HubClient) -> Self {
-        HttpSource {
-            client: std::sync::Arc::new(client),
-            pending: std::sync::Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// GETs `/log/{path}`, from a prefetch when one was started.
-    async fn get(&self, path: String) -> Result<Vec<u8>, String> {
-        let started = self
-            .pending
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&path);
-        match started {
-            Some(handle) => handle
-                .await
-                .map_err(|e| format!("fetching /log/{path} failed: {e}"))?,
-            None => self
-                .client
-                .get_required(&format!("/log/{path}"))
-                .await
-                .map_err(|e| format!("{e:#}")),
-        }
-    }
-
-    fn start(&self, path: String) {
-        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
-        if pending.contains_key(&path) {
-            return;
-        }
-        let client = std::sync::Arc::clone(&self.client);
-        let url = format!("/log/{path}");
-        pending.insert(
-            path,
-            tokio::spawn(async move {
-                client
-                    .get_required(&url)
-                    .await
-                    .map_err(|e| format!("{e:#}"))
-            }),
-        );
-    }
-}
-
-#[async_trait]
-impl LogSource for HttpSource {
-    async fn checkpoint(&self) -> Result<Vec<u8>, String> {
-        self.client
-            .get_required("/log/checkpoint")
-            .await
-            .map_err(|e| format!("{e:#}"))
-    }
-    async fn tile(&self, tile: Tile) -> Result<Vec<u8>, String> {
-        self.get(tile.path()).await
-    }
-    async fn bodies(&self, bundle: u64, _width: u16) -> Result<Vec<ReleasedBody>, String> {
-        let bytes = self.get(format!("bodies/{bundle}")).await?;
-        let list: Vec<BodyView> = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("/log/bodies/{bundle} is not a body list: {e}"))?;
-        let mut out = Vec::with_capacity(list.len());
-        for b in list {
-            let Some(body) = b.body else { continue };
-            let salt = match b.salt {
-                None => None,
-                Some(hex_salt) => Some(hex::decode(&hex_salt).map_err(|_| {
-                    format!(
-                        "/log/bodies/{bundle}: the salt of entry {} is not hex: {hex_salt:?}",
-                        b.index
-                    )
-                })?),
-            };
-            out.push(ReleasedBody {
-                index: b.index,
-                body: body.into_bytes(),
-                salt,
-            });
-        }
-        Ok(out)
-    }
-    fn prefetch(&self, tiles: &[Tile]) {
-        for t in tiles {
-            self.start(t.path());
-            if t.kind == TileKind::Entries {
-                self.start(format!("bodies/{}", t.index));
-            }
-        }
     }
 }
 
