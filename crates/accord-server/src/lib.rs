@@ -35,6 +35,7 @@ mod health;
 mod hygiene;
 mod json;
 mod log;
+mod mirrored;
 mod openapi;
 mod pathways;
 mod requests;

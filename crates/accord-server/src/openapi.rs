@@ -28,6 +28,8 @@ use crate::api;
         api::incident,
         crate::amendments::incident_amendments,
         crate::amendments::party_amendments,
+        crate::mirrored::list,
+        crate::mirrored::proof,
         api::create_incident,
         crate::bulk::create_incidents,
         api::party_card,
@@ -55,6 +57,7 @@ use crate::api;
     tags(
         (name = "registry", description = "The accord, its principles and its parties"),
         (name = "incidents", description = "The incident record and signed submissions to it"),
+        (name = "federation", description = "Records mirrored from peer hubs' logs, each with its provenance and proof"),
         (name = "scorecards", description = "Scorecards computed from the record on each request"),
         (name = "pathways", description = "Lawful pathways for cross-border evidence requests"),
         (name = "votes", description = "UN votes on ICT-security texts and the voting bloc's cohesion"),

@@ -69,6 +69,9 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/incidents/{id}/amendments",
             get(crate::amendments::incident_amendments),
         )
+        // Records mirrored from peer hubs, with their provenance.
+        .route("/api/v1/mirrored", get(crate::mirrored::list))
+        .route("/api/v1/mirrored/proof", get(crate::mirrored::proof))
         .route("/api/v1/scorecards/parties/{id}", get(api::party_card))
         .route("/api/v1/scorecards/principles", get(api::principle_cards))
         .route("/api/v1/scorecards/blocs", get(api::blocs))

@@ -180,15 +180,16 @@ pub(crate) async fn entries(
 ) -> Result<Vec<MirroredEntry>, StoreError> {
     let limit = q.limit.min(i64::MAX as u64) as i64;
     let offset = q.offset.min(i64::MAX as u64) as i64;
+    let index = q.index.map(|i| i.min(i64::MAX as u64) as i64);
     let rows = client
         .query(
             "SELECT origin, idx, kind, entry_id, submitter, submitted_at, entry, body, salt,
                     checkpoint_size
              FROM mirrored_entries
              WHERE ($1::TEXT IS NULL OR origin = $1) AND ($2::TEXT IS NULL OR kind = $2)
-               AND ($3::TEXT IS NULL OR entry_id = $3)
+               AND ($3::TEXT IS NULL OR entry_id = $3) AND ($6::BIGINT IS NULL OR idx = $6)
              ORDER BY origin, idx LIMIT $4 OFFSET $5",
-            &[&q.origin, &q.kind, &q.entry_id, &limit, &offset],
+            &[&q.origin, &q.kind, &q.entry_id, &limit, &offset, &index],
         )
         .await
         .map_err(db)?;

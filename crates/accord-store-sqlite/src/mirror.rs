@@ -151,7 +151,7 @@ pub fn entries(conn: &Connection, q: &MirroredQuery) -> Result<Vec<MirroredEntry
                     checkpoint_size
              FROM mirrored_entries
              WHERE (?1 IS NULL OR origin = ?1) AND (?2 IS NULL OR kind = ?2)
-               AND (?3 IS NULL OR entry_id = ?3)
+               AND (?3 IS NULL OR entry_id = ?3) AND (?6 IS NULL OR idx = ?6)
              ORDER BY origin, idx LIMIT ?4 OFFSET ?5",
         )
         .map_err(backend)?;
@@ -161,7 +161,8 @@ pub fn entries(conn: &Connection, q: &MirroredQuery) -> Result<Vec<MirroredEntry
             q.kind,
             q.entry_id,
             q.limit.min(i64::MAX as u64) as i64,
-            q.offset.min(i64::MAX as u64) as i64
+            q.offset.min(i64::MAX as u64) as i64,
+            q.index.map(|i| i.min(i64::MAX as u64) as i64)
         ],
         |r| {
             Ok(MirroredEntry {

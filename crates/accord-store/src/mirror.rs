@@ -94,6 +94,8 @@ pub struct MirroredQuery {
     pub kind: Option<String>,
     /// Only with this entry id.
     pub entry_id: Option<String>,
+    /// Only the entry of this index.
+    pub index: Option<u64>,
     /// Skip this many (origin, then index order).
     pub offset: u64,
     /// At most this many.

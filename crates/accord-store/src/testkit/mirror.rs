@@ -23,14 +23,16 @@ use crate::mirror::{MirrorAdvance, MirroredQuery};
 const ORIGIN: &str = "peer.example/mirror";
 const NOW: u64 = 1_800_000_000;
 
-/// A peer's log in memory, served as a hub serves it: the operator registers party `p1`'s key,
-/// `p1` signs incidents, the operator signs rules and amendments.
-struct Peer {
+/// A peer's log in memory, served as a hub serves it (a [`PeerSource`]): the operator
+/// registers party `p1`'s key, `p1` signs incidents, the operator signs rules and amendments.
+/// The mirroring benchmark (`accord-store-sqlite`'s `examples/mirror_sync.rs`) pulls from it.
+pub struct Peer {
     operator: Signer,
     party: SigningKey,
     entries: Vec<Vec<u8>>,
     bodies: Vec<(Vec<u8>, [u8; 32])>,
-    tree: MemoryHashStore,
+    /// The peer's tree.
+    pub tree: MemoryHashStore,
     /// Bodies served altered, by index.
     altered: HashMap<u64, Vec<u8>>,
     /// The checkpoint served instead of the true one.
@@ -38,7 +40,8 @@ struct Peer {
 }
 
 impl Peer {
-    fn new() -> Self {
+    /// A log holding only the registration of `p1`'s key.
+    pub fn new() -> Self {
         let mut peer = Peer {
             operator: Signer::from_seed(ORIGIN, &[21; 32]).unwrap(),
             party: SigningKey::from_bytes(&[22; 32]),
@@ -84,7 +87,7 @@ impl Peer {
 
     /// Grows the log to `size`: incidents by `p1`, every tenth entry operator rules, every
     /// fifteenth an amendment.
-    fn grow_to(&mut self, size: usize) {
+    pub fn grow_to(&mut self, size: usize) {
         while self.entries.len() < size {
             let i = self.entries.len();
             if i.is_multiple_of(10) {
@@ -108,8 +111,15 @@ impl Peer {
         })
     }
 
-    fn verifier(&self) -> Verifier {
+    /// The peer log's verifier key.
+    pub fn verifier(&self) -> Verifier {
         self.operator.verifier()
+    }
+}
+
+impl Default for Peer {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
