@@ -13,7 +13,8 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 use accord_core::incident::{
-    ActorKind, AttributionBasis, Confidence, DateBound, ImpactKind, Method, Motive, Sector,
+    ActorKind, Approximation, AttributionBasis, Confidence, DateBound, ImpactKind, Method, Motive,
+    Sector,
 };
 use accord_server::app;
 use common::{TOKEN, hub};
@@ -65,6 +66,10 @@ async fn vocabularies_are_documented_as_the_hub_writes_them() {
         ("ActorKind", written(ActorKind::ALL, ActorKind::as_str)),
         ("Motive", written(Motive::ALL, Motive::as_str)),
         ("ImpactKind", written(ImpactKind::ALL, ImpactKind::as_str)),
+        (
+            "Approximation",
+            written(Approximation::ALL, Approximation::as_str),
+        ),
         ("Method", written(Method::ALL, Method::as_str)),
         (
             "AttributionBasis",
