@@ -9,11 +9,13 @@
 //! either whole or absent. The sender takes the files in name order and
 //! removes each once the hub took it. A batch the hub refuses is moved to
 //! `rejected/` with a `.error` file beside it saying why; moving it back
-//! into the spool sends it again.
+//! into the spool sends it again. One process uses a spool at a time: it
+//! holds an exclusive lock on `DIR/.lock` while it runs.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,8 @@ pub struct Spool {
     rejected: PathBuf,
     /// The sequence number of the next batch written.
     next: u64,
+    /// `DIR/.lock`, locked while the spool is open.
+    _lock: Arc<File>,
 }
 
 /// Where refused batches go, inside the spool.
@@ -98,6 +102,24 @@ impl Spool {
         let rejected = dir.join(REJECTED);
         std::fs::create_dir_all(&rejected)
             .with_context(|| format!("--spool {}: cannot create it", dir.display()))?;
+        let lock_path = dir.join(".lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open {}", lock_path.display()))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => bail!(
+                "--spool {}: another process is using this spool (it holds {})",
+                dir.display(),
+                lock_path.display()
+            ),
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("cannot lock {}", lock_path.display()));
+            }
+        }
         for entry in
             std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?
         {
@@ -120,6 +142,7 @@ impl Spool {
             dir: dir.to_owned(),
             rejected,
             next: last.map_or(1, |n| n + 1),
+            _lock: Arc::new(lock),
         })
     }
 
@@ -222,6 +245,7 @@ mod tests {
         }
         // A crash mid-write leaves only a temporary file, which is no batch.
         std::fs::write(dir.path().join(".00000000000000000009.json.tmp"), b"{").unwrap();
+        drop(spool);
         let mut spool = Spool::open(dir.path()).unwrap();
         spool.write(&batch(3)).unwrap();
         let read: Vec<Batch> = spool
@@ -235,6 +259,16 @@ mod tests {
     }
 
     #[test]
+    fn a_spool_in_use_is_refused_to_a_second_process() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = Spool::open(dir.path()).unwrap();
+        let second = Spool::open(dir.path()).unwrap_err().to_string();
+        assert!(second.contains("another process"), "{second}");
+        drop(spool);
+        Spool::open(dir.path()).unwrap();
+    }
+
+    #[test]
     fn a_refused_batch_is_moved_aside_with_its_error_and_its_number_is_not_reused() {
         let dir = tempfile::tempdir().unwrap();
         let mut spool = Spool::open(dir.path()).unwrap();
@@ -244,6 +278,7 @@ mod tests {
         assert_eq!(Spool::read(&aside).unwrap(), batch(1));
         let note = std::fs::read_to_string(aside.with_extension("error")).unwrap();
         assert!(note.contains("403: no"), "{note}");
+        drop(spool);
         let mut spool = Spool::open(dir.path()).unwrap();
         let second = spool.write(&batch(2)).unwrap();
         assert_ne!(second.file_name(), aside.file_name());
