@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use accord_core::corrections::RecordKind;
 use accord_store::StoreError;
-use accord_store::log::{Effect, LogWrite};
-use accord_store::refusal::StoredState;
+use accord_store::log::{Effect, LogWrite, amendment_entry_prefix};
+use accord_store::refusal::{RecordState, StoredState};
 use accord_store::sharing::SharedObject;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::Json;
@@ -115,25 +115,41 @@ impl<C: GenericClient + Sync> StoredState for PgState<'_, C> {
         &self,
         kind: RecordKind,
         id: &str,
-    ) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+    ) -> Result<Option<RecordState>, StoreError> {
         // Asked of the database, not of `Known`: the effects of the batch's earlier writes
-        // are applied in this transaction, so it sees them.
+        // are applied in this transaction, so it sees them. The version is the latest
+        // amendment's index, or the recording entry's.
         let sql = match kind {
             RecordKind::Incident => {
-                "SELECT l.submitter, r.body -> 'incident' FROM incidents r \
+                "SELECT l.submitter, r.body -> 'incident', COALESCE((SELECT MAX(a.idx) \
+                   FROM log_entries a WHERE a.kind = 'amendment' \
+                   AND left(a.entry_id, length($2)) = $2), l.idx) \
+                 FROM incidents r \
                  JOIN log_entries l ON l.kind = 'incident' AND l.entry_id = r.id WHERE r.id = $1"
             }
             RecordKind::Party => {
-                "SELECT l.submitter, r.body FROM parties r \
+                "SELECT l.submitter, r.body, COALESCE((SELECT MAX(a.idx) \
+                   FROM log_entries a WHERE a.kind = 'amendment' \
+                   AND left(a.entry_id, length($2)) = $2), l.idx) \
+                 FROM parties r \
                  JOIN log_entries l ON l.kind = 'party' AND l.entry_id = r.id WHERE r.id = $1"
             }
         };
+        let prefix = amendment_entry_prefix(kind, id);
         let stmt = self.client.prepare_cached(sql).await.map_err(db)?;
-        let row = self.client.query_opt(&stmt, &[&id]).await.map_err(db)?;
+        let row = self
+            .client
+            .query_opt(&stmt, &[&id, &prefix])
+            .await
+            .map_err(db)?;
         Ok(row.map(|r| {
-            let owner: String = r.get(0);
-            let Json(body): Json<serde_json::Value> = r.get(1);
-            (owner, body)
+            let Json(record): Json<serde_json::Value> = r.get(1);
+            let version: i64 = r.get(2);
+            RecordState {
+                recorder: r.get(0),
+                record,
+                version: u64::try_from(version).unwrap_or(0),
+            }
         }))
     }
 

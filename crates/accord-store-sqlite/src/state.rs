@@ -8,8 +8,8 @@ use std::task::{Context, Poll, Waker};
 
 use accord_core::corrections::RecordKind;
 use accord_store::StoreError;
-use accord_store::log::LogWrite;
-use accord_store::refusal::{StoredState, refusal};
+use accord_store::log::{LogWrite, amendment_entry_prefix};
+use accord_store::refusal::{RecordState, StoredState, refusal};
 use accord_store::sharing::SharedObject;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -49,26 +49,34 @@ impl StoredState for SqliteState<'_> {
         &self,
         kind: RecordKind,
         id: &str,
-    ) -> Result<Option<(String, serde_json::Value)>, StoreError> {
+    ) -> Result<Option<RecordState>, StoreError> {
+        // The version is the latest amendment's index, or the recording entry's.
         let sql = match kind {
             RecordKind::Incident => {
-                "SELECT l.submitter, r.body FROM incidents r \
+                "SELECT l.submitter, r.body, COALESCE((SELECT MAX(a.idx) FROM log_entries a \
+                   WHERE a.kind = 'amendment' AND substr(a.entry_id, 1, length(?2)) = ?2), l.idx) \
+                 FROM incidents r \
                  JOIN log_entries l ON l.kind = 'incident' AND l.entry_id = r.id WHERE r.id = ?1"
             }
             RecordKind::Party => {
-                "SELECT l.submitter, r.body FROM parties r \
+                "SELECT l.submitter, r.body, COALESCE((SELECT MAX(a.idx) FROM log_entries a \
+                   WHERE a.kind = 'amendment' AND substr(a.entry_id, 1, length(?2)) = ?2), l.idx) \
+                 FROM parties r \
                  JOIN log_entries l ON l.kind = 'party' AND l.entry_id = r.id WHERE r.id = ?1"
             }
         };
-        let row: Option<(String, String)> = self
+        let prefix = amendment_entry_prefix(kind, id);
+        let row: Option<(String, String, i64)> = self
             .0
             .prepare_cached(sql)
             .and_then(|mut stmt| {
-                stmt.query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
+                stmt.query_row(params![id, prefix], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
             })
             .map_err(backend)?;
-        let Some((owner, body)) = row else {
+        let Some((recorder, body, version)) = row else {
             return Ok(None);
         };
         let corrupt = |detail: String| StoreError::Corrupt {
@@ -85,7 +93,11 @@ impl StoredState for SqliteState<'_> {
                 .ok_or_else(|| corrupt("no `incident` member".into()))?,
             RecordKind::Party => body,
         };
-        Ok(Some((owner, record)))
+        Ok(Some(RecordState {
+            recorder,
+            record,
+            version: u64::try_from(version).map_err(|e| corrupt(e.to_string()))?,
+        }))
     }
 
     async fn entry_recorded(&self, kind: &str, id: &str) -> Result<bool, StoreError> {

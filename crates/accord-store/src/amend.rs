@@ -21,6 +21,7 @@ use accord_core::dataset::Dataset;
 use accord_core::incident::Incident;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
+use accord_tlog::entry::SignedEntry;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -29,11 +30,13 @@ use crate::log::{
     AmendedRecord, Amendment, AmendmentBody, DatasetVersionBody, Effect, LogWrite, Operator,
     StoredAmendment, amendment_entry_id, amendment_entry_prefix, kind,
 };
+use crate::refusal::{RecordState, amendment_refusal};
 use crate::sequencer::Sequencer;
 use crate::store::Store;
 use crate::write::{
-    RecordError, Submission, add_new_bundled_parties, check_incident_marking, invalid,
-    operator_write, parse_body, prepare_incident, verify_submission,
+    RecordError, Submission, add_new_bundled_parties, bundled_incident_write,
+    check_incident_marking, invalid, operator_write, parse_body, prepare_incident,
+    verify_submission,
 };
 
 /// One record the upgrade amends: what differs and why.
@@ -327,6 +330,7 @@ pub async fn amend_records(
             previous: a.previous.clone(),
             new: a.new.clone(),
             reasons: a.reasons.clone(),
+            base: None,
             dataset_version: Some(plan.bundled),
         };
         let id = amendment_entry_id(a.kind, &a.id, &format!("v{}", plan.bundled));
@@ -341,18 +345,7 @@ pub async fn amend_records(
         .iter()
         .filter(|i| plan.new_incidents.contains(&i.id))
     {
-        let record = IncidentRecord {
-            suggested_principles: rules.suggest(i),
-            incident: i.clone(),
-            log_index: None,
-        };
-        batch.push(operator_write(
-            op,
-            kind::INCIDENT,
-            &i.id,
-            i,
-            Effect::Incident(Box::new(record)),
-        )?);
+        batch.push(bundled_incident_write(op, &rules, i)?);
     }
     if !batch.is_empty() {
         let outcome = store.append(batch, operator.clone()).await?;
@@ -383,11 +376,105 @@ fn plan_kinds(plan: &UpgradePlan) -> impl Iterator<Item = Planned> + '_ {
         .chain(plan.new_incidents.iter().map(|_| Planned::Incident))
 }
 
+/// The most reasons a party's amendment carries.
+pub const MAX_REASONS: usize = 16;
+
+/// The longest `what` of a reason, in characters: a line.
+pub const MAX_REASON_WHAT: usize = 300;
+
+/// The longest `why` of a reason, in characters.
+pub const MAX_REASON_WHY: usize = 4000;
+
+/// Checks the reasons of a party's amendment: at least one, at most [`MAX_REASONS`], each a
+/// day, a non-empty `what` and `why` within [`MAX_REASON_WHAT`] and [`MAX_REASON_WHY`]
+/// characters, and valid sources.
+fn check_reasons(reasons: &[Reason]) -> Result<(), RecordError> {
+    if reasons.is_empty() {
+        return Err(invalid(
+            "body.reasons",
+            "an amendment gives at least one reason",
+        ));
+    }
+    if reasons.len() > MAX_REASONS {
+        return Err(invalid(
+            "body.reasons",
+            format!(
+                "holds {} reasons; at most {MAX_REASONS} are accepted",
+                reasons.len()
+            ),
+        ));
+    }
+    let mut problems = accord_core::validate::Problems::new();
+    for (i, r) in reasons.iter().enumerate() {
+        let at = format!("body.reasons[{i}]");
+        r.validate(&at, &mut problems);
+        for (field, text, most) in [
+            ("what", &r.what, MAX_REASON_WHAT),
+            ("why", &r.why, MAX_REASON_WHY),
+        ] {
+            let n = text.chars().count();
+            if n > most {
+                problems.push(
+                    format!("{at}.{field}"),
+                    format!("is {n} characters long; at most {most} are accepted"),
+                );
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(RecordError::Invalid {
+            problems: problems.0,
+        })
+    }
+}
+
+/// Incident `id`'s recorder, its reported facts and its version as the store reads them now,
+/// or `None` when no such incident is recorded: what [`amendment_refusal`] judges a party's
+/// amendment against before the store judges it again inside the append.
+pub async fn incident_state(
+    store: &dyn Store,
+    id: &str,
+) -> Result<Option<RecordState>, StoreError> {
+    let record = match store.incident(id).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let corrupt = |detail: String| StoreError::Corrupt {
+        what: format!("incident {id}"),
+        detail,
+    };
+    let first = record
+        .log_index
+        .ok_or_else(|| corrupt("the index holds no log index for it".into()))?;
+    let entry = store.log_entry(first).await?;
+    let recorder = SignedEntry::from_bytes(&entry.entry)
+        .map_err(|e| corrupt(format!("log entry {first}: {e}")))?
+        .envelope
+        .submitter;
+    let version = store
+        .amendments(RecordKind::Incident, id)
+        .await?
+        .last()
+        .map_or(first, |a| a.index);
+    Ok(Some(RecordState {
+        recorder,
+        record: json("incident", &record.incident)?,
+        version,
+    }))
+}
+
 /// Records a party's signed amendment of an incident it recorded: the entry is of kind
-/// `amendment`, TLP:CLEAR, with id `incident/ID@SUFFIX`; its body names the incident, the
-/// text the party read (`previous`), the corrected one (`new`, checked as a new incident is,
-/// with the same id) and at least one reason. The store refuses it unless the party recorded
-/// the incident and it still reads as `previous`.
+/// `amendment`, TLP:CLEAR, with id `incident/ID@SUFFIX` (a fresh random UUID); its body names
+/// the incident, the version amended (`base`: the log index of its latest amendment, or of the
+/// entry that recorded it), the text the party read there (`previous`), the corrected one
+/// (`new`, checked as a new incident is, with the same id) and one to [`MAX_REASONS`] reasons.
+/// Refused: an incident the hub does not hold (`NotFound`), one another party recorded
+/// (`NotRecorder`, naming it), an older version than the current one (`Outdated`), and a `new`
+/// that changes nothing or is invalid (every problem with its path). The store judges the
+/// recorder and the version again inside the append.
 pub async fn amend_incident(
     store: &dyn Store,
     sequencer: &Sequencer,
@@ -414,20 +501,24 @@ pub async fn amend_incident(
             ),
         ));
     }
-    if amendment.reasons.is_empty() {
+    if amendment.base.is_none() {
         return Err(invalid(
-            "body.reasons",
-            "an amendment gives at least one reason",
+            "body.base",
+            "names the version amended: the log index of the incident's latest amendment, or of \
+             the entry that recorded it (GET /api/v1/incidents/ID/amendments)",
         ));
     }
-    let mut problems = accord_core::validate::Problems::new();
-    for (i, r) in amendment.reasons.iter().enumerate() {
-        r.validate(&format!("body.reasons[{i}]"), &mut problems);
+    if amendment.dataset_version.is_some() {
+        return Err(invalid(
+            "body.dataset_version",
+            "only the operator's dataset upgrades carry a dataset version",
+        ));
     }
-    if !problems.is_empty() {
-        return Err(RecordError::Invalid {
-            problems: problems.0,
-        });
+    check_reasons(&amendment.reasons)?;
+    // Whose record and which version, before the new text is checked.
+    let state = incident_state(store, &amendment.id).await?;
+    if let Some(refused) = amendment_refusal(party, &amendment, state) {
+        return Err(refused.into());
     }
     let incident: Incident = parse_body(&amendment.new, "body.new")?;
     if incident.id != amendment.id {
@@ -437,6 +528,12 @@ pub async fn amend_incident(
                 "is {:?}; an amendment keeps the record's id {:?}",
                 incident.id, amendment.id
             ),
+        ));
+    }
+    if json("incident", &incident)? == amendment.previous {
+        return Err(invalid(
+            "body.new",
+            "is the incident as it reads now: an amendment changes something",
         ));
     }
     let record = prepare_incident(store, incident, "body.new.").await?;

@@ -33,6 +33,30 @@ pub enum StoreError {
         /// The id.
         id: String,
     },
+    /// Only the party that recorded a record amends it (the hub operator, for the bundled
+    /// records); nothing was written.
+    #[error(
+        "{what} {id:?} was recorded by {recorder:?}: only its recorder amends it (the hub operator, for bundled records)"
+    )]
+    NotRecorder {
+        /// What kind of record ("incident").
+        what: &'static str,
+        /// Its id.
+        id: String,
+        /// The party that recorded it.
+        recorder: String,
+    },
+    /// An amendment made against another version of the record than the one the store holds
+    /// now; nothing was written.
+    #[error("{what} {id:?} has changed since the version this amends: {detail}")]
+    Outdated {
+        /// What kind of record.
+        what: &'static str,
+        /// Its id.
+        id: String,
+        /// Which version the amendment names and which the store holds.
+        detail: String,
+    },
     /// A different record already holds this version: the same id and version name one
     /// content, so a change needs a new version; nothing was written.
     #[error(

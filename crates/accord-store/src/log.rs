@@ -104,6 +104,11 @@ pub struct AmendmentBody {
     pub kind: RecordKind,
     /// The record's id (unchanged by the amendment).
     pub id: String,
+    /// The version of the record this amends: the log index of the entry that recorded it, or
+    /// of its latest amendment. A party's amendment names it (the store refuses it once the
+    /// record has moved on); the operator's dataset upgrades compare `previous` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<u64>,
     /// The record as it read before (an incident's reported facts, a party's registry entry).
     pub previous: serde_json::Value,
     /// The record as it reads now.

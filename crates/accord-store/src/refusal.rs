@@ -13,7 +13,7 @@ use accord_core::incident::Incident;
 use accord_core::party::Party;
 
 use crate::error::StoreError;
-use crate::log::{Effect, LogWrite};
+use crate::log::{AmendmentBody, Effect, LogWrite};
 use crate::sharing::model::{SharedObject, check_new_version};
 
 /// What the refusal rules ask of the stored state. Each backend answers in its own SQL.
@@ -45,14 +45,13 @@ pub trait StoredState {
     /// Whether evidence request `id` ever moved into status `to` (as `Status::as_str` writes
     /// it).
     async fn transition_recorded(&self, id: &str, to: &str) -> Result<bool, StoreError>;
-    /// Who recorded record `id` of `kind` (the submitter of the entry that recorded it) and
-    /// the record as the index holds it now (an incident's reported facts, a party's entry),
-    /// or `None` when no such record is held.
+    /// Who recorded record `id` of `kind`, the record as the index holds it now and its
+    /// version (see [`RecordState`]), or `None` when no such record is held.
     async fn record_state(
         &self,
         kind: RecordKind,
         id: &str,
-    ) -> Result<Option<(String, serde_json::Value)>, StoreError>;
+    ) -> Result<Option<RecordState>, StoreError>;
     /// The party that owns STIX object id `id` on this hub (see [`check_new_version`]).
     async fn object_owner(&self, id: &str) -> Result<Option<String>, StoreError>;
     /// The object (stored JSON text) recorded in `o`'s collection under `o`'s version; for an
@@ -158,27 +157,9 @@ pub async fn refusal<S: StoredState + ?Sized>(
             }
             Some(_) => None,
         },
-        // Only the party that recorded a record amends it (the operator, for bundled records),
-        // and only from what it reads now: an amendment made against an older text is refused
-        // rather than applied over a later one.
         Effect::Amendment(a) => {
             let (kind, id) = (a.body.kind, &a.body.id);
-            match state.record_state(kind, id).await? {
-                None => not_found(kind.as_str(), id.clone()),
-                Some((owner, _)) if owner != env.submitter => Some(StoreError::NotOwner {
-                    what: kind.as_str(),
-                    id: id.clone(),
-                }),
-                Some((_, current)) if !same_record(kind, &current, &a.body.previous) => {
-                    Some(StoreError::Conflict {
-                        what: "amendment",
-                        id: format!(
-                            "{kind}/{id} (the record no longer reads as the amendment's previous value)"
-                        ),
-                    })
-                }
-                Some(_) => None,
-            }
+            amendment_refusal(&env.submitter, &a.body, state.record_state(kind, id).await?)
         }
         Effect::StixDeleted {
             collection,
@@ -188,6 +169,64 @@ pub async fn refusal<S: StoredState + ?Sized>(
         }
         _ => None,
     })
+}
+
+/// A recorded record as the amendment rule sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordState {
+    /// The party that recorded it: the submitter of the entry that recorded it (the hub
+    /// operator for bundled records). Amendments do not change it.
+    pub recorder: String,
+    /// The record as the index holds it now (an incident's reported facts, a party's entry).
+    pub record: serde_json::Value,
+    /// Its version: the log index of its latest amendment, or of the entry that recorded it.
+    pub version: u64,
+}
+
+/// Why an amendment by `submitter` with `body` is refused against the record's `state` (`None`:
+/// no such record), or `None` when it may be applied. Only the party that recorded a record
+/// amends it (the operator, for bundled records), and only from the version it holds now: an
+/// amendment naming an older version (`base`), or whose `previous` is not the record's current
+/// text, is refused rather than applied over a later one. The store asks it inside the append;
+/// the write path asks it first, to answer before validating the new text.
+pub fn amendment_refusal(
+    submitter: &str,
+    body: &AmendmentBody,
+    state: Option<RecordState>,
+) -> Option<StoreError> {
+    let (kind, id) = (body.kind, &body.id);
+    let Some(state) = state else {
+        return Some(StoreError::NotFound {
+            what: kind.as_str(),
+            id: id.clone(),
+        });
+    };
+    let outdated = |detail: String| {
+        Some(StoreError::Outdated {
+            what: kind.as_str(),
+            id: id.clone(),
+            detail,
+        })
+    };
+    if state.recorder != submitter {
+        return Some(StoreError::NotRecorder {
+            what: kind.as_str(),
+            id: id.clone(),
+            recorder: state.recorder,
+        });
+    }
+    match body.base {
+        Some(base) if base != state.version => outdated(format!(
+            "the amendment amends the version of log entry {base}, the record's latest is log \
+             entry {}",
+            state.version
+        )),
+        _ if !same_record(kind, &state.record, &body.previous) => outdated(format!(
+            "the amendment's previous value is not the record's text at log entry {}",
+            state.version
+        )),
+        _ => None,
+    }
 }
 
 /// Whether two JSON texts of a record of `kind` are the same record: compared as the typed

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use accord_core::dataset::Dataset;
 use accord_core::incident::Incident;
+use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_core::validate::{Problem, Problems};
@@ -364,18 +365,7 @@ pub async fn seed_bundled(
         )?);
     }
     for i in &dataset.incidents {
-        let record = IncidentRecord {
-            suggested_principles: dataset.rules.suggest(i),
-            incident: i.clone(),
-            log_index: None,
-        };
-        batch.push(operator_write(
-            op,
-            kind::INCIDENT,
-            &i.id,
-            i,
-            Effect::Incident(Box::new(record)),
-        )?);
+        batch.push(bundled_incident_write(op, &dataset.rules, i)?);
     }
     let outcome = store.append(batch, operator).await?;
     let raced = outcome
@@ -394,6 +384,28 @@ pub async fn seed_bundled(
         parties: dataset.parties.len(),
         incidents: dataset.incidents.len(),
     })
+}
+
+/// The operator-signed entry that records bundled incident `i`, with the principles `rules`
+/// suggest for it: what seeding writes for each incident, and an upgrade for each one a
+/// release adds.
+pub(crate) fn bundled_incident_write(
+    op: &Operator,
+    rules: &RuleSet,
+    i: &Incident,
+) -> Result<LogWrite, RecordError> {
+    let record = IncidentRecord {
+        suggested_principles: rules.suggest(i),
+        incident: i.clone(),
+        log_index: None,
+    };
+    operator_write(
+        op,
+        kind::INCIDENT,
+        &i.id,
+        i,
+        Effect::Incident(Box::new(record)),
+    )
 }
 
 /// Brings a seeded store's registry up to `dataset`: every party of the dataset whose id the
@@ -646,7 +658,7 @@ fn principle_count(accord: &accord_core::accord::Accord) -> u8 {
 async fn prepare_incident_with(
     store: &dyn Store,
     principles: u8,
-    rules: &accord_core::mapping::RuleSet,
+    rules: &RuleSet,
     incident: Incident,
     prefix: &str,
 ) -> Result<IncidentRecord, RecordError> {

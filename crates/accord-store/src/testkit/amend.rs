@@ -224,8 +224,9 @@ pub async fn an_unexplained_change_amends_nothing(f: &dyn StoreFactory) {
 }
 
 /// A party's own incident is amended only by an entry that party signs: the operator and
-/// another party are refused and nothing changes; an amendment against a text that no longer
-/// holds is refused too.
+/// another party are refused, naming the recorder, and nothing changes; an amendment of a
+/// version that is no longer the latest is refused too, by the write path and by the store
+/// inside the append.
 pub async fn only_the_recorder_amends_a_record(f: &dyn StoreFactory) {
     let Some(h) = seeded_hub(f).await else { return };
     let store = h.store.as_ref();
@@ -248,13 +249,15 @@ pub async fn only_the_recorder_amends_a_record(f: &dyn StoreFactory) {
         &fr,
     )
     .unwrap();
-    submit_incident(store, &h.seq, "FR", sub).await.unwrap();
+    let recorded = submit_incident(store, &h.seq, "FR", sub).await.unwrap();
+    let first = recorded.log_index.unwrap();
     let previous = serde_json::to_value(&incident).unwrap();
     let mut corrected = incident.clone();
     corrected.title = format!("{} (corrected)", corrected.title);
     let body = AmendmentBody {
         kind: RecordKind::Incident,
         id: incident.id.clone(),
+        base: Some(first),
         previous: previous.clone(),
         new: serde_json::to_value(&corrected).unwrap(),
         reasons: vec![accord_core::corrections::Reason {
@@ -287,10 +290,11 @@ pub async fn only_the_recorder_amends_a_record(f: &dyn StoreFactory) {
     assert!(
         matches!(
             &outcome.results[0],
-            Err(StoreError::NotOwner {
+            Err(StoreError::NotRecorder {
                 what: "incident",
+                recorder,
                 ..
-            })
+            }) if recorder == "FR"
         ),
         "{:?}",
         outcome.results
@@ -300,9 +304,10 @@ pub async fn only_the_recorder_amends_a_record(f: &dyn StoreFactory) {
     let sub = sign_submission(kind::AMENDMENT, entry_id, "DE", Tlp::Clear, &body, &de).unwrap();
     let err = amend_incident(store, &h.seq, "DE", sub).await.unwrap_err();
     assert!(
-        matches!(err, RecordError::Store(StoreError::NotOwner { .. })),
+        matches!(&err, RecordError::Store(StoreError::NotRecorder { recorder, .. }) if recorder == "FR"),
         "{err}"
     );
+    assert!(err.to_string().contains("recorded by \"FR\""), "{err}");
     assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
     assert_eq!(
         store.incident("fr-own-report").await.unwrap().incident,
@@ -327,7 +332,7 @@ pub async fn only_the_recorder_amends_a_record(f: &dyn StoreFactory) {
         serde_json::from_value(listed[0].body.new.clone()).unwrap();
     assert_eq!(new, corrected);
 
-    // A second amendment made against the text before the first: refused.
+    // A second amendment of the version before the first: refused, naming both versions.
     let stale = sign_submission(
         kind::AMENDMENT,
         "incident/fr-own-report@9b2f1f5e-0c4b-4a7e-8a53-2f1d3c4b5a69",
@@ -341,8 +346,127 @@ pub async fn only_the_recorder_amends_a_record(f: &dyn StoreFactory) {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, RecordError::Store(StoreError::Conflict { .. })),
+        matches!(err, RecordError::Store(StoreError::Outdated { .. })),
         "{err}"
     );
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("log entry {first}"))
+            && text.contains(&format!("log entry {}", stored.index)),
+        "{text}"
+    );
+
+    // The store judges the version again inside the append: a write that skipped the write
+    // path's check (of the older version, or naming the current one with an older text) is
+    // refused there and changes nothing.
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+    let record = store.incident("fr-own-report").await.unwrap();
+    for (base, previous) in [
+        (first, serde_json::to_value(&corrected).unwrap()),
+        (stored.index, previous.clone()),
+    ] {
+        let late = AmendmentBody {
+            base: Some(base),
+            previous,
+            ..body.clone()
+        };
+        let (entry, bytes, salt) = crate::write::sign_entry(
+            kind::AMENDMENT,
+            "incident/fr-own-report@3f1c1e0a-5d3b-4c1e-9a2b-7e6d5c4b3a21",
+            "FR",
+            Tlp::Clear,
+            &late,
+            &fr,
+        )
+        .unwrap();
+        let w = crate::log::LogWrite {
+            entry,
+            body: bytes,
+            salt: Some(salt),
+            effect: crate::log::Effect::Amendment(Box::new(crate::log::Amendment {
+                body: late,
+                record: crate::log::AmendedRecord::Incident(Box::new(record.clone())),
+            })),
+        };
+        let outcome = store.append(vec![w], h.op.clone()).await.unwrap();
+        assert!(
+            matches!(&outcome.results[0], Err(StoreError::Outdated { .. })),
+            "base {base}: {:?}",
+            outcome.results
+        );
+    }
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+    assert_eq!(
+        store.incident("fr-own-report").await.unwrap().incident,
+        corrected
+    );
     audit_store(store, &h.op).await;
+}
+
+/// An amendment entry written straight into the store (past the write path and the append's
+/// refusal rule, as a hostile operator or a damaged database could), signed by a party that
+/// did not record the incident: `accord log verify`'s audit fails at that entry, naming the
+/// signer and the recorder.
+pub async fn a_forged_amendment_fails_the_audit(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = h.store.as_ref();
+    let de = SigningKey::from_bytes(&[12; 32]);
+    add_key(store, &h.seq, "DE", &de.verifying_key())
+        .await
+        .unwrap();
+    let incident = store.incident("wannacry-2017").await.unwrap();
+    let mut corrected = incident.incident.clone();
+    corrected.title = "WannaCry (as DE would have it)".into();
+    let body = AmendmentBody {
+        kind: RecordKind::Incident,
+        id: corrected.id.clone(),
+        base: incident.log_index,
+        previous: serde_json::to_value(&incident.incident).unwrap(),
+        new: serde_json::to_value(&corrected).unwrap(),
+        reasons: vec![accord_core::corrections::Reason {
+            date: accord_core::date::FuzzyDate::parse("2026-12-07").unwrap(),
+            what: "title".into(),
+            why: "forged".into(),
+            sources: Vec::new(),
+        }],
+        dataset_version: None,
+    };
+    // The log entry alone (no index effect: the refusal rules judge effects, and this one has
+    // none to judge).
+    let (entry, bytes, salt) = crate::write::sign_entry(
+        kind::AMENDMENT,
+        "incident/wannacry-2017@5d0c3a52-9b8e-4f61-a1d2-3c4b5e6f7a80",
+        "DE",
+        Tlp::Clear,
+        &body,
+        &de,
+    )
+    .unwrap();
+    let w = crate::log::LogWrite {
+        entry,
+        body: bytes,
+        salt: Some(salt),
+        effect: crate::log::Effect::Withheld,
+    };
+    let outcome = store.append(vec![w], h.op.clone()).await.unwrap();
+    let forged = *outcome.results[0].as_ref().unwrap();
+    let err = crate::audit::audit(
+        &crate::audit::StoreSource(store),
+        &h.op.signer.verifier(),
+        &[],
+        None,
+        &|_, _| {},
+    )
+    .await
+    .unwrap_err();
+    match err {
+        crate::audit::AuditError::Entry { index, detail } => {
+            assert_eq!(index, forged.index, "{detail}");
+            assert!(
+                detail.contains("signed by \"DE\", but \"hub-operator\" recorded it"),
+                "{detail}"
+            );
+        }
+        other => panic!("{other}"),
+    }
 }
