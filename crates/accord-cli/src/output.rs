@@ -1,7 +1,9 @@
-//! What commands print: JSON, whole reports, and write-path errors a person can act on.
+//! What commands print: JSON, whole reports, write-path errors a person can act on, and a
+//! record's changed fields.
 
 use anyhow::Result;
 
+use accord_core::corrections::Change;
 use accord_store::write::RecordError;
 
 /// Prints `v` as pretty JSON on stdout.
@@ -28,4 +30,24 @@ pub fn explain(e: RecordError) -> anyhow::Error {
         }
         other => other.into(),
     }
+}
+
+/// `path: was → now`, each value as compact JSON cut to a readable length.
+pub fn change_line(c: &Change) -> String {
+    let show = |v: &Option<serde_json::Value>| match v {
+        None => "(absent)".to_owned(),
+        Some(v) => {
+            let text = v.to_string();
+            match text.char_indices().nth(100) {
+                Some((i, _)) => format!("{}…", &text[..i]),
+                None => text,
+            }
+        }
+    };
+    let path = if c.path.is_empty() {
+        "(the record)"
+    } else {
+        &c.path
+    };
+    format!("{path}: {} → {}", show(&c.was), show(&c.now))
 }

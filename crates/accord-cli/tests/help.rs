@@ -93,6 +93,7 @@ fn every_help_entry_opens_with_a_line_that_fits_80_columns() {
 const CLIENT_SIDE: &[&[&str]] = &[
     &["keygen"],
     &["submit"],
+    &["incidents", "amend"],
     &["route"],
     &["match"],
     &["export", "suricata"],

@@ -1,16 +1,24 @@
 //! `/api/v1/incidents/{id}/amendments` and `/api/v1/parties/{id}/amendments`: a record's
 //! corrections as the log recorded them (`accord_store::amend`), each with who signed it, when,
-//! every field was → now, and why.
+//! every field was → now, and why; and a party's signed amendment of its own incident.
 
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use accord_core::corrections::{Change, Reason, RecordKind};
+use accord_core::incident::Incident;
+use accord_core::validate::Problem;
+use accord_store::amend::amend_incident;
 use accord_store::log::StoredAmendment;
+use accord_store::write::Submission;
 
+use crate::auth::Authenticated;
 use crate::error::ApiError;
+use crate::json::JsonBody;
 use crate::state::AppState;
 
 /// One amendment of a record.
@@ -86,4 +94,81 @@ pub async fn party_amendments(
 ) -> Result<Json<Amendments>, ApiError> {
     st.store.party(&id).await?;
     Ok(Json(amendments(&st, RecordKind::Party, id).await?))
+}
+
+/// The body of a party's amendment of its incident, as its signed entry commits to it.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct AmendmentBodySchema {
+    /// `incident`.
+    pub kind: RecordKind,
+    /// The incident's id: the one in the path.
+    pub id: String,
+    /// The version amended: the log index of the incident's latest amendment (the last
+    /// `index` of `GET /api/v1/incidents/{id}/amendments`), or of the entry that recorded it
+    /// (its `log_index`) when it has none.
+    pub base: u64,
+    /// The incident as it reads at that version.
+    pub previous: Incident,
+    /// The incident as it should read: the same id, checked as a new submission is.
+    pub new: Incident,
+    /// Why: one to 16 reasons, each a day, `what` changed (up to 300 characters) and `why` (up
+    /// to 4,000), with sources.
+    pub reasons: Vec<Reason>,
+}
+
+/// A party's signed amendment: the signed log entry (kind `amendment`, id
+/// `incident/{id}@{random UUID}`, TLP:CLEAR), the body it commits to, and the salt.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)]
+pub struct AmendmentSubmissionSchema {
+    /// `{"envelope": {kind, id, submitter, submitted_at, body_salted_sha256, tlp, signer_key}, "signature"}`.
+    pub entry: serde_json::Value,
+    /// The amendment.
+    pub body: AmendmentBodySchema,
+    /// The salt of the envelope's `body_salted_sha256` (64 hex digits, fresh for each entry).
+    pub salt: String,
+}
+
+/// Amends an incident the authenticated party recorded: a signed entry (as `accord incidents
+/// amend` builds it) naming the version amended, the text there and the corrected one, with at
+/// least one reason. Only the party that recorded an incident amends it (the hub operator, for
+/// the bundled ones); the original entry stays in the log and the incident reads as corrected.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/amendments", operation_id = "amend_incident", tag = "incidents",
+    params(("id" = String, Path)),
+    request_body = AmendmentSubmissionSchema,
+    security(("bearer" = [])),
+    responses((status = 201, body = AmendmentView, description = "recorded: the amendment with its log index"),
+              (status = 400, description = "malformed JSON"),
+              (status = 401, description = "no valid token, or the signature does not verify"),
+              (status = 403, description = "another party recorded the incident (the answer names it), or the key is not a current key of the party"),
+              (status = 404, description = "no such incident"),
+              (status = 409, description = "the incident has changed since the version amended (the answer names both), or the entry id was used"),
+              (status = 413, description = "body too large"),
+              (status = 415, description = "not JSON"),
+              (status = 422, description = "an invalid amendment, reason or corrected incident; problem details list every field")))]
+pub async fn amend(
+    State(st): State<AppState>,
+    Authenticated(party): Authenticated,
+    Path(id): Path<String>,
+    JsonBody(submission): JsonBody<Submission>,
+) -> Result<Response, ApiError> {
+    if let Some(named) = submission.body.get("id").and_then(|v| v.as_str())
+        && named != id
+    {
+        return Err(ApiError::Invalid {
+            problems: vec![Problem {
+                path: "body.id".into(),
+                message: format!("is {named:?}; this path amends incident {id:?}"),
+            }],
+        });
+    }
+    let stored = amend_incident(st.store.as_ref(), &st.sequencer, &party, submission).await?;
+    let location = format!("/api/v1/incidents/{id}/amendments");
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(AmendmentView::from(stored)),
+    )
+        .into_response())
 }

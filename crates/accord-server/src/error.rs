@@ -35,6 +35,10 @@ pub enum ApiError {
         /// The id that is taken.
         id: String,
     },
+    /// The write was made against a version of a record that is no longer the latest (an
+    /// amendment of an older version): the detail names both.
+    #[error("{0}")]
+    Outdated(String),
     /// The request is malformed: bad JSON syntax, a bad query parameter.
     #[error("{detail}")]
     BadRequest {
@@ -83,7 +87,10 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound { what, id } => ApiError::NotFound { what, id },
             StoreError::Conflict { what, id } => ApiError::Conflict { what, id },
             StoreError::VersionConflict { what, id } => ApiError::Conflict { what, id },
-            StoreError::NotOwner { .. } => ApiError::Forbidden(e.to_string()),
+            StoreError::NotOwner { .. } | StoreError::NotRecorder { .. } => {
+                ApiError::Forbidden(e.to_string())
+            }
+            StoreError::Outdated { .. } => ApiError::Outdated(e.to_string()),
             StoreError::BadCursor { .. } => ApiError::BadRequest {
                 detail: e.to_string(),
                 field: Some("cursor".into()),
@@ -151,7 +158,7 @@ impl ApiError {
     fn status(&self) -> StatusCode {
         match self {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::Outdated(_) => StatusCode::CONFLICT,
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -167,6 +174,7 @@ impl ApiError {
         match self {
             ApiError::NotFound { .. } => "not-found",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::Outdated(_) => "outdated",
             ApiError::BadRequest { .. } => "bad-request",
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",

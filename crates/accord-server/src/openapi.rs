@@ -27,6 +27,7 @@ use crate::api;
         api::incidents,
         api::incident,
         crate::amendments::incident_amendments,
+        crate::amendments::amend,
         crate::amendments::party_amendments,
         crate::mirrored::list,
         crate::mirrored::proof,

@@ -67,7 +67,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/incidents/{id}", get(api::incident))
         .route(
             "/api/v1/incidents/{id}/amendments",
-            get(crate::amendments::incident_amendments),
+            get(crate::amendments::incident_amendments).post(crate::amendments::amend),
         )
         // Records mirrored from peer hubs, with their provenance.
         .route("/api/v1/mirrored", get(crate::mirrored::list))

@@ -4,13 +4,12 @@
 use anyhow::{Context, Result};
 use clap::Subcommand;
 
-use accord_core::corrections::Change;
 use accord_store::amend::{UpgradePlan, plan_upgrade, upgrade_bundled};
 
 use crate::args::StoreArgs;
 use crate::bundled;
 use crate::hub::Hub;
-use crate::output::print_json;
+use crate::output::{change_line, print_json};
 
 /// The flags of `accord data`: the hub's store, then what to do.
 #[derive(Debug, clap::Args)]
@@ -114,24 +113,4 @@ fn describe(plan: &UpgradePlan) -> String {
         out.push_str(&format!("new parties: {}\n", plan.new_parties.len()));
     }
     out
-}
-
-/// `path: was → now`, each value as compact JSON cut to a readable length.
-fn change_line(c: &Change) -> String {
-    let show = |v: &Option<serde_json::Value>| match v {
-        None => "(absent)".to_owned(),
-        Some(v) => {
-            let text = v.to_string();
-            match text.char_indices().nth(100) {
-                Some((i, _)) => format!("{}…", &text[..i]),
-                None => text,
-            }
-        }
-    };
-    let path = if c.path.is_empty() {
-        "(the record)"
-    } else {
-        &c.path
-    };
-    format!("{path}: {} → {}", show(&c.was), show(&c.now))
 }

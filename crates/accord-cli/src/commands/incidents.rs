@@ -1,4 +1,5 @@
-//! `accord incidents`: list and show the incident record, or record an incident (local admin).
+//! `accord incidents`: list and show the incident record, record an incident (local admin), or
+//! amend one the party recorded, on a hub (`amend`, client side).
 
 use std::path::PathBuf;
 
@@ -10,24 +11,26 @@ use accord_store::write::record_incident_as_operator;
 use accord_store::{IncidentFilter, PageRequest};
 
 use crate::args::StoreArgs;
+use crate::commands::amend;
 use crate::hub::{Hub, parse_json};
 use crate::output::{explain, print_json};
 use crate::render;
 
-/// The flags of `accord incidents`: the hub's store, then what to do.
+/// The flags of `accord incidents`: what to do.
 #[derive(Debug, clap::Args)]
 pub struct IncidentsArgs {
-    #[command(flatten)]
-    store: StoreArgs,
     #[command(subcommand)]
     command: IncidentsCommand,
 }
 
-/// What `accord incidents` does.
+/// What `accord incidents` does. Each local command takes the hub's store flags; `amend`
+/// talks to a hub over HTTP and takes none.
 #[derive(Debug, Subcommand)]
 pub enum IncidentsCommand {
     /// List incidents, newest first.
     List {
+        #[command(flatten)]
+        store: StoreArgs,
         /// Only incidents bearing on this principle (P1…P9).
         #[arg(long)]
         principle: Option<String>,
@@ -60,6 +63,8 @@ pub enum IncidentsCommand {
     },
     /// Show one incident: facts, sources, principles and reasons.
     Show {
+        #[command(flatten)]
+        store: StoreArgs,
         /// The incident's id, e.g. notpetya-2017.
         id: String,
         /// Print JSON instead of text.
@@ -70,21 +75,26 @@ pub enum IncidentsCommand {
     ///
     /// The same schema as POST /api/v1/incidents; a signed log entry by the operator.
     Add {
+        #[command(flatten)]
+        store: StoreArgs,
         /// The incident file.
         file: PathBuf,
         /// Print the stored record as JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Amend an incident your party recorded, on a hub (client side).
+    ///
+    /// Signed with the party's key as `accord submit` signs; the hub keeps the original
+    /// entry, shows the correction and refuses it from any other party.
+    Amend(amend::AmendArgs),
 }
 
 /// Runs `accord incidents …`.
 pub async fn run(args: IncidentsArgs) -> Result<()> {
-    let (store_args, command) = (&args.store, args.command);
-    let hub = Hub::open(store_args).await?;
-    let store = &hub.store;
-    match command {
+    match args.command {
         IncidentsCommand::List {
+            store,
             principle,
             party,
             country,
@@ -94,6 +104,8 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
             armed_conflict,
             json,
         } => {
+            let hub = Hub::open(&store).await?;
+            let store = &hub.store;
             let mut q = std::collections::HashMap::new();
             for (k, v) in [
                 ("principle", principle),
@@ -129,7 +141,9 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
                 Ok(())
             }
         }
-        IncidentsCommand::Show { id, json } => {
+        IncidentsCommand::Show { store, id, json } => {
+            let hub = Hub::open(&store).await?;
+            let store = &hub.store;
             let record = store.incident(&id).await?;
             if json {
                 print_json(&record)
@@ -139,12 +153,13 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
                 Ok(())
             }
         }
-        IncidentsCommand::Add { file, json } => {
+        IncidentsCommand::Add { store, file, json } => {
+            let hub = Hub::open(&store).await?;
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let incident: Incident = parse_json(&text)
                 .with_context(|| format!("{} is not a valid incident", file.display()))?;
-            let record = record_incident_as_operator(store.as_ref(), &hub.sequencer, incident)
+            let record = record_incident_as_operator(hub.store.as_ref(), &hub.sequencer, incident)
                 .await
                 .map_err(explain)
                 .with_context(|| format!("{} was not recorded", file.display()))?;
@@ -165,5 +180,6 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
                 Ok(())
             }
         }
+        IncidentsCommand::Amend(args) => amend::run(args).await,
     }
 }

@@ -1,6 +1,7 @@
 //! One module per `accord` subcommand: its flags and what it does. The argument groups they
 //! share are in [`crate::args`]; what several of them print or read, beside it.
 
+pub mod amend;
 pub mod bloc;
 pub mod collections;
 pub mod copy;
