@@ -12,7 +12,11 @@
 //! 4. every visible body against the commitment its envelope carries: SHA-256 of the salt
 //!    released with the body followed by the body (`body_salted_sha256`), or, in entries
 //!    written before salting, SHA-256 of the body alone (`body_sha256`);
-//! 5. optionally, that a checkpoint saved earlier is a prefix of this one (no rewrite, no
+//! 5. every amendment entry against the record it amends, as the log stands at that entry: the
+//!    record was recorded earlier in the log, and the amendment is signed by the party that
+//!    recorded it (the operator, for the bundled records); a released body names the same
+//!    record as the entry id (`KIND/ID@SUFFIX`);
+//! 6. optionally, that a checkpoint saved earlier is a prefix of this one (no rewrite, no
 //!    rollback).
 //!
 //! The first discrepancy stops the audit and is reported with where it is.
@@ -480,6 +484,9 @@ pub(crate) struct Checked {
     body: Result<bool, ()>,
     /// Why the signature does not verify, if it does not.
     signature: Option<String>,
+    /// For an amendment whose body was released: the record its body names (`kind/id`), or
+    /// why the body names none.
+    amends: Option<Result<String, String>>,
 }
 
 /// Hashes, parses and checks (body, signature) every entry of a step, on all cores. The
@@ -505,6 +512,7 @@ pub(crate) fn check_entries(items: &[Item<'_>], signatures: bool) -> Vec<Checked
                             entry: Err("a verifier thread panicked".into()),
                             body: Ok(false),
                             signature: None,
+                            amends: None,
                         })
                         .collect()
                 })
@@ -534,12 +542,19 @@ fn check_part(part: &[Item<'_>], signatures: bool) -> Vec<Checked> {
                 }
                 _ => Ok(false),
             };
+            let amends = match (&entry, it.body) {
+                (Ok((e, _)), Some((body, _))) if e.envelope.kind == kind::AMENDMENT => {
+                    Some(amended_record(body))
+                }
+                _ => None,
+            };
             Checked {
                 index: it.index,
                 leaf: merkle::leaf_hash(it.bytes),
                 entry,
                 body,
                 signature: None,
+                amends,
             }
         })
         .collect();
@@ -590,6 +605,11 @@ pub(crate) struct EntryChecks {
     current: HashMap<(String, String), bool>,
     kinds: BTreeMap<String, u64>,
     bodies_checked: u64,
+    /// Who recorded each amendable record so far, by `kind/id`: its recorder and the entry.
+    recorders: HashMap<String, (String, u64)>,
+    /// Whether amendments are checked against `recorders`: only by an audit that reads the
+    /// log from its first entry (checks resumed mid-log do not know the earlier recorders).
+    amendments_checked: bool,
     /// The first entry that is malformed, signed with a key the log does not hold as current,
     /// or whose body does not match.
     problem: Option<AuditError>,
@@ -599,10 +619,15 @@ pub(crate) struct EntryChecks {
 
 impl EntryChecks {
     pub(crate) fn new(operator_key: VerifyingKey) -> Self {
-        Self::resume(operator_key, HashMap::new())
+        EntryChecks {
+            amendments_checked: true,
+            ..Self::resume(operator_key, HashMap::new())
+        }
     }
 
     /// Checks that go on from a key history learnt earlier: (party, base64 key) -> revoked?
+    /// The recorders of records before that point are not known, so amendments are judged
+    /// only by their signature and key.
     pub(crate) fn resume(
         operator_key: VerifyingKey,
         current: HashMap<(String, String), bool>,
@@ -612,6 +637,8 @@ impl EntryChecks {
             current,
             kinds: BTreeMap::new(),
             bodies_checked: 0,
+            recorders: HashMap::new(),
+            amendments_checked: false,
             problem: None,
             bad_signature: None,
         }
@@ -710,9 +737,83 @@ impl EntryChecks {
             Ok(true) => self.bodies_checked += 1,
             Ok(false) => {}
         }
+        if self.amendments_checked {
+            if AMENDABLE.contains(&env.kind.as_str()) {
+                // The first entry of a record recorded it; the store refuses a second.
+                self.recorders
+                    .entry(format!("{}/{}", env.kind, env.id))
+                    .or_insert_with(|| (env.submitter.clone(), index));
+            } else if env.kind == kind::AMENDMENT {
+                self.check_amendment(index, env, c.amends.as_ref())
+                    .map_err(entry_err)?;
+            }
+        }
         *self.kinds.entry(env.kind.clone()).or_default() += 1;
         Ok(())
     }
+
+    /// An amendment entry against the log before it: the record it names was recorded, by the
+    /// amendment's signer, and its released body names the same record.
+    fn check_amendment(
+        &self,
+        index: u64,
+        env: &accord_tlog::entry::Envelope,
+        body: Option<&Result<String, String>>,
+    ) -> Result<(), String> {
+        let record = env
+            .id
+            .rsplit_once('@')
+            .map(|(record, _)| record)
+            .filter(|r| {
+                r.split_once('/')
+                    .is_some_and(|(k, id)| AMENDABLE.contains(&k) && !id.is_empty())
+            })
+            .ok_or_else(|| {
+                format!(
+                    "amendment entry id {:?} is not KIND/ID@SUFFIX of an incident, party, accord or rules",
+                    env.id
+                )
+            })?;
+        match body {
+            Some(Err(e)) => return Err(format!("the amendment's body {e}")),
+            Some(Ok(named)) if named != record => {
+                return Err(format!(
+                    "the amendment entry {:?} names {record}, its body amends {named}",
+                    env.id
+                ));
+            }
+            _ => {}
+        }
+        let Some((recorder, at)) = self.recorders.get(record) else {
+            return Err(format!(
+                "amends {record}, which no entry before {index} recorded"
+            ));
+        };
+        if *recorder != env.submitter {
+            return Err(format!(
+                "an amendment of {record} signed by {:?}, but {recorder:?} recorded it (entry \
+                 {at}): only a record's recorder amends it",
+                env.submitter
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The entry kinds that record a record an amendment may correct; an amendment's entry id
+/// starts with one of them (`accord_core::corrections::RecordKind::as_str`).
+const AMENDABLE: [&str; 4] = [kind::INCIDENT, kind::PARTY, kind::ACCORD, kind::RULES];
+
+/// The record an amendment body names, as `kind/id`, or why it names none.
+fn amended_record(body: &[u8]) -> Result<String, String> {
+    #[derive(serde::Deserialize)]
+    struct Names {
+        kind: String,
+        id: String,
+    }
+    let n: Names = serde_json::from_slice(body)
+        .map_err(|e| format!("names no record (`kind` and `id`): {e}"))?;
+    Ok(format!("{}/{}", n.kind, n.id))
 }
 
 /// An audit source over a local store (offline verification of a data directory).
@@ -934,6 +1035,116 @@ mod tests {
                 assert!(detail.contains("entry 517"), "{detail}");
             }
             other => panic!("{other}"),
+        }
+    }
+
+    /// A log of `entries` — (kind, entry id, submitter, signing key, body) — each body salted.
+    fn log_of(entries: &[(&str, String, &str, &ed25519_dalek::SigningKey, Vec<u8>)]) -> MemoryLog {
+        let op = operator();
+        let mut bytes = Vec::new();
+        let mut bodies = Vec::new();
+        for (i, (kind, id, submitter, key, body)) in entries.iter().enumerate() {
+            let salt = [i as u8; 32];
+            let envelope = Envelope {
+                kind: (*kind).into(),
+                id: id.clone(),
+                submitter: (*submitter).into(),
+                submitted_at: "2026-12-07T10:00:00Z".into(),
+                body_sha256: None,
+                body_salted_sha256: Some(body_salted_sha256(&salt, body)),
+                tlp: Tlp::Clear,
+                signer_key: Envelope::encode_key(&key.verifying_key()),
+                extra: serde_json::Map::new(),
+            };
+            bytes.push(
+                SignedEntry::sign(envelope, key)
+                    .unwrap()
+                    .to_bytes()
+                    .unwrap(),
+            );
+            bodies.push((body.clone(), Some(salt.to_vec())));
+        }
+        let tree = MemoryHashStore::from_leaf_hashes(bytes.iter().map(|e| merkle::leaf_hash(e)));
+        let note = Checkpoint::new("audit.test/log", bytes.len() as u64, tree.root())
+            .sign(&op)
+            .unwrap()
+            .to_string();
+        MemoryLog {
+            entries: bytes,
+            bodies,
+            tree,
+            note,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_amendment_is_signed_by_the_party_that_recorded_its_record() {
+        let op = operator();
+        let opk = op.signing_key().clone();
+        let fr = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let de = ed25519_dalek::SigningKey::from_bytes(&[8; 32]);
+        let key = |party: &str, k: &ed25519_dalek::SigningKey| {
+            let id = format!("{party}/{}", Envelope::encode_key(&k.verifying_key()));
+            ("key", id, "hub-operator", opk.clone(), b"{}".to_vec())
+        };
+        let recorded = |id: &str, who: &'static str, k: &ed25519_dalek::SigningKey| {
+            ("incident", id.to_owned(), who, k.clone(), b"{}".to_vec())
+        };
+        let amendment =
+            |id: &str, body_id: &str, who: &'static str, k: &ed25519_dalek::SigningKey| {
+                let body = serde_json::json!({"kind": "incident", "id": body_id});
+                (
+                    "amendment",
+                    format!("incident/{id}@u1"),
+                    who,
+                    k.clone(),
+                    body.to_string().into_bytes(),
+                )
+            };
+        let before = vec![
+            key("FR", &fr),
+            key("DE", &de),
+            recorded("fr-report", "FR", &fr),
+            recorded("bundled", "hub-operator", &opk),
+        ];
+        for (last, refused) in [
+            (amendment("fr-report", "fr-report", "FR", &fr), None),
+            (amendment("bundled", "bundled", "hub-operator", &opk), None),
+            (
+                amendment("fr-report", "fr-report", "DE", &de),
+                Some("signed by \"DE\", but \"FR\" recorded it (entry 2)"),
+            ),
+            (
+                amendment("fr-report", "fr-report", "hub-operator", &opk),
+                Some("signed by \"hub-operator\", but \"FR\" recorded it"),
+            ),
+            (
+                amendment("bundled", "bundled", "FR", &fr),
+                Some("but \"hub-operator\" recorded it"),
+            ),
+            (
+                amendment("no-such", "no-such", "FR", &fr),
+                Some("which no entry before 4 recorded"),
+            ),
+            (
+                amendment("fr-report", "bundled", "FR", &fr),
+                Some("its body amends incident/bundled"),
+            ),
+        ] {
+            let mut entries = before.clone();
+            entries.push(last);
+            let entries: Vec<_> = entries
+                .iter()
+                .map(|(k, id, who, key, body)| (*k, id.clone(), *who, key, body.clone()))
+                .collect();
+            match (run(&log_of(&entries)).await, refused) {
+                (Ok(report), None) => assert_eq!(report.kinds["amendment"], 1),
+                (Err(AuditError::Entry { index, detail }), Some(why)) => {
+                    assert_eq!(index, 4, "{detail}");
+                    assert!(detail.contains(why), "{detail}");
+                }
+                (other, _) => panic!("{refused:?}: {other:?}"),
+            }
         }
     }
 }

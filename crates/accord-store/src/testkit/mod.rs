@@ -158,6 +158,7 @@ macro_rules! conformance_suite {
             amend::an_upgrade_cut_short_resumes,
             amend::an_unexplained_change_amends_nothing,
             amend::only_the_recorder_amends_a_record,
+            amend::a_forged_amendment_fails_the_audit,
             targeting::classes_reach_a_hub_seeded_before_them_by_amendment,
             targeting::a_new_incident_needs_classes_and_one_logged_before_the_rule_still_replays,
             store::filters_combine_and_every_match_satisfies_them,
