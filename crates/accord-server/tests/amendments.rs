@@ -147,6 +147,9 @@ async fn with_de(h: &Hub) -> SigningKey {
 
 const URI: &str = "/api/v1/incidents/fr-water-intrusion-2026/amendments";
 
+/// What breaks a good amendment body in one way.
+type Breaks = Box<dyn Fn(&mut Value)>;
+
 #[tokio::test]
 async fn a_party_amends_its_own_incident_and_it_reads_as_corrected() {
     let h = hub().await;
@@ -250,7 +253,7 @@ async fn every_refusal_has_its_status_and_writes_nothing() {
     refused(&r, StatusCode::NOT_FOUND, None);
 
     // 422: each field named by its path.
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Breaks)> = vec![
         (
             "body.new.victims[0].country",
             Box::new(|b| b["new"]["victims"][0]["country"] = json!("XX")),
