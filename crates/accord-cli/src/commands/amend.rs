@@ -29,7 +29,7 @@ pub struct AmendArgs {
     /// A field to change: PATH=TEXT sets text, PATH:=JSON any value.
     ///
     /// PATH names a field as validation does: title, dates.start.date,
-    /// victims[0].target_class. Repeat for several fields.
+    /// `victims[0].target_class`. Repeat for several fields.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
     /// A JSON merge patch (RFC 7386) to apply to the incident.
