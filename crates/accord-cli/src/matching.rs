@@ -1,12 +1,100 @@
 //! What both modes of `accord match` (a file read whole, and `--follow`)
-//! share: the tally of records skipped with `--skip-invalid`, an ordered
-//! parallel map and the form of a sighting posted to a hub. A module of its
-//! own so that neither mode imports the other.
+//! share: reading and checking indicators, the tally of records skipped with
+//! `--skip-invalid`, an ordered parallel map and the form of a sighting
+//! posted to a hub. A module of its own so that neither mode imports the
+//! other.
+
+use std::path::Path;
 
 use accord_stix::marking::TlpMarking;
-use accord_stix::object::StixObject;
+use accord_stix::object::{Indicator, StixObject};
+use accord_stix::pattern::Pattern;
+use accord_stix::telemetry::{self, Format, Records};
 use accord_tlp::Tlp;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+
+/// An indicator as read, with what keeping a set of them current needs
+/// besides the matcher's view.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The matcher's view.
+    pub indicator: Indicator,
+    /// `revoked: true`: its producer withdrew it.
+    pub revoked: bool,
+    /// Its version (`modified`, else `created`), if it has one.
+    pub version: Option<jiff::Timestamp>,
+}
+
+impl Checked {
+    /// Checks one object read from a file or a hub (see [`checked_indicator`]).
+    pub fn of(object: &StixObject) -> Result<Checked, String> {
+        let indicator = checked_indicator(object)?;
+        let version = object
+            .optional_timestamp("modified")
+            .ok()
+            .flatten()
+            .or_else(|| object.optional_timestamp("created").ok().flatten());
+        Ok(Checked {
+            indicator,
+            revoked: object.get("revoked") == Some(&serde_json::Value::Bool(true)),
+            version,
+        })
+    }
+}
+
+/// Reads the indicators of a file, checking each pattern so that a bad one
+/// is reported with its line.
+pub fn read_indicators(path: &Path, skip_invalid: bool) -> Result<(Vec<Indicator>, Skipped)> {
+    let (checked, skipped) = read_indicator_file(path, skip_invalid)?;
+    Ok((checked.into_iter().map(|c| c.indicator).collect(), skipped))
+}
+
+/// Reads the indicators of a file with their revocation and version; objects
+/// of other types are ignored.
+pub fn read_indicator_file(path: &Path, skip_invalid: bool) -> Result<(Vec<Checked>, Skipped)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file = path.display();
+    let mut skipped = Skipped::default();
+    let mut indicators = Vec::new();
+    for record in Records::new(&text) {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                skipped.record(skip_invalid, format!("{file}:{}: {}", e.line, e.reason))?;
+                continue;
+            }
+        };
+        let line = record.line;
+        if record.value.get("type").and_then(|t| t.as_str()) != Some("indicator") {
+            if telemetry::detect(&record.value) != Some(Format::Stix) {
+                skipped.record(skip_invalid, format!("{file}:{line}: not a STIX object"))?;
+            }
+            continue;
+        }
+        match StixObject::from_map(record.value)
+            .map_err(|e| e.to_string())
+            .and_then(|o| Checked::of(&o))
+        {
+            Ok(i) => indicators.push(i),
+            Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
+        }
+    }
+    Ok((indicators, skipped))
+}
+
+/// Checks one indicator, from a file or a hub: a valid STIX object, an indicator, and (for
+/// STIX patterns) a pattern that parses.
+pub fn checked_indicator(object: &StixObject) -> Result<Indicator, String> {
+    object.validate().map_err(|e| e.to_string())?;
+    let indicator = Indicator::from_object(object).map_err(|e| e.to_string())?;
+    if indicator.pattern_type == "stix"
+        && let Err(e) = Pattern::parse(&indicator.pattern)
+    {
+        return Err(format!("indicator {}: invalid pattern: {e}", indicator.id));
+    }
+    Ok(indicator)
+}
 
 /// Invalid records skipped with `--skip-invalid`: how many, and the first
 /// few messages (each `file:line: …`).

@@ -1,5 +1,6 @@
-//! The sharing client: a party's reads of a hub's collections over REST and its writes of
-//! STIX objects as TAXII 2.1 envelopes (`accord match --hub`, `accord import misp --hub`).
+//! The sharing client: a party's reads of a hub's collections over REST and TAXII 2.1 and its
+//! writes of STIX objects as TAXII 2.1 envelopes (`accord match --hub`, `accord import misp
+//! --hub`).
 
 use anyhow::{Context, Result, bail};
 
@@ -74,6 +75,144 @@ impl SharingClient {
             match page["next"].as_str() {
                 Some(n) => cursor = Some(n.to_owned()),
                 None => return Ok(out),
+            }
+        }
+    }
+
+    /// Every object of `types` in `collection` added after `added_after` (every one when
+    /// `None`), latest versions, read over TAXII 2.1 (§5.4 Get Objects) page by page through
+    /// `next`. Also returns the latest `X-TAXII-Date-Added-Last` the pages carried: where
+    /// the next such read starts (`None` when no object was returned).
+    pub async fn objects_added_after(
+        &self,
+        collection: &str,
+        types: &str,
+        added_after: Option<&str>,
+    ) -> Result<(Vec<serde_json::Value>, Option<String>)> {
+        let mut query = format!("match[type]={}", encode(types));
+        if let Some(a) = added_after {
+            query.push_str(&format!("&added_after={}", encode(a)));
+        }
+        let mut out = Vec::new();
+        let mut last = None;
+        self.walk(collection, "objects", &query, |page, added_last| {
+            if let Some(t) = added_last {
+                last = Some(t);
+            }
+            out.extend(page["objects"].as_array().into_iter().flatten().cloned());
+        })
+        .await?;
+        Ok((out, last))
+    }
+
+    /// The latest versions of the objects `ids` in `collection` that the party may read
+    /// (TAXII `match[id]`), asked for a hundred at a time.
+    pub async fn objects_by_id(
+        &self,
+        collection: &str,
+        ids: &[String],
+    ) -> Result<Vec<serde_json::Value>> {
+        let mut out = Vec::new();
+        // A hundred ids of 46 bytes stay well within a hub's 8 KiB request target.
+        for group in ids.chunks(100) {
+            let list: Vec<String> = group.iter().map(|i| encode(i)).collect();
+            let query = format!("match[id]={}", list.join(","));
+            self.walk(collection, "objects", &query, |page, _| {
+                out.extend(page["objects"].as_array().into_iter().flatten().cloned());
+            })
+            .await?;
+        }
+        Ok(out)
+    }
+
+    /// The manifest of `collection` for `types` (TAXII 2.1 §5.3): the id and version of the
+    /// latest version of every object the party may read, page by page.
+    pub async fn manifest(&self, collection: &str, types: &str) -> Result<Vec<(String, String)>> {
+        let query = format!("match[type]={}", encode(types));
+        let mut out = Vec::new();
+        let mut bad = None;
+        self.walk(collection, "manifest", &query, |page, _| {
+            for record in page["objects"].as_array().into_iter().flatten() {
+                match (record["id"].as_str(), record["version"].as_str()) {
+                    (Some(id), Some(v)) => out.push((id.to_owned(), v.to_owned())),
+                    _ => bad = Some(record.to_string()),
+                }
+            }
+        })
+        .await?;
+        if let Some(record) = bad {
+            bail!(
+                "the manifest of collection {collection} has a record without id or version: {record}"
+            );
+        }
+        Ok(out)
+    }
+
+    /// GETs `/taxii2/api/collections/{collection}/{endpoint}/?{query}` and every page after it
+    /// (`more` and `next`), handing each page and its `X-TAXII-Date-Added-Last` (checked to be
+    /// a timestamp) to `each`.
+    async fn walk(
+        &self,
+        collection: &str,
+        endpoint: &str,
+        query: &str,
+        mut each: impl FnMut(&serde_json::Value, Option<String>),
+    ) -> Result<()> {
+        let mut next: Option<String> = None;
+        // A hub that keeps answering `more` with the same `next` would hold the reader forever.
+        let mut seen = std::collections::HashSet::new();
+        loop {
+            let mut path = format!(
+                "/taxii2/api/collections/{}/{endpoint}/?{query}&limit=1000",
+                encode(collection)
+            );
+            if let Some(n) = &next {
+                path.push_str(&format!("&next={}", encode(n)));
+            }
+            let url = self.hub.url(&path);
+            let resp = self
+                .hub
+                .authorised(reqwest::Method::GET, &path)?
+                .header(reqwest::header::ACCEPT, TAXII)
+                .send()
+                .await
+                .with_context(|| format!("cannot reach {url}"))?;
+            let status = resp.status();
+            let added_last = match resp.headers().get("x-taxii-date-added-last") {
+                None => None,
+                Some(v) => {
+                    let text = v
+                        .to_str()
+                        .ok()
+                        .filter(|t| t.parse::<jiff::Timestamp>().is_ok());
+                    Some(text.map(str::to_owned).with_context(|| {
+                        format!("{url}: X-TAXII-Date-Added-Last {v:?} is not a timestamp")
+                    })?)
+                }
+            };
+            let body = resp
+                .bytes()
+                .await
+                .with_context(|| format!("cannot read the answer of {url}"))?;
+            let page: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
+                format!("{url} answered {status} with something other than JSON")
+            })?;
+            if !status.is_success() {
+                bail!(
+                    "{url} refused ({status}): {}",
+                    page["description"].as_str().unwrap_or("no description")
+                );
+            }
+            each(&page, added_last);
+            match (page["more"].as_bool(), page["next"].as_str()) {
+                (Some(true), Some(n)) => {
+                    if !seen.insert(n.to_owned()) {
+                        bail!("{url}: the hub gave the page token {n:?} twice");
+                    }
+                    next = Some(n.to_owned());
+                }
+                (Some(true), None) => bail!("{url}: `more` is true but no `next` was given"),
+                _ => return Ok(()),
             }
         }
     }

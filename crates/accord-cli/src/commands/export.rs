@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use accord_stix::export::{self, BlocklistType, Options, Target};
 use anyhow::{Context, Result, bail};
 
-use crate::commands::r#match::read_indicators;
+use crate::matching::read_indicators;
 
 /// `accord export` targets.
 #[derive(Debug, clap::Subcommand)]

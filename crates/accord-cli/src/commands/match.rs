@@ -27,10 +27,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use accord_stix::eval::Observation;
-use accord_stix::object::{
-    Indicator, ObjectError, ObservedData, StixObject, sighting, validate_reference,
-};
-use accord_stix::pattern::Pattern;
+use accord_stix::object::{Indicator, ObservedData, StixObject, sighting, validate_reference};
 use accord_stix::stream::{
     DEFAULT_MAX_STATE, Probe, Seen, Stream, StreamConfig, StreamMatcher, StreamSighting,
     StreamStats,
@@ -42,7 +39,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
 use crate::follow;
-use crate::matching::{Skipped, hub_sighting};
+use crate::matching::{Skipped, checked_indicator, hub_sighting, read_indicators};
 use crate::sharing::SharingClient;
 
 /// Flags of `accord match`.
@@ -136,6 +133,14 @@ pub struct MatchArgs {
     /// Status line to stderr every SECS seconds (0: never).
     #[arg(long, value_name = "SECS", default_value_t = 10, requires = "follow")]
     pub status_interval: u64,
+    /// How often to read the indicators again while following.
+    ///
+    /// With --hub, only what was added since the last read (TAXII added_after), and every
+    /// tenth time the manifests, for deletions; a file is read again when it changed. Revoked
+    /// indicators and those past valid_until leave the set. Default: 60s with --hub, 5s
+    /// with --indicators. A duration such as 60s or 5m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval, requires = "follow")]
+    pub refresh: Option<std::time::Duration>,
     /// Serve Prometheus text metrics at http://ADDR/metrics.
     ///
     /// A local address such as 127.0.0.1:9464; the counters of the status line.
@@ -187,38 +192,18 @@ fn parse_window(text: &str) -> Result<jiff::SignedDuration, String> {
     Ok(d)
 }
 
-fn read(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+/// `--refresh`: a duration of at least one second (`60s`, `5m`, or seconds).
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let d = parse_window(text)?;
+    let d = std::time::Duration::try_from(d).map_err(|e| format!("{text:?}: {e}"))?;
+    if d < std::time::Duration::from_secs(1) {
+        return Err(format!("{text:?}: refresh at most once a second"));
+    }
+    Ok(d)
 }
 
-/// Reads the indicators of a file, checking each pattern so that a bad one
-/// is reported with its line.
-pub fn read_indicators(path: &Path, skip_invalid: bool) -> Result<(Vec<Indicator>, Skipped)> {
-    let text = read(path)?;
-    let file = path.display();
-    let mut skipped = Skipped::default();
-    let mut indicators = Vec::new();
-    for record in Records::new(&text) {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                skipped.record(skip_invalid, format!("{file}:{}: {}", e.line, e.reason))?;
-                continue;
-            }
-        };
-        let line = record.line;
-        if record.value.get("type").and_then(|t| t.as_str()) != Some("indicator") {
-            if telemetry::detect(&record.value) != Some(Format::Stix) {
-                skipped.record(skip_invalid, format!("{file}:{line}: not a STIX object"))?;
-            }
-            continue;
-        }
-        match checked_indicator(StixObject::from_map(record.value)) {
-            Ok(i) => indicators.push(i),
-            Err(e) => skipped.record(skip_invalid, format!("{file}:{line}: {e}"))?,
-        }
-    }
-    Ok((indicators, skipped))
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
 /// What reading the observations found besides the observations.
@@ -609,21 +594,6 @@ fn by_lines(
     })
 }
 
-/// Checks one indicator, from a file or a hub: a valid STIX object, an indicator, and (for
-/// STIX patterns) a pattern that parses.
-fn checked_indicator(object: Result<StixObject, ObjectError>) -> Result<Indicator, String> {
-    let indicator = object
-        .and_then(|o| o.validate().map(|()| o))
-        .and_then(|o| Indicator::from_object(&o))
-        .map_err(|e| e.to_string())?;
-    if indicator.pattern_type == "stix"
-        && let Err(e) = Pattern::parse(&indicator.pattern)
-    {
-        return Err(format!("indicator {}: invalid pattern: {e}", indicator.id));
-    }
-    Ok(indicator)
-}
-
 /// Indicators the token's party may read on `hub`, each with the collection it came from.
 /// The hub applies the TLP rule; indicators it holds that do not parse are skipped and
 /// reported (they are someone else's to fix).
@@ -642,7 +612,10 @@ async fn pull(
     for c in client.collections(collection).await? {
         for value in client.objects(&c, "indicator").await? {
             let id = value["id"].as_str().unwrap_or("?").to_owned();
-            match checked_indicator(StixObject::from_value(value)) {
+            let checked = StixObject::from_value(value)
+                .map_err(|e| e.to_string())
+                .and_then(|o| checked_indicator(&o));
+            match checked {
                 // The same indicator shared in two collections is matched once; its
                 // sightings go to the first collection it was read from.
                 Ok(i) if seen.insert(i.id.clone()) => {
@@ -680,20 +653,6 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
             bail!("--where-sighted {w:?}: {e}");
         }
     }
-    let (indicators, origins, skipped_indicators, client, source) =
-        match (&args.indicators, &args.hub) {
-            (Some(path), _) => {
-                let (i, s) = read_indicators(path, args.skip_invalid)?;
-                let n = i.len();
-                (i, vec![None; n], s, None, path.display().to_string())
-            }
-            (None, Some(hub)) => {
-                let (i, o, s, c) =
-                    pull(hub, args.token.as_deref(), args.collection.as_deref()).await?;
-                (i, o, s, Some(c), hub.clone())
-            }
-            (None, None) => bail!("give --indicators FILE or --hub URL"),
-        };
     let threads = args
         .threads
         .or_else(|| std::thread::available_parallelism().ok().map(Into::into))
@@ -704,9 +663,28 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         max_state: args.max_state,
     };
     let Some(observations_path) = &args.observations else {
-        skipped_indicators.report("indicator");
-        let post = match (client, tlp, args.post_sightings) {
-            (Some(client), Some(tlp), true) => {
+        let (origin, every) = match (&args.indicators, &args.hub) {
+            (Some(path), _) => (
+                follow::refresh::Origin::File {
+                    path: path.clone(),
+                    skip_invalid: args.skip_invalid,
+                },
+                follow::refresh::FILE_INTERVAL,
+            ),
+            (None, Some(hub)) => (
+                follow::refresh::Origin::Hub {
+                    url: hub.clone(),
+                    token: args.token.clone().context(
+                        "--hub needs the party's API token: pass --token or set ACCORD_TOKEN",
+                    )?,
+                    collection: args.collection.clone(),
+                },
+                follow::refresh::HUB_INTERVAL,
+            ),
+            (None, None) => bail!("give --indicators FILE or --hub URL"),
+        };
+        let post = match (&args.hub, tlp, args.post_sightings) {
+            (Some(hub), Some(tlp), true) => {
                 let spool = args.spool.clone().context(
                     "--follow with --post-sightings needs --spool DIR, where sightings wait \
                      for the hub",
@@ -715,18 +693,16 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
                     .sighting_interval
                     .try_into()
                     .context("--sighting-interval is out of range")?;
+                let token = args.token.as_deref().context(
+                    "--hub needs the party's API token: pass --token or set ACCORD_TOKEN",
+                )?;
                 Some(follow::Post {
-                    client: Arc::new(client),
+                    client: Arc::new(SharingClient::new(hub, token)?),
                     spool,
                     interval,
                     max_unsent: args.max_unsent.max(1),
                     tlp,
                     where_sighted: args.where_sighted.clone(),
-                    collections: indicators
-                        .iter()
-                        .zip(&origins)
-                        .filter_map(|(i, o)| Some((i.id.clone(), o.clone()?)))
-                        .collect(),
                 })
             }
             _ => None,
@@ -744,9 +720,24 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
                 .then(|| std::time::Duration::from_secs(args.status_interval)),
             metrics: args.metrics,
             post,
+            refresh: args.refresh.unwrap_or(every),
         };
-        return follow::run(indicators, options).await;
+        return follow::run(origin, options).await;
     };
+    let (indicators, origins, skipped_indicators, client, source) =
+        match (&args.indicators, &args.hub) {
+            (Some(path), _) => {
+                let (i, s) = read_indicators(path, args.skip_invalid)?;
+                let n = i.len();
+                (i, vec![None; n], s, None, path.display().to_string())
+            }
+            (None, Some(hub)) => {
+                let (i, o, s, c) =
+                    pull(hub, args.token.as_deref(), args.collection.as_deref()).await?;
+                (i, o, s, Some(c), hub.clone())
+            }
+            (None, None) => bail!("give --indicators FILE or --hub URL"),
+        };
     let compiling = Instant::now();
     let matcher = Arc::new(
         StreamMatcher::compile(&indicators)

@@ -33,6 +33,10 @@ pub struct Metrics {
     spooled: AtomicU64,
     posted: AtomicU64,
     set_aside: AtomicU64,
+    refreshes: AtomicU64,
+    refresh_failures: AtomicU64,
+    /// Unix seconds of the last refresh, 0 for none.
+    last_refresh: AtomicU64,
 }
 
 /// The counters at one moment.
@@ -68,6 +72,12 @@ pub struct Snapshot {
     pub posted: u64,
     /// Batches the hub refused, moved aside.
     pub set_aside: u64,
+    /// Times the indicators were read from their source (the first read included).
+    pub refreshes: u64,
+    /// Refreshes that failed (the indicators in force were kept).
+    pub refresh_failures: u64,
+    /// When the indicators were last read, Unix seconds (0: never).
+    pub last_refresh: u64,
 }
 
 impl Metrics {
@@ -111,6 +121,17 @@ impl Metrics {
         self.set_aside.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn refreshed(&self, at: jiff::Timestamp) {
+        self.refreshes.fetch_add(1, Ordering::Relaxed);
+        self.last_refresh.store(
+            u64::try_from(at.as_second()).unwrap_or(0),
+            Ordering::Relaxed,
+        );
+    }
+    pub(crate) fn refresh_failed(&self) {
+        self.refresh_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub fn snapshot(&self) -> Snapshot {
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -130,6 +151,9 @@ impl Metrics {
             spooled: get(&self.spooled),
             posted: get(&self.posted),
             set_aside: get(&self.set_aside),
+            refreshes: get(&self.refreshes),
+            refresh_failures: get(&self.refresh_failures),
+            last_refresh: get(&self.last_refresh),
         }
     }
 
@@ -232,6 +256,24 @@ impl Metrics {
             "counter",
             "Sighting batches the hub refused, moved to the spool's rejected/.",
             c(m.set_aside),
+        );
+        one(
+            "indicator_refreshes_total",
+            "counter",
+            "Reads of the indicators from their source, the first included.",
+            c(m.refreshes),
+        );
+        one(
+            "indicator_refresh_failures_total",
+            "counter",
+            "Refreshes of the indicators that failed (those in force were kept).",
+            c(m.refresh_failures),
+        );
+        one(
+            "indicator_refresh_timestamp_seconds",
+            "gauge",
+            "When the indicators were last read from their source (Unix time).",
+            c(m.last_refresh),
         );
         out
     }

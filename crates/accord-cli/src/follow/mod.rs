@@ -41,14 +41,25 @@
 //! to [`HOLD_INTERVALS`] intervals, after which it is spooled anyway and the
 //! spool grows on disk. SIGTERM spools what was summed, saves the position,
 //! and gives the sender [`FINAL_PASS`] to send what it can.
+//!
+//! # Indicators that stay current
+//!
+//! The indicators are read again every `--refresh` ([`refresh`]: from a hub
+//! only what was added since, with a periodic comparison of manifests for
+//! deletions; a file when it changed). A new set is compiled off this loop
+//! and swapped in between two chunks of lines, so every event is matched
+//! exactly once, against the set in force when its chunk was read; the
+//! partial matches of combining indicators whose id and pattern did not
+//! change survive the swap.
 
 pub mod aggregate;
 pub mod deliver;
 pub mod metrics;
+pub mod refresh;
 pub mod spool;
 pub mod tail;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,6 +78,7 @@ use crate::sharing::{ENVELOPE, SharingClient};
 use aggregate::Aggregate;
 use deliver::Signals;
 use metrics::Metrics;
+use refresh::{Mailbox, Origin, Refresher, Update};
 use spool::Spool;
 use tail::{Chunk, Notice, Positions, Tail};
 
@@ -93,6 +105,8 @@ pub struct Options {
     pub status: Option<Duration>,
     /// Where to serve Prometheus metrics.
     pub metrics: Option<std::net::SocketAddr>,
+    /// How often to read the indicators again.
+    pub refresh: Duration,
     /// Post aggregated sightings to a hub instead of printing each.
     pub post: Option<Post>,
 }
@@ -112,8 +126,6 @@ pub struct Post {
     pub tlp: Tlp,
     /// `where_sighted_refs`.
     pub where_sighted: Vec<String>,
-    /// The collection each indicator (by id) came from; its sightings go there.
-    pub collections: HashMap<String, String>,
 }
 
 impl std::fmt::Debug for Post {
@@ -213,15 +225,13 @@ impl Posting<'_> {
 /// How often positions are saved while running.
 const SAVE_EVERY: Duration = Duration::from_secs(1);
 
-/// Follows the files until SIGTERM or SIGINT, then saves the positions.
-pub async fn run(indicators: Vec<Indicator>, options: Options) -> Result<()> {
-    let matcher =
-        Arc::new(StreamMatcher::compile(&indicators).context("cannot compile indicators")?);
-    for (i, reason) in matcher.skipped() {
-        eprintln!("indicator {} not matched: {reason}", indicators[*i].id);
-    }
+/// Follows the files until SIGTERM or SIGINT, then saves the positions; the
+/// indicators come from `origin` and are kept current.
+pub async fn run(origin: Origin, options: Options) -> Result<()> {
     let metrics = Arc::new(Metrics::default());
-    metrics.set_indicators((indicators.len() - matcher.skipped().len()) as u64);
+    let (refresher, first) = Refresher::open(origin, metrics.clone()).await?;
+    let mailbox = Arc::new(Mailbox::default());
+    tokio::spawn(refresher.run(mailbox.clone(), options.refresh));
     if let Some(addr) = options.metrics {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -252,8 +262,8 @@ pub async fn run(indicators: Vec<Indicator>, options: Options) -> Result<()> {
     let worker_signals = signals.clone();
     let followed = tokio::task::spawn_blocking(move || {
         follow(
-            indicators,
-            matcher,
+            first,
+            &mailbox,
             options,
             &worker_metrics,
             &stop,
@@ -321,8 +331,14 @@ enum Item<'a> {
 
 /// The follower's state across files.
 struct Follower<'a> {
-    indicators: &'a [Indicator],
+    /// The indicators in force, numbered as `matcher` numbers them.
+    indicators: Arc<Vec<Indicator>>,
     matcher: Arc<StreamMatcher>,
+    /// The collection each indicator in force (by id) came from: its sightings are
+    /// posted there.
+    collections: Arc<HashMap<String, String>>,
+    /// Indicators already said to be left out (not STIX patterns).
+    said_skipped: HashSet<String>,
     stream: Stream,
     options: &'a Options,
     metrics: &'a Metrics,
@@ -333,8 +349,8 @@ struct Follower<'a> {
 }
 
 fn follow(
-    indicators: Vec<Indicator>,
-    matcher: Arc<StreamMatcher>,
+    first: Update,
+    mailbox: &Mailbox,
     options: Options,
     metrics: &Metrics,
     stop: &AtomicBool,
@@ -353,9 +369,11 @@ fn follow(
         tails.push(tail);
     }
     let mut f = Follower {
-        indicators: &indicators,
-        stream: Stream::new(matcher.clone(), options.config),
-        matcher,
+        stream: Stream::new(first.matcher.clone(), options.config),
+        indicators: Arc::new(Vec::new()),
+        matcher: first.matcher.clone(),
+        collections: Arc::new(HashMap::new()),
+        said_skipped: HashSet::new(),
         options: &options,
         metrics,
         skipped: Skipped::default(),
@@ -378,6 +396,7 @@ fn follow(
     let mut status_events = 0;
     let mut dirty = false;
     let mut notices = Vec::new();
+    f.swap(first);
     let result = (|| -> Result<()> {
         while !stop.load(Ordering::SeqCst) {
             if let Some(p) = &f.posting
@@ -385,6 +404,10 @@ fn follow(
             {
                 // The sender's error is what `run` reports.
                 break;
+            }
+            // Between two chunks: no event is matched by both sets or by neither.
+            if let Some(update) = mailbox.try_take() {
+                f.swap(update);
             }
             let mut progressed = false;
             for tail in &mut tails {
@@ -484,6 +507,40 @@ fn announce(tail: &Tail, notice: &Notice, metrics: &Metrics) {
 }
 
 impl Follower<'_> {
+    /// Matches what comes next with a new set of indicators; the stream keeps the partial
+    /// matches of combining indicators whose id and pattern did not change.
+    fn swap(&mut self, update: Update) {
+        let discarded = self.stream.stats().discarded;
+        self.stream.replace_matcher(update.matcher.clone());
+        self.matcher = update.matcher;
+        self.indicators = update.indicators;
+        self.collections = update.collections;
+        for (i, reason) in self.matcher.skipped() {
+            if let Some(indicator) = self.indicators.get(*i)
+                && self.said_skipped.insert(indicator.id.clone())
+            {
+                eprintln!("indicator {} not matched: {reason}", indicator.id);
+            }
+        }
+        let matched = self.indicators.len() - self.matcher.skipped().len();
+        self.metrics.set_indicators(matched as u64);
+        let lost = self.stream.stats().discarded - discarded;
+        let events = self.metrics.snapshot().events;
+        eprintln!(
+            "indicators: {}; matching with them from event {}{}",
+            update.summary,
+            events + 1,
+            if lost > 0 {
+                format!(
+                    " ({lost} kept observation(s) of removed or changed combining indicators \
+                     discarded)"
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+
     /// Matches the lines of one chunk, writes their sightings, and marks
     /// them processed.
     fn chunk(&mut self, tail: &mut Tail, chunk: Chunk) -> Result<()> {
@@ -557,10 +614,12 @@ impl Follower<'_> {
                     events += 1;
                     self.stream.push_probe(probe, &mut self.sightings);
                     for s in self.sightings.drain(..) {
-                        let indicator = &self.indicators[s.indicator];
+                        let Some(indicator) = self.indicators.get(s.indicator) else {
+                            continue;
+                        };
                         match &mut self.posting {
                             Some(p) => {
-                                if let Some(c) = p.post.collections.get(&indicator.id) {
+                                if let Some(c) = self.collections.get(&indicator.id) {
                                     p.aggregate.add(c, indicator, &s);
                                     p.opened.get_or_insert_with(Instant::now);
                                 }
@@ -629,9 +688,14 @@ impl Follower<'_> {
         } else {
             String::new()
         };
+        let refreshed = i64::try_from(m.last_refresh)
+            .ok()
+            .filter(|s| *s > 0)
+            .and_then(|s| jiff::Timestamp::from_second(s).ok())
+            .map_or_else(|| "never".to_owned(), |t| t.to_string());
         eprintln!(
             "follow: {rate:.0} events/s, {} events, {} sightings, lag {} bytes / {:.1} s, \
-             {} indicators, state {} kept, {} dropped, {} invalid{posting}",
+             {} indicators (refreshed {refreshed}), state {} kept, {} dropped, {} invalid{posting}",
             m.events,
             m.sightings,
             m.lag_bytes,
