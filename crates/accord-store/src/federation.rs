@@ -91,10 +91,13 @@ pub async fn pull(
     let (mut frontier, keys) = match accepted {
         None => (Frontier::new(), HashMap::new()),
         Some(acc) => {
-            if acc.origin != cp.origin {
+            if acc.origin != cp.origin || acc.verifier_key != verifier.to_key_string() {
                 return Err(AuditError::Checkpoint(format!(
-                    "the accepted state is of log {:?}, this checkpoint of {:?}",
-                    acc.origin, cp.origin
+                    "the accepted state is of log {:?} under key {}, not of {:?} under {}",
+                    acc.origin,
+                    acc.verifier_key,
+                    cp.origin,
+                    verifier.to_key_string()
                 )));
             }
             let frontier = Frontier::from_parts(acc.size, &acc.frontier)

@@ -334,6 +334,25 @@ pub async fn a_pull_refuses_tampering_split_views_and_rollbacks_naming_them(f: &
         .unwrap_err();
     assert!(matches!(err, AuditError::Checkpoint(_)), "{err}");
 
+    // A log of the same origin under another key (a peer registered again with a new key)
+    // does not go on from what the old key's log was verified to.
+    let mut rekeyed = Peer::new();
+    rekeyed.operator = Signer::from_seed(ORIGIN, &[98; 32]).unwrap();
+    rekeyed.grow_to(30);
+    let err = pull(
+        &rekeyed,
+        &rekeyed.verifier(),
+        Some(&accepted),
+        NOW,
+        &|_, _| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, AuditError::Checkpoint(d) if d.contains("under key")),
+        "{err}"
+    );
+
     assert_eq!(store.mirror(ORIGIN).await.unwrap().unwrap(), accepted);
     let stored = store
         .mirrored_entries(MirroredQuery {
