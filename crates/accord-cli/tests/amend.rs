@@ -21,9 +21,13 @@ fn incident_file(dir: &Path, id: &str) -> std::path::PathBuf {
         "summary": "A port authority's booking systems were disrupted by ransomware.",
         "dates": {"discovered": {"date": "2026-04", "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "A port authority", "country": "FR", "sector": "transport",
+                     "target_class": {"class": "civilian", "note": "a port's booking systems",
+                         "source": {"url": "https://example.org/port", "as_of": "2026-11", "verification": "secondary"}},
                      "source": {"url": "https://example.org/port", "as_of": "2026-11", "verification": "secondary"}}],
         "initiators": [{"name": "Group Z", "kind": "criminal",
-                        "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                        "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "no armed conflict involving France",
+                           "source": {"as_of": "2026-11", "verification": "unverified"}}
     });
     std::fs::write(&path, incident.to_string()).unwrap();
     path

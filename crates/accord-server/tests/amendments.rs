@@ -83,9 +83,13 @@ async fn fr_incident(h: &Hub) -> u64 {
         "summary": "A water utility's control network was reached by a state-linked group.",
         "dates": {"discovered": {"date": "2026-03", "source": {"as_of": "2026-11", "verification": "unverified"}}},
         "victims": [{"name": "A water utility", "country": "FR", "sector": "water",
+                     "target_class": {"class": "civilian", "note": "a water company",
+                         "source": {"url": "https://example.org/report", "as_of": "2026-11", "verification": "secondary"}},
                      "source": {"url": "https://example.org/report", "as_of": "2026-11", "verification": "secondary"}}],
         "initiators": [{"name": "Group Y", "kind": "state-sponsored", "state_nexus": "KP",
-                        "source": {"as_of": "2026-11", "verification": "unverified"}}]
+                        "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "no armed conflict involving France",
+                           "source": {"as_of": "2026-11", "verification": "unverified"}}
     });
     let r = post(
         h,
