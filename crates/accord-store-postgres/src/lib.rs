@@ -65,6 +65,7 @@ use tokio_postgres::NoTls;
 mod db;
 mod log;
 mod mirror;
+mod peers;
 mod requests;
 mod sharing;
 mod state;
@@ -448,6 +449,33 @@ impl Store for PostgresStore {
         size: u64,
     ) -> Result<Option<String>, StoreError> {
         mirror::checkpoint(&self.client().await?, origin, size).await
+    }
+
+    async fn peers(&self) -> Result<Vec<accord_store::log::Peer>, StoreError> {
+        peers::peers(&self.client().await?).await
+    }
+
+    async fn peer_fork(
+        &self,
+        key: &str,
+    ) -> Result<Option<(u64, accord_store::log::ForkEvidence)>, StoreError> {
+        peers::peer_fork(&self.client().await?, key).await
+    }
+
+    async fn peer_checkpoint(
+        &self,
+        key: &str,
+    ) -> Result<Option<accord_store::log::AcceptedCheckpoint>, StoreError> {
+        peers::peer_checkpoint(&self.client().await?, key).await
+    }
+
+    async fn advance_peer_checkpoint(
+        &self,
+        expected: Option<(u64, accord_tlog::merkle::Hash)>,
+        new: accord_store::log::AcceptedCheckpoint,
+    ) -> Result<accord_store::log::WitnessAdvance, StoreError> {
+        let mut client = self.client().await?;
+        peers::advance(&mut client, expected, &new).await
     }
 
     async fn repair_checkpoints<'r>(

@@ -346,6 +346,38 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
                 .await?,
             )?;
         }
+        Effect::PeerAdded(p) => {
+            run(
+                client,
+                "INSERT INTO peers (verifier_key, origin, url, party_id, added_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (verifier_key) DO UPDATE SET origin = EXCLUDED.origin, \
+                     url = EXCLUDED.url, party_id = EXCLUDED.party_id, \
+                     added_at = EXCLUDED.added_at, removed_at = NULL",
+                &[&p.key, &p.origin, &p.url, &p.party, &at],
+            )
+            .await?;
+        }
+        Effect::PeerRemoved(p) => {
+            one_row(
+                run(
+                    client,
+                    "UPDATE peers SET removed_at = $2 WHERE verifier_key = $1 AND removed_at IS NULL",
+                    &[&p.key, &at],
+                )
+                .await?,
+            )?;
+        }
+        Effect::PeerForked(e) => {
+            one_row(
+                run(
+                    client,
+                    "UPDATE peers SET forked_at = $2, fork_evidence = $3 WHERE verifier_key = $1",
+                    &[&e.key, &at, &Json(&**e)],
+                )
+                .await?,
+            )?;
+        }
         Effect::Amendment(a) => match &a.record {
             AmendedRecord::Incident(r) => replace_incident(client, r).await?,
             AmendedRecord::Party(p) => {

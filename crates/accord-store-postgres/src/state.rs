@@ -62,6 +62,7 @@ impl Known {
                 Effect::Party(p) => party_ids.push(p.id.as_str()),
                 Effect::KeyAdded(k) => party_ids.push(k.party.as_str()),
                 Effect::WitnessAdded(w) => party_ids.push(w.party.as_str()),
+                Effect::PeerAdded(p) => party_ids.extend(p.party.as_deref()),
                 _ => {}
             }
         }
@@ -204,6 +205,33 @@ impl<C: GenericClient + Sync> StoredState for PgState<'_, C> {
         exists(
             self.client,
             "SELECT 1 FROM witnesses WHERE verifier_key = $1 AND removed_at IS NULL",
+            &[&key],
+        )
+        .await
+    }
+
+    async fn peer_taken(&self, key: &str, origin: &str) -> Result<bool, StoreError> {
+        exists(
+            self.client,
+            "SELECT 1 FROM peers WHERE (verifier_key = $1 OR origin = $2) AND removed_at IS NULL",
+            &[&key, &origin],
+        )
+        .await
+    }
+
+    async fn peer_current(&self, key: &str) -> Result<bool, StoreError> {
+        exists(
+            self.client,
+            "SELECT 1 FROM peers WHERE verifier_key = $1 AND removed_at IS NULL",
+            &[&key],
+        )
+        .await
+    }
+
+    async fn peer_forked(&self, key: &str) -> Result<bool, StoreError> {
+        exists(
+            self.client,
+            "SELECT 1 FROM peers WHERE verifier_key = $1 AND forked_at IS NOT NULL",
             &[&key],
         )
         .await

@@ -36,6 +36,7 @@ use crate::db::backend;
 mod db;
 mod log;
 mod mirror;
+mod peers;
 mod requests;
 mod schema;
 mod sharing;
@@ -358,6 +359,36 @@ impl Store for SqliteStore {
     ) -> Result<Option<String>, StoreError> {
         let origin = origin.to_owned();
         self.with(move |conn| mirror::checkpoint(conn, &origin, size))
+            .await
+    }
+
+    async fn peers(&self) -> Result<Vec<accord_store::log::Peer>, StoreError> {
+        self.with(|conn| peers::peers(conn)).await
+    }
+
+    async fn peer_fork(
+        &self,
+        key: &str,
+    ) -> Result<Option<(u64, accord_store::log::ForkEvidence)>, StoreError> {
+        let key = key.to_owned();
+        self.with(move |conn| peers::peer_fork(conn, &key)).await
+    }
+
+    async fn peer_checkpoint(
+        &self,
+        key: &str,
+    ) -> Result<Option<accord_store::log::AcceptedCheckpoint>, StoreError> {
+        let key = key.to_owned();
+        self.with(move |conn| peers::peer_checkpoint(conn, &key))
+            .await
+    }
+
+    async fn advance_peer_checkpoint(
+        &self,
+        expected: Option<(u64, accord_tlog::merkle::Hash)>,
+        new: accord_store::log::AcceptedCheckpoint,
+    ) -> Result<accord_store::log::WitnessAdvance, StoreError> {
+        self.with_writer(move |conn| peers::advance(conn, expected, &new))
             .await
     }
 

@@ -169,6 +169,22 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             "UPDATE witnesses SET removed_at = ?2 WHERE verifier_key = ?1 AND removed_at IS NULL",
             params![w.key, index as i64],
         )?,
+        Effect::PeerAdded(p) => run(
+            "INSERT INTO peers (verifier_key, origin, url, party_id, added_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (verifier_key) DO UPDATE SET origin = excluded.origin, \
+                 url = excluded.url, party_id = excluded.party_id, \
+                 added_at = excluded.added_at, removed_at = NULL",
+            params![p.key, p.origin, p.url, p.party, index as i64],
+        )?,
+        Effect::PeerRemoved(p) => run(
+            "UPDATE peers SET removed_at = ?2 WHERE verifier_key = ?1 AND removed_at IS NULL",
+            params![p.key, index as i64],
+        )?,
+        Effect::PeerForked(e) => run(
+            "UPDATE peers SET forked_at = ?2, fork_evidence = ?3 WHERE verifier_key = ?1",
+            params![e.key, index as i64, to_json(e)?],
+        )?,
         Effect::Amendment(a) => match &a.record {
             AmendedRecord::Incident(r) => replace_incident_tx(conn, r)?,
             AmendedRecord::Party(p) => run(

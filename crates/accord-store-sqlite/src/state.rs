@@ -147,6 +147,27 @@ impl StoredState for SqliteState<'_> {
         )
     }
 
+    async fn peer_taken(&self, key: &str, origin: &str) -> Result<bool, StoreError> {
+        self.exists(
+            "SELECT 1 FROM peers WHERE (verifier_key = ?1 OR origin = ?2) AND removed_at IS NULL",
+            params![key, origin],
+        )
+    }
+
+    async fn peer_current(&self, key: &str) -> Result<bool, StoreError> {
+        self.exists(
+            "SELECT 1 FROM peers WHERE verifier_key = ?1 AND removed_at IS NULL",
+            [key],
+        )
+    }
+
+    async fn peer_forked(&self, key: &str) -> Result<bool, StoreError> {
+        self.exists(
+            "SELECT 1 FROM peers WHERE verifier_key = ?1 AND forked_at IS NOT NULL",
+            [key],
+        )
+    }
+
     async fn request_recorded(&self, id: &str) -> Result<bool, StoreError> {
         self.exists("SELECT 1 FROM requests WHERE id = ?1", [id])
     }

@@ -732,6 +732,11 @@ impl EntryChecks {
                 "a witness change not signed by the operator".into(),
             ));
         }
+        if [kind::PEER, kind::PEER_REMOVAL, kind::PEER_FORK].contains(&env.kind.as_str())
+            && *signer != self.operator_key
+        {
+            return Err(entry_err("a peer change not signed by the operator".into()));
+        }
         match c.body {
             Err(()) => return Err(AuditError::Body { index }),
             Ok(true) => self.bodies_checked += 1,

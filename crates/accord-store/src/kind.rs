@@ -39,3 +39,11 @@ pub const AMENDMENT: &str = "amendment";
 /// The bundled dataset version the hub's bundled records were brought up to; the entry id is
 /// the version.
 pub const DATASET_VERSION: &str = "dataset-version";
+/// A peer hub the operator registered (see `crate::peers`); the entry id is the peer's id and a
+/// random suffix, so a peer removed can be registered again.
+pub const PEER: &str = "peer";
+/// A peer hub the operator removed; the entry id is the peer's id and a random suffix.
+pub const PEER_REMOVAL: &str = "peer-removal";
+/// A peer hub caught showing two checkpoints that do not extend one another, with both signed
+/// checkpoints as evidence; the entry id is the peer log's verifier key string.
+pub const PEER_FORK: &str = "peer-fork";

@@ -21,7 +21,7 @@
 //! model ([`sharing::model`]) and [`log`], whose `Effect` names the model's types, with the
 //! refusal rules of each effect ([`refusal`]); then the [`Store`] trait ([`mod@store`]) and what every backend does around its Merkle tree
 //! ([`tree`]); then the write path ([`sequencer`], [`mod@write`]) and what
-//! builds on it ([`requests`], [`tokens`], [`witness`], [`witnessing`], [`amend`], the sharing
+//! builds on it ([`requests`], [`tokens`], [`witness`], [`witnessing`], [`peers`], [`amend`], the sharing
 //! read rule and write path);
 //! at the top [`replay`], [`audit`], [`federation`] (mirroring a peer's log with proof, over
 //! the audit's checks) and the [`testkit`](crate#features). This file only names
@@ -40,6 +40,7 @@ pub mod federation;
 pub mod kind;
 pub mod log;
 pub mod mirror;
+pub mod peers;
 pub mod refusal;
 pub mod replay;
 pub mod requests;

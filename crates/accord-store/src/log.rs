@@ -67,6 +67,12 @@ pub enum Effect {
     WitnessAdded(WitnessBody),
     /// Removes a configured witness; its earlier cosignatures stay.
     WitnessRemoved(WitnessBody),
+    /// Registers a peer hub (see `crate::peers`), or registers a removed one again.
+    PeerAdded(PeerBody),
+    /// Removes a registered peer hub; what was learnt of it stays.
+    PeerRemoved(PeerBody),
+    /// Marks a peer forked: its log showed two checkpoints that do not extend one another.
+    PeerForked(Box<ForkEvidence>),
     /// Removes the object version added at `added_us` from a collection.
     StixDeleted {
         /// The collection.
@@ -191,6 +197,109 @@ pub struct WitnessBody {
     pub party: String,
 }
 
+/// The body of a peer registration or removal entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerBody {
+    /// The peer log's C2SP verifier key string (`name+keyid+base64`): what identifies the peer.
+    pub key: String,
+    /// The peer log's origin: the key's name, the first line of its checkpoints.
+    pub origin: String,
+    /// The peer hub's base URL (http or https, no credentials, query or fragment).
+    pub url: String,
+    /// The registered party that operates the peer hub, if the operator named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+}
+
+/// The body of a `peer-fork` entry: evidence that a peer's log showed two views. Anyone can
+/// re-check it with [`ForkEvidence::verify`]: both checkpoints are signed by the peer's key,
+/// and either they have the same size and different roots, the later one is smaller, or the
+/// consistency proof the peer served between them does not verify.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForkEvidence {
+    /// The peer log's verifier key string.
+    pub key: String,
+    /// The URL the second checkpoint was fetched from.
+    pub url: String,
+    /// The checkpoint accepted before (signed note text).
+    pub accepted: String,
+    /// The checkpoint shown afterwards that does not extend it (signed note text).
+    pub shown: String,
+    /// The consistency proof the peer served from the accepted size to the shown one, when
+    /// the shown tree is larger (it failed to verify).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof: Option<accord_tlog::merkle::ConsistencyProof>,
+    /// What was wrong, in words.
+    pub reason: String,
+}
+
+/// A peer hub as registered, with its place in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Peer {
+    /// A short id for URLs and the command line: 16 hex digits of the SHA-256 of the key
+    /// string (`crate::peers::peer_id`).
+    pub id: String,
+    /// The peer log's verifier key string.
+    pub key: String,
+    /// The peer log's origin (the key's name).
+    pub origin: String,
+    /// The peer hub's base URL.
+    pub url: String,
+    /// The registered party that operates it, if named.
+    pub party: Option<String>,
+    /// Index of the entry that registered it (last registered, if removed and added again).
+    pub added_at: u64,
+    /// Index of the entry that removed it, if removed.
+    pub removed_at: Option<u64>,
+    /// Index of the `peer-fork` entry that marked it forked, if it was caught.
+    pub forked_at: Option<u64>,
+}
+
+impl Peer {
+    /// The peer log's verifier; a stored key that does not parse is a damaged database.
+    pub fn verifier(&self) -> Result<Verifier, StoreError> {
+        Verifier::from_key_string(&self.key).map_err(|e| StoreError::Corrupt {
+            what: format!("peer {}", self.origin),
+            detail: e.to_string(),
+        })
+    }
+
+    /// Whether it is registered now (not removed).
+    pub fn is_current(&self) -> bool {
+        self.removed_at.is_none()
+    }
+
+    /// `forked` once caught (nothing more is imported from it), else `removed` or `active`.
+    pub fn state(&self) -> &'static str {
+        if self.forked_at.is_some() {
+            "forked"
+        } else if self.removed_at.is_some() {
+            "removed"
+        } else {
+            "active"
+        }
+    }
+}
+
+/// The last checkpoint of a peer's log this hub accepted: signed by the peer's key and
+/// consistent with every one accepted before. Per-peer sync state, kept outside the log (table
+/// `peer_checkpoints`), keyed by the peer log's verifier key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedCheckpoint {
+    /// The peer log's verifier key string.
+    pub key: String,
+    /// The checkpoint's tree size.
+    pub size: u64,
+    /// The checkpoint's root hash.
+    pub root: Hash,
+    /// The signed note as the peer served it.
+    pub note: String,
+    /// When it was accepted (POSIX seconds).
+    pub accepted_at: u64,
+}
+
 /// One write: a verified signed entry, its body and its effect.
 #[derive(Debug, Clone)]
 pub struct LogWrite {
@@ -240,7 +349,7 @@ pub struct Witnessed {
     pub updated_at: u64,
 }
 
-/// What [`crate::Store::advance_witnessed`] did.
+/// What [`crate::Store::advance_witnessed`] (or [`crate::Store::advance_peer_checkpoint`]) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WitnessAdvance {
     /// The new checkpoint replaced the expected one.

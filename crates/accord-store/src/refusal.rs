@@ -38,6 +38,12 @@ pub trait StoredState {
     async fn witness_taken(&self, key: &str, name: &str) -> Result<bool, StoreError>;
     /// Whether verifier `key` is a current (not removed) witness.
     async fn witness_current(&self, key: &str) -> Result<bool, StoreError>;
+    /// Whether a current peer has verifier `key` or origin `origin`.
+    async fn peer_taken(&self, key: &str, origin: &str) -> Result<bool, StoreError>;
+    /// Whether verifier `key` is a current (not removed) peer.
+    async fn peer_current(&self, key: &str) -> Result<bool, StoreError>;
+    /// Whether the peer of verifier `key` was marked forked.
+    async fn peer_forked(&self, key: &str) -> Result<bool, StoreError>;
     /// Whether evidence request `id` is recorded.
     async fn request_recorded(&self, id: &str) -> Result<bool, StoreError>;
     /// The stored status of evidence request `id` (as `Status::as_str` writes it).
@@ -126,6 +132,33 @@ pub async fn refusal<S: StoredState + ?Sized>(
         }
         Effect::WitnessRemoved(wb) if !state.witness_current(&wb.key).await? => {
             not_found("current witness", wb.name.clone())
+        }
+        Effect::PeerAdded(p) => {
+            if let Some(party) = &p.party
+                && !state.party_registered(party).await?
+            {
+                not_found("party", party.clone())
+            } else if state.peer_taken(&p.key, &p.origin).await? {
+                conflict("peer", &p.origin)
+            } else if state.peer_forked(&p.key).await? {
+                // A log that signed two views stays caught: registering it again would
+                // resume imports from it.
+                conflict("forked peer", &p.origin)
+            } else {
+                None
+            }
+        }
+        Effect::PeerRemoved(p) if !state.peer_current(&p.key).await? => {
+            not_found("current peer", p.origin.clone())
+        }
+        Effect::PeerForked(e) => {
+            if !state.peer_current(&e.key).await? {
+                not_found("current peer", e.key.clone())
+            } else if state.peer_forked(&e.key).await? {
+                conflict("forked peer", &e.key)
+            } else {
+                None
+            }
         }
         Effect::RequestCreated(r) if state.request_recorded(&r.id).await? => {
             conflict("request", &r.id)

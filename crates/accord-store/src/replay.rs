@@ -25,8 +25,8 @@ use accord_tlp::Tlp;
 use crate::error::StoreError;
 use crate::kind;
 use crate::log::{
-    AmendedRecord, Amendment, AmendmentBody, DatasetVersionBody, Effect, KeyBody, LogWrite,
-    StoredEntry, WitnessBody,
+    AmendedRecord, Amendment, AmendmentBody, DatasetVersionBody, Effect, ForkEvidence, KeyBody,
+    LogWrite, PeerBody, StoredEntry, WitnessBody,
 };
 use crate::sharing::{self, AffiliationBody, Collection, Deletion, IndexFilter};
 use crate::store::Store;
@@ -153,6 +153,9 @@ impl<'a> Replayer<'a> {
             kind::KEY_REVOCATION => Effect::KeyRevoked(body::<KeyBody>(stored, entry)?),
             kind::WITNESS => Effect::WitnessAdded(body::<WitnessBody>(stored, entry)?),
             kind::WITNESS_REMOVAL => Effect::WitnessRemoved(body::<WitnessBody>(stored, entry)?),
+            kind::PEER => Effect::PeerAdded(body::<PeerBody>(stored, entry)?),
+            kind::PEER_REMOVAL => Effect::PeerRemoved(body::<PeerBody>(stored, entry)?),
+            kind::PEER_FORK => Effect::PeerForked(Box::new(body::<ForkEvidence>(stored, entry)?)),
             // An incident marked other than TLP:CLEAR (recorded before the hub refused them):
             // the copy carries the entry, but publishes no record, since every incident read
             // path is public (the source's upgrade dropped it from its index too).

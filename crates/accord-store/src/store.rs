@@ -29,8 +29,8 @@ use accord_core::corrections::RecordKind;
 use crate::codec::from_json;
 use crate::error::StoreError;
 use crate::log::{
-    AppendOutcome, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment, StoredEntry,
-    Witness, WitnessAdvance, Witnessed,
+    AcceptedCheckpoint, AppendOutcome, ForkEvidence, LogWrite, Operator, PartyKey, Peer,
+    SignedCheckpoint, StoredAmendment, StoredEntry, Witness, WitnessAdvance, Witnessed,
 };
 use crate::mirror::{MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery};
 use crate::sharing::model::SharingStore;
@@ -271,6 +271,26 @@ pub trait Store: Send + Sync + 'static {
         origin: &str,
         size: u64,
     ) -> Result<Option<String>, StoreError>;
+    /// Every peer hub ever registered, oldest registration first, with when it was added,
+    /// removed and marked forked (`crate::peers`).
+    async fn peers(&self) -> Result<Vec<Peer>, StoreError>;
+
+    /// The evidence recorded when the peer of verifier `key` was marked forked, with the index
+    /// of its `peer-fork` entry; `None` if it never was.
+    async fn peer_fork(&self, key: &str) -> Result<Option<(u64, ForkEvidence)>, StoreError>;
+
+    /// The last checkpoint of the log of verifier `key` this hub accepted, if any.
+    async fn peer_checkpoint(&self, key: &str) -> Result<Option<AcceptedCheckpoint>, StoreError>;
+
+    /// Stores `new` as the last accepted checkpoint of its peer log, atomically, only if the
+    /// stored one is still `expected` (its size and root; `None`: nothing stored). Otherwise
+    /// writes nothing and answers [`WitnessAdvance::Moved`] with the size stored now. The
+    /// caller verified `new` (`crate::peers::judge`).
+    async fn advance_peer_checkpoint(
+        &self,
+        expected: Option<(u64, Hash)>,
+        new: AcceptedCheckpoint,
+    ) -> Result<WitnessAdvance, StoreError>;
 
     /// Rewrites stored checkpoint notes: where `rewrite` returns a new note for a checkpoint,
     /// stores it (only if the row still holds the note `rewrite` saw). Visits every checkpoint

@@ -37,6 +37,7 @@ use crate::write::seed_bundled;
 pub mod amend;
 pub mod log;
 pub mod mirror;
+pub mod peers;
 pub mod requests;
 pub mod sharing;
 pub mod store;
@@ -197,6 +198,8 @@ macro_rules! conformance_suite {
             witnessing::of_two_racing_add_checkpoints_exactly_one_lands,
             mirror::a_peer_log_mirrors_with_provenance_and_resumes_from_the_accepted_size,
             mirror::a_pull_refuses_tampering_split_views_and_rollbacks_naming_them,
+            peers::peers_are_registered_listed_and_removed_by_signed_entries,
+            peers::a_peer_showing_two_views_is_marked_forked_with_evidence,
         );
     };
     (@tests $factory:expr; $($module:ident :: $name:ident),* $(,)?) => {
