@@ -13,7 +13,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 use commands::{bloc, votes};
 use commands::{
     collections, copy, data, export, import, incidents, keygen, keys, log, r#match, migrate,
-    parties, principles, requests, route, serve, submit, tokens, witness, witnesses,
+    parties, peers, principles, requests, route, serve, submit, tokens, witness, witnesses,
 };
 
 // The hub and the matcher allocate many small, short-lived objects (JSON values, records,
@@ -34,6 +34,7 @@ mod log_http;
 mod matching;
 mod misp;
 mod output;
+mod peering;
 mod progress;
 mod render;
 mod sharing;
@@ -86,6 +87,10 @@ enum Command {
     ///
     /// Local admin on the hub's data directory; each change is a signed log entry.
     Witnesses(witnesses::WitnessesArgs),
+    /// The peer hubs whose logs this hub follows; split views caught.
+    ///
+    /// Local admin on the hub's data directory; each change is a signed log entry.
+    Peers(peers::PeersArgs),
     /// Verify the transparency log, or prove one entry is in it.
     Log {
         #[command(subcommand)]
@@ -176,6 +181,7 @@ async fn main() -> Result<()> {
         Command::Tokens(args) => tokens::run(args).await,
         Command::Data(args) => data::run(args).await,
         Command::Witnesses(args) => witnesses::run(args).await,
+        Command::Peers(args) => peers::run(args).await,
         Command::Log { command } => log::run(command).await,
         Command::Route(args) => route::run(&args),
         Command::Requests { command } => requests::run(command).await,

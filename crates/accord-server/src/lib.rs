@@ -38,6 +38,7 @@ mod log;
 mod mirrored;
 mod openapi;
 mod pathways;
+mod peers;
 mod requests;
 mod routes;
 pub mod serve;

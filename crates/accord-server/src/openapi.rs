@@ -53,6 +53,8 @@ use crate::api;
         crate::collections::sightings,
         crate::collections::export_to,
         crate::log::checkpoint,
+        crate::peers::list,
+        crate::peers::evidence,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -65,6 +67,7 @@ use crate::api;
         (name = "requests", description = "Evidence requests between two states and their tracking"),
         (name = "collections", description = "STIX objects shared in collections, read under TLP 2.0"),
         (name = "log", description = "The signed append-only Merkle log"),
+        (name = "peers", description = "The peer hubs this hub follows, and forks caught"),
         (name = "health", description = "Liveness and readiness for operators and load balancers"),
     )
 )]

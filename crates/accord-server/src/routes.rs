@@ -75,6 +75,9 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/scorecards/parties/{id}", get(api::party_card))
         .route("/api/v1/scorecards/principles", get(api::principle_cards))
         .route("/api/v1/scorecards/blocs", get(api::blocs))
+        // Peer hubs.
+        .route("/api/v1/peers", get(crate::peers::list))
+        .route("/api/v1/peers/{id}/evidence", get(crate::peers::evidence))
         // Legal pathways and evidence requests.
         .route("/api/v1/pathways", get(pathways::pathways))
         .route("/api/v1/pathways/scenario", get(pathways::scenario))

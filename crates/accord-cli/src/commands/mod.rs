@@ -15,6 +15,7 @@ pub mod log;
 pub mod r#match;
 pub mod migrate;
 pub mod parties;
+pub mod peers;
 pub mod principles;
 pub mod requests;
 pub mod route;

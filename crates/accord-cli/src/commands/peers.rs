@@ -1,0 +1,254 @@
+//! `accord peers`: the operator registers the peer hubs whose logs this hub follows, and checks
+//! that each still shows one view of its log.
+//!
+//! Registrations, removals and forks caught are operator-signed log entries (`peer`,
+//! `peer-removal`, `peer-fork`), so anyone auditing the log sees which hubs this one followed
+//! and what it caught. The API token this hub reads a peer with is never logged: it is kept in
+//! the data directory (`peers/<id>.token`, mode 0600) or given by `ACCORD_PEER_TOKEN_<ID>`.
+
+use std::io::Read as _;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+
+use accord_store::peers::{
+    CheckOutcome, add_peer, check_peer, current_peers, find_peer, remove_peer, save_peer_token,
+    token_env,
+};
+
+use crate::args::StoreArgs;
+use crate::hub::Hub;
+use crate::keyfiles::verifier_arg;
+use crate::output::{explain, print_json};
+use crate::peering::HttpPeer;
+
+/// The flags of `accord peers`: the hub's store, then what to do.
+#[derive(Debug, clap::Args)]
+pub struct PeersArgs {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(subcommand)]
+    command: PeersCommand,
+}
+
+/// The operator's peer commands (local admin on the hub's data directory).
+#[derive(Debug, Subcommand)]
+pub enum PeersCommand {
+    /// Register a peer hub, identified by its log's verifier key.
+    ///
+    /// A signed log entry by the operator. The token this hub reads the peer
+    /// with is not logged: --token-stdin keeps it in DIR/peers/ID.token (mode
+    /// 0600); ACCORD_PEER_TOKEN_ID (the peer's id in capitals) overrides it.
+    Add {
+        /// The peer hub's base URL (http or https, no credentials in it).
+        #[arg(long)]
+        url: String,
+        /// The peer log's verifier key NAME+KEYID+BASE64, or a file holding it.
+        ///
+        /// What the peer serves at /log/key; its name is the log's origin.
+        #[arg(long)]
+        log_key: String,
+        /// The registered party that operates the peer hub.
+        #[arg(long)]
+        party: Option<String>,
+        /// Read the API token this hub reads the peer with from stdin.
+        ///
+        /// Kept in DIR/peers/ID.token, mode 0600; never in the log.
+        #[arg(long)]
+        token_stdin: bool,
+    },
+    /// Remove a peer: nothing more is read from it.
+    ///
+    /// What was accepted of its log, and any fork caught, stay.
+    Remove {
+        /// The peer: its id, log key or origin.
+        #[arg(long)]
+        peer: String,
+    },
+    /// Keep the API token this hub reads a peer with (read from stdin).
+    ///
+    /// Written to DIR/peers/ID.token, mode 0600; ACCORD_PEER_TOKEN_ID
+    /// overrides it.
+    Token {
+        /// The peer: its id, log key or origin.
+        #[arg(long)]
+        peer: String,
+    },
+    /// List the peers, current and removed, with their state.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that each peer's log still extends what this hub accepted.
+    ///
+    /// Fetches each peer's checkpoint, verifies it under the registered key
+    /// and a consistency proof from the last accepted one. A peer showing
+    /// two views is marked forked (a signed log entry with both checkpoints)
+    /// and the command exits non-zero; an offline peer is only reported.
+    Check {
+        /// Check only this peer (its id, log key or origin).
+        #[arg(long)]
+        peer: Option<String>,
+    },
+}
+
+/// Runs `accord peers …` on the hub the flags name.
+pub async fn run(args: PeersArgs) -> Result<()> {
+    let (store_args, command) = (&args.store, args.command);
+    let hub = Hub::open(store_args).await?;
+    let store = hub.store.as_ref();
+    let data = &store_args.db.data;
+    match command {
+        PeersCommand::Add {
+            url,
+            log_key,
+            party,
+            token_stdin,
+        } => {
+            let verifier = verifier_arg(&log_key).context("--log-key")?;
+            // Read before anything is written: a token that cannot be read adds no peer.
+            let token = token_stdin.then(read_token).transpose()?;
+            let (r, peer) = add_peer(store, &hub.sequencer, &verifier, &url, party.as_deref())
+                .await
+                .map_err(explain)
+                .with_context(|| format!("cannot add peer {:?}", verifier.name()))?;
+            println!(
+                "peer {} (id {}) at {} added as log entry {}",
+                peer.origin, peer.id, peer.url, r.index
+            );
+            if let Some(token) = token {
+                let path = save_peer_token(data, &peer.id, &token)?;
+                println!("its token is kept in {}", path.display());
+            } else {
+                println!(
+                    "it is read anonymously unless {} or `accord peers token --peer {}` gives a token",
+                    token_env(&peer.id),
+                    peer.id
+                );
+            }
+        }
+        PeersCommand::Remove { peer } => {
+            let r = remove_peer(store, &hub.sequencer, &peer)
+                .await
+                .map_err(explain)
+                .with_context(|| format!("cannot remove peer {peer:?}"))?;
+            println!("peer {peer} removed as log entry {}", r.index);
+        }
+        PeersCommand::Token { peer } => {
+            let peer = find_peer(store, &peer).await?;
+            let path = save_peer_token(data, &peer.id, &read_token()?)?;
+            println!(
+                "the token for peer {} is kept in {}",
+                peer.origin,
+                path.display()
+            );
+        }
+        PeersCommand::List { json } => {
+            let peers = store.peers().await?;
+            if json {
+                return print_json(&peers);
+            }
+            if peers.is_empty() {
+                println!("no peers (`accord peers add --url URL --log-key NAME+KEYID+BASE64`)");
+            }
+            for p in peers {
+                let party = p
+                    .party
+                    .as_ref()
+                    .map(|p| format!(" party {p}"))
+                    .unwrap_or_default();
+                let removed = p
+                    .removed_at
+                    .map(|r| format!(", removed at entry {r}"))
+                    .unwrap_or_default();
+                let forked = p
+                    .forked_at
+                    .map(|f| format!(", forked at entry {f}"))
+                    .unwrap_or_default();
+                println!(
+                    "{} {} {} {}{party} (added at entry {}{removed}{forked}) {}",
+                    p.id,
+                    p.state(),
+                    p.origin,
+                    p.url,
+                    p.added_at,
+                    p.key
+                );
+            }
+        }
+        PeersCommand::Check { peer } => {
+            let peers = match peer {
+                Some(which) => vec![find_peer(store, &which).await?],
+                None => current_peers(store).await?,
+            };
+            if peers.is_empty() {
+                println!("no peers to check");
+            }
+            let now = jiff::Timestamp::now().as_second().max(0) as u64;
+            let mut forked = Vec::new();
+            for p in &peers {
+                let source = HttpPeer::new(p)?;
+                let outcome = check_peer(store, &hub.sequencer, p, &source, now)
+                    .await
+                    .map_err(explain)
+                    .with_context(|| format!("cannot check peer {}", p.origin))?;
+                let name = format!("peer {} ({}) at {}", p.origin, p.id, p.url);
+                match outcome {
+                    CheckOutcome::Accepted { from, checkpoint } => match from {
+                        Some(from) => println!(
+                            "{name}: size {} accepted, extending {from}",
+                            checkpoint.size
+                        ),
+                        None => println!("{name}: size {} accepted (first seen)", checkpoint.size),
+                    },
+                    CheckOutcome::Unchanged(c) => println!("{name}: unchanged at size {}", c.size),
+                    CheckOutcome::Unreachable(e) => {
+                        println!("{name}: offline, not marked: {e}")
+                    }
+                    CheckOutcome::Unverified(e) => {
+                        println!("{name}: checkpoint refused, not marked: {e}")
+                    }
+                    CheckOutcome::Raced => {
+                        println!("{name}: another check moved it meanwhile; run again")
+                    }
+                    CheckOutcome::Forked {
+                        index,
+                        now,
+                        evidence,
+                    } => {
+                        let when = if now { "caught now" } else { "caught before" };
+                        eprintln!(
+                            "{name}: FORKED ({when}, log entry {index}): {}\n\
+                             accepted checkpoint:\n{}\nshown checkpoint:\n{}\n\
+                             evidence: GET /api/v1/peers/{}/evidence",
+                            evidence.reason, evidence.accepted, evidence.shown, p.id
+                        );
+                        forked.push(p.origin.clone());
+                    }
+                }
+            }
+            if !forked.is_empty() {
+                bail!(
+                    "forked: {} (nothing more is imported from it)",
+                    forked.join(", ")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One line from stdin: an API token.
+fn read_token() -> Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(4096)
+        .read_to_string(&mut text)
+        .context("cannot read the token from stdin")?;
+    let token = text.trim();
+    if token.is_empty() || token.contains(['\n', '\r']) {
+        bail!("stdin must hold one line: the API token");
+    }
+    Ok(token.to_owned())
+}
