@@ -317,6 +317,13 @@ fn spooled(spool: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The line the saved position of the one followed file is at.
+fn saved_line(position: &Path) -> Option<u64> {
+    let text = std::fs::read_to_string(position).ok()?;
+    let v: Value = serde_json::from_str(&text).ok()?;
+    v["files"][0]["line"].as_u64()
+}
+
 fn counted(tally: &Value) -> (u64, u64) {
     (
         tally["sightings"].as_u64().unwrap(),
@@ -416,10 +423,10 @@ fn sigterm_spools_the_open_interval_and_the_next_start_delivers_it() {
     let batch: Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
     assert_eq!(batch["collection"], COLLECTION);
     assert_eq!(batch["objects"][0]["count"], 4, "{batch}");
-    let position = std::fs::read_to_string(dir.path().join("position.json")).unwrap();
-    assert!(
-        position.contains("\"line\": 9") || position.contains("\"line\":9"),
-        "{position}"
+    assert_eq!(
+        saved_line(&dir.path().join("position.json")),
+        Some(9),
+        "{err}"
     );
     // Started again with the hub up: the spooled sighting is sent, the matches it holds are
     // not read again (the position was saved after spooling).
@@ -501,4 +508,41 @@ fn while_the_hub_is_behind_the_interval_is_held_open_and_its_count_grows() {
     counts.sort();
     assert_eq!(counts, [3, 6]);
     f.terminate();
+}
+
+#[test]
+fn a_sighting_that_cannot_be_spooled_keeps_the_position_before_it() {
+    let hub = Hub::new(true);
+    let dir = tempfile::tempdir().unwrap();
+    let (log, spool) = (dir.path().join("eve.json"), dir.path().join("spool"));
+    let position = dir.path().join("position.json");
+    append(&log, "");
+    let mut f = Follower::start(&hub, dir.path(), "1s");
+    append(
+        &log,
+        &(eve(1, 1, "benign.example") + &eve(2, 2, "benign.example")),
+    );
+    f.wait_for_events(2);
+    // Nothing summed: the position moves past the two lines.
+    wait(
+        "position past the misses",
+        || saved_line(&position) == Some(3),
+        || f.stderr(),
+    );
+    // The next batch cannot be written (as on a full disk): a directory holds the name of
+    // its temporary file, while the spool can still be listed.
+    std::fs::create_dir(spool.join(".00000000000000000001.json.tmp")).unwrap();
+    append(&log, &hits(10, 3));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = f.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(start.elapsed() < DEADLINE, "still running: {}", f.stderr());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success(), "{}", f.stderr());
+    // Read again at the next start, never lost.
+    assert_eq!(saved_line(&position), Some(3), "{}", f.stderr());
+    assert_eq!(counted(&hub.tally()), (0, 0));
 }

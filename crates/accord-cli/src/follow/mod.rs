@@ -157,6 +157,8 @@ struct Posting<'a> {
     opened: Option<Instant>,
     /// When the spool was last found too full to take the interval.
     held: Option<Instant>,
+    /// An interval could not be spooled: the position is not saved again.
+    broken: bool,
 }
 
 impl Posting<'_> {
@@ -192,8 +194,18 @@ impl Posting<'_> {
         Ok(false)
     }
 
-    /// Spools the interval's sightings (printing them with `--json`).
+    /// Spools the interval's sightings (printing them with `--json`). After
+    /// a failure the summed sightings are gone from memory and not all on
+    /// disk: the position must stay where it was ([`Posting::broken`]).
     fn seal(&mut self, json: bool) -> Result<()> {
+        let sealed = self.spool_interval(json);
+        if sealed.is_err() {
+            self.broken = true;
+        }
+        sealed
+    }
+
+    fn spool_interval(&mut self, json: bool) -> Result<()> {
         self.opened = None;
         self.held = None;
         if self.aggregate.is_empty() {
@@ -386,6 +398,7 @@ fn follow(
                 signals,
                 opened: None,
                 held: None,
+                broken: false,
             }),
             _ => None,
         },
@@ -452,9 +465,15 @@ fn follow(
     // Whatever ended the loop, what was processed stays processed: its
     // sightings spooled first, then the position (not past them if spooling
     // failed).
-    let saving = match f.posting.as_mut().map(|p| p.seal(options.json)) {
-        Some(Err(e)) => Err(e.context("cannot spool the last sightings; the position stays")),
-        _ => save(&options, &tails),
+    let saving = match f.posting.as_mut() {
+        Some(p) if p.broken => Err(anyhow::anyhow!(
+            "sightings could not be spooled; the position stays before them"
+        )),
+        Some(p) => match p.seal(options.json) {
+            Ok(()) => save(&options, &tails),
+            Err(e) => Err(e.context("cannot spool the last sightings; the position stays")),
+        },
+        None => save(&options, &tails),
     };
     let stats = f.stream.flush();
     f.skipped.report("observation");
