@@ -44,9 +44,24 @@ impl Checked {
 
 /// Reads the indicators of a file, checking each pattern so that a bad one
 /// is reported with its line.
+/// Revoked ones (`revoked: true`, withdrawn by their producer) are left out and counted on
+/// stderr.
 pub fn read_indicators(path: &Path, skip_invalid: bool) -> Result<(Vec<Indicator>, Skipped)> {
     let (checked, skipped) = read_indicator_file(path, skip_invalid)?;
-    Ok((checked.into_iter().map(|c| c.indicator).collect(), skipped))
+    let total = checked.len();
+    let indicators: Vec<Indicator> = checked
+        .into_iter()
+        .filter(|c| !c.revoked)
+        .map(|c| c.indicator)
+        .collect();
+    if indicators.len() < total {
+        eprintln!(
+            "{}: {} revoked indicator(s) left out",
+            path.display(),
+            total - indicators.len()
+        );
+    }
+    Ok((indicators, skipped))
 }
 
 /// Reads the indicators of a file with their revocation and version; objects

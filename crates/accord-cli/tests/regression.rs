@@ -71,3 +71,75 @@ fn log_commands_survive_a_reader_that_stops_early() {
         );
     }
 }
+
+/// Bug (found with `--refresh`, issue 17): `accord match` and `accord export` used an indicator
+/// whose latest version says `revoked: true` (withdrawn by its producer, STIX 2.1 §3.6) as if
+/// it were current: its matches were reported and its values written to sensor rules. A
+/// revoked indicator is left out, and the count is said on stderr.
+#[test]
+fn a_revoked_indicator_is_neither_matched_nor_exported() {
+    let dir = tempfile::tempdir().unwrap();
+    let indicator = |n: u32, domain: &str, revoked: bool| {
+        serde_json::json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--7e1f0a2b-0000-4000-8000-{n:012}"),
+            "created": "2026-01-01T00:00:00.000Z", "modified": "2026-03-01T00:00:00.000Z",
+            "pattern": format!("[domain-name:value = '{domain}']"), "pattern_type": "stix",
+            "valid_from": "2026-01-01T00:00:00Z", "revoked": revoked,
+        })
+        .to_string()
+    };
+    let file = dir.path().join("indicators.ndjson");
+    std::fs::write(
+        &file,
+        [
+            indicator(1, "withdrawn.example", true),
+            indicator(2, "current.example", false),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let dns = |name: &str, n: u32| {
+        format!(
+            r#"{{"timestamp":"2026-11-29T10:00:0{n}.000000+0000","flow_id":{n},"event_type":"dns","src_ip":"192.0.2.10","src_port":5353,"dest_ip":"198.51.100.53","dest_port":53,"proto":"UDP","dns":{{"type":"query","id":{n},"rrname":"{name}","rrtype":"A"}}}}"#
+        )
+    };
+    let eve = dir.path().join("eve.json");
+    std::fs::write(
+        &eve,
+        [dns("withdrawn.example", 1), dns("current.example", 2)].join("\n"),
+    )
+    .unwrap();
+    let out = common::accord()
+        .arg("match")
+        .arg("--indicators")
+        .arg(&file)
+        .arg("--observations")
+        .arg(&eve)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(!stdout.contains("-000000000001"), "{stdout}");
+    assert!(stdout.contains("-000000000002"), "{stdout}");
+    assert!(
+        stderr.contains("1 revoked indicator(s) left out"),
+        "{stderr}"
+    );
+    let out = common::accord()
+        .args(["export", "blocklist", "--type", "domain", "--indicators"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("current.example"), "{stdout}");
+    assert!(!stdout.contains("withdrawn.example"), "{stdout}");
+}

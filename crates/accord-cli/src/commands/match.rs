@@ -39,7 +39,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
 use crate::follow;
-use crate::matching::{Skipped, checked_indicator, hub_sighting, read_indicators};
+use crate::matching::{Checked, Skipped, hub_sighting, read_indicators};
 use crate::sharing::SharingClient;
 
 /// Flags of `accord match`.
@@ -609,23 +609,29 @@ async fn pull(
     let mut origins = Vec::new();
     let mut skipped = Skipped::default();
     let mut seen = HashSet::new();
+    let mut revoked = 0usize;
     for c in client.collections(collection).await? {
         for value in client.objects(&c, "indicator").await? {
             let id = value["id"].as_str().unwrap_or("?").to_owned();
             let checked = StixObject::from_value(value)
                 .map_err(|e| e.to_string())
-                .and_then(|o| checked_indicator(&o));
+                .and_then(|o| Checked::of(&o));
             match checked {
+                // Withdrawn by its producer: the hub serves its latest version, revoked.
+                Ok(i) if i.revoked => revoked += 1,
                 // The same indicator shared in two collections is matched once; its
                 // sightings go to the first collection it was read from.
-                Ok(i) if seen.insert(i.id.clone()) => {
-                    indicators.push(i);
+                Ok(i) if seen.insert(i.indicator.id.clone()) => {
+                    indicators.push(i.indicator);
                     origins.push(Some(c.clone()));
                 }
                 Ok(_) => {}
                 Err(e) => skipped.record(true, format!("{hub} collection {c}: {id}: {e}"))?,
             }
         }
+    }
+    if revoked > 0 {
+        eprintln!("{hub}: {revoked} revoked indicator(s) left out");
     }
     Ok((indicators, origins, skipped, client))
 }
