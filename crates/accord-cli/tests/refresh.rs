@@ -439,10 +439,11 @@ fn a_hub_refresh_of_10000_changed_indicators_while_following_misses_and_doubles_
 fn revocation_expiry_and_deletion_remove_indicators_a_hub_served() {
     let dir = tempfile::tempdir().unwrap();
     let hub = Hub::start(dir.path());
-    // valid_until a little after the follower starts, by the wall clock; the events are
-    // dated before it, so only the wall clock can remove it.
+    // valid_until a little after the follower starts, by the wall clock (40 s leaves a slow
+    // machine time to start the follower and match the first events before it); the events
+    // are dated before it, so only the wall clock can remove it.
     let soon = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_secs(20))
+        .checked_add(jiff::SignedDuration::from_secs(40))
         .unwrap();
     let mut expiring = indicator(2, 1, "expiring.example");
     expiring["valid_until"] = json!(format!("{soon:.3}"));
