@@ -546,3 +546,21 @@ fn a_sighting_that_cannot_be_spooled_keeps_the_position_before_it() {
     assert_eq!(saved_line(&position), Some(3), "{}", f.stderr());
     assert_eq!(counted(&hub.tally()), (0, 0));
 }
+
+#[test]
+fn following_with_post_sightings_without_a_spool_is_refused_before_reaching_the_hub() {
+    // Port 9 (discard) on loopback: nothing listens, and nothing is asked of it.
+    let err = common::fails(accord().args([
+        "match",
+        "--hub",
+        "http://127.0.0.1:9",
+        "--token",
+        "t",
+        "--follow",
+        "eve.json",
+        "--post-sightings",
+        "--tlp",
+        "green",
+    ]));
+    assert!(err.contains("needs --spool DIR"), "{err}");
+}

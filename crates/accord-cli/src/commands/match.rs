@@ -648,6 +648,9 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
             })
         })
         .transpose()?;
+    if args.post_sightings && !args.follow.is_empty() && args.spool.is_none() {
+        bail!("--follow with --post-sightings needs --spool DIR, where sightings wait for the hub");
+    }
     for w in &args.where_sighted {
         // STIX 2.1 §5.7: where_sighted_refs name identity or location objects.
         let typed = w.starts_with("identity--") || w.starts_with("location--");
@@ -691,10 +694,10 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
         };
         let post = match (&args.hub, tlp, args.post_sightings) {
             (Some(hub), Some(tlp), true) => {
-                let spool = args.spool.clone().context(
-                    "--follow with --post-sightings needs --spool DIR, where sightings wait \
-                     for the hub",
-                )?;
+                let spool = args
+                    .spool
+                    .clone()
+                    .context("--follow with --post-sightings needs --spool DIR")?;
                 let interval = args
                     .sighting_interval
                     .try_into()
