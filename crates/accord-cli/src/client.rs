@@ -14,13 +14,33 @@ pub struct HubClient {
 impl HubClient {
     /// A client for the hub at `base` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base: &str, token: Option<String>) -> Result<Self> {
+        Self::build(base, token, None)
+    }
+
+    /// A client whose every request (connecting, sending, reading the answer) must end within
+    /// `timeout`, and which follows no redirect: for talking to a peer hub, which may be slow,
+    /// gone or hostile.
+    pub fn bounded(base: &str, timeout: std::time::Duration) -> Result<Self> {
+        Self::build(base, None, Some(timeout))
+    }
+
+    fn build(
+        base: &str,
+        token: Option<String>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Self> {
         let base = base.trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             bail!("--hub {base:?} is not an http(s) URL");
         }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("accord/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let mut builder =
+            reqwest::Client::builder().user_agent(concat!("accord/", env!("CARGO_PKG_VERSION")));
+        if let Some(timeout) = timeout {
+            builder = builder
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none());
+        }
+        let http = builder.build()?;
         Ok(HubClient { base, http, token })
     }
 

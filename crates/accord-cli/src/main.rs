@@ -32,6 +32,7 @@ mod hub;
 mod keyfiles;
 mod log_http;
 mod matching;
+mod mirroring;
 mod misp;
 mod output;
 mod peering;

@@ -7,6 +7,7 @@
 //! the data directory (`peers/<id>.token`, mode 0600) or given by `ACCORD_PEER_TOKEN_<ID>`.
 
 use std::io::Read as _;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
@@ -19,6 +20,7 @@ use accord_store::peers::{
 use crate::args::StoreArgs;
 use crate::hub::Hub;
 use crate::keyfiles::verifier_arg;
+use crate::mirroring::{PeerSync, SyncOutcome, sync_registered};
 use crate::output::{explain, print_json};
 use crate::peering::HttpPeer;
 
@@ -90,6 +92,25 @@ pub enum PeersCommand {
         /// Check only this peer (its id, log key or origin).
         #[arg(long)]
         peer: Option<String>,
+    },
+    /// Mirror each peer's incidents and amendments, verified.
+    ///
+    /// Checks each current peer for a split view, then pulls its log from the
+    /// size verified last: every entry's signature against the key history in
+    /// the peer's own log, every body, inclusion under its signed checkpoint
+    /// and consistency with the last one accepted. Records keep their origin
+    /// and are never re-signed. A forked peer is skipped; an offline peer keeps
+    /// what was verified. Exits non-zero if a peer served what does not verify.
+    Sync {
+        /// Sync only this peer (its id, log key or origin).
+        #[arg(long)]
+        peer: Option<String>,
+        /// Longest wait for one request to a peer, in seconds.
+        #[arg(long, default_value_t = 20, value_name = "SECONDS")]
+        timeout: u64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -175,6 +196,73 @@ pub async fn run(args: PeersArgs) -> Result<()> {
                     p.added_at,
                     p.key
                 );
+            }
+        }
+        PeersCommand::Sync {
+            peer,
+            timeout,
+            json,
+        } => {
+            let peers = match peer {
+                Some(which) => vec![find_peer(store, &which).await?],
+                None => current_peers(store).await?,
+            };
+            let mut done = Vec::new();
+            for p in &peers {
+                done.push(
+                    sync_registered(store, &hub.sequencer, p, Duration::from_secs(timeout)).await?,
+                );
+            }
+            let refused: Vec<&PeerSync> = done.iter().filter(|d| d.sync.is_refusal()).collect();
+            if json {
+                print_json(&done)?;
+            } else {
+                if done.is_empty() {
+                    println!("no peers to sync");
+                }
+                for d in &done {
+                    let name = format!("peer {} ({}) at {}", d.origin, d.id, d.url);
+                    match &d.sync {
+                        SyncOutcome::UpToDate { size } => {
+                            println!("{name}: up to date at size {size}")
+                        }
+                        SyncOutcome::Mirrored {
+                            from,
+                            to,
+                            records,
+                            withheld,
+                        } => println!(
+                            "{name}: entries {from}..{to} verified, {records} records mirrored{}",
+                            if *withheld > 0 {
+                                format!(" ({withheld} withheld by their marking)")
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        SyncOutcome::Raced { size } => {
+                            println!("{name}: another sync stored size {size} meanwhile")
+                        }
+                        SyncOutcome::Offline { size, error } => println!(
+                            "{name}: offline, the {size} entries verified before are kept: {error}"
+                        ),
+                        SyncOutcome::Forked { entry, .. } => eprintln!(
+                            "{name}: FORKED (log entry {entry}): nothing is imported from it"
+                        ),
+                        SyncOutcome::Refused { size, error } => eprintln!(
+                            "{name}: REFUSED, nothing stored (still verified to size {size}): {error}"
+                        ),
+                    }
+                }
+            }
+            if !refused.is_empty() {
+                let list: Vec<String> = refused
+                    .iter()
+                    .map(|d| match &d.sync {
+                        SyncOutcome::Refused { error, .. } => format!("{}: {error}", d.origin),
+                        _ => format!("{}: forked", d.origin),
+                    })
+                    .collect();
+                bail!("sync refused: {}", list.join("; "));
             }
         }
         PeersCommand::Check { peer } => {

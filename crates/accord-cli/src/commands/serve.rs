@@ -60,6 +60,15 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     witness_urls: Vec<String>,
+    /// Mirror the registered peers in the background, every `5m` say.
+    ///
+    /// Each round checks each peer for a split view, then pulls its new incidents and
+    /// amendments with full verification (as `accord peers sync`). Off unless given.
+    #[arg(long, env = "ACCORD_SYNC_INTERVAL", value_name = "DURATION", value_parser = parse_timeout)]
+    sync_interval: Option<Duration>,
+    /// Longest wait for one request to a peer while syncing.
+    #[arg(long, env = "ACCORD_SYNC_TIMEOUT", default_value = "20s", value_parser = parse_timeout)]
+    sync_timeout: Duration,
 }
 
 /// A positive duration such as `10s`, `1m 30s` or `PT10S`.
@@ -121,6 +130,14 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         hub.operator.clone(),
         args.witness_urls.clone(),
     );
+    if let Some(interval) = args.sync_interval {
+        crate::mirroring::spawn(
+            hub.store.clone(),
+            hub.sequencer.clone(),
+            interval,
+            args.sync_timeout,
+        );
+    }
     let law = bundled::law_dataset().context("the bundled legal dataset is invalid")?;
     let votes = bundled::votes().context("the bundled UN votes are invalid")?;
     let app = accord_server::app(
