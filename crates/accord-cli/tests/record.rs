@@ -170,6 +170,26 @@ fn witness_cosigns_then_refuses_a_fork() {
     // The log grows; the witness follows.
     enrol(dir.path(), &data, "FR");
     ok(&mut witness(&server.base));
+    // Its lines are C2SP cosignature/v1 (accepted from a witness configured with its plain
+    // note key, as before): they count under its cosigner key, not its note key.
+    let signer =
+        accord_tlog::note::Signer::from_key_string(std::fs::read_to_string(&wkey).unwrap().trim())
+            .unwrap();
+    let verify = |key: String| {
+        let mut c = accord();
+        c.args([
+            "log",
+            "verify",
+            "--hub",
+            &server.base,
+            "--min-witnesses",
+            "1",
+        ])
+        .args(["--witness", &key]);
+        c
+    };
+    ok(&mut verify(signer.cosigner_verifier().to_key_string()));
+    fails(&mut verify(signer.verifier().to_key_string()));
     drop(server);
 
     // The fork writes something else and grows past the witness's last checkpoint.

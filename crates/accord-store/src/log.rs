@@ -428,6 +428,25 @@ impl Witness {
     pub fn is_current(&self) -> bool {
         self.removed_at.is_none()
     }
+
+    /// Every verifier this witness's lines are checked with: its configured key and, for a
+    /// plain Ed25519 note key (type 0x01), the same key as a C2SP `cosignature/v1` cosigner.
+    /// Witnesses configured with their note key before `accord witness` cosigned in
+    /// `cosignature/v1` keep their stored plain signatures verifying and their new lines
+    /// accepted.
+    pub fn verifiers(&self) -> Result<Vec<Verifier>, StoreError> {
+        let configured = self.verifier()?;
+        let mut all = vec![configured.clone()];
+        if configured.alg() == accord_tlog::note::ALG_ED25519 {
+            let cosigner = Verifier::cosigner(configured.name(), *configured.public_key())
+                .map_err(|e| StoreError::Corrupt {
+                    what: format!("witness {}", self.name),
+                    detail: e.to_string(),
+                })?;
+            all.push(cosigner);
+        }
+        Ok(all)
+    }
 }
 
 /// The hub's operator: the log's origin and the key that signs checkpoints and the operator's

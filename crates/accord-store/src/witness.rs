@@ -215,8 +215,11 @@ async fn verify_and_attach(
         what: format!("checkpoint {size}"),
         detail: e.to_string(),
     })?;
-    let verifier = witness.verifier()?;
-    if sig.key_id != verifier.key_id() || !verifier.verify(note.text().as_bytes(), &sig.signature) {
+    let verifiers = witness.verifiers()?;
+    if !verifiers
+        .iter()
+        .any(|v| sig.key_id == v.key_id() && v.verify(note.text().as_bytes(), &sig.signature))
+    {
         return Err(RecordError::Forbidden(format!(
             "the cosignature does not verify with witness {:?}'s key {} over the checkpoint of size {size}",
             witness.name, witness.key
@@ -329,7 +332,7 @@ pub async fn recover_checkpoints(
     let mut witnesses = Vec::new();
     // Every witness ever configured: a removed witness's cosignatures stay valid.
     for w in store.witnesses().await? {
-        witnesses.push(w.verifier()?);
+        witnesses.extend(w.verifiers()?);
     }
     let rewrite = |cp: &SignedCheckpoint| {
         clean_note(cp, operator, &witnesses).filter(|clean| *clean != cp.note)

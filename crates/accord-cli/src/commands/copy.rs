@@ -203,8 +203,9 @@ async fn copy(from: &Database, to: &Database, key_dir: &Path, quiet: bool) -> Re
         .witnesses()
         .await?
         .iter()
-        .map(|w| w.verifier())
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|w| w.verifiers())
+        .collect::<Result<Vec<_>, _>>()?
+        .concat();
     let original = accord_store::witness::clean_note(&head, &operator, &witnesses)
         .map(|note| Note::parse_lenient(&note))
         .transpose()

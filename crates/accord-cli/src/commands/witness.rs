@@ -1,5 +1,6 @@
 //! `accord witness`: act as a witness of a hub's log: check that its checkpoint extends the
-//! last one this witness cosigned, and only then cosign it.
+//! last one this witness cosigned, and only then cosign it, in the C2SP tlog-cosignature
+//! `cosignature/v1` format (timestamped, under the key's cosigner key ID).
 
 use std::path::{Path, PathBuf};
 
@@ -134,7 +135,11 @@ async fn witness(
         }
     }
     let text = Note::parse_bytes(&note)?.text().to_owned();
-    let line = signer.sign(&text)?.to_line();
+    // C2SP tlog-cosignature: a `cosignature/v1` line (its own key ID, the time of signing),
+    // the one format every witness of the hub writes (`accord serve --witness-key` too).
+    let now = u64::try_from(jiff::Timestamp::now().as_second())
+        .map_err(|_| anyhow!("the clock is before 1970"))?;
+    let line = signer.cosign(&text, now)?.to_line();
     client
         .post_json(
             "/log/cosignatures",
@@ -153,7 +158,7 @@ async fn witness(
             + "\n"
     } else {
         format!(
-            "cosigned the checkpoint of size {} (root {}) as {}\n",
+            "cosigned the checkpoint of size {} (root {}) as {} (cosignature/v1)\n",
             cp.size,
             cp.root.to_base64(),
             signer.name()

@@ -68,7 +68,8 @@ pub async fn page(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
         .witnesses()
         .await?
         .iter()
-        .filter_map(|w| w.verifier().ok())
+        .filter_map(|w| w.verifiers().ok())
+        .flatten()
         .collect();
     let mut signers = Vec::new();
     if let Ok(parsed) = Note::parse_lenient(&note) {
