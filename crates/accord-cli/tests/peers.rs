@@ -262,6 +262,12 @@ fn peers_check_accepts_an_honest_peer_and_catches_a_fork() {
         .clone();
     assert_eq!(peer["state"], "forked");
     let id = peer["id"].as_str().unwrap();
+    // The record page shows it forked, with the evidence.
+    let page = String::from_utf8(http_get(&hub_a.base, "/record")).unwrap();
+    assert!(
+        page.contains("Peer hubs") && page.contains(&format!("/api/v1/peers/{id}/evidence")),
+        "{page}"
+    );
     let ev: serde_json::Value = serde_json::from_slice(&http_get(
         &hub_a.base,
         &format!("/api/v1/peers/{id}/evidence"),

@@ -1,5 +1,6 @@
 //! "The record" page at `/record`: the log's current signed checkpoint, who signed it, what
-//! the log holds by kind, and how anyone verifies it offline.
+//! the log holds by kind, how anyone verifies it offline, and the peer hubs it follows (a peer
+//! caught showing two views of its log is marked forked, with a link to the evidence).
 //!
 //! Cosignatures are shown with the witness's name, only for witnesses the operator configured
 //! (their keys are log entries); the page checks each and says which verified. The commands on the page
@@ -29,6 +30,21 @@ pub struct Signer {
     pub verified: bool,
 }
 
+/// One peer hub on the page.
+#[derive(Debug, Clone)]
+pub struct PeerRow {
+    /// Its id (for the evidence link).
+    pub id: String,
+    /// Its log's origin.
+    pub origin: String,
+    /// Its base URL.
+    pub url: String,
+    /// `active`, `removed` or `forked`.
+    pub state: &'static str,
+    /// The size of its last checkpoint this hub accepted.
+    pub accepted: Option<u64>,
+}
+
 /// The record page.
 #[derive(Template)]
 #[template(path = "record.html")]
@@ -49,6 +65,8 @@ pub struct RecordPage {
     pub verifier_key: String,
     /// The hub's base URL as the reader reached it (for the commands).
     pub base: String,
+    /// The peer hubs this hub follows, forked ones with their evidence.
+    pub peers: Vec<PeerRow>,
 }
 
 /// `GET /record`.
@@ -110,6 +128,17 @@ pub async fn page(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
                 .all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c))
         })
         .unwrap_or("127.0.0.1:8080");
+    let mut peers = Vec::new();
+    for p in st.store.peers().await? {
+        let accepted = st.store.peer_checkpoint(&p.key).await?.map(|c| c.size);
+        peers.push(PeerRow {
+            state: p.state(),
+            id: p.id,
+            origin: p.origin,
+            url: p.url,
+            accepted,
+        });
+    }
     ok(&RecordPage {
         origin: operator.origin().to_owned(),
         size,
@@ -119,5 +148,6 @@ pub async fn page(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
         kinds,
         verifier_key: operator.verifier_key(),
         base: format!("http://{host}"),
+        peers,
     })
 }
