@@ -670,3 +670,103 @@ fn own_lines(note: &str, verifier: &Verifier) -> Option<String> {
     }
     Some(kept.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use accord_tlog::merkle::{MemoryHashStore, consistency_proof};
+    use accord_tlog::note::Signer;
+
+    use super::*;
+
+    fn tree(leaves: &[&str]) -> MemoryHashStore {
+        let mut t = MemoryHashStore::new();
+        for l in leaves {
+            t.append(l.as_bytes());
+        }
+        t
+    }
+
+    fn signed(signer: &Signer, t: &MemoryHashStore) -> (String, Checkpoint) {
+        let cp = Checkpoint::new(signer.name(), t.size(), t.root());
+        (cp.sign(signer).unwrap().to_string(), cp)
+    }
+
+    fn accepted(signer: &Signer, t: &MemoryHashStore) -> AcceptedCheckpoint {
+        let (note, cp) = signed(signer, t);
+        AcceptedCheckpoint {
+            key: signer.verifier().to_key_string(),
+            size: cp.size,
+            root: cp.root,
+            note,
+            accepted_at: 0,
+        }
+    }
+
+    /// A smaller tree after a larger one is a rollback, even when it is a prefix of it; a proof
+    /// for other sizes than asked is a fork; the evidence of each re-checks.
+    #[test]
+    fn rollbacks_and_proofs_for_other_sizes_are_forks() {
+        let signer = Signer::from_seed("peer.example/log", &[3; 32]).unwrap();
+        let key = signer.verifier().to_key_string();
+        let big = tree(&["a", "b", "c", "d"]);
+        let last = accepted(&signer, &big);
+        let (note, cp) = signed(&signer, &tree(&["a", "b"]));
+        let Judgement::Forked(e) = judge(&key, "http://p", Some(&last), &note, &cp, None).unwrap()
+        else {
+            panic!("a rollback is a fork");
+        };
+        assert!(e.verify().unwrap().contains("rollback"));
+
+        let grown = tree(&["a", "b", "c", "d", "e", "f"]);
+        let (note, cp) = signed(&signer, &grown);
+        let wrong = consistency_proof(&grown, 2, 6).unwrap();
+        let Judgement::Forked(e) =
+            judge(&key, "http://p", Some(&last), &note, &cp, Some(&wrong)).unwrap()
+        else {
+            panic!("a proof for other sizes is a fork");
+        };
+        assert!(e.verify().is_ok());
+        let right = consistency_proof(&grown, 4, 6).unwrap();
+        assert_eq!(
+            judge(&key, "http://p", Some(&last), &note, &cp, Some(&right)).unwrap(),
+            Judgement::Extends
+        );
+        assert!(matches!(
+            judge(&key, "http://p", Some(&last), &note, &cp, None),
+            Err(CheckError::ProofMissing { old: 4, new: 6 })
+        ));
+    }
+
+    /// A checkpoint signed by another key, or for another origin, opens as no checkpoint of
+    /// the peer's log.
+    #[test]
+    fn only_the_registered_key_opens_a_peer_checkpoint() {
+        let signer = Signer::from_seed("peer.example/log", &[3; 32]).unwrap();
+        let other = Signer::from_seed("peer.example/log", &[4; 32]).unwrap();
+        let (note, _) = signed(&other, &tree(&["a"]));
+        assert!(open_checkpoint(&signer.verifier(), &note).is_err());
+        let (note, _) = signed(&signer, &tree(&["a"]));
+        assert!(open_checkpoint(&signer.verifier(), &note).is_ok());
+        assert!(open_checkpoint(&signer.verifier(), "not a note").is_err());
+    }
+
+    #[test]
+    fn urls_are_plain_http_without_secrets() {
+        assert_eq!(
+            check_url("https://hub.example/accord/").unwrap(),
+            "https://hub.example/accord"
+        );
+        assert!(check_url("http://[::1]:8080").is_ok());
+        for bad in [
+            "hub.example",
+            "ftp://hub.example",
+            "https://a:b@hub.example",
+            "http://",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        assert!(check_url(&format!("https://hub.example/{}", "a".repeat(MAX_URL_LEN))).is_err());
+    }
+}
