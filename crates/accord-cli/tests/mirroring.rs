@@ -243,6 +243,14 @@ fn a_hub_mirrors_a_peer_with_proof_and_resumes_without_reimport_across_a_restart
         .unwrap();
         inclusion.verify(&leaf, &cp.root).unwrap();
     }
+    // The record page shows how far each peer was mirrored, linking its records.
+    let page = String::from_utf8(common::http_get(&b.base, "/record")).unwrap();
+    let verified = format!("{} entries verified", resumed["to"]);
+    assert!(page.contains(&verified), "{page}");
+    assert!(
+        page.contains("/api/v1/mirrored?origin=a.example/log"),
+        "{page}"
+    );
     // Local and mirrored records stay apart: A's incidents are not B's own.
     let local =
         reqwest::blocking::get(format!("{}/api/v1/incidents/mirror-test-1", b.base)).unwrap();

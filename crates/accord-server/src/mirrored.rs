@@ -77,9 +77,10 @@ fn body_json(e: &MirroredEntry) -> serde_json::Value {
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&e.body).into()))
 }
 
-fn proof_link(origin: &str, index: u64) -> String {
-    // Percent-encode all but the unreserved characters (an origin may hold '&' or '#').
-    let origin: String = origin
+/// `origin` percent-encoded for a query string (all but the unreserved characters: an origin
+/// may hold '&' or '#').
+fn query_value(origin: &str) -> String {
+    origin
         .bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
@@ -87,8 +88,19 @@ fn proof_link(origin: &str, index: u64) -> String {
             }
             _ => format!("%{b:02X}"),
         })
-        .collect();
-    format!("/api/v1/mirrored/proof?origin={origin}&index={index}")
+        .collect()
+}
+
+fn proof_link(origin: &str, index: u64) -> String {
+    format!(
+        "/api/v1/mirrored/proof?origin={}&index={index}",
+        query_value(origin)
+    )
+}
+
+/// Where the records mirrored from the log of `origin` are listed.
+pub(crate) fn list_link(origin: &str) -> String {
+    format!("/api/v1/mirrored?origin={}", query_value(origin))
 }
 
 impl From<MirroredEntry> for MirroredView {

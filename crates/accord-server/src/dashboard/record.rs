@@ -43,6 +43,10 @@ pub struct PeerRow {
     pub state: &'static str,
     /// The size of its last checkpoint this hub accepted.
     pub accepted: Option<u64>,
+    /// The size of its log this hub verified and mirrored (`accord peers sync`).
+    pub mirrored: Option<u64>,
+    /// Where its mirrored records are listed, each with its provenance and proof.
+    pub mirrored_link: String,
 }
 
 /// The record page.
@@ -131,7 +135,10 @@ pub async fn page(State(st): State<AppState>, headers: HeaderMap) -> Result<Resp
     let mut peers = Vec::new();
     for p in st.store.peers().await? {
         let accepted = st.store.peer_checkpoint(&p.key).await?.map(|c| c.size);
+        let mirrored = st.store.mirror(&p.origin).await?.map(|m| m.size);
         peers.push(PeerRow {
+            mirrored,
+            mirrored_link: crate::mirrored::list_link(&p.origin),
             state: p.state(),
             id: p.id,
             origin: p.origin,
