@@ -328,3 +328,59 @@ fn serve_mirrors_its_peers_in_the_background() {
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
 }
+
+#[test]
+fn a_forked_peer_is_recorded_and_nothing_more_is_mirrored_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let a_data = dir.path().join("hub-a");
+    let fork_data = dir.path().join("hub-a-fork");
+    let b_data = dir.path().join("hub-b");
+    let (key, token) = create_peer(dir.path(), &a_data);
+    let a = Server::start(&a_data);
+    submit(dir.path(), &a.base, &key, &token, "fork-x1");
+    let state = Arc::new(Mutex::new(Relay {
+        upstream: Some(a.base.clone()),
+        tamper: None,
+    }));
+    let url = relay(Arc::clone(&state));
+    ok(on(&b_data).args([
+        "peers",
+        "add",
+        "--url",
+        &url,
+        "--log-key",
+        &log_key(&a_data),
+    ]));
+    assert_eq!(sync(&b_data)["outcome"], "mirrored");
+
+    // A copy of A as it is now; then A moves on by one entry and B mirrors it.
+    a.stop();
+    common::fork_hub(&a_data, &fork_data);
+    let a = Server::start(&a_data);
+    state.lock().unwrap().upstream = Some(a.base.clone());
+    submit(dir.path(), &a.base, &key, &token, "fork-y1");
+    let before = sync(&b_data);
+    assert_eq!(before["outcome"], "mirrored", "{before}");
+    a.stop();
+
+    // The copy, under A's key and URL, shows another tree that does not extend it.
+    let fork = Server::start(&fork_data);
+    state.lock().unwrap().upstream = Some(fork.base.clone());
+    submit(dir.path(), &fork.base, &key, &token, "fork-z1");
+    submit(dir.path(), &fork.base, &key, &token, "fork-z2");
+    let err = fails(on(&b_data).args(["peers", "sync"]));
+    assert!(err.contains("FORKED") && err.contains("forked"), "{err}");
+    // Caught once, skipped after: still refused, nothing of the fork mirrored.
+    let again = ok(on(&b_data).args(["peers", "list"]));
+    assert!(again.contains("forked"), "{again}");
+    let b = Server::start(&b_data);
+    for (id, n) in [
+        ("fork-x1", 1),
+        ("fork-y1", 1),
+        ("fork-z1", 0),
+        ("fork-z2", 0),
+    ] {
+        let list = get_json(&b.base, &format!("/api/v1/mirrored?id={id}"));
+        assert_eq!(list.as_array().unwrap().len(), n, "{id}: {list}");
+    }
+}
