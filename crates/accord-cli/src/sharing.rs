@@ -264,11 +264,12 @@ pub enum Delivery {
         /// Objects refused: their ids and the hub's reasons.
         refused: Vec<(String, String)>,
     },
-    /// The hub refused the envelope as a whole (a 4xx other than 408 and 429): sending it
-    /// again would be refused again.
+    /// The hub refused the envelope as a whole (a 4xx other than 401, 408 and 429): sending
+    /// it again would be refused again.
     Refused(String),
-    /// The hub could not take it now (no connection, a timeout, 408, 429, 5xx): send it
-    /// again later, not before `after` if the hub said so.
+    /// The hub could not take it now (no connection, a timeout, 401, 408, 429, 5xx, or an
+    /// answer that does not account for every object): send it again later, not before
+    /// `after` if the hub said so.
     Retry {
         /// What went wrong.
         reason: String,
@@ -324,49 +325,80 @@ impl SharingClient {
                 };
             }
         };
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-        let description = v["description"]
-            .as_str()
-            .or_else(|| v["detail"].as_str())
-            .or_else(|| v["title"].as_str())
-            .unwrap_or("no description");
-        if status.is_success() {
-            if !v.is_object() {
-                // Sending again is harmless: the hub takes a version it holds as a retry.
-                return Delivery::Retry {
-                    reason: format!("{url} answered {status} without a TAXII status"),
-                    after,
-                };
-            }
-            let refused = v["failures"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| {
-                    (
-                        f["id"].as_str().unwrap_or("?").to_owned(),
-                        f["message"].as_str().unwrap_or("refused").to_owned(),
-                    )
-                })
-                .collect();
-            return Delivery::Taken {
-                accepted: v["success_count"].as_u64().unwrap_or(0) as usize,
-                refused,
+        judge(&url, status, after, &text, objects.len())
+    }
+}
+
+/// What a hub's answer to an envelope of `sent` objects means for the batch. Only a 202 with a
+/// TAXII status accounting for every object sent is taken (a proxy's `200 {}` or a wrong URL
+/// must not delete a batch); a 401 is retried, since a token to renew is no fault of the batch
+/// and setting each batch aside would quietly drop every report until then.
+fn judge(
+    url: &str,
+    status: reqwest::StatusCode,
+    after: Option<std::time::Duration>,
+    text: &str,
+    sent: usize,
+) -> Delivery {
+    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    let description = v["description"]
+        .as_str()
+        .or_else(|| v["detail"].as_str())
+        .or_else(|| v["title"].as_str())
+        .unwrap_or("no description");
+    if status.is_success() {
+        let counts = (
+            v["success_count"].as_u64(),
+            v["failure_count"].as_u64(),
+            v["pending_count"].as_u64(),
+        );
+        let (Some(accepted), Some(failed), Some(pending)) = counts else {
+            // Sending again is harmless: the hub takes a version it holds as a retry.
+            return Delivery::Retry {
+                reason: format!("{url} answered {status} without a TAXII status"),
+                after,
+            };
+        };
+        let counted = accepted.saturating_add(failed).saturating_add(pending);
+        if status != reqwest::StatusCode::ACCEPTED || counted != sent as u64 {
+            return Delivery::Retry {
+                reason: format!(
+                    "{url} answered {status} with a status counting {counted} of the {sent} objects sent"
+                ),
+                after,
             };
         }
-        let message = format!("{url} answered {status}: {description}");
-        let retry = status.is_server_error()
-            || status == reqwest::StatusCode::TOO_MANY_REQUESTS
-            || status == reqwest::StatusCode::REQUEST_TIMEOUT
-            || !status.is_client_error();
-        if retry {
-            Delivery::Retry {
-                reason: message,
-                after,
-            }
+        let refused = v["failures"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                (
+                    f["id"].as_str().unwrap_or("?").to_owned(),
+                    f["message"].as_str().unwrap_or("refused").to_owned(),
+                )
+            })
+            .collect();
+        return Delivery::Taken {
+            accepted: usize::try_from(accepted).unwrap_or(usize::MAX),
+            refused,
+        };
+    }
+    let message = format!("{url} answered {status}: {description}");
+    let retry = status.is_server_error()
+        || status == reqwest::StatusCode::TOO_MANY_REQUESTS
+        || status == reqwest::StatusCode::REQUEST_TIMEOUT
+        || status == reqwest::StatusCode::UNAUTHORIZED
+        || !status.is_client_error();
+    if retry {
+        let reason = if status == reqwest::StatusCode::UNAUTHORIZED {
+            format!("{message} (renew the token: the batches wait in the spool)")
         } else {
-            Delivery::Refused(message)
-        }
+            message
+        };
+        Delivery::Retry { reason, after }
+    } else {
+        Delivery::Refused(message)
     }
 }
 
@@ -380,4 +412,59 @@ fn encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::StatusCode;
+
+    const URL: &str = "http://hub/taxii2/api/collections/c/objects/";
+
+    fn status(success: u64, failure: u64) -> String {
+        serde_json::json!({
+            "id": "s", "status": "complete", "total_count": success + failure,
+            "success_count": success, "failure_count": failure, "pending_count": 0,
+            "failures": (0..failure).map(|i| serde_json::json!({"id": format!("x{i}"), "message": "no"})).collect::<Vec<_>>(),
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_200_without_a_taxii_status_keeps_the_batch() {
+        for (code, text) in [
+            (StatusCode::OK, "{}"),
+            (StatusCode::ACCEPTED, "{}"),
+            (StatusCode::ACCEPTED, "<html>proxy</html>"),
+            (StatusCode::OK, status(2, 0).as_str()),
+            (StatusCode::ACCEPTED, status(1, 0).as_str()),
+        ] {
+            let d = judge(URL, code, None, text, 2);
+            assert!(matches!(d, Delivery::Retry { .. }), "{code} {text}: {d:?}");
+        }
+        match judge(URL, StatusCode::ACCEPTED, None, &status(1, 1), 2) {
+            Delivery::Taken { accepted, refused } => {
+                assert_eq!(accepted, 1);
+                assert_eq!(refused, vec![("x0".to_owned(), "no".to_owned())]);
+            }
+            d => panic!("{d:?}"),
+        }
+    }
+
+    #[test]
+    fn a_401_is_retried_not_set_aside() {
+        let d = judge(URL, StatusCode::UNAUTHORIZED, None, "{}", 1);
+        match d {
+            Delivery::Retry { reason, .. } => assert!(reason.contains("renew the token")),
+            d => panic!("{d:?}"),
+        }
+        let d = judge(URL, StatusCode::FORBIDDEN, None, r#"{"title":"no"}"#, 1);
+        assert!(matches!(d, Delivery::Refused(_)), "{d:?}");
+        let after = Some(std::time::Duration::from_secs(5));
+        let d = judge(URL, StatusCode::SERVICE_UNAVAILABLE, after, "", 1);
+        assert!(
+            matches!(d, Delivery::Retry { after: a, .. } if a == after),
+            "{d:?}"
+        );
+    }
 }
