@@ -21,6 +21,7 @@
 //! their provenance, which the caller stores with [`crate::Store::advance_mirror`]. Nothing is
 //! re-signed or appended to this hub's log.
 
+use accord_tlp::Tlp;
 use std::collections::HashMap;
 
 use accord_tlog::merkle::{Frontier, Hash, verify_consistency};
@@ -54,7 +55,8 @@ pub struct Pulled {
     pub entries: Vec<MirroredEntry>,
     /// The size the pull started from (the previously accepted one, 0 for a first pull).
     pub from: u64,
-    /// Entries of a mirrored kind whose body the peer withheld: verified, not mirrored.
+    /// Entries of a mirrored kind whose body the peer withheld or that are not TLP:CLEAR:
+    /// verified, not mirrored.
     pub withheld: u64,
 }
 
@@ -160,7 +162,12 @@ pub async fn pull(
         return Ok(None);
     }
 
-    let mut checks = EntryChecks::resume(*verifier.public_key(), keys);
+    // A first pull reads the log from its first entry, so it knows every record's recorder and
+    // holds amendments to the audit's rule (only the recorder amends).
+    let mut checks = match accepted {
+        None => EntryChecks::new(*verifier.public_key()),
+        Some(_) => EntryChecks::resume(*verifier.public_key(), keys),
+    };
     let mut entries = Vec::new();
     let mut withheld = 0;
     let steps = bundle_steps(from, cp.size);
@@ -185,7 +192,9 @@ pub async fn pull(
             if !MIRRORED_KINDS.contains(&env.kind.as_str()) {
                 continue;
             }
-            let Some((body, salt)) = item.body else {
+            // Mirrored bodies are served to anyone: a marked one (released by a careless or
+            // hostile peer, or to a token holder) is never kept.
+            let (Some((body, salt)), Tlp::Clear) = (item.body, env.tlp) else {
                 withheld += 1;
                 continue;
             };

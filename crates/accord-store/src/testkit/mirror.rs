@@ -24,7 +24,8 @@ const ORIGIN: &str = "peer.example/mirror";
 const NOW: u64 = 1_800_000_000;
 
 /// A peer's log in memory, served as a hub serves it (a [`PeerSource`]): the operator
-/// registers party `p1`'s key, `p1` signs incidents, the operator signs rules and amendments.
+/// registers party `p1`'s key, `p1` signs incidents and their amendments, the operator signs
+/// rules.
 /// The mirroring benchmark (`accord-store-sqlite`'s `examples/mirror_sync.rs`) pulls from it.
 pub struct Peer {
     operator: Signer,
@@ -58,6 +59,11 @@ impl Peer {
 
     /// Appends an entry of `kind`, signed by `p1` or the operator.
     fn append(&mut self, kind: &str, id: &str, by_party: bool, body: Vec<u8>) {
+        self.append_marked(kind, id, by_party, body, Tlp::Clear);
+    }
+
+    /// Appends an entry of `kind` under the marking `tlp`, its body released all the same.
+    fn append_marked(&mut self, kind: &str, id: &str, by_party: bool, body: Vec<u8>, tlp: Tlp) {
         let i = self.entries.len();
         let salt = [(i % 251) as u8; 32];
         let key = if by_party {
@@ -72,7 +78,7 @@ impl Peer {
             submitted_at: "2026-12-01T10:00:00Z".into(),
             body_sha256: None,
             body_salted_sha256: Some(body_salted_sha256(&salt, &body)),
-            tlp: Tlp::Clear,
+            tlp,
             signer_key: Envelope::encode_key(&key.verifying_key()),
             extra: serde_json::Map::new(),
         };
@@ -86,15 +92,21 @@ impl Peer {
     }
 
     /// Grows the log to `size`: incidents by `p1`, every tenth entry operator rules, every
-    /// fifteenth an amendment.
+    /// fifteenth `p1`'s amendment of the incident just before it.
     pub fn grow_to(&mut self, size: usize) {
         while self.entries.len() < size {
             let i = self.entries.len();
             if i.is_multiple_of(10) {
                 self.append(kind::RULES, &format!("rules-{i}"), false, b"{}".to_vec());
             } else if i.is_multiple_of(15) {
-                let body = format!("{{\"amends\":{i}}}").into_bytes();
-                self.append(kind::AMENDMENT, &format!("incident/i{i}@v2"), false, body);
+                // Entry i - 1 is p1's incident (i is odd, so i - 1 is no multiple of 10 or 15).
+                let body = format!("{{\"kind\":\"incident\",\"id\":\"i{}\"}}", i - 1).into_bytes();
+                self.append(
+                    kind::AMENDMENT,
+                    &format!("incident/i{}@v2", i - 1),
+                    true,
+                    body,
+                );
             } else {
                 let body = format!("{{\"id\":\"i{i}\"}}").into_bytes();
                 self.append(kind::INCIDENT, &format!("i{i}"), true, body);
@@ -234,9 +246,9 @@ pub async fn a_peer_log_mirrors_with_provenance_and_resumes_from_the_accepted_si
     let e = all.iter().find(|e| e.index == 45).unwrap();
     assert_eq!(
         (e.kind.as_str(), e.entry_id.as_str()),
-        ("amendment", "incident/i45@v2")
+        ("amendment", "incident/i44@v2")
     );
-    assert_eq!(e.body, b"{\"amends\":45}");
+    assert_eq!(e.body, b"{\"kind\":\"incident\",\"id\":\"i44\"}");
     assert_eq!(e.entry, peer.entries[45]);
     assert_eq!(
         merkle::leaf_hash(&e.entry),
@@ -362,4 +374,58 @@ pub async fn a_pull_refuses_tampering_split_views_and_rollbacks_naming_them(f: &
         .await
         .unwrap();
     assert!(stored.iter().all(|e| e.index < 20));
+}
+
+/// Found in review: a pull mirrored an amendment its signer may not make (the operator's of
+/// `p1`'s incident), which `accord log verify` refuses, and kept a marked body a peer released,
+/// which `/api/v1/mirrored` then served to anyone. A first pull now refuses the one, naming the
+/// entry, and every pull withholds the other.
+pub async fn a_pull_refuses_an_amendment_by_another_than_the_recorder_and_keeps_no_marked_body(
+    f: &dyn StoreFactory,
+) {
+    let Some(test) = f.fresh().await else { return };
+    let mut peer = Peer::new();
+    peer.grow_to(20);
+    peer.append_marked(
+        kind::INCIDENT,
+        "marked",
+        true,
+        b"{\"id\":\"marked\"}".to_vec(),
+        Tlp::Amber,
+    );
+    let pulled_ok = pulled(&peer, None).await.unwrap();
+    assert!(pulled_ok.entries.iter().all(|e| e.entry_id != "marked"));
+    assert_eq!(pulled_ok.withheld, 1);
+    test.store
+        .advance_mirror(None, pulled_ok.state, pulled_ok.entries)
+        .await
+        .unwrap();
+    let kept = test
+        .store
+        .mirrored_entries(MirroredQuery {
+            origin: Some(ORIGIN.into()),
+            limit: 1000,
+            ..MirroredQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(!kept.is_empty() && kept.iter().all(|e| e.entry_id != "marked"));
+
+    peer.append_marked(
+        kind::AMENDMENT,
+        "incident/i3@v2",
+        false,
+        b"{\"kind\":\"incident\",\"id\":\"i3\"}".to_vec(),
+        Tlp::Clear,
+    );
+    let err = pull(&peer, &peer.verifier(), None, NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    match &err {
+        AuditError::Entry { index, detail } => {
+            assert_eq!(*index, 21);
+            assert!(detail.contains("recorded it"), "{detail}");
+        }
+        other => panic!("{other}"),
+    }
 }

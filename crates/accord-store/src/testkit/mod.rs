@@ -198,6 +198,7 @@ macro_rules! conformance_suite {
             witnessing::of_two_racing_add_checkpoints_exactly_one_lands,
             mirror::a_peer_log_mirrors_with_provenance_and_resumes_from_the_accepted_size,
             mirror::a_pull_refuses_tampering_split_views_and_rollbacks_naming_them,
+            mirror::a_pull_refuses_an_amendment_by_another_than_the_recorder_and_keeps_no_marked_body,
             peers::peers_are_registered_listed_and_removed_by_signed_entries,
             peers::a_peer_showing_two_views_is_marked_forked_with_evidence,
         );
