@@ -481,8 +481,9 @@ fn while_the_hub_is_behind_the_interval_is_held_open_and_its_count_grows() {
     let dir = tempfile::tempdir().unwrap();
     let (log, spool) = (dir.path().join("eve.json"), dir.path().join("spool"));
     append(&log, "");
-    // One unsent batch is the bound; an interval of 3 s holds for up to 30 s.
-    let mut f = Follower::start_with(&hub, dir.path(), "3s", &["--max-unsent", "1"]);
+    // One unsent batch is the bound; an interval of 6 s holds for up to 60 s, time enough for
+    // the polls below on a loaded machine (the hold ending early would seal a third batch).
+    let mut f = Follower::start_with(&hub, dir.path(), "6s", &["--max-unsent", "1"]);
     hub.stop();
     append(&log, &hits(10, 3));
     f.wait_for_events(6);

@@ -357,6 +357,7 @@ fn a_node_holds_no_more_connections_than_its_database_pool() {
     while writer.try_wait().unwrap().is_none() {
         let now: usize = sql(&c.data, "", held)[0].parse().unwrap();
         most = most.max(now);
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let r = report(writer);
     assert_eq!(r["acknowledged"], 400, "{r}");
