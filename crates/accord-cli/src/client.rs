@@ -74,7 +74,7 @@ impl HubClient {
             return Ok(None);
         }
         let resp = check(resp, &self.url(path)).await?;
-        Ok(Some(resp.bytes().await?.to_vec()))
+        Ok(Some(read_capped(resp, &self.url(path), MAX_ANSWER).await?))
     }
 
     /// GETs bytes that must exist.
@@ -100,8 +100,8 @@ impl HubClient {
             .await
             .with_context(|| format!("cannot reach {}", self.url(path)))?;
         let resp = check(resp, &self.url(path)).await?;
-        resp.json()
-            .await
+        let bytes = read_capped(resp, &self.url(path), MAX_ANSWER).await?;
+        serde_json::from_slice(&bytes)
             .with_context(|| format!("{} did not answer JSON", self.url(path)))
     }
 
@@ -117,9 +117,42 @@ impl HubClient {
         if resp.status() == reqwest::StatusCode::NO_CONTENT {
             return Ok(Value::Null);
         }
-        Ok(resp.json().await?)
+        let bytes = read_capped(resp, &self.url(path), MAX_ANSWER).await?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} did not answer JSON", self.url(path)))
     }
 }
+
+/// The most bytes read of one answer from a hub: a full bundle of log bodies stays far
+/// below it, while a hostile or broken peer cannot make a reader hold gigabytes.
+pub const MAX_ANSWER: usize = 256 * 1024 * 1024;
+
+/// Reads `resp`'s body, refusing it (naming `url`) once it passes `limit` bytes, or at once
+/// when its `Content-Length` says it will.
+pub async fn read_capped(mut resp: reqwest::Response, url: &str, limit: usize) -> Result<Vec<u8>> {
+    let too_long = || anyhow!("{url} answered more than {limit} bytes");
+    if resp
+        .content_length()
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+    {
+        return Err(too_long());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .with_context(|| format!("cannot read the answer of {url}"))?
+    {
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Err(too_long());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The most bytes read of an error answer.
+const MAX_PROBLEM: usize = 64 * 1024;
 
 /// Turns an error answer (problem+json) into a message that says what the hub refused and why.
 async fn check(resp: reqwest::Response, url: &str) -> Result<reqwest::Response> {
@@ -127,7 +160,10 @@ async fn check(resp: reqwest::Response, url: &str) -> Result<reqwest::Response> 
     if status.is_success() {
         return Ok(resp);
     }
-    let text = resp.text().await.unwrap_or_default();
+    let text = read_capped(resp, url, MAX_PROBLEM)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let detail = serde_json::from_str::<Value>(&text)
         .ok()
         .map(|v| {
@@ -145,4 +181,51 @@ async fn check(resp: reqwest::Response, url: &str) -> Result<reqwest::Response> 
         })
         .unwrap_or(text);
     bail!("{url} refused ({status}): {detail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    /// Serves one answer of `body_len` bytes, with a `Content-Length` or chunked.
+    fn serve_once(body_len: usize, chunked: bool) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let body = vec![b'x'; body_len];
+            let _ = if chunked {
+                let mut out = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+                for part in body.chunks(1000) {
+                    out.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+                    out.extend_from_slice(part);
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(b"0\r\n\r\n");
+                conn.write_all(&out)
+            } else {
+                let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {body_len}\r\n\r\n");
+                conn.write_all(head.as_bytes())
+                    .and_then(|_| conn.write_all(&body))
+            };
+        });
+        format!("http://{addr}/")
+    }
+
+    /// Found in review: answers from a peer hub were read whole, whatever their size.
+    #[tokio::test]
+    async fn an_answer_longer_than_the_cap_is_refused_with_or_without_a_length() {
+        for chunked in [false, true] {
+            let url = serve_once(5_000, chunked);
+            let resp = reqwest::get(&url).await.unwrap();
+            let e = read_capped(resp, &url, 4_096).await.unwrap_err();
+            assert!(e.to_string().contains("more than 4096 bytes"), "{e}");
+            let url = serve_once(4_000, chunked);
+            let resp = reqwest::get(&url).await.unwrap();
+            assert_eq!(read_capped(resp, &url, 4_096).await.unwrap().len(), 4_000);
+        }
+    }
 }

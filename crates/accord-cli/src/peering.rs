@@ -39,7 +39,7 @@ impl HttpPeer {
     /// GETs `path`, at most `limit` bytes of a 200 answer.
     async fn get(&self, path: &str, limit: usize) -> Result<Vec<u8>, String> {
         let url = format!("{}{path}", self.base);
-        let mut resp = self
+        let resp = self
             .http
             .get(&url)
             .send()
@@ -48,18 +48,9 @@ impl HttpPeer {
         if !resp.status().is_success() {
             return Err(format!("{url} answered {}", resp.status()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
+        crate::client::read_capped(resp, &url, limit)
             .await
-            .map_err(|e| format!("cannot read {url}: {e}"))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(format!("{url} answered more than {limit} bytes"));
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+            .map_err(|e| format!("{e:#}"))
     }
 }
 

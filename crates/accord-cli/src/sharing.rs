@@ -190,10 +190,7 @@ impl SharingClient {
                     })?)
                 }
             };
-            let body = resp
-                .bytes()
-                .await
-                .with_context(|| format!("cannot read the answer of {url}"))?;
+            let body = crate::client::read_capped(resp, &url, crate::client::MAX_ANSWER).await?;
             let page: serde_json::Value = serde_json::from_slice(&body).with_context(|| {
                 format!("{url} answered {status} with something other than JSON")
             })?;
@@ -278,6 +275,9 @@ pub enum Delivery {
     },
 }
 
+/// The most bytes read of the hub's answer to an envelope (a TAXII status).
+const MAX_STATUS: usize = 4 * 1024 * 1024;
+
 /// How long one envelope may take to be answered before it is sent again.
 const DELIVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -316,8 +316,8 @@ impl SharingClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(std::time::Duration::from_secs);
-        let text = match resp.text().await {
-            Ok(t) => t,
+        let text = match crate::client::read_capped(resp, &url, MAX_STATUS).await {
+            Ok(t) => String::from_utf8_lossy(&t).into_owned(),
             Err(e) => {
                 return Delivery::Retry {
                     reason: format!("{url}: the answer ({status}) broke off: {e}"),
