@@ -3,8 +3,10 @@
 //!
 //! Registrations, removals and forks caught are operator-signed log entries (`peer`,
 //! `peer-removal`, `peer-fork`), so anyone auditing the log sees which hubs this one followed
-//! and what it caught. The API token this hub reads a peer with is never logged: it is kept in
-//! the data directory (`peers/<id>.token`, mode 0600) or given by `ACCORD_PEER_TOKEN_<ID>`.
+//! and what it caught. The API token for a peer is never logged: it is kept in the data
+//! directory (`peers/<id>.token`, mode 0600) or given by `ACCORD_PEER_TOKEN_<ID>`. Nothing
+//! sends it yet: what is read of a peer today (its log, its TLP:CLEAR incidents and
+//! amendments) is public; it is kept for mirroring marked collections (issue 14 part 5).
 
 use std::io::Read as _;
 use std::time::Duration;
@@ -38,9 +40,10 @@ pub struct PeersArgs {
 pub enum PeersCommand {
     /// Register a peer hub, identified by its log's verifier key.
     ///
-    /// A signed log entry by the operator. The token this hub reads the peer
-    /// with is not logged: --token-stdin keeps it in DIR/peers/ID.token (mode
-    /// 0600); ACCORD_PEER_TOKEN_ID (the peer's id in capitals) overrides it.
+    /// A signed log entry by the operator. A token for the peer is not logged:
+    /// --token-stdin keeps it in DIR/peers/ID.token (mode 0600);
+    /// ACCORD_PEER_TOKEN_ID (the peer's id in capitals) overrides it. Logs and
+    /// public records are read anonymously; no read sends the token yet.
     Add {
         /// The peer hub's base URL (http or https, no credentials in it).
         #[arg(long)]
@@ -143,7 +146,8 @@ pub async fn run(args: PeersArgs) -> Result<()> {
                 println!("its token is kept in {}", path.display());
             } else {
                 println!(
-                    "it is read anonymously unless {} or `accord peers token --peer {}` gives a token",
+                    "its log and public records are read anonymously; a token for reads that \
+                     need one (none yet) can be kept with {} or `accord peers token --peer {}`",
                     token_env(&peer.id),
                     peer.id
                 );
