@@ -183,7 +183,8 @@ pub struct MirroredProof {
     pub checkpoint: String,
     /// The origin log's verifier key that signs it.
     pub origin_key: String,
-    /// Where the origin hub serves the entry's inclusion proof in that checkpoint.
+    /// Where the origin hub serves the entry's inclusion proof in that checkpoint: a URL on
+    /// the origin's registered address, or (the origin no longer a peer) the path there.
     pub inclusion_proof: String,
 }
 
@@ -219,6 +220,15 @@ pub async fn proof(
         .next()
         .ok_or_else(not_found)?;
     let state = st.store.mirror(origin).await?.ok_or_else(not_found)?;
+    // The proof lives on the origin hub: its registered URL when it is a current peer.
+    let origin_url = st
+        .store
+        .peers()
+        .await?
+        .into_iter()
+        .find(|p| p.origin == *origin && p.removed_at.is_none())
+        .map(|p| p.url.trim_end_matches('/').to_owned())
+        .unwrap_or_default();
     let checkpoint = st
         .store
         .mirror_checkpoint(origin, entry.checkpoint_size)
@@ -236,8 +246,8 @@ pub async fn proof(
         checkpoint,
         origin_key: state.verifier_key,
         inclusion_proof: format!(
-            "/log/proof/inclusion?index={index}&size={}",
-            entry.checkpoint_size
+            "{}/log/proof/inclusion?index={index}&size={}",
+            origin_url, entry.checkpoint_size
         ),
         record: MirroredView::from(entry),
     }))
