@@ -237,6 +237,29 @@ fn strict_mode_reports_the_first_bad_line_in_the_file() {
     assert!(!stderr.contains("bad-order.json:4"), "{stderr}");
 }
 
+/// Found in review: with an indicator file, `--post-sightings` (and `--spool`) were accepted
+/// and nothing was posted, since file indicators belong to no collection of the hub.
+#[test]
+fn post_sightings_with_an_indicator_file_is_refused_not_ignored() {
+    let out = Command::cargo_bin("accord")
+        .unwrap()
+        .arg("match")
+        .arg("--indicators")
+        .arg(testdata("indicators.json"))
+        .args(["--hub", "http://127.0.0.1:9", "--token", "t"])
+        .arg("--observations")
+        .arg(testdata("eve.json"))
+        .args(["--post-sightings", "--tlp", "green"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("--post-sightings") && stderr.contains("--indicators"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_bad_where_sighted_reference_fails_before_any_matching() {
     for (reference, why) in [

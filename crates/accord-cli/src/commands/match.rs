@@ -66,8 +66,9 @@ pub struct MatchArgs {
     ///
     /// One log entry each, signed for the token's party, marked with `--tlp`. With
     /// `--follow`, matches are summed per indicator over `--sighting-interval` and sent
-    /// through `--spool`, instead of printed.
-    #[arg(long, requires_all = ["hub", "tlp"])]
+    /// through `--spool`, instead of printed. Not with --indicators: a sighting goes to
+    /// its indicator's collection on the hub.
+    #[arg(long, requires_all = ["hub", "tlp"], conflicts_with = "indicators")]
     pub post_sightings: bool,
     /// With --follow --post-sightings: batches wait here for the hub.
     ///
