@@ -403,7 +403,7 @@ fn judge(
 }
 
 /// Percent-encodes a path segment or query value (RFC 3986 unreserved characters pass).
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

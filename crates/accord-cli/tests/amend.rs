@@ -136,6 +136,16 @@ fn a_party_amends_its_incident_from_the_command_line_and_the_log_verifies() {
         amend(&fr_key, &server, &fr_token, id).args(["--set", "title=x", "--reason", " "]),
     );
     assert!(err.contains("--reason is empty"), "{err}");
+    // Found in review: the id went into the path unencoded, so `ID?x` read and amended ID.
+    let err = common::fails(
+        amend(&fr_key, &server, &fr_token, &format!("{id}?x")).args([
+            "--set",
+            "title=Through a query string",
+            "--reason",
+            "an id is one path segment",
+        ]),
+    );
+    assert!(err.contains("404"), "{err}");
 
     // The log verifies over HTTP and offline, the amendments counted.
     let report: Value = serde_json::from_str(&ok(accord().args([

@@ -75,14 +75,16 @@ pub async fn run(args: AmendArgs) -> Result<()> {
     }
     let signer = keyfiles::read_signer(&key)?;
     let client = HubClient::new(&hub, token)?;
+    // The id is one path segment: a `/`, `?` or `#` in it must not reach another resource.
+    let segment = crate::sharing::encode(&id);
     let record = client
-        .get_json(&format!("/api/v1/incidents/{id}"))
+        .get_json(&format!("/api/v1/incidents/{segment}"))
         .await
         .with_context(|| format!("cannot read incident {id:?} from {hub}"))?;
     let previous = record["incident"].clone();
     // The version amended: its latest amendment, or the entry that recorded it.
     let amendments = client
-        .get_json(&format!("/api/v1/incidents/{id}/amendments"))
+        .get_json(&format!("/api/v1/incidents/{segment}/amendments"))
         .await?;
     let base = amendments["amendments"]
         .as_array()
@@ -151,7 +153,7 @@ pub async fn run(args: AmendArgs) -> Result<()> {
     .map_err(explain)?;
     let answer = client
         .post_json(
-            &format!("/api/v1/incidents/{id}/amendments"),
+            &format!("/api/v1/incidents/{segment}/amendments"),
             &serde_json::to_value(&submission)?,
         )
         .await?;
