@@ -12,7 +12,8 @@ CREATE TABLE IF NOT EXISTS mirror_logs (
     note         TEXT NOT NULL,      -- the accepted checkpoint as the peer signed it
     frontier     BYTEA NOT NULL CHECK (octet_length(frontier) % 32 = 0),
     keys         JSONB NOT NULL,     -- [{party, key, revoked}]
-    updated_at   BIGINT NOT NULL     -- POSIX seconds
+    updated_at   BIGINT NOT NULL,    -- POSIX seconds
+    recorders    JSONB NOT NULL      -- [{record, recorder, index}], for amendments
 );
 
 CREATE TABLE IF NOT EXISTS mirror_checkpoints (

@@ -3,21 +3,24 @@
 
 use accord_store::StoreError;
 use accord_store::codec::corrupt;
-use accord_store::mirror::{MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery, PeerKey};
+use accord_store::mirror::{
+    MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery, PeerKey, PeerRecorder,
+};
 use accord_tlog::merkle::Hash;
 use deadpool_postgres::GenericClient;
 use tokio_postgres::types::Json;
 
 use crate::db::db;
 
-const STATE_COLUMNS: &str =
-    "origin, verifier_key, size, root, note, frontier, keys, updated_at FROM mirror_logs";
+const STATE_COLUMNS: &str = "origin, verifier_key, size, root, note, frontier, keys, updated_at, recorders FROM mirror_logs";
 
 fn to_state(row: &tokio_postgres::Row) -> Result<MirrorState, StoreError> {
     let origin: String = row.get(0);
     let what = || format!("mirror state of {origin}");
     let frontier: &[u8] = row.get(5);
     let Json(keys): Json<Vec<PeerKey>> = row.try_get(6).map_err(|e| corrupt(what(), e))?;
+    let Json(recorders): Json<Vec<PeerRecorder>> =
+        row.try_get(8).map_err(|e| corrupt(what(), e))?;
     Ok(MirrorState {
         verifier_key: row.get(1),
         size: row.get::<_, i64>(2) as u64,
@@ -29,6 +32,7 @@ fn to_state(row: &tokio_postgres::Row) -> Result<MirrorState, StoreError> {
             .collect::<Result<_, _>>()
             .map_err(|e| corrupt(what(), e))?,
         keys,
+        recorders,
         updated_at: row.get::<_, i64>(7) as u64,
         origin,
     })
@@ -88,7 +92,8 @@ pub(crate) async fn advance(
     let root = new.root.as_bytes().as_slice();
     let frontier: Vec<u8> = new.frontier.iter().flat_map(|h| h.0).collect();
     let keys = Json(&new.keys);
-    let args: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+    let recorders = Json(&new.recorders);
+    let args: [&(dyn tokio_postgres::types::ToSql + Sync); 9] = [
         &new.origin,
         &new.verifier_key,
         &(new.size as i64),
@@ -97,11 +102,12 @@ pub(crate) async fn advance(
         &frontier,
         &keys,
         &(new.updated_at as i64),
+        &recorders,
     ];
     let written = if current.is_some() {
         tx.execute(
             "UPDATE mirror_logs SET verifier_key = $2, size = $3, root = $4, note = $5,
-                 frontier = $6, keys = $7, updated_at = $8
+                 frontier = $6, keys = $7, updated_at = $8, recorders = $9
              WHERE origin = $1",
             &args,
         )
@@ -110,8 +116,8 @@ pub(crate) async fn advance(
     } else {
         tx.execute(
             "INSERT INTO mirror_logs (origin, verifier_key, size, root, note, frontier, keys,
-                 updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (origin) DO NOTHING",
+                 updated_at, recorders)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (origin) DO NOTHING",
             &args,
         )
         .await

@@ -12,7 +12,8 @@ CREATE TABLE IF NOT EXISTS mirror_logs (
     note         TEXT NOT NULL,      -- the accepted checkpoint as the peer signed it
     frontier     BLOB NOT NULL CHECK (length(frontier) % 32 = 0),
     keys         TEXT NOT NULL,      -- JSON: [{party, key, revoked}]
-    updated_at   INTEGER NOT NULL    -- POSIX seconds
+    updated_at   INTEGER NOT NULL,   -- POSIX seconds
+    recorders    TEXT NOT NULL       -- JSON: [{record, recorder, index}], for amendments
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS mirror_checkpoints (

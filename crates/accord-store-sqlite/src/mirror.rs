@@ -3,16 +3,27 @@
 
 use accord_store::StoreError;
 use accord_store::codec::corrupt;
-use accord_store::mirror::{MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery, PeerKey};
+use accord_store::mirror::{
+    MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery, PeerKey, PeerRecorder,
+};
 use accord_tlog::merkle::Hash;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::db::backend;
 
-const STATE_COLUMNS: &str =
-    "origin, verifier_key, size, root, note, frontier, keys, updated_at FROM mirror_logs";
+const STATE_COLUMNS: &str = "origin, verifier_key, size, root, note, frontier, keys, updated_at, recorders FROM mirror_logs";
 
-type RawState = (String, String, i64, Vec<u8>, String, Vec<u8>, String, i64);
+type RawState = (
+    String,
+    String,
+    i64,
+    Vec<u8>,
+    String,
+    Vec<u8>,
+    String,
+    i64,
+    String,
+);
 
 fn raw_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawState> {
     Ok((
@@ -24,11 +35,12 @@ fn raw_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawState> {
         r.get(5)?,
         r.get(6)?,
         r.get(7)?,
+        r.get(8)?,
     ))
 }
 
 fn to_state(raw: RawState) -> Result<MirrorState, StoreError> {
-    let (origin, verifier_key, size, root, note, frontier, keys, updated_at) = raw;
+    let (origin, verifier_key, size, root, note, frontier, keys, updated_at, recorders) = raw;
     let what = || format!("mirror state of {origin}");
     Ok(MirrorState {
         verifier_key,
@@ -41,6 +53,8 @@ fn to_state(raw: RawState) -> Result<MirrorState, StoreError> {
             .collect::<Result<_, _>>()
             .map_err(|e| corrupt(what(), e))?,
         keys: serde_json::from_str::<Vec<PeerKey>>(&keys).map_err(|e| corrupt(what(), e))?,
+        recorders: serde_json::from_str::<Vec<PeerRecorder>>(&recorders)
+            .map_err(|e| corrupt(what(), e))?,
         updated_at: updated_at as u64,
         origin,
     })
@@ -90,12 +104,16 @@ pub fn advance(
     }
     let frontier: Vec<u8> = new.frontier.iter().flat_map(|h| h.0).collect();
     let keys = serde_json::to_string(&new.keys).map_err(|e| corrupt("peer keys", e))?;
+    let recorders =
+        serde_json::to_string(&new.recorders).map_err(|e| corrupt("peer recorders", e))?;
     tx.execute(
-        "INSERT INTO mirror_logs (origin, verifier_key, size, root, note, frontier, keys, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        "INSERT INTO mirror_logs
+             (origin, verifier_key, size, root, note, frontier, keys, updated_at, recorders)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (origin) DO UPDATE SET verifier_key = excluded.verifier_key,
              size = excluded.size, root = excluded.root, note = excluded.note,
-             frontier = excluded.frontier, keys = excluded.keys, updated_at = excluded.updated_at",
+             frontier = excluded.frontier, keys = excluded.keys, updated_at = excluded.updated_at,
+             recorders = excluded.recorders",
         params![
             new.origin,
             new.verifier_key,
@@ -104,7 +122,8 @@ pub fn advance(
             new.note,
             frontier,
             keys,
-            new.updated_at as i64
+            new.updated_at as i64,
+            recorders
         ],
     )
     .map_err(backend)?;

@@ -644,6 +644,27 @@ impl EntryChecks {
         }
     }
 
+    /// Checks that go on from a key history and the recorders of every record before that
+    /// point (`kind/id` -> recorder and entry), learnt by checks that began at the first
+    /// entry: amendments are held to the recorder rule as in a full audit.
+    pub(crate) fn resume_with_recorders(
+        operator_key: VerifyingKey,
+        current: HashMap<(String, String), bool>,
+        recorders: HashMap<String, (String, u64)>,
+    ) -> Self {
+        EntryChecks {
+            recorders,
+            amendments_checked: true,
+            ..Self::resume(operator_key, current)
+        }
+    }
+
+    /// The recorders learnt so far, if these checks know every one (they began at the first
+    /// entry, or resumed with the recorders before).
+    pub(crate) fn recorders(&self) -> Option<&HashMap<String, (String, u64)>> {
+        self.amendments_checked.then_some(&self.recorders)
+    }
+
     /// Whether signatures still matter: not once an entry problem decides the audit.
     pub(crate) fn signatures_needed(&self) -> bool {
         self.problem.is_none()

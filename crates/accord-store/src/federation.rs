@@ -33,7 +33,7 @@ use crate::audit::{
     open_checkpoint,
 };
 use crate::kind;
-use crate::mirror::{MirrorState, MirroredEntry, PeerKey};
+use crate::mirror::{MirrorState, MirroredEntry, PeerKey, PeerRecorder};
 
 /// The kinds of entry a hub mirrors from its peers: the public record (incidents and their
 /// amendments). STIX objects and evidence requests are not mirrored yet.
@@ -162,11 +162,19 @@ pub async fn pull(
         return Ok(None);
     }
 
-    // A first pull reads the log from its first entry, so it knows every record's recorder and
-    // holds amendments to the audit's rule (only the recorder amends).
+    // A first pull reads the log from its first entry, so it learns every record's recorder;
+    // a later one goes on from the recorders kept: both hold amendments to the audit's rule
+    // (only the recorder amends).
     let mut checks = match accepted {
         None => EntryChecks::new(*verifier.public_key()),
-        Some(_) => EntryChecks::resume(*verifier.public_key(), keys),
+        Some(acc) => EntryChecks::resume_with_recorders(
+            *verifier.public_key(),
+            keys,
+            acc.recorders
+                .iter()
+                .map(|r| (r.record.clone(), (r.recorder.clone(), r.index)))
+                .collect(),
+        ),
     };
     let mut entries = Vec::new();
     let mut withheld = 0;
@@ -234,6 +242,17 @@ pub async fn pull(
         })
         .collect();
     keys.sort();
+    let mut recorders: Vec<PeerRecorder> = checks
+        .recorders()
+        .into_iter()
+        .flatten()
+        .map(|(record, (recorder, index))| PeerRecorder {
+            record: record.clone(),
+            recorder: recorder.clone(),
+            index: *index,
+        })
+        .collect();
+    recorders.sort();
     Ok(Some(Pulled {
         state: MirrorState {
             origin: cp.origin,
@@ -243,6 +262,7 @@ pub async fn pull(
             note,
             frontier: frontier.hashes(),
             keys,
+            recorders,
             updated_at: now,
         },
         entries,

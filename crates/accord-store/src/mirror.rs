@@ -19,6 +19,17 @@ pub struct PeerKey {
     pub revoked: bool,
 }
 
+/// Who recorded a record in a peer's log: an amendment of it must be signed by them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PeerRecorder {
+    /// The record, `kind/id` (e.g. `incident/colonial-pipeline-2021`).
+    pub record: String,
+    /// The party on the peer whose entry recorded it.
+    pub recorder: String,
+    /// That entry's index in the peer's log.
+    pub index: u64,
+}
+
 /// How far this hub verified a peer's log: the signed checkpoint it accepted last and what it
 /// needs to go on from there without reading the older entries again.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +49,9 @@ pub struct MirrorState {
     pub frontier: Vec<Hash>,
     /// The party keys the peer's log recorded up to `size`.
     pub keys: Vec<PeerKey>,
+    /// The recorder of every amendable record in the peer's log up to `size`, so that a pull
+    /// going on from `size` holds amendments to the recorder rule.
+    pub recorders: Vec<PeerRecorder>,
     /// When it was accepted (POSIX seconds, this hub's clock).
     pub updated_at: u64,
 }

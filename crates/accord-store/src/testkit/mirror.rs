@@ -378,8 +378,9 @@ pub async fn a_pull_refuses_tampering_split_views_and_rollbacks_naming_them(f: &
 
 /// Found in review: a pull mirrored an amendment its signer may not make (the operator's of
 /// `p1`'s incident), which `accord log verify` refuses, and kept a marked body a peer released,
-/// which `/api/v1/mirrored` then served to anyone. A first pull now refuses the one, naming the
-/// entry, and every pull withholds the other.
+/// which `/api/v1/mirrored` then served to anyone. A first pull, and one resumed from the
+/// recorders kept in the mirror state, now refuse the one, naming the entry (the recorder's own
+/// amendment of a record from before the resume point passes); every pull withholds the other.
 pub async fn a_pull_refuses_an_amendment_by_another_than_the_recorder_and_keeps_no_marked_body(
     f: &dyn StoreFactory,
 ) {
@@ -410,20 +411,51 @@ pub async fn a_pull_refuses_an_amendment_by_another_than_the_recorder_and_keeps_
         .await
         .unwrap();
     assert!(!kept.is_empty() && kept.iter().all(|e| e.entry_id != "marked"));
+    let accepted = test.store.mirror(ORIGIN).await.unwrap().unwrap();
 
+    // p1 amends its own incident i3, recorded before the accepted size: a resumed pull
+    // takes it, knowing the recorders from the state kept.
     peer.append_marked(
         kind::AMENDMENT,
         "incident/i3@v2",
+        true,
+        b"{\"kind\":\"incident\",\"id\":\"i3\"}".to_vec(),
+        Tlp::Clear,
+    );
+    let resumed = pulled(&peer, Some(&accepted)).await.unwrap();
+    assert_eq!(resumed.entries.len(), 1);
+    assert!(
+        resumed
+            .state
+            .recorders
+            .iter()
+            .any(|r| r.record == "incident/i3")
+    );
+
+    // The operator amends p1's incident i3: refused by a first pull and by a resumed one.
+    peer.append_marked(
+        kind::AMENDMENT,
+        "incident/i3@v3",
         false,
         b"{\"kind\":\"incident\",\"id\":\"i3\"}".to_vec(),
         Tlp::Clear,
     );
+    let resumed = pull(&peer, &peer.verifier(), Some(&accepted), NOW, &|_, _| {})
+        .await
+        .unwrap_err();
+    match &resumed {
+        AuditError::Entry { index, detail } => {
+            assert_eq!(*index, 22);
+            assert!(detail.contains("recorded it"), "{detail}");
+        }
+        other => panic!("{other}"),
+    }
     let err = pull(&peer, &peer.verifier(), None, NOW, &|_, _| {})
         .await
         .unwrap_err();
     match &err {
         AuditError::Entry { index, detail } => {
-            assert_eq!(*index, 21);
+            assert_eq!(*index, 22);
             assert!(detail.contains("recorded it"), "{detail}");
         }
         other => panic!("{other}"),
