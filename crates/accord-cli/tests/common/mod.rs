@@ -75,14 +75,29 @@ fn databases() -> &'static Mutex<HashMap<PathBuf, String>> {
 /// directory's first use. The databases outlive the test process (`scripts/test.sh` drops
 /// every `accord_t_*` database when the suite ends).
 pub fn database_url(data: &Path) -> Option<String> {
-    let server = postgres_server()?;
     let mut known = databases().lock().unwrap();
     if let Some(url) = known.get(data) {
         return Some(url.clone());
     }
+    let server = postgres_server()?;
     let url = fresh_postgres(&server);
     known.insert(data.to_owned(), url.clone());
     Some(url)
+}
+
+/// Puts the hub in `data` on a fresh PostgreSQL database whenever `ACCORD_TEST_POSTGRES_URL`
+/// names a server, on whichever backend the suite runs (a test that mixes backends); call it
+/// before the directory's first use. True if the hub is on PostgreSQL.
+pub fn on_postgres_if_available(data: &Path) -> bool {
+    let Ok(server) = std::env::var("ACCORD_TEST_POSTGRES_URL") else {
+        return false;
+    };
+    let mut known = databases().lock().unwrap();
+    if !known.contains_key(data) {
+        let url = fresh_postgres(&server);
+        known.insert(data.to_owned(), url);
+    }
+    true
 }
 
 /// A new, empty database on the PostgreSQL server at `server`; its URL. Kept past this

@@ -1,0 +1,425 @@
+//! Three hubs that share one accord's record without trusting each other (issue 14's "done
+//! when"): A, B and C, each `accord serve` in its own process and data directory, B on
+//! PostgreSQL whenever `ACCORD_TEST_POSTGRES_URL` names a server (so the SQLite pass of the
+//! suite federates across backends), each registered as a peer of the other two.
+//!
+//! What the design does, shown here: a hub mirrors a peer's own log and never re-signs or
+//! re-serves what it mirrored (B's log holds B's entries only), so C takes A's records from A
+//! and B's from B, each provable back to its origin log: the entry's signature under the key
+//! the origin's party registered, its leaf hash, and its inclusion under the origin's signed
+//! checkpoint, checked against the origin itself. Then A is forked (its data directory copied
+//! under the same log key, the copy moving on with other entries and served at A's address):
+//! B and C catch it, record both signed checkpoints as evidence, import nothing more from it
+//! and `accord peers check` exits non-zero. Last, B is taken down and brought back: C keeps
+//! what it verified meanwhile and then resumes from the verified size, mirroring only what is
+//! new.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::{Server, accord, enrol, fails, ok, on};
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use accord_store::peers::ForkEvidence;
+use accord_tlog::checkpoint::Checkpoint;
+use accord_tlog::entry::{SignedEntry, canonical_json};
+use accord_tlog::merkle::{Hash, InclusionProof, leaf_hash};
+use accord_tlog::note::{Signer, Verifier};
+use serde_json::Value;
+
+/// A hub of the test: its data directory, origin and the address it serves at.
+struct Hub {
+    data: PathBuf,
+    origin: &'static str,
+    listen: String,
+}
+
+impl Hub {
+    /// Creates the hub's data directory with its own origin (on PostgreSQL when `postgres`
+    /// and a server is named) and picks a free loopback address for it.
+    fn create(dir: &Path, name: &str, origin: &'static str, postgres: bool) -> Hub {
+        let data = dir.join(name);
+        if postgres {
+            common::on_postgres_if_available(&data);
+        }
+        ok(on(&data)
+            .env("ACCORD_ORIGIN", origin)
+            .args(["peers", "list"]));
+        // A free port, released for the hub to bind: peers know a hub by one URL across its
+        // restarts.
+        let listen = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .to_string();
+        Hub {
+            data,
+            origin,
+            listen,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.listen)
+    }
+
+    fn serve(&self) -> Server {
+        Server::start_at(&self.data, &self.listen)
+    }
+
+    /// The verifier key of the hub's log.
+    fn log_key(&self) -> String {
+        log_key(&self.data)
+    }
+
+    /// The id `accord peers` gives this hub on another.
+    fn peer_id(&self) -> String {
+        accord_store::peers::peer_id(&self.log_key())
+    }
+}
+
+fn log_key(data: &Path) -> String {
+    Signer::from_key_string(
+        std::fs::read_to_string(data.join("operator.key"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap()
+    .verifier()
+    .to_key_string()
+}
+
+fn incident_file(dir: &Path, id: &str, country: &str) -> PathBuf {
+    let path = dir.join(format!("{id}.json"));
+    let body = serde_json::json!({
+        "id": id,
+        "title": "Federation test incident",
+        "summary": "Recorded on one hub, mirrored by the others.",
+        "dates": {"disclosed": {"date": "2026-05-04", "source": {"as_of": "2026-11", "verification": "unverified"}}},
+        "victims": [{"name": "A water utility", "country": country, "sector": "water",
+                     "target_class": {"class": "civilian", "note": "a water utility", "source": {"as_of": "2026-11", "verification": "unverified"}},
+                     "source": {"as_of": "2026-11", "verification": "unverified"}}],
+        "armed_conflict": {"status": "no", "note": "a test record: no conflict", "source": {"as_of": "2026-11", "verification": "unverified"}}
+    });
+    std::fs::write(&path, body.to_string()).unwrap();
+    path
+}
+
+/// The log index in a `submit`/`amend` answer ("… as log entry N …").
+fn log_index(out: &str) -> u64 {
+    out.split("as log entry ")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no log index in {out:?}"))
+}
+
+/// A party of a hub: its key file and token there.
+struct Writer {
+    key: PathBuf,
+    token: String,
+}
+
+impl Writer {
+    fn submit(&self, dir: &Path, base: &str, id: &str, country: &str) -> u64 {
+        log_index(&ok(accord()
+            .args(["submit", "incident"])
+            .arg(incident_file(dir, id, country))
+            .arg("--key")
+            .arg(&self.key)
+            .args(["--hub", base, "--token", &self.token])))
+    }
+
+    fn amend(&self, base: &str, id: &str, title: &str) -> u64 {
+        log_index(&ok(accord()
+            .args(["incidents", "amend", id])
+            .arg("--key")
+            .arg(&self.key)
+            .args(["--hub", base, "--token", &self.token])
+            .args(["--set", &format!("title={title}")])
+            .args(["--reason", "The utility's own notice gives its name."])))
+    }
+}
+
+/// `accord peers sync --json` on `data`, which must succeed: each peer's outcome by origin.
+fn sync(data: &Path) -> std::collections::HashMap<String, Value> {
+    outcomes(&ok(on(data).args(["peers", "sync", "--json"])))
+}
+
+/// `accord peers sync --peer PEER --json` on `data`, which must succeed: its outcome.
+fn sync_one(data: &Path, peer: &str) -> Value {
+    let out = ok(on(data).args(["peers", "sync", "--peer", peer, "--json"]));
+    outcomes(&out).remove(peer).unwrap()
+}
+
+fn outcomes(out: &str) -> std::collections::HashMap<String, Value> {
+    let all: Vec<Value> = serde_json::from_str(out).unwrap();
+    all.into_iter()
+        .map(|p| (p["origin"].as_str().unwrap().to_owned(), p["sync"].clone()))
+        .collect()
+}
+
+fn get_json(base: &str, path: &str) -> Value {
+    let resp = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+    assert!(resp.status().is_success(), "{path}: {}", resp.status());
+    resp.json().unwrap()
+}
+
+/// The records mirrored on the hub at `base` from `origin` with entry id `id`.
+fn mirrored(base: &str, origin: &str, id: &str) -> Vec<Value> {
+    get_json(base, &format!("/api/v1/mirrored?origin={origin}&id={id}"))
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Checks through the API of the hub at `base` that its mirrored record `rec` is provable back
+/// to its origin log, served at `origin_base` under `origin_key`: the signed entry's signature
+/// under `signer_key` (the key its party registered there), its leaf hash, the origin's signed
+/// checkpoint, and the entry's inclusion in that checkpoint's tree as the origin proves it.
+fn check_proof(base: &str, rec: &Value, origin_base: &str, origin_key: &str, signer_key: &str) {
+    let index = rec["index"].as_u64().unwrap();
+    let origin = rec["origin"].as_str().unwrap();
+    assert_eq!(
+        rec["provenance"],
+        format!("from hub {origin}, entry {index}").as_str()
+    );
+    let proof = get_json(base, rec["proof"].as_str().unwrap());
+    assert_eq!(proof["origin_key"], origin_key);
+    // The entry as the origin's leaf: canonical JSON, signed by the party's registered key.
+    let bytes = canonical_json(&proof["entry"]).unwrap();
+    let entry = SignedEntry::from_bytes(&bytes).unwrap();
+    let key = Verifier::from_key_string(signer_key).unwrap();
+    entry.verify(key.public_key()).unwrap();
+    assert_eq!(entry.envelope.id, rec["entry_id"].as_str().unwrap());
+    let leaf = leaf_hash(&bytes);
+    assert_eq!(proof["leaf_hash"], leaf.to_base64().as_str());
+    assert_eq!(
+        Hash::from_base64(proof["leaf_hash"].as_str().unwrap()).unwrap(),
+        leaf
+    );
+    // The origin's checkpoint, under the origin's key only.
+    let verifier = Verifier::from_key_string(origin_key).unwrap();
+    let (cp, _) = Checkpoint::open(
+        proof["checkpoint"].as_str().unwrap().as_bytes(),
+        origin,
+        &[verifier],
+    )
+    .unwrap();
+    assert_eq!(cp.size, rec["checkpoint_size"].as_u64().unwrap());
+    assert!(index < cp.size);
+    // Inclusion, as the origin itself proves it, at the link the mirror gives.
+    let link = proof["inclusion_proof"].as_str().unwrap();
+    let path = link
+        .strip_prefix(origin_base)
+        .unwrap_or_else(|| panic!("the proof link {link} is not on the origin {origin_base}"));
+    let inclusion: InclusionProof = serde_json::from_value(get_json(origin_base, path)).unwrap();
+    inclusion.verify(&leaf, &cp.root).unwrap();
+}
+
+/// Mirrored rows on the hub in `data` from `origin` (read below the API).
+fn mirrored_rows(data: &Path, origin: &str) -> u64 {
+    let q = format!("SELECT count(*) FROM mirrored_entries WHERE origin = '{origin}'");
+    common::sql(data, &q, &q)[0].parse().unwrap()
+}
+
+#[test]
+fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a = Hub::create(d, "hub-a", "a.example/log", false);
+    let b = Hub::create(d, "hub-b", "b.example/log", true);
+    let c = Hub::create(d, "hub-c", "c.example/log", false);
+    let (fr_key, fr_token) = enrol(d, &a.data, "FR");
+    let (de_key, de_token) = enrol(d, &b.data, "DE");
+    let (fr, de) = (
+        Writer {
+            key: fr_key.clone(),
+            token: fr_token,
+        },
+        Writer {
+            key: de_key.clone(),
+            token: de_token,
+        },
+    );
+    let fr_pub = std::fs::read_to_string(d.join("FR.key.pub")).unwrap();
+    let de_pub = std::fs::read_to_string(d.join("DE.key.pub")).unwrap();
+    // Peers both ways: each hub follows the other two.
+    for (hub, others) in [(&a, [&b, &c]), (&b, [&a, &c]), (&c, [&a, &b])] {
+        for other in others {
+            ok(on(&hub.data).args([
+                "peers",
+                "add",
+                "--url",
+                &other.url(),
+                "--log-key",
+                &other.log_key(),
+            ]));
+        }
+    }
+    let (sa, sb, sc) = (a.serve(), b.serve(), c.serve());
+
+    // An incident on A, amended by its recorder; one on B.
+    let a_inc = fr.submit(d, &sa.base, "fed-a-1", "BE");
+    let a_amend = fr.amend(&sa.base, "fed-a-1", "Federation test incident (Namur)");
+    let b_inc = de.submit(d, &sb.base, "fed-b-1", "NL");
+
+    // Each hub pulls from the other two.
+    for hub in [&a, &b, &c] {
+        let synced = sync(&hub.data);
+        assert_eq!(synced.len(), 2, "{synced:?}");
+        for (origin, s) in &synced {
+            assert_eq!(
+                s["outcome"], "mirrored",
+                "{} from {origin}: {s}",
+                hub.origin
+            );
+            assert_eq!(s["from"], 0);
+        }
+    }
+
+    // A's records reached B and C, B's reached A and C, each provable back to its origin log.
+    for (base, name) in [(&sb.base, "B"), (&sc.base, "C")] {
+        let inc = mirrored(base, a.origin, "fed-a-1");
+        assert_eq!(inc.len(), 1, "{name}: {inc:?}");
+        assert_eq!(inc[0]["index"], a_inc);
+        assert_eq!(inc[0]["submitter"], "FR");
+        check_proof(base, &inc[0], &a.url(), &a.log_key(), fr_pub.trim());
+        let amendments = get_json(
+            base,
+            &format!("/api/v1/mirrored?origin={}&kind=amendment", a.origin),
+        );
+        let amendment = amendments
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["index"] == a_amend)
+            .unwrap_or_else(|| panic!("{name}: the amendment is not mirrored: {amendments}"));
+        assert!(
+            amendment["entry_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("incident/fed-a-1@")
+        );
+        assert_eq!(
+            amendment["body"]["new"]["title"],
+            "Federation test incident (Namur)"
+        );
+        check_proof(base, amendment, &a.url(), &a.log_key(), fr_pub.trim());
+    }
+    for (base, name) in [(&sa.base, "A"), (&sc.base, "C")] {
+        let inc = mirrored(base, b.origin, "fed-b-1");
+        assert_eq!(inc.len(), 1, "{name}: {inc:?}");
+        assert_eq!(inc[0]["index"], b_inc);
+        check_proof(base, &inc[0], &b.url(), &b.log_key(), de_pub.trim());
+    }
+    // B does not re-serve what it mirrored: C holds A's incident once, from A's log.
+    assert!(mirrored(&sc.base, b.origin, "fed-a-1").is_empty());
+    let b_log_size = common::checkpoint_size(&common::http_get(&sb.base, "/log/checkpoint"));
+    assert_eq!(
+        sync(&c.data)[b.origin]["outcome"],
+        "up-to-date",
+        "mirroring did not grow B's log"
+    );
+    assert_eq!(
+        common::checkpoint_size(&common::http_get(&sb.base, "/log/checkpoint")),
+        b_log_size
+    );
+
+    // A forks: a copy of its data directory under the same log key. A itself moves on first,
+    // and B and C accept that.
+    sa.stop();
+    let fork_data = d.join("hub-a-fork");
+    common::fork_hub(&a.data, &fork_data);
+    let sa = a.serve();
+    fr.submit(d, &sa.base, "fed-a-2", "BE");
+    for hub in [&b, &c] {
+        assert_eq!(sync(&hub.data)[a.origin]["outcome"], "mirrored");
+    }
+    let a_rows = mirrored_rows(&c.data, a.origin);
+    sa.stop();
+    // The copy, at A's address, signs another tree that does not extend what B and C saw.
+    let fork = Server::start_at(&fork_data, &a.listen);
+    fr.submit(d, &fork.base, "fed-fork-1", "BE");
+    fr.submit(d, &fork.base, "fed-fork-2", "BE");
+    let err = fails(on(&b.data).args(["peers", "sync"]));
+    assert!(err.contains("FORKED"), "{err}");
+    for hub in [&b, &c] {
+        let err = fails(on(&hub.data).args(["peers", "check"]));
+        assert!(
+            err.contains("FORKED") || err.contains("caught before"),
+            "{}: {err}",
+            hub.origin
+        );
+    }
+    // The evidence B recorded: both signed checkpoints, each under A's key, that do not
+    // extend one another; anyone can re-check it.
+    let ev = get_json(&sb.base, &format!("/api/v1/peers/{}/evidence", a.peer_id()));
+    let verifier = Verifier::from_key_string(&a.log_key()).unwrap();
+    let open = |note: &Value| {
+        Checkpoint::open(
+            note.as_str().unwrap().as_bytes(),
+            a.origin,
+            std::slice::from_ref(&verifier),
+        )
+        .unwrap()
+        .0
+    };
+    let (accepted, shown) = (open(&ev["accepted"]), open(&ev["shown"]));
+    assert!(shown.size > accepted.size, "{ev}");
+    let evidence = ForkEvidence {
+        key: ev["log_key"].as_str().unwrap().to_owned(),
+        url: ev["url"].as_str().unwrap().to_owned(),
+        accepted: ev["accepted"].as_str().unwrap().to_owned(),
+        shown: ev["shown"].as_str().unwrap().to_owned(),
+        proof: serde_json::from_value(ev["proof"].clone()).unwrap(),
+        reason: ev["reason"].as_str().unwrap().to_owned(),
+    };
+    assert!(evidence.verify().is_ok(), "{ev}");
+    let peers = get_json(&sc.base, "/api/v1/peers");
+    let on_c = peers["peers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["origin"] == a.origin)
+        .unwrap();
+    assert_eq!(on_c["state"], "forked", "{peers}");
+    // Caught once, skipped after: nothing of the fork is mirrored, on B or C.
+    let again = fails(on(&c.data).args(["peers", "sync", "--peer", a.origin]));
+    assert!(again.contains("forked"), "{again}");
+    assert_eq!(mirrored_rows(&c.data, a.origin), a_rows);
+    for base in [&sb.base, &sc.base] {
+        for id in ["fed-fork-1", "fed-fork-2"] {
+            assert!(mirrored(base, a.origin, id).is_empty(), "{id} mirrored");
+        }
+        assert_eq!(mirrored(base, a.origin, "fed-a-2").len(), 1);
+    }
+    drop(fork);
+
+    // B goes down: C keeps everything it verified of B.
+    let b_rows = mirrored_rows(&c.data, b.origin);
+    let q = format!("SELECT size FROM mirror_logs WHERE origin = '{}'", b.origin);
+    let b_size: u64 = common::sql(&c.data, &q, &q)[0].parse().unwrap();
+    sb.stop();
+    let offline = sync_one(&c.data, b.origin);
+    assert_eq!(offline["outcome"], "offline", "{offline}");
+    assert_eq!(mirrored_rows(&c.data, b.origin), b_rows);
+    assert_eq!(mirrored(&sc.base, b.origin, "fed-b-1").len(), 1);
+    // B comes back at its address with one more incident: C goes on from the verified size
+    // and mirrors that one only.
+    let sb = b.serve();
+    let b_new = de.submit(d, &sb.base, "fed-b-2", "NL");
+    let r = &sync_one(&c.data, b.origin);
+    assert_eq!(r["outcome"], "mirrored", "{r}");
+    assert_eq!(r["from"], b_size, "{r}");
+    assert_eq!(r["to"], b_new + 1, "{r}");
+    assert_eq!(r["records"], 1, "{r}");
+    assert_eq!(mirrored_rows(&c.data, b.origin), b_rows + 1);
+    let inc = mirrored(&sc.base, b.origin, "fed-b-2");
+    check_proof(&sc.base, &inc[0], &b.url(), &b.log_key(), de_pub.trim());
+}
