@@ -88,6 +88,34 @@ pub fn incident_table(records: &[IncidentRecord]) -> String {
     out
 }
 
+/// Mirrored incidents as a table: each with the hub and entry it comes from.
+pub fn mirrored_incident_table(items: &[accord_server::IncidentItem]) -> String {
+    let mut out = format!(
+        "{:<36} {:<5} {:<22} {:<40} TITLE\n",
+        "ID", "YEAR", "PRINCIPLES", "FROM"
+    );
+    for item in items {
+        let r = &item.record;
+        let ps: Vec<String> = r.principles().iter().map(ToString::to_string).collect();
+        let from = item
+            .mirrored
+            .as_ref()
+            .map(|m| m.provenance.clone())
+            .unwrap_or_else(|| "this hub".to_owned());
+        let _ = writeln!(
+            out,
+            "{:<36} {:<5} {:<22} {:<40} {}",
+            r.incident.id,
+            r.incident.year().map(|y| y.to_string()).unwrap_or_default(),
+            ps.join(","),
+            from,
+            r.incident.title
+        );
+    }
+    let _ = writeln!(out, "\n{} incident(s)", items.len());
+    out
+}
+
 fn src(s: &Source) -> String {
     match &s.url {
         Some(u) => format!("[{}; {} as of {}]", s.verification, u, s.as_of),

@@ -423,3 +423,150 @@ fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
     let inc = mirrored(&sc.base, b.origin, "fed-b-2");
     check_proof(&sc.base, &inc[0], &b.url(), &b.log_key(), de_pub.trim());
 }
+
+/// Incidents `BE` suffered as the scorecard of the hub at `base` counts them over `scope`.
+fn be_as_victim(base: &str, scope: &str) -> u64 {
+    get_json(
+        base,
+        &format!("/api/v1/scorecards/parties/BE?scope={scope}"),
+    )["as_victim"]["total"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn a_mirrored_incident_is_listed_by_origin_and_counts_only_in_the_scopes_that_include_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a = Hub::create(d, "hub-a", "a.example/log", false);
+    let b = Hub::create(d, "hub-b", "b.example/log", false);
+    let (key, token) = enrol(d, &a.data, "FR");
+    let fr = Writer { key, token };
+    ok(on(&b.data).args(["peers", "add", "--url", &a.url(), "--log-key", &a.log_key()]));
+    let (sa, sb) = (a.serve(), b.serve());
+    let local = be_as_victim(&sb.base, "local");
+    assert_eq!(be_as_victim(&sb.base, "mirrored"), 0);
+    assert_eq!(be_as_victim(&sb.base, "all"), local);
+
+    let index = fr.submit(d, &sa.base, "fed-scope-1", "BE");
+    let amended = fr.amend(&sa.base, "fed-scope-1", "Federation test incident (Liège)");
+    assert_eq!(sync(&b.data)[a.origin]["outcome"], "mirrored");
+
+    // Only the scopes that include mirrored records move; every hub ships the bundled
+    // dataset, so "all" counts A's copies of it once and gains the one new incident.
+    assert_eq!(be_as_victim(&sb.base, "local"), local);
+    assert_eq!(be_as_victim(&sb.base, "all"), local + 1);
+    assert_eq!(
+        be_as_victim(&sb.base, "mirrored"),
+        be_as_victim(&sa.base, "local")
+    );
+    assert_eq!(
+        get_json(&sb.base, "/api/v1/scorecards/parties/BE"),
+        get_json(&sb.base, "/api/v1/scorecards/parties/BE?scope=local"),
+        "local is the default"
+    );
+
+    // Listed by origin: mirrored (every peer), the peer by id or origin; never as local.
+    for origin in ["mirrored", &a.peer_id(), a.origin] {
+        let page = get_json(
+            &sb.base,
+            &format!("/api/v1/incidents?origin={origin}&year=2026&country=BE"),
+        );
+        let items = page["items"].as_array().unwrap();
+        let item = items
+            .iter()
+            .find(|i| i["incident"]["id"] == "fed-scope-1")
+            .unwrap_or_else(|| panic!("origin={origin}: {page}"));
+        assert_eq!(
+            item["incident"]["title"],
+            "Federation test incident (Liège)"
+        );
+        assert_eq!(item["log_index"], index);
+        let from = &item["mirrored"];
+        assert_eq!(from["origin"], a.origin);
+        assert_eq!(from["index"], index);
+        assert_eq!(from["amendments"], serde_json::json!([amended]));
+        assert_eq!(
+            from["provenance"],
+            format!("from hub {}, entry {index}", a.origin).as_str()
+        );
+        let proof = get_json(&sb.base, from["proof"].as_str().unwrap());
+        assert_eq!(proof["record"]["entry_id"], "fed-scope-1");
+    }
+    let local_list = get_json(&sb.base, "/api/v1/incidents?country=BE&limit=500");
+    assert!(
+        local_list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["incident"]["id"] != "fed-scope-1" && i.get("mirrored").is_none()),
+        "{local_list}"
+    );
+    // Pages of mirrored incidents follow their cursor, each record once.
+    let mut seen = Vec::new();
+    let mut next = Some(String::new());
+    while let Some(cursor) = next {
+        let page = get_json(
+            &sb.base,
+            &format!("/api/v1/incidents?origin=mirrored&country=BE&limit=2&cursor={cursor}"),
+        );
+        for i in page["items"].as_array().unwrap() {
+            seen.push(i["incident"]["id"].as_str().unwrap().to_owned());
+        }
+        next = page["next"].as_str().map(str::to_owned);
+    }
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "{seen:?}");
+    let whole = get_json(
+        &sb.base,
+        "/api/v1/incidents?origin=mirrored&country=BE&limit=500",
+    );
+    assert_eq!(seen.len(), whole["items"].as_array().unwrap().len());
+    assert!(seen.iter().any(|id| id == "fed-scope-1"), "{seen:?}");
+    for (path, field) in [
+        ("/api/v1/incidents?origin=nowhere.example/log", "origin"),
+        ("/api/v1/scorecards/principles?scope=everything", "scope"),
+        ("/api/v1/scorecards/blocs?colour=red", "colour"),
+    ] {
+        let resp = reqwest::blocking::get(format!("{}{path}", sb.base)).unwrap();
+        assert_eq!(resp.status(), 400, "{path}");
+        assert!(resp.text().unwrap().contains(field), "{path}");
+    }
+
+    // The command line lists them the same way, each with where it comes from.
+    let out = ok(on(&b.data).args(["incidents", "list", "--from", "mirrored", "--country", "BE"]));
+    assert!(
+        out.contains(&format!("from hub {}, entry {index}", a.origin)),
+        "{out}"
+    );
+    let json: Value = serde_json::from_str(&ok(on(&b.data).args([
+        "incidents",
+        "list",
+        "--from",
+        a.origin,
+        "--json",
+    ])))
+    .unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["incident"]["id"] == "fed-scope-1" && i["mirrored"]["index"] == index)
+    );
+    let err = fails(on(&b.data).args(["incidents", "list", "--from", "nowhere"]));
+    assert!(err.contains("--from"), "{err}");
+
+    // The dashboard's select: the home page and a party's page computed over the scope asked.
+    let home = String::from_utf8(common::http_get(&sb.base, "/?scope=all")).unwrap();
+    assert!(home.contains("<option value=\"all\" selected>"), "{home}");
+    let party =
+        String::from_utf8(common::http_get(&sb.base, "/parties/BE?scope=mirrored")).unwrap();
+    assert!(
+        party.contains("<option value=\"mirrored\" selected>"),
+        "{party}"
+    );
+    let resp = reqwest::blocking::get(format!("{}/?scope=everything", sb.base)).unwrap();
+    assert_eq!(resp.status(), 400);
+}

@@ -22,6 +22,7 @@ use accord_core::scorecard::{
     BlocView, PartyScorecard, PrincipleScorecard, bloc_view, party_scorecard, principle_scorecards,
 };
 use accord_core::targeting::{ConflictStatus, TargetClass};
+use accord_store::mirror::{Scope, mirrored_incidents, page_mirrored, scoped_incidents};
 use accord_store::write::{Submission, submit_incident};
 use accord_store::{Counts, Cursor, IncidentFilter, PageRequest, party_or_state};
 
@@ -222,10 +223,78 @@ pub async fn party(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IncidentPage {
     /// The incidents on this page, newest first.
-    pub items: Vec<IncidentRecord>,
+    pub items: Vec<IncidentItem>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
+}
+
+/// An incident in a list: the record, and where it comes from when a peer's log holds it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentItem {
+    /// The incident (a mirrored one as its origin's log reads now, its amendments applied,
+    /// with the principles this hub's rules suggest; `log_index` is its index there).
+    #[serde(flatten)]
+    pub record: IncidentRecord,
+    /// For a record mirrored from a peer: from which hub, which entry, and its proof.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mirrored: Option<crate::mirrored::MirroredFrom>,
+}
+
+/// Which incidents a list shows (`origin`): this hub's own, every mirrored one, or one
+/// peer's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// This hub's own record (the default).
+    Local,
+    /// Every incident mirrored from the peers.
+    Mirrored,
+    /// The incidents mirrored from the log of this origin.
+    Peer(String),
+}
+
+/// Reads `origin`: `local`, `mirrored`, or a peer (its id, origin or log key, or the origin
+/// of a log this hub mirrored before the peer was removed).
+pub async fn parse_origin(
+    store: &dyn accord_store::Store,
+    q: &HashMap<String, String>,
+) -> Result<Origin, ApiError> {
+    match q.get("origin").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None | Some("local") => Ok(Origin::Local),
+        Some("mirrored") => Ok(Origin::Mirrored),
+        Some(which) => {
+            match accord_store::peers::find_peer(store, which).await {
+                Ok(p) => return Ok(Origin::Peer(p.origin)),
+                Err(accord_store::StoreError::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            if store.mirror(which).await?.is_some() {
+                return Ok(Origin::Peer(which.to_owned()));
+            }
+            Err(bad(
+                "origin",
+                format!(
+                    "{which:?} is not local, mirrored, a current peer (its id, origin or log \
+                     key) nor a log this hub mirrored"
+                ),
+            ))
+        }
+    }
+}
+
+/// Reads `scope` (`local`, `mirrored`, `all`; `local` when absent): which incidents a
+/// scorecard counts.
+pub fn parse_scope(q: &HashMap<String, String>) -> Result<Scope, ApiError> {
+    match q.get("scope").filter(|s| !s.is_empty()) {
+        None => Ok(Scope::Local),
+        Some(s) => Scope::parse(s).ok_or_else(|| {
+            let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+            bad(
+                "scope",
+                format!("unknown scope {s:?}; known: {}", all.join(", ")),
+            )
+        }),
+    }
 }
 
 fn bad(field: &str, detail: String) -> ApiError {
@@ -235,7 +304,7 @@ fn bad(field: &str, detail: String) -> ApiError {
     }
 }
 
-fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
     for k in q.keys() {
         if !known.contains(&k.as_str()) {
             return Err(bad(
@@ -307,6 +376,9 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiEr
 
 /// Incidents, newest first, filtered by `principle`, `party`, `country`, `sector`, `year`,
 /// `target_class` and `armed_conflict`, paged with `limit` (1–500, default 50) and `cursor`.
+/// `origin` chooses whose: `local` (this hub's own record, the default), `mirrored` (every
+/// incident mirrored from the peers' logs) or one peer (its id or origin); a mirrored item
+/// carries `mirrored`: from which hub, which entry, and the link to its proof.
 #[utoipa::path(get, path = "/api/v1/incidents", operation_id = "list_incidents", tag = "incidents",
     params(("principle" = Option<String>, Query, description = "P1…P9"),
            ("party" = Option<String>, Query, description = "party id linked as initiator or victim"),
@@ -315,6 +387,7 @@ pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiEr
            ("year" = Option<i16>, Query, description = "year the incident is filed under"),
            ("target_class" = Option<String>, Query, description = "a victim's target class as the record reads it: civilian, military, dual-use, government-non-military, mixed, disputed or unknown (a victim stored without a class matches none)"),
            ("armed_conflict" = Option<String>, Query, description = "whether it happened during an armed conflict: yes, no, disputed or unknown (a record stored without the statement matches none)"),
+           ("origin" = Option<String>, Query, description = "whose incidents: local (this hub's own, the default), mirrored (from every peer), or a peer's id or origin"),
            ("limit" = Option<usize>, Query, description = "page size, 1-500"),
            ("cursor" = Option<String>, Query, description = "`next` of the previous page")),
     responses((status = 200, body = IncidentPage, description = "a page of incidents"),
@@ -333,11 +406,13 @@ pub async fn incidents(
             "year",
             "target_class",
             "armed_conflict",
+            "origin",
             "limit",
             "cursor",
         ],
     )?;
     let filter = parse_filter(&q)?;
+    let origin = parse_origin(st.store.as_ref(), &q).await?;
     if let Some(p) = filter.principle {
         let n = st.store.accord().await?.principles.len();
         if usize::from(p.0) > n {
@@ -364,12 +439,36 @@ pub async fn incidents(
         .get("cursor")
         .filter(|c| !c.is_empty())
         .map(|c| Cursor(c.clone()));
-    let page = st
-        .store
-        .incidents(&filter, &PageRequest { limit, after })
-        .await?;
+    let page = PageRequest { limit, after };
+    let peer = match origin {
+        Origin::Local => {
+            let page = st.store.incidents(&filter, &page).await?;
+            return Ok(Json(IncidentPage {
+                items: page
+                    .items
+                    .into_iter()
+                    .map(|record| IncidentItem {
+                        record,
+                        mirrored: None,
+                    })
+                    .collect(),
+                next: page.next.map(|c| c.0),
+            }));
+        }
+        Origin::Mirrored => None,
+        Origin::Peer(origin) => Some(origin),
+    };
+    let mirrored = mirrored_incidents(st.store.as_ref(), peer.as_deref()).await?;
+    let page = page_mirrored(mirrored, &filter, &page)?;
     Ok(Json(IncidentPage {
-        items: page.items,
+        items: page
+            .items
+            .into_iter()
+            .map(|m| IncidentItem {
+                mirrored: Some(crate::mirrored::MirroredFrom::of(&m)),
+                record: m.record,
+            })
+            .collect(),
         next: page.next.map(|c| c.0),
     }))
 }
@@ -435,34 +534,46 @@ pub async fn create_incident(
 
 /// A party's scorecard, computed from the record (any state the record names has one).
 #[utoipa::path(get, path = "/api/v1/scorecards/parties/{id}", operation_id = "get_party_scorecard",
-    tag = "scorecards", params(("id" = String, Path)),
+    tag = "scorecards", params(("id" = String, Path), ("scope" = Option<String>, Query, description = "which incidents it counts: local (this hub's own record, the default), mirrored (from its peers) or all (each id once, a local record first)")),
     responses((status = 200, body = PartyScorecard, description = "the party's scorecard"), (status = 404, description = "no such party")))]
 pub async fn party_card(
     State(st): State<AppState>,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<PartyScorecard>, ApiError> {
+    reject_unknown(&q, &["scope"])?;
+    let scope = parse_scope(&q)?;
     let (party, _) = party_or_state(st.store.as_ref(), &id).await?;
-    let records = st.store.all_incidents().await?;
+    let records = scoped_incidents(st.store.as_ref(), scope).await?;
     Ok(Json(party_scorecard(&party, &records, today())))
 }
 
 /// Every principle's scorecard: incidents per year.
 #[utoipa::path(get, path = "/api/v1/scorecards/principles", operation_id = "list_principle_scorecards",
-    tag = "scorecards",
+    tag = "scorecards", params(("scope" = Option<String>, Query, description = "which incidents it counts: local (this hub's own record, the default), mirrored (from its peers) or all (each id once, a local record first)")),
     responses((status = 200, body = Vec<PrincipleScorecard>, description = "one scorecard per principle")))]
 pub async fn principle_cards(
     State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<PrincipleScorecard>>, ApiError> {
+    reject_unknown(&q, &["scope"])?;
+    let scope = parse_scope(&q)?;
     let accord = st.store.accord().await?;
-    let records = st.store.all_incidents().await?;
+    let records = scoped_incidents(st.store.as_ref(), scope).await?;
     Ok(Json(principle_scorecards(&accord, &records)))
 }
 
 /// Supporters against non-supporters: incidents the record links to each bloc.
 #[utoipa::path(get, path = "/api/v1/scorecards/blocs", operation_id = "get_bloc_scorecard", tag = "scorecards",
+    params(("scope" = Option<String>, Query, description = "which incidents it counts: local (this hub's own record, the default), mirrored (from its peers) or all (each id once, a local record first)")),
     responses((status = 200, body = BlocView, description = "the two blocs and their incidents")))]
-pub async fn blocs(State(st): State<AppState>) -> Result<Json<BlocView>, ApiError> {
+pub async fn blocs(
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<BlocView>, ApiError> {
+    reject_unknown(&q, &["scope"])?;
+    let scope = parse_scope(&q)?;
     let parties = st.store.parties().await?;
-    let records = st.store.all_incidents().await?;
+    let records = scoped_incidents(st.store.as_ref(), scope).await?;
     Ok(Json(bloc_view(&parties, &records, today())))
 }

@@ -29,6 +29,7 @@ use accord_core::registry;
 use accord_core::scorecard::NOT_STATED;
 use accord_core::scorecard::{bloc_view, party_scorecard, principle_scorecards};
 use accord_core::targeting::{ConflictStatus, TargetClass, UNCLASSIFIED};
+use accord_store::mirror::{Scope, scoped_incidents};
 use accord_store::{Cursor, PageRequest, StoreError};
 
 use crate::api::{parse_filter, parse_party_query, party_cursor};
@@ -156,11 +157,21 @@ fn param<'q>(q: &'q HashMap<String, String>, name: &str) -> Option<&'q str> {
     q.get(name).map(String::as_str).filter(|s| !s.is_empty())
 }
 
-pub(crate) async fn home(State(st): State<AppState>) -> Result<Response, PageError> {
+/// The `scope` a page's scorecards are computed over (the API's parameter and check).
+fn scope(q: &HashMap<String, String>) -> Result<Scope, PageError> {
+    crate::api::reject_unknown(q, &["scope"])?;
+    Ok(crate::api::parse_scope(q)?)
+}
+
+pub(crate) async fn home(
+    State(st): State<AppState>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let scope = scope(&query(q)?)?;
     let accord = st.store.accord().await?;
     let counts = st.store.counts().await?;
     let parties = st.store.parties().await?;
-    let records = st.store.all_incidents().await?;
+    let records = scoped_incidents(st.store.as_ref(), scope).await?;
     let today = today();
     let cards = principle_scorecards(&accord, &records);
     let undated = records
@@ -170,15 +181,9 @@ pub(crate) async fn home(State(st): State<AppState>) -> Result<Response, PageErr
     let chart = chart::Chart::layout(&cards, undated);
     let bloc = bloc_view(&parties, &records, today);
     let (by_class, by_conflict) = class_charts(&records);
-    ok(&HomePage::new(
-        accord,
-        counts,
-        &cards,
-        bloc,
-        chart,
-        by_class,
-        by_conflict,
-    ))
+    let mut page = HomePage::new(accord, counts, &cards, bloc, chart, by_class, by_conflict);
+    page.scope = scope.as_str();
+    ok(&page)
 }
 
 /// The home page's charts of the record split by target class and by armed conflict: every
@@ -331,10 +336,12 @@ pub(crate) async fn parties(
 pub(crate) async fn party(
     State(st): State<AppState>,
     Path(id): Path<String>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let scope = scope(&query(q)?)?;
     let party = st.store.party(&id).await?;
     let accord = st.store.accord().await?;
-    let records = st.store.all_incidents().await?;
+    let records = scoped_incidents(st.store.as_ref(), scope).await?;
     let card = party_scorecard(&party, &records, today());
     let votes = match (&st.votes, party.kind, party.country) {
         (Some(v), PartyKind::State, Some(code)) => {
@@ -345,6 +352,7 @@ pub(crate) async fn party(
     };
     let mut page = PartyPage::new(party, card, &accord);
     page.votes = votes;
+    page.scope = scope.as_str();
     ok(&page)
 }
 

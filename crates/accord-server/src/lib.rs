@@ -48,7 +48,8 @@ mod viewer;
 mod votes;
 mod witness;
 
-pub use api::parse_filter;
+pub use api::{IncidentItem, Origin, parse_filter, parse_origin, parse_scope};
+pub use mirrored::MirroredFrom;
 pub use routes::app;
 pub use state::{AppState, DEFAULT_BODY_LIMIT, today};
 pub use votes::{METHOD, VoteSummary, VoteView, cohesion_view, coverage_list, vote_view};

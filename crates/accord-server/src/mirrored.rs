@@ -91,7 +91,7 @@ fn query_value(origin: &str) -> String {
         .collect()
 }
 
-fn proof_link(origin: &str, index: u64) -> String {
+pub(crate) fn proof_link(origin: &str, index: u64) -> String {
     format!(
         "/api/v1/mirrored/proof?origin={}&index={index}",
         query_value(origin)
@@ -106,7 +106,7 @@ pub(crate) fn list_link(origin: &str) -> String {
 impl From<MirroredEntry> for MirroredView {
     fn from(e: MirroredEntry) -> Self {
         MirroredView {
-            provenance: format!("from hub {}, entry {}", e.origin, e.index),
+            provenance: provenance(&e.origin, e.index),
             proof: proof_link(&e.origin, e.index),
             body: body_json(&e),
             origin: e.origin,
@@ -118,6 +118,40 @@ impl From<MirroredEntry> for MirroredView {
             checkpoint_size: e.checkpoint_size,
         }
     }
+}
+
+/// Where a mirrored incident in a list comes from: "from hub X, entry N", and its proof.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MirroredFrom {
+    /// The origin log.
+    pub origin: String,
+    /// The recording entry's index in the origin log.
+    pub index: u64,
+    /// The origin log's entries that amended it, oldest first (each listed and proven at
+    /// `/api/v1/mirrored`).
+    pub amendments: Vec<u64>,
+    /// "from hub X, entry N".
+    pub provenance: String,
+    /// Where the recording entry's proof is: `/api/v1/mirrored/proof?origin=…&index=…`.
+    pub proof: String,
+}
+
+impl MirroredFrom {
+    /// The provenance of `m`.
+    pub fn of(m: &accord_store::mirror::MirroredIncident) -> Self {
+        MirroredFrom {
+            origin: m.origin.clone(),
+            index: m.index,
+            amendments: m.amendments.clone(),
+            provenance: provenance(&m.origin, m.index),
+            proof: proof_link(&m.origin, m.index),
+        }
+    }
+}
+
+/// "from hub X, entry N".
+pub(crate) fn provenance(origin: &str, index: u64) -> String {
+    format!("from hub {origin}, entry {index}")
 }
 
 /// The mirrored records, by origin then index.

@@ -7,6 +7,8 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 
 use accord_core::incident::Incident;
+use accord_server::{IncidentItem, MirroredFrom, Origin};
+use accord_store::mirror::{filter_mirrored, mirrored_incidents};
 use accord_store::write::record_incident_as_operator;
 use accord_store::{IncidentFilter, PageRequest};
 
@@ -57,6 +59,13 @@ pub enum IncidentsCommand {
         /// Also disputed, or unknown where the sources are silent.
         #[arg(long)]
         armed_conflict: Option<String>,
+        /// Whose incidents: local (this hub's own record, the default), mirrored (every
+        /// incident mirrored from the peers' logs) or one peer (its id or origin).
+        ///
+        /// The API's `origin` parameter (`--origin` names this hub's own log). A mirrored
+        /// incident is listed with the hub and entry it comes from.
+        #[arg(long = "from", value_name = "ORIGIN", default_value = "local")]
+        from: String,
         /// Print JSON (an array of records) instead of a table.
         #[arg(long)]
         json: bool,
@@ -102,6 +111,7 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
             year,
             target_class,
             armed_conflict,
+            from,
             json,
         } => {
             let hub = Hub::open(&store).await?;
@@ -122,6 +132,33 @@ pub async fn run(args: IncidentsArgs) -> Result<()> {
             }
             let filter: IncidentFilter = accord_server::parse_filter(&q)
                 .map_err(|e| anyhow::anyhow!("{}", e.body().detail))?;
+            let origin = accord_server::parse_origin(
+                store.as_ref(),
+                &std::collections::HashMap::from([("origin".to_owned(), from)]),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("--from: {}", e.body().detail))?;
+            let peer = match origin {
+                Origin::Local => None,
+                Origin::Mirrored => Some(None),
+                Origin::Peer(o) => Some(Some(o)),
+            };
+            if let Some(peer) = peer {
+                let mirrored = mirrored_incidents(store.as_ref(), peer.as_deref()).await?;
+                let items: Vec<IncidentItem> = filter_mirrored(mirrored, &filter)
+                    .into_iter()
+                    .map(|(m, _)| IncidentItem {
+                        mirrored: Some(MirroredFrom::of(&m)),
+                        record: m.record,
+                    })
+                    .collect();
+                return if json {
+                    print_json(&items)
+                } else {
+                    print!("{}", render::mirrored_incident_table(&items));
+                    Ok(())
+                };
+            }
             let mut all = Vec::new();
             let mut after = None;
             loop {

@@ -224,7 +224,16 @@ pub struct HomePage {
     pub by_class: BarChart,
     /// Incidents by whether they happened during an armed conflict.
     pub by_conflict: BarChart,
+    /// Which incidents the scorecards count (`local`, `mirrored`, `all`).
+    pub scope: &'static str,
 }
+
+/// The scopes a scorecard can be computed over, as the pages' select offers them.
+pub const SCOPES: [(&str, &str); 3] = [
+    ("local", "this hub's own record"),
+    ("mirrored", "records mirrored from peer hubs"),
+    ("all", "both (each incident once)"),
+];
 
 impl HomePage {
     /// Assembles the home page.
@@ -290,6 +299,7 @@ impl HomePage {
             chart,
             by_class,
             by_conflict,
+            scope: "local",
         }
     }
 }
@@ -435,6 +445,8 @@ pub struct PartyPage {
     pub tiers: Vec<(u8, AttributionTier, usize)>,
     /// A member state's UN votes and agreement figures, when the hub holds the votes.
     pub votes: Option<PartyVotes>,
+    /// Which incidents the scorecard counts (`local`, `mirrored`, `all`).
+    pub scope: &'static str,
 }
 
 impl PartyPage {
@@ -457,6 +469,7 @@ impl PartyPage {
             party,
             card,
             votes: None,
+            scope: "local",
         }
     }
 }
