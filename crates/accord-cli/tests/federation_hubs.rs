@@ -569,4 +569,20 @@ fn a_mirrored_incident_is_listed_by_origin_and_counts_only_in_the_scopes_that_in
     );
     let resp = reqwest::blocking::get(format!("{}/?scope=everything", sb.base)).unwrap();
     assert_eq!(resp.status(), 400);
+    // The dashboard's incident list, by origin: each mirrored row says where it comes from.
+    let list = String::from_utf8(common::http_get(
+        &sb.base,
+        &format!("/incidents?origin={}&country=BE&limit=500", a.peer_id()),
+    ))
+    .unwrap();
+    assert!(
+        list.contains(&format!("from hub {}, entry {index}, <a href=\"/api/v1/mirrored/proof?origin={}&#38;index={index}\">proof</a>", a.origin, a.origin)),
+        "{list}"
+    );
+    let own = String::from_utf8(common::http_get(
+        &sb.base,
+        "/incidents?country=BE&limit=500",
+    ))
+    .unwrap();
+    assert!(!own.contains("Liège") && !own.contains("from hub"), "{own}");
 }

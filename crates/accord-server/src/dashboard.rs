@@ -29,7 +29,7 @@ use accord_core::registry;
 use accord_core::scorecard::NOT_STATED;
 use accord_core::scorecard::{bloc_view, party_scorecard, principle_scorecards};
 use accord_core::targeting::{ConflictStatus, TargetClass, UNCLASSIFIED};
-use accord_store::mirror::{Scope, scoped_incidents};
+use accord_store::mirror::{Scope, mirrored_incidents, page_mirrored, scoped_incidents};
 use accord_store::{Cursor, PageRequest, StoreError};
 
 use crate::api::{parse_filter, parse_party_query, party_cursor};
@@ -394,10 +394,30 @@ pub(crate) async fn incidents(
             ),
         ));
     }
-    let page = st
-        .store
-        .incidents(&filter, &PageRequest { limit, after })
-        .await?;
+    let request = PageRequest { limit, after };
+    let (rows, next) = match crate::api::parse_origin(st.store.as_ref(), &q).await? {
+        crate::api::Origin::Local => {
+            let page = st.store.incidents(&filter, &request).await?;
+            (page.items.iter().map(IncidentRow::new).collect(), page.next)
+        }
+        origin => {
+            let peer = match origin {
+                crate::api::Origin::Peer(o) => Some(o),
+                _ => None,
+            };
+            let mirrored = mirrored_incidents(st.store.as_ref(), peer.as_deref()).await?;
+            let page = page_mirrored(mirrored, &filter, &request)?;
+            (
+                page.items.iter().map(IncidentRow::mirrored).collect(),
+                page.next,
+            )
+        }
+    };
+    let peers = accord_store::peers::current_peers(st.store.as_ref())
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.origin))
+        .collect();
     let parties = st.store.parties().await?;
     let records = st.store.all_incidents().await?;
     let named: std::collections::HashSet<&str> = records
@@ -419,19 +439,20 @@ pub(crate) async fn incidents(
         "year",
         "target_class",
         "armed_conflict",
+        "origin",
         "limit",
     ]
     .into_iter()
     .filter_map(|k| param(&q, k).map(|v| (k, v.to_owned())))
     .collect();
-    let next_href = page.next.map(|c| {
+    let next_href = next.map(|c| {
         let mut pairs = kept.clone();
         pairs.push(("cursor", c.0));
         link::query("/incidents", &pairs)
     });
     let value = |k: &str| param(&q, k).unwrap_or_default().to_owned();
     ok(&IncidentsPage {
-        rows: page.items.iter().map(IncidentRow::new).collect(),
+        rows,
         principles: accord
             .principles
             .iter()
@@ -457,8 +478,10 @@ pub(crate) async fn incidents(
         target_class: value("target_class"),
         conflict_statuses: ConflictStatus::ALL.iter().map(|c| c.as_str()).collect(),
         armed_conflict: value("armed_conflict"),
+        origin: param(&q, "origin").unwrap_or("local").to_owned(),
+        peers,
         limit: param(&q, "limit").map(str::to_owned),
-        filtered: !filter.facets().is_empty(),
+        filtered: !filter.facets().is_empty() || param(&q, "origin").is_some_and(|o| o != "local"),
         first_href: paged.then(|| link::query("/incidents", &kept)),
         next_href,
     })

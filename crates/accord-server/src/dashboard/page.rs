@@ -486,6 +486,8 @@ pub struct IncidentRow {
     pub countries: Vec<CountryCode>,
     /// The principles it bears on.
     pub principles: Vec<String>,
+    /// For a record mirrored from a peer: "from hub X, entry N" and the link to its proof.
+    pub mirrored: Option<(String, String)>,
 }
 
 impl IncidentRow {
@@ -497,6 +499,16 @@ impl IncidentRow {
             year: r.incident.year(),
             countries: r.incident.victim_countries(),
             principles: r.principles().iter().map(ToString::to_string).collect(),
+            mirrored: None,
+        }
+    }
+
+    /// The row for a record mirrored from a peer's log, with where it comes from.
+    pub fn mirrored(m: &accord_store::mirror::MirroredIncident) -> Self {
+        let from = crate::mirrored::MirroredFrom::of(m);
+        IncidentRow {
+            mirrored: Some((from.provenance, from.proof)),
+            ..IncidentRow::new(&m.record)
         }
     }
 }
@@ -531,6 +543,10 @@ pub struct IncidentsPage {
     pub conflict_statuses: Vec<&'static str>,
     /// The armed-conflict filter as given.
     pub armed_conflict: String,
+    /// Whose incidents, as given (`local`, `mirrored`, a peer).
+    pub origin: String,
+    /// The choices of origin beyond `local` and `mirrored`: each current peer (id, origin).
+    pub peers: Vec<(String, String)>,
     /// The page size, when given.
     pub limit: Option<String>,
     /// Whether any filter is set.
@@ -901,6 +917,7 @@ mod tests {
                 year: Some(2020),
                 countries: Vec::new(),
                 principles: vec!["P1".into()],
+                mirrored: None,
             }],
             principles: vec![("P1".into(), "Protect".into())],
             sectors: vec!["energy"],
@@ -914,6 +931,8 @@ mod tests {
             target_class: "military".into(),
             conflict_statuses: vec!["yes", "no"],
             armed_conflict: String::new(),
+            origin: "local".into(),
+            peers: vec![("0123456789abcdef".into(), "a.example/log".into())],
             limit: Some("5".into()),
             filtered: false,
             first_href: None,
@@ -923,6 +942,7 @@ mod tests {
         assert!(html.contains("<label for=\"f-year\">"));
         assert!(html.contains("<label for=\"f-target-class\">"));
         assert!(html.contains("<label for=\"f-armed-conflict\">"));
+        assert!(html.contains("<label for=\"f-origin\">"));
         assert!(html.contains("<option value=\"military\" selected>"));
         assert_accessible(&html);
         let bars = |id| BarChart::layout(id, "T", "D", "supporters", &[("a".into(), 1)]);
