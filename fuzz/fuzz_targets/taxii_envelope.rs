@@ -24,6 +24,7 @@ fn collection() -> Collection {
         }],
         default_tlp: Tlp::Amber,
         anonymous_read: false,
+        mirror: None,
     }
 }
 

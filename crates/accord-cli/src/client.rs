@@ -24,6 +24,32 @@ impl HubClient {
         Self::build(base, None, Some(timeout))
     }
 
+    /// A [`HubClient::bounded`] client that reads as the party `token` authenticates, if any.
+    pub fn bounded_as(
+        base: &str,
+        timeout: std::time::Duration,
+        token: Option<String>,
+    ) -> Result<Self> {
+        Self::build(base, token, Some(timeout))
+    }
+
+    /// GETs JSON as the client's party when it has a token, else anonymously; an error
+    /// answer, 404 included, is an error that carries the hub's problem details.
+    pub async fn get_json_as_any(&self, path: &str) -> Result<Value> {
+        let request = match &self.token {
+            Some(_) => self.authorised(reqwest::Method::GET, path)?,
+            None => self.http.get(self.url(path)),
+        };
+        let resp = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {}", self.url(path)))?;
+        let resp = check(resp, &self.url(path)).await?;
+        let bytes = read_capped(resp, &self.url(path), MAX_ANSWER).await?;
+        serde_json::from_slice(&bytes)
+            .with_context(|| format!("{} did not answer JSON", self.url(path)))
+    }
+
     fn build(
         base: &str,
         token: Option<String>,
@@ -42,6 +68,11 @@ impl HubClient {
         }
         let http = builder.build()?;
         Ok(HubClient { base, http, token })
+    }
+
+    /// Whether requests carry a token.
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
     }
 
     /// The URL of `path` on this hub.

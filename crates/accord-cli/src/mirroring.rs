@@ -3,7 +3,16 @@
 //! it once per registered peer; `accord serve --sync-interval` runs it in the background.
 //! Each sync first asks the split-view check (`accord_store::peers::check_peer`), so a peer
 //! caught showing two views is recorded as forked and never imported from again.
+//!
+//! Then each local collection that mirrors a collection of the peer
+//! (`accord_store::sharing::CollectionMirror`) is read as this hub's party there, with the
+//! peer token (`accord_store::peers::peer_token`; anonymously without one), from
+//! `/api/v1/collections/{id}/provenance` at the size just accepted; every object version is
+//! checked by `accord_store::federation::verify_served` against that checkpoint, and the
+//! collection's new versions are stored only if all of them verify.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,17 +21,19 @@ use serde::Serialize;
 
 use accord_store::Store;
 use accord_store::audit::AuditError;
-use accord_store::federation::pull;
+use accord_store::federation::{ServedVersion, pull, verify_served};
 use accord_store::log::Peer;
-use accord_store::mirror::MirrorAdvance;
-use accord_store::peers::{CheckOutcome, check_peer, current_peers};
+use accord_store::mirror::{MirrorAdvance, MirrorState};
+use accord_store::peers::{CheckOutcome, check_peer, current_peers, peer_token};
 use accord_store::sequencer::Sequencer;
+use accord_store::sharing::all_collections;
 use accord_tlog::note::Verifier;
 
 use crate::client::HubClient;
 use crate::log_http::HttpSource;
 use crate::output::explain;
 use crate::peering::HttpPeer;
+use crate::sharing::encode;
 
 /// What one sync of one peer did.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +52,8 @@ pub enum SyncOutcome {
         to: u64,
         /// Records mirrored (incidents and amendments).
         records: usize,
+        /// The records mirrored, counted by entry kind.
+        kinds: BTreeMap<String, u64>,
         /// Records of those kinds whose body the peer withheld.
         withheld: u64,
     },
@@ -116,6 +129,10 @@ pub async fn sync_peer(
         pulled.entries.len(),
         pulled.withheld,
     );
+    let mut kinds = BTreeMap::new();
+    for e in &pulled.entries {
+        *kinds.entry(e.kind.clone()).or_insert(0) += 1;
+    }
     let expected = accepted.map(|a| (a.size, a.root));
     Ok(
         match store
@@ -126,6 +143,7 @@ pub async fn sync_peer(
                 from,
                 to,
                 records,
+                kinds,
                 withheld,
             },
             MirrorAdvance::Moved { size } => SyncOutcome::Raced { size },
@@ -144,13 +162,182 @@ pub struct PeerSync {
     pub url: String,
     /// What the sync did.
     pub sync: SyncOutcome,
+    /// What each local collection mirroring one of the peer's did.
+    pub collections: Vec<CollectionSync>,
+}
+
+impl PeerSync {
+    /// Whether the peer served something that does not verify, in its log or a collection.
+    pub fn is_refusal(&self) -> bool {
+        self.sync.is_refusal() || self.collections.iter().any(|c| c.error.is_some())
+    }
+}
+
+/// One local collection's sync from the peer collection it mirrors.
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionSync {
+    /// The local collection.
+    pub collection: String,
+    /// The peer's collection it mirrors.
+    pub peer_collection: String,
+    /// Whether it was read with a peer token (as this hub's party there) or anonymously.
+    pub authenticated: bool,
+    /// Object versions served and verified, by STIX type.
+    pub verified: BTreeMap<String, u64>,
+    /// Of those, how many were not mirrored before.
+    pub new: u64,
+    /// Why nothing was stored, naming the peer and the object: a version that does not
+    /// verify refuses the whole read; an unreachable peer keeps what was stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The most pages read of one peer collection in one sync (each of at most 1,000 versions).
+const MAX_PAGES: usize = 10_000;
+
+/// Reads the peer collection `peer_collection` at `client` as `state`'s checkpoint proves it,
+/// verifies every version served, and stores them in the local `collection`.
+async fn sync_collection(
+    store: &dyn Store,
+    client: &HubClient,
+    peer: &Peer,
+    state: &MirrorState,
+    collection: &str,
+    peer_collection: &str,
+) -> Result<CollectionSync> {
+    let mut done = CollectionSync {
+        collection: collection.to_owned(),
+        peer_collection: peer_collection.to_owned(),
+        authenticated: client.has_token(),
+        verified: BTreeMap::new(),
+        new: 0,
+        error: None,
+    };
+    let mut verified = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut path = format!(
+            "/api/v1/collections/{}/provenance?size={}&limit=1000",
+            encode(peer_collection),
+            state.size
+        );
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={}", encode(c)));
+        }
+        let page = match client.get_json_as_any(&path).await {
+            Ok(page) => page,
+            Err(e) => {
+                done.error = Some(format!(
+                    "peer {} collection {peer_collection}: cannot read {path}: {e:#}",
+                    peer.origin
+                ));
+                return Ok(done);
+            }
+        };
+        let items: Vec<ServedVersion> = match page
+            .get("items")
+            .cloned()
+            .map(serde_json::from_value::<Vec<ServedVersion>>)
+        {
+            Some(Ok(items)) => items,
+            Some(Err(e)) => {
+                done.error = Some(format!(
+                    "peer {} collection {peer_collection}: {path} items are not object versions with their proof: {e}",
+                    peer.origin
+                ));
+                return Ok(done);
+            }
+            None => {
+                done.error = Some(format!(
+                    "peer {} collection {peer_collection}: {path} has no items",
+                    peer.origin
+                ));
+                return Ok(done);
+            }
+        };
+        for served in items {
+            let id = served
+                .object
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("(no id)")
+                .to_owned();
+            match verify_served(state, collection, served) {
+                Ok(o) => {
+                    *done.verified.entry(o.object_type.clone()).or_insert(0) += 1;
+                    verified.push(o);
+                }
+                Err(e) => {
+                    // Fail closed: nothing of this collection's read is kept.
+                    done.verified.clear();
+                    done.error = Some(format!(
+                        "peer {} collection {peer_collection}: object {id}: {e}",
+                        peer.origin
+                    ));
+                    return Ok(done);
+                }
+            }
+        }
+        match page.get("next").and_then(serde_json::Value::as_str) {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => {
+                done.new = store.add_mirrored_objects(verified).await?;
+                return Ok(done);
+            }
+        }
+    }
+    done.verified.clear();
+    done.error = Some(format!(
+        "peer {} collection {peer_collection}: more than {MAX_PAGES} pages",
+        peer.origin
+    ));
+    Ok(done)
+}
+
+/// Syncs every local collection that mirrors a collection of `peer`, as verified up to the
+/// accepted checkpoint; the peer token read from `data` (or its variable), if any.
+async fn sync_collections(
+    store: &dyn Store,
+    data: &Path,
+    peer: &Peer,
+    timeout: Duration,
+) -> Result<Vec<CollectionSync>> {
+    let mirrored: Vec<(String, String)> = match all_collections(store).await {
+        Ok(all) => all
+            .into_iter()
+            .filter_map(|c| {
+                let m = c.mirror?;
+                (m.peer == peer.origin).then_some((c.id, m.collection))
+            })
+            .collect(),
+        // A store that does not share has no collection to mirror into.
+        Err(accord_store::sharing::SharingError::Unsupported) => Vec::new(),
+        Err(e) => return Err(e.into()),
+    };
+    if mirrored.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(state) = store.mirror(&peer.origin).await? else {
+        return Ok(Vec::new());
+    };
+    let token = peer_token(data, &peer.id)?;
+    let client = HubClient::bounded_as(&peer.url, timeout, token)?;
+    let mut out = Vec::new();
+    for (collection, peer_collection) in mirrored {
+        out.push(
+            sync_collection(store, &client, peer, &state, &collection, &peer_collection).await?,
+        );
+    }
+    Ok(out)
 }
 
 /// Syncs the registered `peer`: the split-view check first (a fork is recorded and stops
-/// the import), then the pull.
+/// the import), then the pull, then the collections mirroring the peer's (their token kept in
+/// the data directory `data`).
 pub async fn sync_registered(
     store: &dyn Store,
     sequencer: &Sequencer,
+    data: &Path,
     peer: &Peer,
     timeout: Duration,
 ) -> Result<PeerSync> {
@@ -169,17 +356,31 @@ pub async fn sync_registered(
             sync_peer(store, &peer.url, &verifier, timeout).await?
         }
     };
+    // Collections are read only as far as the log is verified, and never from a peer that
+    // served what does not verify.
+    let collections = if sync.is_refusal() {
+        Vec::new()
+    } else {
+        sync_collections(store, data, peer, timeout).await?
+    };
     Ok(PeerSync {
         id: peer.id.clone(),
         origin: peer.origin.clone(),
         url: peer.url.clone(),
         sync,
+        collections,
     })
 }
 
 /// Starts the background sync of every current peer, one round each `interval` (none if
 /// zero). A round's failures are logged; the next round tries again.
-pub fn spawn(store: Arc<dyn Store>, sequencer: Sequencer, interval: Duration, timeout: Duration) {
+pub fn spawn(
+    store: Arc<dyn Store>,
+    sequencer: Sequencer,
+    data: PathBuf,
+    interval: Duration,
+    timeout: Duration,
+) {
     if interval.is_zero() {
         return;
     }
@@ -188,7 +389,9 @@ pub fn spawn(store: Arc<dyn Store>, sequencer: Sequencer, interval: Duration, ti
             match current_peers(store.as_ref()).await {
                 Ok(peers) => {
                     for peer in peers.iter().filter(|p| p.forked_at.is_none()) {
-                        match sync_registered(store.as_ref(), &sequencer, peer, timeout).await {
+                        match sync_registered(store.as_ref(), &sequencer, &data, peer, timeout)
+                            .await
+                        {
                             Ok(done) => {
                                 tracing::info!(peer = %peer.origin, outcome = ?done.sync, "peer sync")
                             }

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 mod common;
 use common::{Server, checkpoint_size, http_get, ok, on};
 
+use accord_store::peers::token_env;
+
 const TAXII: &str = "application/taxii+json;version=2.1";
 const COLLECTION: &str = "5b8e3c2a-1d4f-4e6a-9b7c-0a1b2c3d4e5f";
 
@@ -34,9 +36,19 @@ struct Hub {
 }
 
 fn hub() -> Hub {
+    hub_with_origin(None)
+}
+
+/// The matrix hub, its log named `origin` (the default one when `None`).
+fn hub_with_origin(origin: Option<&str>) -> Hub {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
-    run(
+    let mut first = on(data);
+    if let Some(origin) = origin {
+        first.env("ACCORD_ORIGIN", origin);
+    }
+    ok(first.args(["collections", "list"]));
+    let tokens = community(
         data,
         &[
             "collections",
@@ -56,6 +68,19 @@ fn hub() -> Hub {
             "--anonymous-read",
         ],
     );
+    let server = Server::start(data);
+    Hub {
+        _dir: dir,
+        server,
+        tokens,
+    }
+}
+
+/// Defines a collection on the hub in `data` with `add` (an `accord collections add`
+/// command line), records the affiliations the oracle's [`World`] knows and issues a token to
+/// each of the [`PARTIES`].
+fn community(data: &Path, add: &[&str]) -> HashMap<&'static str, String> {
+    run(data, add);
     run(
         data,
         &[
@@ -92,7 +117,7 @@ fn hub() -> Hub {
         ],
     );
     let listed = run(data, &["collections", "list", "--json"]);
-    assert!(listed.contains(COLLECTION), "{listed}");
+    assert!(listed.contains(add[3]), "{listed}");
     let mut tokens = HashMap::new();
     for p in PARTIES {
         tokens.insert(
@@ -102,12 +127,7 @@ fn hub() -> Hub {
                 .to_owned(),
         );
     }
-    let server = Server::start(data);
-    Hub {
-        _dir: dir,
-        server,
-        tokens,
-    }
+    tokens
 }
 
 fn client() -> reqwest::blocking::Client {
@@ -809,4 +829,197 @@ fn the_log_publishes_clear_bodies_only_of_collections_open_to_anonymous_readers(
         .unwrap();
     let page: Value = r.json().unwrap();
     assert_eq!(page["objects"][0]["id"], json!(posted[1]));
+}
+
+/// The local collection on a mirroring hub.
+const MIRROR: &str = "9c1d2e3f-4a5b-4c6d-8e7f-a0b1c2d3e4f5";
+
+/// A hub that mirrors the matrix collection of the hub at `peer` (log key `peer_key`,
+/// origin `peer_origin`) into its own collection [`MIRROR`], with the community and
+/// affiliations of the matrix hub, reading the peer with `token`; returns the hub (serving)
+/// and what `accord peers sync --json` said of the peer.
+fn mirror_hub(
+    origin: &str,
+    peer: &str,
+    peer_key: &str,
+    peer_origin: &str,
+    token: &str,
+) -> (Hub, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(on(data).env("ACCORD_ORIGIN", origin).args([
+        "peers",
+        "add",
+        "--url",
+        peer,
+        "--log-key",
+        peer_key,
+    ]));
+    let peers: Value = serde_json::from_str(&run(data, &["peers", "list", "--json"])).unwrap();
+    let id = peers[0]["id"].as_str().unwrap().to_owned();
+    let tokens = community(
+        data,
+        &[
+            "collections",
+            "add",
+            "--id",
+            MIRROR,
+            "--title",
+            "The matrix, mirrored",
+            "--member",
+            "FR:r",
+            "--member",
+            "DE:r",
+            "--member",
+            "IT:r",
+            "--default-tlp",
+            "amber",
+            "--anonymous-read",
+            "--mirror-peer",
+            peer_origin,
+            "--mirror-collection",
+            COLLECTION,
+        ],
+    );
+    let sync = |data: &Path| -> Value {
+        let out = ok(on(data)
+            .env(token_env(&id), token)
+            .args(["peers", "sync", "--json"]));
+        let all: Value = serde_json::from_str(&out).unwrap();
+        all[0].clone()
+    };
+    let first = sync(data);
+    // A second sync brings nothing new: what was mirrored is not imported twice.
+    let again = sync(data);
+    assert_eq!(again["collections"][0]["new"], json!(0), "{again}");
+    assert_eq!(
+        again["collections"][0]["verified"], first["collections"][0]["verified"],
+        "{again}"
+    );
+    let server = Server::start(data);
+    (
+        Hub {
+            _dir: dir,
+            server,
+            tokens,
+        },
+        first,
+    )
+}
+
+/// The ids of the mirrored objects `who` may read on `hub` (`/api/v1/collections/{MIRROR}/mirrored`).
+fn mirrored_ids(hub: &Hub, who: Option<&str>) -> Vec<String> {
+    let mut r = client().get(format!(
+        "{}/api/v1/collections/{MIRROR}/mirrored",
+        hub.server.base
+    ));
+    if let Some(p) = who {
+        r = r.bearer_auth(&hub.tokens[p]);
+    }
+    let r = r.send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let items: Vec<Value> = r.json().unwrap();
+    for item in &items {
+        // The original producer and provenance, never this hub's.
+        assert_eq!(item["producer"], "FR", "{item}");
+        assert_eq!(item["origin"], "a.example/log", "{item}");
+        assert!(item["object"]["id"].is_string(), "{item}");
+    }
+    items
+        .iter()
+        .map(|i| i["object"]["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The federated column of the TLP matrix (issue 14 part 5). Hub A holds the matrix
+/// collection; hub B mirrors it reading A as DE (a member, and the named recipient), hub C
+/// reading A as NL (in no community), each over HTTP with its peer token and every object
+/// version proven against A's log. What each reader then reads on B and C is what A released
+/// to the mirroring party, narrowed by the read rule with the original marking and producer
+/// (`may_read_mirrored`): AMBER, AMBER+STRICT and RED only with named recipients, which B
+/// resolves; an unmarked (AMBER by A's default) or marked object naming nobody was shared
+/// with A's community, which B cannot resolve, so nobody reads it there. TLP:RED reaches no
+/// one but its producer and named recipient on any of the three hubs.
+#[test]
+fn tlp_matrix_federated_column_across_three_hubs() {
+    let a = hub_with_origin(Some("a.example/log"));
+    let (cases, objects) = matrix_cases();
+    let status = a.post("FR", &objects);
+    assert_eq!(status["success_count"], json!(objects.len()), "{status}");
+    let a_key = String::from_utf8(http_get(&a.server.base, "/log/key"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let (b, b_sync) = mirror_hub(
+        "b.example/log",
+        &a.server.base,
+        &a_key,
+        "a.example/log",
+        &a.tokens["DE"],
+    );
+    let (c, c_sync) = mirror_hub(
+        "c.example/log",
+        &a.server.base,
+        &a_key,
+        "a.example/log",
+        &a.tokens["NL"],
+    );
+
+    let readers: Vec<Option<&str>> = std::iter::once(None)
+        .chain(PARTIES.iter().map(|p| Some(*p)))
+        .collect();
+    let mut checked = 0;
+    for (hub, sync, party) in [(&b, &b_sync, "DE"), (&c, &c_sync, "NL")] {
+        let col = &sync["collections"][0];
+        assert!(col["error"].is_null(), "{sync}");
+        assert_eq!(col["authenticated"], json!(true), "{sync}");
+        let released = cases
+            .iter()
+            .filter(|(m, named)| oracle(Some(party), *m, "FR", &names(*named)))
+            .count();
+        assert_eq!(col["verified"]["indicator"], json!(released), "{sync}");
+        assert_eq!(col["new"], json!(released), "{sync}");
+        for who in &readers {
+            let seen = mirrored_ids(hub, *who);
+            for (n, (marking, named)) in cases.iter().enumerate() {
+                let id = objects[n]["id"].as_str().unwrap();
+                let names = names(*named);
+                let level = marking.map(Tlp::from).unwrap_or(Tlp::Amber);
+                let resolvable = level < Tlp::Amber || !names.is_empty();
+                let want = oracle(Some(party), *marking, "FR", &names)
+                    && resolvable
+                    && oracle(*who, *marking, "FR", &names);
+                let got = seen.contains(&id.to_owned());
+                assert_eq!(
+                    got, want,
+                    "hub mirroring as {party}: {who:?} reading {marking:?} named={named}"
+                );
+                if got && level == Tlp::Red {
+                    assert!(
+                        *who == Some("FR") || who.is_some_and(|w| names.iter().any(|n| n == w)),
+                        "TLP:RED reached {who:?} on the hub mirroring as {party}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 2 * readers.len() * cases.len());
+    // Not trivial: B serves a marked object to a recipient's organisation (EE, in DE's) and
+    // to a client of it (LT) under AMBER, and C, reading as an outsider, only what is CLEAR.
+    let amber_named = cases
+        .iter()
+        .position(|(m, named)| *named && m.map(Tlp::from) == Some(Tlp::Amber))
+        .unwrap();
+    let amber_id = objects[amber_named]["id"].as_str().unwrap().to_owned();
+    for who in ["DE", "EE", "LT"] {
+        assert!(mirrored_ids(&b, Some(who)).contains(&amber_id), "{who}");
+    }
+    assert!(!mirrored_ids(&b, Some("NL")).contains(&amber_id));
+    assert!(mirrored_ids(&c, Some("DE")).len() < mirrored_ids(&b, Some("DE")).len());
+}
+
+fn names(named: bool) -> Vec<String> {
+    if named { vec!["DE".to_owned()] } else { vec![] }
 }

@@ -69,7 +69,7 @@ pub fn api_error(e: SharingError) -> ApiError {
 }
 
 /// A stored object's JSON as a value, for the readers that look inside it.
-fn parse_object(meta: &ObjectMeta, raw: &RawValue) -> Result<Value, SharingError> {
+pub(crate) fn parse_object(meta: &ObjectMeta, raw: &RawValue) -> Result<Value, SharingError> {
     serde_json::from_str(raw.get()).map_err(|e| {
         SharingError::Store(StoreError::Corrupt {
             what: format!("object {}", meta.id),
@@ -263,7 +263,7 @@ pub struct ObjectsPage {
 }
 
 /// Answers that depend on who asks must not be cached for anyone else.
-fn private<T: IntoResponse>(body: T) -> Response {
+pub(crate) fn private<T: IntoResponse>(body: T) -> Response {
     let mut r = body.into_response();
     let h = r.headers_mut();
     h.insert(
@@ -274,14 +274,14 @@ fn private<T: IntoResponse>(body: T) -> Response {
     r
 }
 
-fn bad(field: &str, detail: String) -> ApiError {
+pub(crate) fn bad(field: &str, detail: String) -> ApiError {
     ApiError::BadRequest {
         detail,
         field: Some(field.to_owned()),
     }
 }
 
-fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
+pub(crate) fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
     match q.keys().find(|k| !known.contains(&k.as_str())) {
         Some(k) => Err(bad(
             k,

@@ -28,6 +28,7 @@ mod amendments;
 mod api;
 mod auth;
 mod bulk;
+mod collection_mirror;
 mod collections;
 mod dashboard;
 pub mod error;

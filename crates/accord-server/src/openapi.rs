@@ -52,6 +52,8 @@ use crate::api;
         crate::collections::object,
         crate::collections::sightings,
         crate::collections::export_to,
+        crate::collection_mirror::provenance,
+        crate::collection_mirror::mirrored,
         crate::log::checkpoint,
         crate::peers::list,
         crate::peers::evidence,

@@ -114,6 +114,15 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/collections/{id}/export/{target}",
             get(collections::export_to),
         )
+        // Mirrored collections: what a peer serves a mirroring hub, what that hub re-serves.
+        .route(
+            "/api/v1/collections/{id}/provenance",
+            get(crate::collection_mirror::provenance),
+        )
+        .route(
+            "/api/v1/collections/{id}/mirrored",
+            get(crate::collection_mirror::mirrored),
+        )
         // The transparency log (C2SP checkpoint and tiles, proofs, bodies, cosignatures).
         .route("/log/checkpoint", get(log::checkpoint))
         .route("/log/key", get(log::key))

@@ -443,6 +443,20 @@ impl Store for PostgresStore {
         mirror::entries(&self.client().await?, &query).await
     }
 
+    async fn add_mirrored_objects(
+        &self,
+        objects: Vec<accord_store::mirror::MirroredObject>,
+    ) -> Result<u64, StoreError> {
+        mirror::add_objects(&self.client().await?, &objects).await
+    }
+
+    async fn mirrored_objects(
+        &self,
+        collection: &str,
+    ) -> Result<Vec<accord_store::mirror::MirroredObject>, StoreError> {
+        mirror::objects(&self.client().await?, collection).await
+    }
+
     async fn mirror_checkpoint(
         &self,
         origin: &str,

@@ -2,9 +2,9 @@
 //! and the records it mirrored (`accord_store::mirror`).
 
 use accord_store::StoreError;
-use accord_store::codec::corrupt;
+use accord_store::codec::{corrupt, parse_tlp};
 use accord_store::mirror::{
-    MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery, PeerKey, PeerRecorder,
+    MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery, PeerKey, PeerRecorder,
 };
 use accord_tlog::merkle::Hash;
 use deadpool_postgres::GenericClient;
@@ -230,4 +230,94 @@ pub(crate) async fn checkpoint(
         .await
         .map_err(db)?
         .map(|r| r.get(0)))
+}
+
+/// Inserts mirrored object versions in one statement, keeping any already stored; returns
+/// how many were new.
+pub(crate) async fn add_objects(
+    client: &impl GenericClient,
+    objects: &[MirroredObject],
+) -> Result<u64, StoreError> {
+    if objects.is_empty() {
+        return Ok(0);
+    }
+    let collections: Vec<&str> = objects.iter().map(|o| o.collection.as_str()).collect();
+    let origins: Vec<&str> = objects.iter().map(|o| o.origin.as_str()).collect();
+    let idx: Vec<i64> = objects.iter().map(|o| o.index as i64).collect();
+    let ids: Vec<&str> = objects.iter().map(|o| o.object_id.as_str()).collect();
+    let types: Vec<&str> = objects.iter().map(|o| o.object_type.as_str()).collect();
+    let versions: Vec<Option<i64>> = objects.iter().map(|o| o.version_us).collect();
+    let tlps: Vec<&str> = objects.iter().map(|o| o.tlp.as_str()).collect();
+    let producers: Vec<&str> = objects.iter().map(|o| o.producer.as_str()).collect();
+    let recipients: Vec<Json<&Vec<String>>> = objects.iter().map(|o| Json(&o.recipients)).collect();
+    let bodies: Vec<&[u8]> = objects.iter().map(|o| o.body.as_slice()).collect();
+    let salts: Vec<Option<&[u8]>> = objects.iter().map(|o| o.salt.as_deref()).collect();
+    let entries: Vec<&[u8]> = objects.iter().map(|o| o.entry.as_slice()).collect();
+    let sizes: Vec<i64> = objects.iter().map(|o| o.checkpoint_size as i64).collect();
+    client
+        .execute(
+            "INSERT INTO mirrored_objects (collection, origin, idx, object_id, type, version_us,
+                 tlp, producer, recipients, body, salt, entry, checkpoint_size)
+             SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[], $5::TEXT[],
+                 $6::BIGINT[], $7::TEXT[], $8::TEXT[], $9::JSONB[], $10::BYTEA[], $11::BYTEA[],
+                 $12::BYTEA[], $13::BIGINT[])
+             ON CONFLICT (collection, origin, idx) DO NOTHING",
+            &[
+                &collections,
+                &origins,
+                &idx,
+                &ids,
+                &types,
+                &versions,
+                &tlps,
+                &producers,
+                &recipients,
+                &bodies,
+                &salts,
+                &entries,
+                &sizes,
+            ],
+        )
+        .await
+        .map_err(db)
+}
+
+/// The object versions mirrored into `collection`, by origin then index.
+pub(crate) async fn objects(
+    client: &impl GenericClient,
+    collection: &str,
+) -> Result<Vec<MirroredObject>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT collection, origin, idx, object_id, type, version_us, tlp, producer,
+                    recipients, body, salt, entry, checkpoint_size
+             FROM mirrored_objects WHERE collection = $1 ORDER BY origin, idx",
+            &[&collection],
+        )
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            let origin: String = r.get(1);
+            let idx: i64 = r.get(2);
+            let what = || format!("mirrored object {origin} entry {idx}");
+            let Json(recipients): Json<Vec<String>> =
+                r.try_get(8).map_err(|e| corrupt(what(), e))?;
+            Ok(MirroredObject {
+                collection: r.get(0),
+                index: idx as u64,
+                object_id: r.get(3),
+                object_type: r.get(4),
+                version_us: r.get(5),
+                tlp: parse_tlp(r.get(6))?,
+                producer: r.get(7),
+                recipients,
+                body: r.get(9),
+                salt: r.get(10),
+                entry: r.get(11),
+                checkpoint_size: r.get::<_, i64>(12) as u64,
+                origin,
+            })
+        })
+        .collect()
 }

@@ -69,6 +69,7 @@ fn sharing(c: &mut Criterion) {
                 }],
                 default_tlp: Tlp::Green,
                 anonymous_read: false,
+                mirror: None,
             },
         )
         .await

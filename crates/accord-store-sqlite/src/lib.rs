@@ -352,6 +352,23 @@ impl Store for SqliteStore {
         self.with(move |conn| mirror::entries(conn, &query)).await
     }
 
+    async fn add_mirrored_objects(
+        &self,
+        objects: Vec<accord_store::mirror::MirroredObject>,
+    ) -> Result<u64, StoreError> {
+        self.with_writer(move |conn| mirror::add_objects(conn, &objects))
+            .await
+    }
+
+    async fn mirrored_objects(
+        &self,
+        collection: &str,
+    ) -> Result<Vec<accord_store::mirror::MirroredObject>, StoreError> {
+        let collection = collection.to_owned();
+        self.with(move |conn| mirror::objects(conn, &collection))
+            .await
+    }
+
     async fn mirror_checkpoint(
         &self,
         origin: &str,

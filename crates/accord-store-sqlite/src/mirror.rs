@@ -2,9 +2,9 @@
 //! and the records it mirrored (`accord_store::mirror`).
 
 use accord_store::StoreError;
-use accord_store::codec::corrupt;
+use accord_store::codec::{corrupt, parse_tlp, to_json};
 use accord_store::mirror::{
-    MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery, PeerKey, PeerRecorder,
+    MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery, PeerKey, PeerRecorder,
 };
 use accord_tlog::merkle::Hash;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -216,4 +216,114 @@ pub fn checkpoint(
     )
     .optional()
     .map_err(backend)
+}
+
+/// Inserts mirrored object versions, keeping any already stored; returns how many were new.
+pub fn add_objects(conn: &mut Connection, objects: &[MirroredObject]) -> Result<u64, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let mut added = 0;
+    {
+        let mut stmt = tx
+            .prepare(
+                "INSERT INTO mirrored_objects (collection, origin, idx, object_id, type,
+                     version_us, tlp, producer, recipients, body, salt, entry, checkpoint_size)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (collection, origin, idx) DO NOTHING",
+            )
+            .map_err(backend)?;
+        for o in objects {
+            let recipients = to_json(&o.recipients)?;
+            added += stmt
+                .execute(params![
+                    o.collection,
+                    o.origin,
+                    o.index as i64,
+                    o.object_id,
+                    o.object_type,
+                    o.version_us,
+                    o.tlp.as_str(),
+                    o.producer,
+                    recipients,
+                    o.body,
+                    o.salt,
+                    o.entry,
+                    o.checkpoint_size as i64
+                ])
+                .map_err(backend)? as u64;
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(added)
+}
+
+type RawObject = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Vec<u8>,
+    i64,
+);
+
+/// The object versions mirrored into `collection`, by origin then index.
+pub fn objects(conn: &Connection, collection: &str) -> Result<Vec<MirroredObject>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT collection, origin, idx, object_id, type, version_us, tlp, producer,
+                    recipients, body, salt, entry, checkpoint_size
+             FROM mirrored_objects WHERE collection = ?1 ORDER BY origin, idx",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params![collection], |r| -> rusqlite::Result<RawObject> {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+                r.get(11)?,
+                r.get(12)?,
+            ))
+        })
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    rows.into_iter()
+        .map(|raw| {
+            let (collection, origin, idx, object_id, object_type, version_us, tlp, producer) =
+                (raw.0, raw.1, raw.2, raw.3, raw.4, raw.5, raw.6, raw.7);
+            let what = || format!("mirrored object {origin} entry {idx}");
+            Ok(MirroredObject {
+                tlp: parse_tlp(&tlp)?,
+                recipients: serde_json::from_str(&raw.8).map_err(|e| corrupt(what(), e))?,
+                collection,
+                index: idx as u64,
+                origin,
+                object_id,
+                object_type,
+                version_us,
+                producer,
+                body: raw.9,
+                salt: raw.10,
+                entry: raw.11,
+                checkpoint_size: raw.12 as u64,
+            })
+        })
+        .collect()
 }

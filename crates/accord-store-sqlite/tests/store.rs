@@ -73,6 +73,7 @@ async fn an_existing_hub_learns_its_object_owners_from_the_log_on_upgrade() {
             members: vec![writer("FR"), writer("DE")],
             default_tlp: Tlp::Green,
             anonymous_read: false,
+            mirror: None,
         },
     )
     .await

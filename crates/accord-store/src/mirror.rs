@@ -356,3 +356,38 @@ pub async fn scoped_incidents(
     records.sort_by_key(|r| std::cmp::Reverse(r.sort_key()));
     Ok(records)
 }
+
+/// A STIX object version mirrored from a peer's collection into a local one (issue 14 part
+/// 5), proven back to the peer's log: its body is the one the entry at `index` commits to,
+/// and that entry is in the tree of the peer's checkpoint at `checkpoint_size`, which this hub
+/// verified. It keeps its original marking and producer; it is never re-signed as this hub's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirroredObject {
+    /// The local collection that mirrors the peer's.
+    pub collection: String,
+    /// The origin log.
+    pub origin: String,
+    /// The object version's entry index in the origin log.
+    pub index: u64,
+    /// The object's id.
+    pub object_id: String,
+    /// Its type.
+    pub object_type: String,
+    /// Its version (`modified`, else `created`), microseconds; `None` for an object without.
+    pub version_us: Option<i64>,
+    /// Its TLP level: the stricter of the signed envelope's and the object's own marking.
+    pub tlp: accord_tlp::Tlp,
+    /// The party on the peer that added it (the envelope's submitter).
+    pub producer: String,
+    /// Its named recipients (party ids, as the object names them).
+    pub recipients: Vec<String>,
+    /// The object, RFC 8785 canonical JSON: the bytes the entry commits to.
+    pub body: Vec<u8>,
+    /// The commitment's salt; `None` for an entry written before salting.
+    pub salt: Option<Vec<u8>>,
+    /// The signed entry, exactly as it is a leaf of the origin log.
+    pub entry: Vec<u8>,
+    /// The size of the origin log's accepted checkpoint that proves it (kept by
+    /// [`crate::Store::mirror_checkpoint`]).
+    pub checkpoint_size: u64,
+}

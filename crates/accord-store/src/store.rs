@@ -32,7 +32,7 @@ use crate::log::{
     AcceptedCheckpoint, AppendOutcome, ForkEvidence, LogWrite, Operator, PartyKey, Peer,
     SignedCheckpoint, StoredAmendment, StoredEntry, Witness, WitnessAdvance, Witnessed,
 };
-use crate::mirror::{MirrorAdvance, MirrorState, MirroredEntry, MirroredQuery};
+use crate::mirror::{MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery};
 use crate::sharing::model::SharingStore;
 
 /// What a filter on the incident list can ask for; every field given must hold.
@@ -264,6 +264,15 @@ pub trait Store: Send + Sync + 'static {
         &self,
         query: MirroredQuery,
     ) -> Result<Vec<MirroredEntry>, StoreError>;
+
+    /// Stores object versions mirrored into local collections (`federation::verify_served`
+    /// checked each against a checkpoint this hub accepted); one already stored (same
+    /// collection, origin and index) is kept as it was. Returns how many were new.
+    async fn add_mirrored_objects(&self, objects: Vec<MirroredObject>) -> Result<u64, StoreError>;
+
+    /// The object versions mirrored into local collection `collection`, by origin then index.
+    /// Unfiltered: readers go through `sharing::visible_mirrored`.
+    async fn mirrored_objects(&self, collection: &str) -> Result<Vec<MirroredObject>, StoreError>;
 
     /// The checkpoint of the log of `origin` at `size` that this hub accepted, as signed.
     async fn mirror_checkpoint(

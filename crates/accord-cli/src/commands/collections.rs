@@ -5,8 +5,10 @@
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
+use accord_store::peers::find_peer;
 use accord_store::sharing::{
-    AffiliationBody, Collection, Member, all_collections, define_collection, record_affiliation,
+    AffiliationBody, Collection, CollectionMirror, Member, all_collections, define_collection,
+    record_affiliation,
 };
 use accord_tlp::Tlp;
 
@@ -47,6 +49,16 @@ pub enum CollectionsCommand {
         /// Let anonymous readers see the collection's TLP:CLEAR objects.
         #[arg(long)]
         anonymous_read: bool,
+        /// Mirror a collection of this peer hub (its id, log key or origin).
+        ///
+        /// `accord peers sync` reads it with the peer token, as this hub's
+        /// party there, and proves every object version against the peer's
+        /// log; mirrored objects keep their marking and producer.
+        #[arg(long, requires = "mirror_collection")]
+        mirror_peer: Option<String>,
+        /// The id of the peer's collection to mirror (with --mirror-peer).
+        #[arg(long, requires = "mirror_peer")]
+        mirror_collection: Option<String>,
     },
     /// List the collections.
     List {
@@ -98,6 +110,8 @@ pub async fn run(args: CollectionsArgs) -> Result<()> {
             members,
             default_tlp,
             anonymous_read,
+            mirror_peer,
+            mirror_collection,
         } => {
             let default_tlp = Tlp::parse(&default_tlp).with_context(|| {
                 format!(
@@ -114,6 +128,23 @@ pub async fn run(args: CollectionsArgs) -> Result<()> {
                     .await
                     .with_context(|| format!("member {:?}", m.party))?;
             }
+            let mirror = match (mirror_peer, mirror_collection) {
+                (Some(peer), Some(collection)) => {
+                    let peer = find_peer(store, &peer)
+                        .await
+                        .with_context(|| format!("--mirror-peer {peer:?}"))?;
+                    if collection.is_empty() || collection.contains(['/', '?', '#']) {
+                        bail!(
+                            "--mirror-collection {collection:?}: a collection id without `/`, `?` or `#`"
+                        );
+                    }
+                    Some(CollectionMirror {
+                        peer: peer.origin,
+                        collection,
+                    })
+                }
+                _ => None,
+            };
             let index = define_collection(
                 sequencer,
                 Collection {
@@ -123,6 +154,7 @@ pub async fn run(args: CollectionsArgs) -> Result<()> {
                     members,
                     default_tlp,
                     anonymous_read,
+                    mirror,
                 },
             )
             .await?;
@@ -145,7 +177,7 @@ pub async fn run(args: CollectionsArgs) -> Result<()> {
                         })
                         .collect();
                     println!(
-                        "{}\t{}\tdefault {}\t{}{}",
+                        "{}\t{}\tdefault {}\t{}{}{}",
                         c.id,
                         c.title,
                         c.default_tlp,
@@ -154,7 +186,10 @@ pub async fn run(args: CollectionsArgs) -> Result<()> {
                             "\tanonymous read"
                         } else {
                             ""
-                        }
+                        },
+                        c.mirror
+                            .map(|m| format!("\tmirrors {} of {}", m.collection, m.peer))
+                            .unwrap_or_default()
                     );
                 }
             }

@@ -4,9 +4,9 @@
 //! Registrations, removals and forks caught are operator-signed log entries (`peer`,
 //! `peer-removal`, `peer-fork`), so anyone auditing the log sees which hubs this one followed
 //! and what it caught. The API token for a peer is never logged: it is kept in the data
-//! directory (`peers/<id>.token`, mode 0600) or given by `ACCORD_PEER_TOKEN_<ID>`. Nothing
-//! sends it yet: what is read of a peer today (its log, its TLP:CLEAR incidents and
-//! amendments) is public; it is kept for mirroring marked collections (issue 14 part 5).
+//! directory (`peers/<id>.token`, mode 0600) or given by `ACCORD_PEER_TOKEN_<ID>`. Only the
+//! reads of mirrored collections send it (as this hub's party on the peer, issue 14 part 5):
+//! the log and the TLP:CLEAR incidents and amendments are public and read anonymously.
 
 use std::io::Read as _;
 use std::time::Duration;
@@ -43,7 +43,7 @@ pub enum PeersCommand {
     /// A signed log entry by the operator. A token for the peer is not logged:
     /// --token-stdin keeps it in DIR/peers/ID.token (mode 0600);
     /// ACCORD_PEER_TOKEN_ID (the peer's id in capitals) overrides it. Logs and
-    /// public records are read anonymously; no read sends the token yet.
+    /// public records are read anonymously; mirrored collections with the token.
     Add {
         /// The peer hub's base URL (http or https, no credentials in it).
         #[arg(long)]
@@ -96,14 +96,17 @@ pub enum PeersCommand {
         #[arg(long)]
         peer: Option<String>,
     },
-    /// Mirror each peer's incidents and amendments, verified.
+    /// Mirror each peer's records and collections, verified.
     ///
     /// Checks each current peer for a split view, then pulls its log from the
     /// size verified last: every entry's signature against the key history in
     /// the peer's own log, every body, inclusion under its signed checkpoint
-    /// and consistency with the last one accepted. Records keep their origin
-    /// and are never re-signed. A forked peer is skipped; an offline peer keeps
-    /// what was verified. Exits non-zero if a peer served what does not verify.
+    /// and consistency with the last one accepted. Then each local collection
+    /// mirroring one of the peer's (collections add --mirror-peer) is read with
+    /// the peer token, every object version checked against its log entry.
+    /// Records keep their origin and are never re-signed. A forked peer is
+    /// skipped; an offline peer keeps what was verified. Exits non-zero if a
+    /// peer served what does not verify.
     Sync {
         /// Sync only this peer (its id, log key or origin).
         #[arg(long)]
@@ -115,6 +118,15 @@ pub enum PeersCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// ` (2 incident, 1 amendment)`: counts by kind, or nothing when there are none.
+fn per_kind(counts: &std::collections::BTreeMap<String, u64>) -> String {
+    if counts.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    format!(" ({})", parts.join(", "))
 }
 
 /// Runs `accord peers …` on the hub the flags name.
@@ -147,7 +159,7 @@ pub async fn run(args: PeersArgs) -> Result<()> {
             } else {
                 println!(
                     "its log and public records are read anonymously; a token for reads that \
-                     need one (none yet) can be kept with {} or `accord peers token --peer {}`",
+                     need one (mirrored collections) can be kept with {} or `accord peers token --peer {}`",
                     token_env(&peer.id),
                     peer.id
                 );
@@ -214,10 +226,11 @@ pub async fn run(args: PeersArgs) -> Result<()> {
             let mut done = Vec::new();
             for p in &peers {
                 done.push(
-                    sync_registered(store, &hub.sequencer, p, Duration::from_secs(timeout)).await?,
+                    sync_registered(store, &hub.sequencer, data, p, Duration::from_secs(timeout))
+                        .await?,
                 );
             }
-            let refused: Vec<&PeerSync> = done.iter().filter(|d| d.sync.is_refusal()).collect();
+            let refused: Vec<&PeerSync> = done.iter().filter(|d| d.is_refusal()).collect();
             if json {
                 print_json(&done)?;
             } else {
@@ -234,9 +247,11 @@ pub async fn run(args: PeersArgs) -> Result<()> {
                             from,
                             to,
                             records,
+                            kinds,
                             withheld,
                         } => println!(
-                            "{name}: entries {from}..{to} verified, {records} records mirrored{}",
+                            "{name}: entries {from}..{to} verified, {records} records mirrored{}{}",
+                            per_kind(kinds),
                             if *withheld > 0 {
                                 format!(" ({withheld} withheld by their marking)")
                             } else {
@@ -256,14 +271,42 @@ pub async fn run(args: PeersArgs) -> Result<()> {
                             "{name}: REFUSED, nothing stored (still verified to size {size}): {error}"
                         ),
                     }
+                    for c in &d.collections {
+                        let how = if c.authenticated {
+                            "with the peer token"
+                        } else {
+                            "anonymously (no peer token kept)"
+                        };
+                        match &c.error {
+                            None => println!(
+                                "{name}: collection {} mirrors {} {how}: {} object versions verified{}, {} new",
+                                c.collection,
+                                c.peer_collection,
+                                c.verified.values().sum::<u64>(),
+                                per_kind(&c.verified),
+                                c.new
+                            ),
+                            Some(e) => eprintln!(
+                                "{name}: collection {} REFUSED, nothing stored: {e}",
+                                c.collection
+                            ),
+                        }
+                    }
                 }
             }
             if !refused.is_empty() {
                 let list: Vec<String> = refused
                     .iter()
-                    .map(|d| match &d.sync {
-                        SyncOutcome::Refused { error, .. } => format!("{}: {error}", d.origin),
-                        _ => format!("{}: forked", d.origin),
+                    .flat_map(|d| {
+                        let log = match &d.sync {
+                            SyncOutcome::Refused { error, .. } => {
+                                Some(format!("{}: {error}", d.origin))
+                            }
+                            SyncOutcome::Forked { .. } => Some(format!("{}: forked", d.origin)),
+                            _ => None,
+                        };
+                        log.into_iter()
+                            .chain(d.collections.iter().filter_map(|c| c.error.clone()))
                     })
                     .collect();
                 bail!("sync refused: {}", list.join("; "));

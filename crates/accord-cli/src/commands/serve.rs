@@ -134,6 +134,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         crate::mirroring::spawn(
             hub.store.clone(),
             hub.sequencer.clone(),
+            args.store.db.data.clone(),
             interval,
             args.sync_timeout,
         );

@@ -80,6 +80,22 @@ pub struct Collection {
     /// Whether anonymous readers see its TLP:CLEAR objects.
     #[serde(default)]
     pub anonymous_read: bool,
+    /// The peer hub's collection this one mirrors, if it does (issue 14 part 5): `accord
+    /// peers sync` brings over what this hub's party may read there, each object version
+    /// proven back to the peer's log, and serves it beside the collection's own objects
+    /// under the same read rule ([`crate::sharing::visible_mirrored`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<CollectionMirror>,
+}
+
+/// Which peer collection a collection mirrors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionMirror {
+    /// The peer hub, by its log's origin (as `accord peers list` shows it).
+    pub peer: String,
+    /// The collection's id on the peer hub.
+    pub collection: String,
 }
 
 impl Collection {

@@ -16,6 +16,7 @@ use accord_tlp::Tlp;
 
 use crate::error::StoreError;
 use crate::kind;
+use crate::mirror::MirroredObject;
 use crate::sharing::model::{
     AffiliationBody, Collection, IndexFilter, MAX_OBJECTS_PAGE, ObjectMeta, SharingStore,
     format_us, parse_us,
@@ -230,6 +231,76 @@ pub fn may_read(
         anonymous_read: collection.anonymous_read,
     };
     tlp::may_read(&audience, &reader, community)
+}
+
+/// Whether `reader` may read `object`, mirrored from a peer into `collection`: the one read
+/// rule ([`accord_stix::tlp::may_read`]) under this hub's affiliations and the local
+/// collection's community, with its original marking, producer and named recipients, and
+/// failing closed where this hub cannot resolve who the peer shared it with:
+///
+/// - TLP:CLEAR and TLP:GREEN are read as the local collection's own objects;
+/// - TLP:AMBER, AMBER+STRICT and RED reach only their named recipients (their organisations,
+///   and for AMBER those organisations' clients) and the producer: a marked object that names
+///   no recipient was shared with the peer's community, which this hub does not know, and one
+///   whose producer or a named recipient is not a party registered here cannot be resolved
+///   either; both are served to nobody.
+///
+/// `known` is the set of parties registered on this hub.
+pub fn may_read_mirrored(
+    collection: &Collection,
+    community: &Community,
+    known: &HashSet<String>,
+    object: &MirroredObject,
+    reader: Reader<'_>,
+) -> bool {
+    if object.tlp >= Tlp::Amber
+        && (object.recipients.is_empty()
+            || !known.contains(&object.producer)
+            || object.recipients.iter().any(|r| !known.contains(r)))
+    {
+        return false;
+    }
+    let audience = Audience {
+        level: object.tlp,
+        producer: &object.producer,
+        named: &object.recipients,
+        anonymous_read: collection.anonymous_read,
+    };
+    tlp::may_read(&audience, &reader, community)
+}
+
+/// The object versions mirrored into `collection` from a peer that `reader` may read
+/// ([`may_read_mirrored`]): the latest such version of each object, by origin then index.
+pub async fn visible_mirrored(
+    store: &dyn Store,
+    collection: &Collection,
+    reader: Reader<'_>,
+) -> Result<Vec<MirroredObject>, SharingError> {
+    let community = Community::load(store, collection).await?;
+    let known: HashSet<String> = store.parties().await?.into_iter().map(|p| p.id).collect();
+    let readable: Vec<MirroredObject> = store
+        .mirrored_objects(&collection.id)
+        .await?
+        .into_iter()
+        .filter(|o| may_read_mirrored(collection, &community, &known, o, reader))
+        .collect();
+    // The latest readable version of each object (a version without a timestamp sorts first).
+    let mut latest: HashMap<&str, (Option<i64>, u64)> = HashMap::new();
+    for o in &readable {
+        let key = (o.version_us, o.index);
+        let e = latest.entry(o.object_id.as_str()).or_insert(key);
+        if key > *e {
+            *e = key;
+        }
+    }
+    let keep: HashSet<(String, u64)> = latest
+        .into_iter()
+        .map(|(id, (_, index))| (id.to_owned(), index))
+        .collect();
+    Ok(readable
+        .into_iter()
+        .filter(|o| keep.contains(&(o.object_id.clone(), o.index)))
+        .collect())
 }
 
 /// One version selector of TAXII's `match[version]`.

@@ -461,3 +461,47 @@ pub async fn a_pull_refuses_an_amendment_by_another_than_the_recorder_and_keeps_
         other => panic!("{other}"),
     }
 }
+
+/// Object versions mirrored into a local collection (issue 14 part 5) are stored with their
+/// provenance, marking, producer and recipients, each once per collection (a second sync adds
+/// nothing), kept apart per collection, and survive a reopen.
+pub async fn mirrored_objects_are_stored_once_per_collection_with_their_provenance(
+    f: &dyn StoreFactory,
+) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let object = |collection: &str, index: u64, tlp: Tlp| crate::mirror::MirroredObject {
+        collection: collection.into(),
+        origin: ORIGIN.into(),
+        index,
+        object_id: format!("indicator--6f1c8a8e-0000-4000-8000-{index:012}"),
+        object_type: "indicator".into(),
+        version_us: (index != 2).then_some(1_770_000_000_000_000 + index as i64),
+        tlp,
+        producer: "FR".into(),
+        recipients: if tlp == Tlp::Red {
+            vec!["DE".into(), "IT".into()]
+        } else {
+            Vec::new()
+        },
+        body: format!("{{\"n\":{index}}}").into_bytes(),
+        salt: (index != 3).then(|| vec![index as u8; 32]),
+        entry: vec![index as u8; 10],
+        checkpoint_size: 40,
+    };
+    let batch = vec![
+        object("local", 1, Tlp::Clear),
+        object("local", 2, Tlp::AmberStrict),
+        object("local", 3, Tlp::Red),
+        object("other", 1, Tlp::Clear),
+    ];
+    assert_eq!(store.add_mirrored_objects(batch.clone()).await.unwrap(), 4);
+    assert_eq!(store.add_mirrored_objects(batch.clone()).await.unwrap(), 0);
+    assert_eq!(store.add_mirrored_objects(Vec::new()).await.unwrap(), 0);
+    let reopened = test.reopen().await;
+    for s in [&store, &reopened] {
+        assert_eq!(s.mirrored_objects("local").await.unwrap(), batch[..3]);
+        assert_eq!(s.mirrored_objects("other").await.unwrap(), batch[3..]);
+        assert!(s.mirrored_objects("none").await.unwrap().is_empty());
+    }
+}

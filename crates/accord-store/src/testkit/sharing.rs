@@ -34,6 +34,7 @@ async fn hub(f: &dyn StoreFactory) -> Option<Hub> {
             members: vec![member("FR", true), member("DE", true), member("IT", false)],
             default_tlp: Tlp::Amber,
             anonymous_read: true,
+            mirror: None,
         },
     )
     .await
@@ -466,6 +467,7 @@ async fn de_only(h: &Hub) {
             }],
             default_tlp: Tlp::Amber,
             anonymous_read: false,
+            mirror: None,
         },
     )
     .await
