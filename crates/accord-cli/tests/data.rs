@@ -20,8 +20,10 @@ fn repo_data() -> std::path::PathBuf {
 }
 
 /// Seeds the hub in `data` with the bundled dataset as an older release shipped it: OPM's
-/// Barr remark still a `government-statement` (version 1 corrected it) and one incident
-/// fewer. Returns the id of the incident the release adds.
+/// Barr remark still a `government-statement` (version 1 corrected it), one incident fewer,
+/// and the accord and the rules as they were before version 3 corrected them (two launch
+/// counts `as_of` the month they were read; rules that do not say whose conduct they concern).
+/// Returns the id of the incident the release adds.
 async fn seed_older(data: &Path, url: Option<String>) -> String {
     let mut dataset = accord_store::dataset_dir::load_dataset_dir(&repo_data()).unwrap();
     let opm = dataset
@@ -33,6 +35,14 @@ async fn seed_older(data: &Path, url: Option<String>) -> String {
     v["attributions"][1]["basis"] = json!("government-statement");
     *opm = serde_json::from_value(v).unwrap();
     let added = dataset.incidents.pop().unwrap().id;
+    let mut accord = serde_json::to_value(&dataset.accord).unwrap();
+    accord["supporter_counts"][0]["source"]["as_of"] = json!("2026-11");
+    dataset.accord = serde_json::from_value(accord).unwrap();
+    let mut rules = serde_json::to_value(&dataset.rules).unwrap();
+    for rule in rules["rules"].as_array_mut().unwrap() {
+        rule.as_object_mut().unwrap().remove("concerns");
+    }
+    dataset.rules = serde_json::from_value(rules).unwrap();
     let operator = Arc::new(Operator::load_or_create(data, None).unwrap());
     let store: Arc<dyn Store> = match url {
         Some(url) => Arc::new(
@@ -76,6 +86,16 @@ fn an_older_dataset_is_amended_to_this_release_and_the_log_verifies() {
     );
     assert!(shown.contains("because (2026-12-07)"), "{shown}");
     assert!(
+        shown.contains("accord paris-call\n")
+            && shown.contains("supporter_counts[0].source.as_of: \"2026-11\" → \"2018-11-12\""),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("rules paris-call-rules\n")
+            && shown.contains("rules[0].concerns: (absent) → \"initiator\""),
+        "{shown}"
+    );
+    assert!(
         shown.contains(&format!("new incidents: {added}")),
         "{shown}"
     );
@@ -118,6 +138,52 @@ fn an_older_dataset_is_amended_to_this_release_and_the_log_verifies() {
     let page = String::from_utf8(http_get(&server.base, "/incidents/opm-breach-2015")).unwrap();
     assert!(page.contains("Corrected on"), "{page}");
     assert!(page.contains("government-statement"), "{page}");
+
+    // The hub serves the corrected accord, and the corrected rules' suggestions.
+    let accord: Value = serde_json::from_slice(&http_get(&server.base, "/api/v1/accord")).unwrap();
+    assert_eq!(
+        accord["supporter_counts"][0]["source"]["as_of"],
+        json!("2018-11-12")
+    );
+    for (path, field) in [
+        (
+            "/api/v1/accord/amendments",
+            "supporter_counts[0].source.as_of",
+        ),
+        ("/api/v1/rules/amendments", "rules[0].concerns"),
+    ] {
+        let listed: Value = serde_json::from_slice(&http_get(&server.base, path)).unwrap();
+        let a = &listed["amendments"][0];
+        assert_eq!(a["submitter"], json!("hub-operator"), "{listed}");
+        assert_eq!(a["dataset_version"], json!(3), "{listed}");
+        assert!(
+            a["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["path"] == json!(field)),
+            "{listed}"
+        );
+        assert!(!a["reasons"].as_array().unwrap().is_empty(), "{listed}");
+    }
+    let wannacry: Value =
+        serde_json::from_slice(&http_get(&server.base, "/api/v1/incidents/wannacry-2017")).unwrap();
+    let suggested = wannacry["suggested_principles"].as_array().unwrap();
+    assert!(!suggested.is_empty(), "{wannacry}");
+    assert!(
+        suggested.iter().all(|s| s["concerns"].is_object()),
+        "every suggestion says whose conduct, as the new rules do: {wannacry}"
+    );
+    let home = String::from_utf8(http_get(&server.base, "/")).unwrap();
+    assert!(
+        home.contains("The accord, corrected on 2026-12-07"),
+        "{home}"
+    );
+    assert!(
+        home.contains("The rules that suggest principles, corrected on 2026-12-07"),
+        "{home}"
+    );
+    assert!(home.contains("was 2026-11, now 2018-11-12"), "{home}");
     server.stop();
 }
 

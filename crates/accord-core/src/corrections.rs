@@ -25,6 +25,12 @@ pub enum RecordKind {
     Incident,
     /// A party of the registry (`data/parties.json`).
     Party,
+    /// The accord itself (`data/accord.json`: principles, supporter counts…); its id is the
+    /// accord's.
+    Accord,
+    /// The rules that suggest principles (`data/principle-rules.json`); their id is
+    /// [`rules_id`] of the accord's.
+    Rules,
 }
 
 impl RecordKind {
@@ -33,6 +39,8 @@ impl RecordKind {
         match self {
             RecordKind::Incident => "incident",
             RecordKind::Party => "party",
+            RecordKind::Accord => "accord",
+            RecordKind::Rules => "rules",
         }
     }
 }
@@ -41,6 +49,12 @@ impl std::fmt::Display for RecordKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The id of accord `accord`'s principle-mapping rules: the id of the entry that records them,
+/// and the one their corrections and amendments name.
+pub fn rules_id(accord: &str) -> String {
+    format!("{accord}-rules")
 }
 
 /// The id a correction uses for "every record of its kind" (a field added to all of them).
@@ -232,6 +246,8 @@ impl Corrections {
                 let known = match k.kind {
                     RecordKind::Incident => dataset.incidents.iter().any(|r| r.id == k.id),
                     RecordKind::Party => dataset.parties.iter().any(|r| r.id == k.id),
+                    RecordKind::Accord => dataset.accord.id == k.id,
+                    RecordKind::Rules => rules_id(&dataset.accord.id) == k.id,
                 };
                 if !known {
                     p.push(

@@ -1,6 +1,7 @@
-//! `/api/v1/incidents/{id}/amendments` and `/api/v1/parties/{id}/amendments`: a record's
-//! corrections as the log recorded them (`accord_store::amend`), each with who signed it, when,
-//! every field was → now, and why; and a party's signed amendment of its own incident.
+//! `/api/v1/incidents/{id}/amendments`, `/api/v1/parties/{id}/amendments`,
+//! `/api/v1/accord/amendments` and `/api/v1/rules/amendments`: a record's corrections as the
+//! log recorded them (`accord_store::amend`), each with who signed it, when, every field was →
+//! now, and why; and a party's signed amendment of its own incident.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -9,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use accord_core::corrections::{Change, Reason, RecordKind};
+use accord_core::corrections::{Change, Reason, RecordKind, rules_id};
 use accord_core::incident::Incident;
 use accord_core::validate::Problem;
 use accord_store::amend::amend_incident;
@@ -94,6 +95,24 @@ pub async fn party_amendments(
 ) -> Result<Json<Amendments>, ApiError> {
     st.store.party(&id).await?;
     Ok(Json(amendments(&st, RecordKind::Party, id).await?))
+}
+
+/// The accord's corrections: the amendment entries the log holds for it (a dataset upgrade's,
+/// signed by the hub operator).
+#[utoipa::path(get, path = "/api/v1/accord/amendments", operation_id = "get_accord_amendments", tag = "registry",
+    responses((status = 200, body = Amendments, description = "the accord's amendments, oldest first")))]
+pub async fn accord_amendments(State(st): State<AppState>) -> Result<Json<Amendments>, ApiError> {
+    let id = st.store.accord().await?.id;
+    Ok(Json(amendments(&st, RecordKind::Accord, id).await?))
+}
+
+/// The corrections of the rules that suggest principles: the amendment entries the log holds
+/// for them. Each one re-suggested every incident's principles.
+#[utoipa::path(get, path = "/api/v1/rules/amendments", operation_id = "get_rules_amendments", tag = "registry",
+    responses((status = 200, body = Amendments, description = "the rules' amendments, oldest first")))]
+pub async fn rules_amendments(State(st): State<AppState>) -> Result<Json<Amendments>, ApiError> {
+    let id = rules_id(&st.store.accord().await?.id);
+    Ok(Json(amendments(&st, RecordKind::Rules, id).await?))
 }
 
 /// The body of a party's amendment of its incident, as its signed entry commits to it.

@@ -23,6 +23,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
+use accord_core::corrections::{RecordKind, rules_id};
 use accord_core::party::{PartyKind, SupportStatus};
 use accord_core::record::IncidentRecord;
 use accord_core::registry;
@@ -181,7 +182,13 @@ pub(crate) async fn home(
     let chart = chart::Chart::layout(&cards, undated);
     let bloc = bloc_view(&parties, &records, today);
     let (by_class, by_conflict) = class_charts(&records);
-    let mut page = HomePage::new(accord, counts, &cards, bloc, chart, by_class, by_conflict);
+    let accord_fixes = st.store.amendments(RecordKind::Accord, &accord.id).await?;
+    let rules_fixes = st
+        .store
+        .amendments(RecordKind::Rules, &rules_id(&accord.id))
+        .await?;
+    let mut page = HomePage::new(accord, counts, &cards, bloc, chart, by_class, by_conflict)
+        .with_amendments(&accord_fixes, &rules_fixes);
     page.scope = scope.as_str();
     ok(&page)
 }

@@ -29,6 +29,8 @@ use crate::api;
         crate::amendments::incident_amendments,
         crate::amendments::amend,
         crate::amendments::party_amendments,
+        crate::amendments::accord_amendments,
+        crate::amendments::rules_amendments,
         crate::mirrored::list,
         crate::mirrored::proof,
         api::create_incident,

@@ -52,6 +52,14 @@ pub fn app(state: AppState) -> Router {
         // The registry, the incident record and scorecards.
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/accord", get(api::accord))
+        .route(
+            "/api/v1/accord/amendments",
+            get(crate::amendments::accord_amendments),
+        )
+        .route(
+            "/api/v1/rules/amendments",
+            get(crate::amendments::rules_amendments),
+        )
         .route("/api/v1/principles", get(api::principles))
         .route("/api/v1/parties", get(api::parties))
         .route("/api/v1/parties/{id}", get(api::party))

@@ -115,10 +115,9 @@ pub struct PostgresStore {
     pool: Pool,
     // "host:port/db", for error messages (never the password).
     target: Arc<str>,
-    // The accord never changes once seeded (a second one is refused), so it is kept parsed.
-    accord: Arc<RwLock<Option<Accord>>>,
-    // The rules can be replaced by any node: kept with the log index that wrote them and
-    // re-read when the stored index differs.
+    // The accord and the rules can be amended by any node (a dataset upgrade): each is kept
+    // parsed with the log index that wrote it and re-read when the stored index differs.
+    accord: Arc<RwLock<Option<(i64, Accord)>>>,
     rules: Arc<RwLock<Option<(i64, RuleSet)>>>,
     // Committed upper-level tree nodes, for proofs and appends.
     nodes: Arc<NodeCache>,
@@ -281,59 +280,73 @@ impl PostgresStore {
     /// The accord and the rules in force.
     async fn accord_and_rules(&self) -> Result<(Accord, RuleSet), StoreError> {
         let client = self.client().await?;
-        let have_accord = self
-            .accord
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        let cached_rules = self
-            .rules
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(|(i, _)| *i)
-            .unwrap_or(-1);
-        // One round trip; the bodies travel only when not cached (or the rules changed).
+        let cached_index = |c: Option<i64>| c.unwrap_or(-1);
+        let cached_accord = cached_index(
+            self.accord
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map(|(i, _)| *i),
+        );
+        let cached_rules = cached_index(
+            self.rules
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+                .map(|(i, _)| *i),
+        );
+        // One round trip; the bodies travel only when not cached (or they changed).
         let stmt = client
             .prepare_cached(
-                "SELECT (SELECT body::TEXT FROM accord WHERE $1 LIMIT 1), \
+                "SELECT a.log_index, CASE WHEN a.log_index = $1 THEN NULL ELSE a.body::TEXT END, \
                         r.log_index, CASE WHEN r.log_index = $2 THEN NULL ELSE r.body::TEXT END \
-                 FROM (SELECT 1) one LEFT JOIN rules r ON r.id = 1",
+                 FROM (SELECT 1) one LEFT JOIN accord a ON TRUE LEFT JOIN rules r ON r.id = 1 \
+                 LIMIT 1",
             )
             .await
             .map_err(db)?;
         let row = client
-            .query_one(&stmt, &[&have_accord.is_none(), &cached_rules])
+            .query_one(&stmt, &[&cached_accord, &cached_rules])
             .await
             .map_err(db)?;
-        let accord = match (have_accord, row.get::<_, Option<String>>(0)) {
-            (Some(a), _) => a,
-            (None, Some(text)) => {
-                let a: Accord = from_json("accord", &text)?;
-                *self.accord.write().unwrap_or_else(|p| p.into_inner()) = Some(a.clone());
-                a
-            }
-            (None, None) => return Err(StoreError::NotSeeded),
-        };
-        let rules = match (
-            row.get::<_, Option<i64>>(1),
-            row.get::<_, Option<String>>(2),
-        ) {
-            (None, _) => return Err(StoreError::NotSeeded),
-            (Some(index), Some(text)) => {
-                let r: RuleSet = from_json("rules", &text)?;
-                *self.rules.write().unwrap_or_else(|p| p.into_inner()) = Some((index, r.clone()));
-                r
-            }
-            (Some(_), None) => self
-                .rules
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .as_ref()
-                .map(|(_, r)| r.clone())
-                .ok_or(StoreError::NotSeeded)?,
-        };
+        let accord = refresh(
+            &self.accord,
+            "accord",
+            row.get::<_, Option<i64>>(0),
+            row.get::<_, Option<String>>(1),
+        )?;
+        let rules = refresh(
+            &self.rules,
+            "rules",
+            row.get::<_, Option<i64>>(2),
+            row.get::<_, Option<String>>(3),
+        )?;
         Ok((accord, rules))
+    }
+}
+
+/// The record cached in `cache`, read again from `text` when the stored log index `index`
+/// differs from the cached one (then `text` is the stored body); `NotSeeded` when none is
+/// stored.
+fn refresh<T: serde::de::DeserializeOwned + Clone>(
+    cache: &RwLock<Option<(i64, T)>>,
+    what: &str,
+    index: Option<i64>,
+    text: Option<String>,
+) -> Result<T, StoreError> {
+    match (index, text) {
+        (None, _) => Err(StoreError::NotSeeded),
+        (Some(index), Some(text)) => {
+            let v: T = from_json(what, &text)?;
+            *cache.write().unwrap_or_else(|p| p.into_inner()) = Some((index, v.clone()));
+            Ok(v)
+        }
+        (Some(_), None) => cache
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|(_, v)| v.clone())
+            .ok_or(StoreError::NotSeeded),
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use accord_core::corrections::RecordKind;
+use accord_core::mapping::RuleSet;
 use accord_core::record::IncidentRecord;
 use accord_store::StoreError;
 use accord_store::log::{
@@ -143,6 +144,26 @@ async fn fetch_nodes(
 
 /// Replaces an incident's row and facets with its amended version, keeping the index of the
 /// entry that recorded it.
+/// Re-suggests every recorded incident's principles with `rules` (an amendment of the rules):
+/// the suggestions are kept with each incident and indexed as its principle facets.
+async fn resuggest(client: &impl GenericClient, rules: &RuleSet) -> Result<(), StoreError> {
+    let rows = client
+        .query("SELECT body::TEXT FROM incidents ORDER BY id", &[])
+        .await
+        .map_err(db)?;
+    for row in rows {
+        let body: String = row.get(0);
+        let mut record: IncidentRecord =
+            serde_json::from_str(&body).map_err(|e| corrupt("incident", e))?;
+        let suggested = rules.suggest(&record.incident);
+        if suggested != record.suggested_principles {
+            record.suggested_principles = suggested;
+            replace_incident(client, &record).await?;
+        }
+    }
+    Ok(())
+}
+
 async fn replace_incident(
     client: &impl GenericClient,
     record: &IncidentRecord,
@@ -389,6 +410,28 @@ async fn effect(client: &impl GenericClient, w: &LogWrite, index: u64) -> Applie
                     )
                     .await?,
                 )?;
+            }
+            AmendedRecord::Accord(a) => {
+                // The new log index tells every node's cache to read it again.
+                one_row(
+                    run(
+                        client,
+                        "UPDATE accord SET body = $2, log_index = $3 WHERE id = $1",
+                        &[&a.id, &Json(&**a), &at],
+                    )
+                    .await?,
+                )?;
+            }
+            AmendedRecord::Rules(r) => {
+                one_row(
+                    run(
+                        client,
+                        "UPDATE rules SET body = $1, log_index = $2 WHERE id = 1",
+                        &[&Json(&**r), &at],
+                    )
+                    .await?,
+                )?;
+                resuggest(client, r).await?;
             }
         },
         Effect::DatasetVersion(v) => {

@@ -135,6 +135,21 @@ impl<C: GenericClient + Sync> StoredState for PgState<'_, C> {
                  FROM parties r \
                  JOIN log_entries l ON l.kind = 'party' AND l.entry_id = r.id WHERE r.id = $1"
             }
+            RecordKind::Accord => {
+                "SELECT l.submitter, r.body, COALESCE((SELECT MAX(a.idx) \
+                   FROM log_entries a WHERE a.kind = 'amendment' \
+                   AND left(a.entry_id, length($2)) = $2), l.idx) \
+                 FROM accord r \
+                 JOIN log_entries l ON l.kind = 'accord' AND l.entry_id = r.id WHERE r.id = $1"
+            }
+            // The rules' id is the one of the entry that recorded them (`rules_id`).
+            RecordKind::Rules => {
+                "SELECT l.submitter, r.body, COALESCE((SELECT MAX(a.idx) \
+                   FROM log_entries a WHERE a.kind = 'amendment' \
+                   AND left(a.entry_id, length($2)) = $2), l.idx) \
+                 FROM rules r \
+                 JOIN log_entries l ON l.kind = 'rules' AND l.entry_id = $1 WHERE r.id = 1"
+            }
         };
         let prefix = amendment_entry_prefix(kind, id);
         let stmt = self.client.prepare_cached(sql).await.map_err(db)?;

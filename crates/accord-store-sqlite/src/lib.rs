@@ -18,8 +18,8 @@ use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 use accord_core::record::IncidentRecord;
 use accord_store::log::{
-    AppendOutcome, Effect, LogWrite, Operator, PartyKey, SignedCheckpoint, StoredAmendment,
-    StoredEntry,
+    AmendedRecord, AppendOutcome, Effect, LogWrite, Operator, PartyKey, SignedCheckpoint,
+    StoredAmendment, StoredEntry,
 };
 use accord_store::sharing::{AffiliationBody, Collection, IndexFilter, ObjectMeta, SharingStore};
 use accord_store::{Counts, IncidentQuery, Store, StoreError};
@@ -46,6 +46,14 @@ mod witnessed;
 /// The SQLite file's name inside the data directory.
 pub const DB_FILE: &str = "accord.db";
 
+/// The accord and the rules as last read, with the stamp they were read under.
+#[derive(Clone)]
+struct Registry {
+    stamp: Option<String>,
+    accord: Accord,
+    rules: RuleSet,
+}
+
 /// A hub's store in one SQLite file.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -54,9 +62,10 @@ pub struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<Vec<Mutex<Connection>>>,
     next_reader: Arc<AtomicUsize>,
-    // The accord and its rules change only by an append in this process (seeding), and every
-    // write reads them: keep them parsed.
-    cache: Arc<RwLock<Option<(Accord, RuleSet)>>>,
+    // Every write reads the accord and its rules: keep them parsed, with the stamp of the last
+    // write that changed them (`meta.registry_changed_at`), which is read again each time, since
+    // another process on the file (`accord data upgrade` beside a running hub) may amend them.
+    cache: Arc<RwLock<Option<Registry>>>,
     // Committed upper-level tree nodes, for proofs.
     nodes: Arc<NodeCache>,
     // Wakes the thread that copies committed WAL frames into the database file, so that a
@@ -181,18 +190,24 @@ impl SqliteStore {
         f(&mut guard)
     }
 
-    /// The accord and rules, from the cache or the database.
+    /// The accord and rules, from the cache while no write changed them since, or the
+    /// database.
     async fn accord_and_rules(&self) -> Result<(Accord, RuleSet), StoreError> {
-        if let Some(cached) = self
-            .cache
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-        {
-            return Ok(cached.clone());
-        }
+        let cached = self.cache.read().unwrap_or_else(|p| p.into_inner()).clone();
         let loaded = self
-            .with(|conn| {
+            .with(move |conn| {
+                let stamp: Option<String> = conn
+                    .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+                    .and_then(|mut stmt| {
+                        stmt.query_row([log::REGISTRY_CHANGED], |r| r.get(0))
+                            .optional()
+                    })
+                    .map_err(backend)?;
+                if let Some(c) = cached
+                    && c.stamp == stamp
+                {
+                    return Ok(c);
+                }
                 let accord: Option<String> = conn
                     .query_row("SELECT body FROM accord LIMIT 1", [], |r| r.get(0))
                     .optional()
@@ -202,13 +217,18 @@ impl SqliteStore {
                     .optional()
                     .map_err(backend)?;
                 match (accord, rules) {
-                    (Some(a), Some(r)) => Ok((from_json("accord", &a)?, from_json("rules", &r)?)),
+                    (Some(a), Some(r)) => Ok(Registry {
+                        stamp,
+                        accord: from_json("accord", &a)?,
+                        rules: from_json("rules", &r)?,
+                    }),
                     _ => Err(StoreError::NotSeeded),
                 }
             })
             .await?;
-        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded.clone());
-        Ok(loaded)
+        let out = (loaded.accord.clone(), loaded.rules.clone());
+        *self.cache.write().unwrap_or_else(|p| p.into_inner()) = Some(loaded);
+        Ok(out)
     }
 
     /// Runs a write on the writer connection.
@@ -274,9 +294,13 @@ impl Store for SqliteStore {
         batch: Vec<LogWrite>,
         operator: Arc<Operator>,
     ) -> Result<AppendOutcome, StoreError> {
-        let changes_registry = batch
-            .iter()
-            .any(|w| matches!(w.effect, Effect::Accord(_) | Effect::Rules(_)));
+        let changes_registry = batch.iter().any(|w| match &w.effect {
+            Effect::Accord(_) | Effect::Rules(_) => true,
+            Effect::Amendment(a) => {
+                matches!(a.record, AmendedRecord::Accord(_) | AmendedRecord::Rules(_))
+            }
+            _ => false,
+        });
         let outcome = self
             .with_writer(move |conn| log::append(conn, batch, &operator))
             .await;

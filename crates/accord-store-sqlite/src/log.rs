@@ -1,6 +1,7 @@
 //! The log's tables: entries, every complete-subtree hash, checkpoints, keys and tokens.
 
 use accord_core::corrections::RecordKind;
+use accord_core::mapping::RuleSet;
 use accord_core::record::IncidentRecord;
 use accord_store::StoreError;
 use accord_store::log::{
@@ -135,12 +136,16 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('seeded_at', ?1)",
                 params![jiff::Timestamp::now().to_string()],
             )?;
+            registry_changed(conn, index)?;
         }
-        Effect::Rules(r) => run(
-            "INSERT INTO rules (id, body) VALUES (1, ?1) \
-             ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-            params![to_json(r)?],
-        )?,
+        Effect::Rules(r) => {
+            run(
+                "INSERT INTO rules (id, body) VALUES (1, ?1) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                params![to_json(r)?],
+            )?;
+            registry_changed(conn, index)?;
+        }
         Effect::Party(p) => run(
             "INSERT INTO parties (id, kind, name, body) VALUES (?1, ?2, ?3, ?4)",
             params![p.id, p.kind.as_str(), p.name, to_json(p)?],
@@ -191,6 +196,21 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
                 "UPDATE parties SET kind = ?2, name = ?3, body = ?4 WHERE id = ?1",
                 params![p.id, p.kind.as_str(), p.name, to_json(p)?],
             )?,
+            AmendedRecord::Accord(a) => {
+                run(
+                    "UPDATE accord SET body = ?2 WHERE id = ?1",
+                    params![a.id, to_json(a)?],
+                )?;
+                registry_changed(conn, index)?;
+            }
+            AmendedRecord::Rules(r) => {
+                run(
+                    "UPDATE rules SET body = ?1 WHERE id = 1",
+                    params![to_json(r)?],
+                )?;
+                resuggest_tx(conn, r)?;
+                registry_changed(conn, index)?;
+            }
         },
         Effect::DatasetVersion(v) => run(
             "INSERT INTO meta (key, value) VALUES ('dataset_version', ?1) \
@@ -730,6 +750,43 @@ pub fn entry_counts(conn: &Connection) -> Result<Vec<(String, u64)>, StoreError>
 /// Inserts an incident and its facets; the caller has checked that its id is free.
 /// Replaces an incident's row and facets with its amended version, keeping the index of the
 /// entry that recorded it.
+/// The `meta` key holding the log index of the last write that changed the accord or the
+/// rules: a store keeps them parsed and reads this key to know when another connection (a
+/// local admin command beside a running hub) changed them.
+pub(crate) const REGISTRY_CHANGED: &str = "registry_changed_at";
+
+fn registry_changed(tx: &Connection, index: u64) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .and_then(|mut stmt| stmt.execute(params![REGISTRY_CHANGED, index.to_string()]))
+    .map(|_| ())
+    .map_err(backend)
+}
+
+/// Re-suggests every recorded incident's principles with `rules` (an amendment of the rules):
+/// the suggestions are kept with each incident and indexed as its principle facets.
+fn resuggest_tx(tx: &Connection, rules: &RuleSet) -> Result<(), StoreError> {
+    let bodies: Vec<String> = tx
+        .prepare_cached("SELECT body FROM incidents ORDER BY id")
+        .and_then(|mut stmt| {
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()
+        })
+        .map_err(backend)?;
+    for body in bodies {
+        let mut record: IncidentRecord =
+            serde_json::from_str(&body).map_err(|e| corrupt("incident", e))?;
+        let suggested = rules.suggest(&record.incident);
+        if suggested != record.suggested_principles {
+            record.suggested_principles = suggested;
+            replace_incident_tx(tx, &record)?;
+        }
+    }
+    Ok(())
+}
+
 fn replace_incident_tx(tx: &Connection, record: &IncidentRecord) -> Result<(), StoreError> {
     let id = &record.incident.id;
     let first: Option<i64> = tx

@@ -64,6 +64,19 @@ impl StoredState for SqliteState<'_> {
                  FROM parties r \
                  JOIN log_entries l ON l.kind = 'party' AND l.entry_id = r.id WHERE r.id = ?1"
             }
+            RecordKind::Accord => {
+                "SELECT l.submitter, r.body, COALESCE((SELECT MAX(a.idx) FROM log_entries a \
+                   WHERE a.kind = 'amendment' AND substr(a.entry_id, 1, length(?2)) = ?2), l.idx) \
+                 FROM accord r \
+                 JOIN log_entries l ON l.kind = 'accord' AND l.entry_id = r.id WHERE r.id = ?1"
+            }
+            // The rules' id is the one of the entry that recorded them (`rules_id`).
+            RecordKind::Rules => {
+                "SELECT l.submitter, r.body, COALESCE((SELECT MAX(a.idx) FROM log_entries a \
+                   WHERE a.kind = 'amendment' AND substr(a.entry_id, 1, length(?2)) = ?2), l.idx) \
+                 FROM rules r \
+                 JOIN log_entries l ON l.kind = 'rules' AND l.entry_id = ?1 WHERE r.id = 1"
+            }
         };
         let prefix = amendment_entry_prefix(kind, id);
         let row: Option<(String, String, i64)> = self
@@ -91,7 +104,7 @@ impl StoredState for SqliteState<'_> {
                 .get_mut("incident")
                 .map(serde_json::Value::take)
                 .ok_or_else(|| corrupt("no `incident` member".into()))?,
-            RecordKind::Party => body,
+            RecordKind::Party | RecordKind::Accord | RecordKind::Rules => body,
         };
         Ok(Some(RecordState {
             recorder,

@@ -1,5 +1,5 @@
-//! Amendments: corrections of recorded incidents and parties that reach every hub through the
-//! log.
+//! Amendments: corrections of recorded incidents, parties, the accord and the rules that
+//! reach every hub through the log.
 //!
 //! A hub seeded with an older bundled dataset is brought up to the one compiled in by
 //! [`upgrade_bundled`]: one operator-signed amendment entry per changed record, carrying the
@@ -16,7 +16,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use accord_core::corrections::{Change, Corrections, Reason, RecordKind, diff};
+use accord_core::corrections::{Change, Corrections, Reason, RecordKind, diff, rules_id};
 use accord_core::dataset::Dataset;
 use accord_core::incident::Incident;
 use accord_core::party::Party;
@@ -167,6 +167,37 @@ pub async fn plan_upgrade(
         new_incidents: Vec::new(),
         new_parties: Vec::new(),
     };
+    // The dataset-level records first, so that an upgrade amends the rules before the
+    // incidents whose principles they suggest.
+    match store.accord().await {
+        Ok(held_accord) => {
+            let a = &dataset.accord;
+            if held_accord != *a {
+                plan.amendments.push(planned(
+                    RecordKind::Accord,
+                    &a.id,
+                    json("accord", &held_accord)?,
+                    json("accord", a)?,
+                    corrections,
+                    held,
+                ));
+            }
+            let held_rules = store.rules().await?;
+            if held_rules != dataset.rules {
+                plan.amendments.push(planned(
+                    RecordKind::Rules,
+                    &rules_id(&a.id),
+                    json("rules", &held_rules)?,
+                    json("rules", &dataset.rules)?,
+                    corrections,
+                    held,
+                ));
+            }
+        }
+        // Not seeded: seeding will store the bundled ones.
+        Err(StoreError::NotSeeded) => {}
+        Err(e) => return Err(e),
+    }
     let stored: HashMap<String, Incident> = store
         .all_incidents()
         .await?
@@ -306,7 +337,9 @@ pub async fn amend_records(
         ..Upgraded::default()
     };
     let op = operator.as_ref();
-    let rules = store.rules().await?;
+    // The rules in force once the batch is in: the bundled ones, which the plan amends the
+    // held ones to when they differ (first in the batch).
+    let rules = &dataset.rules;
     let mut batch = Vec::new();
     for a in &plan.amendments {
         let record = match a.kind {
@@ -323,6 +356,8 @@ pub async fn amend_records(
                 serde_json::from_value(a.new.clone())
                     .map_err(|e| StoreError::Backend(format!("party {}: {e}", a.id)))?,
             )),
+            RecordKind::Accord => AmendedRecord::Accord(Box::new(dataset.accord.clone())),
+            RecordKind::Rules => AmendedRecord::Rules(Box::new(dataset.rules.clone())),
         };
         let body = AmendmentBody {
             kind: a.kind,
@@ -345,7 +380,7 @@ pub async fn amend_records(
         .iter()
         .filter(|i| plan.new_incidents.contains(&i.id))
     {
-        batch.push(bundled_incident_write(op, &rules, i)?);
+        batch.push(bundled_incident_write(op, rules, i)?);
     }
     if !batch.is_empty() {
         let outcome = store.append(batch, operator.clone()).await?;

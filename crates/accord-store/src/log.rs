@@ -80,7 +80,7 @@ pub enum Effect {
         /// The version's date added, microseconds (its key in the index).
         added_us: i64,
     },
-    /// Replaces a recorded incident or party with its corrected version; the log keeps the
+    /// Replaces a recorded incident, party, the accord or the rules with its corrected version; the log keeps the
     /// entry that recorded it and every amendment since. The store applies it only if the
     /// signer recorded the record and the record still reads as the amendment's `previous`.
     Amendment(Box<Amendment>),
@@ -141,6 +141,11 @@ pub enum AmendedRecord {
     Incident(Box<IncidentRecord>),
     /// A party.
     Party(Box<Party>),
+    /// The accord.
+    Accord(Box<Accord>),
+    /// The principle-mapping rules: the store re-suggests every incident's principles with
+    /// them in the same transaction.
+    Rules(Box<RuleSet>),
 }
 
 /// An amendment as the store applies it: the entry's body and the record it leaves.

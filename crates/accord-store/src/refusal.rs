@@ -8,8 +8,10 @@
 //! the write is applied; a backend that answers from what it read at the start of the batch
 //! must count the batch's own writes.
 
+use accord_core::accord::Accord;
 use accord_core::corrections::RecordKind;
 use accord_core::incident::Incident;
+use accord_core::mapping::RuleSet;
 use accord_core::party::Party;
 
 use crate::error::StoreError;
@@ -277,6 +279,8 @@ fn same_record(kind: RecordKind, a: &serde_json::Value, b: &serde_json::Value) -
     let typed = match kind {
         RecordKind::Incident => typed::<Incident>(a, b),
         RecordKind::Party => typed::<Party>(a, b),
+        RecordKind::Accord => typed::<Accord>(a, b),
+        RecordKind::Rules => typed::<RuleSet>(a, b),
     };
     typed.unwrap_or(a == b)
 }

@@ -6,7 +6,9 @@
 //! the earlier entries built. A few effects also carry what the write path computed at the
 //! time — an incident's suggested principles, a request's due dates, the date a STIX object
 //! was added — and those are read back from the source store rather than recomputed, so the
-//! copy holds what the source holds even if the rules or the law changed since.
+//! copy holds what the source holds even if the rules or the law changed since. An amendment
+//! of the rules is the exception: applying it re-suggests the principles of every incident
+//! recorded before it, in the copy as it did in the source.
 //!
 //! Replaying the same entries in the same order yields the same Merkle tree: the copy's
 //! checkpoints have the source's roots, which `accord log verify` proves.
@@ -180,6 +182,14 @@ impl<'a> Replayer<'a> {
                         AmendedRecord::Incident(Box::new(record))
                     }
                     RecordKind::Party => AmendedRecord::Party(Box::new(
+                        serde_json::from_value(body.new.clone()).map_err(new)?,
+                    )),
+                    RecordKind::Accord => AmendedRecord::Accord(Box::new(
+                        serde_json::from_value(body.new.clone()).map_err(new)?,
+                    )),
+                    // The copy re-suggests its incidents' principles with the new rules, as
+                    // the source did when it applied the amendment.
+                    RecordKind::Rules => AmendedRecord::Rules(Box::new(
                         serde_json::from_value(body.new.clone()).map_err(new)?,
                     )),
                 };

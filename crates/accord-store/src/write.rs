@@ -347,7 +347,7 @@ pub async fn seed_bundled(
         a,
         Effect::Accord(Box::new(a.clone())),
     )?);
-    let rules_id = format!("{}-rules", a.id);
+    let rules_id = accord_core::corrections::rules_id(&a.id);
     batch.push(operator_write(
         op,
         kind::RULES,

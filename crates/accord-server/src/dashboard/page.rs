@@ -226,6 +226,9 @@ pub struct HomePage {
     pub by_conflict: BarChart,
     /// Which incidents the scorecards count (`local`, `mirrored`, `all`).
     pub scope: &'static str,
+    /// The corrections of the accord, then of the rules that suggest principles, each oldest
+    /// first and named by what it corrects.
+    pub corrections: Vec<(&'static str, CorrectionView)>,
 }
 
 /// The scopes a scorecard can be computed over, as the pages' select offers them.
@@ -236,6 +239,24 @@ pub const SCOPES: [(&str, &str); 3] = [
 ];
 
 impl HomePage {
+    /// The page with the corrections of the accord and of the rules shown.
+    pub fn with_amendments(
+        mut self,
+        accord: &[accord_store::log::StoredAmendment],
+        rules: &[accord_store::log::StoredAmendment],
+    ) -> Self {
+        self.corrections = accord
+            .iter()
+            .map(|a| ("The accord", CorrectionView::new(a)))
+            .chain(
+                rules
+                    .iter()
+                    .map(|a| ("The rules that suggest principles", CorrectionView::new(a))),
+            )
+            .collect();
+        self
+    }
+
     /// Assembles the home page.
     pub fn new(
         accord: Accord,
@@ -300,6 +321,7 @@ impl HomePage {
             by_class,
             by_conflict,
             scope: "local",
+            corrections: Vec::new(),
         }
     }
 }

@@ -38,6 +38,303 @@ fn older(new: &Dataset) -> (Dataset, String) {
     (old, added)
 }
 
+/// The bundled dataset with the accord and the rules as version 1 shipped them (before
+/// version 3 corrected them): the InCyber and MeriTalk launch counts `as_of` the month they
+/// were read, no rule saying whose conduct it concerns, and the state rules without tiers.
+fn older_registry(new: &Dataset) -> Dataset {
+    let mut old = new.clone();
+    let mut a = serde_json::to_value(&old.accord).unwrap();
+    for i in 0..2 {
+        assert_eq!(
+            a["supporter_counts"][i]["source"]["as_of"],
+            json!("2018-11-12")
+        );
+        a["supporter_counts"][i]["source"]["as_of"] = json!("2026-11");
+    }
+    old.accord = serde_json::from_value(a).unwrap();
+    let mut r = serde_json::to_value(&old.rules).unwrap();
+    let rules = r["rules"].as_array_mut().unwrap();
+    for rule in rules.iter_mut() {
+        rule.as_object_mut().unwrap().remove("concerns").unwrap();
+    }
+    assert_eq!(rules[15]["id"], json!("state-attribution"));
+    rules[15]["when"]["attribution"]
+        .as_object_mut()
+        .unwrap()
+        .remove("tier")
+        .unwrap();
+    rules[15]["reason"] = json!(
+        "{attributor} attributes it to the state {state} ({basis}): a state's conduct is \
+         measured against the norms of responsible state behaviour"
+    );
+    assert_eq!(rules[16]["id"], json!("state-actor"));
+    rules[16]["reason"] = json!("initiator {initiator} is a {kind} actor linked to {state}");
+    old.rules = serde_json::from_value(r).unwrap();
+    old
+}
+
+/// Appends the entry of a hub that took dataset version `v`.
+async fn hold_version(store: &dyn crate::store::Store, v: u32) {
+    let op = operator();
+    let w = operator_write(
+        &op,
+        kind::DATASET_VERSION,
+        &v.to_string(),
+        &crate::log::DatasetVersionBody { version: v },
+        crate::log::Effect::DatasetVersion(v),
+    )
+    .unwrap();
+    store.append(vec![w], op).await.unwrap().results[0]
+        .as_ref()
+        .unwrap();
+    assert_eq!(store.dataset_version().await.unwrap(), v);
+}
+
+/// The accord and the rules of a hub that holds dataset version 1 reach the bundled ones
+/// through one operator-signed amendment each, with was → now and the version-3 reasons; the
+/// hub then serves the new accord and rules, every incident's principles are suggested again
+/// by the new rules (kept with the incident and its principle facets), the log audits, and a
+/// second run, or a reopened store, finds nothing to do.
+pub async fn a_v1_accord_and_rules_are_amended_to_the_bundled_ones(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let op = operator();
+    let new = bundled();
+    let fixes = corrections(&new);
+    let old = older_registry(&new);
+    seed_bundled(store.as_ref(), op.clone(), &old)
+        .await
+        .unwrap();
+    hold_version(store.as_ref(), 1).await;
+    assert_eq!(store.accord().await.unwrap(), old.accord);
+    // A suggestion of the old rules concerns no one; the new ones say whose conduct.
+    let wannacry = store.incident("wannacry-2017").await.unwrap();
+    assert_eq!(
+        wannacry.suggested_principles,
+        old.rules.suggest(&wannacry.incident)
+    );
+    assert_ne!(
+        wannacry.suggested_principles,
+        new.rules.suggest(&wannacry.incident)
+    );
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+
+    let plan = plan_upgrade(store.as_ref(), &new, &fixes).await.unwrap();
+    assert_eq!((plan.held, plan.bundled), (1, fixes.version));
+    assert_eq!(plan.unexplained().count(), 0, "{:?}", plan.amendments);
+    let kinds: Vec<RecordKind> = plan.amendments.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, vec![RecordKind::Accord, RecordKind::Rules]);
+    let accord = &plan.amendments[0];
+    assert_eq!(accord.id, "paris-call");
+    assert_eq!(
+        accord.changes[0].path,
+        "supporter_counts[0].source.as_of".to_owned()
+    );
+    assert_eq!(accord.changes[0].was, Some(json!("2026-11")));
+    assert_eq!(accord.changes[0].now, Some(json!("2018-11-12")));
+    assert_eq!(accord.reasons.len(), 1);
+    let rules = &plan.amendments[1];
+    assert_eq!(rules.id, "paris-call-rules");
+    assert_eq!(rules.reasons.len(), 2, "{:?}", rules.reasons);
+    assert!(
+        rules
+            .changes
+            .iter()
+            .any(|c| c.path == "rules[15].when.attribution.tier")
+    );
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+
+    let done = upgrade_bundled(store.as_ref(), op.clone(), &new, &fixes)
+        .await
+        .unwrap();
+    assert_eq!(done.amended, 2);
+    assert_eq!(done.version, Some(fixes.version));
+    assert_eq!(store.accord().await.unwrap(), new.accord);
+    assert_eq!(store.rules().await.unwrap(), new.rules);
+    for r in store.all_incidents().await.unwrap() {
+        assert_eq!(
+            r.suggested_principles,
+            new.rules.suggest(&r.incident),
+            "{}",
+            r.incident.id
+        );
+    }
+    // The principle facets follow the new suggestions.
+    let filter = crate::store::IncidentFilter {
+        principle: Some("P9".parse().unwrap()),
+        ..Default::default()
+    };
+    let page = crate::store::PageRequest {
+        limit: 1000,
+        after: None,
+    };
+    let by_facet: Vec<String> = store
+        .incidents(&filter, &page)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|r| r.incident.id)
+        .collect();
+    let mut by_rules: Vec<String> = new
+        .incidents
+        .iter()
+        .filter(|i| {
+            new.rules.suggest(i).iter().any(|s| s.principle.0 == 9)
+                || i.asserted_principles.iter().any(|a| a.principle.0 == 9)
+        })
+        .map(|i| i.id.clone())
+        .collect();
+    let mut sorted = by_facet.clone();
+    sorted.sort();
+    by_rules.sort();
+    assert_eq!(sorted, by_rules);
+
+    for (kind, id, was) in [
+        (
+            RecordKind::Accord,
+            "paris-call",
+            serde_json::to_value(&old.accord),
+        ),
+        (
+            RecordKind::Rules,
+            "paris-call-rules",
+            serde_json::to_value(&old.rules),
+        ),
+    ] {
+        let listed = store.amendments(kind, id).await.unwrap();
+        assert_eq!(listed.len(), 1, "{kind} {id}");
+        let a = &listed[0];
+        assert_eq!(a.submitter, op.party);
+        assert_eq!(a.body.dataset_version, Some(fixes.version));
+        assert_eq!(a.body.previous, was.unwrap());
+        assert!(!a.body.reasons.is_empty());
+    }
+    let report = audit_store(store.as_ref(), &op).await;
+    assert_eq!(report.size, size + 3);
+    assert_eq!(report.kinds.get(kind::AMENDMENT).copied(), Some(2));
+
+    let again = upgrade_bundled(store.as_ref(), op.clone(), &new, &fixes)
+        .await
+        .unwrap();
+    assert_eq!(again, Default::default());
+    let reopened = test.reopen().await;
+    assert_eq!(reopened.accord().await.unwrap(), new.accord);
+    assert_eq!(reopened.rules().await.unwrap(), new.rules);
+    assert!(
+        plan_upgrade(reopened.as_ref(), &new, &fixes)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// A change to the accord with no reason for the versions the hub lacks stops the upgrade:
+/// it names the accord and the field, nothing is written, and the hub keeps its version,
+/// accord and rules.
+pub async fn an_unexplained_accord_change_amends_nothing(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let op = operator();
+    let new = bundled();
+    let mut fixes = corrections(&new);
+    fixes.corrections.retain(|c| c.kind != RecordKind::Accord);
+    let old = older_registry(&new);
+    seed_bundled(store.as_ref(), op.clone(), &old)
+        .await
+        .unwrap();
+    hold_version(store.as_ref(), 1).await;
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+    let err = upgrade_bundled(store.as_ref(), op.clone(), &new, &fixes)
+        .await
+        .unwrap_err();
+    let UpgradeError::Unexplained { records, .. } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        records,
+        &vec![
+            "accord paris-call (supporter_counts[0].source.as_of, supporter_counts[1].source.as_of)"
+                .to_owned()
+        ],
+        "{err}"
+    );
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+    assert_eq!(store.dataset_version().await.unwrap(), 1);
+    assert_eq!(store.accord().await.unwrap(), old.accord);
+    assert_eq!(store.rules().await.unwrap(), old.rules);
+}
+
+/// Only the operator, who recorded the accord and the rules, amends them: an amendment signed
+/// by a registered party is refused inside the append, naming the recorder, and nothing
+/// changes.
+pub async fn only_the_operator_amends_the_accord(f: &dyn StoreFactory) {
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = h.store.as_ref();
+    let fr = SigningKey::from_bytes(&[11; 32]);
+    add_key(store, &h.seq, "FR", &fr.verifying_key())
+        .await
+        .unwrap();
+    let accord = store.accord().await.unwrap();
+    let mut changed = accord.clone();
+    changed.summary = format!("{} (as FR would have it)", changed.summary);
+    let body = AmendmentBody {
+        kind: RecordKind::Accord,
+        id: accord.id.clone(),
+        base: None,
+        previous: serde_json::to_value(&accord).unwrap(),
+        new: serde_json::to_value(&changed).unwrap(),
+        reasons: vec![accord_core::corrections::Reason {
+            date: accord_core::date::FuzzyDate::parse("2026-12-07").unwrap(),
+            what: "summary".into(),
+            why: "FR prefers it".into(),
+            sources: Vec::new(),
+        }],
+        dataset_version: Some(3),
+    };
+    let (entry, bytes, salt) = crate::write::sign_entry(
+        kind::AMENDMENT,
+        "accord/paris-call@v3",
+        "FR",
+        Tlp::Clear,
+        &body,
+        &fr,
+    )
+    .unwrap();
+    let w = crate::log::LogWrite {
+        entry,
+        body: bytes,
+        salt: Some(salt),
+        effect: crate::log::Effect::Amendment(Box::new(crate::log::Amendment {
+            body,
+            record: crate::log::AmendedRecord::Accord(Box::new(changed)),
+        })),
+    };
+    let size = store.checkpoint().await.unwrap().unwrap().size;
+    let outcome = store.append(vec![w], h.op.clone()).await.unwrap();
+    assert!(
+        matches!(
+            &outcome.results[0],
+            Err(StoreError::NotRecorder {
+                what: "accord",
+                recorder,
+                ..
+            }) if recorder == &h.op.party
+        ),
+        "{:?}",
+        outcome.results
+    );
+    assert_eq!(store.checkpoint().await.unwrap().unwrap().size, size);
+    assert_eq!(store.accord().await.unwrap(), accord);
+    assert!(
+        store
+            .amendments(RecordKind::Accord, &accord.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// The round trip: a hub seeded with an older dataset version shows the difference (changing
 /// nothing), then appends one operator-signed amendment per changed record with the previous
 /// and new values and the reasons, the new records, and the version last; the audit verifies
