@@ -5,8 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use accord_stix::marking::TlpMarking;
 use accord_stix::tlp::{Affiliation, Audience, Reader, may_read};
@@ -14,7 +18,7 @@ use accord_tlp::Tlp;
 use serde_json::{Value, json};
 
 mod common;
-use common::{Server, checkpoint_size, http_get, ok, on};
+use common::{Server, checkpoint_size, fails, http_get, ok, on};
 
 use accord_store::peers::token_env;
 
@@ -1022,4 +1026,121 @@ fn tlp_matrix_federated_column_across_three_hubs() {
 
 fn names(named: bool) -> Vec<String> {
     if named { vec!["DE".to_owned()] } else { vec![] }
+}
+
+/// A relay in front of a peer hub that forwards GETs with their `Authorization` header and,
+/// while `tamper` is set, alters the first object of every `/provenance` answer: a peer (or
+/// anything between the hubs) serving an object its log does not commit to.
+fn tampering_relay(upstream: String, tamper: Arc<AtomicBool>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (upstream, tamper) = (upstream.clone(), Arc::clone(&tamper));
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request_line = String::new();
+                if reader.read_line(&mut request_line).is_err() {
+                    return;
+                }
+                let mut authorization = None;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((k, v)) = line.split_once(':')
+                        && k.eq_ignore_ascii_case("authorization")
+                    {
+                        authorization = Some(v.trim().to_owned());
+                    }
+                }
+                let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+                let mut r = client().get(format!("{upstream}{path}"));
+                if let Some(a) = authorization {
+                    r = r.header("Authorization", a);
+                }
+                let r = r.send().unwrap();
+                let status = r.status().as_u16();
+                let mut body = r.bytes().unwrap().to_vec();
+                if status == 200 && path.contains("/provenance") && tamper.load(Ordering::SeqCst) {
+                    let mut page: Value = serde_json::from_slice(&body).unwrap();
+                    page["items"][0]["object"]["pattern"] =
+                        json!("[ipv4-addr:value = '203.0.113.66']");
+                    body = serde_json::to_vec(&page).unwrap();
+                }
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&body);
+            });
+        }
+    });
+    base
+}
+
+/// A mirrored collection's object that does not match its log entry's commitment is refused
+/// by `accord peers sync` (non-zero, naming the peer, the collection and the object), and
+/// nothing of that collection's read is stored: the honest sync that follows finds every
+/// version new.
+#[test]
+fn an_object_altered_on_its_way_from_the_peer_is_refused_naming_it_and_nothing_is_stored() {
+    let a = hub_with_origin(Some("a.example/log"));
+    let (_, objects) = matrix_cases();
+    a.post("FR", &objects);
+    let a_key = String::from_utf8(http_get(&a.server.base, "/log/key"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let tamper = Arc::new(AtomicBool::new(true));
+    let relay = tampering_relay(a.server.base.clone(), Arc::clone(&tamper));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(on(data).env("ACCORD_ORIGIN", "b.example/log").args([
+        "peers",
+        "add",
+        "--url",
+        &relay,
+        "--log-key",
+        &a_key,
+    ]));
+    let peers: Value = serde_json::from_str(&run(data, &["peers", "list", "--json"])).unwrap();
+    let id = peers[0]["id"].as_str().unwrap().to_owned();
+    run(
+        data,
+        &[
+            "collections",
+            "add",
+            "--id",
+            MIRROR,
+            "--title",
+            "The matrix, mirrored",
+            "--member",
+            "DE:r",
+            "--mirror-peer",
+            "a.example/log",
+            "--mirror-collection",
+            COLLECTION,
+        ],
+    );
+    let sync = || {
+        let mut c = on(data);
+        c.env(token_env(&id), &a.tokens["DE"])
+            .args(["peers", "sync", "--json"]);
+        c
+    };
+    let err = fails(&mut sync());
+    assert!(err.contains("peer a.example/log collection"), "{err}");
+    assert!(err.contains("object indicator--"), "{err}");
+    assert!(err.contains("commits to"), "{err}");
+    tamper.store(false, Ordering::SeqCst);
+    let all: Value = serde_json::from_str(&ok(&mut sync())).unwrap();
+    let col = &all[0]["collections"][0];
+    assert!(col["error"].is_null(), "{all}");
+    let verified = col["verified"]["indicator"].as_u64().unwrap();
+    assert!(verified > 0, "{all}");
+    assert_eq!(col["new"].as_u64(), Some(verified), "{all}");
 }
