@@ -89,6 +89,7 @@ pub(crate) async fn advance(
             size: current.map_or(0, |m| m.size),
         });
     }
+    accord_store::mirror::check_same_key(current.as_ref(), new)?;
     let root = new.root.as_bytes().as_slice();
     let frontier: Vec<u8> = new.frontier.iter().flat_map(|h| h.0).collect();
     let keys = Json(&new.keys);
@@ -106,9 +107,9 @@ pub(crate) async fn advance(
     ];
     let written = if current.is_some() {
         tx.execute(
-            "UPDATE mirror_logs SET verifier_key = $2, size = $3, root = $4, note = $5,
+            "UPDATE mirror_logs SET size = $3, root = $4, note = $5,
                  frontier = $6, keys = $7, updated_at = $8, recorders = $9
-             WHERE origin = $1",
+             WHERE origin = $1 AND verifier_key = $2",
             &args,
         )
         .await

@@ -102,6 +102,7 @@ pub fn advance(
             size: current.map_or(0, |m| m.size),
         });
     }
+    accord_store::mirror::check_same_key(current.as_ref(), new)?;
     let frontier: Vec<u8> = new.frontier.iter().flat_map(|h| h.0).collect();
     let keys = serde_json::to_string(&new.keys).map_err(|e| corrupt("peer keys", e))?;
     let recorders =
@@ -110,8 +111,7 @@ pub fn advance(
         "INSERT INTO mirror_logs
              (origin, verifier_key, size, root, note, frontier, keys, updated_at, recorders)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT (origin) DO UPDATE SET verifier_key = excluded.verifier_key,
-             size = excluded.size, root = excluded.root, note = excluded.note,
+         ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root, note = excluded.note,
              frontier = excluded.frontier, keys = excluded.keys, updated_at = excluded.updated_at,
              recorders = excluded.recorders",
         params![

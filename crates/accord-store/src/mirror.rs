@@ -109,6 +109,19 @@ pub enum MirrorAdvance {
     },
 }
 
+/// Refuses to advance the mirror of a log from `current` to `new` under another verifier key:
+/// what was mirrored so far was verified under the stored key, which the backends'
+/// [`crate::Store::advance_mirror`] never replace.
+pub fn check_same_key(current: Option<&MirrorState>, new: &MirrorState) -> Result<(), StoreError> {
+    match current {
+        Some(c) if c.verifier_key != new.verifier_key => Err(StoreError::Conflict {
+            what: "mirror state under another verifier key for log",
+            id: new.origin.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Which mirrored records to read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MirroredQuery {

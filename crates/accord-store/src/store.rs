@@ -251,7 +251,9 @@ pub trait Store: Send + Sync + 'static {
     /// checkpoint (kept by size, as the proof of `entries`) and the mirrored `entries` — only
     /// if the stored state is still `expected` (its size and root; `None`: nothing stored).
     /// Otherwise writes nothing and answers [`MirrorAdvance::Moved`] with the size stored now.
-    /// An entry already stored (same origin and index) is kept as it was.
+    /// A `new` state under another verifier key than the stored one is refused
+    /// ([`crate::mirror::check_same_key`]). An entry already stored (same origin and index) is
+    /// kept as it was.
     async fn advance_mirror(
         &self,
         expected: Option<(u64, Hash)>,

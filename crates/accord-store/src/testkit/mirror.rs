@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use ed25519_dalek::SigningKey;
 
 use super::StoreFactory;
+use crate::StoreError;
 use crate::audit::{AuditError, LogSource, ReleasedBody};
 use crate::federation::{PeerSource, Pulled, pull};
 use crate::kind;
@@ -504,4 +505,40 @@ pub async fn mirrored_objects_are_stored_once_per_collection_with_their_provenan
         assert_eq!(s.mirrored_objects("other").await.unwrap(), batch[3..]);
         assert!(s.mirrored_objects("none").await.unwrap().is_empty());
     }
+}
+
+/// A state under another verifier key than the one stored is refused even when its size and
+/// root match what the caller expects: the entries mirrored so far were verified under the
+/// stored key, which a later advance must not replace.
+pub async fn advance_mirror_keeps_the_verifier_key_the_entries_were_verified_under(
+    f: &dyn StoreFactory,
+) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let mut peer = Peer::new();
+    peer.grow_to(40);
+    let first = pulled(&peer, None).await.unwrap();
+    store
+        .advance_mirror(None, first.state.clone(), first.entries.clone())
+        .await
+        .unwrap();
+    peer.grow_to(60);
+    let accepted = store.mirror(ORIGIN).await.unwrap().unwrap();
+    let mut second = pulled(&peer, Some(&accepted)).await.unwrap();
+    let other = Signer::from_seed(ORIGIN, &[9; 32]).unwrap().verifier();
+    second.state.verifier_key = other.to_key_string();
+    let err = store
+        .advance_mirror(
+            Some((accepted.size, accepted.root)),
+            second.state.clone(),
+            second.entries.clone(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { .. }) && err.to_string().contains("verifier key"),
+        "{err}"
+    );
+    let kept = store.mirror(ORIGIN).await.unwrap().unwrap();
+    assert_eq!(kept, accepted);
 }
