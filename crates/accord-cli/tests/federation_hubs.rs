@@ -7,7 +7,10 @@
 //! re-serves what it mirrored (B's log holds B's entries only), so C takes A's records from A
 //! and B's from B, each provable back to its origin log: the entry's signature under the key
 //! the origin's party registered, its leaf hash, and its inclusion under the origin's signed
-//! checkpoint, checked against the origin itself. Then A is forked (its data directory copied
+//! checkpoint, checked against the origin itself. An indicator in A's shared collection reaches
+//! the collections of B and C that mirror it (issue 14 part 5), with its producer and
+//! marking, and is checked the same way against A's log. (Evidence requests are not mirrored
+//! yet.) Then A is forked (its data directory copied
 //! under the same log key, the copy moving on with other entries and served at A's address):
 //! B and C catch it, record both signed checkpoints as evidence, import nothing more from it
 //! and `accord peers check` exits non-zero. Last, B is taken down and brought back: C keeps
@@ -222,6 +225,74 @@ fn check_proof(base: &str, rec: &Value, origin_base: &str, origin_key: &str, sig
     inclusion.verify(&leaf, &cp.root).unwrap();
 }
 
+/// A's shared collection, and the collection of B and C that mirrors it.
+const SHARED: &str = "0d6b2a4e-8c1f-4b7a-9e3d-5f2a1c0b9e81";
+const FROM_A: &str = "7e4c1b9a-2d3f-4a5e-8b6c-9d0e1f2a3b4c";
+const TAXII: &str = "application/taxii+json;version=2.1";
+const INDICATOR: &str = "indicator--0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+
+fn indicator() -> Value {
+    serde_json::json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": INDICATOR,
+        "created": "2026-02-01T00:00:00.000Z",
+        "modified": "2026-02-01T00:00:00.000Z",
+        "pattern": "[ipv4-addr:value = '192.0.2.14']",
+        "pattern_type": "stix",
+        "valid_from": "2026-02-01T00:00:00Z",
+        "object_marking_refs": ["marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"]
+    })
+}
+
+/// Checks that the hub at `base` mirrored A's indicator into [`FROM_A`] with its provenance,
+/// and that it is provable back to A's log at `origin_base`: the entry at the index it names
+/// is included under A's checkpoint of the size it names (signed by `origin_key`), is a STIX
+/// entry signed for FR and commits to the object's canonical bytes.
+fn check_mirrored_indicator(base: &str, origin_base: &str, origin_key: &str, origin: &str) {
+    let items = get_json(base, &format!("/api/v1/collections/{FROM_A}/mirrored"));
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["object"]["id"] == INDICATOR)
+        .unwrap_or_else(|| panic!("{base}: the indicator is not mirrored: {items}"));
+    assert_eq!(item["origin"], origin);
+    assert_eq!(item["producer"], "FR");
+    assert_eq!(item["tlp"], "clear");
+    let (index, size) = (
+        item["log_index"].as_u64().unwrap(),
+        item["checkpoint_size"].as_u64().unwrap(),
+    );
+    let viewed = get_json(origin_base, &format!("/log/entries/{index}"));
+    let bytes = canonical_json(&viewed["entry"]).unwrap();
+    let entry = SignedEntry::from_bytes(&bytes).unwrap();
+    entry.verify_self_signed().unwrap();
+    assert_eq!(entry.envelope.kind, "stix");
+    assert_eq!(entry.envelope.submitter, "FR");
+    // The body it commits to is the object mirrored.
+    let salt: [u8; 32] = hex::decode(viewed["body_salt"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    let object = canonical_json(&item["object"]).unwrap();
+    assert_eq!(
+        entry.envelope.body_salted_sha256.as_deref(),
+        Some(accord_tlog::entry::body_salted_sha256(&salt, &object).as_str())
+    );
+    // Included under A's signed checkpoint of that size (A has not grown since the sync).
+    let note = common::http_get(origin_base, "/log/checkpoint");
+    let verifier = Verifier::from_key_string(origin_key).unwrap();
+    let (cp, _) = Checkpoint::open(&note, origin, &[verifier]).unwrap();
+    assert_eq!(cp.size, size);
+    let inclusion: InclusionProof = serde_json::from_value(get_json(
+        origin_base,
+        &format!("/log/proof/inclusion?index={index}&size={size}"),
+    ))
+    .unwrap();
+    inclusion.verify(&leaf_hash(&bytes), &cp.root).unwrap();
+}
+
 /// Mirrored rows on the hub in `data` from `origin` (read below the API).
 fn mirrored_rows(data: &Path, origin: &str) -> u64 {
     let q = format!("SELECT count(*) FROM mirrored_entries WHERE origin = '{origin}'");
@@ -262,12 +333,58 @@ fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
             ]));
         }
     }
+    // A's shared collection, which B and C mirror (issue 14 part 5), read anonymously: its
+    // indicators are TLP:CLEAR.
+    ok(on(&a.data).args([
+        "collections",
+        "add",
+        "--id",
+        SHARED,
+        "--title",
+        "Shared indicators",
+        "--member",
+        "FR:rw",
+        "--default-tlp",
+        "clear",
+        "--anonymous-read",
+    ]));
+    for hub in [&b, &c] {
+        ok(on(&hub.data).args([
+            "collections",
+            "add",
+            "--id",
+            FROM_A,
+            "--title",
+            "A's shared indicators",
+            "--default-tlp",
+            "clear",
+            "--anonymous-read",
+            "--mirror-peer",
+            a.origin,
+            "--mirror-collection",
+            SHARED,
+        ]));
+    }
     let (sa, sb, sc) = (a.serve(), b.serve(), c.serve());
 
     // An incident on A, amended by its recorder; one on B.
     let a_inc = fr.submit(d, &sa.base, "fed-a-1", "BE");
     let a_amend = fr.amend(&sa.base, "fed-a-1", "Federation test incident (Namur)");
     let b_inc = de.submit(d, &sb.base, "fed-b-1", "NL");
+    let posted = reqwest::blocking::Client::new()
+        .post(format!(
+            "{}/taxii2/api/collections/{SHARED}/objects/",
+            sa.base
+        ))
+        .header("Accept", TAXII)
+        .header("Content-Type", TAXII)
+        .bearer_auth(&fr.token)
+        .body(serde_json::json!({ "objects": [indicator()] }).to_string())
+        .send()
+        .unwrap();
+    assert_eq!(posted.status(), 202);
+    let posted: Value = posted.json().unwrap();
+    assert_eq!(posted["success_count"], 1, "{posted}");
 
     // Each hub pulls from the other two.
     for hub in [&a, &b, &c] {
@@ -317,6 +434,10 @@ fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
         assert_eq!(inc.len(), 1, "{name}: {inc:?}");
         assert_eq!(inc[0]["index"], b_inc);
         check_proof(base, &inc[0], &b.url(), &b.log_key(), de_pub.trim());
+    }
+    // A's indicator reached B and C, each provable back to A's log.
+    for base in [&sb.base, &sc.base] {
+        check_mirrored_indicator(base, &sa.base, &a.log_key(), a.origin);
     }
     // B does not re-serve what it mirrored: C holds A's incident once, from A's log.
     assert!(mirrored(&sc.base, b.origin, "fed-a-1").is_empty());
