@@ -213,9 +213,10 @@ pub fn incident(r: &IncidentRecord, accord: &Accord) -> String {
     if !i.impacts.is_empty() {
         let _ = writeln!(o, "\nImpact");
         for im in &i.impacts {
+            let figure = im.figure().map(|f| format!("{f}: ")).unwrap_or_default();
             let _ = writeln!(
                 o,
-                "  - [{}] {} {}",
+                "  - [{}] {figure}{} {}",
                 im.kind,
                 im.description,
                 src(&im.source)

@@ -80,6 +80,15 @@ fn text_output_shows_verification_and_first_seen_caveat() {
         "{text}"
     );
     assert!(text.contains("contested: denied by China"), "{text}");
+    // Each impact shows the figure the record holds, approximate where the source says so.
+    assert!(
+        text.contains("[personal-data] 21,500,000 individuals: Social Security numbers"),
+        "{text}"
+    );
+    assert!(
+        text.contains("about 5,600,000 fingerprint records: "),
+        "{text}"
+    );
     assert!(
         text.contains("\nDenials\n  - China (undated): China denied it."),
         "{text}"

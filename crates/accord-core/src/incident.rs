@@ -485,6 +485,44 @@ pub struct Impact {
     pub source: Source,
 }
 
+impl Impact {
+    /// The figure with its unit, grouped in thousands (`147,900,000 individuals`), after the
+    /// words of its approximation when the source gives it as one (`about 47,000 Social
+    /// Security numbers`, `at least 17 countries`); `None` when the source gives no number.
+    pub fn figure(&self) -> Option<String> {
+        let q = self.quantity?;
+        let number = if q.fract() == 0.0 && q.abs() < 1e15 {
+            group_thousands(q as i64)
+        } else {
+            q.to_string()
+        };
+        let number = match self.approximate {
+            Some(a) => format!("{} {number}", a.words()),
+            None => number,
+        };
+        Some(match &self.unit {
+            Some(u) => format!("{number} {u}"),
+            None => number,
+        })
+    }
+}
+
+/// `1508` → `1,508`.
+fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
 /// Who carried out the incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -1162,6 +1200,15 @@ fn check_party_ref(path: &str, id: &str, p: &mut Problems) {
 mod tests {
     use super::*;
     use crate::source::Verification;
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(group_thousands(1508), "1,508");
+        assert_eq!(group_thousands(147_900_000), "147,900,000");
+        assert_eq!(group_thousands(-1234), "-1,234");
+    }
 
     pub(crate) fn src() -> Source {
         Source {

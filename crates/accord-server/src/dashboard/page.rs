@@ -13,7 +13,7 @@ use jiff::civil::Date;
 use accord_core::accord::Accord;
 use accord_core::country::CountryCode;
 use accord_core::date::{FuzzyDate, Precision};
-use accord_core::incident::{AttributionTier, DatedFact, Impact};
+use accord_core::incident::{AttributionTier, DatedFact};
 use accord_core::party::{Party, SinceMeaning, SupportStatus};
 use accord_core::record::IncidentRecord;
 use accord_core::scorecard::{BlocView, IncidentLine, PartyScorecard, PrincipleScorecard, Tally};
@@ -75,49 +75,6 @@ impl DateDisplay for FuzzyDate {
             Precision::Year => "year",
         }
     }
-}
-
-/// How impact figures are worded.
-pub trait ImpactDisplay {
-    /// The figure with its unit, grouped in thousands (`147,900,000 individuals`), after the
-    /// words of its approximation when the source gives it as one (`about 47,000 Social
-    /// Security numbers`, `at least 17 countries`).
-    fn figure(&self) -> Option<String>;
-}
-
-impl ImpactDisplay for Impact {
-    fn figure(&self) -> Option<String> {
-        let q = self.quantity?;
-        let number = if q.fract() == 0.0 && q.abs() < 1e15 {
-            group_thousands(q as i64)
-        } else {
-            q.to_string()
-        };
-        let number = match self.approximate {
-            Some(a) => format!("{} {number}", a.words()),
-            None => number,
-        };
-        Some(match &self.unit {
-            Some(u) => format!("{number} {u}"),
-            None => number,
-        })
-    }
-}
-
-/// `1508` → `1,508`.
-fn group_thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        out.insert(0, '-');
-    }
-    out
 }
 
 /// How a country is shown: its code with the ISO short name for a tooltip.
@@ -1002,14 +959,5 @@ mod tests {
         assert!(html.contains("<title>400 Bad Request · Accord</title>"));
         assert!(html.contains("&#34;20x7&#34; is not a year"));
         assert_accessible(&html);
-    }
-
-    #[test]
-    fn thousands() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(1508), "1,508");
-        assert_eq!(group_thousands(147_900_000), "147,900,000");
-        assert_eq!(group_thousands(-1234), "-1,234");
     }
 }
