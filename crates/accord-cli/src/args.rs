@@ -91,71 +91,110 @@ pub struct HubArgs {
     pub token: Option<String>,
 }
 
-/// A flag of a hub's data directory given before the command's name, where it was global
-/// once (`accord --data DIR serve`): refused with a hint rather than clap's bare "unexpected
-/// argument".
+/// A flag of a hub's data directory given where the command named so far does not take it:
+/// before the command's name, where it was global once (`accord --data DIR serve`), or between
+/// a command and its subcommand (`accord incidents --data DIR list`). Refused with a hint
+/// naming the right form rather than clap's bare "unexpected argument".
 pub struct Misplaced {
     flag: &'static str,
     value: String,
-    /// The command named after it, if any.
-    command: Option<String>,
+    /// The commands named on the line (`["incidents", "list"]`).
+    path: Vec<String>,
 }
 
+/// The flags of a hub's data directory.
+const STORE_FLAGS: [&str; 3] = ["--data", "--database", "--origin"];
+
 impl Misplaced {
-    /// The first data-directory flag before the command's name in `args`, if any.
-    pub fn find(args: impl Iterator<Item = std::ffi::OsString>) -> Option<Misplaced> {
+    /// The first data-directory flag in `args` given where the command of `cli` named so far
+    /// does not take it, if any.
+    pub fn find(
+        cli: &clap::Command,
+        args: impl Iterator<Item = std::ffi::OsString>,
+    ) -> Option<Misplaced> {
         let mut found: Option<Misplaced> = None;
+        let mut at = cli;
+        let mut path = Vec::new();
         let mut args = args.map(|a| a.to_string_lossy().into_owned());
         while let Some(arg) = args.next() {
             if !arg.starts_with('-') {
-                return found.map(|m| Misplaced {
-                    command: Some(arg),
-                    ..m
-                });
+                // A command's name goes down the tree; anything else (a value) ends the
+                // commands' names.
+                match at.find_subcommand(&arg) {
+                    Some(c) => {
+                        at = c;
+                        path.push(c.get_name().to_owned());
+                        continue;
+                    }
+                    None => break,
+                }
             }
             let (name, inline) = match arg.split_once('=') {
                 Some((name, value)) => (name, Some(value.to_owned())),
                 None => (arg.as_str(), None),
             };
-            let Some(flag) = ["--data", "--database", "--origin"]
-                .into_iter()
-                .find(|f| *f == name)
-            else {
+            let Some(flag) = STORE_FLAGS.into_iter().find(|f| *f == name) else {
                 continue;
             };
             let value = match inline {
                 Some(v) => v,
                 None => args.next().unwrap_or_default(),
             };
-            found.get_or_insert(Misplaced {
-                flag,
-                value,
-                command: None,
-            });
+            if !has_flag(at, flag) {
+                found.get_or_insert(Misplaced {
+                    flag,
+                    value,
+                    path: Vec::new(),
+                });
+            }
         }
-        found
+        found.map(|m| Misplaced { path, ..m })
     }
 
-    /// Exits with the hint: after the name of a command of `cli` that takes the flag, nowhere
-    /// for one that needs no data directory.
-    pub fn refuse(&self, mut cli: clap::Command) -> ! {
+    /// The hint: the flag after the command that takes it, or that the command needs no data
+    /// directory.
+    fn hint(&self, cli: &clap::Command) -> String {
         let (flag, value) = (self.flag, &self.value);
-        let long = flag.trim_start_matches('-');
-        let command = self.command.as_deref();
-        let hint = match command.and_then(|name| cli.find_subcommand(name)) {
-            Some(c) if takes(c, long) => {
-                let name = c.get_name();
-                format!("{flag} belongs to the command: accord {name} {flag} {value}")
+        let mut at = cli;
+        for name in &self.path {
+            match at.find_subcommand(name) {
+                Some(c) => at = c,
+                None => break,
             }
-            Some(c) => {
-                let name = c.get_name();
-                format!("accord {name} takes no {flag}: it needs no data directory")
-            }
-            None => format!("{flag} belongs to a command: accord COMMAND {flag} {value}"),
-        };
+        }
+        let named = self.path.join(" ");
+        if self.path.is_empty() {
+            format!("{flag} belongs to a command: accord COMMAND {flag} {value}")
+        } else if has_flag(at, flag) {
+            format!("{flag} belongs after the command: accord {named} {flag} {value}")
+        } else if takes(at, flag.trim_start_matches('-')) {
+            let subs: Vec<&str> = at
+                .get_subcommands()
+                .filter(|c| takes(c, flag.trim_start_matches('-')))
+                .map(|c| c.get_name())
+                .collect();
+            format!(
+                "{flag} belongs after the subcommand: accord {named} SUBCOMMAND {flag} {value} \
+                 (SUBCOMMAND: {})",
+                subs.join(", ")
+            )
+        } else {
+            format!("accord {named} takes no {flag}: it needs no data directory")
+        }
+    }
+
+    /// Exits with the [hint](Self::hint).
+    pub fn refuse(&self, mut cli: clap::Command) -> ! {
+        let hint = self.hint(&cli);
         cli.error(clap::error::ErrorKind::UnknownArgument, hint)
             .exit()
     }
+}
+
+/// Whether `cmd` itself has the flag `flag` (`--data`).
+fn has_flag(cmd: &clap::Command, flag: &str) -> bool {
+    let long = flag.trim_start_matches('-');
+    cmd.get_arguments().any(|a| a.get_long() == Some(long))
 }
 
 /// True if `cmd` or a command below it has the flag `--long` of a hub's data directory.
@@ -168,27 +207,69 @@ fn takes(cmd: &clap::Command, long: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::{Arg, Command};
 
-    fn find(args: &[&str]) -> Option<(&'static str, String, Option<String>)> {
-        Misplaced::find(args.iter().map(Into::into)).map(|m| (m.flag, m.value, m.command))
+    /// A tree shaped like accord's: `serve` and `incidents list` take the data directory,
+    /// `route` has a `--data` of its own, `keygen` none.
+    fn cli() -> Command {
+        let data = || Arg::new("data").long("data");
+        Command::new("accord")
+            .subcommand(
+                Command::new("serve")
+                    .arg(data())
+                    .arg(Arg::new("listen").long("listen")),
+            )
+            .subcommand(Command::new("incidents").subcommand(Command::new("list").arg(data())))
+            .subcommand(Command::new("route").arg(Arg::new("content").long("data")))
+            .subcommand(Command::new("keygen"))
+    }
+
+    fn hint(args: &[&str]) -> Option<String> {
+        let cli = cli();
+        Misplaced::find(&cli, args.iter().map(Into::into)).map(|m| m.hint(&cli))
     }
 
     #[test]
-    fn data_directory_flags_are_misplaced_only_before_the_command() {
+    fn data_directory_flags_are_misplaced_only_where_the_command_does_not_take_them() {
         assert_eq!(
-            find(&["--data", "d", "serve", "--listen", "x"]),
-            Some(("--data", "d".into(), Some("serve".into())))
+            hint(&["--data", "d", "serve", "--listen", "x"]).as_deref(),
+            Some("--data belongs after the command: accord serve --data d")
         );
         assert_eq!(
-            find(&["--database=sqlite:d", "match"]),
-            Some(("--database", "sqlite:d".into(), Some("match".into())))
+            hint(&["--origin", "o"]).as_deref(),
+            Some("--origin belongs to a command: accord COMMAND --origin o")
         );
+        assert_eq!(hint(&["serve", "--data", "d"]), None);
+        assert_eq!(hint(&["route", "--data", "content"]), None);
+        assert_eq!(hint(&["incidents", "list", "--data", "d"]), None);
+        assert_eq!(hint(&["--version"]), None);
         assert_eq!(
-            find(&["--origin", "o"]),
-            Some(("--origin", "o".into(), None))
+            hint(&["keygen", "--data", "d"]).as_deref(),
+            Some("accord keygen takes no --data: it needs no data directory")
         );
-        assert_eq!(find(&["serve", "--data", "d"]), None);
-        assert_eq!(find(&["route", "--data", "content"]), None);
-        assert_eq!(find(&["--version"]), None);
+    }
+
+    /// The bug: `accord incidents --data DIR list` (and `accord --data DIR incidents list`)
+    /// were told `accord incidents --data DIR`, which fails the same way.
+    #[test]
+    fn a_flag_before_a_subcommand_is_shown_after_it() {
+        for args in [
+            &["incidents", "--data", "d", "list"][..],
+            &["--data", "d", "incidents", "list"][..],
+            &["incidents", "--data=d", "list"][..],
+        ] {
+            assert_eq!(
+                hint(args).as_deref(),
+                Some("--data belongs after the command: accord incidents list --data d"),
+                "{args:?}"
+            );
+        }
+        assert_eq!(
+            hint(&["incidents", "--data", "d"]).as_deref(),
+            Some(
+                "--data belongs after the subcommand: accord incidents SUBCOMMAND --data d \
+                 (SUBCOMMAND: list)"
+            )
+        );
     }
 }

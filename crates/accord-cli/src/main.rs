@@ -155,8 +155,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    if let Some(m) = args::Misplaced::find(std::env::args_os().skip(1)) {
-        m.refuse(Cli::command());
+    let command = Cli::command();
+    if let Some(m) = args::Misplaced::find(&command, std::env::args_os().skip(1)) {
+        m.refuse(command);
     }
     let cli = Cli::parse();
     tracing_subscriber::fmt()
