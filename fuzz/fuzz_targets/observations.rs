@@ -3,7 +3,8 @@
 //! both paths: STIX objects (`parse_objects`, `Observation::from_objects`)
 //! and the record reader with sensor telemetry (Suricata EVE, Zeek JSON)
 //! that `accord match` uses, and Zeek's TSV logs (the ASCII writer's format
-//! `accord match` and `--follow` read).
+//! `accord match` and `--follow` read); and each line read borrowed
+//! (`telemetry::Object`) against the same line read as a `Map`.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -80,6 +81,25 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     check(&observations);
+
+    // Each line read borrowed, as `accord match` reads a sensor log's lines: it
+    // parses exactly when serde_json reads it as a map, and then maps to the same
+    // observation, id and error.
+    for line in text.lines() {
+        let map = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line);
+        let object = telemetry::Object::parse(line);
+        assert_eq!(map.is_ok(), object.is_ok(), "{line}");
+        if let (Ok(map), Ok(object)) = (map, object) {
+            assert_eq!(
+                telemetry::observation_unnamed(&map),
+                telemetry::object_observation(&object, telemetry::ObjectTypes::ALL)
+            );
+            assert_eq!(
+                telemetry::observation_id(&map),
+                telemetry::object_observation_id(&object)
+            );
+        }
+    }
 
     // The same text as a Zeek TSV log: every record or error names a line of
     // the text, and what a header maps reaches an observation or an error.

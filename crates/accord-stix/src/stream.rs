@@ -103,7 +103,10 @@ use std::sync::Arc;
 use crate::eval::{Member, Observation, first_binding};
 use crate::matcher::{Matcher, MatcherError, Source};
 use crate::object::Indicator;
-use crate::pattern::{ComparisonExpression, ObservationExpression, Pattern, Qualifier};
+use crate::pattern::{
+    ComparisonExpression, ObjectPath, ObservationExpression, PathStep, Pattern, Qualifier,
+};
+use crate::telemetry::ObjectTypes;
 
 /// The window of patterns without a time bound, when not configured: one
 /// hour (see the module docs).
@@ -199,6 +202,8 @@ pub struct StreamMatcher {
     combos: Vec<Combo>,
     by_key: HashMap<(String, String), u32>,
     indicators: usize,
+    /// The object types any pattern looks at.
+    types: ObjectTypes,
 }
 
 impl std::fmt::Debug for StreamMatcher {
@@ -251,8 +256,21 @@ impl StreamMatcher {
         let mut leaf_owner = Vec::new();
         let mut combos = Vec::new();
         let mut by_key = HashMap::new();
+        let mut named: BTreeSet<String> = BTreeSet::new();
+        let mut follows_refs = false;
         for (i, indicator) in indicators.iter().enumerate() {
-            match Source::of(indicator)? {
+            let source = Source::of(indicator)?;
+            if let Source::Pattern { pattern, .. } = &source {
+                pattern.observation.visit_comparisons(&mut |c| {
+                    if let Some(path) = path_of(c) {
+                        follows_refs |= path.steps.iter().rev().skip(1).any(|s| {
+                            matches!(s, PathStep::Property(p) if p.ends_with("_ref") || p.ends_with("_refs"))
+                        });
+                        named.insert(path.object_type.clone());
+                    }
+                });
+            }
+            match source {
                 Source::Pattern {
                     id,
                     pattern,
@@ -295,7 +313,22 @@ impl StreamMatcher {
             combos,
             by_key,
             indicators: indicators.len(),
+            // A path through a reference (`network-traffic:dst_ref.value`) may reach an
+            // object of any type.
+            types: if follows_refs {
+                ObjectTypes::ALL
+            } else {
+                ObjectTypes::only(named.iter().map(String::as_str))
+            },
         })
+    }
+
+    /// The object types the patterns look at: an observation's objects of other
+    /// types cannot change what matches, so a telemetry mapping need not build them
+    /// ([`crate::telemetry::object_observation`]). Every type when a pattern
+    /// follows a reference.
+    pub fn object_types(&self) -> ObjectTypes {
+        self.types
     }
 
     /// Indicators left out, with the reason: (index, reason).
@@ -686,6 +719,16 @@ fn evaluate(spec: &Combo, hits: &VecDeque<Hit>) -> Option<Vec<usize>> {
 
 /// The `[…]` of an observation expression, depth first, left to right: the
 /// numbering of a combining indicator's leaves.
+/// The object path a comparison expression node tests itself (not those of
+/// its operands, which [`ObservationExpression::visit_comparisons`] visits).
+fn path_of(c: &ComparisonExpression) -> Option<&ObjectPath> {
+    match c {
+        ComparisonExpression::Comparison(c) => Some(&c.path),
+        ComparisonExpression::Exists(p) => Some(p),
+        ComparisonExpression::And(_) | ComparisonExpression::Or(_) => None,
+    }
+}
+
 fn collect_leaves<'a>(expr: &'a ObservationExpression, out: &mut Vec<&'a ComparisonExpression>) {
     match expr {
         ObservationExpression::Simple(c) => out.push(c),

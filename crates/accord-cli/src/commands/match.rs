@@ -33,7 +33,7 @@ use accord_stix::stream::{
     StreamStats,
 };
 use accord_stix::telemetry::zeek_tsv::{self, TsvRecords};
-use accord_stix::telemetry::{self, Format, Record, RecordError, Records};
+use accord_stix::telemetry::{self, Format, Json, Object, Record, RecordError, Records};
 use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
@@ -254,6 +254,26 @@ fn process(record: Record, line: usize, file: &str, matcher: &StreamMatcher) -> 
     }
 }
 
+/// The per-record work for a line holding one telemetry record, read
+/// borrowed ([`Object`]): the same item [`process`] gives for it, without
+/// copying the record's strings.
+fn process_telemetry(
+    record: &Object<'_>,
+    line: usize,
+    file: &str,
+    matcher: &StreamMatcher,
+) -> Item {
+    match telemetry::object_observation(record, matcher.object_types()) {
+        Ok(Some(o)) => Item::Probe(
+            matcher
+                .probe(&o)
+                .with_id(|| telemetry::object_observation_id(record)),
+        ),
+        Ok(None) => Item::Unsupported,
+        Err(e) => Item::Invalid(format!("{file}:{line}: {e}")),
+    }
+}
+
 /// The records of one block of whole lines starting at line `first`.
 fn process_block(text: &str, first: usize, file: &str, matcher: &StreamMatcher) -> Vec<Item> {
     let mut items = Vec::new();
@@ -262,6 +282,16 @@ fn process_block(text: &str, first: usize, file: &str, matcher: &StreamMatcher) 
             continue;
         }
         let at = first + n;
+        // Nearly every line of a sensor log is one record that is not STIX: read it
+        // borrowed. STIX objects and bundles, several values on a line and lines that do
+        // not parse take the general reader, which says what is wrong as it always did.
+        if let Ok(record) = Object::parse(line)
+            && telemetry::detect_object(&record) != Some(Format::Stix)
+            && record.get("type").and_then(Json::as_str) != Some("bundle")
+        {
+            items.push(process_telemetry(&record, at, file, matcher));
+            continue;
+        }
         for record in Records::new(line) {
             match record {
                 Ok(r) => items.push(process(r, at, file, matcher)),

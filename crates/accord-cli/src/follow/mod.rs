@@ -68,7 +68,7 @@ use std::time::{Duration, Instant};
 
 use accord_stix::object::{Indicator, sighting};
 use accord_stix::stream::{Probe, Stream, StreamConfig, StreamMatcher, StreamSighting};
-use accord_stix::telemetry::{self, Format};
+use accord_stix::telemetry::{self, Format, Object};
 use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
@@ -600,27 +600,32 @@ impl Follower<'_> {
         }
         let matcher = &self.matcher;
         let file_ref = &file;
+        // A record is read borrowed ([`Object`]), and its observation id (a hash of the
+        // whole record) is computed only if it matches.
+        let map = |record: &Object<'_>, n: u64| match telemetry::detect_object(record) {
+            Some(Format::Stix) => Parsed::Unsupported,
+            _ => match telemetry::object_observation(record, matcher.object_types()) {
+                Ok(Some(o)) => Parsed::Probe(
+                    matcher
+                        .probe(&o)
+                        .with_id(|| telemetry::object_observation_id(record)),
+                ),
+                Ok(None) => Parsed::Unsupported,
+                Err(e) => Parsed::Invalid(format!("{file_ref}:{n}: {e}")),
+            },
+        };
         let parsed = parallel_map(items, self.options.threads, |(start, n, item)| {
-            let record = match item {
-                Item::Json(l) => match serde_json::from_str::<Map<String, Value>>(l) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        return (
-                            start,
-                            Parsed::Invalid(format!("{file_ref}:{n}: invalid JSON: {e}")),
-                        );
-                    }
+            let parsed = match item {
+                Item::Json(l) => match Object::parse(l) {
+                    Ok(record) => map(&record, n),
+                    // serde_json's own words, as a `Map` reads the line.
+                    Err(_) => match serde_json::from_str::<Map<String, Value>>(l) {
+                        Ok(record) => map(&Object::from_map(&record), n),
+                        Err(e) => Parsed::Invalid(format!("{file_ref}:{n}: invalid JSON: {e}")),
+                    },
                 },
-                Item::Record(r) => r,
-                Item::Invalid(m) => return (start, Parsed::Invalid(m)),
-            };
-            let parsed = match telemetry::detect(&record) {
-                Some(Format::Stix) => Parsed::Unsupported,
-                _ => match telemetry::observation(&record) {
-                    Ok(Some(o)) => Parsed::Probe(matcher.probe(&o)),
-                    Ok(None) => Parsed::Unsupported,
-                    Err(e) => Parsed::Invalid(format!("{file_ref}:{n}: {e}")),
-                },
+                Item::Record(record) => map(&Object::from_map(&record), n),
+                Item::Invalid(m) => Parsed::Invalid(m),
             };
             (start, parsed)
         });

@@ -8,6 +8,15 @@
 //! [`suricata`] and [`zeek`] document each field mapping; what a sensor
 //! records and STIX has no property for is left out rather than invented.
 //!
+//! A line of a sensor log is best read borrowed: [`Object::parse`] holds the
+//! record with its strings pointing into the line (see [`json`] for why and
+//! what it cost), [`detect_object`] and [`object_observation`] map it, and
+//! [`object_observation_id`] names it only when it matched. The functions over
+//! a [`serde_json::Map`] give the same answers for records already read.
+//! A mapping builds only the object types asked for ([`ObjectTypes`]; a
+//! matcher knows which its patterns look at), still reading and checking every
+//! field it maps.
+//!
 //! It also reads the input files themselves: [`Records`] walks text holding
 //! NDJSON, single JSON values or pretty-printed STIX bundles and yields each
 //! record with the line it starts on, so every error names `file:line`, and
@@ -40,6 +49,7 @@
 //! assert!(observation.objects.iter().any(|(_, o)| o["value"] == "c2.example"));
 //! ```
 
+pub mod json;
 mod objects;
 pub mod suricata;
 pub mod zeek;
@@ -49,7 +59,8 @@ use serde_json::{Map, Value};
 
 use crate::eval::Observation;
 
-pub use objects::{TelemetryError, observation_id};
+pub use json::{Json, Object};
+pub use objects::{TelemetryError, object_observation_id, observation_id};
 
 /// The format of one input record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,14 +75,23 @@ pub enum Format {
 
 /// Tells which format a JSON record is in, or `None` if it is none of them.
 pub fn detect(record: &Map<String, Value>) -> Option<Format> {
+    detect_object(&Object::from_map(record))
+}
+
+/// [`detect`] for a record read borrowed ([`Object::parse`]).
+pub fn detect_object(record: &Object<'_>) -> Option<Format> {
     let has = |k: &str| record.contains_key(k);
-    if record.get("type").is_some_and(Value::is_string)
-        && record.get("id").is_some_and(Value::is_string)
+    if record.get("type").is_some_and(|v| v.as_str().is_some())
+        && record.get("id").is_some_and(|v| v.as_str().is_some())
     {
         Some(Format::Stix)
-    } else if record.get("event_type").is_some_and(Value::is_string) && has("timestamp") {
+    } else if record
+        .get("event_type")
+        .is_some_and(|v| v.as_str().is_some())
+        && has("timestamp")
+    {
         Some(Format::Suricata)
-    } else if has("ts") && (has("_path") || zeek::log_kind(record).is_some()) {
+    } else if has("ts") && (has("_path") || zeek::kind_of(record).is_some()) {
         Some(Format::Zeek)
     } else {
         None
@@ -81,9 +101,32 @@ pub fn detect(record: &Map<String, Value>) -> Option<Format> {
 /// Maps a Suricata or Zeek record to an observation; `Ok(None)` for a
 /// record type the mappings do not cover (see the module docs).
 pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
-    match detect(record) {
-        Some(Format::Suricata) => suricata::observation(record),
-        Some(Format::Zeek) => zeek::observation(record),
+    Ok(observation_unnamed(record)?.map(|mut o| {
+        o.id = observation_id(record);
+        o
+    }))
+}
+
+/// [`observation`] with the observation id left empty. The id hashes the
+/// whole record ([`observation_id`]); a caller that keeps only the
+/// observations that match (a [`crate::stream::Stream`]) computes it for
+/// those alone.
+pub fn observation_unnamed(
+    record: &Map<String, Value>,
+) -> Result<Option<Observation>, TelemetryError> {
+    object_observation(&Object::from_map(record), ObjectTypes::ALL)
+}
+
+/// [`observation_unnamed`] for a record read borrowed ([`Object::parse`]):
+/// the same observation, without copying the record's strings, holding the
+/// objects of the wanted `types` only.
+pub fn object_observation(
+    record: &Object<'_>,
+    types: ObjectTypes,
+) -> Result<Option<Observation>, TelemetryError> {
+    match detect_object(record) {
+        Some(Format::Suricata) => suricata::unnamed(record, types),
+        Some(Format::Zeek) => zeek::unnamed(record, types),
         Some(Format::Stix) => Err(TelemetryError::NotTelemetry {
             reason: "a STIX object, not sensor telemetry".into(),
         }),
@@ -96,17 +139,52 @@ pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, T
     }
 }
 
-/// [`observation`] with the observation id left empty. The id hashes the
-/// whole record ([`observation_id`]); a caller that keeps only the
-/// observations that match (a [`crate::stream::Stream`]) computes it for
-/// those alone.
-pub fn observation_unnamed(
-    record: &Map<String, Value>,
-) -> Result<Option<Observation>, TelemetryError> {
-    match detect(record) {
-        Some(Format::Suricata) => suricata::unnamed(record),
-        Some(Format::Zeek) => zeek::unnamed(record),
-        _ => observation(record),
+/// Which of the cyber-observable types the mappings build are wanted: the
+/// others are not built (their fields are still read and checked, so a bad
+/// record is refused all the same). A matcher that looks only at
+/// `domain-name` and `ipv4-addr` values has no use for a flow's
+/// `network-traffic`, the largest object of most records
+/// ([`crate::stream::StreamMatcher::object_types`]). Objects built keep the
+/// local keys they would have had with every type built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectTypes(u8);
+
+impl ObjectTypes {
+    /// The types the mappings build, in bit order.
+    const NAMES: [&'static str; 7] = [
+        "ipv4-addr",
+        "ipv6-addr",
+        "domain-name",
+        "url",
+        "network-traffic",
+        "x509-certificate",
+        "file",
+    ];
+
+    /// Every type: what an observation holds when nothing is known of its use.
+    pub const ALL: ObjectTypes = ObjectTypes(0x7f);
+
+    /// None of the types.
+    pub const NONE: ObjectTypes = ObjectTypes(0);
+
+    /// These types (names the mappings never build are ignored).
+    pub fn only<'a>(types: impl IntoIterator<Item = &'a str>) -> ObjectTypes {
+        let mut bits = 0;
+        for t in types {
+            if let Some(i) = Self::NAMES.iter().position(|n| *n == t) {
+                bits |= 1 << i;
+            }
+        }
+        ObjectTypes(bits)
+    }
+
+    /// Whether objects of type `ty` are wanted; always, for a type the
+    /// mappings do not know.
+    pub fn wants(self, ty: &str) -> bool {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == ty)
+            .is_none_or(|i| self.0 & (1 << i) != 0)
     }
 }
 

@@ -7,6 +7,8 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
+use super::ObjectTypes;
+use super::json::{Json, Object};
 use crate::eval::Observation;
 
 /// A telemetry record that cannot be mapped: which field, and why.
@@ -60,18 +62,60 @@ pub fn observation_id(record: &Map<String, Value>) -> String {
     )
 }
 
+/// [`observation_id`] of a record read borrowed: the same id, as the text it
+/// hashes is written the same way (see [`Object`]'s `Serialize`).
+pub fn object_observation_id(record: &Object<'_>) -> String {
+    let text = serde_json::to_string(record).unwrap_or_default();
+    format!(
+        "observed-data--{}",
+        uuid::Uuid::new_v5(&namespace(), text.as_bytes())
+    )
+}
+
 /// Collects the cyber-observable objects of one record under local keys.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct ObjectSet {
     objects: Vec<(String, Map<String, Value>)>,
     addresses: HashMap<IpAddr, String>,
+    /// The types built; the others only take a key.
+    types: ObjectTypes,
+    /// Keys given so far, built or not.
+    keys: usize,
 }
 
 impl ObjectSet {
-    /// Adds an object and returns its key.
+    /// An empty set that builds objects of `types` only.
+    pub(crate) fn new(types: ObjectTypes) -> ObjectSet {
+        ObjectSet {
+            objects: Vec::new(),
+            addresses: HashMap::new(),
+            types,
+            keys: 0,
+        }
+    }
+
+    /// Whether objects of type `ty` are built.
+    pub(crate) fn wants(&self, ty: &str) -> bool {
+        self.types.wants(ty)
+    }
+
+    /// The next key, without an object (one of a type not built).
+    fn skip(&mut self) -> String {
+        let key = self.keys.to_string();
+        self.keys += 1;
+        key
+    }
+
+    /// Adds an object (if its type is built) and returns its key.
     pub(crate) fn add(&mut self, object: Map<String, Value>) -> String {
-        let key = self.objects.len().to_string();
-        self.objects.push((key.clone(), object));
+        let key = self.skip();
+        if object
+            .get("type")
+            .and_then(Value::as_str)
+            .is_none_or(|t| self.types.wants(t))
+        {
+            self.objects.push((key.clone(), object));
+        }
         key
     }
 
@@ -85,13 +129,20 @@ impl ObjectSet {
         } else {
             "ipv6-addr"
         };
-        let key = self.add(sco(ty, [("value", Value::String(ip.to_string()))]));
+        let key = if self.types.wants(ty) {
+            self.add(sco(ty, [("value", Value::String(ip.to_string()))]))
+        } else {
+            self.skip()
+        };
         self.addresses.insert(ip, key.clone());
         key
     }
 
     /// Adds a `domain-name` and returns its key.
     pub(crate) fn domain(&mut self, name: &str, resolves_to: Vec<String>) -> String {
+        if !self.types.wants("domain-name") {
+            return self.skip();
+        }
         let mut o = sco("domain-name", [("value", Value::String(name.to_string()))]);
         if !resolves_to.is_empty() {
             o.insert("resolves_to_refs".into(), strings(resolves_to));
@@ -116,6 +167,44 @@ impl ObjectSet {
     }
 }
 
+/// An object under construction, or a placeholder when its type is not
+/// wanted ([`ObjectTypes`]): properties are computed only for a real one,
+/// while the record's fields are read and checked either way.
+#[derive(Debug)]
+pub(crate) struct Building(Option<Map<String, Value>>);
+
+impl Building {
+    /// A `ty` object with no property but its type, if `set` builds `ty`.
+    pub(crate) fn new(set: &ObjectSet, ty: &str) -> Building {
+        Building(set.wants(ty).then(|| sco(ty, [])))
+    }
+
+    /// Sets a property, computing its value only if the object is built.
+    pub(crate) fn set(&mut self, key: &str, value: impl FnOnce() -> Value) {
+        if let Some(o) = &mut self.0 {
+            o.insert(key.into(), value());
+        }
+    }
+
+    /// Whether the object is built.
+    pub(crate) fn is_built(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Whether the object is built and has a property besides its type.
+    pub(crate) fn has_properties(&self) -> bool {
+        self.0.as_ref().is_some_and(|o| o.len() > 1)
+    }
+
+    /// Adds the object to `set` if it is built and has a property besides its
+    /// type.
+    pub(crate) fn add_to(self, set: &mut ObjectSet) {
+        if let Some(o) = self.0.filter(|o| o.len() > 1) {
+            set.add(o);
+        }
+    }
+}
+
 /// A new SCO of `ty` with the given properties.
 pub(crate) fn sco<const N: usize>(ty: &str, props: [(&str, Value); N]) -> Map<String, Value> {
     let mut o = Map::new();
@@ -133,14 +222,16 @@ pub(crate) fn strings(items: Vec<String>) -> Value {
 
 /// Field access that names the record kind in its errors.
 pub(crate) struct Fields<'a> {
-    pub(crate) record: &'a Map<String, Value>,
-    pub(crate) kind: String,
+    pub(crate) record: &'a Object<'a>,
+    /// The record kind, e.g. `Suricata dns event` (a constant: it is built
+    /// for every record and needed only in errors).
+    pub(crate) kind: &'static str,
 }
 
 impl<'a> Fields<'a> {
     /// The value at a dotted path (`dns.rrname`); also accepts the path as
     /// one flat key, which is how Zeek writes `id.orig_h`.
-    pub(crate) fn get(&self, path: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, path: &str) -> Option<&'a Json<'a>> {
         if let Some(v) = self.record.get(path) {
             return Some(v).filter(|v| !v.is_null());
         }
@@ -158,7 +249,7 @@ impl<'a> Fields<'a> {
 
     pub(crate) fn invalid(&self, field: &str, reason: impl Into<String>) -> TelemetryError {
         TelemetryError::Invalid {
-            source_kind: self.kind.clone(),
+            source_kind: self.kind.to_owned(),
             field: field.into(),
             reason: reason.into(),
         }
@@ -166,7 +257,7 @@ impl<'a> Fields<'a> {
 
     pub(crate) fn missing(&self, field: &str) -> TelemetryError {
         TelemetryError::Missing {
-            source_kind: self.kind.clone(),
+            source_kind: self.kind.to_owned(),
             field: field.into(),
         }
     }
@@ -175,7 +266,7 @@ impl<'a> Fields<'a> {
     pub(crate) fn str(&self, path: &str) -> Result<Option<&'a str>, TelemetryError> {
         match self.get(path) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(Json::String(s)) => Ok(Some(s.as_ref())),
             Some(_) => Err(self.invalid(path, "not a string")),
         }
     }
@@ -253,6 +344,7 @@ mod tests {
             serde_json::from_str(r#"{"k":1,"b":{"z":"\u00e9\n","a":[1.5,null]}}"#).unwrap();
         let a = observation_id(&r);
         assert_eq!(a, observation_id(&r.clone()));
+        assert_eq!(a, object_observation_id(&Object::from_map(&r)));
         assert!(a.starts_with("observed-data--"));
         // The id of earlier releases: a UUIDv5 of the record as a JSON value's text.
         let text = Value::Object(r).to_string();

@@ -39,51 +39,60 @@
 
 use serde_json::{Map, Value};
 
+use super::ObjectTypes;
+use super::json::{Json, Object};
 use super::objects::{
-    Fields, ObjectSet, TelemetryError, hashes, observation_id, sco, stamp, strings,
+    Building, Fields, ObjectSet, TelemetryError, hashes, observation_id, sco, stamp, strings,
 };
 use crate::eval::Observation;
 
 /// Maps one EVE record; `Ok(None)` for event types without a mapping.
 pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
-    Ok(unnamed(record)?.map(|mut o| {
-        o.id = observation_id(record);
-        o
-    }))
+    Ok(
+        unnamed(&Object::from_map(record), ObjectTypes::ALL)?.map(|mut o| {
+            o.id = observation_id(record);
+            o
+        }),
+    )
 }
 
 /// [`observation`] with the id left empty (see [`super::observation_unnamed`]).
-pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
+pub(crate) fn unnamed(
+    record: &Object<'_>,
+    types: ObjectTypes,
+) -> Result<Option<Observation>, TelemetryError> {
     let event_type = record
         .get("event_type")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .unwrap_or_default();
-    if !matches!(event_type, "dns" | "http" | "tls" | "flow" | "fileinfo") {
-        return Ok(None);
-    }
-    let f = Fields {
-        record,
-        kind: format!("Suricata {event_type} event"),
+    let kind = match event_type {
+        "dns" => "Suricata dns event",
+        "http" => "Suricata http event",
+        "tls" => "Suricata tls event",
+        "flow" => "Suricata flow event",
+        "fileinfo" => "Suricata fileinfo event",
+        _ => return Ok(None),
     };
+    let f = Fields { record, kind };
     let timestamp = time(&f, "timestamp")?.ok_or_else(|| f.missing("timestamp"))?;
-    let mut set = ObjectSet::default();
+    let mut set = ObjectSet::new(types);
     let mut traffic = five_tuple(&f, &mut set)?;
     let (mut first, mut last) = (timestamp, timestamp);
     match event_type {
         "dns" => dns(&f, &mut set)?,
         "http" => {
             if let Some(ext) = http(&f, &mut set)? {
-                traffic.insert("extensions".into(), ext);
+                traffic.set("extensions", || ext);
             }
         }
         "tls" => tls(&f, &mut set)?,
         "flow" => {
             if let Some(start) = time(&f, "flow.start")? {
-                traffic.insert("start".into(), stamp(start));
+                traffic.set("start", || stamp(start));
                 first = start;
             }
             if let Some(end) = time(&f, "flow.end")? {
-                traffic.insert("end".into(), stamp(end));
+                traffic.set("end", || stamp(end));
                 last = end;
             }
             for (eve, stix) in [
@@ -93,15 +102,13 @@ pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>
                 ("flow.pkts_toclient", "dst_packets"),
             ] {
                 if let Some(n) = f.uint(eve)? {
-                    traffic.insert(stix.into(), n.into());
+                    traffic.set(stix, || n.into());
                 }
             }
         }
         _ => fileinfo(&f, &mut set)?,
     }
-    if traffic.len() > 1 {
-        set.add(traffic);
-    }
+    traffic.add_to(&mut set);
     Ok(Some(set.into_observation(first, last)))
 }
 
@@ -119,25 +126,28 @@ fn time(f: &Fields<'_>, path: &str) -> Result<Option<jiff::Timestamp>, Telemetry
 
 /// The `network-traffic` of the five-tuple (without its `type` only when
 /// the record has no tuple at all; callers add it when it has more).
-fn five_tuple(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Map<String, Value>, TelemetryError> {
-    let mut t = sco("network-traffic", []);
+fn five_tuple(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Building, TelemetryError> {
+    let mut t = Building::new(set, "network-traffic");
     if let Some(ip) = f.ip("src_ip")? {
-        t.insert("src_ref".into(), set.address(ip).into());
+        let key = set.address(ip);
+        t.set("src_ref", || key.into());
     }
     if let Some(ip) = f.ip("dest_ip")? {
-        t.insert("dst_ref".into(), set.address(ip).into());
+        let key = set.address(ip);
+        t.set("dst_ref", || key.into());
     }
     if let Some(p) = f.port("src_port")? {
-        t.insert("src_port".into(), p.into());
+        t.set("src_port", || p.into());
     }
     if let Some(p) = f.port("dest_port")? {
-        t.insert("dst_port".into(), p.into());
+        t.set("dst_port", || p.into());
     }
     let mut protocols = Vec::new();
     for field in ["proto", "app_proto"] {
         if let Some(p) = f.str(field)?
             && p != "failed"
             && !p.is_empty()
+            && t.is_built()
         {
             let p = p.to_ascii_lowercase();
             if !protocols.contains(&p) {
@@ -146,7 +156,7 @@ fn five_tuple(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Map<String, Value>,
         }
     }
     if !protocols.is_empty() {
-        t.insert("protocols".into(), strings(protocols));
+        t.set("protocols", || strings(protocols));
     }
     Ok(t)
 }
@@ -157,9 +167,9 @@ fn dns(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {
     if let Some(n) = f.str("dns.rrname")? {
         names.push(n.to_string());
     }
-    if let Some(Value::Array(queries)) = f.get("dns.queries") {
+    if let Some(Json::Array(queries)) = f.get("dns.queries") {
         for q in queries {
-            if let Some(n) = q.get("rrname").and_then(Value::as_str) {
+            if let Some(n) = q.get("rrname").and_then(Json::as_str) {
                 names.push(n.to_string());
             }
         }
@@ -169,25 +179,25 @@ fn dns(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {
     }
     // Answers: detailed (`answers`) or grouped by record type (`grouped`).
     let mut answers: Vec<(String, String)> = Vec::new();
-    if let Some(Value::Array(items)) = f.get("dns.answers") {
+    if let Some(Json::Array(items)) = f.get("dns.answers") {
         for a in items {
             if let (Some(t), Some(d)) = (
-                a.get("rrtype").and_then(Value::as_str),
-                a.get("rdata").and_then(Value::as_str),
+                a.get("rrtype").and_then(Json::as_str),
+                a.get("rdata").and_then(Json::as_str),
             ) {
                 answers.push((t.to_string(), d.to_string()));
             }
         }
     }
-    if let Some(Value::Object(grouped)) = f.get("dns.grouped") {
-        for (t, items) in grouped {
+    if let Some(Json::Object(grouped)) = f.get("dns.grouped") {
+        for (t, items) in grouped.iter() {
             for d in items
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(Value::as_str)
+                .filter_map(Json::as_str)
             {
-                answers.push((t.clone(), d.to_string()));
+                answers.push((t.to_string(), d.to_string()));
             }
         }
     }

@@ -32,16 +32,23 @@
 
 use serde_json::{Map, Value};
 
+use super::ObjectTypes;
+use super::json::{Json, Object};
 use super::objects::{
-    Fields, ObjectSet, TelemetryError, hashes, observation_id, sco, stamp, strings,
+    Building, Fields, ObjectSet, TelemetryError, hashes, observation_id, sco, stamp, strings,
 };
 use crate::eval::Observation;
 
 /// Which supported Zeek log a record belongs to: `_path` if present,
 /// otherwise guessed from fields only that log has.
 pub fn log_kind(record: &Map<String, Value>) -> Option<&'static str> {
+    kind_of(&Object::from_map(record))
+}
+
+/// [`log_kind`] of a borrowed record.
+pub(crate) fn kind_of(record: &Object<'_>) -> Option<&'static str> {
     const KINDS: [&str; 5] = ["conn", "dns", "http", "files", "ssl"];
-    if let Some(p) = record.get("_path").and_then(Value::as_str) {
+    if let Some(p) = record.get("_path").and_then(Json::as_str) {
         return KINDS.iter().copied().find(|k| *k == p);
     }
     let has = |k: &str| record.contains_key(k);
@@ -62,24 +69,35 @@ pub fn log_kind(record: &Map<String, Value>) -> Option<&'static str> {
 
 /// Maps one Zeek record; `Ok(None)` for logs without a mapping.
 pub fn observation(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
-    Ok(unnamed(record)?.map(|mut o| {
-        o.id = observation_id(record);
-        o
-    }))
+    Ok(
+        unnamed(&Object::from_map(record), ObjectTypes::ALL)?.map(|mut o| {
+            o.id = observation_id(record);
+            o
+        }),
+    )
 }
 
 /// [`observation`] with the id left empty (see [`super::observation_unnamed`]).
-pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>, TelemetryError> {
-    let Some(kind) = log_kind(record) else {
+pub(crate) fn unnamed(
+    record: &Object<'_>,
+    types: ObjectTypes,
+) -> Result<Option<Observation>, TelemetryError> {
+    let Some(kind) = kind_of(record) else {
         return Ok(None);
     };
     let f = Fields {
         record,
-        kind: format!("Zeek {kind} log"),
+        kind: match kind {
+            "conn" => "Zeek conn log",
+            "dns" => "Zeek dns log",
+            "http" => "Zeek http log",
+            "files" => "Zeek files log",
+            _ => "Zeek ssl log",
+        },
     };
     let ts = time(&f)?;
     let mut last = ts;
-    let mut set = ObjectSet::default();
+    let mut set = ObjectSet::new(types);
     let mut traffic = tuple(&f, &mut set)?;
     let mut protocols: Vec<String> = Vec::new();
     match kind {
@@ -92,7 +110,7 @@ pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>
                         .map(str::to_ascii_lowercase),
                 );
             }
-            traffic.insert("start".into(), stamp(ts));
+            traffic.set("start", || stamp(ts));
             if let Some(d) = f.get("duration") {
                 let secs = d
                     .as_f64()
@@ -103,7 +121,7 @@ pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>
                 last = ts
                     .checked_add(span)
                     .map_err(|e| f.invalid("duration", e.to_string()))?;
-                traffic.insert("end".into(), stamp(last));
+                traffic.set("end", || stamp(last));
             }
             for (zeek, stix) in [
                 ("orig_bytes", "src_byte_count"),
@@ -112,7 +130,7 @@ pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>
                 ("resp_pkts", "dst_packets"),
             ] {
                 if let Some(n) = f.uint(zeek)? {
-                    traffic.insert(stix.into(), n.into());
+                    traffic.set(stix, || n.into());
                 }
             }
         }
@@ -124,7 +142,7 @@ pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>
         "http" => {
             protocols.extend(["tcp".to_string(), "http".to_string()]);
             if let Some(ext) = http(&f, &mut set)? {
-                traffic.insert("extensions".into(), ext);
+                traffic.set("extensions", || ext);
             }
         }
         "files" => files(&f, &mut set)?,
@@ -135,12 +153,12 @@ pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>
             }
         }
     }
-    if traffic.len() > 1 {
+    if traffic.has_properties() {
         if !protocols.is_empty() {
             protocols.dedup();
-            traffic.insert("protocols".into(), strings(protocols));
+            traffic.set("protocols", || strings(protocols));
         }
-        set.add(traffic);
+        traffic.add_to(&mut set);
     }
     Ok(Some(set.into_observation(ts, last)))
 }
@@ -149,7 +167,7 @@ pub(crate) fn unnamed(record: &Map<String, Value>) -> Result<Option<Observation>
 fn time(f: &Fields<'_>) -> Result<jiff::Timestamp, TelemetryError> {
     match f.get("ts") {
         None => Err(f.missing("ts")),
-        Some(Value::Number(n)) => {
+        Some(Json::Number(n)) => {
             let secs = n
                 .as_f64()
                 .ok_or_else(|| f.invalid("ts", "not a number of seconds"))?;
@@ -160,7 +178,7 @@ fn time(f: &Fields<'_>) -> Result<jiff::Timestamp, TelemetryError> {
             jiff::Timestamp::from_microsecond(micros as i64)
                 .map_err(|e| f.invalid("ts", e.to_string()))
         }
-        Some(Value::String(s)) => s
+        Some(Json::String(s)) => s
             .parse()
             .map_err(|e| f.invalid("ts", format!("`{s}` is not a timestamp: {e}"))),
         Some(_) => Err(f.invalid("ts", "not a timestamp")),
@@ -168,19 +186,21 @@ fn time(f: &Fields<'_>) -> Result<jiff::Timestamp, TelemetryError> {
 }
 
 /// `network-traffic` from the `id` tuple (just `type` when absent).
-fn tuple(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Map<String, Value>, TelemetryError> {
-    let mut t = sco("network-traffic", []);
+fn tuple(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Building, TelemetryError> {
+    let mut t = Building::new(set, "network-traffic");
     if let Some(ip) = f.ip("id.orig_h")? {
-        t.insert("src_ref".into(), set.address(ip).into());
+        let key = set.address(ip);
+        t.set("src_ref", || key.into());
     }
     if let Some(ip) = f.ip("id.resp_h")? {
-        t.insert("dst_ref".into(), set.address(ip).into());
+        let key = set.address(ip);
+        t.set("dst_ref", || key.into());
     }
     if let Some(p) = f.port("id.orig_p")? {
-        t.insert("src_port".into(), p.into());
+        t.set("src_port", || p.into());
     }
     if let Some(p) = f.port("id.resp_p")? {
-        t.insert("dst_port".into(), p.into());
+        t.set("dst_port", || p.into());
     }
     Ok(t)
 }
@@ -188,8 +208,8 @@ fn tuple(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Map<String, Value>, Tele
 fn dns(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {
     let query = f.str("query")?.ok_or_else(|| f.missing("query"))?;
     let mut resolves = Vec::new();
-    if let Some(Value::Array(answers)) = f.get("answers") {
-        for a in answers.iter().filter_map(Value::as_str) {
+    if let Some(Json::Array(answers)) = f.get("answers") {
+        for a in answers.iter().filter_map(Json::as_str) {
             let key = match a.parse() {
                 Ok(ip) => set.address(ip),
                 Err(_) => set.domain(a, Vec::new()),
@@ -266,7 +286,7 @@ fn files(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {
         file.insert("hashes".into(), h);
     }
     for field in ["tx_hosts", "rx_hosts"] {
-        if let Some(Value::Array(hosts)) = f.get(field) {
+        if let Some(Json::Array(hosts)) = f.get(field) {
             for h in hosts {
                 let ip = h
                     .as_str()
