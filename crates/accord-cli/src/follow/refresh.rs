@@ -31,6 +31,12 @@
 //! refresh (ten minutes at the default interval) lists the collections again
 //! and reads each one's manifest: ids held but no longer listed are removed,
 //! ids listed at another version than the one held are read again by id.
+//! Not every refresh, because of what it costs: a manifest lists every
+//! indicator of the collection (about 190 bytes each: 19 MB from the hub for
+//! 100,000 indicators, read and compared at each reconciliation), while an
+//! `added_after` read costs what changed. So a deleted indicator may still
+//! match for up to ten intervals; a revoked one (the way STIX withdraws an
+//! indicator) leaves at the next refresh.
 //!
 //! A refresh that fails (the hub down, an answer that is not TAXII) keeps
 //! the indicators in force and says so; the next interval tries again.
