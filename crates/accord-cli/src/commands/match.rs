@@ -32,7 +32,7 @@ use accord_stix::stream::{
     DEFAULT_MAX_STATE, Probe, Seen, Stream, StreamConfig, StreamMatcher, StreamSighting,
     StreamStats,
 };
-use accord_stix::telemetry::zeek_tsv::{self, TsvRecords};
+use accord_stix::telemetry::zeek_tsv::{self, TsvReader};
 use accord_stix::telemetry::{self, Format, Json, Object, Record, RecordError, Records};
 use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
@@ -458,10 +458,8 @@ fn match_observations(
     bar.set_message("matching observations");
     if starts_as_tsv(path)? {
         bar.finish_and_clear();
-        // A Zeek TSV log's lines depend on its header: read in order, whole.
-        let text = read(path)?;
         let stream = Stream::new(Arc::clone(matcher), config);
-        return whole(TsvRecords::new(&text), &file, skip_invalid, stream, matcher);
+        return tsv(path, &file, skip_invalid, stream, matcher);
     }
     let mut consumer = Consumer::new(
         &file,
@@ -479,7 +477,7 @@ fn match_observations(
     whole(Records::new(&text), &file, skip_invalid, stream, matcher)
 }
 
-/// Matches the records of a text read whole (a Zeek TSV log, or pretty-printed JSON), in order.
+/// Matches the records of a text read whole (pretty-printed JSON), in order.
 fn whole(
     records: impl Iterator<Item = Result<Record, RecordError>>,
     file: &str,
@@ -497,6 +495,46 @@ fn whole(
             Err(e) => Item::Invalid(format!("{file}:{}: {}", e.line, e.reason)),
         };
         // `Incomplete` only comes from the line reader, so no restart can be asked here.
+        let _ = consumer.take(item)?;
+    }
+    consumer.finish()
+}
+
+/// Matches the records of a Zeek TSV log, read one line at a time (a record's meaning
+/// depends on the header lines before it, so in order, on this thread): memory holds a
+/// line, never the file.
+fn tsv(
+    path: &Path,
+    file: &str,
+    skip_invalid: bool,
+    stream: Stream,
+    matcher: &StreamMatcher,
+) -> Result<Read> {
+    use std::io::BufRead as _;
+    let mut input = std::io::BufReader::with_capacity(
+        BLOCK,
+        std::fs::File::open(path).with_context(|| format!("cannot read {file}"))?,
+    );
+    let mut reader = TsvReader::new();
+    let mut consumer = Consumer::new(file, skip_invalid, stream);
+    let mut text = String::new();
+    let mut line = 0usize;
+    loop {
+        text.clear();
+        if input
+            .read_line(&mut text)
+            .with_context(|| format!("cannot read {file}"))?
+            == 0
+        {
+            break;
+        }
+        line += 1;
+        let item = match reader.line(text.strip_suffix('\n').unwrap_or(&text)) {
+            Ok(None) => continue,
+            Ok(Some(value)) => process(Record { line, value }, line, file, matcher),
+            Err(e) => Item::Invalid(format!("{file}:{line}: {e}")),
+        };
+        // `Incomplete` only comes from the JSON line reader, so no restart can be asked here.
         let _ = consumer.take(item)?;
     }
     consumer.finish()
