@@ -110,6 +110,20 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
             .map(|_| ())
             .map_err(backend)
     };
+    // An amendment's update must find its row, as PostgreSQL's `one_row` requires: otherwise
+    // the entry would be logged with no effect.
+    let run_one = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<(), StoreError> {
+        let n = conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.execute(args))
+            .map_err(backend)?;
+        if n == 0 {
+            return Err(StoreError::Backend(
+                "a write the log allowed changed no row".into(),
+            ));
+        }
+        Ok(())
+    };
     run(
         "INSERT INTO log_entries \
          (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body, body_salt) \
@@ -192,12 +206,12 @@ fn apply(conn: &Connection, w: &LogWrite, index: u64) -> Result<Hash, StoreError
         )?,
         Effect::Amendment(a) => match &a.record {
             AmendedRecord::Incident(r) => replace_incident_tx(conn, r)?,
-            AmendedRecord::Party(p) => run(
+            AmendedRecord::Party(p) => run_one(
                 "UPDATE parties SET kind = ?2, name = ?3, body = ?4 WHERE id = ?1",
                 params![p.id, p.kind.as_str(), p.name, to_json(p)?],
             )?,
             AmendedRecord::Accord(a) => {
-                run(
+                run_one(
                     "UPDATE accord SET body = ?2 WHERE id = ?1",
                     params![a.id, to_json(a)?],
                 )?;

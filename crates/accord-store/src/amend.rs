@@ -356,8 +356,15 @@ pub async fn amend_records(
                 serde_json::from_value(a.new.clone())
                     .map_err(|e| StoreError::Backend(format!("party {}: {e}", a.id)))?,
             )),
-            RecordKind::Accord => AmendedRecord::Accord(Box::new(dataset.accord.clone())),
-            RecordKind::Rules => AmendedRecord::Rules(Box::new(dataset.rules.clone())),
+            // The record applied is the one the signed body carries, as for the others.
+            RecordKind::Accord => AmendedRecord::Accord(Box::new(
+                serde_json::from_value(a.new.clone())
+                    .map_err(|e| StoreError::Backend(format!("accord {}: {e}", a.id)))?,
+            )),
+            RecordKind::Rules => AmendedRecord::Rules(Box::new(
+                serde_json::from_value(a.new.clone())
+                    .map_err(|e| StoreError::Backend(format!("rules {}: {e}", a.id)))?,
+            )),
         };
         let body = AmendmentBody {
             kind: a.kind,

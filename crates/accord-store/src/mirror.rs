@@ -199,6 +199,16 @@ pub async fn mirrored_incidents(
     // Log order within each origin: an incident before its amendments, amendments in turn.
     entries.sort_by(|a, b| (&a.origin, a.index).cmp(&(&b.origin, b.index)));
     let rules = store.rules().await?;
+    let principles = crate::write::principle_count(&store.accord().await?);
+    // A peer's signature says who wrote a record, not that it keeps this hub's rules: a record
+    // this hub's own write path would refuse is left out, never counted.
+    let refused = |incident: &Incident| {
+        incident
+            .validate(principles)
+            .into_result()
+            .err()
+            .map(|e| format!("refused by this hub's checks: {e}"))
+    };
     let mut out: Vec<MirroredIncident> = Vec::new();
     let mut at: HashMap<(String, String), usize> = HashMap::new();
     for e in entries {
@@ -214,6 +224,10 @@ pub async fn mirrored_incidents(
                         continue;
                     }
                 };
+                if let Some(why) = refused(&incident) {
+                    skip(why);
+                    continue;
+                }
                 if incident.id != e.entry_id {
                     skip(format!(
                         "the body is incident {:?}, the entry {:?}",
@@ -263,6 +277,10 @@ pub async fn mirrored_incidents(
                         "amends incident {:?} into {:?}",
                         amendment.id, incident.id
                     ));
+                    continue;
+                }
+                if let Some(why) = refused(&incident) {
+                    skip(why);
                     continue;
                 }
                 let m = &mut out[i];

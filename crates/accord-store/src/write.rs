@@ -649,7 +649,8 @@ pub(crate) async fn prepare_incident(
     prepare_incident_with(store, principle_count(&accord), &rules, incident, prefix).await
 }
 
-fn principle_count(accord: &accord_core::accord::Accord) -> u8 {
+/// The accord's principle count, as [`Incident::validate`] takes it.
+pub(crate) fn principle_count(accord: &accord_core::accord::Accord) -> u8 {
     u8::try_from(accord.principles.len()).unwrap_or(u8::MAX)
 }
 

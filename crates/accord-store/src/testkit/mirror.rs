@@ -542,3 +542,76 @@ pub async fn advance_mirror_keeps_the_verifier_key_the_entries_were_verified_und
     let kept = store.mirror(ORIGIN).await.unwrap().unwrap();
     assert_eq!(kept, accepted);
 }
+
+/// A peer's incident, or its amendment, that this hub's own write path would refuse (here: an
+/// empty title) is left out of the mirrored incidents and so of every scorecard scope; a valid
+/// one is listed. A peer's signature says who wrote a record, not that it keeps this hub's
+/// rules (found in review: mirrored records were only parsed).
+pub async fn a_mirrored_incident_this_hub_would_refuse_is_left_out(f: &dyn StoreFactory) {
+    use crate::mirror::{Scope, mirrored_incidents, scoped_incidents};
+    let Some(hub) = super::seeded_hub(f).await else {
+        return;
+    };
+    let store = hub.store.clone();
+    let data = super::bundled();
+    let mut good = data.incidents[0].clone();
+    good.id = "peer-good".into();
+    let mut bad = data.incidents[1].clone();
+    bad.id = "peer-bad".into();
+    bad.title = String::new();
+    let mut amended_badly = good.clone();
+    amended_badly.summary = " ".into();
+    let amendment = serde_json::json!({
+        "kind": "incident",
+        "id": "peer-good",
+        "previous": serde_json::to_value(&good).unwrap(),
+        "new": serde_json::to_value(&amended_badly).unwrap(),
+        "reasons": [{"date": "2026-12-07", "what": "summary", "why": "emptied by a hostile peer"}],
+    });
+    let mut peer = Peer::new();
+    peer.append(
+        kind::INCIDENT,
+        "peer-good",
+        true,
+        serde_json::to_vec(&good).unwrap(),
+    );
+    peer.append(
+        kind::INCIDENT,
+        "peer-bad",
+        true,
+        serde_json::to_vec(&bad).unwrap(),
+    );
+    peer.append(
+        kind::AMENDMENT,
+        "incident/peer-good@v2",
+        true,
+        serde_json::to_vec(&amendment).unwrap(),
+    );
+    let p = pulled(&peer, None).await.unwrap();
+    assert_eq!(
+        p.entries.len(),
+        3,
+        "all three are mirrored as the peer signed them"
+    );
+    store
+        .advance_mirror(None, p.state, p.entries)
+        .await
+        .unwrap();
+
+    let listed = mirrored_incidents(store.as_ref(), None).await.unwrap();
+    let ids: Vec<&str> = listed
+        .iter()
+        .map(|m| m.record.incident.id.as_str())
+        .collect();
+    assert_eq!(ids, ["peer-good"]);
+    assert_eq!(
+        listed[0].record.incident, good,
+        "the refused amendment is not applied"
+    );
+    assert!(listed[0].amendments.is_empty());
+    let scoped = scoped_incidents(store.as_ref(), Scope::Mirrored)
+        .await
+        .unwrap();
+    assert!(scoped.iter().any(|r| r.incident.id == "peer-good"));
+    assert!(!scoped.iter().any(|r| r.incident.id == "peer-bad"));
+}

@@ -204,6 +204,7 @@ macro_rules! conformance_suite {
             mirror::a_pull_refuses_an_amendment_by_another_than_the_recorder_and_keeps_no_marked_body,
             mirror::mirrored_objects_are_stored_once_per_collection_with_their_provenance,
             mirror::advance_mirror_keeps_the_verifier_key_the_entries_were_verified_under,
+            mirror::a_mirrored_incident_this_hub_would_refuse_is_left_out,
             peers::peers_are_registered_listed_and_removed_by_signed_entries,
             peers::a_peer_showing_two_views_is_marked_forked_with_evidence,
         );
