@@ -258,7 +258,8 @@ fn check_mirrored_indicator(base: &str, origin_base: &str, origin_key: &str, ori
         .find(|i| i["object"]["id"] == INDICATOR)
         .unwrap_or_else(|| panic!("{base}: the indicator is not mirrored: {items}"));
     assert_eq!(item["origin"], origin);
-    assert_eq!(item["producer"], "FR");
+    // This hub registered no key of A's FR: the producer is A's party, not its own FR.
+    assert_eq!(item["producer"], format!("FR@{origin}"));
     assert_eq!(item["tlp"], "clear");
     let (index, size) = (
         item["log_index"].as_u64().unwrap(),

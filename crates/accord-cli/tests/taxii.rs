@@ -18,7 +18,7 @@ use accord_tlp::Tlp;
 use serde_json::{Value, json};
 
 mod common;
-use common::{Server, checkpoint_size, fails, http_get, ok, on};
+use common::{Server, accord, checkpoint_size, fails, http_get, ok, on};
 
 use accord_store::peers::token_env;
 
@@ -848,6 +848,7 @@ fn mirror_hub(
     peer_key: &str,
     peer_origin: &str,
     token: &str,
+    keys: &[(&str, &Path)],
 ) -> (Hub, Value) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
@@ -859,6 +860,11 @@ fn mirror_hub(
         "--log-key",
         peer_key,
     ]));
+    for (party, key) in keys {
+        ok(on(data)
+            .args(["keys", "add", "--party", party, "--public-key"])
+            .arg(key));
+    }
     let peers: Value = serde_json::from_str(&run(data, &["peers", "list", "--json"])).unwrap();
     let id = peers[0]["id"].as_str().unwrap().to_owned();
     let tokens = community(
@@ -911,8 +917,9 @@ fn mirror_hub(
     )
 }
 
-/// The ids of the mirrored objects `who` may read on `hub` (`/api/v1/collections/{MIRROR}/mirrored`).
-fn mirrored_ids(hub: &Hub, who: Option<&str>) -> Vec<String> {
+/// The ids of the mirrored objects `who` may read on `hub` (`/api/v1/collections/{MIRROR}/mirrored`),
+/// each checked to name its producer as `producer`.
+fn mirrored_ids(hub: &Hub, who: Option<&str>, producer: &str) -> Vec<String> {
     let mut r = client().get(format!(
         "{}/api/v1/collections/{MIRROR}/mirrored",
         hub.server.base
@@ -925,8 +932,9 @@ fn mirrored_ids(hub: &Hub, who: Option<&str>) -> Vec<String> {
     assert_eq!(r.headers()["cache-control"], "private, no-store");
     let items: Vec<Value> = r.json().unwrap();
     for item in &items {
-        // The original producer and provenance, never this hub's.
-        assert_eq!(item["producer"], "FR", "{item}");
+        // The original producer (qualified by its origin when this hub does not hold its
+        // key) and provenance, never this hub's.
+        assert_eq!(item["producer"], producer, "{item}");
         assert_eq!(item["origin"], "a.example/log", "{item}");
         assert!(item["object"]["id"].is_string(), "{item}");
     }
@@ -944,7 +952,9 @@ fn mirrored_ids(hub: &Hub, who: Option<&str>) -> Vec<String> {
 /// (`may_read_mirrored`): AMBER, AMBER+STRICT and RED only with named recipients, which B
 /// resolves; an unmarked (AMBER by A's default) or marked object naming nobody was shared
 /// with A's community, which B cannot resolve, so nobody reads it there. TLP:RED reaches no
-/// one but its producer and named recipient on any of the three hubs.
+/// one but its producer and named recipient on any of the three hubs. A party is its key: B
+/// registers the keys A holds for FR and DE and so resolves them; C registers DE's only, so
+/// there FR is A's party, shown `FR@a.example/log`, and FR's marked objects reach nobody.
 #[test]
 fn tlp_matrix_federated_column_across_three_hubs() {
     let a = hub_with_origin(Some("a.example/log"));
@@ -955,12 +965,30 @@ fn tlp_matrix_federated_column_across_three_hubs() {
         .unwrap()
         .trim()
         .to_owned();
+    // DE's own key, registered on A (A's log records it) and on the mirroring hubs; FR's is
+    // the custodial key A signed its objects with.
+    let keys = tempfile::tempdir().unwrap();
+    let de_pub = keys.path().join("DE.key.pub");
+    ok(accord()
+        .args(["keygen", "--party", "DE", "--out"])
+        .arg(keys.path().join("DE.key")));
+    ok(on(a._dir.path())
+        .args(["keys", "add", "--party", "DE", "--public-key"])
+        .arg(&de_pub));
+    let fr_keys: Value = serde_json::from_str(&run(
+        a._dir.path(),
+        &["keys", "list", "--party", "FR", "--json"],
+    ))
+    .unwrap();
+    let fr_pub = keys.path().join("FR.pub");
+    std::fs::write(&fr_pub, fr_keys[0]["public_key"].as_str().unwrap()).unwrap();
     let (b, b_sync) = mirror_hub(
         "b.example/log",
         &a.server.base,
         &a_key,
         "a.example/log",
         &a.tokens["DE"],
+        &[("FR", &fr_pub), ("DE", &de_pub)],
     );
     let (c, c_sync) = mirror_hub(
         "c.example/log",
@@ -968,13 +996,17 @@ fn tlp_matrix_federated_column_across_three_hubs() {
         &a_key,
         "a.example/log",
         &a.tokens["NL"],
+        &[("DE", &de_pub)],
     );
 
     let readers: Vec<Option<&str>> = std::iter::once(None)
         .chain(PARTIES.iter().map(|p| Some(*p)))
         .collect();
     let mut checked = 0;
-    for (hub, sync, party) in [(&b, &b_sync, "DE"), (&c, &c_sync, "NL")] {
+    for (hub, sync, party, producer) in [
+        (&b, &b_sync, "DE", "FR"),
+        (&c, &c_sync, "NL", "FR@a.example/log"),
+    ] {
         let col = &sync["collections"][0];
         assert!(col["error"].is_null(), "{sync}");
         assert_eq!(col["authenticated"], json!(true), "{sync}");
@@ -985,15 +1017,15 @@ fn tlp_matrix_federated_column_across_three_hubs() {
         assert_eq!(col["verified"]["indicator"], json!(released), "{sync}");
         assert_eq!(col["new"], json!(released), "{sync}");
         for who in &readers {
-            let seen = mirrored_ids(hub, *who);
+            let seen = mirrored_ids(hub, *who, producer);
             for (n, (marking, named)) in cases.iter().enumerate() {
                 let id = objects[n]["id"].as_str().unwrap();
                 let names = names(*named);
                 let level = marking.map(Tlp::from).unwrap_or(Tlp::Amber);
-                let resolvable = level < Tlp::Amber || !names.is_empty();
+                let resolvable = level < Tlp::Amber || (!names.is_empty() && producer == "FR");
                 let want = oracle(Some(party), *marking, "FR", &names)
                     && resolvable
-                    && oracle(*who, *marking, "FR", &names);
+                    && oracle(*who, *marking, producer, &names);
                 let got = seen.contains(&id.to_owned());
                 assert_eq!(
                     got, want,
@@ -1018,10 +1050,16 @@ fn tlp_matrix_federated_column_across_three_hubs() {
         .unwrap();
     let amber_id = objects[amber_named]["id"].as_str().unwrap().to_owned();
     for who in ["DE", "EE", "LT"] {
-        assert!(mirrored_ids(&b, Some(who)).contains(&amber_id), "{who}");
+        assert!(
+            mirrored_ids(&b, Some(who), "FR").contains(&amber_id),
+            "{who}"
+        );
     }
-    assert!(!mirrored_ids(&b, Some("NL")).contains(&amber_id));
-    assert!(mirrored_ids(&c, Some("DE")).len() < mirrored_ids(&b, Some("DE")).len());
+    assert!(!mirrored_ids(&b, Some("NL"), "FR").contains(&amber_id));
+    assert!(
+        mirrored_ids(&c, Some("DE"), "FR@a.example/log").len()
+            < mirrored_ids(&b, Some("DE"), "FR").len()
+    );
 }
 
 fn names(named: bool) -> Vec<String> {

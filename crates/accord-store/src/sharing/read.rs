@@ -16,7 +16,8 @@ use accord_tlp::Tlp;
 
 use crate::error::StoreError;
 use crate::kind;
-use crate::mirror::MirroredObject;
+use crate::log::{OPERATOR_PARTY, PartyKey};
+use crate::mirror::{MirroredObject, PeerKey};
 use crate::sharing::model::{
     AffiliationBody, Collection, IndexFilter, MAX_OBJECTS_PAGE, ObjectMeta, SharingStore,
     format_us, parse_us,
@@ -233,56 +234,156 @@ pub fn may_read(
     tlp::may_read(&audience, &reader, community)
 }
 
+/// Which of a peer's parties this hub resolves to its own parties of the same id: those whose
+/// key history in the peer's log (the keys the pull verified, [`crate::mirror::MirrorState::keys`]) shares a
+/// key with the keys registered here for that id. A party id on a peer is only what the peer's
+/// log registered, so an id alone never makes a peer's party a local one (a key is the party).
+/// The operator pseudo-party ([`OPERATOR_PARTY`]) is never resolved across hubs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolvedParties {
+    origin: String,
+    parties: HashSet<String>,
+}
+
+impl ResolvedParties {
+    /// The parties of the log of `origin` resolved: `peer_keys` is that log's key history,
+    /// `local` every key ever registered here for each party id asked about (revoked ones
+    /// included on both sides: a key in both histories was the same party's).
+    pub fn new(
+        origin: &str,
+        peer_keys: &[PeerKey],
+        local: &HashMap<String, Vec<PartyKey>>,
+    ) -> Self {
+        let parties = peer_keys
+            .iter()
+            .filter(|k| k.party != OPERATOR_PARTY)
+            .filter(|k| {
+                local
+                    .get(&k.party)
+                    .is_some_and(|ks| ks.iter().any(|l| l.public_key == k.key))
+            })
+            .map(|k| k.party.clone())
+            .collect();
+        ResolvedParties {
+            origin: origin.to_owned(),
+            parties,
+        }
+    }
+
+    /// Whether `party` of the log of `origin` is this hub's party of the same id.
+    pub fn resolves(&self, origin: &str, party: &str) -> bool {
+        origin == self.origin && party != OPERATOR_PARTY && self.parties.contains(party)
+    }
+
+    /// How `party` of the log of `origin` is named here: its id when resolved, else
+    /// `ID@ORIGIN`, which no local party id can be (ids have no `@`).
+    pub fn shown(&self, origin: &str, party: &str) -> String {
+        if self.resolves(origin, party) {
+            party.to_owned()
+        } else {
+            format!("{party}@{origin}")
+        }
+    }
+}
+
 /// Whether `reader` may read `object`, mirrored from a peer into `collection`: the one read
 /// rule ([`accord_stix::tlp::may_read`]) under this hub's affiliations and the local
-/// collection's community, with its original marking, producer and named recipients, and
-/// failing closed where this hub cannot resolve who the peer shared it with:
+/// collection's community, with its original marking, and its producer and named recipients
+/// as `resolved` names them, failing closed where this hub cannot resolve who the peer shared
+/// it with:
 ///
-/// - TLP:CLEAR and TLP:GREEN are read as the local collection's own objects;
+/// - TLP:CLEAR and TLP:GREEN are read as the local collection's own objects, except that an
+///   unresolved producer or recipient is none of this hub's parties (it is `ID@ORIGIN`);
 /// - TLP:AMBER, AMBER+STRICT and RED reach only their named recipients (their organisations,
 ///   and for AMBER those organisations' clients) and the producer: a marked object that names
 ///   no recipient was shared with the peer's community, which this hub does not know, and one
-///   whose producer or a named recipient is not a party registered here cannot be resolved
-///   either; both are served to nobody.
-///
-/// `known` is the set of parties registered on this hub.
+///   whose producer or a named recipient is not resolved (by key, [`ResolvedParties`]) cannot
+///   be placed either; both are served to nobody.
 pub fn may_read_mirrored(
     collection: &Collection,
     community: &Community,
-    known: &HashSet<String>,
+    resolved: &ResolvedParties,
     object: &MirroredObject,
     reader: Reader<'_>,
 ) -> bool {
+    let resolves = |p: &str| resolved.resolves(&object.origin, p);
     if object.tlp >= Tlp::Amber
         && (object.recipients.is_empty()
-            || !known.contains(&object.producer)
-            || object.recipients.iter().any(|r| !known.contains(r)))
+            || !resolves(&object.producer)
+            || object.recipients.iter().any(|r| !resolves(r)))
     {
         return false;
     }
+    let producer = resolved.shown(&object.origin, &object.producer);
+    let named: Vec<String> = object
+        .recipients
+        .iter()
+        .map(|r| resolved.shown(&object.origin, r))
+        .collect();
     let audience = Audience {
         level: object.tlp,
-        producer: &object.producer,
-        named: &object.recipients,
+        producer: &producer,
+        named: &named,
         anonymous_read: collection.anonymous_read,
     };
     tlp::may_read(&audience, &reader, community)
 }
 
-/// The object versions mirrored into `collection` from a peer that `reader` may read
-/// ([`may_read_mirrored`]): the latest such version of each object, by origin then index.
+/// The object versions mirrored into `collection` that `reader` may read
+/// ([`may_read_mirrored`]): only from the origin `collection.mirror` names now, and only while
+/// that origin is a current peer; the latest such version of each object, by index. An
+/// unresolved producer is returned as `ID@ORIGIN` ([`ResolvedParties::shown`]).
 pub async fn visible_mirrored(
     store: &dyn Store,
     collection: &Collection,
     reader: Reader<'_>,
 ) -> Result<Vec<MirroredObject>, SharingError> {
-    let community = Community::load(store, collection).await?;
-    let known: HashSet<String> = store.parties().await?.into_iter().map(|p| p.id).collect();
-    let readable: Vec<MirroredObject> = store
+    let Some(mirror) = &collection.mirror else {
+        return Ok(Vec::new());
+    };
+    let origin = mirror.peer.as_str();
+    let current = store
+        .peers()
+        .await?
+        .iter()
+        .any(|p| p.origin == origin && p.is_current());
+    if !current {
+        return Ok(Vec::new());
+    }
+    let objects: Vec<MirroredObject> = store
         .mirrored_objects(&collection.id)
         .await?
         .into_iter()
-        .filter(|o| may_read_mirrored(collection, &community, &known, o, reader))
+        .filter(|o| o.origin == origin)
+        .collect();
+    if objects.is_empty() {
+        return Ok(objects);
+    }
+    // No verified state: no key history, so nobody is resolved.
+    let peer_keys = store
+        .mirror(origin)
+        .await?
+        .map(|s| s.keys)
+        .unwrap_or_default();
+    let named: HashSet<&str> = objects
+        .iter()
+        .flat_map(|o| std::iter::once(&o.producer).chain(&o.recipients))
+        .map(String::as_str)
+        .filter(|p| *p != OPERATOR_PARTY && peer_keys.iter().any(|k| k.party == *p))
+        .collect();
+    let mut local = HashMap::new();
+    for p in named {
+        local.insert(p.to_owned(), store.party_keys(p).await?);
+    }
+    let resolved = ResolvedParties::new(origin, &peer_keys, &local);
+    let community = Community::load(store, collection).await?;
+    let readable: Vec<MirroredObject> = objects
+        .into_iter()
+        .filter(|o| may_read_mirrored(collection, &community, &resolved, o, reader))
+        .map(|mut o| {
+            o.producer = resolved.shown(&o.origin, &o.producer);
+            o
+        })
         .collect();
     // The latest readable version of each object (a version without a timestamp sorts first).
     let mut latest: HashMap<&str, (Option<i64>, u64)> = HashMap::new();
@@ -612,5 +713,184 @@ mod log_release_tests {
         for (e, want) in cases {
             assert_eq!(rule.publishes(&e), want, "{} {} {:?}", e.kind, e.id, e.tlp);
         }
+    }
+}
+
+#[cfg(test)]
+mod mirrored_read_tests {
+    use super::*;
+    use crate::sharing::model::Member;
+
+    const ORIGIN: &str = "hub-b.example";
+    const FR_KEY: &str = "fr-key-registered-here";
+    const DE_KEY: &str = "de-key-registered-here";
+
+    fn collection() -> Collection {
+        Collection {
+            id: "c".into(),
+            title: "c".into(),
+            description: None,
+            members: ["FR", "DE", "IT"]
+                .into_iter()
+                .map(|p| Member {
+                    party: p.into(),
+                    can_read: true,
+                    can_write: true,
+                })
+                .collect(),
+            default_tlp: Tlp::Amber,
+            anonymous_read: false,
+            mirror: None,
+        }
+    }
+
+    fn object(tlp: Tlp, producer: &str, recipients: &[&str]) -> MirroredObject {
+        MirroredObject {
+            collection: "c".into(),
+            origin: ORIGIN.into(),
+            index: 1,
+            object_id: "indicator--6f1c8a8e-0000-4000-8000-000000000001".into(),
+            object_type: "indicator".into(),
+            version_us: None,
+            tlp,
+            producer: producer.into(),
+            recipients: recipients.iter().map(|r| (*r).to_owned()).collect(),
+            body: Vec::new(),
+            salt: None,
+            entry: Vec::new(),
+            checkpoint_size: 2,
+        }
+    }
+
+    fn peer_key(party: &str, key: &str) -> PeerKey {
+        PeerKey {
+            party: party.into(),
+            key: key.into(),
+            revoked: false,
+        }
+    }
+
+    /// The keys registered here: FR, DE and the operator under their own keys.
+    fn local() -> HashMap<String, Vec<PartyKey>> {
+        [
+            ("FR", FR_KEY),
+            ("DE", DE_KEY),
+            (OPERATOR_PARTY, "this-hubs-operator-key"),
+        ]
+        .into_iter()
+        .map(|(p, k)| {
+            let key = PartyKey {
+                party: p.into(),
+                public_key: k.into(),
+                added_at: 0,
+                revoked_at: None,
+            };
+            (p.to_owned(), vec![key])
+        })
+        .collect()
+    }
+
+    fn reads(resolved: &ResolvedParties, o: &MirroredObject, party: &str) -> bool {
+        let c = collection();
+        let community = Community::new(&c, &[]);
+        may_read_mirrored(&c, &community, resolved, o, Reader::Party(party))
+    }
+
+    #[test]
+    fn a_peer_party_with_the_same_keys_reads_as_the_local_party() {
+        let resolved = ResolvedParties::new(
+            ORIGIN,
+            &[peer_key("FR", FR_KEY), peer_key("DE", DE_KEY)],
+            &local(),
+        );
+        let red = object(Tlp::Red, "FR", &["DE"]);
+        assert!(reads(&resolved, &red, "FR"));
+        assert!(reads(&resolved, &red, "DE"));
+        assert!(!reads(&resolved, &red, "IT"));
+    }
+
+    /// A hostile peer registers its own key as FR and shares a RED object from "FR" naming DE.
+    #[test]
+    fn tlp_red_leak_a_peer_key_registered_under_a_local_id_resolves_nobody() {
+        let resolved = ResolvedParties::new(
+            ORIGIN,
+            &[peer_key("FR", "the-peers-own-key"), peer_key("DE", DE_KEY)],
+            &local(),
+        );
+        let red = object(Tlp::Red, "FR", &["DE"]);
+        for p in ["FR", "DE", "IT"] {
+            assert!(!reads(&resolved, &red, p), "{p} read the RED object");
+        }
+        for tlp in [Tlp::Amber, Tlp::AmberStrict] {
+            assert!(!reads(&resolved, &object(tlp, "FR", &["DE"]), "DE"));
+        }
+        // Its CLEAR object is served, its producer shown as the peer's.
+        assert!(reads(&resolved, &object(Tlp::Clear, "FR", &[]), "IT"));
+        assert_eq!(resolved.shown(ORIGIN, "FR"), format!("FR@{ORIGIN}"));
+        assert_eq!(resolved.shown(ORIGIN, "DE"), "DE");
+        // The recipient resolved, the producer not: still nobody.
+        let red = object(Tlp::Red, "DE", &["FR"]);
+        assert!(!reads(&resolved, &red, "FR"));
+        assert!(!reads(&resolved, &red, "DE"));
+    }
+
+    /// A party registered here whose id only collides with a peer's party (no key in common).
+    #[test]
+    fn tlp_red_leak_a_local_party_colliding_with_a_peer_party_reads_nothing() {
+        let resolved = ResolvedParties::new(
+            ORIGIN,
+            &[
+                peer_key("FR", FR_KEY),
+                peer_key("acme-cert", "peers-acme-key"),
+            ],
+            &HashMap::from([(
+                "acme-cert".to_owned(),
+                vec![PartyKey {
+                    party: "acme-cert".into(),
+                    public_key: "local-acme-key".into(),
+                    added_at: 3,
+                    revoked_at: None,
+                }],
+            )])
+            .into_iter()
+            .chain(local())
+            .collect(),
+        );
+        assert!(!reads(
+            &resolved,
+            &object(Tlp::Red, "FR", &["acme-cert"]),
+            "acme-cert"
+        ));
+        assert!(!reads(
+            &resolved,
+            &object(Tlp::Red, "acme-cert", &["FR"]),
+            "acme-cert"
+        ));
+        // At GREEN a collision gives no producer's or recipient's standing either.
+        assert!(!resolved.resolves(ORIGIN, "acme-cert"));
+    }
+
+    #[test]
+    fn tlp_red_leak_the_operator_and_other_origins_are_never_resolved() {
+        let resolved = ResolvedParties::new(
+            ORIGIN,
+            &[
+                peer_key(OPERATOR_PARTY, "this-hubs-operator-key"),
+                peer_key("DE", DE_KEY),
+            ],
+            &local(),
+        );
+        let red = object(Tlp::Red, OPERATOR_PARTY, &["DE"]);
+        assert!(!reads(&resolved, &red, OPERATOR_PARTY));
+        assert!(!reads(&resolved, &red, "DE"));
+        assert_eq!(
+            resolved.shown(ORIGIN, OPERATOR_PARTY),
+            format!("{OPERATOR_PARTY}@{ORIGIN}")
+        );
+        // Resolved for one origin says nothing of another's parties of the same id.
+        assert!(!resolved.resolves("hub-c.example", "DE"));
+        let mut elsewhere = object(Tlp::Red, "DE", &["DE"]);
+        elsewhere.origin = "hub-c.example".into();
+        assert!(!reads(&resolved, &elsewhere, "DE"));
     }
 }
