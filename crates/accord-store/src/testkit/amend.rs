@@ -118,6 +118,11 @@ pub async fn a_v1_accord_and_rules_are_amended_to_the_bundled_ones(f: &dyn Store
         new.rules.suggest(&wannacry.incident)
     );
     let size = store.checkpoint().await.unwrap().unwrap().size;
+    // A second store value on the same data (another node, or the running hub beside
+    // `accord data upgrade`), its caches warmed with the old accord and rules.
+    let other = test.reopen().await;
+    assert_eq!(other.accord().await.unwrap(), old.accord);
+    assert_eq!(other.rules().await.unwrap(), old.rules);
 
     let plan = plan_upgrade(store.as_ref(), &new, &fixes).await.unwrap();
     assert_eq!((plan.held, plan.bundled), (1, fixes.version));
@@ -151,6 +156,9 @@ pub async fn a_v1_accord_and_rules_are_amended_to_the_bundled_ones(f: &dyn Store
     assert_eq!(done.version, Some(fixes.version));
     assert_eq!(store.accord().await.unwrap(), new.accord);
     assert_eq!(store.rules().await.unwrap(), new.rules);
+    // The other store value's caches see the amendment without an append of their own.
+    assert_eq!(other.accord().await.unwrap(), new.accord);
+    assert_eq!(other.rules().await.unwrap(), new.rules);
     for r in store.all_incidents().await.unwrap() {
         assert_eq!(
             r.suggested_principles,
