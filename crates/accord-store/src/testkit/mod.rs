@@ -207,6 +207,7 @@ macro_rules! conformance_suite {
             mirror::a_mirrored_incident_this_hub_would_refuse_is_left_out,
             peers::peers_are_registered_listed_and_removed_by_signed_entries,
             peers::a_peer_showing_two_views_is_marked_forked_with_evidence,
+            peers::mirrored_objects_are_served_only_from_the_current_mirrored_peer,
         );
     };
     (@tests $factory:expr; $($module:ident :: $name:ident),* $(,)?) => {

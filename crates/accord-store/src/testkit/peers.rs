@@ -334,3 +334,83 @@ pub async fn a_peer_showing_two_views_is_marked_forked_with_evidence(f: &dyn Sto
     let report = audit_store(store, &h.op).await;
     assert_eq!(report.kinds["peer-fork"], 2);
 }
+
+/// A collection's mirrored objects are served only from the origin `collection.mirror` names
+/// now and only while that origin is a current peer (issue 14 part 5, review finding 6); with
+/// no key of the peer's FR registered here, a CLEAR object's producer is shown `FR@ORIGIN`.
+pub async fn mirrored_objects_are_served_only_from_the_current_mirrored_peer(f: &dyn StoreFactory) {
+    use crate::mirror::MirroredObject;
+    use crate::sharing::{Collection, CollectionMirror, define_collection, visible_mirrored};
+    use accord_stix::tlp::Reader;
+    use accord_tlp::Tlp;
+
+    let Some(h) = seeded_hub(f).await else { return };
+    let store = h.store.as_ref();
+    let origin = "peer.example/log";
+    let added = add_peer(
+        store,
+        &h.seq,
+        &peer_signer(7).verifier(),
+        "http://127.0.0.1:9/",
+        None,
+    )
+    .await
+    .unwrap();
+    let mut collection = Collection {
+        id: "from-peer".into(),
+        title: "The peer's, mirrored".into(),
+        description: None,
+        members: Vec::new(),
+        default_tlp: Tlp::Clear,
+        anonymous_read: true,
+        mirror: Some(CollectionMirror {
+            peer: origin.into(),
+            collection: "shared".into(),
+        }),
+    };
+    define_collection(&h.seq, collection.clone()).await.unwrap();
+    let object = |origin: &str, index: u64| MirroredObject {
+        collection: collection.id.clone(),
+        origin: origin.into(),
+        index,
+        object_id: format!("indicator--6f1c8a8e-0000-4000-8000-{index:012}"),
+        object_type: "indicator".into(),
+        version_us: None,
+        tlp: Tlp::Clear,
+        producer: "FR".into(),
+        recipients: Vec::new(),
+        body: b"{}".to_vec(),
+        salt: None,
+        entry: vec![1],
+        checkpoint_size: 10,
+    };
+    store
+        .add_mirrored_objects(vec![object(origin, 1), object("gone.example/log", 2)])
+        .await
+        .unwrap();
+    let served = visible_mirrored(store, &collection, Reader::Anonymous)
+        .await
+        .unwrap();
+    assert_eq!(served.len(), 1, "{served:?}");
+    assert_eq!(served[0].origin, origin);
+    assert_eq!(served[0].producer, format!("FR@{origin}"));
+
+    // The collection now names another origin: nothing of the first is served.
+    collection.mirror = Some(CollectionMirror {
+        peer: "gone.example/log".into(),
+        collection: "shared".into(),
+    });
+    let served = visible_mirrored(store, &collection, Reader::Anonymous)
+        .await
+        .unwrap();
+    assert!(served.is_empty(), "not a peer: {served:?}");
+    collection.mirror = Some(CollectionMirror {
+        peer: origin.into(),
+        collection: "shared".into(),
+    });
+    remove_peer(store, &h.seq, &added.1.id).await.unwrap();
+    let served = visible_mirrored(store, &collection, Reader::Anonymous)
+        .await
+        .unwrap();
+    assert!(served.is_empty(), "a removed peer: {served:?}");
+}
