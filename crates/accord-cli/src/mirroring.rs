@@ -11,7 +11,7 @@
 //! checked by `accord_store::federation::verify_served` against that checkpoint, and the
 //! collection's new versions are stored only if all of them verify.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -195,8 +195,32 @@ pub struct CollectionSync {
 /// The most pages read of one peer collection in one sync (each of at most 1,000 versions).
 const MAX_PAGES: usize = 10_000;
 
+/// The most object versions kept from one peer collection in one sync: everything verified
+/// is held until the read ends (it is stored in one transaction or not at all), so a peer
+/// must not be able to make this hub hold an unbounded read.
+pub const MAX_COLLECTION_VERSIONS: usize = 100_000;
+
+/// The most bytes (canonical bodies, signed entries and salts) kept from one peer collection
+/// in one sync, for the same reason as [`MAX_COLLECTION_VERSIONS`].
+pub const MAX_COLLECTION_BYTES: usize = 256 * 1024 * 1024;
+
+/// The longest `next` cursor accepted from a peer: every cursor seen is kept to refuse one
+/// that comes back.
+const MAX_CURSOR: usize = 1024;
+
+/// A page of the peer's `/provenance` answer, read without copying its items.
+#[derive(serde::Deserialize)]
+struct PeerPage {
+    items: Vec<ServedVersion>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
 /// Reads the peer collection `peer_collection` at `client` as `state`'s checkpoint proves it,
-/// verifies every version served, and stores them in the local `collection`.
+/// verifies every version served, and stores them in the local `collection`. The read fails
+/// closed, nothing stored, when the peer serves an index not above the one before it (a
+/// repeat), hands back a cursor it gave before, or serves more than
+/// [`MAX_COLLECTION_VERSIONS`] versions or [`MAX_COLLECTION_BYTES`] bytes.
 async fn sync_collection(
     store: &dyn Store,
     client: &HubClient,
@@ -213,7 +237,18 @@ async fn sync_collection(
         new: 0,
         error: None,
     };
+    let refuse = |done: &mut CollectionSync, why: String| {
+        // Fail closed: nothing of this collection's read is kept.
+        done.verified.clear();
+        done.error = Some(format!(
+            "peer {} collection {peer_collection}: {why}",
+            peer.origin
+        ));
+    };
     let mut verified = Vec::new();
+    let mut bytes = 0usize;
+    let mut last_index: Option<u64> = None;
+    let mut cursors: HashSet<String> = HashSet::new();
     let mut cursor: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut path = format!(
@@ -227,70 +262,91 @@ async fn sync_collection(
         let page = match client.get_json_as_any(&path).await {
             Ok(page) => page,
             Err(e) => {
-                done.error = Some(format!(
-                    "peer {} collection {peer_collection}: cannot read {path}: {e:#}",
-                    peer.origin
-                ));
+                refuse(&mut done, format!("cannot read {path}: {e:#}"));
                 return Ok(done);
             }
         };
-        let items: Vec<ServedVersion> = match page
-            .get("items")
-            .cloned()
-            .map(serde_json::from_value::<Vec<ServedVersion>>)
-        {
-            Some(Ok(items)) => items,
-            Some(Err(e)) => {
-                done.error = Some(format!(
-                    "peer {} collection {peer_collection}: {path} items are not object versions with their proof: {e}",
-                    peer.origin
-                ));
-                return Ok(done);
-            }
-            None => {
-                done.error = Some(format!(
-                    "peer {} collection {peer_collection}: {path} has no items",
-                    peer.origin
-                ));
+        let page: PeerPage = match serde_json::from_value(page) {
+            Ok(page) => page,
+            Err(e) => {
+                refuse(
+                    &mut done,
+                    format!("{path} is not a page of object versions with their proof: {e}"),
+                );
                 return Ok(done);
             }
         };
-        for served in items {
+        for served in page.items {
             let id = served
                 .object
                 .get("id")
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or("(no id)")
                 .to_owned();
+            let index = served.log_index;
+            if let Some(last) = last_index
+                && index <= last
+            {
+                refuse(
+                    &mut done,
+                    format!(
+                        "object {id}: entry {index} served after entry {last} (each version once, in log order)"
+                    ),
+                );
+                return Ok(done);
+            }
+            last_index = Some(index);
             match verify_served(state, collection, served) {
                 Ok(o) => {
+                    bytes = bytes.saturating_add(
+                        o.body.len() + o.entry.len() + o.salt.as_ref().map_or(0, Vec::len),
+                    );
+                    if verified.len() >= MAX_COLLECTION_VERSIONS || bytes > MAX_COLLECTION_BYTES {
+                        refuse(
+                            &mut done,
+                            format!(
+                                "more than {MAX_COLLECTION_VERSIONS} object versions or {MAX_COLLECTION_BYTES} bytes in one sync (at entry {index})"
+                            ),
+                        );
+                        return Ok(done);
+                    }
                     *done.verified.entry(o.object_type.clone()).or_insert(0) += 1;
                     verified.push(o);
                 }
                 Err(e) => {
-                    // Fail closed: nothing of this collection's read is kept.
-                    done.verified.clear();
-                    done.error = Some(format!(
-                        "peer {} collection {peer_collection}: object {id}: {e}",
-                        peer.origin
-                    ));
+                    refuse(&mut done, format!("object {id}: {e}"));
                     return Ok(done);
                 }
             }
         }
-        match page.get("next").and_then(serde_json::Value::as_str) {
-            Some(next) => cursor = Some(next.to_owned()),
+        match page.next {
+            Some(next) => {
+                if next.len() > MAX_CURSOR {
+                    refuse(
+                        &mut done,
+                        format!(
+                            "{path}: a next cursor of {} bytes (at most {MAX_CURSOR})",
+                            next.len()
+                        ),
+                    );
+                    return Ok(done);
+                }
+                if !cursors.insert(next.clone()) {
+                    refuse(
+                        &mut done,
+                        format!("{path}: the next cursor {next:?} was served before"),
+                    );
+                    return Ok(done);
+                }
+                cursor = Some(next);
+            }
             None => {
                 done.new = store.add_mirrored_objects(verified).await?;
                 return Ok(done);
             }
         }
     }
-    done.verified.clear();
-    done.error = Some(format!(
-        "peer {} collection {peer_collection}: more than {MAX_PAGES} pages",
-        peer.origin
-    ));
+    refuse(&mut done, format!("more than {MAX_PAGES} pages"));
     Ok(done)
 }
 

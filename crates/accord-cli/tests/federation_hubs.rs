@@ -250,7 +250,8 @@ fn indicator() -> Value {
 /// is included under A's checkpoint of the size it names (signed by `origin_key`), is a STIX
 /// entry signed for FR and commits to the object's canonical bytes.
 fn check_mirrored_indicator(base: &str, origin_base: &str, origin_key: &str, origin: &str) {
-    let items = get_json(base, &format!("/api/v1/collections/{FROM_A}/mirrored"));
+    let page = get_json(base, &format!("/api/v1/collections/{FROM_A}/mirrored"));
+    let items = &page["items"];
     let item = items
         .as_array()
         .unwrap()

@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use accord_stix::marking::TlpMarking;
 use accord_stix::tlp::{Affiliation, Audience, Reader, may_read};
@@ -930,8 +930,10 @@ fn mirrored_ids(hub: &Hub, who: Option<&str>, producer: &str) -> Vec<String> {
     let r = r.send().unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "private, no-store");
-    let items: Vec<Value> = r.json().unwrap();
-    for item in &items {
+    let page: Value = r.json().unwrap();
+    assert!(page["next"].is_null(), "one page holds the matrix: {page}");
+    let items = page["items"].as_array().unwrap();
+    for item in items {
         // The original producer (qualified by its origin when this hub does not hold its
         // key) and provenance, never this hub's.
         assert_eq!(item["producer"], producer, "{item}");
@@ -942,6 +944,79 @@ fn mirrored_ids(hub: &Hub, who: Option<&str>, producer: &str) -> Vec<String> {
         .iter()
         .map(|i| i["object"]["id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// `/api/v1/collections/{id}/mirrored` pages: `limit` versions a page by origin then index,
+/// `next` leading to the rest and absent on the last page, the pages together the whole
+/// list; a bad `limit` or `cursor` is a 400 naming it.
+#[test]
+fn mirrored_objects_are_paged_by_limit_and_cursor_and_a_bad_cursor_is_named() {
+    let a = hub_with_origin(Some("a.example/log"));
+    let (_, objects) = matrix_cases();
+    a.post("FR", &objects);
+    let a_key = String::from_utf8(http_get(&a.server.base, "/log/key"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    // FR's key, so that B resolves the producer of every mirrored version.
+    let keys = tempfile::tempdir().unwrap();
+    let fr_keys: Value = serde_json::from_str(&run(
+        a._dir.path(),
+        &["keys", "list", "--party", "FR", "--json"],
+    ))
+    .unwrap();
+    let fr_pub = keys.path().join("FR.pub");
+    std::fs::write(&fr_pub, fr_keys[0]["public_key"].as_str().unwrap()).unwrap();
+    let (b, _) = mirror_hub(
+        "b.example/log",
+        &a.server.base,
+        &a_key,
+        "a.example/log",
+        &a.tokens["DE"],
+        &[("FR", &fr_pub)],
+    );
+    let get = |query: &str| {
+        let r = client()
+            .get(format!(
+                "{}/api/v1/collections/{MIRROR}/mirrored{query}",
+                b.server.base
+            ))
+            .bearer_auth(&b.tokens["DE"])
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let (status, whole) = get("");
+    assert_eq!(status, 200, "{whole}");
+    let whole: Value = serde_json::from_str(&whole).unwrap();
+    let whole = whole["items"].as_array().unwrap().clone();
+    assert!(whole.len() > 2, "{whole:?}");
+    let mut paged = Vec::new();
+    let mut query = "?limit=2".to_owned();
+    loop {
+        let (status, page) = get(&query);
+        assert_eq!(status, 200, "{page}");
+        let page: Value = serde_json::from_str(&page).unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2, "{page}");
+        paged.extend(items.iter().cloned());
+        match page["next"].as_str() {
+            Some(next) => query = format!("?limit=2&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, whole);
+    for (query, parameter) in [
+        ("?limit=0", "limit"),
+        ("?limit=1001", "limit"),
+        ("?cursor=zz", "cursor"),
+        ("?cursor=61.x", "cursor"),
+        ("?colour=red", "colour"),
+    ] {
+        let (status, body) = get(query);
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.contains(parameter), "{query}: {body}");
+    }
 }
 
 /// The federated column of the TLP matrix (issue 14 part 5). Hub A holds the matrix
@@ -1066,16 +1141,27 @@ fn names(named: bool) -> Vec<String> {
     if named { vec!["DE".to_owned()] } else { vec![] }
 }
 
-/// A relay in front of a peer hub that forwards GETs with their `Authorization` header and,
-/// while `tamper` is set, alters the first object of every `/provenance` answer: a peer (or
+/// [`tampering_relay`] forwards every answer as the peer gave it.
+const HONEST: u8 = 0;
+/// [`tampering_relay`] alters the first object of every `/provenance` answer: a peer (or
 /// anything between the hubs) serving an object its log does not commit to.
-fn tampering_relay(upstream: String, tamper: Arc<AtomicBool>) -> String {
+const ALTER: u8 = 1;
+/// [`tampering_relay`] serves the first version of every `/provenance` page again at its end.
+const REPEAT_ITEM: u8 = 2;
+/// [`tampering_relay`] answers every `/provenance` read with the same `next` cursor (and no
+/// items once it is followed): a peer keeping a mirroring hub reading forever.
+const REPEAT_CURSOR: u8 = 3;
+
+/// A relay in front of a peer hub that forwards GETs with their `Authorization` header and
+/// changes `/provenance` answers as `mode` says ([`HONEST`], [`ALTER`], [`REPEAT_ITEM`],
+/// [`REPEAT_CURSOR`]).
+fn tampering_relay(upstream: String, mode: Arc<AtomicU8>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let (upstream, tamper) = (upstream.clone(), Arc::clone(&tamper));
+            let (upstream, mode) = (upstream.clone(), Arc::clone(&mode));
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut request_line = String::new();
@@ -1095,17 +1181,37 @@ fn tampering_relay(upstream: String, tamper: Arc<AtomicBool>) -> String {
                     }
                 }
                 let path = request_line.split_whitespace().nth(1).unwrap_or("/");
-                let mut r = client().get(format!("{upstream}{path}"));
+                let mode = mode.load(Ordering::SeqCst);
+                // The peer never gave the cursor the relay hands out: ask it for the first page.
+                let forward = match path.split_once("&cursor=") {
+                    Some((first, _)) if mode == REPEAT_CURSOR => first,
+                    _ => path,
+                };
+                let mut r = client().get(format!("{upstream}{forward}"));
                 if let Some(a) = authorization {
                     r = r.header("Authorization", a);
                 }
                 let r = r.send().unwrap();
                 let status = r.status().as_u16();
                 let mut body = r.bytes().unwrap().to_vec();
-                if status == 200 && path.contains("/provenance") && tamper.load(Ordering::SeqCst) {
+                if status == 200 && path.contains("/provenance") && mode != HONEST {
                     let mut page: Value = serde_json::from_slice(&body).unwrap();
-                    page["items"][0]["object"]["pattern"] =
-                        json!("[ipv4-addr:value = '203.0.113.66']");
+                    match mode {
+                        ALTER => {
+                            page["items"][0]["object"]["pattern"] =
+                                json!("[ipv4-addr:value = '203.0.113.66']")
+                        }
+                        REPEAT_ITEM => {
+                            let first = page["items"][0].clone();
+                            page["items"].as_array_mut().unwrap().push(first);
+                        }
+                        _ => {
+                            if path.contains("cursor=") {
+                                page["items"] = json!([]);
+                            }
+                            page["next"] = json!("again");
+                        }
+                    }
                     body = serde_json::to_vec(&page).unwrap();
                 }
                 let head = format!(
@@ -1133,7 +1239,7 @@ fn an_object_altered_on_its_way_from_the_peer_is_refused_naming_it_and_nothing_i
         .unwrap()
         .trim()
         .to_owned();
-    let tamper = Arc::new(AtomicBool::new(true));
+    let tamper = Arc::new(AtomicU8::new(ALTER));
     let relay = tampering_relay(a.server.base.clone(), Arc::clone(&tamper));
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
@@ -1174,7 +1280,75 @@ fn an_object_altered_on_its_way_from_the_peer_is_refused_naming_it_and_nothing_i
     assert!(err.contains("peer a.example/log collection"), "{err}");
     assert!(err.contains("object indicator--"), "{err}");
     assert!(err.contains("commits to"), "{err}");
-    tamper.store(false, Ordering::SeqCst);
+    tamper.store(HONEST, Ordering::SeqCst);
+    let all: Value = serde_json::from_str(&ok(&mut sync())).unwrap();
+    let col = &all[0]["collections"][0];
+    assert!(col["error"].is_null(), "{all}");
+    let verified = col["verified"]["indicator"].as_u64().unwrap();
+    assert!(verified > 0, "{all}");
+    assert_eq!(col["new"].as_u64(), Some(verified), "{all}");
+}
+
+/// A peer that serves a version twice, or hands back a `next` cursor it gave before, is
+/// refused by `accord peers sync` naming the peer, the collection and the entry or cursor,
+/// and nothing of that read is stored (the honest sync that follows finds every version new):
+/// a hostile peer cannot make a mirroring hub read and hold its collection without end.
+#[test]
+fn a_peer_repeating_an_item_or_a_cursor_is_refused_naming_it_and_nothing_is_stored() {
+    let a = hub_with_origin(Some("a.example/log"));
+    let (_, objects) = matrix_cases();
+    a.post("FR", &objects);
+    let a_key = String::from_utf8(http_get(&a.server.base, "/log/key"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mode = Arc::new(AtomicU8::new(REPEAT_ITEM));
+    let relay = tampering_relay(a.server.base.clone(), Arc::clone(&mode));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(on(data).env("ACCORD_ORIGIN", "b.example/log").args([
+        "peers",
+        "add",
+        "--url",
+        &relay,
+        "--log-key",
+        &a_key,
+    ]));
+    let peers: Value = serde_json::from_str(&run(data, &["peers", "list", "--json"])).unwrap();
+    let id = peers[0]["id"].as_str().unwrap().to_owned();
+    run(
+        data,
+        &[
+            "collections",
+            "add",
+            "--id",
+            MIRROR,
+            "--title",
+            "The matrix, mirrored",
+            "--member",
+            "DE:r",
+            "--mirror-peer",
+            "a.example/log",
+            "--mirror-collection",
+            COLLECTION,
+        ],
+    );
+    let sync = || {
+        let mut c = on(data);
+        c.env(token_env(&id), &a.tokens["DE"])
+            .args(["peers", "sync", "--json"]);
+        c
+    };
+    let err = fails(&mut sync());
+    assert!(err.contains("peer a.example/log collection"), "{err}");
+    assert!(err.contains("object indicator--"), "{err}");
+    assert!(err.contains("served after entry"), "{err}");
+    mode.store(REPEAT_CURSOR, Ordering::SeqCst);
+    let err = fails(&mut sync());
+    assert!(err.contains("peer a.example/log collection"), "{err}");
+    assert!(err.contains("again"), "{err}");
+    assert!(err.contains("was served before"), "{err}");
+    mode.store(HONEST, Ordering::SeqCst);
     let all: Value = serde_json::from_str(&ok(&mut sync())).unwrap();
     let col = &all[0]["collections"][0];
     assert!(col["error"].is_null(), "{all}");
