@@ -154,7 +154,9 @@ pub struct MirroredItem {
     pub object: Value,
     /// Its TLP level, as the origin hub signed it (or stricter, from the object's marking).
     pub tlp: String,
-    /// The party on the origin hub that added it.
+    /// The party on the origin hub that added it: its id when it is this hub's party of that
+    /// id (a key of it in the origin log is registered here), else `ID@ORIGIN`, a party of the
+    /// origin hub only (`sharing::visible_mirrored`).
     pub producer: String,
     /// The origin log (the peer hub's log origin).
     pub origin: String,
