@@ -115,6 +115,9 @@ impl Misplaced {
         let mut found: Option<Misplaced> = None;
         let mut at = cli;
         let mut path = Vec::new();
+        // A global flag of a command named so far also belongs to its subcommands
+        // (`accord parties list --data DIR`): clap propagates it only when the tree is built.
+        let mut inherited: Vec<&str> = Vec::new();
         let mut args = args.map(|a| a.to_string_lossy().into_owned());
         while let Some(arg) = args.next() {
             if !arg.starts_with('-') {
@@ -122,6 +125,11 @@ impl Misplaced {
                 // commands' names.
                 match at.find_subcommand(&arg) {
                     Some(c) => {
+                        inherited.extend(
+                            at.get_arguments()
+                                .filter(|a| a.is_global_set())
+                                .filter_map(|a| a.get_long()),
+                        );
                         at = c;
                         path.push(c.get_name().to_owned());
                         continue;
@@ -140,7 +148,7 @@ impl Misplaced {
                 Some(v) => v,
                 None => args.next().unwrap_or_default(),
             };
-            if !has_flag(at, flag) {
+            if !has_flag(at, flag) && !inherited.contains(&flag.trim_start_matches('-')) {
                 found.get_or_insert(Misplaced {
                     flag,
                     value,
@@ -222,6 +230,11 @@ mod tests {
             .subcommand(Command::new("incidents").subcommand(Command::new("list").arg(data())))
             .subcommand(Command::new("route").arg(Arg::new("content").long("data")))
             .subcommand(Command::new("keygen"))
+            .subcommand(
+                Command::new("parties")
+                    .arg(data().global(true))
+                    .subcommand(Command::new("list")),
+            )
     }
 
     fn hint(args: &[&str]) -> Option<String> {
@@ -242,6 +255,9 @@ mod tests {
         assert_eq!(hint(&["serve", "--data", "d"]), None);
         assert_eq!(hint(&["route", "--data", "content"]), None);
         assert_eq!(hint(&["incidents", "list", "--data", "d"]), None);
+        // A global flag of the parent belongs to its subcommands (`accord parties list --data`).
+        assert_eq!(hint(&["parties", "list", "--data", "d"]), None);
+        assert_eq!(hint(&["parties", "--data", "d", "list"]), None);
         assert_eq!(hint(&["--version"]), None);
         assert_eq!(
             hint(&["keygen", "--data", "d"]).as_deref(),
