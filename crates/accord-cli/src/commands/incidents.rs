@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use accord_core::incident::Incident;
 use accord_server::{IncidentItem, MirroredFrom, Origin};
-use accord_store::mirror::{filter_mirrored, mirrored_incidents};
+use accord_store::mirrored::{filter_mirrored, mirrored_incidents};
 use accord_store::write::record_incident_as_operator;
 use accord_store::{IncidentFilter, PageRequest};
 
@@ -59,8 +59,10 @@ pub enum IncidentsCommand {
         /// Also disputed, or unknown where the sources are silent.
         #[arg(long)]
         armed_conflict: Option<String>,
-        /// Whose incidents: local (this hub's own record, the default), mirrored (every
-        /// incident mirrored from the peers' logs) or one peer (its id or origin).
+        /// Whose incidents: local (default), mirrored or a peer (id or origin).
+        ///
+        /// local is this hub's own record; mirrored, every incident mirrored from the peers'
+        /// logs.
         ///
         /// The API's `origin` parameter (`--origin` names this hub's own log). A mirrored
         /// incident is listed with the hub and entry it comes from.
