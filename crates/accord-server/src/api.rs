@@ -22,7 +22,7 @@ use accord_core::scorecard::{
     BlocView, PartyScorecard, PrincipleScorecard, bloc_view, party_scorecard, principle_scorecards,
 };
 use accord_core::targeting::{ConflictStatus, TargetClass};
-use accord_store::mirror::{Scope, mirrored_incidents, page_mirrored, scoped_incidents};
+use accord_store::mirrored::{Scope, mirrored_incidents, page_mirrored, scoped_incidents};
 use accord_store::write::{Submission, submit_incident};
 use accord_store::{Counts, Cursor, IncidentFilter, PageRequest, party_or_state};
 

@@ -30,7 +30,7 @@ use accord_core::registry;
 use accord_core::scorecard::NOT_STATED;
 use accord_core::scorecard::{bloc_view, party_scorecard, principle_scorecards};
 use accord_core::targeting::{ConflictStatus, TargetClass, UNCLASSIFIED};
-use accord_store::mirror::{Scope, mirrored_incidents, page_mirrored, scoped_incidents};
+use accord_store::mirrored::{Scope, mirrored_incidents, page_mirrored, scoped_incidents};
 use accord_store::{Cursor, PageRequest, StoreError};
 
 use crate::api::{parse_filter, parse_party_query, party_cursor};

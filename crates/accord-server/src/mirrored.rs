@@ -138,7 +138,7 @@ pub struct MirroredFrom {
 
 impl MirroredFrom {
     /// The provenance of `m`.
-    pub fn of(m: &accord_store::mirror::MirroredIncident) -> Self {
+    pub fn of(m: &accord_store::mirrored::MirroredIncident) -> Self {
         MirroredFrom {
             origin: m.origin.clone(),
             index: m.index,

@@ -40,6 +40,7 @@ pub mod federation;
 pub mod kind;
 pub mod log;
 pub mod mirror;
+pub mod mirrored;
 pub mod peers;
 pub mod refusal;
 pub mod replay;

@@ -483,7 +483,7 @@ impl IncidentRow {
     }
 
     /// The row for a record mirrored from a peer's log, with where it comes from.
-    pub fn mirrored(m: &accord_store::mirror::MirroredIncident) -> Self {
+    pub fn mirrored(m: &accord_store::mirrored::MirroredIncident) -> Self {
         let from = crate::mirrored::MirroredFrom::of(m);
         IncidentRow {
             mirrored: Some((from.provenance, from.proof)),

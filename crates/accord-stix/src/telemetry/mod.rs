@@ -60,7 +60,7 @@ use serde_json::{Map, Value};
 use crate::eval::Observation;
 
 pub use json::{Json, Object};
-pub use objects::{TelemetryError, object_observation_id, observation_id};
+pub use objects::{ObjectTypes, TelemetryError, object_observation_id, observation_id};
 
 /// The format of one input record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,55 +136,6 @@ pub fn object_observation(
                      `_path` or the fields of conn, dns, http, files or ssl)"
                 .into(),
         }),
-    }
-}
-
-/// Which of the cyber-observable types the mappings build are wanted: the
-/// others are not built (their fields are still read and checked, so a bad
-/// record is refused all the same). A matcher that looks only at
-/// `domain-name` and `ipv4-addr` values has no use for a flow's
-/// `network-traffic`, the largest object of most records
-/// ([`crate::stream::StreamMatcher::object_types`]). Objects built keep the
-/// local keys they would have had with every type built.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ObjectTypes(u8);
-
-impl ObjectTypes {
-    /// The types the mappings build, in bit order.
-    const NAMES: [&'static str; 7] = [
-        "ipv4-addr",
-        "ipv6-addr",
-        "domain-name",
-        "url",
-        "network-traffic",
-        "x509-certificate",
-        "file",
-    ];
-
-    /// Every type: what an observation holds when nothing is known of its use.
-    pub const ALL: ObjectTypes = ObjectTypes(0x7f);
-
-    /// None of the types.
-    pub const NONE: ObjectTypes = ObjectTypes(0);
-
-    /// These types (names the mappings never build are ignored).
-    pub fn only<'a>(types: impl IntoIterator<Item = &'a str>) -> ObjectTypes {
-        let mut bits = 0;
-        for t in types {
-            if let Some(i) = Self::NAMES.iter().position(|n| *n == t) {
-                bits |= 1 << i;
-            }
-        }
-        ObjectTypes(bits)
-    }
-
-    /// Whether objects of type `ty` are wanted; always, for a type the
-    /// mappings do not know.
-    pub fn wants(self, ty: &str) -> bool {
-        Self::NAMES
-            .iter()
-            .position(|n| *n == ty)
-            .is_none_or(|i| self.0 & (1 << i) != 0)
     }
 }
 

@@ -7,7 +7,6 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::ObjectTypes;
 use super::json::{Json, Object};
 use crate::eval::Observation;
 
@@ -325,6 +324,55 @@ pub(crate) fn hashes(pairs: &[(&str, Option<&str>)]) -> Option<Value> {
 /// A STIX timestamp value (`…Z`) for an SCO property.
 pub(crate) fn stamp(t: jiff::Timestamp) -> Value {
     Value::String(format!("{t}"))
+}
+
+/// Which of the cyber-observable types the mappings build are wanted: the
+/// others are not built (their fields are still read and checked, so a bad
+/// record is refused all the same). A matcher that looks only at
+/// `domain-name` and `ipv4-addr` values has no use for a flow's
+/// `network-traffic`, the largest object of most records
+/// ([`crate::stream::StreamMatcher::object_types`]). Objects built keep the
+/// local keys they would have had with every type built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ObjectTypes(u8);
+
+impl ObjectTypes {
+    /// The types the mappings build, in bit order.
+    const NAMES: [&'static str; 7] = [
+        "ipv4-addr",
+        "ipv6-addr",
+        "domain-name",
+        "url",
+        "network-traffic",
+        "x509-certificate",
+        "file",
+    ];
+
+    /// Every type: what an observation holds when nothing is known of its use.
+    pub const ALL: ObjectTypes = ObjectTypes(0x7f);
+
+    /// None of the types.
+    pub const NONE: ObjectTypes = ObjectTypes(0);
+
+    /// These types (names the mappings never build are ignored).
+    pub fn only<'a>(types: impl IntoIterator<Item = &'a str>) -> ObjectTypes {
+        let mut bits = 0;
+        for t in types {
+            if let Some(i) = Self::NAMES.iter().position(|n| *n == t) {
+                bits |= 1 << i;
+            }
+        }
+        ObjectTypes(bits)
+    }
+
+    /// Whether objects of type `ty` are wanted; always, for a type the
+    /// mappings do not know.
+    pub fn wants(self, ty: &str) -> bool {
+        Self::NAMES
+            .iter()
+            .position(|n| *n == ty)
+            .is_none_or(|i| self.0 & (1 << i) != 0)
+    }
 }
 
 #[cfg(test)]

@@ -39,10 +39,10 @@
 
 use serde_json::{Map, Value};
 
-use super::ObjectTypes;
 use super::json::{Json, Object};
 use super::objects::{
-    Building, Fields, ObjectSet, TelemetryError, hashes, observation_id, sco, stamp, strings,
+    Building, Fields, ObjectSet, ObjectTypes, TelemetryError, hashes, observation_id, sco, stamp,
+    strings,
 };
 use crate::eval::Observation;
 

@@ -548,7 +548,7 @@ pub async fn advance_mirror_keeps_the_verifier_key_the_entries_were_verified_und
 /// one is listed. A peer's signature says who wrote a record, not that it keeps this hub's
 /// rules (found in review: mirrored records were only parsed).
 pub async fn a_mirrored_incident_this_hub_would_refuse_is_left_out(f: &dyn StoreFactory) {
-    use crate::mirror::{Scope, mirrored_incidents, scoped_incidents};
+    use crate::mirrored::{Scope, mirrored_incidents, scoped_incidents};
     let Some(hub) = super::seeded_hub(f).await else {
         return;
     };
