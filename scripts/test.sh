@@ -89,6 +89,42 @@ status=0
 cargo test --workspace --no-fail-fast "$@" || status=$?
 drop_test_databases
 
+# The second pass runs the server's and the CLI's test binaries that the first pass built.
+# `cargo test -p accord-server -p accord-cli` would resolve features for those two crates
+# alone (serde, tokio and either differ) and build almost every dependency a second time: on a
+# CI machine that doubled the target and ran out of disk. Each binary runs from its crate's
+# directory, as cargo runs it.
 echo "=== the storage-facing suites again, on PostgreSQL ===" >&2
-ACCORD_TEST_BACKEND=postgres cargo test -p accord-server -p accord-cli --no-fail-fast "$@" || status=$?
+binaries=$(cargo test --workspace --no-run --locked --message-format=json "$@" |
+  python3 -c '
+import json, os, sys
+for line in sys.stdin:
+    if not line.startswith("{"):
+        continue
+    m = json.loads(line)
+    if m.get("reason") != "compiler-artifact" or not m.get("executable") or not m["profile"]["test"]:
+        continue
+    if os.path.basename(os.path.dirname(m["manifest_path"])) in ("accord-server", "accord-cli"):
+        print(os.path.dirname(m["manifest_path"]) + "\t" + m["executable"])
+') || status=$?
+[ -n "$binaries" ] || { echo "no test binaries of accord-server or accord-cli were built" >&2; exit 1; }
+# What follows `--` in this script's arguments goes to each binary, as cargo would pass it.
+test_args=()
+after_dashes=0
+for arg in "$@"; do
+  if [ "$after_dashes" -eq 1 ]; then test_args+=("$arg"); elif [ "$arg" = -- ]; then after_dashes=1; fi
+done
+passed=0
+failed=()
+while IFS=$'\t' read -r dir exe; do
+  echo "     Running $exe (PostgreSQL)" >&2
+  if (cd "$dir" && ACCORD_TEST_BACKEND=postgres "$exe" "${test_args[@]}"); then
+    passed=$((passed + 1))
+  else
+    failed+=("$exe")
+  fi
+done <<<"$binaries"
+drop_test_databases
+echo "PostgreSQL pass: $passed binaries passed, ${#failed[@]} failed ${failed[*]}" >&2
+[ ${#failed[@]} -eq 0 ] || status=1
 exit "$status"
