@@ -31,7 +31,7 @@ use accord_store::sharing::{
     visible_objects,
 };
 
-use crate::collections::{api_error, bad, parse_object, private, reject_unknown};
+use crate::collections::{api_error, bad, page_limit, parse_object, private, reject_unknown};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::viewer::Viewer;
@@ -91,19 +91,7 @@ pub async fn provenance(
             format!("{size} is not a tree size of this log (1 to {current})"),
         ));
     }
-    let limit = match q.get("limit") {
-        None => DEFAULT_PROVENANCE_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_OBJECTS_PAGE).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    "limit",
-                    format!("{l:?} is not a page size between 1 and {MAX_OBJECTS_PAGE}"),
-                )
-            })?,
-    };
+    let limit = page_limit(&q, DEFAULT_PROVENANCE_LIMIT, MAX_OBJECTS_PAGE)?;
     let c = collection_for(st.store.as_ref(), &id, viewer.reader())
         .await
         .map_err(api_error)?;
@@ -221,19 +209,7 @@ pub async fn mirrored(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     reject_unknown(&q, &["limit", "cursor"])?;
-    let limit = match q.get("limit") {
-        None => MAX_OBJECTS_PAGE,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_OBJECTS_PAGE).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    "limit",
-                    format!("{l:?} is not a page size between 1 and {MAX_OBJECTS_PAGE}"),
-                )
-            })?,
-    };
+    let limit = page_limit(&q, MAX_OBJECTS_PAGE, MAX_OBJECTS_PAGE)?;
     let after = match q.get("cursor").filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(parse_mirrored_cursor(c)?),

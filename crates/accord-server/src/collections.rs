@@ -291,6 +291,22 @@ pub(crate) fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Res
     }
 }
 
+/// The page size a list asks for in its `limit` query parameter: `default` when absent, else
+/// a whole number from 1 to `max`; anything else is a bad request naming `limit`.
+pub(crate) fn page_limit(
+    q: &HashMap<String, String>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
+    let Some(l) = q.get("limit") else {
+        return Ok(default);
+    };
+    l.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| bad("limit", format!("limit: expected 1..={max}, got {l:?}")))
+}
+
 fn list_param(q: &HashMap<String, String>, name: &str) -> Vec<String> {
     q.get(name)
         .map(|v| {
@@ -356,19 +372,7 @@ pub async fn objects(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
     reject_unknown(&q, &["type", "id", "added_after", "limit", "cursor"])?;
-    let limit = match q.get("limit") {
-        None => DEFAULT_OBJECTS_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_OBJECTS_PAGE).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    "limit",
-                    format!("{l:?} is not a page size between 1 and {MAX_OBJECTS_PAGE}"),
-                )
-            })?,
-    };
+    let limit = page_limit(&q, DEFAULT_OBJECTS_LIMIT, MAX_OBJECTS_PAGE)?;
     let added_after_us = q
         .get("added_after")
         .map(|t| {
@@ -671,5 +675,40 @@ mod tests {
             Some("2026-01-03T00:00:00.000000Z")
         );
         assert_eq!(t["indicator--2"].count, 7);
+    }
+
+    fn limit_of(value: Option<&str>) -> Result<usize, ApiError> {
+        let q: HashMap<String, String> = value
+            .map(|v| ("limit".to_owned(), v.to_owned()))
+            .into_iter()
+            .collect();
+        page_limit(&q, 100, 1000)
+    }
+
+    #[test]
+    fn page_limit_takes_the_default_or_a_size_from_one_to_the_maximum() {
+        assert_eq!(limit_of(None).unwrap(), 100);
+        assert_eq!(limit_of(Some("1")).unwrap(), 1);
+        assert_eq!(limit_of(Some("1000")).unwrap(), 1000);
+    }
+
+    #[test]
+    fn page_limit_refuses_anything_else_naming_limit_and_what_it_got() {
+        for (value, got) in [
+            ("0", "\"0\""),
+            ("1001", "\"1001\""),
+            ("-1", "\"-1\""),
+            ("ten", "\"ten\""),
+            ("", "\"\""),
+            ("99999999999999999999999", "\"99999999999999999999999\""),
+        ] {
+            match limit_of(Some(value)) {
+                Err(ApiError::BadRequest { detail, field }) => {
+                    assert_eq!(field.as_deref(), Some("limit"), "{value}");
+                    assert_eq!(detail, format!("limit: expected 1..=1000, got {got}"));
+                }
+                other => panic!("{value:?}: {other:?}"),
+            }
+        }
     }
 }
