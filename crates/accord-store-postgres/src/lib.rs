@@ -470,6 +470,27 @@ impl Store for PostgresStore {
         mirror::objects(&self.client().await?, collection).await
     }
 
+    async fn add_mirrored_requests(
+        &self,
+        entries: Vec<accord_store::mirror::MirroredRequestEntry>,
+    ) -> Result<u64, StoreError> {
+        mirror::add_requests(&self.client().await?, &entries).await
+    }
+
+    async fn mirrored_requests(
+        &self,
+        origin: Option<&str>,
+    ) -> Result<Vec<accord_store::mirror::MirroredRequestEntry>, StoreError> {
+        mirror::requests(&self.client().await?, origin).await
+    }
+
+    async fn request_steps(
+        &self,
+        query: &accord_store::mirror::RequestStepQuery,
+    ) -> Result<Vec<accord_store::mirror::RequestStep>, StoreError> {
+        requests::steps(&self.client().await?, query).await
+    }
+
     async fn mirror_checkpoint(
         &self,
         origin: &str,

@@ -4,7 +4,8 @@
 use accord_store::StoreError;
 use accord_store::codec::{corrupt, parse_tlp};
 use accord_store::mirror::{
-    MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery, PeerKey, PeerRecorder,
+    MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery, MirroredRequestEntry,
+    PeerKey, PeerRecorder,
 };
 use accord_tlog::merkle::Hash;
 use deadpool_postgres::GenericClient;
@@ -318,6 +319,81 @@ pub(crate) async fn objects(
                 entry: r.get(11),
                 checkpoint_size: r.get::<_, i64>(12) as u64,
                 origin,
+            })
+        })
+        .collect()
+}
+
+/// Inserts mirrored request entries in one statement, keeping any already stored; returns
+/// how many were new.
+pub(crate) async fn add_requests(
+    client: &impl GenericClient,
+    entries: &[MirroredRequestEntry],
+) -> Result<u64, StoreError> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    let origins: Vec<&str> = entries.iter().map(|e| e.origin.as_str()).collect();
+    let idx: Vec<i64> = entries.iter().map(|e| e.index as i64).collect();
+    let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+    let ids: Vec<&str> = entries.iter().map(|e| e.request_id.as_str()).collect();
+    let submitters: Vec<&str> = entries.iter().map(|e| e.submitter.as_str()).collect();
+    let tlps: Vec<&str> = entries.iter().map(|e| e.tlp.as_str()).collect();
+    let bodies: Vec<&[u8]> = entries.iter().map(|e| e.body.as_slice()).collect();
+    let salts: Vec<Option<&[u8]>> = entries.iter().map(|e| e.salt.as_deref()).collect();
+    let signed: Vec<&[u8]> = entries.iter().map(|e| e.entry.as_slice()).collect();
+    let sizes: Vec<i64> = entries.iter().map(|e| e.checkpoint_size as i64).collect();
+    client
+        .execute(
+            "INSERT INTO mirrored_requests (origin, idx, kind, request_id, submitter, tlp, body,
+                 salt, entry, checkpoint_size)
+             SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[], $4::TEXT[], $5::TEXT[],
+                 $6::TEXT[], $7::BYTEA[], $8::BYTEA[], $9::BYTEA[], $10::BIGINT[])
+             ON CONFLICT (origin, idx) DO NOTHING",
+            &[
+                &origins,
+                &idx,
+                &kinds,
+                &ids,
+                &submitters,
+                &tlps,
+                &bodies,
+                &salts,
+                &signed,
+                &sizes,
+            ],
+        )
+        .await
+        .map_err(db)
+}
+
+/// The request entries mirrored from `origin` (every origin: `None`), by origin then index.
+pub(crate) async fn requests(
+    client: &impl GenericClient,
+    origin: Option<&str>,
+) -> Result<Vec<MirroredRequestEntry>, StoreError> {
+    let rows = client
+        .query(
+            "SELECT origin, idx, kind, request_id, submitter, tlp, body, salt, entry,
+                    checkpoint_size
+             FROM mirrored_requests WHERE $1::TEXT IS NULL OR origin = $1 ORDER BY origin, idx",
+            &[&origin],
+        )
+        .await
+        .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(MirroredRequestEntry {
+                origin: r.get(0),
+                index: r.get::<_, i64>(1) as u64,
+                kind: r.get(2),
+                request_id: r.get(3),
+                submitter: r.get(4),
+                tlp: parse_tlp(r.get(5))?,
+                body: r.get(6),
+                salt: r.get(7),
+                entry: r.get(8),
+                checkpoint_size: r.get::<_, i64>(9) as u64,
             })
         })
         .collect()

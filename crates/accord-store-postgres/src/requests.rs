@@ -209,3 +209,31 @@ pub(crate) async fn overdue(
     out.sort_by_key(|r| (r.next_due(), r.id.clone()));
     Ok(out)
 }
+
+/// The steps of the requests `query.party` is a side of, by entry index.
+pub(crate) async fn steps(
+    client: &impl GenericClient,
+    query: &accord_store::mirror::RequestStepQuery,
+) -> Result<Vec<accord_store::mirror::RequestStep>, StoreError> {
+    let after = query.after.map_or(-1, |a| a as i64);
+    let below = i64::try_from(query.below).unwrap_or(i64::MAX);
+    let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
+    let rows = client
+        .query(
+            "SELECT t.request_id, t.log_index FROM request_transitions t
+             JOIN requests r ON r.id = t.request_id
+             WHERE (r.requesting = $1 OR r.requested = $1)
+               AND t.log_index < $2 AND t.log_index > $3
+             ORDER BY t.log_index LIMIT $4",
+            &[&query.party, &below, &after, &limit],
+        )
+        .await
+        .map_err(db)?;
+    Ok(rows
+        .iter()
+        .map(|r| accord_store::mirror::RequestStep {
+            request: r.get(0),
+            index: r.get::<_, i64>(1) as u64,
+        })
+        .collect())
+}

@@ -393,6 +393,31 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn add_mirrored_requests(
+        &self,
+        entries: Vec<accord_store::mirror::MirroredRequestEntry>,
+    ) -> Result<u64, StoreError> {
+        self.with_writer(move |conn| mirror::add_requests(conn, &entries))
+            .await
+    }
+
+    async fn mirrored_requests(
+        &self,
+        origin: Option<&str>,
+    ) -> Result<Vec<accord_store::mirror::MirroredRequestEntry>, StoreError> {
+        let origin = origin.map(str::to_owned);
+        self.with(move |conn| mirror::requests(conn, origin.as_deref()))
+            .await
+    }
+
+    async fn request_steps(
+        &self,
+        query: &accord_store::mirror::RequestStepQuery,
+    ) -> Result<Vec<accord_store::mirror::RequestStep>, StoreError> {
+        let query = query.clone();
+        self.with(move |conn| requests::steps(conn, &query)).await
+    }
+
     async fn mirror_checkpoint(
         &self,
         origin: &str,

@@ -4,7 +4,8 @@
 use accord_store::StoreError;
 use accord_store::codec::{corrupt, parse_tlp, to_json};
 use accord_store::mirror::{
-    MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery, PeerKey, PeerRecorder,
+    MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery, MirroredRequestEntry,
+    PeerKey, PeerRecorder,
 };
 use accord_tlog::merkle::Hash;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -323,6 +324,106 @@ pub fn objects(conn: &Connection, collection: &str) -> Result<Vec<MirroredObject
                 salt: raw.10,
                 entry: raw.11,
                 checkpoint_size: raw.12 as u64,
+            })
+        })
+        .collect()
+}
+
+/// Inserts mirrored request entries, keeping any already stored; returns how many were new.
+pub fn add_requests(
+    conn: &mut Connection,
+    entries: &[MirroredRequestEntry],
+) -> Result<u64, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let mut added = 0;
+    {
+        let mut stmt = tx
+            .prepare(
+                "INSERT INTO mirrored_requests (origin, idx, kind, request_id, submitter, tlp,
+                     body, salt, entry, checkpoint_size)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (origin, idx) DO NOTHING",
+            )
+            .map_err(backend)?;
+        for e in entries {
+            added += stmt
+                .execute(params![
+                    e.origin,
+                    e.index as i64,
+                    e.kind,
+                    e.request_id,
+                    e.submitter,
+                    e.tlp.as_str(),
+                    e.body,
+                    e.salt,
+                    e.entry,
+                    e.checkpoint_size as i64
+                ])
+                .map_err(backend)? as u64;
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(added)
+}
+
+type RawRequestEntry = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Vec<u8>,
+    Option<Vec<u8>>,
+    Vec<u8>,
+    i64,
+);
+
+/// The request entries mirrored from `origin` (every origin: `None`), by origin then index.
+pub fn requests(
+    conn: &Connection,
+    origin: Option<&str>,
+) -> Result<Vec<MirroredRequestEntry>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT origin, idx, kind, request_id, submitter, tlp, body, salt, entry,
+                    checkpoint_size
+             FROM mirrored_requests WHERE ?1 IS NULL OR origin = ?1 ORDER BY origin, idx",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params![origin], |r| -> rusqlite::Result<RawRequestEntry> {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ))
+        })
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    rows.into_iter()
+        .map(|raw| {
+            Ok(MirroredRequestEntry {
+                tlp: parse_tlp(&raw.5)?,
+                origin: raw.0,
+                index: raw.1 as u64,
+                kind: raw.2,
+                request_id: raw.3,
+                submitter: raw.4,
+                body: raw.6,
+                salt: raw.7,
+                entry: raw.8,
+                checkpoint_size: raw.9 as u64,
             })
         })
         .collect()

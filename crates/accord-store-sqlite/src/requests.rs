@@ -189,3 +189,39 @@ pub(crate) fn overdue(
     out.sort_by_key(|r| (r.next_due(), r.id.clone()));
     Ok(out)
 }
+
+/// The steps of the requests `query.party` is a side of, by entry index.
+pub(crate) fn steps(
+    conn: &Connection,
+    query: &accord_store::mirror::RequestStepQuery,
+) -> Result<Vec<accord_store::mirror::RequestStep>, StoreError> {
+    let after = query.after.map_or(-1, |a| a as i64);
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT t.request_id, t.log_index FROM request_transitions t
+             JOIN requests r ON r.id = t.request_id
+             WHERE (r.requesting = ?1 OR r.requested = ?1)
+               AND t.log_index < ?2 AND t.log_index > ?3
+             ORDER BY t.log_index LIMIT ?4",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(
+            params![
+                query.party,
+                i64::try_from(query.below).unwrap_or(i64::MAX),
+                after,
+                i64::try_from(query.limit).unwrap_or(i64::MAX)
+            ],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .map_err(backend)?;
+    rows.map(|row| {
+        let (request, index) = row.map_err(backend)?;
+        Ok(accord_store::mirror::RequestStep {
+            request,
+            index: index as u64,
+        })
+    })
+    .collect()
+}

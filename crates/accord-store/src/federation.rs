@@ -33,6 +33,17 @@
 //! included), that the entry is a `stix` entry committing to the object's canonical bytes
 //! with that salt, and takes the marking (the stricter of the signed envelope's and the
 //! object's own) and the producer (the envelope's signer) from what it verified.
+//!
+//! # Mirrored evidence requests
+//!
+//! Requests are read the same way, as this hub's party on the peer: `GET
+//! /api/v1/requests/provenance?size=S` serves every log entry (filing and transitions) of the
+//! requests that party is a side of, each with its index, body, salt, signed entry and
+//! inclusion proof in the tree of `S` entries ([`ServedRequestEntry`]).
+//! [`verify_served_request`] checks the proof against the accepted checkpoint, the entry's
+//! signature under the peer's recorded key history, that it is a request or transition entry
+//! committing to the body served, and that the body agrees with the signed envelope (its
+//! marking, and for a filing its signer being the requesting state).
 
 use accord_tlp::Tlp;
 use std::collections::HashMap;
@@ -50,11 +61,15 @@ use accord_tlog::merkle::verify_inclusion;
 use serde::{Deserialize, Serialize};
 
 use crate::kind;
-use crate::mirror::{MirrorState, MirroredEntry, MirroredObject, PeerKey, PeerRecorder};
+use crate::mirror::{
+    MirrorState, MirroredEntry, MirroredObject, MirroredRequestEntry, PeerKey, PeerRecorder,
+};
 use crate::sharing::{Collection, Unenforceable, prepare_object};
+use accord_law::request::{NewRequest, TransitionBody};
 
-/// The kinds of entry a hub mirrors from its peers: the public record (incidents and their
-/// amendments). STIX objects and evidence requests are not mirrored yet.
+/// The kinds of entry a [`pull`] mirrors from a peer's public log: the public record
+/// (incidents and their amendments). STIX objects and evidence requests are read apart, as the
+/// hub's party on the peer ([`verify_served`], [`verify_served_request`]).
 pub const MIRRORED_KINDS: &[&str] = &[kind::INCIDENT, kind::AMENDMENT];
 
 /// A peer's log as [`pull`] reads it: its published resources, and consistency proofs.
@@ -419,6 +434,221 @@ pub fn verify_served(
     })
 }
 
+/// The kinds of entry an evidence request's steps are: its filing and its transitions.
+pub const REQUEST_KINDS: &[&str] = &[kind::REQUEST, kind::REQUEST_TRANSITION];
+
+/// One log entry of an evidence request as a peer serves it to a hub reading as a side of the
+/// request (`GET /api/v1/requests/provenance`). Nothing in it is trusted until
+/// [`verify_served_request`] has checked it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServedRequestEntry {
+    /// The entry's index in the peer's log.
+    pub log_index: u64,
+    /// The body the entry commits to, hex of its exact bytes (a filing or a move, JSON).
+    pub body: String,
+    /// The salt of the entry's body commitment, hex; absent for an entry written before
+    /// salting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+    /// The signed entry, hex of its exact bytes (the leaf of the peer's log).
+    pub entry: String,
+    /// The RFC 9162 inclusion proof of the entry in the peer's tree of the asked size.
+    pub inclusion: Vec<Hash>,
+}
+
+/// Checks `served` against `state` (the peer log's checkpoint this hub accepted) and returns
+/// the request entry to keep: it is included in the accepted tree at the index given, is
+/// signed by a key the peer's log registered for its submitter, is a `request` or
+/// `request-transition` entry committing to the body given with the salt given, and the body
+/// reads as one (a filing by its requesting state, or a move), marked as the entry is.
+pub fn verify_served_request(
+    state: &MirrorState,
+    served: ServedRequestEntry,
+) -> Result<MirroredRequestEntry, ServedError> {
+    let index = served.log_index;
+    let invalid = |detail: String| ServedError::Invalid { index, detail };
+    if index >= state.size {
+        return Err(ServedError::Beyond {
+            index,
+            size: state.size,
+        });
+    }
+    let entry = hex::decode(&served.entry).map_err(|_| invalid("the entry is not hex".into()))?;
+    verify_inclusion(
+        &accord_tlog::merkle::leaf_hash(&entry),
+        index,
+        state.size,
+        &served.inclusion,
+        &state.root,
+    )
+    .map_err(|e| {
+        invalid(format!(
+            "not included at this index in the peer's tree of {} entries this hub verified: {e}",
+            state.size
+        ))
+    })?;
+    let signed = SignedEntry::from_bytes(&entry)
+        .map_err(|e| invalid(format!("the entry does not parse: {e}")))?;
+    let envelope = &signed.envelope;
+    if !REQUEST_KINDS.contains(&envelope.kind.as_str()) {
+        return Err(invalid(format!(
+            "a {:?} entry, not an evidence request's step",
+            envelope.kind
+        )));
+    }
+    // Every entry of the accepted tree passed a pull, signature included; checked again here
+    // so that this answer stands on its own.
+    signed
+        .verify_self_signed()
+        .map_err(|e| invalid(format!("the entry's signature does not verify: {e}")))?;
+    if !state
+        .keys
+        .iter()
+        .any(|k| k.party == envelope.submitter && k.key == envelope.signer_key)
+    {
+        return Err(invalid(format!(
+            "signed with a key the peer's log never registered for {:?}",
+            envelope.submitter
+        )));
+    }
+    let body = hex::decode(&served.body).map_err(|_| invalid("the body is not hex".into()))?;
+    let salt = served
+        .salt
+        .as_deref()
+        .map(hex::decode)
+        .transpose()
+        .map_err(|_| invalid("the salt is not hex".into()))?;
+    if !envelope.commits_to(&body, salt.as_deref()) {
+        return Err(invalid(
+            "the body served is not the body the entry commits to".into(),
+        ));
+    }
+    let (request_id, tlp) = if envelope.kind == kind::REQUEST {
+        let new: NewRequest = serde_json::from_slice(&body)
+            .map_err(|e| invalid(format!("the body is not a request: {e}")))?;
+        if new.requesting_state.as_str() != envelope.submitter {
+            return Err(invalid(format!(
+                "request {:?} is signed by {:?}, not by its requesting state {}",
+                new.id, envelope.submitter, new.requesting_state
+            )));
+        }
+        (new.id, new.tlp)
+    } else {
+        let step: TransitionBody = serde_json::from_slice(&body)
+            .map_err(|e| invalid(format!("the body is not a request transition: {e}")))?;
+        (step.request, envelope.tlp)
+    };
+    if tlp != envelope.tlp {
+        return Err(invalid(format!(
+            "the request is marked {tlp} but its entry {}",
+            envelope.tlp
+        )));
+    }
+    Ok(MirroredRequestEntry {
+        origin: state.origin.clone(),
+        index,
+        kind: envelope.kind.clone(),
+        request_id,
+        submitter: envelope.submitter.clone(),
+        tlp: envelope.tlp,
+        body,
+        salt,
+        entry,
+        checkpoint_size: state.size,
+    })
+}
+
+/// Why a read of a peer's request entries is refused as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestReadError {
+    /// A transition of a request whose filing the read did not serve.
+    #[error("entry {index}: moves request {request:?}, whose filing was not served")]
+    Orphan {
+        /// The entry index.
+        index: u64,
+        /// The request it moves.
+        request: String,
+    },
+    /// A request none of whose sides is a party of this hub: the peer served it to a hub that
+    /// is not its side.
+    #[error(
+        "entry {index}: request {request:?} between {requesting} and {requested} was served to \
+         this hub, a side of neither (no key of either is registered here)"
+    )]
+    NotASide {
+        /// The filing's entry index.
+        index: u64,
+        /// The request.
+        request: String,
+        /// Its requesting state.
+        requesting: String,
+        /// Its requested state.
+        requested: String,
+    },
+    /// A filing whose body does not read as a request (cannot follow [`verify_served_request`]).
+    #[error("entry {index}: the body is not a request: {detail}")]
+    Body {
+        /// The entry index.
+        index: u64,
+        /// Why.
+        detail: String,
+    },
+}
+
+/// The two sides (requesting, requested) of each request filed in `entries`, by request id.
+pub fn filed_sides(
+    entries: &[MirroredRequestEntry],
+) -> Result<HashMap<String, (String, String)>, RequestReadError> {
+    let mut sides = HashMap::new();
+    for e in entries.iter().filter(|e| e.kind == kind::REQUEST) {
+        let new: NewRequest =
+            serde_json::from_slice(&e.body).map_err(|err| RequestReadError::Body {
+                index: e.index,
+                detail: err.to_string(),
+            })?;
+        sides.insert(
+            new.id,
+            (
+                new.requesting_state.as_str().to_owned(),
+                new.requested_state.as_str().to_owned(),
+            ),
+        );
+    }
+    Ok(sides)
+}
+
+/// Checks a whole read of a peer's request entries, each of which passed
+/// [`verify_served_request`], before any is kept: every transition moves a request filed in
+/// the same read (a peer serves a request's every step, the filing first), and every request
+/// has a side that `is_ours` (a party of this hub, resolved by key). A peer answers as this
+/// hub's party there, so a request with no side here was served to a hub that is none of
+/// its sides: the read is refused and nothing of it kept.
+pub fn check_request_read(
+    entries: &[MirroredRequestEntry],
+    is_ours: &dyn Fn(&str) -> bool,
+) -> Result<(), RequestReadError> {
+    let sides = filed_sides(entries)?;
+    for e in entries {
+        let Some((requesting, requested)) = sides.get(&e.request_id) else {
+            return Err(RequestReadError::Orphan {
+                index: e.index,
+                request: e.request_id.clone(),
+            });
+        };
+        if e.kind == kind::REQUEST && !is_ours(requesting) && !is_ours(requested) {
+            return Err(RequestReadError::NotASide {
+                index: e.index,
+                request: e.request_id.clone(),
+                requesting: requesting.clone(),
+                requested: requested.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod served_tests {
     use super::*;
@@ -538,5 +768,180 @@ mod served_tests {
         let (state, tree, entry) = peer_log(kind::INCIDENT, Tlp::Amber, &body);
         let e = verify_served(&state, "local", served(&tree, &entry, o)).unwrap_err();
         assert!(e.to_string().contains("not a STIX object version"), "{e}");
+    }
+
+    fn new_request(id: &str, tlp: &str) -> serde_json::Value {
+        json!({
+            "id": id, "requesting_state": "FR", "requested_state": "DE", "data": "subscriber",
+            "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"},
+            "summary": "Subscriber behind an IP address.", "tlp": tlp
+        })
+    }
+
+    const RID: &str = "6f1c8a8e-0000-4000-8000-00000000000a";
+
+    /// A peer log whose entry 1 is `kind` signed as `submitter` (FR's key) at `tlp` over
+    /// `body`, FR's key (and DE's, the same) registered in the accepted state.
+    fn request_log(
+        kind: &str,
+        submitter: &str,
+        tlp: Tlp,
+        body: &[u8],
+    ) -> (MirrorState, ServedRequestEntry) {
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let entry = crate::write::sign_canonical_body(
+            kind,
+            "6f1c8a8e-0000-4000-8000-0000000000e1",
+            submitter,
+            tlp,
+            body,
+            &SALT,
+            &key,
+            jiff::Timestamp::UNIX_EPOCH,
+        )
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+        let (mut state, _, _) = peer_log(kind, tlp, body);
+        let mut tree = MemoryHashStore::new();
+        tree.append(b"first");
+        tree.append(&entry);
+        tree.append(b"third");
+        state.root = tree.root();
+        let encoded = accord_tlog::entry::Envelope::encode_key(&key.verifying_key());
+        state.keys = ["DE", "FR"]
+            .into_iter()
+            .map(|party| PeerKey {
+                party: party.into(),
+                key: encoded.clone(),
+                revoked: false,
+            })
+            .collect();
+        let served = ServedRequestEntry {
+            log_index: 1,
+            body: hex::encode(body),
+            salt: Some(hex::encode(SALT)),
+            entry: hex::encode(&entry),
+            inclusion: inclusion_proof(&tree, 1, 3).unwrap().hashes,
+        };
+        (state, served)
+    }
+
+    #[test]
+    fn a_served_request_entry_is_kept_with_its_request_and_marking() {
+        let body = canonical_json(&new_request(RID, "amber")).unwrap();
+        let (state, served) = request_log(kind::REQUEST, "FR", Tlp::Amber, &body);
+        let e = verify_served_request(&state, served).unwrap();
+        assert_eq!(
+            (e.index, e.kind.as_str(), e.request_id.as_str(), e.tlp),
+            (1, kind::REQUEST, RID, Tlp::Amber)
+        );
+        assert_eq!((e.submitter.as_str(), e.checkpoint_size), ("FR", 3));
+        assert_eq!(e.body, body);
+        let step = canonical_json(&json!({"request": RID, "to": "acknowledged"})).unwrap();
+        let (state, served) = request_log(kind::REQUEST_TRANSITION, "DE", Tlp::Red, &step);
+        let e = verify_served_request(&state, served).unwrap();
+        assert_eq!((e.request_id.as_str(), e.submitter.as_str()), (RID, "DE"));
+    }
+
+    #[test]
+    fn the_peers_word_on_a_request_entry_is_taken_for_nothing() {
+        let body = canonical_json(&new_request(RID, "red")).unwrap();
+        let (state, good) = request_log(kind::REQUEST, "FR", Tlp::Red, &body);
+        let refused =
+            |s: ServedRequestEntry| verify_served_request(&state, s).unwrap_err().to_string();
+        // Another body than the one committed to, or another salt.
+        let mut s = good.clone();
+        s.body = hex::encode(canonical_json(&new_request(RID, "clear")).unwrap());
+        assert!(refused(s).contains("commits to"));
+        let mut s = good.clone();
+        s.salt = Some(hex::encode([8; 32]));
+        assert!(refused(s).contains("commits to"));
+        // Out of the tree: another index, a proof of another leaf, beyond the size.
+        let mut s = good.clone();
+        s.log_index = 2;
+        assert!(refused(s).contains("not included"));
+        let mut s = good.clone();
+        s.inclusion.reverse();
+        assert!(refused(s).contains("not included"));
+        let mut s = good.clone();
+        s.log_index = 3;
+        assert!(matches!(
+            verify_served_request(&state, s),
+            Err(ServedError::Beyond { index: 3, size: 3 })
+        ));
+        // A forged entry: its signature altered (the tree then is of the forged bytes).
+        let forged = {
+            let mut e: serde_json::Value =
+                serde_json::from_slice(&hex::decode(&good.entry).unwrap()).unwrap();
+            e["envelope"]["submitter"] = json!("DE");
+            canonical_json(&e).unwrap()
+        };
+        let mut tree = MemoryHashStore::new();
+        tree.append(b"first");
+        tree.append(&forged);
+        tree.append(b"third");
+        let forged_state = MirrorState {
+            root: tree.root(),
+            ..state.clone()
+        };
+        let s = ServedRequestEntry {
+            entry: hex::encode(&forged),
+            inclusion: inclusion_proof(&tree, 1, 3).unwrap().hashes,
+            ..good.clone()
+        };
+        let e = verify_served_request(&forged_state, s).unwrap_err();
+        assert!(e.to_string().contains("signature does not verify"), "{e}");
+        // A key the peer's log never registered for the signer.
+        let unregistered = MirrorState {
+            keys: Vec::new(),
+            ..state.clone()
+        };
+        let e = verify_served_request(&unregistered, good.clone()).unwrap_err();
+        assert!(e.to_string().contains("never registered"), "{e}");
+        // Another kind of entry committing to the same bytes.
+        let (st, s) = request_log(kind::INCIDENT, "FR", Tlp::Red, &body);
+        let e = verify_served_request(&st, s).unwrap_err();
+        assert!(e.to_string().contains("not an evidence request"), "{e}");
+        // A filing signed by another than its requesting state.
+        let (st, s) = request_log(kind::REQUEST, "DE", Tlp::Red, &body);
+        let e = verify_served_request(&st, s).unwrap_err();
+        assert!(e.to_string().contains("not by its requesting state"), "{e}");
+        // A filing marked otherwise than its entry.
+        let (st, s) = request_log(kind::REQUEST, "FR", Tlp::Amber, &body);
+        let e = verify_served_request(&st, s).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("marked TLP:RED but its entry TLP:AMBER"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_request_read_with_no_side_here_or_a_step_without_its_filing_is_refused() {
+        let body = canonical_json(&new_request(RID, "red")).unwrap();
+        let (state, served) = request_log(kind::REQUEST, "FR", Tlp::Red, &body);
+        let filing = verify_served_request(&state, served).unwrap();
+        let step = MirroredRequestEntry {
+            index: 2,
+            kind: kind::REQUEST_TRANSITION.into(),
+            ..filing.clone()
+        };
+        let read = [filing.clone(), step.clone()];
+        assert_eq!(check_request_read(&read, &|p| p == "DE"), Ok(()));
+        assert_eq!(check_request_read(&read, &|p| p == "FR"), Ok(()));
+        assert_eq!(
+            check_request_read(&read, &|p| p == "US"),
+            Err(RequestReadError::NotASide {
+                index: 1,
+                request: RID.into(),
+                requesting: "FR".into(),
+                requested: "DE".into(),
+            })
+        );
+        assert!(matches!(
+            check_request_read(&[step], &|_| true),
+            Err(RequestReadError::Orphan { index: 2, .. })
+        ));
     }
 }

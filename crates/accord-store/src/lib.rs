@@ -41,6 +41,7 @@ pub mod kind;
 pub mod log;
 pub mod mirror;
 pub mod mirrored;
+pub mod mirrored_requests;
 pub mod peers;
 pub mod refusal;
 pub mod replay;

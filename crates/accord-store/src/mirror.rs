@@ -165,3 +165,57 @@ pub struct MirroredObject {
     /// [`crate::Store::mirror_checkpoint`]).
     pub checkpoint_size: u64,
 }
+
+/// One step of an evidence request in this hub's log (its filing or a transition), as
+/// [`crate::Store::request_steps`] lists them for a peer hub mirroring a party's requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestStep {
+    /// The request's id.
+    pub request: String,
+    /// The step's entry index in this hub's log.
+    pub index: u64,
+}
+
+/// Which request steps [`crate::Store::request_steps`] lists: those of the requests `party`
+/// is a side of (the requesting or the requested state), by entry index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestStepQuery {
+    /// The party that must be a side of the request.
+    pub party: String,
+    /// Only steps whose entry index is below this (the tree size the caller holds).
+    pub below: u64,
+    /// Only steps whose entry index is above this (the last index of the previous page).
+    pub after: Option<u64>,
+    /// At most this many.
+    pub limit: u64,
+}
+
+/// A log entry of an evidence request (its `request` filing or a `request-transition`)
+/// mirrored from a peer hub, proven back to the peer's log as a [`MirroredObject`] is: the
+/// entry at `index` commits to `body` with `salt` and is in the tree of the peer's checkpoint
+/// at `checkpoint_size`, which this hub verified (`federation::verify_served_request`). Never
+/// re-signed as this hub's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MirroredRequestEntry {
+    /// The origin log.
+    pub origin: String,
+    /// The entry's index in the origin log.
+    pub index: u64,
+    /// The entry's kind (`request` or `request-transition`).
+    pub kind: String,
+    /// The request it files or moves.
+    pub request_id: String,
+    /// The party on the peer that signed it.
+    pub submitter: String,
+    /// Its TLP marking, as signed.
+    pub tlp: accord_tlp::Tlp,
+    /// The body the entry commits to (the filing or the move), as the party signed it.
+    pub body: Vec<u8>,
+    /// The commitment's salt; `None` for an entry written before salting.
+    pub salt: Option<Vec<u8>>,
+    /// The signed entry, exactly as it is a leaf of the origin log.
+    pub entry: Vec<u8>,
+    /// The size of the origin log's accepted checkpoint that proves it (kept by
+    /// [`crate::Store::mirror_checkpoint`]).
+    pub checkpoint_size: u64,
+}

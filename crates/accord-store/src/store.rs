@@ -32,7 +32,10 @@ use crate::log::{
     AcceptedCheckpoint, AppendOutcome, ForkEvidence, LogWrite, Operator, PartyKey, Peer,
     SignedCheckpoint, StoredAmendment, StoredEntry, Witness, WitnessAdvance, Witnessed,
 };
-use crate::mirror::{MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery};
+use crate::mirror::{
+    MirrorAdvance, MirrorState, MirroredEntry, MirroredObject, MirroredQuery, MirroredRequestEntry,
+    RequestStep, RequestStepQuery,
+};
 use crate::sharing::model::SharingStore;
 
 /// What a filter on the incident list can ask for; every field given must hold.
@@ -275,6 +278,26 @@ pub trait Store: Send + Sync + 'static {
     /// The object versions mirrored into local collection `collection`, by origin then index.
     /// Unfiltered: readers go through `sharing::visible_mirrored`.
     async fn mirrored_objects(&self, collection: &str) -> Result<Vec<MirroredObject>, StoreError>;
+
+    /// Stores evidence-request entries mirrored from peers (`federation::verify_served_request`
+    /// checked each against a checkpoint this hub accepted); one already stored (same origin
+    /// and index) is kept as it was. Returns how many were new.
+    async fn add_mirrored_requests(
+        &self,
+        entries: Vec<MirroredRequestEntry>,
+    ) -> Result<u64, StoreError>;
+
+    /// The evidence-request entries mirrored from the log of `origin` (every peer: `None`), by
+    /// origin then index. Unfiltered: readers go through `mirrored_requests::visible`.
+    async fn mirrored_requests(
+        &self,
+        origin: Option<&str>,
+    ) -> Result<Vec<MirroredRequestEntry>, StoreError>;
+
+    /// The steps (filing and transitions) of this hub's evidence requests that `query.party`
+    /// is a side of, by entry index: what a peer hub reading as that party mirrors.
+    async fn request_steps(&self, query: &RequestStepQuery)
+    -> Result<Vec<RequestStep>, StoreError>;
 
     /// The checkpoint of the log of `origin` at `size` that this hub accepted, as signed.
     async fn mirror_checkpoint(

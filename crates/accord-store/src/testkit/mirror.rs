@@ -615,3 +615,55 @@ pub async fn a_mirrored_incident_this_hub_would_refuse_is_left_out(f: &dyn Store
     assert!(scoped.iter().any(|r| r.incident.id == "peer-good"));
     assert!(!scoped.iter().any(|r| r.incident.id == "peer-bad"));
 }
+
+/// Request entries mirrored from a peer are stored with their provenance, each once (a second
+/// sync adds nothing), read by origin and index (one origin, or every one), and survive a
+/// reopen.
+pub async fn mirrored_requests_are_stored_once_with_their_provenance(f: &dyn StoreFactory) {
+    let Some(test) = f.fresh().await else { return };
+    let store = test.store.clone();
+    let entry = |origin: &str, index: u64, tlp: Tlp| crate::mirror::MirroredRequestEntry {
+        origin: origin.into(),
+        index,
+        kind: if index == 1 {
+            kind::REQUEST.into()
+        } else {
+            kind::REQUEST_TRANSITION.into()
+        },
+        request_id: "6f1c8a8e-0000-4000-8000-000000000001".into(),
+        submitter: "FR".into(),
+        tlp,
+        body: format!("{{\"n\":{index}}}").into_bytes(),
+        salt: (index != 3).then(|| vec![index as u8; 32]),
+        entry: vec![index as u8; 10],
+        checkpoint_size: 40 + index,
+    };
+    let batch = vec![
+        entry(ORIGIN, 1, Tlp::Red),
+        entry(ORIGIN, 2, Tlp::Red),
+        entry(ORIGIN, 3, Tlp::Green),
+        entry("other.example/log", 1, Tlp::Amber),
+    ];
+    assert_eq!(store.add_mirrored_requests(batch.clone()).await.unwrap(), 4);
+    assert_eq!(store.add_mirrored_requests(batch.clone()).await.unwrap(), 0);
+    assert_eq!(store.add_mirrored_requests(Vec::new()).await.unwrap(), 0);
+    let reopened = test.reopen().await;
+    for s in [&store, &reopened] {
+        assert_eq!(s.mirrored_requests(Some(ORIGIN)).await.unwrap(), batch[..3]);
+        assert_eq!(
+            s.mirrored_requests(Some("other.example/log"))
+                .await
+                .unwrap(),
+            batch[3..]
+        );
+        let all = s.mirrored_requests(None).await.unwrap();
+        assert_eq!(all.len(), 4);
+        assert_eq!(all[0], batch[3], "by origin, then index");
+        assert!(
+            s.mirrored_requests(Some("none.example/log"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

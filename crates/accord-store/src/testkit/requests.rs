@@ -776,3 +776,83 @@ pub async fn a_second_transition_to_the_same_status_is_refused(f: &dyn StoreFact
         .await
         .unwrap();
 }
+
+/// The steps a peer hub reading as a party mirrors (`Store::request_steps`): every log entry
+/// (filing and transitions) of the requests the party is a side of, by index, only below the
+/// tree size asked and after the index given, at most the limit; a party that is no side
+/// gets none, even of a TLP:GREEN request it may read on this hub.
+pub async fn request_steps_are_a_sides_entries_below_a_size_by_index(f: &dyn StoreFactory) {
+    use crate::mirror::RequestStepQuery;
+    let Some(h) = hub(f).await else { return };
+    let (fr_de_id, de_fr_id, green_id) = (rid(), rid(), rid());
+    let filed = open(&h, fr_de(&fr_de_id), "2026-11-01T09:00:00Z")
+        .await
+        .unwrap();
+    let sent = step(&h, "FR", &fr_de_id, Status::Sent, "2026-11-02T09:00:00Z")
+        .await
+        .unwrap();
+    let mut de_fr = fr_de(&de_fr_id);
+    de_fr["requesting_state"] = "DE".into();
+    de_fr["requested_state"] = "FR".into();
+    let other = file(&h, "DE", Tlp::Red, de_fr, "2026-11-02T10:00:00Z")
+        .await
+        .unwrap();
+    let acked = step(
+        &h,
+        "DE",
+        &fr_de_id,
+        Status::Acknowledged,
+        "2026-11-03T09:00:00Z",
+    )
+    .await
+    .unwrap();
+    let mut green = fr_de(&green_id);
+    green["tlp"] = "green".into();
+    let public = file(&h, "FR", Tlp::Green, green, "2026-11-03T10:00:00Z")
+        .await
+        .unwrap();
+    let index = |r: &accord_law::request::Request, i: usize| r.history[i].log_index.unwrap();
+    let (i_filed, i_sent, i_other, i_acked, i_green) = (
+        index(&filed, 0),
+        index(&sent, 1),
+        index(&other, 0),
+        index(&acked, 2),
+        index(&public, 0),
+    );
+    let size = i_green + 1;
+    let steps = |party: &str, below: u64, after: Option<u64>, limit: u64| {
+        let store = h.hub.store.clone();
+        let query = RequestStepQuery {
+            party: party.into(),
+            below,
+            after,
+            limit,
+        };
+        async move {
+            store
+                .request_steps(&query)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|s| (s.request, s.index))
+                .collect::<Vec<_>>()
+        }
+    };
+    let both = vec![
+        (fr_de_id.clone(), i_filed),
+        (fr_de_id.clone(), i_sent),
+        (de_fr_id.clone(), i_other),
+        (fr_de_id.clone(), i_acked),
+        (green_id.clone(), i_green),
+    ];
+    assert_eq!(steps("FR", size, None, 100).await, both);
+    assert_eq!(steps("DE", size, None, 100).await, both);
+    assert!(steps("US", size, None, 100).await.is_empty());
+    // Below the size asked: the steps logged later are left for a later read.
+    assert_eq!(steps("DE", i_acked, None, 100).await, both[..3]);
+    // Paged by the last index seen.
+    assert_eq!(steps("DE", size, None, 2).await, both[..2]);
+    assert_eq!(steps("DE", size, Some(i_sent), 2).await, both[2..4]);
+    assert_eq!(steps("DE", size, Some(i_acked), 2).await, both[4..]);
+    assert!(steps("DE", size, Some(i_green), 2).await.is_empty());
+}
