@@ -166,12 +166,12 @@ pub struct MirroredPage {
 
 /// The cursor after the mirrored version at `index` of `origin`: the origin's hex, a `.`, the
 /// index (opaque to the caller; an origin may hold any character).
-fn mirrored_cursor(origin: &str, index: u64) -> String {
+pub(crate) fn mirrored_cursor(origin: &str, index: u64) -> String {
     format!("{}.{index}", hex::encode(origin))
 }
 
 /// The origin and index a [`mirrored_cursor`] names, or why it names none.
-fn parse_mirrored_cursor(cursor: &str) -> Result<(String, u64), ApiError> {
+pub(crate) fn parse_mirrored_cursor(cursor: &str) -> Result<(String, u64), ApiError> {
     let invalid = || {
         bad(
             "cursor",

@@ -40,6 +40,7 @@ mod mirrored;
 mod openapi;
 mod pathways;
 mod peers;
+mod request_mirror;
 mod requests;
 mod routes;
 pub mod serve;

@@ -48,6 +48,8 @@ use crate::api;
         crate::requests::list,
         crate::requests::overdue,
         crate::requests::show,
+        crate::request_mirror::provenance_page,
+        crate::request_mirror::mirrored,
         crate::collections::list,
         crate::collections::show,
         crate::collections::objects,

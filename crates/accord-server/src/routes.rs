@@ -98,6 +98,15 @@ pub fn app(state: AppState) -> Router {
             get(requests::list).post(requests::create),
         )
         .route("/api/v1/requests/overdue", get(requests::overdue))
+        // Requests mirrored between hubs: what a peer reads here, what was mirrored here.
+        .route(
+            "/api/v1/requests/provenance",
+            get(crate::request_mirror::provenance_page),
+        )
+        .route(
+            "/api/v1/requests/mirrored",
+            get(crate::request_mirror::mirrored),
+        )
         .route("/api/v1/requests/{id}", get(requests::show))
         .route(
             "/api/v1/requests/{id}/transitions",
