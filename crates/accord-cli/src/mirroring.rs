@@ -10,6 +10,11 @@
 //! `/api/v1/collections/{id}/provenance` at the size just accepted; every object version is
 //! checked by `accord_store::federation::verify_served` against that checkpoint, and the
 //! collection's new versions are stored only if all of them verify.
+//!
+//! Last, with the peer token, the evidence requests this hub's party there is a side of are
+//! read from `/api/v1/requests/provenance` the same way: each entry checked by
+//! `federation::verify_served_request`, the whole read by `federation::check_request_read`,
+//! stored only if all of it passes.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,9 +26,13 @@ use serde::Serialize;
 
 use accord_store::Store;
 use accord_store::audit::AuditError;
-use accord_store::federation::{ServedVersion, pull, verify_served};
+use accord_store::federation::{
+    ServedRequestEntry, ServedVersion, check_request_read, filed_sides, pull, verify_served,
+    verify_served_request,
+};
 use accord_store::log::Peer;
 use accord_store::mirror::{MirrorAdvance, MirrorState};
+use accord_store::mirrored_requests::resolve;
 use accord_store::peers::{CheckOutcome, check_peer, current_peers, peer_token};
 use accord_store::sequencer::Sequencer;
 use accord_store::sharing::all_collections;
@@ -164,12 +173,27 @@ pub struct PeerSync {
     pub sync: SyncOutcome,
     /// What each local collection mirroring one of the peer's did.
     pub collections: Vec<CollectionSync>,
+    /// What the read of the evidence requests this hub's party there is a side of did; absent
+    /// when no peer token is kept (they are never read anonymously) or the log was refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<RequestsSync>,
 }
 
 impl PeerSync {
-    /// Whether the peer served something that does not verify, in its log or a collection.
+    /// Whether the peer served something that does not verify, in its log, a collection or
+    /// its requests.
     pub fn is_refusal(&self) -> bool {
-        self.sync.is_refusal() || self.collections.iter().any(|c| c.error.is_some())
+        self.sync.is_refusal()
+            || self.collections.iter().any(|c| c.error.is_some())
+            || self.requests.as_ref().is_some_and(|r| r.error.is_some())
+    }
+
+    /// Every refusal of a collection's or the requests' read.
+    pub fn read_errors(&self) -> impl Iterator<Item = String> + '_ {
+        self.collections
+            .iter()
+            .filter_map(|c| c.error.clone())
+            .chain(self.requests.iter().filter_map(|r| r.error.clone()))
     }
 }
 
@@ -208,12 +232,102 @@ pub const MAX_COLLECTION_BYTES: usize = 256 * 1024 * 1024;
 /// that comes back.
 const MAX_CURSOR: usize = 1024;
 
-/// A page of the peer's `/provenance` answer, read without copying its items.
+/// A page of a peer's `/provenance` answer (object versions, or request entries).
 #[derive(serde::Deserialize)]
-struct PeerPage {
-    items: Vec<ServedVersion>,
+struct PeerPage<T> {
+    items: Vec<T>,
     #[serde(default)]
     next: Option<String>,
+}
+
+/// An item of a peer's `/provenance` answer, as the pager checks its order.
+trait Served {
+    /// The log index the peer gives it.
+    fn log_index(&self) -> u64;
+    /// What to call it in a refusal (`object ID`, `request entry`).
+    fn name(&self) -> String;
+}
+
+impl Served for ServedVersion {
+    fn log_index(&self) -> u64 {
+        self.log_index
+    }
+    fn name(&self) -> String {
+        let id = self
+            .object
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("(no id)");
+        format!("object {id}")
+    }
+}
+
+impl Served for ServedRequestEntry {
+    fn log_index(&self) -> u64 {
+        self.log_index
+    }
+    fn name(&self) -> String {
+        "request entry".into()
+    }
+}
+
+/// Reads every page of the peer's `/provenance` answer at `path` (its query string started)
+/// and hands each item to `take`, in order. Fails closed, with why, when the peer serves an
+/// index not above the one before it (a repeat), hands back a cursor it gave before or one
+/// longer than [`MAX_CURSOR`], or more than [`MAX_PAGES`] pages, or when `take` refuses an
+/// item (it names the item itself); the caller then stores nothing of the read.
+async fn read_pages<T: serde::de::DeserializeOwned + Served>(
+    client: &HubClient,
+    path: &str,
+    what: &str,
+    mut take: impl FnMut(T) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut last_index: Option<u64> = None;
+    let mut cursors: HashSet<String> = HashSet::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut path = path.to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={}", encode(c)));
+        }
+        let page = client
+            .get_json_as_any(&path)
+            .await
+            .map_err(|e| format!("cannot read {path}: {e:#}"))?;
+        let page: PeerPage<T> = serde_json::from_value(page)
+            .map_err(|e| format!("{path} is not a page of {what} with their proof: {e}"))?;
+        for served in page.items {
+            let index = served.log_index();
+            if let Some(last) = last_index
+                && index <= last
+            {
+                return Err(format!(
+                    "{}: entry {index} served after entry {last} (each once, in log order)",
+                    served.name()
+                ));
+            }
+            last_index = Some(index);
+            take(served)?;
+        }
+        match page.next {
+            Some(next) => {
+                if next.len() > MAX_CURSOR {
+                    return Err(format!(
+                        "{path}: a next cursor of {} bytes (at most {MAX_CURSOR})",
+                        next.len()
+                    ));
+                }
+                if !cursors.insert(next.clone()) {
+                    return Err(format!(
+                        "{path}: the next cursor {next:?} was served before"
+                    ));
+                }
+                cursor = Some(next);
+            }
+            None => return Ok(()),
+        }
+    }
+    Err(format!("more than {MAX_PAGES} pages"))
 }
 
 /// Reads the peer collection `peer_collection` at `client` as `state`'s checkpoint proves it,
@@ -237,117 +351,117 @@ async fn sync_collection(
         new: 0,
         error: None,
     };
-    let refuse = |done: &mut CollectionSync, why: String| {
-        // Fail closed: nothing of this collection's read is kept.
-        done.verified.clear();
-        done.error = Some(format!(
-            "peer {} collection {peer_collection}: {why}",
-            peer.origin
-        ));
-    };
     let mut verified = Vec::new();
     let mut bytes = 0usize;
-    let mut last_index: Option<u64> = None;
-    let mut cursors: HashSet<String> = HashSet::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut path = format!(
-            "/api/v1/collections/{}/provenance?size={}&limit=1000",
-            encode(peer_collection),
-            state.size
-        );
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&cursor={}", encode(c)));
+    let path = format!(
+        "/api/v1/collections/{}/provenance?size={}&limit=1000",
+        encode(peer_collection),
+        state.size
+    );
+    let read = read_pages(client, &path, "object versions", |served: ServedVersion| {
+        let (name, index) = (served.name(), served.log_index);
+        let o = verify_served(state, collection, served).map_err(|e| format!("{name}: {e}"))?;
+        bytes = bytes.saturating_add(o.body.len() + o.entry.len() + o.salt.as_ref().map_or(0, Vec::len));
+        if verified.len() >= MAX_COLLECTION_VERSIONS || bytes > MAX_COLLECTION_BYTES {
+            return Err(format!(
+                "more than {MAX_COLLECTION_VERSIONS} object versions or {MAX_COLLECTION_BYTES} bytes in one sync (at entry {index})"
+            ));
         }
-        let page = match client.get_json_as_any(&path).await {
-            Ok(page) => page,
-            Err(e) => {
-                refuse(&mut done, format!("cannot read {path}: {e:#}"));
-                return Ok(done);
-            }
-        };
-        let page: PeerPage = match serde_json::from_value(page) {
-            Ok(page) => page,
-            Err(e) => {
-                refuse(
-                    &mut done,
-                    format!("{path} is not a page of object versions with their proof: {e}"),
-                );
-                return Ok(done);
-            }
-        };
-        for served in page.items {
-            let id = served
-                .object
-                .get("id")
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("(no id)")
-                .to_owned();
-            let index = served.log_index;
-            if let Some(last) = last_index
-                && index <= last
-            {
-                refuse(
-                    &mut done,
-                    format!(
-                        "object {id}: entry {index} served after entry {last} (each version once, in log order)"
-                    ),
-                );
-                return Ok(done);
-            }
-            last_index = Some(index);
-            match verify_served(state, collection, served) {
-                Ok(o) => {
-                    bytes = bytes.saturating_add(
-                        o.body.len() + o.entry.len() + o.salt.as_ref().map_or(0, Vec::len),
-                    );
-                    if verified.len() >= MAX_COLLECTION_VERSIONS || bytes > MAX_COLLECTION_BYTES {
-                        refuse(
-                            &mut done,
-                            format!(
-                                "more than {MAX_COLLECTION_VERSIONS} object versions or {MAX_COLLECTION_BYTES} bytes in one sync (at entry {index})"
-                            ),
-                        );
-                        return Ok(done);
-                    }
-                    *done.verified.entry(o.object_type.clone()).or_insert(0) += 1;
-                    verified.push(o);
-                }
-                Err(e) => {
-                    refuse(&mut done, format!("object {id}: {e}"));
-                    return Ok(done);
-                }
-            }
-        }
-        match page.next {
-            Some(next) => {
-                if next.len() > MAX_CURSOR {
-                    refuse(
-                        &mut done,
-                        format!(
-                            "{path}: a next cursor of {} bytes (at most {MAX_CURSOR})",
-                            next.len()
-                        ),
-                    );
-                    return Ok(done);
-                }
-                if !cursors.insert(next.clone()) {
-                    refuse(
-                        &mut done,
-                        format!("{path}: the next cursor {next:?} was served before"),
-                    );
-                    return Ok(done);
-                }
-                cursor = Some(next);
-            }
-            None => {
-                done.new = store.add_mirrored_objects(verified).await?;
-                return Ok(done);
-            }
+        *done.verified.entry(o.object_type.clone()).or_insert(0) += 1;
+        verified.push(o);
+        Ok(())
+    })
+    .await;
+    match read {
+        Ok(()) => done.new = store.add_mirrored_objects(verified).await?,
+        Err(why) => {
+            // Fail closed: nothing of this collection's read is kept.
+            done.verified.clear();
+            done.error = Some(format!(
+                "peer {} collection {peer_collection}: {why}",
+                peer.origin
+            ));
         }
     }
-    refuse(&mut done, format!("more than {MAX_PAGES} pages"));
     Ok(done)
+}
+
+/// What the sync of one peer's evidence requests did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestsSync {
+    /// Request entries (filings and transitions) served and verified.
+    pub verified: u64,
+    /// Of those, how many were not mirrored before.
+    pub new: u64,
+    /// Why nothing was stored, naming the peer and the entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The most request entries kept from one peer in one sync, for the reason of
+/// [`MAX_COLLECTION_VERSIONS`].
+pub const MAX_REQUEST_ENTRIES: usize = 100_000;
+
+/// The most bytes (bodies, signed entries and salts) of request entries kept from one peer in
+/// one sync, for the same reason.
+pub const MAX_REQUEST_BYTES: usize = 64 * 1024 * 1024;
+
+/// Reads the evidence requests this hub's party on the peer is a side of, at `client` (with
+/// the peer token) as `state`'s checkpoint proves them: every entry is checked by
+/// `federation::verify_served_request`, and the whole read by
+/// `federation::check_request_read` (each step's filing served, each request with a side
+/// that is a party of this hub, resolved by key), before any of it is stored. Fails closed,
+/// nothing stored, as a collection's read does, and past [`MAX_REQUEST_ENTRIES`] entries or
+/// [`MAX_REQUEST_BYTES`] bytes.
+async fn sync_requests(
+    store: &dyn Store,
+    client: &HubClient,
+    peer: &Peer,
+    state: &MirrorState,
+) -> Result<RequestsSync> {
+    let mut verified = Vec::new();
+    let mut bytes = 0usize;
+    let path = format!("/api/v1/requests/provenance?size={}&limit=1000", state.size);
+    let read = read_pages(client, &path, "request entries", |served: ServedRequestEntry| {
+        let index = served.log_index;
+        let e = verify_served_request(state, served).map_err(|e| format!("request {e}"))?;
+        bytes = bytes.saturating_add(e.body.len() + e.entry.len() + e.salt.as_ref().map_or(0, Vec::len));
+        if verified.len() >= MAX_REQUEST_ENTRIES || bytes > MAX_REQUEST_BYTES {
+            return Err(format!(
+                "more than {MAX_REQUEST_ENTRIES} request entries or {MAX_REQUEST_BYTES} bytes in one sync (at entry {index})"
+            ));
+        }
+        verified.push(e);
+        Ok(())
+    })
+    .await;
+    let refused = |why: String| RequestsSync {
+        verified: 0,
+        new: 0,
+        error: Some(format!("peer {} requests: {why}", peer.origin)),
+    };
+    if let Err(why) = read {
+        return Ok(refused(why));
+    }
+    let sides = match filed_sides(&verified) {
+        Ok(s) => s,
+        Err(e) => return Ok(refused(format!("request {e}"))),
+    };
+    let resolved = resolve(
+        store,
+        &state.origin,
+        sides.values().flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+    )
+    .await?;
+    if let Err(e) = check_request_read(&verified, &|p| resolved.resolves(&state.origin, p)) {
+        return Ok(refused(format!("request {e}")));
+    }
+    let n = verified.len() as u64;
+    Ok(RequestsSync {
+        verified: n,
+        new: store.add_mirrored_requests(verified).await?,
+        error: None,
+    })
 }
 
 /// Syncs every local collection that mirrors a collection of `peer`, as verified up to the
@@ -419,12 +533,25 @@ pub async fn sync_registered(
     } else {
         sync_collections(store, data, peer, timeout).await?
     };
+    // Requests are read as this hub's party on the peer: never anonymously (they are the
+    // sides' only), and on the same terms as collections.
+    let requests = match (sync.is_refusal(), peer_token(data, &peer.id)?) {
+        (false, Some(token)) => match store.mirror(&peer.origin).await? {
+            Some(state) => {
+                let client = HubClient::bounded_as(&peer.url, timeout, Some(token))?;
+                Some(sync_requests(store, &client, peer, &state).await?)
+            }
+            None => None,
+        },
+        _ => None,
+    };
     Ok(PeerSync {
         id: peer.id.clone(),
         origin: peer.origin.clone(),
         url: peer.url.clone(),
         sync,
         collections,
+        requests,
     })
 }
 

@@ -9,8 +9,11 @@
 //! the origin's party registered, its leaf hash, and its inclusion under the origin's signed
 //! checkpoint, checked against the origin itself. An indicator in A's shared collection reaches
 //! the collections of B and C that mirror it (issue 14 part 5), with its producer and
-//! marking, and is checked the same way against A's log. (Evidence requests are not mirrored
-//! yet.) Then A is forked (its data directory copied
+//! marking, and is checked the same way against A's log. An evidence request filed on A by FR
+//! to DE, sent and acknowledged there, reaches B, which reads A as DE with its peer token: on B
+//! DE (the same key registered on both hubs) sees it with every step provable back to A's log,
+//! NL (no side) does not, C (no token for A) holds nothing of it, and B's next sync re-imports
+//! none of it. Then A is forked (its data directory copied
 //! under the same log key, the copy moving on with other entries and served at A's address):
 //! B and C catch it, record both signed checkpoints as evidence, import nothing more from it
 //! and `accord peers check` exits non-zero. Last, B is taken down and brought back: C keeps
@@ -301,6 +304,83 @@ fn mirrored_rows(data: &Path, origin: &str) -> u64 {
     common::sql(data, &q, &q)[0].parse().unwrap()
 }
 
+/// `file` submitted as `kind` (`request` or `request-transition`) to the hub at `base` with
+/// `key` and `token`: the request id and the log index the CLI answers with ("request ID is
+/// STATUS (log entry N …").
+fn submit_request(kind: &str, file: &Path, key: &Path, base: &str, token: &str) -> (String, u64) {
+    let out = ok(accord()
+        .args(["submit", kind])
+        .arg(file)
+        .arg("--key")
+        .arg(key)
+        .args(["--hub", base, "--token", token]));
+    let id = out
+        .strip_prefix("request ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no request id in {out:?}"))
+        .to_owned();
+    let index = out
+        .split("(log entry ")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no log index in {out:?}"));
+    (id, index)
+}
+
+/// The mirrored requests the hub at `base` serves to the holder of `token`.
+fn mirrored_requests(base: &str, token: &str) -> Vec<Value> {
+    let resp = reqwest::blocking::Client::new()
+        .get(format!("{base}/api/v1/requests/mirrored"))
+        .bearer_auth(token)
+        .send()
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let page: Value = resp.json().unwrap();
+    page["items"].as_array().unwrap().clone()
+}
+
+/// Checks that step `step` of a mirrored request is provable back to its origin log, served
+/// at `origin_base` under `origin_key`: the signed entry verifies under `signer_key` (the key
+/// its party registered there), its leaf hash is the one given, the checkpoint given is the
+/// origin's signed one of the size given, and the origin proves the entry's inclusion in it.
+fn check_step(step: &Value, origin: &str, origin_base: &str, origin_key: &str, signer_key: &str) {
+    let index = step["log_index"].as_u64().unwrap();
+    let size = step["checkpoint_size"].as_u64().unwrap();
+    assert_eq!(
+        step["provenance"],
+        format!("from hub {origin}, entry {index}, checkpoint {size}").as_str()
+    );
+    let bytes = canonical_json(&step["entry"]).unwrap();
+    let entry = SignedEntry::from_bytes(&bytes).unwrap();
+    entry
+        .verify(Verifier::from_key_string(signer_key).unwrap().public_key())
+        .unwrap();
+    let leaf = leaf_hash(&bytes);
+    assert_eq!(step["leaf_hash"], leaf.to_base64().as_str());
+    let verifier = Verifier::from_key_string(origin_key).unwrap();
+    let (cp, _) = Checkpoint::open(
+        step["checkpoint"].as_str().unwrap().as_bytes(),
+        origin,
+        &[verifier],
+    )
+    .unwrap();
+    assert_eq!(cp.size, size);
+    assert!(index < cp.size);
+    let inclusion: InclusionProof = serde_json::from_value(get_json(
+        origin_base,
+        step["inclusion_proof"].as_str().unwrap(),
+    ))
+    .unwrap();
+    inclusion.verify(&leaf, &cp.root).unwrap();
+}
+
+/// Rows of `table` on the hub in `data` (read below the API).
+fn rows(data: &Path, table: &str) -> u64 {
+    let q = format!("SELECT count(*) FROM {table}");
+    common::sql(data, &q, &q)[0].parse().unwrap()
+}
+
 #[test]
 fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
     let dir = tempfile::tempdir().unwrap();
@@ -367,7 +447,65 @@ fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
             SHARED,
         ]));
     }
+    // DE's key (enrolled on B) is registered on A too, and B reads A as DE with DE's token
+    // there; NL is B's party too, no side of the request below. C keeps no token for A.
+    ok(on(&a.data)
+        .args(["keys", "add", "--party", "DE", "--public-key"])
+        .arg(d.join("DE.key.pub")));
+    let de_on_a = ok(on(&a.data).args(["tokens", "issue", "--party", "DE"]))
+        .trim()
+        .to_owned();
+    let mut keep = on(&b.data)
+        .args(["peers", "token", "--peer", a.origin])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        keep.stdin
+            .take()
+            .unwrap()
+            .write_all(de_on_a.as_bytes())
+            .unwrap();
+    }
+    let kept = keep.wait_with_output().unwrap();
+    assert!(kept.status.success(), "{kept:?}");
+    let (_, nl_token) = enrol(d, &b.data, "NL");
     let (sa, sb, sc) = (a.serve(), b.serve(), c.serve());
+
+    // An evidence request on A: FR files it to DE, sends it, DE acknowledges it.
+    let write = |name: &str, v: Value| {
+        let p = d.join(name);
+        std::fs::write(&p, v.to_string()).unwrap();
+        p
+    };
+    let filing = write(
+        "request.json",
+        serde_json::json!({
+            "requesting_state": "FR", "requested_state": "DE",
+            "data": "subscriber", "summary": "Subscriber behind an IP address seen on A.",
+            "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"}
+        }),
+    );
+    let (request, filed) = submit_request("request", &filing, &fr_key, &sa.base, &fr.token);
+    let sent = write(
+        "sent.json",
+        serde_json::json!({"request": request, "to": "sent"}),
+    );
+    let (_, sent) = submit_request("request-transition", &sent, &fr_key, &sa.base, &fr.token);
+    let acknowledged = write(
+        "acknowledged.json",
+        serde_json::json!({"request": request, "to": "acknowledged"}),
+    );
+    let (_, acknowledged) = submit_request(
+        "request-transition",
+        &acknowledged,
+        &de_key,
+        &sa.base,
+        &de_on_a,
+    );
 
     // An incident on A, amended by its recorder; one on B.
     let a_inc = fr.submit(d, &sa.base, "fed-a-1", "BE");
@@ -441,6 +579,39 @@ fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
     for base in [&sb.base, &sc.base] {
         check_mirrored_indicator(base, &sa.base, &a.log_key(), a.origin);
     }
+    // A's request reached B, read as DE: DE on B sees it with its three steps, each provable
+    // back to A's log; NL on B, no side, sees nothing; C, with no token for A, holds nothing.
+    let seen = mirrored_requests(&sb.base, &de.token);
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let m = &seen[0];
+    assert_eq!(m["request"]["id"], request.as_str());
+    assert_eq!(m["request"]["status"], "acknowledged");
+    assert_eq!(m["origin"], a.origin);
+    assert_eq!(m["log_index"], filed);
+    let steps = m["steps"].as_array().unwrap();
+    let indexes: Vec<u64> = steps
+        .iter()
+        .map(|s| s["log_index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(indexes, [filed, sent, acknowledged]);
+    for (step, signer) in steps.iter().zip([&fr_pub, &fr_pub, &de_pub]) {
+        check_step(step, a.origin, &sa.base, &a.log_key(), signer.trim());
+    }
+    assert!(mirrored_requests(&sb.base, &nl_token).is_empty());
+    let anonymous =
+        reqwest::blocking::get(format!("{}/api/v1/requests/mirrored", sb.base)).unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(rows(&c.data, "mirrored_requests"), 0);
+    // B's next sync reads them again and re-imports none.
+    assert_eq!(rows(&b.data, "mirrored_requests"), 3);
+    let again: Vec<Value> = serde_json::from_str(&ok(
+        on(&b.data).args(["peers", "sync", "--peer", a.origin, "--json"])
+    ))
+    .unwrap();
+    assert_eq!(again[0]["requests"]["verified"], 3, "{again:?}");
+    assert_eq!(again[0]["requests"]["new"], 0, "{again:?}");
+    assert_eq!(rows(&b.data, "mirrored_requests"), 3);
+
     // B does not re-serve what it mirrored: C holds A's incident once, from A's log.
     assert!(mirrored(&sc.base, b.origin, "fed-a-1").is_empty());
     let b_log_size = common::checkpoint_size(&common::http_get(&sb.base, "/log/checkpoint"));

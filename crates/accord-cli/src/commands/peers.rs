@@ -5,8 +5,9 @@
 //! `peer-removal`, `peer-fork`), so anyone auditing the log sees which hubs this one followed
 //! and what it caught. The API token for a peer is never logged: it is kept in the data
 //! directory (`peers/<id>.token`, mode 0600) or given by `ACCORD_PEER_TOKEN_<ID>`. Only the
-//! reads of mirrored collections send it (as this hub's party on the peer, issue 14 part 5):
-//! the log and the TLP:CLEAR incidents and amendments are public and read anonymously.
+//! reads of mirrored collections (issue 14 part 5) and of the evidence requests this hub's
+//! party on the peer is a side of send it: the log and the TLP:CLEAR incidents and amendments
+//! are public and read anonymously.
 
 use std::io::Read as _;
 use std::time::Duration;
@@ -103,7 +104,8 @@ pub enum PeersCommand {
     /// the peer's own log, every body, inclusion under its signed checkpoint
     /// and consistency with the last one accepted. Then each local collection
     /// mirroring one of the peer's (collections add --mirror-peer) is read with
-    /// the peer token, every object version checked against its log entry.
+    /// the peer token, every object version checked against its log entry, and
+    /// so are the evidence requests the token's party there is a side of.
     /// Records keep their origin and are never re-signed. A forked peer is
     /// skipped; an offline peer keeps what was verified. Exits non-zero if a
     /// peer served what does not verify.
@@ -292,6 +294,17 @@ pub async fn run(args: PeersArgs) -> Result<()> {
                             ),
                         }
                     }
+                    if let Some(r) = &d.requests {
+                        match &r.error {
+                            None => println!(
+                                "{name}: evidence requests read with the peer token: {} entries verified, {} new",
+                                r.verified, r.new
+                            ),
+                            Some(e) => {
+                                eprintln!("{name}: evidence requests REFUSED, nothing stored: {e}")
+                            }
+                        }
+                    }
                 }
             }
             if !refused.is_empty() {
@@ -305,8 +318,7 @@ pub async fn run(args: PeersArgs) -> Result<()> {
                             SyncOutcome::Forked { .. } => Some(format!("{}: forked", d.origin)),
                             _ => None,
                         };
-                        log.into_iter()
-                            .chain(d.collections.iter().filter_map(|c| c.error.clone()))
+                        log.into_iter().chain(d.read_errors())
                     })
                     .collect();
                 bail!("sync refused: {}", list.join("; "));
