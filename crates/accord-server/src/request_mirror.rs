@@ -33,7 +33,7 @@ use accord_tlog::merkle;
 
 use crate::auth::Authenticated;
 use crate::collection_mirror::{mirrored_cursor, parse_mirrored_cursor};
-use crate::collections::{bad, private};
+use crate::collections::{bad, page_limit, private};
 use crate::error::ApiError;
 use crate::mirrored::provenance;
 use crate::pathways::{param, read_query, reject_unknown};
@@ -44,23 +44,6 @@ pub const DEFAULT_PROVENANCE_LIMIT: usize = 200;
 
 /// Largest page of either list.
 pub const MAX_PAGE: usize = 1000;
-
-/// The page size `limit` asks for, `default` when absent.
-fn page_limit(q: &HashMap<String, String>, default: usize) -> Result<usize, ApiError> {
-    match param(q, "limit") {
-        None => Ok(default),
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    "limit",
-                    format!("{l:?} is not a page size between 1 and {MAX_PAGE}"),
-                )
-            }),
-    }
-}
 
 /// A page of request entries with what ties each to this hub's log.
 #[derive(Debug, Serialize, ToSchema)]
@@ -112,7 +95,7 @@ pub async fn provenance_page(
             format!("{size} is not a tree size of this log (1 to {current})"),
         ));
     }
-    let limit = page_limit(&q, DEFAULT_PROVENANCE_LIMIT)?;
+    let limit = page_limit(&q, DEFAULT_PROVENANCE_LIMIT, MAX_PAGE)?;
     let after = match param(&q, "cursor") {
         None => None,
         Some(c) => Some(
@@ -295,7 +278,7 @@ pub async fn mirrored(
 ) -> Result<Response, ApiError> {
     let q = read_query(q)?;
     reject_unknown(&q, &["origin", "limit", "cursor"])?;
-    let limit = page_limit(&q, MAX_PAGE)?;
+    let limit = page_limit(&q, MAX_PAGE, MAX_PAGE)?;
     let after = param(&q, "cursor").map(parse_mirrored_cursor).transpose()?;
     let requests = visible(st.store.as_ref(), &party, param(&q, "origin")).await?;
     let start = after.map_or(0, |(origin, index)| {
