@@ -10,13 +10,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::accord;
+use common::follower::Follower;
 
 /// How long a test waits for expected output before failing.
 const DEADLINE: Duration = Duration::from_secs(120);
@@ -41,26 +40,9 @@ fn miss(n: u32) -> String {
     eve(n, "benign.example")
 }
 
-/// A running `accord match --follow` with its output collected as it comes.
-struct Follower {
-    child: Child,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<Vec<String>>>,
-}
-
-fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let out = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            out.lock().unwrap().push(line);
-        }
-    });
-    lines
-}
-
 impl Follower {
+    /// `accord match --follow` on `files`, matching the one indicator (written to
+    /// `dir/indicators.ndjson`), saving its position in `dir/position.json`.
     fn start(dir: &Path, files: &[&Path], extra: &[&str]) -> Follower {
         let indicators = dir.join("indicators.ndjson");
         std::fs::write(&indicators, format!("{INDICATOR}\n")).unwrap();
@@ -73,90 +55,15 @@ impl Follower {
             .args(["--poll-interval", "20"])
             .args(extra)
             .arg("--follow")
-            .args(files)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .args(files);
         if !extra.contains(&"--status-interval") {
             cmd.args(["--status-interval", "0"]);
         }
-        let mut child = cmd.spawn().unwrap();
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        Follower {
-            child,
-            stdout,
-            stderr,
-        }
-    }
-
-    fn sightings(&self) -> Vec<String> {
-        self.stdout.lock().unwrap().clone()
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().join("\n")
-    }
-
-    /// Waits until `ready` holds of (stdout lines, stderr text); fails at the deadline or
-    /// if the follower exits first.
-    fn wait_for(&mut self, what: &str, ready: impl Fn(&[String], &str) -> bool) {
-        let start = Instant::now();
-        loop {
-            if ready(&self.sightings(), &self.stderr()) {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                // Let the readers drain what the process wrote.
-                std::thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "the follower exited ({status}) before {what}; stdout:\n{}\nstderr:\n{}",
-                    self.sightings().join("\n"),
-                    self.stderr()
-                );
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "no {what} within {DEADLINE:?}; stdout:\n{}\nstderr:\n{}",
-                self.sightings().join("\n"),
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        Follower::spawn(&mut cmd, DEADLINE, Duration::from_millis(20))
     }
 
     fn wait_for_sightings(&mut self, n: usize) {
         self.wait_for(&format!("{n} sighting(s)"), |out, _| out.len() >= n);
-    }
-
-    /// Sends SIGTERM and waits for a clean exit.
-    fn terminate(mut self) -> (Vec<String>, String) {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let start = Instant::now();
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(start.elapsed() < DEADLINE, "no exit after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        // The readers end at the pipes' end of file.
-        let start = Instant::now();
-        while !self.stderr().contains("stopped after") && start.elapsed() < DEADLINE {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(status.success(), "exit {status}: {}", self.stderr());
-        (self.sightings(), self.stderr())
-    }
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

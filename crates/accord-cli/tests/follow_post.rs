@@ -12,13 +12,12 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use accord_stix::marking::TlpMarking;
+use common::follower::Follower;
 use common::{Server, accord, ok, on};
 use serde_json::{Value, json};
 
@@ -178,25 +177,6 @@ impl Hub {
     }
 }
 
-/// A running `accord match --follow --post-sightings` with its output collected.
-struct Follower {
-    child: Child,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<Vec<String>>>,
-}
-
-fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let out = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            out.lock().unwrap().push(line);
-        }
-    });
-    lines
-}
-
 impl Follower {
     /// Follows `dir/eve.json` for DE, spooling to `dir/spool`, summing over `interval`.
     fn start(hub: &Hub, dir: &Path, interval: &str) -> Follower {
@@ -205,102 +185,37 @@ impl Follower {
 
     /// [`Follower::start`] with more flags.
     fn start_with(hub: &Hub, dir: &Path, interval: &str, extra: &[&str]) -> Follower {
-        let mut child = accord()
-            .args(["match", "--hub", &hub.base, "--token", &hub.tokens["DE"]])
-            .args([
-                "--collection",
-                COLLECTION,
-                "--post-sightings",
-                "--tlp",
-                "green",
-            ])
-            .args(["--sighting-interval", interval])
-            .arg("--spool")
-            .arg(dir.join("spool"))
-            .arg("--position")
-            .arg(dir.join("position.json"))
-            .args(["--poll-interval", "20", "--status-interval", "1"])
-            .args(extra)
-            .arg("--follow")
-            .arg(dir.join("eve.json"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        let mut f = Follower {
-            child,
-            stdout,
-            stderr,
-        };
+        let mut f = Follower::spawn(
+            accord()
+                .args(["match", "--hub", &hub.base, "--token", &hub.tokens["DE"]])
+                .args([
+                    "--collection",
+                    COLLECTION,
+                    "--post-sightings",
+                    "--tlp",
+                    "green",
+                ])
+                .args(["--sighting-interval", interval])
+                .arg("--spool")
+                .arg(dir.join("spool"))
+                .arg("--position")
+                .arg(dir.join("position.json"))
+                .args(["--poll-interval", "20", "--status-interval", "1"])
+                .args(extra)
+                .arg("--follow")
+                .arg(dir.join("eve.json")),
+            DEADLINE,
+            Duration::from_millis(20),
+        );
         // The indicators are pulled before the first status line.
-        f.wait_for("the first status line", |err| err.contains("follow: "));
+        f.wait_for("the first status line", |_, err| err.contains("follow: "));
         f
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().join("\n")
-    }
-
-    /// Waits until `ready` holds of stderr; fails at the deadline or if the follower exits.
-    fn wait_for(&mut self, what: &str, ready: impl Fn(&str) -> bool) {
-        let start = Instant::now();
-        loop {
-            if ready(&self.stderr()) {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "the follower exited ({status}) before {what}; stderr:\n{}",
-                    self.stderr()
-                );
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "no {what} within {DEADLINE:?}; stderr:\n{}",
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
     }
 
     /// Waits until the status line counts `n` events: every line before them was matched.
     fn wait_for_events(&mut self, n: usize) {
         let needle = format!(", {n} events,");
-        self.wait_for(&format!("{n} events"), |err| err.contains(&needle));
-    }
-
-    /// Sends SIGTERM and waits for a clean exit; returns stdout and stderr.
-    fn terminate(mut self) -> (Vec<String>, String) {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let start = Instant::now();
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(start.elapsed() < DEADLINE, "no exit after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let start = Instant::now();
-        while !self.stderr().contains("stopped after") && start.elapsed() < DEADLINE {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(status.success(), "exit {status}: {}", self.stderr());
-        let out = self.stdout.lock().unwrap().clone();
-        (out, self.stderr())
-    }
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.wait_for(&format!("{n} events"), |_, err| err.contains(&needle));
     }
 }
 
@@ -379,7 +294,9 @@ fn sightings_spooled_while_the_hub_is_down_are_delivered_once_when_it_is_back() 
         || spooled(&spool).len() == 1,
         || f.stderr(),
     );
-    f.wait_for("a failed delivery", |err| err.contains("trying again in"));
+    f.wait_for("a failed delivery", |_, err| {
+        err.contains("trying again in")
+    });
     // The same batch twice, as after a crash between the hub's answer and the removal: the
     // hub takes the version it holds as a retry, and counts it once.
     let batch = spooled(&spool).remove(0);
@@ -490,7 +407,9 @@ fn while_the_hub_is_behind_the_interval_is_held_open_and_its_count_grows() {
     wait("first batch", || spooled(&spool).len() == 1, || f.stderr());
     append(&log, &hits(20, 4));
     f.wait_for_events(14);
-    f.wait_for("the hub is behind", |err| err.contains("the hub is behind"));
+    f.wait_for("the hub is behind", |_, err| {
+        err.contains("the hub is behind")
+    });
     // Matches while held are summed into the open interval: nothing dropped, no new batch.
     append(&log, &hits(30, 2));
     f.wait_for_events(18);
@@ -534,14 +453,9 @@ fn a_sighting_that_cannot_be_spooled_keeps_the_position_before_it() {
     // its temporary file, while the spool can still be listed.
     std::fs::create_dir(spool.join(".00000000000000000001.json.tmp")).unwrap();
     append(&log, &hits(10, 3));
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = f.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(start.elapsed() < DEADLINE, "still running: {}", f.stderr());
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = f
+        .wait_exit()
+        .unwrap_or_else(|| panic!("still running: {}", f.stderr()));
     assert!(!status.success(), "{}", f.stderr());
     // Read again at the next start, never lost.
     assert_eq!(saved_line(&position), Some(3), "{}", f.stderr());

@@ -12,13 +12,13 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::follower::Follower;
 use common::{Server, accord, ok, on};
 use serde_json::{Value, json};
 
@@ -149,25 +149,6 @@ impl Hub {
     }
 }
 
-/// A running `accord match --follow` with its output collected as it comes.
-struct Follower {
-    child: Child,
-    stdout: Arc<Mutex<Vec<String>>>,
-    stderr: Arc<Mutex<Vec<String>>>,
-}
-
-fn collect(stream: impl Read + Send + 'static) -> Arc<Mutex<Vec<String>>> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let out = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stream).lines() {
-            let Ok(line) = line else { break };
-            out.lock().unwrap().push(line);
-        }
-    });
-    lines
-}
-
 impl Follower {
     /// Follows `log` with the indicators given by `source` (e.g. `--hub URL --token T`).
     fn start(log: &Path, source: &[&str], extra: &[&str]) -> Follower {
@@ -177,96 +158,32 @@ impl Follower {
             .args(["--json", "--poll-interval", "20", "--refresh", "1s"])
             .args(extra)
             .arg("--follow")
-            .arg(log)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .arg(log);
         if !extra.contains(&"--status-interval") {
             cmd.args(["--status-interval", "0"]);
         }
-        let mut child = cmd.spawn().unwrap();
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        Follower {
-            child,
-            stdout,
-            stderr,
-        }
+        Follower::spawn(&mut cmd, DEADLINE, Duration::from_millis(50))
     }
 
+    /// The sightings printed so far (`--json`: one a line).
     fn sightings(&self) -> Vec<Value> {
-        self.stdout
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().join("\n")
-    }
-
-    /// Waits until `ready` holds of (sightings, stderr text); fails at the deadline or if
-    /// the follower exits first.
-    fn wait_for(&mut self, what: &str, ready: impl Fn(&[Value], &str) -> bool) {
-        let start = Instant::now();
-        loop {
-            if ready(&self.sightings(), &self.stderr()) {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "the follower exited ({status}) before {what}; stderr:\n{}",
-                    self.stderr()
-                );
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "no {what} within {DEADLINE:?}; {} sightings; stderr:\n{}",
-                self.sightings().len(),
-                self.stderr()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        json_lines(&self.stdout())
     }
 
     /// Waits for the sighting of event `n`.
     fn wait_for_event(&mut self, n: u64) {
-        self.wait_for(&format!("the sighting of event {n}"), |s, _| {
-            s.iter().any(|s| event_of(s) == n)
+        self.wait_for(&format!("the sighting of event {n}"), |out, _| {
+            json_lines(out).iter().any(|s| event_of(s) == n)
         });
-    }
-
-    /// Sends SIGTERM and waits for a clean exit; the sightings and stderr.
-    fn terminate(mut self) -> (Vec<Value>, String) {
-        let status = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let start = Instant::now();
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            assert!(start.elapsed() < DEADLINE, "no exit after SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let start = Instant::now();
-        while !self.stderr().contains("stopped after") && start.elapsed() < DEADLINE {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(status.success(), "exit {status}: {}", self.stderr());
-        (self.sightings(), self.stderr())
     }
 }
 
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Lines of JSON, parsed.
+fn json_lines(lines: &[String]) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn append(path: &Path, text: &str) {
@@ -384,7 +301,8 @@ fn a_hub_refresh_of_10000_changed_indicators_while_following_misses_and_doubles_
     let total = from + round;
     write_pairs(&log, from, total);
     f.wait_for_event(total - 1);
-    let (sightings, err) = f.terminate();
+    let (out, err) = f.terminate();
+    let sightings = json_lines(&out);
 
     assert_eq!(
         changed_in_swaps(&err),
@@ -508,7 +426,8 @@ fn revocation_expiry_and_deletion_remove_indicators_a_hub_served() {
         .collect();
     append(&log, &text);
     f.wait_for_event(base_n + 6);
-    let (sightings, err) = f.terminate();
+    let (out, err) = f.terminate();
+    let sightings = json_lines(&out);
     let second: Vec<u64> = sightings
         .iter()
         .map(event_of)
@@ -546,7 +465,8 @@ fn a_hub_that_cannot_be_reached_keeps_the_indicators_in_force() {
     });
     append(&log, &(eve(0, "two.example") + &eve(1, "one.example")));
     f.wait_for_event(1);
-    let (sightings, _) = f.terminate();
+    let (out, _) = f.terminate();
+    let sightings = json_lines(&out);
     assert_eq!(sightings.len(), 1);
 }
 
@@ -588,7 +508,8 @@ fn an_indicator_file_is_reloaded_when_it_changes() {
         &(eve(2, "one.example") + &eve(3, "one-changed.example") + &eve(4, "two.example")),
     );
     f.wait_for_event(4);
-    let (sightings, _) = f.terminate();
+    let (out, _) = f.terminate();
+    let sightings = json_lines(&out);
     let events: Vec<u64> = sightings.iter().map(event_of).collect();
     assert_eq!(events, [1, 3, 4]);
 }
@@ -626,7 +547,8 @@ fn a_bad_indicator_file_keeps_the_indicators_in_force_and_says_why() {
     });
     append(&log, &(eve(2, "one.example") + &eve(3, "two.example")));
     f.wait_for_event(3);
-    let (sightings, _) = f.terminate();
+    let (out, _) = f.terminate();
+    let sightings = json_lines(&out);
     let events: Vec<u64> = sightings.iter().map(event_of).collect();
     assert_eq!(events, [0, 1, 3]);
 }

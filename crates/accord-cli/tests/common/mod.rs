@@ -18,6 +18,9 @@ use std::sync::{Mutex, OnceLock};
 
 use assert_cmd::cargo::CommandCargoExt;
 
+#[cfg(unix)]
+pub mod follower;
+
 /// The `accord` binary, logging warnings only, with no hub, token or data directory from the
 /// environment.
 pub fn accord() -> Command {
