@@ -507,8 +507,10 @@ impl Impact {
     }
 }
 
-/// `1508` → `1,508`.
-fn group_thousands(n: i64) -> String {
+/// `n` written for reading, its digits grouped in threes with commas: `1508` → `1,508`,
+/// `-1234` → `-1,234`. How the hub shows an impact's quantity, and what the tests that read
+/// pages and sources for a quantity expect.
+pub fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use accord_core::incident::group_thousands;
 use serde_json::Value;
 
 fn data_dir() -> PathBuf {
@@ -316,17 +317,9 @@ fn hedge_before(text: &str) -> Option<&'static str> {
 fn written_forms(q: f64) -> Vec<String> {
     let mut forms = Vec::new();
     if q.fract() == 0.0 && q < 1e15 {
-        let n = q as u64;
-        let digits = n.to_string();
-        let mut grouped = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        forms.push(grouped);
-        forms.push(digits);
+        let n = q as i64;
+        forms.push(group_thousands(n));
+        forms.push(n.to_string());
     }
     for (scale, word) in [(1e9, "billion"), (1e6, "million")] {
         if q >= scale {

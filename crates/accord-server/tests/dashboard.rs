@@ -16,7 +16,7 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 use accord_core::dataset::Dataset;
-use accord_core::incident::is_attack_technique_id;
+use accord_core::incident::{group_thousands, is_attack_technique_id};
 use accord_core::party::{PartyKind, SinceMeaning};
 use accord_core::record::IncidentRecord;
 use accord_server::{AppState, app};
@@ -895,14 +895,7 @@ async fn approximate_figures_read_as_the_source_gives_them() {
                 continue;
             };
             marked += 1;
-            let digits = (q as u64).to_string();
-            let mut grouped = String::new();
-            for (i, c) in digits.chars().enumerate() {
-                if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                    grouped.push(',');
-                }
-                grouped.push(c);
-            }
+            let grouped = group_thousands(q as i64);
             let unit = im.unit.as_deref().unwrap_or_default();
             let cell = format!(
                 "<td class=\"num\">{} {grouped} {}</td>",
