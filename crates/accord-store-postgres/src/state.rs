@@ -158,14 +158,31 @@ impl<C: GenericClient + Sync> StoredState for PgState<'_, C> {
             .query_opt(&stmt, &[&id, &prefix])
             .await
             .map_err(db)?;
-        Ok(row.map(|r| {
-            let Json(record): Json<serde_json::Value> = r.get(1);
-            let version: i64 = r.get(2);
-            RecordState {
-                recorder: r.get(0),
-                record,
-                version: u64::try_from(version).unwrap_or(0),
-            }
+        let Some(r) = row else { return Ok(None) };
+        // A row that breaks the schema's own checks (a negative index, a party without a
+        // body) is a corrupt store: said, naming the record, never read as a default.
+        let corrupt = |detail: String| StoreError::Corrupt {
+            what: format!("{kind} {id}"),
+            detail,
+        };
+        let recorder: String = r
+            .try_get(0)
+            .map_err(|e| corrupt(format!("its recorder: {e}")))?;
+        let record: Option<Json<serde_json::Value>> = r
+            .try_get(1)
+            .map_err(|e| corrupt(format!("its body: {e}")))?;
+        let Some(Json(record)) = record else {
+            return Err(corrupt("no body (or no `incident` member)".into()));
+        };
+        let version: i64 = r
+            .try_get(2)
+            .map_err(|e| corrupt(format!("its version: {e}")))?;
+        let version = u64::try_from(version)
+            .map_err(|_| corrupt(format!("a negative version ({version}) in the log")))?;
+        Ok(Some(RecordState {
+            recorder,
+            record,
+            version,
         }))
     }
 
@@ -304,5 +321,55 @@ impl<C: GenericClient + Sync> StoredState for PgState<'_, C> {
             &[&collection, &added_us],
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PostgresStore;
+    use crate::testkit::{fresh_postgres_database, server_url};
+
+    /// A party row whose latest amendment sits at a negative log index (the schema's
+    /// `CHECK (idx >= 0)` dropped, as in a damaged or hand-edited database) was read as
+    /// version 0, so the refusal rules compared amendments against a version that never was.
+    #[tokio::test]
+    async fn a_negative_stored_version_is_an_error_not_zero() {
+        let Some(server) = server_url() else { return };
+        let db = fresh_postgres_database(&server).await.unwrap();
+        let store = PostgresStore::open(&db.url).await.unwrap();
+        let client = store.client().await.unwrap();
+        let amendment = format!("{}1", amendment_entry_prefix(RecordKind::Party, "XX"));
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE log_entries DROP CONSTRAINT log_entries_idx_check;
+                 INSERT INTO log_entries (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body)
+                 VALUES (0, '', 'party', 'XX', 'operator', '2026-01-01T00:00:00Z', 'clear', ''),
+                        (-7, '', 'amendment', '{amendment}', 'operator', '2026-01-01T00:00:00Z', 'clear', '');
+                 INSERT INTO parties (id, kind, name, body, log_index)
+                 VALUES ('XX', 'state', 'Nowhere', '{{}}', 0);"
+            ))
+            .await
+            .unwrap();
+        let known = Known::default();
+        let state = PgState {
+            client: &client,
+            known: &known,
+            stix: None,
+        };
+        match state.record_state(RecordKind::Party, "XX").await {
+            Err(StoreError::Corrupt { what, detail }) => {
+                assert_eq!(what, "party XX");
+                assert!(detail.contains("-7"), "{detail}");
+            }
+            other => panic!("expected a corrupt-store error, got {other:?}"),
+        }
+        // The same row with its index in range reads as before.
+        client
+            .batch_execute("UPDATE log_entries SET idx = 3 WHERE idx = -7")
+            .await
+            .unwrap();
+        let read = state.record_state(RecordKind::Party, "XX").await.unwrap();
+        assert_eq!(read.map(|s| (s.recorder, s.version)), Some(("operator".into(), 3)));
     }
 }
