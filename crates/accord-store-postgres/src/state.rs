@@ -370,6 +370,9 @@ mod tests {
             .await
             .unwrap();
         let read = state.record_state(RecordKind::Party, "XX").await.unwrap();
-        assert_eq!(read.map(|s| (s.recorder, s.version)), Some(("operator".into(), 3)));
+        assert_eq!(
+            read.map(|s| (s.recorder, s.version)),
+            Some(("operator".into(), 3))
+        );
     }
 }
