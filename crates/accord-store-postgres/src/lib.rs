@@ -751,6 +751,11 @@ impl SharingStore for PostgresStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::{Known, PgState};
+    use crate::testkit::{fresh_postgres_database, server_url};
+    use accord_core::corrections::RecordKind;
+    use accord_store::log::amendment_entry_prefix;
+    use accord_store::refusal::StoredState;
 
     #[test]
     fn descriptions_never_carry_the_password() {
@@ -759,5 +764,51 @@ mod tests {
         assert_eq!(d, "db.example:6543/hub");
         let e = parse_config("postgres://u:s3cret@db.example:notaport/hub").unwrap_err();
         assert!(!e.to_string().contains("s3cret"), "{e}");
+    }
+
+    /// A party row whose latest amendment sits at a negative log index (the schema's
+    /// `CHECK (idx >= 0)` dropped, as in a damaged or hand-edited database) was read as
+    /// version 0, so the refusal rules compared amendments against a version that never was.
+    #[tokio::test]
+    async fn a_negative_stored_version_is_an_error_not_zero() {
+        let Some(server) = server_url() else { return };
+        let db = fresh_postgres_database(&server).await.unwrap();
+        let store = PostgresStore::open(&db.url).await.unwrap();
+        let client = store.client().await.unwrap();
+        let amendment = format!("{}1", amendment_entry_prefix(RecordKind::Party, "XX"));
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE log_entries DROP CONSTRAINT log_entries_idx_check;
+                 INSERT INTO log_entries (idx, entry, kind, entry_id, submitter, submitted_at, tlp, body)
+                 VALUES (0, '', 'party', 'XX', 'operator', '2026-01-01T00:00:00Z', 'clear', ''),
+                        (-7, '', 'amendment', '{amendment}', 'operator', '2026-01-01T00:00:00Z', 'clear', '');
+                 INSERT INTO parties (id, kind, name, body, log_index)
+                 VALUES ('XX', 'state', 'Nowhere', '{{}}', 0);"
+            ))
+            .await
+            .unwrap();
+        let known = Known::default();
+        let state = PgState {
+            client: &client,
+            known: &known,
+            stix: None,
+        };
+        match state.record_state(RecordKind::Party, "XX").await {
+            Err(StoreError::Corrupt { what, detail }) => {
+                assert_eq!(what, "party XX");
+                assert!(detail.contains("-7"), "{detail}");
+            }
+            other => panic!("expected a corrupt-store error, got {other:?}"),
+        }
+        // The same row with its index in range reads as before.
+        client
+            .batch_execute("UPDATE log_entries SET idx = 3 WHERE idx = -7")
+            .await
+            .unwrap();
+        let read = state.record_state(RecordKind::Party, "XX").await.unwrap();
+        assert_eq!(
+            read.map(|s| (s.recorder, s.version)),
+            Some(("operator".into(), 3))
+        );
     }
 }
