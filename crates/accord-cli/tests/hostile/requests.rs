@@ -271,3 +271,96 @@ fn a_taken_request_id_is_not_confirmed_to_a_third_state() {
     let (status, own) = h.file("US", &request(&random_uuid().unwrap(), "US", "DE"));
     assert_eq!(status, 201, "{own}");
 }
+
+/// `GET /api/v1/requests/provenance` (what a peer hub reading as a party mirrors) serves the
+/// entries of the requests the caller is a side of, each provable against the log, and
+/// nothing of anyone else's: a third state, even of a TLP:GREEN request it may read here, gets
+/// no step of it, no body and no salt; no token, a size beyond the log or a cursor it was not
+/// given are refused.
+#[test]
+fn a_third_state_gets_no_step_of_a_request_from_its_provenance() {
+    use accord_tlog::checkpoint::Checkpoint;
+    use accord_tlog::entry::SignedEntry;
+    use accord_tlog::merkle::{Hash, leaf_hash, verify_inclusion};
+    use accord_tlog::note::Verifier;
+
+    let h = hub();
+    let red = random_uuid().unwrap();
+    let (status, _) = h.file("FR", &request(&red, "FR", "DE"));
+    assert_eq!(status, 201);
+    let green = random_uuid().unwrap();
+    let mut body = request(&green, "FR", "DE");
+    body["tlp"] = json!("green");
+    let (status, _) = h.file("FR", &body);
+    assert_eq!(status, 201);
+    let size = h.log_size();
+    let get = |party: Option<&str>, query: &str| {
+        let mut r = reqwest::blocking::Client::new().get(format!(
+            "{}/api/v1/requests/provenance{query}",
+            h.server.base
+        ));
+        if let Some(p) = party {
+            r = r.bearer_auth(&h.party(p).2);
+        }
+        let r = r.send().unwrap();
+        (
+            r.status().as_u16(),
+            r.json::<Value>().unwrap_or(Value::Null),
+        )
+    };
+    // The third state may read the green request here, but is no side of either.
+    let (status, page) = get(Some("US"), &format!("?size={size}"));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["items"], json!([]), "{page}");
+    // DE, a side, gets both filings, each committing to its body and included in the tree.
+    let (status, page) = get(Some("DE"), &format!("?size={size}"));
+    assert_eq!(status, 200, "{page}");
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{page}");
+    let key = String::from_utf8(http_get(&h.server.base, "/log/key")).unwrap();
+    let verifier = Verifier::from_key_string(key.trim()).unwrap();
+    let note = http_get(&h.server.base, "/log/checkpoint");
+    let origin = String::from_utf8_lossy(&note)
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let (cp, _) = Checkpoint::open(&note, &origin, &[verifier]).unwrap();
+    assert_eq!(cp.size, size);
+    let mut ids = Vec::new();
+    for item in items {
+        let entry = hex::decode(item["entry"].as_str().unwrap()).unwrap();
+        let body = hex::decode(item["body"].as_str().unwrap()).unwrap();
+        let salt = hex::decode(item["salt"].as_str().unwrap()).unwrap();
+        let signed = SignedEntry::from_bytes(&entry).unwrap();
+        assert_eq!(signed.envelope.kind, "request");
+        assert!(signed.envelope.commits_to(&body, Some(&salt)));
+        let proof: Vec<Hash> = serde_json::from_value(item["inclusion"].clone()).unwrap();
+        let index = item["log_index"].as_u64().unwrap();
+        verify_inclusion(&leaf_hash(&entry), index, size, &proof, &cp.root).unwrap();
+        let filed: Value = serde_json::from_slice(&body).unwrap();
+        ids.push(filed["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(ids, [red.clone(), green.clone()]);
+    // Paged by the last index: the second page holds the second filing only.
+    let (_, first) = get(Some("DE"), &format!("?size={size}&limit=1"));
+    let next = first["next"].as_str().unwrap().to_owned();
+    let (_, second) = get(Some("DE"), &format!("?size={size}&limit=1&cursor={next}"));
+    assert_eq!(second["items"][0], items[1], "{second}");
+    // Below the second filing's index, only the first is in the tree asked.
+    let second_index = items[1]["log_index"].as_u64().unwrap();
+    let (_, smaller) = get(Some("DE"), &format!("?size={second_index}"));
+    assert_eq!(smaller["items"].as_array().unwrap().len(), 1, "{smaller}");
+    // Refused: no token, a size beyond the log (or none), a cursor this hub did not give.
+    assert_eq!(get(None, &format!("?size={size}")).0, 401);
+    for query in [
+        format!("?size={}", size + 1),
+        "?size=0".to_owned(),
+        String::new(),
+        format!("?size={size}&cursor=zz"),
+        format!("?size={size}&limit=0"),
+    ] {
+        let (status, answer) = get(Some("DE"), &query);
+        assert_eq!(status, 400, "{query}: {answer}");
+    }
+}
