@@ -598,6 +598,24 @@ fn three_hubs_share_their_records_with_proof_catch_a_fork_and_resume() {
         check_step(step, a.origin, &sa.base, &a.log_key(), signer.trim());
     }
     assert!(mirrored_requests(&sb.base, &nl_token).is_empty());
+    // The command line lists them the same way, with where each comes from.
+    let list = |from: &str, token: &str| {
+        ok(accord()
+            .args(["requests", "list", "--from", from])
+            .args(["--hub", &sb.base, "--token", token]))
+    };
+    for from in ["mirrored", a.origin] {
+        let out = list(from, &de.token);
+        assert!(out.contains(&request), "{out}");
+        assert!(
+            out.contains(&format!(
+                "from hub {}, entry {filed}, checkpoint ",
+                a.origin
+            )),
+            "{out}"
+        );
+    }
+    assert!(list("mirrored", &nl_token).contains("no mirrored requests"));
     let anonymous =
         reqwest::blocking::get(format!("{}/api/v1/requests/mirrored", sb.base)).unwrap();
     assert_eq!(anonymous.status(), 401);
@@ -879,4 +897,111 @@ fn a_mirrored_incident_is_listed_by_origin_and_counts_only_in_the_scopes_that_in
     ))
     .unwrap();
     assert!(!own.contains("Liège") && !own.contains("from hub"), "{own}");
+}
+
+/// The federated read of evidence requests, every marking × reader: FR files on A a request
+/// to DE under each TLP marking, and one to US; B reads A as DE (its peer token is DE's
+/// token there) and registers the keys A holds for FR and DE. B mirrors exactly the five
+/// requests DE is a side of (not FR's request to US, which A never serves to DE), and serves
+/// each, whatever its marking, to FR and DE only: US and NL, parties of B but no side, and
+/// TLP:CLEAR or GREEN notwithstanding, read none.
+#[test]
+fn requests_of_every_marking_reach_only_their_sides_on_a_mirroring_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a = Hub::create(d, "hub-a", "a.example/log", false);
+    let b = Hub::create(d, "hub-b", "b.example/log", false);
+    let (fr_key, fr_token) = enrol(d, &a.data, "FR");
+    let (_, de_on_a) = enrol(d, &a.data, "DE");
+    ok(on(&b.data).args(["peers", "add", "--url", &a.url(), "--log-key", &a.log_key()]));
+    let mut tokens = std::collections::HashMap::new();
+    for party in ["FR", "DE"] {
+        ok(on(&b.data)
+            .args(["keys", "add", "--party", party, "--public-key"])
+            .arg(d.join(format!("{party}.key.pub"))));
+    }
+    for party in ["FR", "DE", "US", "NL"] {
+        let token = ok(on(&b.data).args(["tokens", "issue", "--party", party]));
+        tokens.insert(party, token.trim().to_owned());
+    }
+    let sa = a.serve();
+    let sb = b.serve();
+    let markings = ["clear", "green", "amber", "amber+strict", "red"];
+    let mut filed = Vec::new();
+    for (n, (tlp, to)) in markings
+        .iter()
+        .map(|m| (*m, "DE"))
+        .chain(std::iter::once(("red", "US")))
+        .enumerate()
+    {
+        let file = d.join(format!("request-{n}.json"));
+        std::fs::write(
+            &file,
+            serde_json::json!({
+                "requesting_state": "FR", "requested_state": to, "data": "content", "tlp": tlp,
+                "pathway": {"instrument": "budapest", "article": "Art. 29"},
+                "summary": "Preserve the mailbox behind the phishing campaign."
+            })
+            .to_string(),
+        )
+        .unwrap();
+        let (id, _) = submit_request("request", &file, &fr_key, &sa.base, &fr_token);
+        filed.push((id, tlp, to));
+    }
+    let peer = a.peer_id();
+    let synced: Vec<Value> = serde_json::from_str(&ok(on(&b.data)
+        .env(accord_store::peers::token_env(&peer), &de_on_a)
+        .args(["peers", "sync", "--json"])))
+    .unwrap();
+    assert_eq!(synced[0]["requests"]["verified"], 5, "{synced:?}");
+    assert_eq!(synced[0]["requests"]["new"], 5, "{synced:?}");
+    let mut checked = 0;
+    for reader in ["FR", "DE", "US", "NL"] {
+        let seen: Vec<String> = mirrored_requests(&sb.base, &tokens[reader])
+            .iter()
+            .map(|m| m["request"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        for (id, tlp, to) in &filed {
+            let want = *to == "DE" && (reader == "FR" || reader == "DE");
+            assert_eq!(
+                seen.contains(id),
+                want,
+                "{reader} reading FR's {tlp} request to {to} on B"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 4 * filed.len());
+
+    // C reads A as DE too, but its own DE holds another key than A's DE, and it registers no
+    // key of FR: neither side of the requests is a party of C, so C refuses the read (a hub
+    // that is no side of a request must not hold it) and stores nothing. Once it registers
+    // the key A holds for FR, it keeps them, and serves them to FR only: its DE is not A's.
+    let c = Hub::create(d, "hub-c", "c.example/log", false);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let (_, de_on_c) = enrol(elsewhere.path(), &c.data, "DE");
+    ok(on(&c.data).args(["peers", "add", "--url", &a.url(), "--log-key", &a.log_key()]));
+    let sync_c = || {
+        let mut cmd = on(&c.data);
+        cmd.env(accord_store::peers::token_env(&peer), &de_on_a)
+            .args(["peers", "sync", "--json"]);
+        cmd
+    };
+    let err = fails(&mut sync_c());
+    assert!(
+        err.contains("peer a.example/log requests") && err.contains("a side of neither"),
+        "{err}"
+    );
+    assert_eq!(rows(&c.data, "mirrored_requests"), 0);
+    ok(on(&c.data)
+        .args(["keys", "add", "--party", "FR", "--public-key"])
+        .arg(d.join("FR.key.pub")));
+    let fr_on_c = ok(on(&c.data).args(["tokens", "issue", "--party", "FR"]))
+        .trim()
+        .to_owned();
+    let synced: Vec<Value> = serde_json::from_str(&ok(&mut sync_c())).unwrap();
+    assert_eq!(synced[0]["requests"]["new"], 5, "{synced:?}");
+    let sc = c.serve();
+    assert_eq!(mirrored_requests(&sc.base, &fr_on_c).len(), 5);
+    assert!(mirrored_requests(&sc.base, &de_on_c).is_empty());
 }

@@ -1,6 +1,7 @@
 //! Evidence requests from the command line: filing and moving them (`accord submit request` and
 //! `accord submit request-transition`, signed client-side) and reading them back (`accord
-//! requests list|show|overdue`) from a hub's REST API with the party's token.
+//! requests list|show|overdue`) from a hub's REST API with the party's token; `requests list
+//! --from` lists those the hub mirrored from its peers that the party is a side of.
 //!
 //! A request file is the body the hub takes (`{"requesting_state", "requested_state", "data",
 //! "pathway": {"instrument", "article"}, "summary", …}`); its `tlp` (default `red`) is also the
@@ -40,6 +41,13 @@ pub enum RequestsCommand {
         /// One of draft, sent, acknowledged, preserved, produced, refused, withdrawn.
         #[arg(long)]
         status: Option<String>,
+        /// List the requests mirrored from peer hubs instead.
+        ///
+        /// `mirrored` for every peer, or a peer's log origin: the requests the
+        /// party is a side of there, each with where it comes from ("from hub
+        /// X, entry N, checkpoint S").
+        #[arg(long, value_name = "ORIGIN", conflicts_with = "status")]
+        from: Option<String>,
     },
     /// One request with its history and due dates.
     #[command(mut_arg("token", |a| a.required(true)))]
@@ -182,7 +190,19 @@ pub async fn submit(
 /// Runs `accord requests …`.
 pub async fn run(command: RequestsCommand) -> Result<()> {
     match command {
-        RequestsCommand::List { hub, status } => {
+        RequestsCommand::List {
+            hub,
+            from: Some(from),
+            ..
+        } => {
+            let items = mirrored(&hub, &from).await?;
+            if hub.json {
+                return print_json(&items);
+            }
+            print_mirrored(&items);
+            Ok(())
+        }
+        RequestsCommand::List { hub, status, .. } => {
             let path = match status {
                 Some(s) => format!("/api/v1/requests?status={}", query_value(&s)),
                 None => "/api/v1/requests".to_owned(),
@@ -221,6 +241,55 @@ pub async fn run(command: RequestsCommand) -> Result<()> {
             print!("{}", show_text(&answer));
             Ok(())
         }
+    }
+}
+
+/// The most pages of mirrored requests read for one list.
+const MAX_MIRRORED_PAGES: usize = 1000;
+
+/// Every mirrored request the party may read from `from` (`mirrored`: every peer), page by
+/// page.
+async fn mirrored(hub: &PartyHub, from: &str) -> Result<Vec<Value>> {
+    let base = match from {
+        "mirrored" => "/api/v1/requests/mirrored?limit=1000".to_owned(),
+        origin => format!(
+            "/api/v1/requests/mirrored?limit=1000&origin={}",
+            query_value(origin)
+        ),
+    };
+    let mut items = Vec::new();
+    let mut path = base.clone();
+    for _ in 0..MAX_MIRRORED_PAGES {
+        let page = get(hub, &path).await?;
+        items.extend(page["items"].as_array().cloned().unwrap_or_default());
+        match page["next"].as_str() {
+            Some(next) => path = format!("{base}&cursor={}", query_value(next)),
+            None => return Ok(items),
+        }
+    }
+    bail!("more than {MAX_MIRRORED_PAGES} pages of mirrored requests")
+}
+
+/// The mirrored requests as a table, each with its provenance.
+fn print_mirrored(items: &[Value]) {
+    if items.is_empty() {
+        println!("no mirrored requests");
+        return;
+    }
+    println!(
+        "{:<36} {:<5} {:<13} {:<14} FROM",
+        "ID", "FROM", "TO / DATA", "STATUS"
+    );
+    for m in items {
+        let r = &m["request"];
+        println!(
+            "{:<36} {:<5} {:<13} {:<14} {}",
+            s(r, "id"),
+            s(r, "requesting_state"),
+            format!("{} {}", s(r, "requested_state"), s(r, "data")),
+            s(r, "status"),
+            s(m, "provenance")
+        );
     }
 }
 
