@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::backend::Database;
 
 /// A hub's data directory and its database: what `migrate` and an offline `log verify` read.
+/// The commands that open a store take [`PoolArgs`] too.
 ///
 /// Its flags are global below the command they are flattened into, so that `accord parties
 /// list --data DIR` and `accord parties --data DIR list` both work.
@@ -39,7 +40,20 @@ pub struct DatabaseArgs {
         value_name = "URL"
     )]
     pub database: Option<String>,
+}
 
+impl DatabaseArgs {
+    /// The database these flags name.
+    pub fn database(&self) -> Result<Database> {
+        Database::from_cli(self.database.as_deref(), &self.data)
+    }
+}
+
+/// How many connections a command that opens a store holds to a PostgreSQL database. Not
+/// taken by `accord migrate`, which migrates over a single connection: given there, it is
+/// refused (see [`Misplaced`]) rather than ignored.
+#[derive(Debug, clap::Args)]
+pub struct PoolArgs {
     /// Most connections to a PostgreSQL database this process holds open.
     ///
     /// The server's max_connections must cover the pools of every node sharing the database.
@@ -54,19 +68,22 @@ pub struct DatabaseArgs {
     pub database_pool: u16,
 }
 
-impl DatabaseArgs {
-    /// The database these flags name.
-    pub fn database(&self) -> Result<Database> {
-        Database::from_cli(self.database.as_deref(), &self.data)
+impl PoolArgs {
+    /// The pool size, for [`Database::open_pooled`].
+    pub fn size(&self) -> usize {
+        usize::from(self.database_pool)
     }
 }
 
-/// What a command that opens a hub needs: its data directory, its database, and the log's
-/// origin for a hub it creates.
+/// What a command that opens a hub needs: its data directory, its database, the size of its
+/// pool of connections, and the log's origin for a hub it creates.
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
     #[command(flatten)]
     pub db: DatabaseArgs,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
 
     /// The log's origin, fixed when the data directory is created.
     ///
@@ -103,7 +120,7 @@ pub struct Misplaced {
 }
 
 /// The flags of a hub's data directory.
-const STORE_FLAGS: [&str; 3] = ["--data", "--database", "--origin"];
+const STORE_FLAGS: [&str; 4] = ["--data", "--database", "--database-pool", "--origin"];
 
 impl Misplaced {
     /// The first data-directory flag in `args` given where the command of `cli` named so far
@@ -186,6 +203,9 @@ impl Misplaced {
                  (SUBCOMMAND: {})",
                 subs.join(", ")
             )
+        } else if takes(at, "data") {
+            // `accord migrate`: a data directory, but no pool to size.
+            format!("accord {named} takes no {flag}: it opens no pool of connections")
         } else {
             format!("accord {named} takes no {flag}: it needs no data directory")
         }
@@ -218,7 +238,7 @@ mod tests {
     use clap::{Arg, Command};
 
     /// A tree shaped like accord's: `serve` and `incidents list` take the data directory,
-    /// `route` has a `--data` of its own, `keygen` none.
+    /// `route` has a `--data` of its own, `keygen` none, `migrate` no pool.
     fn cli() -> Command {
         let data = || Arg::new("data").long("data");
         Command::new("accord")
@@ -230,6 +250,7 @@ mod tests {
             .subcommand(Command::new("incidents").subcommand(Command::new("list").arg(data())))
             .subcommand(Command::new("route").arg(Arg::new("content").long("data")))
             .subcommand(Command::new("keygen"))
+            .subcommand(Command::new("migrate").arg(data()))
             .subcommand(
                 Command::new("parties")
                     .arg(data().global(true))
@@ -262,6 +283,19 @@ mod tests {
         assert_eq!(
             hint(&["keygen", "--data", "d"]).as_deref(),
             Some("accord keygen takes no --data: it needs no data directory")
+        );
+    }
+
+    /// `accord migrate --database-pool N` ran and ignored N: it migrates over one connection.
+    #[test]
+    fn a_database_pool_where_no_pool_is_opened_is_refused() {
+        assert_eq!(
+            hint(&["migrate", "--data", "d", "--database-pool", "4"]).as_deref(),
+            Some("accord migrate takes no --database-pool: it opens no pool of connections")
+        );
+        assert_eq!(
+            hint(&["keygen", "--database-pool=4"]).as_deref(),
+            Some("accord keygen takes no --database-pool: it needs no data directory")
         );
     }
 

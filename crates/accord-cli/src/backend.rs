@@ -46,13 +46,11 @@ impl Database {
         }
     }
 
-    /// Opens the store, applying pending migrations; a newer schema is refused.
-    pub async fn open(&self) -> Result<Arc<dyn Store>> {
-        self.open_pooled(accord_store_postgres::Options::default().pool_size)
-            .await
-    }
-
-    /// Like [`Database::open`], holding at most `pool` connections to a PostgreSQL database.
+    /// Opens the store, applying pending migrations (a newer schema is refused), holding at
+    /// most `pool` connections to a PostgreSQL database (`--database-pool`, [`PoolArgs`]:
+    /// every command that opens a store takes it).
+    ///
+    /// [`PoolArgs`]: crate::args::PoolArgs
     pub async fn open_pooled(&self, pool: usize) -> Result<Arc<dyn Store>> {
         Ok(match self {
             Database::Sqlite(dir) => Arc::new(SqliteStore::open(dir).with_context(|| {

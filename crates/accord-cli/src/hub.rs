@@ -49,7 +49,7 @@ impl Hub {
 /// reason, a newer version held) is reported and the hub opens as it is.
 async fn open(db: &Database, args: &StoreArgs, upgrade: bool) -> Result<Hub> {
     let (dir, origin) = (args.db.data.as_path(), args.origin.as_deref());
-    let store = db.open_pooled(usize::from(args.db.database_pool)).await?;
+    let store = db.open_pooled(args.pool.size()).await?;
     let operator = Arc::new(Operator::load_or_create(dir, origin)?);
     let dataset = bundled::dataset().context("the bundled dataset is invalid")?;
     let seeded = seed_bundled(store.as_ref(), operator.clone(), &dataset).await?;

@@ -194,3 +194,43 @@ fn a_hub_command_takes_its_store_flags_before_or_after_its_subcommand() {
         );
     }
 }
+
+/// `--database-pool` belongs to every command that opens a store, and is refused where none
+/// is opened: `accord migrate` took it and ignored it (it migrates over one connection), and
+/// `accord copy` and an offline `accord log verify` opened their pools at 16 whatever it said.
+#[test]
+fn the_database_pool_is_taken_where_a_store_is_opened_and_refused_where_not() {
+    for path in [
+        &["serve"][..],
+        &["copy"],
+        &["log", "verify"],
+        &["data", "upgrade"],
+        &["parties", "list"],
+    ] {
+        let help = ok(accord().args(path).arg("--help"));
+        assert!(
+            help.contains("--database-pool <N>"),
+            "accord {} lacks --database-pool",
+            path.join(" ")
+        );
+    }
+    let help = ok(accord().args(["migrate", "--help"]));
+    assert!(!help.contains("--database-pool"), "{help}");
+    let dir = tempfile::tempdir().unwrap();
+    let err = fails(
+        accord()
+            .arg("migrate")
+            .arg("--data")
+            .arg(dir.path())
+            .args(["--database-pool", "4"])
+            .env_remove("ACCORD_DATABASE_URL"),
+    );
+    assert!(
+        err.contains("accord migrate takes no --database-pool: it opens no pool of connections"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("accord.db").exists(),
+        "migrate ran although refused"
+    );
+}

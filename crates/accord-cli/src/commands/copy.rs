@@ -18,6 +18,7 @@ use accord_tlog::note::Note;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 
+use crate::args::PoolArgs;
 use crate::backend::Database;
 use crate::output::print_json;
 
@@ -61,6 +62,9 @@ pub struct CopyArgs {
     /// Read when --from is postgres://…; a sqlite:DIR source's own directory holds its key.
     #[arg(long, env = "ACCORD_DATA", default_value = "accord-data")]
     data: PathBuf,
+    // The size of each side's pool of connections (a PostgreSQL source or target).
+    #[command(flatten)]
+    pool: PoolArgs,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -74,7 +78,7 @@ pub async fn run(args: CopyArgs) -> Result<()> {
         Database::Sqlite(dir) => dir.clone(),
         Database::Postgres(_) => args.data.clone(),
     };
-    let report = copy(&from, &to, &key_dir, args.json).await?;
+    let report = copy(&from, &to, &key_dir, args.pool.size(), args.json).await?;
     if args.json {
         return print_json(&report);
     }
@@ -89,10 +93,17 @@ pub async fn run(args: CopyArgs) -> Result<()> {
     Ok(())
 }
 
-/// Copies the hub at `from` into `to`. The operator key that signs the source's checkpoints
-/// must be in `key_dir` (the source's data directory when the source is SQLite). `quiet`
-/// hides the progress bar (JSON output).
-async fn copy(from: &Database, to: &Database, key_dir: &Path, quiet: bool) -> Result<CopyReport> {
+/// Copies the hub at `from` into `to`, holding at most `pool` connections to each PostgreSQL
+/// side. The operator key that signs the source's checkpoints must be in `key_dir` (the
+/// source's data directory when the source is SQLite). `quiet` hides the progress bar (JSON
+/// output).
+async fn copy(
+    from: &Database,
+    to: &Database,
+    key_dir: &Path,
+    pool: usize,
+    quiet: bool,
+) -> Result<CopyReport> {
     if from == to {
         bail!("--from and --to name the same database {from}");
     }
@@ -108,14 +119,14 @@ async fn copy(from: &Database, to: &Database, key_dir: &Path, quiet: bool) -> Re
     let operator = Arc::new(Operator::load(key_dir).with_context(|| {
         format!("the copy re-signs checkpoints with the key that signs the source's log: pass the directory holding {OPERATOR_KEY_FILE} with --data")
     })?);
-    let source = from.open().await?;
+    let source = from.open_pooled(pool).await?;
     let Some(head) = source.checkpoint().await? else {
         bail!("{from} has an empty log: there is nothing to copy");
     };
     operator
         .check_signs(Some(&head))
         .with_context(|| format!("the operator key in {} is not {from}'s", key_dir.display()))?;
-    let target = to.open().await?;
+    let target = to.open_pooled(pool).await?;
     let start = resume_point(source.as_ref(), target.as_ref(), &head, to).await?;
 
     let bar = crate::progress::bar(

@@ -13,7 +13,7 @@ use accord_tlog::checkpoint::Checkpoint;
 use accord_tlog::merkle::{Hash, InclusionProof};
 use accord_tlog::note::Verifier;
 
-use crate::args::DatabaseArgs;
+use crate::args::{DatabaseArgs, PoolArgs};
 use crate::client::HubClient;
 use crate::keyfiles::verifier_arg;
 use crate::log_http::HttpSource;
@@ -30,6 +30,8 @@ pub enum LogCommand {
     Verify {
         #[command(flatten)]
         store: DatabaseArgs,
+        #[command(flatten)]
+        pool: PoolArgs,
         /// The hub's base URL (omit to verify --data offline).
         #[arg(long)]
         hub: Option<String>,
@@ -80,6 +82,7 @@ pub async fn run(command: LogCommand) -> Result<()> {
     match command {
         LogCommand::Verify {
             store,
+            pool,
             hub,
             key,
             witness_keys,
@@ -89,8 +92,11 @@ pub async fn run(command: LogCommand) -> Result<()> {
         } => {
             let db = store.database()?;
             verify(
-                &store.data,
-                &db,
+                LocalStore {
+                    data: &store.data,
+                    database: &db,
+                    pool: pool.size(),
+                },
                 hub.as_deref(),
                 key.as_deref(),
                 WitnessPolicy {
@@ -117,10 +123,17 @@ struct WitnessPolicy<'a> {
     min: usize,
 }
 
+/// The data directory and database `accord log verify` reads without --hub, and the pool it
+/// opens the database with.
+struct LocalStore<'a> {
+    data: &'a Path,
+    database: &'a crate::backend::Database,
+    pool: usize,
+}
+
 /// `accord log verify`.
 async fn verify(
-    data: &Path,
-    database: &crate::backend::Database,
+    local: LocalStore<'_>,
     hub: Option<&str>,
     key: Option<&str>,
     policy: WitnessPolicy<'_>,
@@ -180,6 +193,11 @@ async fn verify(
             )
         }
         None => {
+            let LocalStore {
+                data,
+                database,
+                pool,
+            } = local;
             if let crate::backend::Database::Sqlite(dir) = database
                 && !dir.join(accord_store_sqlite::DB_FILE).exists()
             {
@@ -189,7 +207,7 @@ async fn verify(
                     accord_store_sqlite::DB_FILE
                 );
             }
-            let store = database.open().await?;
+            let store = database.open_pooled(pool).await?;
             let verifier = match key {
                 Some(k) => verifier_arg(k)?,
                 None => Verifier::from_key_string(
