@@ -1143,18 +1143,22 @@ fn names(named: bool) -> Vec<String> {
 
 /// [`tampering_relay`] forwards every answer as the peer gave it.
 const HONEST: u8 = 0;
-/// [`tampering_relay`] alters the first object of every `/provenance` answer: a peer (or
-/// anything between the hubs) serving an object its log does not commit to.
+/// [`tampering_relay`] alters the first object (or request entry's body) of every
+/// `/provenance` answer: a peer (or anything between the hubs) serving what its log does not
+/// commit to.
 const ALTER: u8 = 1;
 /// [`tampering_relay`] serves the first version of every `/provenance` page again at its end.
 const REPEAT_ITEM: u8 = 2;
 /// [`tampering_relay`] answers every `/provenance` read with the same `next` cursor (and no
 /// items once it is followed): a peer keeping a mirroring hub reading forever.
 const REPEAT_CURSOR: u8 = 3;
+/// [`tampering_relay`] serves the first item of every `/provenance` page with an inclusion
+/// proof that leads nowhere: an entry the peer's signed tree does not hold.
+const OUT_OF_TREE: u8 = 4;
 
 /// A relay in front of a peer hub that forwards GETs with their `Authorization` header and
 /// changes `/provenance` answers as `mode` says ([`HONEST`], [`ALTER`], [`REPEAT_ITEM`],
-/// [`REPEAT_CURSOR`]).
+/// [`REPEAT_CURSOR`], [`OUT_OF_TREE`]).
 fn tampering_relay(upstream: String, mode: Arc<AtomicU8>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -1197,10 +1201,20 @@ fn tampering_relay(upstream: String, mode: Arc<AtomicU8>) -> String {
                 if status == 200 && path.contains("/provenance") && mode != HONEST {
                     let mut page: Value = serde_json::from_slice(&body).unwrap();
                     match mode {
+                        // A request entry's body (hex of its committed bytes): another filing.
+                        ALTER if path.contains("/requests/") => {
+                            let body =
+                                hex::decode(page["items"][0]["body"].as_str().unwrap()).unwrap();
+                            let mut filing: Value = serde_json::from_slice(&body).unwrap();
+                            filing["summary"] = json!("Everything the provider holds.");
+                            page["items"][0]["body"] =
+                                json!(hex::encode(filing.to_string().as_bytes()));
+                        }
                         ALTER => {
                             page["items"][0]["object"]["pattern"] =
                                 json!("[ipv4-addr:value = '203.0.113.66']")
                         }
+                        OUT_OF_TREE => page["items"][0]["inclusion"] = json!([]),
                         REPEAT_ITEM => {
                             let first = page["items"][0].clone();
                             page["items"].as_array_mut().unwrap().push(first);
@@ -1355,4 +1369,93 @@ fn a_peer_repeating_an_item_or_a_cursor_is_refused_naming_it_and_nothing_is_stor
     let verified = col["verified"]["indicator"].as_u64().unwrap();
     assert!(verified > 0, "{all}");
     assert_eq!(col["new"].as_u64(), Some(verified), "{all}");
+}
+
+/// A peer's evidence-request entries (issue 14) are refused by `accord peers sync` when one
+/// is altered on its way (its body not the one its entry commits to), served with a proof
+/// that does not lead to the accepted checkpoint, or served twice; each refusal names the
+/// peer's requests and what failed, and nothing of the read is stored: the honest sync that
+/// follows finds both entries new.
+#[test]
+fn a_request_entry_altered_out_of_tree_or_repeated_is_refused_and_nothing_is_stored() {
+    let a = hub_with_origin(Some("a.example/log"));
+    let a_data = a._dir.path();
+    let keys = tempfile::tempdir().unwrap();
+    for party in ["FR", "DE"] {
+        ok(accord()
+            .args(["keygen", "--party", party, "--out"])
+            .arg(keys.path().join(format!("{party}.key"))));
+        ok(on(a_data)
+            .args(["keys", "add", "--party", party, "--public-key"])
+            .arg(keys.path().join(format!("{party}.key.pub"))));
+    }
+    let submit = |kind: &str, body: Value| -> String {
+        let file = keys.path().join(format!("{kind}.json"));
+        std::fs::write(&file, body.to_string()).unwrap();
+        ok(accord()
+            .args(["submit", kind])
+            .arg(&file)
+            .arg("--key")
+            .arg(keys.path().join("FR.key"))
+            .args(["--hub", &a.server.base, "--token", &a.tokens["FR"]]))
+    };
+    let out = submit(
+        "request",
+        json!({
+            "requesting_state": "FR", "requested_state": "DE", "data": "content",
+            "pathway": {"instrument": "budapest", "article": "Art. 29"},
+            "summary": "Preserve the mailbox behind the phishing campaign."
+        }),
+    );
+    let id = out.split(' ').nth(1).unwrap().to_owned();
+    submit("request-transition", json!({"request": id, "to": "sent"}));
+    let a_key = String::from_utf8(http_get(&a.server.base, "/log/key"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mode = Arc::new(AtomicU8::new(ALTER));
+    let relay = tampering_relay(a.server.base.clone(), Arc::clone(&mode));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    ok(on(data).env("ACCORD_ORIGIN", "b.example/log").args([
+        "peers",
+        "add",
+        "--url",
+        &relay,
+        "--log-key",
+        &a_key,
+    ]));
+    ok(on(data)
+        .args(["keys", "add", "--party", "DE", "--public-key"])
+        .arg(keys.path().join("DE.key.pub")));
+    let peers: Value = serde_json::from_str(&run(data, &["peers", "list", "--json"])).unwrap();
+    let peer = peers[0]["id"].as_str().unwrap().to_owned();
+    let sync = || {
+        let mut c = on(data);
+        c.env(token_env(&peer), &a.tokens["DE"])
+            .args(["peers", "sync", "--json"]);
+        c
+    };
+    let stored = || -> u64 {
+        let q = "SELECT count(*) FROM mirrored_requests";
+        common::sql(data, q, q)[0].parse().unwrap()
+    };
+    for (m, why) in [
+        (ALTER, "commits to"),
+        (OUT_OF_TREE, "not included"),
+        (REPEAT_ITEM, "served after entry"),
+    ] {
+        mode.store(m, Ordering::SeqCst);
+        let err = fails(&mut sync());
+        assert!(err.contains("peer a.example/log requests"), "{err}");
+        assert!(err.contains(why), "{err}");
+        assert_eq!(stored(), 0, "{why}");
+    }
+    mode.store(HONEST, Ordering::SeqCst);
+    let all: Value = serde_json::from_str(&ok(&mut sync())).unwrap();
+    let requests = &all[0]["requests"];
+    assert!(requests["error"].is_null(), "{all}");
+    assert_eq!(requests["verified"], 2, "{all}");
+    assert_eq!(requests["new"], 2, "{all}");
+    assert_eq!(stored(), 2);
 }
