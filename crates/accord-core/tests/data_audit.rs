@@ -114,8 +114,9 @@ fn a_copy_of_a_primary_text_on_another_host_is_never_verified() {
 }
 
 /// Weak hosts the audits replaced (forum and members' reposts, a web shop and an aggregator
-/// reposting news, an encyclopedia mirror, a partisan timeline citing no source): none comes
-/// back. Those still shipped for want of a better page are listed in data/README.md.
+/// reposting news, an encyclopedia mirror, a partisan timeline citing no source, a site
+/// reposting an archive's document, a publisher's staging host): none comes back. Those still
+/// shipped for want of a better page are listed in data/README.md.
 const REPLACED_WEAK_HOSTS: &[&str] = &[
     "bitcointalksearch.org",
     "members.tffa.com",
@@ -123,12 +124,21 @@ const REPLACED_WEAK_HOSTS: &[&str] = &[
     "trueviralnews.com",
     "review.clateway.com",
     "www.probetrump.com",
+    "driftseas.com",
+    "digital-stage.thehill.com",
+    "www.freerepublic.com",
 ];
 
 #[test]
 fn no_source_rests_on_a_weak_host_the_audit_replaced() {
     let mut bad = Vec::new();
     for (file, value) in json_files() {
+        // The corrections are the record's history: an entry keeps the page a fact rested on
+        // when it was made (version 2 moved Colonial's emergency to The Hill's staging host),
+        // and a later entry says what replaced it. Rewriting them would hide what changed.
+        if file == "corrections.json" {
+            continue;
+        }
         for (path, s) in sources(&value) {
             if let Some(url) = s.get("url").and_then(Value::as_str)
                 && REPLACED_WEAK_HOSTS.contains(&host(url))
@@ -141,7 +151,7 @@ fn no_source_rests_on_a_weak_host_the_audit_replaced() {
 }
 
 #[test]
-fn no_source_url_is_a_web_proxy_a_site_search_or_a_misspelt_host() {
+fn no_source_url_is_a_web_proxy_a_site_search_a_tag_listing_or_a_misspelt_host() {
     let mut bad = Vec::new();
     for (file, value) in json_files() {
         for (path, s) in sources(&value) {
@@ -150,8 +160,12 @@ fn no_source_url_is_a_web_proxy_a_site_search_or_a_misspelt_host() {
             };
             // A proxy that carries the real address base64-encoded ("aHR0c" is "http").
             let proxied = url.contains("?q=aHR0c") || url.contains("&q=aHR0c");
-            // A site's search results are not a stable page.
-            let search = url.contains("/?s=") || url.contains("?s=");
+            // A site's search results or tag listings are not a stable page: what they show
+            // moves as the site grows (rtoinsider.com's `/page/1664/?tax=…` listing).
+            let search = url.contains("/?s=")
+                || url.contains("?s=")
+                || url.contains("?tax=")
+                || url.contains("&tax=");
             // EUR-Lex is eur-lex.europa.eu.
             let misspelt = host(url) == "eurlex.europa.eu";
             let scheme = url.starts_with("https://") || url.starts_with("http://");
