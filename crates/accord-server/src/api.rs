@@ -29,6 +29,7 @@ use accord_store::{Counts, Cursor, IncidentFilter, PageRequest, party_or_state};
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::json::JsonBody;
+use crate::query::{bad, page_limit, reject_unknown};
 use crate::state::{AppState, today};
 
 /// Default page size of the incident list.
@@ -134,19 +135,7 @@ pub fn parse_party_query(
         }
         query.text = Some(t.clone());
     }
-    let limit = match q.get("limit") {
-        None => DEFAULT_PARTY_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=accord_store::MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    "limit",
-                    format!("{l:?} is not a page size between 1 and 500"),
-                )
-            })?,
-    };
+    let limit = page_limit(q, DEFAULT_PARTY_LIMIT, accord_store::MAX_PAGE_SIZE)?;
     let after = match q.get("cursor").filter(|c| !c.is_empty()) {
         None => None,
         Some(c) => Some(party_cursor_id(c).ok_or_else(|| {
@@ -297,25 +286,6 @@ pub fn parse_scope(q: &HashMap<String, String>) -> Result<Scope, ApiError> {
     }
 }
 
-fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::BadRequest {
-        detail,
-        field: Some(field.to_owned()),
-    }
-}
-
-pub(crate) fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
-    for k in q.keys() {
-        if !known.contains(&k.as_str()) {
-            return Err(bad(
-                k,
-                format!("unknown parameter {k:?}; known: {}", known.join(", ")),
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Parses the incident-list filters, naming the parameter at fault.
 pub fn parse_filter(q: &HashMap<String, String>) -> Result<IncidentFilter, ApiError> {
     let mut f = IncidentFilter::default();
@@ -422,19 +392,7 @@ pub async fn incidents(
             ));
         }
     }
-    let limit = match q.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=accord_store::MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    "limit",
-                    format!("{l:?} is not a page size between 1 and 500"),
-                )
-            })?,
-    };
+    let limit = page_limit(&q, DEFAULT_LIMIT, accord_store::MAX_PAGE_SIZE)?;
     let after = q
         .get("cursor")
         .filter(|c| !c.is_empty())

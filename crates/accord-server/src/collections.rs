@@ -44,6 +44,8 @@ use accord_store::sharing::{
 use accord_store::{Store, StoreError};
 
 use crate::error::ApiError;
+// The query helpers live in `query`; the collection modules import them from here too.
+pub(crate) use crate::query::{bad, page_limit, reject_unknown};
 use crate::state::AppState;
 use crate::viewer::Viewer;
 
@@ -272,39 +274,6 @@ pub(crate) fn private<T: IntoResponse>(body: T) -> Response {
     );
     h.insert(header::VARY, HeaderValue::from_static("Authorization"));
     r
-}
-
-pub(crate) fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::BadRequest {
-        detail,
-        field: Some(field.to_owned()),
-    }
-}
-
-pub(crate) fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
-    match q.keys().find(|k| !known.contains(&k.as_str())) {
-        Some(k) => Err(bad(
-            k,
-            format!("unknown parameter {k:?}; known: {}", known.join(", ")),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// The page size a list asks for in its `limit` query parameter: `default` when absent, else
-/// a whole number from 1 to `max`; anything else is a bad request naming `limit`.
-pub(crate) fn page_limit(
-    q: &HashMap<String, String>,
-    default: usize,
-    max: usize,
-) -> Result<usize, ApiError> {
-    let Some(l) = q.get("limit") else {
-        return Ok(default);
-    };
-    l.parse::<usize>()
-        .ok()
-        .filter(|n| (1..=max).contains(n))
-        .ok_or_else(|| bad("limit", format!("limit: expected 1..={max}, got {l:?}")))
 }
 
 fn list_param(q: &HashMap<String, String>, name: &str) -> Vec<String> {
@@ -675,40 +644,5 @@ mod tests {
             Some("2026-01-03T00:00:00.000000Z")
         );
         assert_eq!(t["indicator--2"].count, 7);
-    }
-
-    fn limit_of(value: Option<&str>) -> Result<usize, ApiError> {
-        let q: HashMap<String, String> = value
-            .map(|v| ("limit".to_owned(), v.to_owned()))
-            .into_iter()
-            .collect();
-        page_limit(&q, 100, 1000)
-    }
-
-    #[test]
-    fn page_limit_takes_the_default_or_a_size_from_one_to_the_maximum() {
-        assert_eq!(limit_of(None).unwrap(), 100);
-        assert_eq!(limit_of(Some("1")).unwrap(), 1);
-        assert_eq!(limit_of(Some("1000")).unwrap(), 1000);
-    }
-
-    #[test]
-    fn page_limit_refuses_anything_else_naming_limit_and_what_it_got() {
-        for (value, got) in [
-            ("0", "\"0\""),
-            ("1001", "\"1001\""),
-            ("-1", "\"-1\""),
-            ("ten", "\"ten\""),
-            ("", "\"\""),
-            ("99999999999999999999999", "\"99999999999999999999999\""),
-        ] {
-            match limit_of(Some(value)) {
-                Err(ApiError::BadRequest { detail, field }) => {
-                    assert_eq!(field.as_deref(), Some("limit"), "{value}");
-                    assert_eq!(detail, format!("limit: expected 1..=1000, got {got}"));
-                }
-                other => panic!("{value:?}: {other:?}"),
-            }
-        }
     }
 }

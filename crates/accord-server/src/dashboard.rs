@@ -160,7 +160,7 @@ fn param<'q>(q: &'q HashMap<String, String>, name: &str) -> Option<&'q str> {
 
 /// The `scope` a page's scorecards are computed over (the API's parameter and check).
 fn scope(q: &HashMap<String, String>) -> Result<Scope, PageError> {
-    crate::api::reject_unknown(q, &["scope"])?;
+    crate::query::reject_unknown(q, &["scope"])?;
     Ok(crate::api::parse_scope(q)?)
 }
 
@@ -369,21 +369,10 @@ pub(crate) async fn incidents(
 ) -> Result<Response, PageError> {
     let q = query(q)?;
     let filter = parse_filter(&q)?;
+    // An empty `limit` is the form's unset field: the default page.
     let limit = match param(&q, "limit") {
         None => PAGE_SIZE,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=accord_store::MAX_PAGE_SIZE).contains(n))
-            .ok_or_else(|| {
-                bad(
-                    "limit",
-                    format!(
-                        "{l:?} is not a page size between 1 and {}",
-                        accord_store::MAX_PAGE_SIZE
-                    ),
-                )
-            })?,
+        Some(_) => crate::query::page_limit(&q, PAGE_SIZE, accord_store::MAX_PAGE_SIZE)?,
     };
     let after = param(&q, "cursor").map(|c| Cursor(c.to_owned()));
     let paged = after.is_some();

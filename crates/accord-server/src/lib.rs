@@ -40,6 +40,7 @@ mod mirrored;
 mod openapi;
 mod pathways;
 mod peers;
+mod query;
 mod request_mirror;
 mod requests;
 mod routes;

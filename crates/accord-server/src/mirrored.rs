@@ -14,28 +14,12 @@ use accord_store::mirror::{MirroredEntry, MirroredQuery};
 use accord_tlog::merkle;
 
 use crate::error::ApiError;
+use crate::query::{bad, page_limit, reject_unknown};
 use crate::state::AppState;
 
 /// Records per page, by default and at most.
-const DEFAULT_LIMIT: u64 = 100;
-const MAX_LIMIT: u64 = 500;
-
-fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::BadRequest {
-        detail,
-        field: Some(field.to_owned()),
-    }
-}
-
-fn known(q: &HashMap<String, String>, names: &[&str]) -> Result<(), ApiError> {
-    match q.keys().find(|k| !names.contains(&k.as_str())) {
-        Some(k) => Err(bad(
-            k,
-            format!("unknown parameter {k:?}; known: {}", names.join(", ")),
-        )),
-        None => Ok(()),
-    }
-}
+const DEFAULT_LIMIT: usize = 100;
+const MAX_LIMIT: usize = 500;
 
 fn number(q: &HashMap<String, String>, name: &str) -> Result<Option<u64>, ApiError> {
     q.get(name)
@@ -166,14 +150,9 @@ pub async fn list(
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Vec<MirroredView>>, ApiError> {
-    known(&q, &["origin", "kind", "id", "offset", "limit"])?;
-    let limit = number(&q, "limit")?.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(bad(
-            "limit",
-            format!("{limit} is not a page size between 1 and {MAX_LIMIT}"),
-        ));
-    }
+    reject_unknown(&q, &["origin", "kind", "id", "offset", "limit"])?;
+    // At most MAX_LIMIT, so the widening to the store's u64 loses nothing.
+    let limit = page_limit(&q, DEFAULT_LIMIT, MAX_LIMIT)? as u64;
     let kind = q.get("kind").cloned();
     if let Some(k) = &kind
         && !accord_store::federation::MIRRORED_KINDS.contains(&k.as_str())
@@ -232,7 +211,7 @@ pub async fn proof(
     State(st): State<AppState>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<MirroredProof>, ApiError> {
-    known(&q, &["origin", "index"])?;
+    reject_unknown(&q, &["origin", "index"])?;
     let origin = q
         .get("origin")
         .ok_or_else(|| bad("origin", "the origin log is required".into()))?;

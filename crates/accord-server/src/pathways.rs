@@ -29,6 +29,9 @@ use accord_law::query::Field;
 use accord_law::{Dataset, QueryError, Scenario};
 
 use crate::error::{ApiError, PROBLEM_JSON, ProblemBody};
+use crate::query::bad;
+// From `query`; the request modules import it from here too.
+pub(crate) use crate::query::reject_unknown;
 use crate::state::{AppState, today};
 
 /// Why a pathway request failed.
@@ -85,13 +88,6 @@ pub fn dataset(st: &AppState) -> Result<Arc<Dataset>, PathwaysError> {
     st.law.clone().ok_or(PathwaysError::NoDataset)
 }
 
-fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::BadRequest {
-        detail,
-        field: Some(field.to_owned()),
-    }
-}
-
 /// The parameter a query error is about.
 fn field_name(e: &QueryError) -> Option<String> {
     let field: Field = match e {
@@ -120,21 +116,6 @@ pub fn read_query(
         detail: format!("the query string cannot be read: {}", e.body_text()),
         field: None,
     })
-}
-
-/// Refuses parameters the endpoint does not know, so a typo is not silently ignored.
-pub fn reject_unknown(q: &HashMap<String, String>, known: &[&str]) -> Result<(), ApiError> {
-    let mut keys: Vec<&String> = q.keys().collect();
-    keys.sort();
-    for k in keys {
-        if !known.contains(&k.as_str()) {
-            return Err(bad(
-                k,
-                format!("unknown parameter {k:?}; known: {}", known.join(", ")),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// A parameter's value, treating an empty value (an unset form field) as absent.

@@ -31,7 +31,8 @@ use accord_core::votes::{Body, Coverage, Outcome, Position, Subject, Tally, Vote
 use accord_core::voting_bloc::{Group, GroupCohesion, Standing, VoteCohesion, VotingBloc};
 
 use crate::error::{ApiError, PROBLEM_JSON, ProblemBody};
-use crate::pathways::{param, read_query, reject_unknown};
+use crate::pathways::{param, read_query};
+use crate::query::{bad, reject_unknown};
 use crate::state::AppState;
 
 /// Why a voting request failed.
@@ -100,13 +101,6 @@ pub async fn registry(st: &AppState) -> Result<(Vec<Party>, FuzzyDate), VotesApi
     let parties = st.store.parties().await?;
     let launched = st.store.accord().await?.launched;
     Ok((parties, launched))
-}
-
-fn bad(field: &str, detail: String) -> ApiError {
-    ApiError::BadRequest {
-        detail,
-        field: Some(field.to_owned()),
-    }
 }
 
 /// Reads a comma-separated list of coverages: `full`, `minority`, `partial`, `without_vote`.

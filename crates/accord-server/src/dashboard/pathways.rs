@@ -32,9 +32,8 @@ use accord_law::{Answer, DataCategory, Dataset};
 use super::page::{ErrorPage, SourceDisplay};
 use super::{PageError, html, link};
 use crate::error::ApiError;
-use crate::pathways::{
-    NO_DATASET, date_param, param, parse_emergency, parse_pathway_query, reject_unknown,
-};
+use crate::pathways::{NO_DATASET, date_param, param, parse_emergency, parse_pathway_query};
+use crate::query::reject_unknown;
 use crate::state::AppState;
 
 /// How the matrix shows an instrument: a CSS class for its colour and a short text code.

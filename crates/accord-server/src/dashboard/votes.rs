@@ -22,7 +22,7 @@ use accord_core::voting_bloc::{Agreement, Bounds, Group, Split, VotingBloc};
 
 use super::page::{ErrorPage, rate_text};
 use super::{PageError, bad, html, ok, param, query};
-use crate::pathways::reject_unknown;
+use crate::query::reject_unknown;
 use crate::state::{AppState, today};
 use crate::votes::{METHOD, NO_VOTES};
 
