@@ -200,35 +200,34 @@ fn step_provenance(origin: &str, index: u64, size: u64) -> String {
     format!("{}, checkpoint {size}", provenance(origin, index))
 }
 
-/// The view of `m` with every step's proof.
-async fn view(st: &AppState, m: MirroredRequest) -> Result<MirroredRequestView, ApiError> {
-    let entries: HashMap<u64, accord_store::mirror::MirroredRequestEntry> = st
-        .store
-        .mirrored_requests(Some(&m.origin))
-        .await?
-        .into_iter()
-        .filter(|e| m.steps.iter().any(|s| s.index == e.index))
-        .map(|e| (e.index, e))
-        .collect();
+/// The view of `m` with every step's proof; `checkpoints` caches the accepted checkpoints
+/// read so far, by origin and size.
+async fn view(
+    st: &AppState,
+    m: MirroredRequest,
+    checkpoints: &mut HashMap<(String, u64), String>,
+) -> Result<MirroredRequestView, ApiError> {
     let mut steps = Vec::with_capacity(m.steps.len());
     for s in &m.steps {
-        let e = entries.get(&s.index).ok_or_else(|| {
-            ApiError::Internal(format!(
-                "mirrored request entry {} of {} is gone",
-                s.index, m.origin
-            ))
-        })?;
-        let checkpoint = st
-            .store
-            .mirror_checkpoint(&m.origin, s.checkpoint_size)
-            .await?
-            .ok_or_else(|| {
-                ApiError::Internal(format!(
-                    "no accepted checkpoint of {} at size {}",
-                    m.origin, s.checkpoint_size
-                ))
-            })?;
-        let entry: serde_json::Value = serde_json::from_slice(&e.entry).map_err(|err| {
+        let key = (m.origin.clone(), s.checkpoint_size);
+        let checkpoint = match checkpoints.get(&key) {
+            Some(c) => c.clone(),
+            None => {
+                let c = st
+                    .store
+                    .mirror_checkpoint(&m.origin, s.checkpoint_size)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::Internal(format!(
+                            "no accepted checkpoint of {} at size {}",
+                            m.origin, s.checkpoint_size
+                        ))
+                    })?;
+                checkpoints.insert(key, c.clone());
+                c
+            }
+        };
+        let entry: serde_json::Value = serde_json::from_slice(&s.entry).map_err(|err| {
             ApiError::Internal(format!(
                 "mirrored request entry {} of {} is not JSON: {err}",
                 s.index, m.origin
@@ -238,8 +237,8 @@ async fn view(st: &AppState, m: MirroredRequest) -> Result<MirroredRequestView, 
             log_index: s.index,
             provenance: step_provenance(&m.origin, s.index, s.checkpoint_size),
             entry,
-            leaf_hash: merkle::leaf_hash(&e.entry).to_base64(),
-            body_salt: e.salt.as_deref().map(hex::encode),
+            leaf_hash: merkle::leaf_hash(&s.entry).to_base64(),
+            body_salt: s.salt.as_deref().map(hex::encode),
             checkpoint_size: s.checkpoint_size,
             checkpoint,
             inclusion_proof: format!(
@@ -286,8 +285,9 @@ pub async fn mirrored(
     });
     let more = requests.len() > start.saturating_add(limit);
     let mut items = Vec::with_capacity(limit.min(requests.len()));
+    let mut checkpoints = HashMap::new();
     for m in requests.into_iter().skip(start).take(limit) {
-        items.push(view(&st, m).await?);
+        items.push(view(&st, m, &mut checkpoints).await?);
     }
     let next = items
         .last()

@@ -22,13 +22,28 @@ use crate::mirror::MirroredRequestEntry;
 use crate::sharing::ResolvedParties;
 use crate::store::Store;
 
-/// One step of a mirrored request with where it comes from.
+/// One step of a mirrored request with where it comes from and what proves it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MirroredStep {
     /// The step's entry index in the origin log.
     pub index: u64,
     /// The size of the origin's accepted checkpoint that proves it.
     pub checkpoint_size: u64,
+    /// The signed entry, exactly as it is a leaf of the origin log.
+    pub entry: Vec<u8>,
+    /// The salt of its body commitment; `None` for an entry written before salting.
+    pub salt: Option<Vec<u8>>,
+}
+
+impl MirroredStep {
+    fn of(e: &MirroredRequestEntry) -> Self {
+        MirroredStep {
+            index: e.index,
+            checkpoint_size: e.checkpoint_size,
+            entry: e.entry.clone(),
+            salt: e.salt.clone(),
+        }
+    }
 }
 
 /// An evidence request mirrored from a peer's log as that log tells it: the filing with its
@@ -96,10 +111,7 @@ pub fn fold(entries: Vec<MirroredRequestEntry>) -> Vec<MirroredRequest> {
                 request,
                 origin: e.origin.clone(),
                 index: e.index,
-                steps: vec![MirroredStep {
-                    index: e.index,
-                    checkpoint_size: e.checkpoint_size,
-                }],
+                steps: vec![MirroredStep::of(&e)],
             });
         } else {
             let Some(&i) = at.get(&key) else {
@@ -129,10 +141,7 @@ pub fn fold(entries: Vec<MirroredRequestEntry>) -> Vec<MirroredRequest> {
                 },
                 Vec::new(),
             );
-            m.steps.push(MirroredStep {
-                index: e.index,
-                checkpoint_size: e.checkpoint_size,
-            });
+            m.steps.push(MirroredStep::of(&e));
         }
     }
     out
@@ -203,4 +212,134 @@ pub async fn visible(
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use accord_law::request::Status;
+    use accord_tlp::Tlp;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    const RID: &str = "6f1c8a8e-0000-4000-8000-00000000000a";
+
+    /// Entry `index` of `kind` signed by `by` at `at`, committing to `body`.
+    fn entry(
+        index: u64,
+        kind: &str,
+        by: &str,
+        body: serde_json::Value,
+        at: &str,
+    ) -> MirroredRequestEntry {
+        let body = accord_tlog::entry::canonical_json(&body).unwrap();
+        let signed = crate::write::sign_canonical_body(
+            kind,
+            &format!("6f1c8a8e-0000-4000-8000-0000000000{index:02}"),
+            by,
+            Tlp::Red,
+            &body,
+            &[1; 32],
+            &SigningKey::from_bytes(&[3; 32]),
+            at.parse().unwrap(),
+        )
+        .unwrap();
+        MirroredRequestEntry {
+            origin: "a.example/log".into(),
+            index,
+            kind: kind.into(),
+            request_id: body_request(&body),
+            submitter: by.into(),
+            tlp: Tlp::Red,
+            body,
+            salt: Some(vec![1; 32]),
+            entry: signed.to_bytes().unwrap(),
+            checkpoint_size: 10,
+        }
+    }
+
+    fn body_request(body: &[u8]) -> String {
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        v.get("request")
+            .or_else(|| v.get("id"))
+            .and_then(|r| r.as_str())
+            .unwrap()
+            .to_owned()
+    }
+
+    fn step(to: &str) -> serde_json::Value {
+        json!({"request": RID, "to": to})
+    }
+
+    #[test]
+    fn a_mirrored_request_keeps_only_the_steps_its_lifecycle_allows_in_log_order() {
+        let filing = json!({
+            "id": RID, "requesting_state": "FR", "requested_state": "DE", "data": "subscriber",
+            "pathway": {"instrument": "eu-e-evidence", "article": "European Production Order (Arts 4, 5, 10)"},
+            "summary": "s"
+        });
+        let mut other = step("sent");
+        other["request"] = json!("6f1c8a8e-0000-4000-8000-00000000000b");
+        let entries = vec![
+            // Stored out of order: folded by index.
+            entry(
+                4,
+                kind::REQUEST_TRANSITION,
+                "DE",
+                step("acknowledged"),
+                "2026-11-02T11:00:00Z",
+            ),
+            entry(
+                1,
+                kind::REQUEST,
+                "FR",
+                filing.clone(),
+                "2026-11-01T09:00:00Z",
+            ),
+            entry(
+                2,
+                kind::REQUEST_TRANSITION,
+                "FR",
+                step("sent"),
+                "2026-11-02T09:00:00Z",
+            ),
+            // The requesting state may not acknowledge; a third state may not move it.
+            entry(
+                3,
+                kind::REQUEST_TRANSITION,
+                "FR",
+                step("acknowledged"),
+                "2026-11-02T10:00:00Z",
+            ),
+            entry(
+                5,
+                kind::REQUEST_TRANSITION,
+                "US",
+                step("produced"),
+                "2026-11-02T12:00:00Z",
+            ),
+            // A move of a request not mirrored, and a second filing of the same id.
+            entry(
+                6,
+                kind::REQUEST_TRANSITION,
+                "FR",
+                other,
+                "2026-11-02T13:00:00Z",
+            ),
+            entry(7, kind::REQUEST, "FR", filing, "2026-11-02T14:00:00Z"),
+        ];
+        let folded = fold(entries);
+        assert_eq!(folded.len(), 1);
+        let m = &folded[0];
+        assert_eq!((m.index, m.request.status), (1, Status::Acknowledged));
+        let steps: Vec<u64> = m.steps.iter().map(|s| s.index).collect();
+        assert_eq!(steps, [1, 2, 4]);
+        let history: Vec<(Option<u64>, &str)> = m
+            .request
+            .history
+            .iter()
+            .map(|t| (t.log_index, t.by.as_str()))
+            .collect();
+        assert_eq!(history, [(Some(1), "FR"), (Some(2), "FR"), (Some(4), "DE")]);
+    }
 }
