@@ -34,6 +34,7 @@ use accord_store::tree::{NodeCache, repair_checkpoints};
 use crate::db::backend;
 
 mod db;
+mod latest_checkpoint;
 mod log;
 mod mirror;
 mod peers;

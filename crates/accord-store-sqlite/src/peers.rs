@@ -2,13 +2,14 @@
 //! hub accepted.
 
 use accord_store::StoreError;
-use accord_store::codec::{corrupt, from_json};
+use accord_store::codec::from_json;
 use accord_store::log::{AcceptedCheckpoint, ForkEvidence, Peer, WitnessAdvance};
 use accord_store::peers::peer_id;
 use accord_tlog::merkle::Hash;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::db::backend;
+use crate::latest_checkpoint::{self, Latest, Table};
 
 /// Every peer ever registered, oldest registration first.
 pub fn peers(conn: &Connection) -> Result<Vec<Peer>, StoreError> {
@@ -60,69 +61,42 @@ pub fn peer_fork(conn: &Connection, key: &str) -> Result<Option<(u64, ForkEviden
     .transpose()
 }
 
+/// Where the last checkpoint accepted of each peer log is kept.
+const PEER_CHECKPOINTS: Table = Table {
+    name: "peer_checkpoints",
+    key: "verifier_key",
+    at: "accepted_at",
+    what: "accepted checkpoint of peer",
+};
+
 /// The last checkpoint accepted of the peer log of `key`.
 pub fn peer_checkpoint(
     conn: &Connection,
     key: &str,
 ) -> Result<Option<AcceptedCheckpoint>, StoreError> {
-    let row = conn
-        .query_row(
-            "SELECT size, root, note, accepted_at FROM peer_checkpoints WHERE verifier_key = ?1",
-            [key],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Vec<u8>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            },
-        )
-        .optional()
-        .map_err(backend)?;
-    row.map(|(size, root, note, accepted_at)| {
-        Ok(AcceptedCheckpoint {
+    Ok(
+        latest_checkpoint::read(conn, &PEER_CHECKPOINTS, key)?.map(|l| AcceptedCheckpoint {
             key: key.to_owned(),
-            size: size as u64,
-            root: Hash::from_slice(&root)
-                .map_err(|e| corrupt(format!("accepted checkpoint of peer {key}"), e))?,
-            note,
-            accepted_at: accepted_at as u64,
-        })
-    })
-    .transpose()
+            size: l.size,
+            root: l.root,
+            note: l.note,
+            accepted_at: l.at,
+        }),
+    )
 }
 
-/// Compare-and-set in one IMMEDIATE transaction: the write lock is taken before the row is
-/// read, so no other writer can move it between the comparison and the write.
+/// Stores `new` if the last checkpoint accepted of its peer log is still `expected`
+/// ([`latest_checkpoint::advance`]).
 pub fn advance(
     conn: &mut Connection,
     expected: Option<(u64, Hash)>,
     new: &AcceptedCheckpoint,
 ) -> Result<WitnessAdvance, StoreError> {
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(backend)?;
-    let current = peer_checkpoint(&tx, &new.key)?;
-    if current.as_ref().map(|c| (c.size, c.root)) != expected {
-        return Ok(WitnessAdvance::Moved {
-            size: current.map_or(0, |c| c.size),
-        });
-    }
-    tx.execute(
-        "INSERT INTO peer_checkpoints (verifier_key, size, root, note, accepted_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) \
-         ON CONFLICT (verifier_key) DO UPDATE SET size = excluded.size, root = excluded.root, \
-             note = excluded.note, accepted_at = excluded.accepted_at",
-        params![
-            new.key,
-            new.size as i64,
-            new.root.as_bytes().as_slice(),
-            new.note,
-            new.accepted_at as i64
-        ],
-    )
-    .map_err(backend)?;
-    tx.commit().map_err(backend)?;
-    Ok(WitnessAdvance::Stored)
+    let latest = Latest {
+        size: new.size,
+        root: new.root,
+        note: new.note.clone(),
+        at: new.accepted_at,
+    };
+    latest_checkpoint::advance(conn, &PEER_CHECKPOINTS, &new.key, expected, &latest)
 }
