@@ -16,7 +16,7 @@
 //! `federation::verify_served_request`, the whole read by `federation::check_request_read`,
 //! stored only if all of it passes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -443,17 +443,44 @@ async fn sync_requests(
     if let Err(why) = read {
         return Ok(refused(why));
     }
-    let sides = match filed_sides(&verified) {
+    let filed = match filed_sides(&verified) {
         Ok(s) => s,
         Err(e) => return Ok(refused(format!("request {e}"))),
     };
     let resolved = resolve(
         store,
         &state.origin,
-        sides.values().flat_map(|(a, b)| [a.as_str(), b.as_str()]),
+        filed
+            .values()
+            .flat_map(|f| [f.requesting.as_str(), f.requested.as_str()])
+            .chain(verified.iter().map(|e| e.submitter.as_str())),
     )
     .await?;
-    if let Err(e) = check_request_read(&verified, &|p| resolved.resolves(&state.origin, p)) {
+    // The keys registered here for each signer this hub resolves as its own party.
+    let mut local_keys: HashMap<String, HashSet<String>> = HashMap::new();
+    for e in &verified {
+        if resolved.resolves(&state.origin, &e.submitter) && !local_keys.contains_key(&e.submitter)
+        {
+            let keys = store.party_keys(&e.submitter).await?;
+            local_keys.insert(
+                e.submitter.clone(),
+                keys.into_iter().map(|k| k.public_key).collect(),
+            );
+        }
+    }
+    let stored_filings: HashMap<String, u64> = store
+        .mirrored_requests(Some(&state.origin))
+        .await?
+        .into_iter()
+        .filter(|e| e.kind == accord_store::kind::REQUEST)
+        .map(|e| (e.request_id, e.index))
+        .collect();
+    if let Err(e) = check_request_read(
+        &verified,
+        &stored_filings,
+        &|p| resolved.resolves(&state.origin, p),
+        &|p, key| local_keys.get(p).is_some_and(|ks| ks.contains(key)),
+    ) {
         return Ok(refused(format!("request {e}")));
     }
     let n = verified.len() as u64;

@@ -65,7 +65,7 @@ use crate::mirror::{
     MirrorState, MirroredEntry, MirroredObject, MirroredRequestEntry, PeerKey, PeerRecorder,
 };
 use crate::sharing::{Collection, Unenforceable, prepare_object};
-use accord_law::request::{NewRequest, TransitionBody};
+use accord_law::request::{NewRequest, TransitionBody, is_random_uuid};
 
 /// The kinds of entry a [`pull`] mirrors from a peer's public log: the public record
 /// (incidents and their amendments). STIX objects and evidence requests are read apart, as the
@@ -497,8 +497,10 @@ pub fn verify_served_request(
             envelope.kind
         )));
     }
-    // Every entry of the accepted tree passed a pull, signature included; checked again here
-    // so that this answer stands on its own.
+    // Every entry of the accepted tree passed a pull, which checked its key against the
+    // peer's key history at its index (revocations included); the signature is checked again
+    // here, but the key check below only asks that the log ever registered the key, and
+    // leans on that pull.
     signed
         .verify_self_signed()
         .map_err(|e| invalid(format!("the entry's signature does not verify: {e}")))?;
@@ -526,7 +528,7 @@ pub fn verify_served_request(
     }
     let (request_id, tlp) = if envelope.kind == kind::REQUEST {
         let new: NewRequest = serde_json::from_slice(&body)
-            .map_err(|e| invalid(format!("the body is not a request: {e}")))?;
+            .map_err(|e| invalid(format!("the body is not a request: {}", json_shape(&e))))?;
         if new.requesting_state.as_str() != envelope.submitter {
             return Err(invalid(format!(
                 "request {:?} is signed by {:?}, not by its requesting state {}",
@@ -535,10 +537,21 @@ pub fn verify_served_request(
         }
         (new.id, new.tlp)
     } else {
-        let step: TransitionBody = serde_json::from_slice(&body)
-            .map_err(|e| invalid(format!("the body is not a request transition: {e}")))?;
+        let step: TransitionBody = serde_json::from_slice(&body).map_err(|e| {
+            invalid(format!(
+                "the body is not a request transition: {}",
+                json_shape(&e)
+            ))
+        })?;
         (step.request, envelope.tlp)
     };
+    // Shown in errors and on terminals: a peer's id is checked before it is repeated.
+    if !is_random_uuid(&request_id) {
+        return Err(invalid(format!(
+            "the request id {request_id:?} is not a random UUID in canonical form, as every \
+             request's is"
+        )));
+    }
     if tlp != envelope.tlp {
         return Err(invalid(format!(
             "the request is marked {tlp} but its entry {}",
@@ -592,57 +605,169 @@ pub enum RequestReadError {
     Body {
         /// The entry index.
         index: u64,
-        /// Why.
+        /// Why (the shape of the fault, never the body's text).
         detail: String,
+    },
+    /// A second filing of one request id: in the read, or of a request already mirrored from
+    /// this origin at another entry. One id is one request; which filing to believe is not
+    /// this hub's guess.
+    #[error("entry {index}: files request {request:?} again (first filed at entry {first})")]
+    Refiled {
+        /// The second filing's entry index.
+        index: u64,
+        /// The request.
+        request: String,
+        /// The first filing's entry index.
+        first: u64,
+    },
+    /// A step marked otherwise than the request it moves.
+    #[error("entry {index}: a step of request {request:?} marked {step}, the request {filing}")]
+    Marking {
+        /// The step's entry index.
+        index: u64,
+        /// The request.
+        request: String,
+        /// The request's marking.
+        filing: Tlp,
+        /// The step's marking.
+        step: Tlp,
+    },
+    /// A step signed as a party this hub resolves as its own, by a key that party never
+    /// registered here: the peer's log registered it, which any peer's operator can do for
+    /// any id, so it would show as this hub's party's act without being one.
+    #[error(
+        "entry {index}: signed as {party} by a key {party} has not registered on this hub; \
+         if it is theirs, register it here (accord keys add) and sync again"
+    )]
+    ForeignKey {
+        /// The entry index.
+        index: u64,
+        /// The party it is signed as.
+        party: String,
     },
 }
 
-/// The two sides (requesting, requested) of each request filed in `entries`, by request id.
+/// What a JSON error says about where and what kind of fault, without quoting the text it
+/// read (a request's body is for its sides only, and errors reach logs and terminals).
+fn json_shape(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "not of the expected shape",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
+/// What a filing in a read of a peer's request entries says of its request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filed {
+    /// The filing's entry index.
+    pub index: u64,
+    /// The requesting state.
+    pub requesting: String,
+    /// The requested state.
+    pub requested: String,
+    /// The request's marking.
+    pub tlp: Tlp,
+}
+
+/// The requests filed in `entries`, by request id; a second filing of one id is refused.
 pub fn filed_sides(
     entries: &[MirroredRequestEntry],
-) -> Result<HashMap<String, (String, String)>, RequestReadError> {
-    let mut sides = HashMap::new();
+) -> Result<HashMap<String, Filed>, RequestReadError> {
+    let mut filed: HashMap<String, Filed> = HashMap::new();
     for e in entries.iter().filter(|e| e.kind == kind::REQUEST) {
         let new: NewRequest =
             serde_json::from_slice(&e.body).map_err(|err| RequestReadError::Body {
                 index: e.index,
-                detail: err.to_string(),
+                detail: json_shape(&err),
             })?;
-        sides.insert(
+        if let Some(first) = filed.get(&new.id) {
+            return Err(RequestReadError::Refiled {
+                index: e.index,
+                request: new.id,
+                first: first.index,
+            });
+        }
+        filed.insert(
             new.id,
-            (
-                new.requesting_state.as_str().to_owned(),
-                new.requested_state.as_str().to_owned(),
-            ),
+            Filed {
+                index: e.index,
+                requesting: new.requesting_state.as_str().to_owned(),
+                requested: new.requested_state.as_str().to_owned(),
+                tlp: new.tlp,
+            },
         );
     }
-    Ok(sides)
+    Ok(filed)
 }
 
 /// Checks a whole read of a peer's request entries, each of which passed
-/// [`verify_served_request`], before any is kept: every transition moves a request filed in
-/// the same read (a peer serves a request's every step, the filing first), and every request
-/// has a side that `is_ours` (a party of this hub, resolved by key). A peer answers as this
-/// hub's party there, so a request with no side here was served to a hub that is none of
-/// its sides: the read is refused and nothing of it kept.
+/// [`verify_served_request`], before any is kept:
+///
+/// - every request is filed once: in the read, and not at another entry than the one already
+///   mirrored from this origin (`stored_filings`: the filing index of each request id);
+/// - every transition moves a request filed in the same read (a peer serves a request's every
+///   step, the filing first) and is marked as that request;
+/// - every request has a side that `is_ours` (a party of this hub, resolved by key). A peer
+///   answers as this hub's party there, so a request with no side here was served to a hub
+///   that is none of its sides;
+/// - a step signed as a party that `is_ours` is signed by a key `registered_here` for that
+///   party (party, base64 key): a peer's log may register any key under any id.
+///
+/// Any fault refuses the read, and nothing of it is kept.
 pub fn check_request_read(
     entries: &[MirroredRequestEntry],
+    stored_filings: &HashMap<String, u64>,
     is_ours: &dyn Fn(&str) -> bool,
+    registered_here: &dyn Fn(&str, &str) -> bool,
 ) -> Result<(), RequestReadError> {
-    let sides = filed_sides(entries)?;
+    let filed = filed_sides(entries)?;
     for e in entries {
-        let Some((requesting, requested)) = sides.get(&e.request_id) else {
+        let Some(f) = filed.get(&e.request_id) else {
             return Err(RequestReadError::Orphan {
                 index: e.index,
                 request: e.request_id.clone(),
             });
         };
-        if e.kind == kind::REQUEST && !is_ours(requesting) && !is_ours(requested) {
-            return Err(RequestReadError::NotASide {
+        if e.kind == kind::REQUEST {
+            if let Some(&first) = stored_filings.get(&e.request_id)
+                && first != e.index
+            {
+                return Err(RequestReadError::Refiled {
+                    index: e.index,
+                    request: e.request_id.clone(),
+                    first,
+                });
+            }
+            if !is_ours(&f.requesting) && !is_ours(&f.requested) {
+                return Err(RequestReadError::NotASide {
+                    index: e.index,
+                    request: e.request_id.clone(),
+                    requesting: f.requesting.clone(),
+                    requested: f.requested.clone(),
+                });
+            }
+        } else if e.tlp != f.tlp {
+            return Err(RequestReadError::Marking {
                 index: e.index,
                 request: e.request_id.clone(),
-                requesting: requesting.clone(),
-                requested: requested.clone(),
+                filing: f.tlp,
+                step: e.tlp,
+            });
+        }
+        let signed = SignedEntry::from_bytes(&e.entry).map_err(|err| RequestReadError::Body {
+            index: e.index,
+            detail: format!("the entry does not parse: {err}"),
+        })?;
+        let envelope = &signed.envelope;
+        if is_ours(&envelope.submitter)
+            && !registered_here(&envelope.submitter, &envelope.signer_key)
+        {
+            return Err(RequestReadError::ForeignKey {
+                index: e.index,
+                party: envelope.submitter.clone(),
             });
         }
     }
@@ -917,6 +1042,11 @@ mod served_tests {
         );
     }
 
+    /// Every key registered here, for every party: the signer check passes.
+    fn any_key(_: &str, _: &str) -> bool {
+        true
+    }
+
     #[test]
     fn a_request_read_with_no_side_here_or_a_step_without_its_filing_is_refused() {
         let body = canonical_json(&new_request(RID, "red")).unwrap();
@@ -927,11 +1057,18 @@ mod served_tests {
             kind: kind::REQUEST_TRANSITION.into(),
             ..filing.clone()
         };
+        let none = HashMap::new();
         let read = [filing.clone(), step.clone()];
-        assert_eq!(check_request_read(&read, &|p| p == "DE"), Ok(()));
-        assert_eq!(check_request_read(&read, &|p| p == "FR"), Ok(()));
         assert_eq!(
-            check_request_read(&read, &|p| p == "US"),
+            check_request_read(&read, &none, &|p| p == "DE", &any_key),
+            Ok(())
+        );
+        assert_eq!(
+            check_request_read(&read, &none, &|p| p == "FR", &any_key),
+            Ok(())
+        );
+        assert_eq!(
+            check_request_read(&read, &none, &|p| p == "US", &any_key),
             Err(RequestReadError::NotASide {
                 index: 1,
                 request: RID.into(),
@@ -940,8 +1077,132 @@ mod served_tests {
             })
         );
         assert!(matches!(
-            check_request_read(&[step], &|_| true),
+            check_request_read(&[step], &none, &|_| true, &any_key),
             Err(RequestReadError::Orphan { index: 2, .. })
         ));
+    }
+
+    /// Review finding: two filings of one id passed when the last one had a side here, and
+    /// the first (with no side here) was kept and shown; a filing already mirrored at another
+    /// entry is a second filing too.
+    #[test]
+    fn a_second_filing_of_one_request_id_is_refused() {
+        let body = canonical_json(&new_request(RID, "red")).unwrap();
+        let (state, served) = request_log(kind::REQUEST, "FR", Tlp::Red, &body);
+        let filing = verify_served_request(&state, served).unwrap();
+        let mut elsewhere = new_request(RID, "red");
+        elsewhere["requested_state"] = json!("US");
+        let again = MirroredRequestEntry {
+            index: 5,
+            body: canonical_json(&elsewhere).unwrap(),
+            ..filing.clone()
+        };
+        let read = [again.clone(), filing.clone()];
+        assert_eq!(
+            check_request_read(&read, &HashMap::new(), &|p| p == "DE", &any_key),
+            Err(RequestReadError::Refiled {
+                index: 1,
+                request: RID.into(),
+                first: 5
+            })
+        );
+        let stored = HashMap::from([(RID.to_owned(), 7)]);
+        assert_eq!(
+            check_request_read(&[filing.clone()], &stored, &|p| p == "DE", &any_key),
+            Err(RequestReadError::Refiled {
+                index: 1,
+                request: RID.into(),
+                first: 7
+            })
+        );
+        // The same filing read again (a resumed sync) is the one already mirrored.
+        let stored = HashMap::from([(RID.to_owned(), 1)]);
+        assert_eq!(
+            check_request_read(&[filing], &stored, &|p| p == "DE", &any_key),
+            Ok(())
+        );
+    }
+
+    /// Review finding (must-fix): a peer's operator registers a key of its own under FR's id
+    /// beside FR's real key (so FR resolves here) and signs a filing as FR with it; the
+    /// filing showed here as FR's.
+    #[test]
+    fn a_step_signed_as_our_party_by_a_key_not_registered_here_is_refused() {
+        let body = canonical_json(&new_request(RID, "red")).unwrap();
+        let (state, served) = request_log(kind::REQUEST, "FR", Tlp::Red, &body);
+        let filing = verify_served_request(&state, served).unwrap();
+        let signer = SignedEntry::from_bytes(&filing.entry)
+            .unwrap()
+            .envelope
+            .signer_key;
+        let ours = |p: &str| p == "FR" || p == "DE";
+        assert_eq!(
+            check_request_read(&[filing.clone()], &HashMap::new(), &ours, &|_, k| k
+                != signer),
+            Err(RequestReadError::ForeignKey {
+                index: 1,
+                party: "FR".into()
+            })
+        );
+        assert_eq!(
+            check_request_read(&[filing.clone()], &HashMap::new(), &ours, &|p, k| {
+                p == "FR" && k == signer
+            }),
+            Ok(())
+        );
+        // FR not resolved here: it is shown as FR@origin, whoever signed.
+        assert_eq!(
+            check_request_read(&[filing], &HashMap::new(), &|p| p == "DE", &|_, _| false),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_step_marked_otherwise_than_its_request_is_refused() {
+        let body = canonical_json(&new_request(RID, "red")).unwrap();
+        let (state, served) = request_log(kind::REQUEST, "FR", Tlp::Red, &body);
+        let filing = verify_served_request(&state, served).unwrap();
+        let step = MirroredRequestEntry {
+            index: 2,
+            kind: kind::REQUEST_TRANSITION.into(),
+            tlp: Tlp::Clear,
+            ..filing.clone()
+        };
+        assert_eq!(
+            check_request_read(&[filing, step], &HashMap::new(), &|p| p == "DE", &any_key),
+            Err(RequestReadError::Marking {
+                index: 2,
+                request: RID.into(),
+                filing: Tlp::Red,
+                step: Tlp::Clear
+            })
+        );
+    }
+
+    /// Review finding: a peer's request id went unchecked to terminals and pages.
+    #[test]
+    fn a_request_id_that_is_not_a_random_uuid_is_refused() {
+        let body = canonical_json(&new_request("x\u{1b}[2J", "red")).unwrap();
+        let (state, served) = request_log(kind::REQUEST, "FR", Tlp::Red, &body);
+        let e = verify_served_request(&state, served)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a random UUID"), "{e}");
+        assert!(!e.contains('\u{1b}'), "{e}");
+    }
+
+    /// Review finding: serde's error text quotes what it read, and a request's body is for
+    /// its sides only.
+    #[test]
+    fn a_body_that_does_not_read_is_described_without_quoting_it() {
+        let mut secret = new_request(RID, "red");
+        secret["data"] = json!("the-secret-word");
+        let body = canonical_json(&secret).unwrap();
+        let (state, served) = request_log(kind::REQUEST, "FR", Tlp::Red, &body);
+        let e = verify_served_request(&state, served)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not of the expected shape at line 1"), "{e}");
+        assert!(!e.contains("the-secret-word"), "{e}");
     }
 }
