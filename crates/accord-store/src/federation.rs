@@ -1108,7 +1108,12 @@ mod served_tests {
         );
         let stored = HashMap::from([(RID.to_owned(), 7)]);
         assert_eq!(
-            check_request_read(&[filing.clone()], &stored, &|p| p == "DE", &any_key),
+            check_request_read(
+                std::slice::from_ref(&filing),
+                &stored,
+                &|p| p == "DE",
+                &any_key
+            ),
             Err(RequestReadError::Refiled {
                 index: 1,
                 request: RID.into(),
@@ -1137,17 +1142,24 @@ mod served_tests {
             .signer_key;
         let ours = |p: &str| p == "FR" || p == "DE";
         assert_eq!(
-            check_request_read(&[filing.clone()], &HashMap::new(), &ours, &|_, k| k
-                != signer),
+            check_request_read(
+                std::slice::from_ref(&filing),
+                &HashMap::new(),
+                &ours,
+                &|_, k| k != signer
+            ),
             Err(RequestReadError::ForeignKey {
                 index: 1,
                 party: "FR".into()
             })
         );
         assert_eq!(
-            check_request_read(&[filing.clone()], &HashMap::new(), &ours, &|p, k| {
-                p == "FR" && k == signer
-            }),
+            check_request_read(
+                std::slice::from_ref(&filing),
+                &HashMap::new(),
+                &ours,
+                &|p, k| { p == "FR" && k == signer }
+            ),
             Ok(())
         );
         // FR not resolved here: it is shown as FR@origin, whoever signed.
