@@ -1,9 +1,10 @@
 //! What both modes of `accord match` (a file read whole, and `--follow`)
 //! share: reading and checking indicators, the tally of records skipped with
-//! `--skip-invalid`, an ordered parallel map and the form of a sighting
-//! posted to a hub. A module of its own so that neither mode imports the
+//! `--skip-invalid`, an ordered parallel map, the form of a sighting
+//! posted to a hub and the text line of a match. A module of its own so that neither mode imports the
 //! other.
 
+use std::io::Write;
 use std::path::Path;
 
 use accord_stix::marking::TlpMarking;
@@ -202,4 +203,58 @@ pub fn hub_sighting(
         );
     }
     serde_json::Value::Object(map)
+}
+
+/// Writes the text line of a match: the indicator's id, its name in parentheses (control
+/// characters blanked, so a name cannot break the one line a sighting takes), and the ids of
+/// the observations that matched.
+pub fn write_match_line(
+    out: &mut impl Write,
+    indicator: &Indicator,
+    refs: &[String],
+) -> Result<()> {
+    match &indicator.name {
+        Some(name) => {
+            let name: String = name
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            write!(out, "{} ({name}):", indicator.id)?
+        }
+        None => write!(out, "{}:", indicator.id)?,
+    }
+    writeln!(out, " {}", refs.join(", "))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn indicator(name: Option<&str>) -> Indicator {
+        Indicator {
+            id: "indicator--1".into(),
+            name: name.map(str::to_owned),
+            pattern: "[domain-name:value = 'c2.example']".into(),
+            pattern_type: "stix".into(),
+            valid_from: jiff::Timestamp::UNIX_EPOCH,
+            valid_until: None,
+        }
+    }
+
+    fn line(name: Option<&str>, refs: &[&str]) -> String {
+        let refs: Vec<String> = refs.iter().map(|r| (*r).to_owned()).collect();
+        let mut out = Vec::new();
+        write_match_line(&mut out, &indicator(name), &refs).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_match_is_one_line_whatever_the_indicators_name_holds() {
+        assert_eq!(line(None, &["a", "b"]), "indicator--1: a, b\n");
+        assert_eq!(
+            line(Some("C2\nindicator--2 (forged):\tx"), &["a"]),
+            "indicator--1 (C2 indicator--2 (forged): x): a\n"
+        );
+    }
 }

@@ -39,7 +39,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::ProgressBar;
 
 use crate::follow;
-use crate::matching::{Checked, Skipped, hub_sighting, read_indicators};
+use crate::matching::{Checked, Skipped, hub_sighting, read_indicators, write_match_line};
 use crate::sharing::SharingClient;
 
 /// Flags of `accord match`.
@@ -873,18 +873,7 @@ pub async fn run(args: &MatchArgs) -> Result<()> {
             }
         }
         if !args.json {
-            match &indicator.name {
-                Some(name) => {
-                    // One line per sighting, whatever the name holds.
-                    let name: String = name
-                        .chars()
-                        .map(|c| if c.is_control() { ' ' } else { c })
-                        .collect();
-                    write!(out, "{} ({name}):", indicator.id)?
-                }
-                None => write!(out, "{}:", indicator.id)?,
-            }
-            writeln!(out, " {}", refs.join(", "))?;
+            write_match_line(&mut out, indicator, &refs)?;
         }
     }
     out.flush()?;

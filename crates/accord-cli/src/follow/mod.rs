@@ -73,7 +73,7 @@ use accord_tlp::Tlp;
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
 
-use crate::matching::{Skipped, parallel_map};
+use crate::matching::{Skipped, parallel_map, write_match_line};
 use crate::sharing::{ENVELOPE, SharingClient};
 use aggregate::Aggregate;
 use deliver::Signals;
@@ -765,16 +765,5 @@ fn write_sighting(
         writeln!(out)?;
         return Ok(());
     }
-    match &indicator.name {
-        Some(name) => {
-            let name: String = name
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            write!(out, "{} ({name}):", indicator.id)?
-        }
-        None => write!(out, "{}:", indicator.id)?,
-    }
-    writeln!(out, " {}", refs.join(", "))?;
-    Ok(())
+    write_match_line(out, indicator, &refs)
 }
