@@ -219,6 +219,11 @@ pub struct CollectionSync {
 /// The most pages read of one peer collection in one sync (each of at most 1,000 versions).
 const MAX_PAGES: usize = 10_000;
 
+/// The longest one read of a peer's pages may take: each page has its own timeout, but a peer
+/// answering thousands of slow, nearly empty pages would otherwise hold the sync (and every
+/// other peer's after it) for hours. A full read of [`MAX_COLLECTION_VERSIONS`] takes seconds.
+const MAX_READ_TIME: Duration = Duration::from_secs(600);
+
 /// The most object versions kept from one peer collection in one sync: everything verified
 /// is held until the read ends (it is stored in one transaction or not at all), so a peer
 /// must not be able to make this hub hold an unbounded read.
@@ -274,7 +279,7 @@ impl Served for ServedRequestEntry {
 /// Reads every page of the peer's `/provenance` answer at `path` (its query string started)
 /// and hands each item to `take`, in order. Fails closed, with why, when the peer serves an
 /// index not above the one before it (a repeat), hands back a cursor it gave before or one
-/// longer than [`MAX_CURSOR`], or more than [`MAX_PAGES`] pages, or when `take` refuses an
+/// longer than [`MAX_CURSOR`], or more than [`MAX_PAGES`] pages or [`MAX_READ_TIME`], or when `take` refuses an
 /// item (it names the item itself); the caller then stores nothing of the read.
 async fn read_pages<T: serde::de::DeserializeOwned + Served>(
     client: &HubClient,
@@ -285,7 +290,14 @@ async fn read_pages<T: serde::de::DeserializeOwned + Served>(
     let mut last_index: Option<u64> = None;
     let mut cursors: HashSet<String> = HashSet::new();
     let mut cursor: Option<String> = None;
+    let started = std::time::Instant::now();
     for _ in 0..MAX_PAGES {
+        if started.elapsed() > MAX_READ_TIME {
+            return Err(format!(
+                "{path}: the peer took more than {} s to serve its {what}",
+                MAX_READ_TIME.as_secs()
+            ));
+        }
         let mut path = path.to_owned();
         if let Some(c) = &cursor {
             path.push_str(&format!("&cursor={}", encode(c)));

@@ -215,7 +215,11 @@ pub(crate) async fn steps(
     client: &impl GenericClient,
     query: &accord_store::mirror::RequestStepQuery,
 ) -> Result<Vec<accord_store::mirror::RequestStep>, StoreError> {
-    let after = query.after.map_or(-1, |a| a as i64);
+    // A cursor past every index SQL can hold has nothing after it (`as` wrapped it to a
+    // negative index, which served the list from its start).
+    let after = query
+        .after
+        .map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
     let below = i64::try_from(query.below).unwrap_or(i64::MAX);
     let limit = i64::try_from(query.limit).unwrap_or(i64::MAX);
     let rows = client

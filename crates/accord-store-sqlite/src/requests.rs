@@ -195,7 +195,11 @@ pub(crate) fn steps(
     conn: &Connection,
     query: &accord_store::mirror::RequestStepQuery,
 ) -> Result<Vec<accord_store::mirror::RequestStep>, StoreError> {
-    let after = query.after.map_or(-1, |a| a as i64);
+    // A cursor past every index SQL can hold has nothing after it (`as` wrapped it to a
+    // negative index, which served the list from its start).
+    let after = query
+        .after
+        .map_or(-1, |a| i64::try_from(a).unwrap_or(i64::MAX));
     let mut stmt = conn
         .prepare_cached(
             "SELECT t.request_id, t.log_index FROM request_transitions t

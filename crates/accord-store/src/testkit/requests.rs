@@ -855,4 +855,8 @@ pub async fn request_steps_are_a_sides_entries_below_a_size_by_index(f: &dyn Sto
     assert_eq!(steps("DE", size, Some(i_sent), 2).await, both[2..4]);
     assert_eq!(steps("DE", size, Some(i_acked), 2).await, both[4..]);
     assert!(steps("DE", size, Some(i_green), 2).await.is_empty());
+    // Review finding: a cursor past i64::MAX wrapped to a negative index, and the list was
+    // served again from its start; nothing is after it.
+    assert!(steps("DE", size, Some(u64::MAX), 2).await.is_empty());
+    assert!(steps("DE", size, Some(1 << 63), 2).await.is_empty());
 }
