@@ -375,6 +375,78 @@ impl ObjectTypes {
     }
 }
 
+/// Where a sensor's HTTP record keeps the fields [`http_request`] reads (paths for
+/// [`Fields`]).
+pub(crate) struct HttpFields {
+    /// The `Host` the client asked for.
+    pub(crate) host: &'static str,
+    /// The request target (path and query).
+    pub(crate) path: &'static str,
+    /// The server's port.
+    pub(crate) port: &'static str,
+    /// The method.
+    pub(crate) method: &'static str,
+    /// The protocol version, as the sensor writes it.
+    pub(crate) version: &'static str,
+    /// The `User-Agent` header.
+    pub(crate) user_agent: &'static str,
+    /// The `Referer` header.
+    pub(crate) referer: &'static str,
+}
+
+/// Adds an HTTP request's host (a `domain-name`) and URL (a `url`, the port shown unless it
+/// is 80) to `set`; returns the `http-request-ext` extension of its `network-traffic`
+/// (STIX 2.1 §6.12.1) when the record names a method. `version` writes the sensor's protocol
+/// version as STIX does (`http/1.1`).
+pub(crate) fn http_request(
+    f: &Fields<'_>,
+    set: &mut ObjectSet,
+    names: &HttpFields,
+    version: impl Fn(&str) -> String,
+) -> Result<Option<Value>, TelemetryError> {
+    let host = f.str(names.host)?;
+    let path = f.str(names.path)?;
+    if let Some(h) = host {
+        set.domain(h, Vec::new());
+        if let Some(p) = path {
+            let port = match f.port(names.port)? {
+                Some(port) if port != 80 => format!(":{port}"),
+                _ => String::new(),
+            };
+            let sep = if p.starts_with('/') { "" } else { "/" };
+            set.add(sco(
+                "url",
+                [("value", Value::String(format!("http://{h}{port}{sep}{p}")))],
+            ));
+        }
+    }
+    let Some(method) = f.str(names.method)? else {
+        return Ok(None);
+    };
+    let mut ext = Map::new();
+    ext.insert("request_method".into(), method.into());
+    ext.insert("request_value".into(), path.unwrap_or("/").into());
+    if let Some(v) = f.str(names.version)? {
+        ext.insert("request_version".into(), version(v).into());
+    }
+    let mut headers = Map::new();
+    for (field, header) in [
+        (names.host, "Host"),
+        (names.user_agent, "User-Agent"),
+        (names.referer, "Referer"),
+    ] {
+        if let Some(v) = f.str(field)? {
+            headers.insert(header.into(), v.into());
+        }
+    }
+    if !headers.is_empty() {
+        ext.insert("request_header".into(), Value::Object(headers));
+    }
+    let mut exts = Map::new();
+    exts.insert("http-request-ext".into(), Value::Object(ext));
+    Ok(Some(Value::Object(exts)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -41,8 +41,8 @@ use serde_json::{Map, Value};
 
 use super::json::{Json, Object};
 use super::objects::{
-    Building, Fields, ObjectSet, ObjectTypes, TelemetryError, hashes, observation_id, sco, stamp,
-    strings,
+    Building, Fields, HttpFields, ObjectSet, ObjectTypes, TelemetryError, hashes, http_request,
+    observation_id, sco, stamp, strings,
 };
 use crate::eval::Observation;
 
@@ -223,49 +223,21 @@ fn dns(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {
     Ok(())
 }
 
+/// Where an EVE `http` record keeps what [`http_request`] reads.
+const HTTP: HttpFields = HttpFields {
+    host: "http.hostname",
+    path: "http.url",
+    port: "http.http_port",
+    method: "http.http_method",
+    version: "http.protocol",
+    user_agent: "http.http_user_agent",
+    referer: "http.http_refer",
+};
+
 /// Adds the host and URL; returns the `http-request-ext` extension.
 fn http(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Option<Value>, TelemetryError> {
-    let host = f.str("http.hostname")?;
-    let path = f.str("http.url")?;
-    if let Some(h) = host {
-        set.domain(h, Vec::new());
-        if let Some(p) = path {
-            let port = match f.port("http.http_port")? {
-                Some(port) if port != 80 => format!(":{port}"),
-                _ => String::new(),
-            };
-            let sep = if p.starts_with('/') { "" } else { "/" };
-            set.add(sco(
-                "url",
-                [("value", Value::String(format!("http://{h}{port}{sep}{p}")))],
-            ));
-        }
-    }
-    let Some(method) = f.str("http.http_method")? else {
-        return Ok(None);
-    };
-    let mut ext = Map::new();
-    ext.insert("request_method".into(), method.into());
-    ext.insert("request_value".into(), path.unwrap_or("/").into());
-    if let Some(v) = f.str("http.protocol")? {
-        ext.insert("request_version".into(), v.to_ascii_lowercase().into());
-    }
-    let mut headers = Map::new();
-    for (eve, header) in [
-        ("http.hostname", "Host"),
-        ("http.http_user_agent", "User-Agent"),
-        ("http.http_refer", "Referer"),
-    ] {
-        if let Some(v) = f.str(eve)? {
-            headers.insert(header.into(), v.into());
-        }
-    }
-    if !headers.is_empty() {
-        ext.insert("request_header".into(), Value::Object(headers));
-    }
-    let mut exts = Map::new();
-    exts.insert("http-request-ext".into(), Value::Object(ext));
-    Ok(Some(Value::Object(exts)))
+    // EVE gives the protocol whole (`HTTP/1.1`); STIX writes it in lower case.
+    http_request(f, set, &HTTP, str::to_ascii_lowercase)
 }
 
 fn tls(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {

@@ -34,8 +34,8 @@ use serde_json::{Map, Value};
 
 use super::json::{Json, Object};
 use super::objects::{
-    Building, Fields, ObjectSet, ObjectTypes, TelemetryError, hashes, observation_id, sco, stamp,
-    strings,
+    Building, Fields, HttpFields, ObjectSet, ObjectTypes, TelemetryError, hashes, http_request,
+    observation_id, sco, stamp, strings,
 };
 use crate::eval::Observation;
 
@@ -223,48 +223,21 @@ fn dns(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {
     Ok(())
 }
 
+/// Where a Zeek `http.log` record keeps what [`http_request`] reads.
+const HTTP: HttpFields = HttpFields {
+    host: "host",
+    path: "uri",
+    port: "id.resp_p",
+    method: "method",
+    version: "version",
+    user_agent: "user_agent",
+    referer: "referrer",
+};
+
+/// Adds the host and URL; returns the `http-request-ext` extension.
 fn http(f: &Fields<'_>, set: &mut ObjectSet) -> Result<Option<Value>, TelemetryError> {
-    let host = f.str("host")?;
-    let uri = f.str("uri")?;
-    if let Some(h) = host {
-        set.domain(h, Vec::new());
-        if let Some(u) = uri {
-            let port = match f.port("id.resp_p")? {
-                Some(p) if p != 80 => format!(":{p}"),
-                _ => String::new(),
-            };
-            let sep = if u.starts_with('/') { "" } else { "/" };
-            set.add(sco(
-                "url",
-                [("value", Value::String(format!("http://{h}{port}{sep}{u}")))],
-            ));
-        }
-    }
-    let Some(method) = f.str("method")? else {
-        return Ok(None);
-    };
-    let mut ext = Map::new();
-    ext.insert("request_method".into(), method.into());
-    ext.insert("request_value".into(), uri.unwrap_or("/").into());
-    if let Some(v) = f.str("version")? {
-        ext.insert("request_version".into(), format!("http/{v}").into());
-    }
-    let mut headers = Map::new();
-    for (zeek, header) in [
-        ("host", "Host"),
-        ("user_agent", "User-Agent"),
-        ("referrer", "Referer"),
-    ] {
-        if let Some(v) = f.str(zeek)? {
-            headers.insert(header.into(), v.into());
-        }
-    }
-    if !headers.is_empty() {
-        ext.insert("request_header".into(), Value::Object(headers));
-    }
-    let mut exts = Map::new();
-    exts.insert("http-request-ext".into(), Value::Object(ext));
-    Ok(Some(Value::Object(exts)))
+    // Zeek gives the version alone (`1.1`).
+    http_request(f, set, &HTTP, |v| format!("http/{v}"))
 }
 
 fn files(f: &Fields<'_>, set: &mut ObjectSet) -> Result<(), TelemetryError> {
