@@ -63,6 +63,7 @@ use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMe
 use tokio_postgres::NoTls;
 
 mod db;
+mod latest_checkpoint;
 mod log;
 mod mirror;
 mod peers;

@@ -10,6 +10,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::types::Json;
 
 use crate::db::db;
+use crate::latest_checkpoint::{self, Latest, Table};
 
 /// Every peer ever registered, oldest registration first.
 pub(crate) async fn peers(client: &impl GenericClient) -> Result<Vec<Peer>, StoreError> {
@@ -67,90 +68,42 @@ pub(crate) async fn peer_fork(
     Ok(Some((row.get::<_, i64>(0) as u64, evidence)))
 }
 
-fn row_to_accepted(key: &str, row: &tokio_postgres::Row) -> Result<AcceptedCheckpoint, StoreError> {
-    Ok(AcceptedCheckpoint {
-        key: key.to_owned(),
-        size: row.get::<_, i64>(0) as u64,
-        root: Hash::from_slice(row.get::<_, &[u8]>(1))
-            .map_err(|e| corrupt(format!("accepted checkpoint of peer {key}"), e))?,
-        note: row.get(2),
-        accepted_at: row.get::<_, i64>(3) as u64,
-    })
-}
+/// Where the last checkpoint accepted of each peer log is kept.
+const PEER_CHECKPOINTS: Table = Table {
+    name: "peer_checkpoints",
+    key: "verifier_key",
+    at: "accepted_at",
+    what: "accepted checkpoint of peer",
+};
 
 /// The last checkpoint accepted of the peer log of `key`.
 pub(crate) async fn peer_checkpoint(
     client: &impl GenericClient,
     key: &str,
 ) -> Result<Option<AcceptedCheckpoint>, StoreError> {
-    client
-        .query_opt(
-            "SELECT size, root, note, accepted_at FROM peer_checkpoints WHERE verifier_key = $1",
-            &[&key],
-        )
-        .await
-        .map_err(db)?
-        .map(|row| row_to_accepted(key, &row))
-        .transpose()
+    Ok(latest_checkpoint::read(client, &PEER_CHECKPOINTS, key)
+        .await?
+        .map(|l| AcceptedCheckpoint {
+            key: key.to_owned(),
+            size: l.size,
+            root: l.root,
+            note: l.note,
+            accepted_at: l.at,
+        }))
 }
 
-/// Compare-and-set in one transaction: the row is locked (`FOR UPDATE`) while it is compared,
-/// and a first row is inserted with `ON CONFLICT DO NOTHING`, so of two concurrent checks
-/// exactly one writes; the other finds the row moved.
+/// Stores `new` if the last checkpoint accepted of its peer log is still `expected`
+/// ([`latest_checkpoint::advance`]: of two concurrent checks exactly one writes).
 pub(crate) async fn advance(
     client: &mut deadpool_postgres::Object,
     expected: Option<(u64, Hash)>,
     new: &AcceptedCheckpoint,
 ) -> Result<WitnessAdvance, StoreError> {
-    let tx = client.transaction().await.map_err(db)?;
-    let current = tx
-        .query_opt(
-            "SELECT size, root, note, accepted_at FROM peer_checkpoints \
-             WHERE verifier_key = $1 FOR UPDATE",
-            &[&new.key],
-        )
-        .await
-        .map_err(db)?
-        .map(|row| row_to_accepted(&new.key, &row))
-        .transpose()?;
-    if current.as_ref().map(|c| (c.size, c.root)) != expected {
-        return Ok(WitnessAdvance::Moved {
-            size: current.map_or(0, |c| c.size),
-        });
-    }
-    let root = new.root.as_bytes().as_slice();
-    let args: [&(dyn tokio_postgres::types::ToSql + Sync); 5] = [
-        &new.key,
-        &(new.size as i64),
-        &root,
-        &new.note,
-        &(new.accepted_at as i64),
-    ];
-    let written = if current.is_some() {
-        tx.execute(
-            "UPDATE peer_checkpoints SET size = $2, root = $3, note = $4, accepted_at = $5 \
-             WHERE verifier_key = $1",
-            &args,
-        )
-        .await
-        .map_err(db)?
-    } else {
-        tx.execute(
-            "INSERT INTO peer_checkpoints (verifier_key, size, root, note, accepted_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (verifier_key) DO NOTHING",
-            &args,
-        )
-        .await
-        .map_err(db)?
+    let latest = Latest {
+        size: new.size,
+        root: new.root,
+        note: new.note.clone(),
+        at: new.accepted_at,
     };
-    if written == 0 {
-        // Another check inserted the first row after our read: it won.
-        drop(tx);
-        let size = peer_checkpoint(&*client, &new.key)
-            .await?
-            .map_or(0, |c| c.size);
-        return Ok(WitnessAdvance::Moved { size });
-    }
-    tx.commit().await.map_err(db)?;
-    Ok(WitnessAdvance::Stored)
+    latest_checkpoint::advance(client, &PEER_CHECKPOINTS, &new.key, expected, &latest).await
 }
