@@ -346,6 +346,41 @@ pub enum ServedError {
     },
 }
 
+/// The signed entry a peer served at `index` (hex) with its inclusion proof, once it is
+/// within `state`'s accepted tree and included there at that index: its bytes and parsed form.
+/// What every served item (object version or request step) is checked against first.
+fn included_entry(
+    state: &MirrorState,
+    index: u64,
+    entry_hex: &str,
+    inclusion: &[Hash],
+) -> Result<(Vec<u8>, SignedEntry), ServedError> {
+    let invalid = |detail: String| ServedError::Invalid { index, detail };
+    if index >= state.size {
+        return Err(ServedError::Beyond {
+            index,
+            size: state.size,
+        });
+    }
+    let entry = hex::decode(entry_hex).map_err(|_| invalid("the entry is not hex".into()))?;
+    verify_inclusion(
+        &accord_tlog::merkle::leaf_hash(&entry),
+        index,
+        state.size,
+        inclusion,
+        &state.root,
+    )
+    .map_err(|e| {
+        invalid(format!(
+            "not included at this index in the peer's tree of {} entries this hub verified: {e}",
+            state.size
+        ))
+    })?;
+    let signed = SignedEntry::from_bytes(&entry)
+        .map_err(|e| invalid(format!("the entry does not parse: {e}")))?;
+    Ok((entry, signed))
+}
+
 /// Checks `served` against `state` (the peer log's checkpoint this hub accepted, whose every
 /// entry a [`pull`] verified) and returns the object to keep in the local collection
 /// `collection`: its entry is included in the accepted tree at the index given, is a `stix`
@@ -357,28 +392,7 @@ pub fn verify_served(
 ) -> Result<MirroredObject, ServedError> {
     let index = served.log_index;
     let invalid = |detail: String| ServedError::Invalid { index, detail };
-    if index >= state.size {
-        return Err(ServedError::Beyond {
-            index,
-            size: state.size,
-        });
-    }
-    let entry = hex::decode(&served.entry).map_err(|_| invalid("the entry is not hex".into()))?;
-    verify_inclusion(
-        &accord_tlog::merkle::leaf_hash(&entry),
-        index,
-        state.size,
-        &served.inclusion,
-        &state.root,
-    )
-    .map_err(|e| {
-        invalid(format!(
-            "not included at this index in the peer's tree of {} entries this hub verified: {e}",
-            state.size
-        ))
-    })?;
-    let signed = SignedEntry::from_bytes(&entry)
-        .map_err(|e| invalid(format!("the entry does not parse: {e}")))?;
+    let (entry, signed) = included_entry(state, index, &served.entry, &served.inclusion)?;
     let envelope = &signed.envelope;
     if envelope.kind != kind::STIX {
         return Err(invalid(format!(
@@ -468,28 +482,7 @@ pub fn verify_served_request(
 ) -> Result<MirroredRequestEntry, ServedError> {
     let index = served.log_index;
     let invalid = |detail: String| ServedError::Invalid { index, detail };
-    if index >= state.size {
-        return Err(ServedError::Beyond {
-            index,
-            size: state.size,
-        });
-    }
-    let entry = hex::decode(&served.entry).map_err(|_| invalid("the entry is not hex".into()))?;
-    verify_inclusion(
-        &accord_tlog::merkle::leaf_hash(&entry),
-        index,
-        state.size,
-        &served.inclusion,
-        &state.root,
-    )
-    .map_err(|e| {
-        invalid(format!(
-            "not included at this index in the peer's tree of {} entries this hub verified: {e}",
-            state.size
-        ))
-    })?;
-    let signed = SignedEntry::from_bytes(&entry)
-        .map_err(|e| invalid(format!("the entry does not parse: {e}")))?;
+    let (entry, signed) = included_entry(state, index, &served.entry, &served.inclusion)?;
     let envelope = &signed.envelope;
     if !REQUEST_KINDS.contains(&envelope.kind.as_str()) {
         return Err(invalid(format!(
